@@ -1,0 +1,134 @@
+/*
+ * options.c - the SLZ_* environment variables, read once at start-up.
+ *
+ * One table: each option has a name, a parser and a line of help. A bad
+ * value prints one "slzmalloc:" warning line and the default is kept.
+ * getenv() returns a pointer into the environment: nothing is copied.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+struct slz_options slz_opt;
+
+void say(int fd, const char *const *pieces, int n)
+{
+    char buf[512];
+    size_t at = 0;
+    const char *head = "slzmalloc: ";
+    for (int i = -1; i < n; i++)
+        for (const char *s = i < 0 ? head : pieces[i]; *s && at < sizeof buf - 1; s++)
+            buf[at++] = *s;
+    buf[at++] = '\n';
+    ssize_t r = write(fd, buf, at);
+    (void)r;
+}
+
+static void warn(const char *name, const char *value, const char *why)
+{
+    const char *p[] = {"ignoring ", name, "=", value, ": ", why};
+    say(2, p, 6);
+}
+
+/* parse_size: "123", "64K", "256M", "1G" (any case); 0 on a bad value. */
+static size_t parse_size(const char *s)
+{
+    size_t v = 0;
+    if (*s < '0' || *s > '9')
+        return 0;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        if (v > (SIZE_MAX - 9) / 10)
+            return 0;
+        v = v * 10 + (size_t)(*s - '0');
+    }
+    unsigned shift = 0;
+    switch (*s) {
+    case 'k': case 'K': shift = 10; s++; break;
+    case 'm': case 'M': shift = 20; s++; break;
+    case 'g': case 'G': shift = 30; s++; break;
+    }
+    if (*s == 'b' || *s == 'B')
+        s++;
+    if (*s != '\0' || v > (SIZE_MAX >> shift))
+        return 0;
+    return v << shift;
+}
+
+static int opt_heap_size(const char *name, const char *v)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t mem = (size_t)sysconf(_SC_PHYS_PAGES) * page;
+    size_t n = parse_size(v);
+    if (n == 0) {
+        warn(name, v, "not a size above zero (use bytes or K/M/G, e.g. 256M); using one page");
+        return -1;
+    }
+    if (n > mem) {
+        warn(name, v, "larger than this machine's memory; using one page");
+        return -1;
+    }
+    slz_opt.heap_size = (n + page - 1) & ~(page - 1);
+    return 0;
+}
+
+static int is_yes(const char *v)
+{
+    return !strcmp(v, "1") || !strcasecmp(v, "on") || !strcasecmp(v, "yes") || !strcasecmp(v, "true");
+}
+static int is_no(const char *v)
+{
+    return !strcmp(v, "0") || !strcasecmp(v, "off") || !strcasecmp(v, "no") || !strcasecmp(v, "false") ||
+           !*v;
+}
+
+static int opt_bool(const char *name, const char *v, int *out)
+{
+    if (is_yes(v))
+        *out = 1;
+    else if (!is_no(v)) {
+        warn(name, v, "not a boolean (use 1/on/yes or 0/off/no)");
+        return -1;
+    }
+    return 0;
+}
+
+static int opt_stats(const char *name, const char *v)
+{
+    if (!strcasecmp(v, "json")) {
+        slz_opt.stats = 2;
+        return 0;
+    }
+    return opt_bool(name, v, &slz_opt.stats);
+}
+
+static int opt_check(const char *name, const char *v) { return opt_bool(name, v, &slz_opt.check); }
+
+static int opt_stats_file(const char *name, const char *v)
+{
+    (void)name;
+    slz_opt.stats_file = *v ? v : NULL;
+    return 0;
+}
+
+static const struct {
+    const char *name;
+    int (*parse)(const char *name, const char *value);
+    /* help: one line each, for the README and slz-run --help */
+} options[] = {
+    {"SLZ_HEAP_SIZE", opt_heap_size},   /* bytes of the slz heap; K/M/G; default one page */
+    {"SLZ_STATS", opt_stats},           /* 1: a statistics table at exit; json: the same as JSON */
+    {"SLZ_STATS_FILE", opt_stats_file}, /* write the statistics to this file instead of stderr */
+    {"SLZ_CHECK", opt_check},           /* 1: check every heap invariant after every operation */
+};
+
+void options_read(void)
+{
+    slz_opt.heap_size = (size_t)sysconf(_SC_PAGESIZE);
+    for (size_t i = 0; i < sizeof options / sizeof options[0]; i++) {
+        const char *v = getenv(options[i].name);
+        if (v != NULL)
+            options[i].parse(options[i].name, v);
+    }
+}

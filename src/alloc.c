@@ -1,0 +1,330 @@
+/*
+ * alloc.c - malloc, calloc, free, realloc and aligned allocation on the heap.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "chunk.h"
+
+/* ---- Sizes ------------------------------------------------------------- */
+
+/* request2size: the chunk size for a request, or 0 if it can never fit. */
+static size_t request2size(size_t n)
+{
+    if (n > slz_max_request())
+        return 0;
+    size_t sz = (n + SLZ_HDR + SLZ_ALIGN - 1) & ~(size_t)(SLZ_ALIGN - 1);
+    return sz < SLZ_MIN_CHUNK ? SLZ_MIN_CHUNK : sz;
+}
+
+static void *fail(void)
+{
+    slz_H.st.failures++;
+    errno = ENOMEM;
+    return NULL;
+}
+
+/* ---- Marking chunks ---------------------------------------------------- */
+
+/* make_free: write c's head (P as given, U clear) and foot. */
+static void make_free(slz_chunk *c, size_t sz, uintptr_t prev_flag)
+{
+    set_head(c, sz | prev_flag);
+    *chunk_foot(c) = sz;
+}
+
+/* set_prev_flag: set or clear P on chunk n. */
+static void set_prev_flag(slz_chunk *n, int prev_in_use)
+{
+    uintptr_t h = n->head & ~SLZ_PREV_INUSE;
+    set_head(n, h | (prev_in_use ? SLZ_PREV_INUSE : 0));
+}
+
+/* bury: mark the head of a chunk swallowed by a merge, so that freeing its
+ * old pointer again is told apart from a random bad pointer. */
+static void bury(slz_chunk *c) { set_head(c, SLZ_TOMB); }
+
+/* live_chunk: the chunk of block p, checked to be a live block whose
+ * neighbour's metadata is intact; reports misuse otherwise. */
+static slz_chunk *live_chunk(const void *p)
+{
+    slz_chunk *c = mem2chunk(p);
+    if (((uintptr_t)p & (SLZ_ALIGN - 1)) || !in_heap(c))
+        slz_misuse("invalid pointer", p);
+    if (!head_ok(c))
+        slz_misuse("invalid pointer", p);
+    if (c->head == SLZ_TOMB || !chunk_used(c))
+        slz_misuse("double free", p);
+    size_t sz = chunk_size(c);
+    if (sz < SLZ_MIN_CHUNK || sz > (size_t)(slz_H.fence - (char *)c))
+        slz_misuse("invalid pointer", p);
+    slz_chunk *n = next_chunk(c);
+    if (!head_ok(n) || !prev_used(n))
+        slz_misuse("corrupted next chunk (write past the end of a block?)", p);
+    return c;
+}
+
+/* free_prev: the free chunk below c (P clear), checked. */
+static slz_chunk *free_prev(slz_chunk *c)
+{
+    size_t psz = prev_foot(c);
+    slz_chunk *pc = (slz_chunk *)((char *)c - psz);
+    if (psz < SLZ_MIN_CHUNK || psz % SLZ_ALIGN || psz > (size_t)((char *)c - slz_H.base) || !head_ok(pc) ||
+        chunk_used(pc) || chunk_size(pc) != psz)
+        slz_misuse("corrupted previous chunk", chunk2mem(c));
+    return pc;
+}
+
+/* ---- Taking a chunk from the index -------------------------------------- */
+
+/* carve: allocate need bytes at the start of free chunk c, splitting off
+ * the rest when it can stand alone. */
+static void *carve(slz_chunk *c, size_t need, size_t request)
+{
+    size_t sz = chunk_size(c);
+    uintptr_t pflag = c->head & SLZ_PREV_INUSE;
+    if (sz - need >= SLZ_MIN_CHUNK) {
+        slz_chunk *rest = (slz_chunk *)((char *)c + need);
+        struct slz_links links = tree_links(c);
+        make_free(rest, sz - need, SLZ_PREV_INUSE);
+        tree_replace(c, rest, &links);
+        slz_H.st.splits++;
+        sz = need;
+    } else {
+        tree_remove(c);
+        slz_H.st.free_chunks--;
+        set_prev_flag(next_chunk(c), 1);
+    }
+    set_head(c, sz | SLZ_INUSE | pflag);
+    struct slz_heap_stats *st = &slz_H.st;
+    st->free_bytes -= sz;
+    st->in_use += sz;
+    if (st->in_use > st->peak_in_use)
+        st->peak_in_use = st->in_use;
+    size_t top = (size_t)((char *)c + sz - slz_H.base);
+    if (top > st->high_water)
+        st->high_water = top;
+    st->live_blocks++;
+    st->mallocs++;
+    st->bytes_requested += request;
+    st->bytes_allocated += sz;
+    return chunk2mem(c);
+}
+
+static void *heap_malloc(size_t n)
+{
+    if (!heap_ready() && slz_heap_initialize_impl() != 0)
+        return fail();
+    size_t need = request2size(n);
+    slz_chunk *c = need ? tree_first_fit(need) : NULL;
+    return c ? carve(c, need, n) : fail();
+}
+
+/* ---- Giving a chunk back ----------------------------------------------- */
+
+/* release: c (in use, checked) becomes free and merges with both
+ * neighbours at once. */
+static void release(slz_chunk *c)
+{
+    size_t sz = chunk_size(c);
+    slz_chunk *n = next_chunk(c);
+    struct slz_heap_stats *st = &slz_H.st;
+    st->in_use -= sz;
+    st->live_blocks--;
+    st->frees++;
+    st->free_bytes += sz;
+    int prev_free = !prev_used(c), next_free = !chunk_used(n);
+    slz_chunk *p = prev_free ? free_prev(c) : NULL;
+    size_t nsz = next_free ? chunk_size(n) : 0;
+
+    if (prev_free && next_free) {
+        tree_remove(n);
+        make_free(p, chunk_size(p) + sz + nsz, p->head & SLZ_PREV_INUSE);
+        tree_resized(p);
+        bury(c);
+        bury(n);
+        st->free_chunks--;
+        st->coalesces += 2;
+    } else if (prev_free) {
+        make_free(p, chunk_size(p) + sz, p->head & SLZ_PREV_INUSE);
+        tree_resized(p);
+        bury(c);
+        set_prev_flag(n, 0);
+        st->coalesces++;
+    } else if (next_free) {
+        struct slz_links links = tree_links(n);
+        make_free(c, sz + nsz, SLZ_PREV_INUSE);
+        tree_replace(n, c, &links);
+        bury(n);
+        st->coalesces++;
+    } else {
+        make_free(c, sz, SLZ_PREV_INUSE);
+        tree_insert(c);
+        set_prev_flag(n, 0);
+        st->free_chunks++;
+    }
+}
+
+/* ---- The public entry points ------------------------------------------- */
+
+void *slz_Heap_Allocator_impl(size_t size)
+{
+    slz_H.op = "malloc";
+    return heap_malloc(size);
+}
+
+void *slz_Heap_Allocator_init_impl(size_t numElements, size_t sizeElements)
+{
+    size_t total;
+    slz_H.op = "calloc";
+    if (__builtin_mul_overflow(numElements, sizeElements, &total))
+        return fail();
+    size_t hw = slz_H.st.high_water;
+    char *p = heap_malloc(total);
+    if (p == NULL)
+        return NULL;
+    /* Memory above the old high-water mark has never been handed out: it is
+     * still zero from mmap except for the free chunk head that sat there
+     * (and a foot in the last word). Only the rest needs clearing. */
+    size_t usable = chunk_size(mem2chunk(p)) - SLZ_HDR, dirty = usable;
+    char *fresh = slz_H.base + hw + sizeof(slz_chunk);
+    if (slz_H.mapped && fresh > p && fresh < p + usable)
+        dirty = (size_t)(fresh - p);
+    memset(p, 0, dirty);
+    if (dirty < usable)
+        memset(p + usable - sizeof(size_t), 0, sizeof(size_t));
+    return p;
+}
+
+void slz_Heap_deAllocator_impl(void *p)
+{
+    if (p == NULL)
+        return;
+    slz_H.op = "free";
+    if (!slz_owns(p))
+        slz_misuse("invalid pointer", p);
+    release(live_chunk(p));
+}
+
+/* grow_into_next: extend c over its free successor when that makes room. */
+static int grow_into_next(slz_chunk *c, size_t need)
+{
+    size_t sz = chunk_size(c);
+    slz_chunk *n = next_chunk(c);
+    if (chunk_used(n) || sz + chunk_size(n) < need)
+        return 0;
+    size_t total = sz + chunk_size(n);
+    struct slz_heap_stats *st = &slz_H.st;
+    if (total - need >= SLZ_MIN_CHUNK) {
+        slz_chunk *rest = (slz_chunk *)((char *)c + need);
+        struct slz_links links = tree_links(n); /* rest may overlap them */
+        make_free(rest, total - need, SLZ_PREV_INUSE);
+        tree_replace(n, rest, &links);
+        st->splits++;
+        total = need;
+    } else {
+        tree_remove(n);
+        st->free_chunks--;
+        set_prev_flag((slz_chunk *)((char *)c + total), 1);
+    }
+    bury(n);
+    set_head(c, total | (c->head & SLZ_FLAGS));
+    st->free_bytes -= total - sz;
+    st->in_use += total - sz;
+    if (st->in_use > st->peak_in_use)
+        st->peak_in_use = st->in_use;
+    size_t top = (size_t)((char *)c + total - slz_H.base);
+    if (top > st->high_water)
+        st->high_water = top;
+    return 1;
+}
+
+/* shrink: give back the tail of c beyond need when it can stand alone. */
+static void shrink(slz_chunk *c, size_t need)
+{
+    size_t sz = chunk_size(c);
+    if (sz - need < SLZ_MIN_CHUNK)
+        return;
+    slz_chunk *tail = (slz_chunk *)((char *)c + need);
+    set_head(c, need | (c->head & SLZ_FLAGS));
+    set_head(tail, (sz - need) | SLZ_INUSE | SLZ_PREV_INUSE);
+    slz_H.st.splits++;
+    /* the tail is released like a block of its own, merging upwards */
+    slz_H.st.live_blocks++;
+    slz_H.st.frees--;
+    release(tail);
+}
+
+void *slz_Heap_reAllocator_impl(void *p, size_t newSize)
+{
+    if (p == NULL)
+        return slz_Heap_Allocator_impl(newSize);
+    if (newSize == 0) {
+        slz_Heap_deAllocator_impl(p);
+        return NULL;
+    }
+    slz_H.op = "realloc";
+    if (!slz_owns(p))
+        slz_misuse("invalid pointer", p);
+    slz_chunk *c = live_chunk(p);
+    slz_H.st.reallocs++;
+    size_t need = request2size(newSize);
+    if (need == 0)
+        return fail();
+    if (need <= chunk_size(c) || grow_into_next(c, need)) {
+        shrink(c, need);
+        slz_H.st.realloc_in_place++;
+        return p;
+    }
+    void *q = heap_malloc(newSize);
+    if (q == NULL)
+        return NULL;
+    memcpy(q, p, chunk_size(c) - SLZ_HDR);
+    slz_H.st.mallocs--; /* a move, not a new block */
+    release(c);
+    slz_H.st.frees--;
+    return q;
+}
+
+void *slz_aligned_alloc(size_t align, size_t size)
+{
+    slz_H.op = "memalign";
+    if (align == 0 || (align & (align - 1))) {
+        errno = EINVAL;
+        return NULL;
+    }
+    if (align <= SLZ_ALIGN)
+        return heap_malloc(size);
+    if (!heap_ready() && slz_heap_initialize_impl() != 0)
+        return fail();
+    size_t need = request2size(size);
+    if (need == 0 || align > slz_H.size)
+        return fail();
+    char *spot;
+    slz_chunk *c = tree_first_fit_aligned(need, align, &spot);
+    if (c == NULL)
+        return fail();
+    if (spot != (char *)c) {
+        /* leave the gap below as a free chunk of its own */
+        size_t gap = (size_t)(spot - (char *)c), total = chunk_size(c);
+        make_free(c, gap, c->head & SLZ_PREV_INUSE);
+        tree_resized(c);
+        slz_chunk *a = (slz_chunk *)spot;
+        make_free(a, total - gap, 0);
+        tree_insert(a);
+        slz_H.st.free_chunks++;
+        slz_H.st.splits++;
+        c = a;
+    }
+    return carve(c, need, size);
+}
+
+size_t slz_usable_size(const void *p)
+{
+    if (p == NULL)
+        return 0;
+    slz_H.op = "malloc_usable_size";
+    if (!slz_owns(p))
+        slz_misuse("invalid pointer", p);
+    return chunk_size(live_chunk(p)) - SLZ_HDR;
+}

@@ -1,0 +1,53 @@
+/*
+ * os.c - every call the core makes to the operating system.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chunk.h"
+
+/* os_map: fresh zeroed private memory, or NULL. */
+void *os_map(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void os_unmap(void *p, size_t bytes) { munmap(p, bytes); }
+
+size_t os_page_size(void)
+{
+    long n = sysconf(_SC_PAGESIZE);
+    return n > 0 ? (size_t)n : 4096;
+}
+
+/* os_random: 64 bits from the kernel; if that fails, from the clock and an
+ * address (weaker, but the checks still catch accidents). */
+uint64_t os_random(void)
+{
+    uint64_t x = 0;
+    if (getrandom(&x, sizeof x, GRND_NONBLOCK) == (ssize_t)sizeof x && x != 0)
+        return x;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    x = ((uint64_t)ts.tv_nsec << 32) ^ (uint64_t)ts.tv_sec ^ (uint64_t)(uintptr_t)&x;
+    return x | 1;
+}
+
+void os_write_err(const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(2, buf, len);
+        if (n <= 0)
+            return;
+        buf += n;
+        len -= (size_t)n;
+    }
+}
+
+_Noreturn void os_abort(void) { abort(); }
