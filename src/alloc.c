@@ -78,8 +78,9 @@ static slz_chunk *free_prev(slz_chunk *c)
 /* ---- Taking a chunk from the index -------------------------------------- */
 
 /* carve: allocate need bytes at the start of free chunk c, splitting off
- * the rest when it can stand alone. */
-static void *carve(slz_chunk *c, size_t need, size_t request)
+ * the rest when it can stand alone. path: the way to c from tree_first_fit,
+ * or NULL. */
+static void *carve(slz_chunk *c, size_t need, size_t request, struct slz_path *path)
 {
     size_t sz = chunk_size(c);
     uintptr_t pflag = c->head & SLZ_PREV_INUSE;
@@ -87,11 +88,17 @@ static void *carve(slz_chunk *c, size_t need, size_t request)
         slz_chunk *rest = (slz_chunk *)((char *)c + need);
         struct slz_links links = tree_links(c);
         make_free(rest, sz - need, SLZ_PREV_INUSE);
-        tree_replace(c, rest, &links);
+        if (path)
+            tree_take(path, c, rest);
+        else
+            tree_replace(c, rest, &links);
         slz_H.st.splits++;
         sz = need;
     } else {
-        tree_remove(c);
+        if (path)
+            tree_take(path, c, NULL);
+        else
+            tree_remove(c);
         slz_H.st.free_chunks--;
         set_prev_flag(next_chunk(c), 1);
     }
@@ -116,8 +123,9 @@ static void *heap_malloc(size_t n)
     if (!heap_ready() && slz_heap_initialize_impl() != 0)
         return fail();
     size_t need = request2size(n);
-    slz_chunk *c = need ? tree_first_fit(need) : NULL;
-    return c ? carve(c, need, n) : fail();
+    struct slz_path path;
+    slz_chunk *c = need ? tree_first_fit(need, &path) : NULL;
+    return c ? carve(c, need, n, &path) : fail();
 }
 
 /* ---- Giving a chunk back ----------------------------------------------- */
@@ -316,7 +324,7 @@ void *slz_aligned_alloc(size_t align, size_t size)
         slz_H.st.splits++;
         c = a;
     }
-    return carve(c, need, size);
+    return carve(c, need, size, NULL);
 }
 
 size_t slz_usable_size(const void *p)

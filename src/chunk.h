@@ -134,7 +134,13 @@ static inline int in_heap(const void *p)
 
 /* ---- Across files ------------------------------------------------------ */
 /* tree.c: the free-chunk index */
-slz_chunk *tree_first_fit(size_t need);
+#define SLZ_PATH_MAX 96 /* deeper treaps (vanishingly rare) search twice */
+struct slz_path {
+    int n;
+    slz_chunk *node[SLZ_PATH_MAX];
+};
+slz_chunk *tree_first_fit(size_t need, struct slz_path *path);
+void tree_take(struct slz_path *path, slz_chunk *c, slz_chunk *rest);
 slz_chunk *tree_first_fit_aligned(size_t need, size_t align, char **mem);
 void tree_insert(slz_chunk *c);
 void tree_remove(slz_chunk *c);

@@ -30,14 +30,21 @@ static slz_chunk *decode(uintptr_t link)
 }
 static inline uintptr_t encode(slz_chunk *c) { return (uintptr_t)c ^ slz_H.link_key; }
 
+/* LEFT/RIGHT follow a link into the unknown and check it; KNOWN_ follow one
+ * whose target was already checked on the way down (or is NULL). */
 #define LEFT(c) decode((c)->left)
 #define RIGHT(c) decode((c)->right)
+#define KNOWN_LEFT(c) ((slz_chunk *)((c)->left ^ slz_H.link_key))
+#define KNOWN_RIGHT(c) ((slz_chunk *)((c)->right ^ slz_H.link_key))
 
-/* pull: recompute c's max from its size and its children. */
+/* pull: recompute c's max from its size and its children. A child that was
+ * not on the way down is only range-checked: its max is all that is read. */
 static void pull(slz_chunk *c)
 {
     size_t m = chunk_size(c);
-    slz_chunk *l = LEFT(c), *r = RIGHT(c);
+    slz_chunk *l = KNOWN_LEFT(c), *r = KNOWN_RIGHT(c);
+    if ((l && !in_heap(l)) || (r && !in_heap(r)))
+        slz_misuse("corrupted free chunk index", c);
     if (l && l->max > m)
         m = l->max;
     if (r && r->max > m)
@@ -47,7 +54,7 @@ static void pull(slz_chunk *c)
 
 static slz_chunk *rotate_right(slz_chunk *t)
 {
-    slz_chunk *l = LEFT(t);
+    slz_chunk *l = KNOWN_LEFT(t);
     t->left = l->right;
     pull(t);
     l->right = encode(t);
@@ -57,7 +64,7 @@ static slz_chunk *rotate_right(slz_chunk *t)
 
 static slz_chunk *rotate_left(slz_chunk *t)
 {
-    slz_chunk *r = RIGHT(t);
+    slz_chunk *r = KNOWN_RIGHT(t);
     t->right = r->left;
     pull(t);
     r->left = encode(t);
@@ -167,13 +174,18 @@ void tree_resized(slz_chunk *c) { slz_H.root = edit(slz_H.root, c, EDIT_RESIZED,
 
 /* ---- Searches ---------------------------------------------------------- */
 
-/* tree_first_fit: the lowest-addressed free chunk of at least need bytes. */
-slz_chunk *tree_first_fit(size_t need)
+/* tree_first_fit: the lowest-addressed free chunk of at least need bytes.
+ * The way down from the root is kept in *path for tree_take. */
+slz_chunk *tree_first_fit(size_t need, struct slz_path *path)
 {
     slz_chunk *t = slz_H.root;
+    path->n = 0;
     if (t == NULL || t->max < need)
         return NULL;
     for (;;) {
+        if (path->n < SLZ_PATH_MAX)
+            path->node[path->n] = t;
+        path->n++;
         slz_chunk *l = LEFT(t);
         if (l && l->max >= need)
             t = l;
@@ -184,6 +196,44 @@ slz_chunk *tree_first_fit(size_t need)
         if (t == NULL)
             slz_misuse("free chunk index max is wrong", slz_H.root);
     }
+}
+
+/* tree_take: c, just found by tree_first_fit, leaves the index; rest (a
+ * free chunk at least SLZ_MIN_CHUNK above c, head and foot written) takes
+ * its place, or nothing when rest is NULL. Only the recorded path needs its
+ * max fixed, so this costs no second search. */
+void tree_take(struct slz_path *path, slz_chunk *c, slz_chunk *rest)
+{
+    if (path->n > SLZ_PATH_MAX) { /* too deep to have been recorded */
+        struct slz_links links = tree_links(c);
+        if (rest)
+            tree_replace(c, rest, &links);
+        else
+            tree_remove(c);
+        return;
+    }
+    slz_chunk *sub;
+    if (rest) {
+        rest->left = c->left;
+        rest->right = c->right;
+        rest->prio = c->prio;
+        pull(rest);
+        sub = rest;
+    } else {
+        sub = join(KNOWN_LEFT(c), KNOWN_RIGHT(c));
+    }
+    int n = path->n;
+    if (n == 1) {
+        slz_H.root = sub;
+        return;
+    }
+    slz_chunk *parent = path->node[n - 2];
+    if (parent->left == encode(c))
+        parent->left = encode(sub);
+    else
+        parent->right = encode(sub);
+    for (int i = n - 2; i >= 0; i--)
+        pull(path->node[i]);
 }
 
 /* aligned_spot: where in free chunk c a chunk of need bytes whose payload is a
