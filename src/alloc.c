@@ -130,6 +130,20 @@ static void *heap_malloc(size_t n)
 
 /* ---- Giving a chunk back ----------------------------------------------- */
 
+/* give_back_pages: a big chunk c of sz bytes was just freed: let the kernel
+ * take the whole pages inside it, beyond any free chunk's fields at its
+ * start and the foot at its end, so that a freed block costs no memory, as
+ * glibc's munmap of its big blocks does. Only for a heap the core mapped. */
+static void give_back_pages(slz_chunk *c, size_t sz)
+{
+    if (sz < SLZ_RELEASE_MIN || !slz_H.mapped)
+        return;
+    uintptr_t lo = ((uintptr_t)c + sizeof(slz_chunk) + slz_H.page - 1) & ~(uintptr_t)(slz_H.page - 1);
+    uintptr_t hi = ((uintptr_t)c + sz - sizeof(size_t)) & ~(uintptr_t)(slz_H.page - 1);
+    if (hi > lo)
+        os_release((void *)lo, hi - lo);
+}
+
 /* release: c (in use, checked) becomes free and merges with both
  * neighbours at once. */
 static void release(slz_chunk *c)
@@ -171,6 +185,7 @@ static void release(slz_chunk *c)
         set_prev_flag(n, 0);
         st->free_chunks++;
     }
+    give_back_pages(c, sz);
 }
 
 /* ---- The public entry points ------------------------------------------- */

@@ -63,6 +63,10 @@
 #define SLZ_MIN_CHUNK 64 /* smallest chunk, header included */
 #endif
 
+#ifndef SLZ_RELEASE_MIN
+#define SLZ_RELEASE_MIN (128 * 1024) /* freeing a chunk this big gives its pages back */
+#endif
+
 /* ---- Fixed by the layout ----------------------------------------------- */
 #define SLZ_ALIGN 16            /* payload and chunk alignment */
 #define SLZ_HDR 16              /* head + check, before every payload */
@@ -93,6 +97,7 @@ struct slz_heap {
     char *fence;          /* end marker; base + size - SLZ_FENCE */
     size_t size;          /* bytes of the region */
     int mapped;           /* the core mapped it (release unmaps) */
+    size_t page;          /* the system page size */
     slz_chunk *root;      /* free-chunk index */
     uintptr_t secret;     /* keys the check words */
     uintptr_t link_key;   /* encodes index links */
@@ -164,6 +169,7 @@ _Noreturn void slz_misuse(const char *what, const void *ptr);
 /* os.c: every call to the operating system */
 void *os_map(size_t bytes);
 void os_unmap(void *p, size_t bytes);
+void os_release(void *p, size_t bytes);
 size_t os_page_size(void);
 uint64_t os_random(void);
 void os_write_err(const char *buf, size_t len);

@@ -23,6 +23,7 @@ static int setup(void *mem, size_t bytes, int mapped)
     slz_H.size = hi - lo;
     slz_H.fence = (char *)hi - SLZ_FENCE;
     slz_H.mapped = mapped;
+    slz_H.page = os_page_size();
     slz_H.secret = (uintptr_t)os_random();
     slz_H.link_key = (uintptr_t)os_random() & ~(uintptr_t)(SLZ_ALIGN - 1);
     slz_H.rng = os_random() | 1;

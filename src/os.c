@@ -20,6 +20,10 @@ void *os_map(size_t bytes)
 
 void os_unmap(void *p, size_t bytes) { munmap(p, bytes); }
 
+/* os_release: the kernel may take back these whole pages; they read as zero
+ * when touched again. */
+void os_release(void *p, size_t bytes) { madvise(p, bytes, MADV_DONTNEED); }
+
 size_t os_page_size(void)
 {
     long n = sysconf(_SC_PAGESIZE);
