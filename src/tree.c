@@ -30,6 +30,10 @@ static slz_chunk *decode(uintptr_t link)
 }
 static inline uintptr_t encode(slz_chunk *c) { return (uintptr_t)c ^ slz_H.link_key; }
 
+/* root: the index root, checked like the target of any link (a write past
+ * the end of a block can reach the root's head as well as any other's). */
+static slz_chunk *root(void) { return decode(encode(slz_H.root)); }
+
 /* LEFT/RIGHT follow a link into the unknown and check it; KNOWN_ follow one
  * whose target was already checked on the way down (or is NULL). */
 #define LEFT(c) decode((c)->left)
@@ -152,11 +156,11 @@ static uint64_t next_prio(void)
 void tree_insert(slz_chunk *c)
 {
     c->prio = next_prio();
-    slz_H.root = insert(slz_H.root, c);
+    slz_H.root = insert(root(), c);
 }
 
 /* tree_remove: take free chunk c out of the index. */
-void tree_remove(slz_chunk *c) { slz_H.root = edit(slz_H.root, c, EDIT_REMOVE, NULL); }
+void tree_remove(slz_chunk *c) { slz_H.root = edit(root(), c, EDIT_REMOVE, NULL); }
 
 /* tree_replace: free chunk c (head and foot written) takes old's place in the
  * index; no free chunk lies between them. links is old's node fields, saved
@@ -166,11 +170,11 @@ void tree_replace(slz_chunk *old, slz_chunk *c, const struct slz_links *links)
     c->left = links->left;
     c->right = links->right;
     c->prio = links->prio;
-    slz_H.root = edit(slz_H.root, old, EDIT_REPLACE, c);
+    slz_H.root = edit(root(), old, EDIT_REPLACE, c);
 }
 
 /* tree_resized: c's size changed in place; fix max on its path. */
-void tree_resized(slz_chunk *c) { slz_H.root = edit(slz_H.root, c, EDIT_RESIZED, NULL); }
+void tree_resized(slz_chunk *c) { slz_H.root = edit(root(), c, EDIT_RESIZED, NULL); }
 
 /* ---- Searches ---------------------------------------------------------- */
 
@@ -178,7 +182,7 @@ void tree_resized(slz_chunk *c) { slz_H.root = edit(slz_H.root, c, EDIT_RESIZED,
  * The way down from the root is kept in *path for tree_take. */
 slz_chunk *tree_first_fit(size_t need, struct slz_path *path)
 {
-    slz_chunk *t = slz_H.root;
+    slz_chunk *t = root();
     path->n = 0;
     if (t == NULL || t->max < need)
         return NULL;
@@ -267,7 +271,7 @@ static slz_chunk *first_aligned(slz_chunk *t, size_t need, size_t align, char **
  * bytes at an aligned payload; *spot gets where that chunk would start. */
 slz_chunk *tree_first_fit_aligned(size_t need, size_t align, char **spot)
 {
-    return first_aligned(slz_H.root, need, align, spot);
+    return first_aligned(root(), need, align, spot);
 }
 
 /* ---- Checking (no aborts: counts what is wrong) ------------------------ */
