@@ -44,15 +44,28 @@ static void set_prev_flag(slz_chunk *n, int prev_in_use)
  * old pointer again is told apart from a random bad pointer. */
 static void bury(slz_chunk *c) { set_head(c, SLZ_TOMB); }
 
+/* chunk_start: whether a chunk begins at c, found by walking the heap from
+ * its base. O(chunks): for telling misuse apart on the error path only. */
+static int chunk_start(const slz_chunk *c)
+{
+    slz_chunk *x = (slz_chunk *)slz_H.base;
+    while (x < c && head_ok(x) && chunk_size(x) >= SLZ_MIN_CHUNK)
+        x = next_chunk(x);
+    return x == c;
+}
+
 /* live_chunk: the chunk of block p, checked to be a live block whose
- * neighbour's metadata is intact; reports misuse otherwise. */
+ * neighbour's metadata is intact; reports misuse otherwise. A head that
+ * fails its check where a chunk truly begins was damaged from below. */
 static slz_chunk *live_chunk(const void *p)
 {
     slz_chunk *c = mem2chunk(p);
     if (((uintptr_t)p & (SLZ_ALIGN - 1)) || !in_heap(c))
         slz_misuse("invalid pointer", p);
     if (!head_ok(c))
-        slz_misuse("invalid pointer", p);
+        slz_misuse(chunk_start(c) ? "corrupted chunk header (write past the end of the block below?)"
+                                  : "invalid pointer",
+                   p);
     if (c->head == SLZ_TOMB || !chunk_used(c))
         slz_misuse("double free", p);
     size_t sz = chunk_size(c);
@@ -84,6 +97,8 @@ static void *carve(slz_chunk *c, size_t need, size_t request, struct slz_path *p
 {
     size_t sz = chunk_size(c);
     uintptr_t pflag = c->head & SLZ_PREV_INUSE;
+    if (*chunk_foot(c) != sz) /* the line is written below anyway: no extra miss */
+        slz_misuse("corrupted free chunk (write after free?)", chunk2mem(c));
     if (sz - need >= SLZ_MIN_CHUNK) {
         slz_chunk *rest = (slz_chunk *)((char *)c + need);
         struct slz_links links = tree_links(c);
@@ -158,6 +173,8 @@ static void release(slz_chunk *c)
     int prev_free = !prev_used(c), next_free = !chunk_used(n);
     slz_chunk *p = prev_free ? free_prev(c) : NULL;
     size_t nsz = next_free ? chunk_size(n) : 0;
+    if (next_free && *chunk_foot(n) != nsz) /* the foot is rewritten below anyway */
+        slz_misuse("corrupted free chunk (write after free?)", chunk2mem(n));
 
     if (prev_free && next_free) {
         tree_remove(n);
