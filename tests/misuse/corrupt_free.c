@@ -1,0 +1,44 @@
+/* corrupt_free: write into a freed block (use after free), damaging the
+ * free-chunk metadata the allocator keeps there, then do an operation that
+ * reads it.
+ *   corrupt_free WHAT THEN
+ *   WHAT: links   the first 16 bytes (where slz keeps the index links;
+ *                 glibc its free-list pointers)
+ *         all     the whole freed payload
+ *         foot    the last 8 bytes of the freed payload
+ *         size    the size word just below the freed payload (an underflow)
+ *   THEN: search  malloc() of a size only the damaged chunk fits first
+ *         split   malloc() of a smaller size, carving the damaged chunk
+ *         coalesce free the block just above, merging down into it
+ *         insert  free another block, adding a chunk to the index */
+#include "misuse.h"
+
+int main(int argc, char **argv)
+{
+    const char *what = argc > 1 ? argv[1] : "", *then = argc > 2 ? argv[2] : "";
+    char *lo = malloc(100), *a = malloc(200), *b = malloc(100), *guard = opaque(malloc(100));
+    (void)guard;
+    free(a);
+    char *w = opaque(a);
+    if (IS(what, "links"))
+        memset(w, 'L', 16);
+    else if (IS(what, "all"))
+        memset(w, 'U', 200);
+    else if (IS(what, "foot"))
+        memset(w + 200, 'F', 8);
+    else if (IS(what, "size"))
+        memset(w - 16, 'S', 8);
+    else
+        return usage("what: links | all | foot | size\n");
+    if (IS(then, "search"))
+        opaque(malloc(200));
+    else if (IS(then, "split"))
+        opaque(malloc(24));
+    else if (IS(then, "coalesce"))
+        free(b);
+    else if (IS(then, "insert"))
+        free(lo);
+    else
+        return usage("then: search | split | coalesce | insert\n");
+    return survived();
+}
