@@ -5,14 +5,16 @@
  *   merged_up    a, b, guard: free(b), free(a) (a takes b in), then OP(a)
  *   reused       x(40), p(100), guard: free(x), free(p), q = malloc(150)
  *                spans both (a different size, not at p), then OP(p)
- *   reused_written  the same, but q's owner fills q, over p's old header */
+ *   reused_written  the same, but q's owner fills q, over p's old header
+ *   big          plain, with a block too big for the default one-page heap
+ *                (so glibc serves it under the shim as well) */
 #include "misuse.h"
 
 int main(int argc, char **argv)
 {
     const char *v = argc > 1 ? argv[1] : "", *op = argc > 2 ? argv[2] : "free";
-    if (IS(v, "plain")) {
-        char *p = malloc(100);
+    if (IS(v, "plain") || IS(v, "big")) {
+        char *p = malloc(IS(v, "big") ? 20000 : 100);
         free(p);
         return hand(op, p);
     }
@@ -38,5 +40,5 @@ int main(int argc, char **argv)
             memset(q, 'q', 150);
         return hand(op, p);
     }
-    return usage("variant: plain | merged_down | merged_up | reused | reused_written\n");
+    return usage("variant: plain | merged_down | merged_up | reused | reused_written | big\n");
 }

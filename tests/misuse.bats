@@ -1,0 +1,293 @@
+#!/usr/bin/env bats
+# misuse.bats - heap misuse inside the slz heap is caught: one line
+# "slzmalloc: <function>(): <what> (0x...)" on stderr, then SIGABRT (134).
+#
+# The programs are tests/misuse/*.c (see each file's head for its variants).
+# Every case runs under the shim twice: with SLZ_HEAP_SIZE=64M and with the
+# default one-page heap (the blocks are small, so the core serves them in
+# both; a block served by glibc would give glibc's message and fail).
+# Each test name ends with what glibc 2.36 does with the same program run
+# without the shim, as observed on Debian 12 (tests/misuse/compare.sh prints
+# the two side by side again).
+load test_helper
+
+MISUSE="$ROOT/build/misuse"
+
+setup() {
+    ulimit -c 0
+    unset SLZ_HEAP_SIZE SLZ_CHECK SLZ_STATS SLZ_STATS_FILE
+}
+
+# aborts FUNCTION WHAT PROGRAM ARGS...: under the shim, with a 64M and with
+# the default heap, PROGRAM ends by SIGABRT with exactly one stderr line,
+# "slzmalloc: FUNCTION(): WHAT (0x<hex>)", and writes nothing to stdout.
+aborts() {
+    local fn=$1 what=$2 prog=$3
+    shift 3
+    local heap
+    for heap in 64M default; do
+        local env=(SLZ_HEAP_SIZE=$heap)
+        [ "$heap" != default ] || env=()
+        run -134 --separate-stderr under_slz "${env[@]}" "$MISUSE/$prog" "$@"
+        echo "# heap $heap: stdout [$output] stderr [$stderr]"
+        [ -z "$output" ]
+        [ "${#stderr_lines[@]}" -eq 1 ]
+        local rest="${stderr#"slzmalloc: $fn(): $what (0x"}"
+        [ "$rest" != "$stderr" ]
+        [[ "$rest" =~ ^[0-9a-f]+\)$ ]]
+    done
+}
+
+# ---- Double free -----------------------------------------------------------
+
+@test "double free plain: free() says double free [glibc: aborts: free(): double free detected in tcache 2]" {
+    aborts free "double free" double_free plain free
+}
+
+@test "double free plain: realloc() says double free [glibc: silent]" {
+    aborts realloc "double free" double_free plain realloc
+}
+
+@test "double free plain: malloc_usable_size() says double free [glibc: silent]" {
+    aborts malloc_usable_size "double free" double_free plain usable
+}
+
+@test "double free after the block merged into the free one below it: free() says double free [glibc: aborts: free(): double free detected in tcache 2]" {
+    aborts free "double free" double_free merged_down free
+}
+
+@test "double free after the block merged into the free one below it: realloc() says double free [glibc: aborts: free(): double free detected in tcache 2]" {
+    aborts realloc "double free" double_free merged_down realloc
+}
+
+@test "double free after the block merged into the free one below it: malloc_usable_size() says double free [glibc: silent]" {
+    aborts malloc_usable_size "double free" double_free merged_down usable
+}
+
+@test "double free after the block took in the free one above it: free() says double free [glibc: aborts: free(): double free detected in tcache 2]" {
+    aborts free "double free" double_free merged_up free
+}
+
+@test "double free after the block took in the free one above it: realloc() says double free [glibc: aborts: free(): double free detected in tcache 2]" {
+    aborts realloc "double free" double_free merged_up realloc
+}
+
+@test "double free after the block took in the free one above it: malloc_usable_size() says double free [glibc: silent]" {
+    aborts malloc_usable_size "double free" double_free merged_up usable
+}
+
+@test "double free after its memory went to a bigger block: free() says double free [glibc: aborts: free(): double free detected in tcache 2]" {
+    aborts free "double free" double_free reused free
+}
+
+@test "double free after its memory went to a bigger block: realloc() says double free [glibc: aborts: free(): double free detected in tcache 2]" {
+    aborts realloc "double free" double_free reused realloc
+}
+
+@test "double free after its memory went to a bigger block: malloc_usable_size() says double free [glibc: silent]" {
+    aborts malloc_usable_size "double free" double_free reused usable
+}
+
+@test "double free after its memory went to a bigger block that was then filled: free() says invalid pointer [glibc: aborts: free(): double free detected in tcache 2]" {
+    aborts free "invalid pointer" double_free reused_written free
+}
+
+@test "double free after its memory went to a bigger block that was then filled: realloc() says invalid pointer [glibc: aborts: free(): double free detected in tcache 2]" {
+    aborts realloc "invalid pointer" double_free reused_written realloc
+}
+
+@test "double free after its memory went to a bigger block that was then filled: malloc_usable_size() says invalid pointer [glibc: silent]" {
+    aborts malloc_usable_size "invalid pointer" double_free reused_written usable
+}
+
+# ---- Pointers that are not a live block ------------------------------------
+
+@test "pointer inside a live block: free() says invalid pointer [glibc: aborts: free(): invalid pointer]" {
+    aborts free "invalid pointer" bad_pointer interior free
+}
+
+@test "pointer inside a live block: realloc() says invalid pointer [glibc: aborts: realloc(): invalid pointer]" {
+    aborts realloc "invalid pointer" bad_pointer interior realloc
+}
+
+@test "pointer inside a live block: malloc_usable_size() says invalid pointer [glibc: silent]" {
+    aborts malloc_usable_size "invalid pointer" bad_pointer interior usable
+}
+
+@test "pointer unaligned: free() says invalid pointer [glibc: aborts: free(): invalid pointer]" {
+    aborts free "invalid pointer" bad_pointer unaligned free
+}
+
+@test "pointer unaligned: realloc() says invalid pointer [glibc: aborts: realloc(): invalid pointer]" {
+    aborts realloc "invalid pointer" bad_pointer unaligned realloc
+}
+
+@test "pointer unaligned: malloc_usable_size() says invalid pointer [glibc: silent]" {
+    aborts malloc_usable_size "invalid pointer" bad_pointer unaligned usable
+}
+
+@test "pointer inside a free chunk: free() says invalid pointer [glibc: aborts: free(): invalid pointer]" {
+    aborts free "invalid pointer" bad_pointer in_free free
+}
+
+@test "pointer inside a free chunk: realloc() says invalid pointer [glibc: aborts: realloc(): invalid pointer]" {
+    aborts realloc "invalid pointer" bad_pointer in_free realloc
+}
+
+@test "pointer inside a free chunk: malloc_usable_size() says invalid pointer [glibc: silent]" {
+    aborts malloc_usable_size "invalid pointer" bad_pointer in_free usable
+}
+
+@test "pointer at a chunk header: free() says invalid pointer [glibc: aborts: free(): invalid pointer]" {
+    aborts free "invalid pointer" bad_pointer metadata free
+}
+
+@test "pointer at a chunk header: realloc() says invalid pointer [glibc: aborts: realloc(): invalid pointer]" {
+    aborts realloc "invalid pointer" bad_pointer metadata realloc
+}
+
+@test "pointer at a chunk header: malloc_usable_size() says invalid pointer [glibc: silent]" {
+    aborts malloc_usable_size "invalid pointer" bad_pointer metadata usable
+}
+
+# ---- Writes past the end of a block ----------------------------------------
+
+@test "write of one byte past the end, then free() of the block [glibc: silent]" {
+    aborts free "corrupted next chunk (write past the end of a block?)" overflow byte free_self
+}
+
+@test "write of one byte past the end, then realloc() of the block [glibc: silent]" {
+    aborts realloc "corrupted next chunk (write past the end of a block?)" overflow byte realloc_self
+}
+
+@test "write of one byte past the end, then free() of the damaged block [glibc: silent]" {
+    aborts free "corrupted chunk header (write past the end of the block below?)" overflow byte free_next
+}
+
+@test "write of one byte past the end, then realloc() of the damaged block [glibc: aborts: realloc(): invalid next size]" {
+    aborts realloc "corrupted chunk header (write past the end of the block below?)" overflow byte realloc_next
+}
+
+@test "write of one byte past the end, then free() merging into the damaged free chunk [glibc: silent]" {
+    aborts free "corrupted previous chunk" overflow byte coalesce
+}
+
+@test "write of one byte past the end, then malloc() searching the damaged free chunk [glibc: silent]" {
+    aborts malloc "corrupted free chunk index" overflow byte search
+}
+
+@test "write of one byte past the end, then malloc() splitting the damaged free chunk [glibc: silent]" {
+    aborts malloc "corrupted free chunk index" overflow byte split
+}
+
+@test "write of 16 bytes past the end, then free() of the block [glibc: silent]" {
+    aborts free "corrupted next chunk (write past the end of a block?)" overflow head free_self
+}
+
+@test "write of 16 bytes past the end, then realloc() of the block [glibc: aborts: realloc(): invalid next size]" {
+    aborts realloc "corrupted next chunk (write past the end of a block?)" overflow head realloc_self
+}
+
+@test "write of 16 bytes past the end, then free() of the damaged block [glibc: aborts: double free or corruption (out)]" {
+    aborts free "corrupted chunk header (write past the end of the block below?)" overflow head free_next
+}
+
+@test "write of 16 bytes past the end, then realloc() of the damaged block [glibc: aborts: realloc(): invalid old size]" {
+    aborts realloc "corrupted chunk header (write past the end of the block below?)" overflow head realloc_next
+}
+
+@test "write of 16 bytes past the end, then free() merging into the damaged free chunk [glibc: silent]" {
+    aborts free "corrupted previous chunk" overflow head coalesce
+}
+
+@test "write of 16 bytes past the end, then malloc() searching the damaged free chunk [glibc: silent]" {
+    aborts malloc "corrupted free chunk index" overflow head search
+}
+
+@test "write of 16 bytes past the end, then malloc() splitting the damaged free chunk [glibc: silent]" {
+    aborts malloc "corrupted free chunk index" overflow head split
+}
+
+# ---- Writes into freed blocks (free-chunk metadata) ------------------------
+
+@test "write after free over the index links, then malloc() that finds it [glibc: silent]" {
+    aborts malloc "corrupted free chunk index" corrupt_free links search
+}
+
+@test "write after free over the index links, then malloc() that splits it [glibc: silent]" {
+    aborts malloc "corrupted free chunk index" corrupt_free links split
+}
+
+@test "write after free over the index links, then free() of the block above [glibc: silent]" {
+    aborts free "corrupted free chunk index" corrupt_free links coalesce
+}
+
+@test "write after free over the index links, then free() of the block below [glibc: silent]" {
+    aborts free "corrupted free chunk index" corrupt_free links insert
+}
+
+@test "write after free over the whole block, then malloc() that finds it [glibc: silent]" {
+    aborts malloc "corrupted free chunk index" corrupt_free all search
+}
+
+@test "write after free over the whole block, then malloc() that splits it [glibc: silent]" {
+    aborts malloc "corrupted free chunk index" corrupt_free all split
+}
+
+@test "write after free over the whole block, then free() of the block above [glibc: silent]" {
+    aborts free "corrupted free chunk index" corrupt_free all coalesce
+}
+
+@test "write after free over the whole block, then free() of the block below [glibc: silent]" {
+    aborts free "corrupted free chunk index" corrupt_free all insert
+}
+
+@test "write after free over the foot, then malloc() that finds it [glibc: silent]" {
+    aborts malloc "corrupted free chunk (write after free?)" corrupt_free foot search
+}
+
+@test "write after free over the foot, then malloc() that splits it [glibc: silent]" {
+    aborts malloc "corrupted free chunk (write after free?)" corrupt_free foot split
+}
+
+@test "write after free over the foot, then free() of the block above [glibc: aborts: munmap_chunk(): invalid pointer]" {
+    aborts free "corrupted previous chunk" corrupt_free foot coalesce
+}
+
+@test "write after free over the foot, then free() of the block below [glibc: silent]" {
+    aborts free "corrupted free chunk (write after free?)" corrupt_free foot insert
+}
+
+@test "write after free over the size word below, then malloc() that finds it [glibc: silent]" {
+    aborts malloc "corrupted free chunk index" corrupt_free size search
+}
+
+@test "write after free over the size word below, then malloc() that splits it [glibc: silent]" {
+    aborts malloc "corrupted free chunk index" corrupt_free size split
+}
+
+@test "write after free over the size word below, then free() of the block above [glibc: silent]" {
+    aborts free "corrupted previous chunk" corrupt_free size coalesce
+}
+
+@test "write after free over the size word below, then free() of the block below [glibc: silent]" {
+    aborts free "corrupted next chunk (write past the end of a block?)" corrupt_free size insert
+}
+
+# ---- Not misuse, or not ours ------------------------------------------------
+
+@test "a double free of a block glibc served (too big for the one-page heap) meets glibc's own check" {
+    run -134 --separate-stderr "$MISUSE/double_free" big
+    expected="$stderr"
+    [ -n "$expected" ]
+    run -134 --separate-stderr under_slz "$MISUSE/double_free" big
+    echo "# bare: [$expected] under the shim: [$stderr]"
+    [ "$stderr" = "$expected" ]
+}
+
+@test "impossible sizes and bad alignments fail with ENOMEM/EINVAL, not abort (glibc: the same)" {
+    run -0 "$MISUSE/bad_args"
+    run -0 under_slz "$MISUSE/bad_args"
+    run -0 under_slz SLZ_HEAP_SIZE=64M "$MISUSE/bad_args"
+    [ "$output" = "22 checks, 0 failed" ]
+}
