@@ -1,0 +1,142 @@
+/* core_coalesce: a freed chunk merges with its free neighbours on both sides
+ * at once (previous, next, both), so no two free chunks are ever adjacent;
+ * after freeing everything, in any order, the heap is one free chunk. */
+#include "core_view.h"
+
+static _Alignas(16) char arena[512 * 1024];
+static struct view v;
+
+/* five blocks with guards: g a b c g; returns a, b, c */
+static void five(char **g0, char **a, char **b, char **c, char **g4)
+{
+    *g0 = slz_Heap_Allocator_impl(32);
+    *a = slz_Heap_Allocator_impl(100);
+    *b = slz_Heap_Allocator_impl(200);
+    *c = slz_Heap_Allocator_impl(300);
+    *g4 = slz_Heap_Allocator_impl(32);
+}
+
+static size_t csize(const char *p)
+{
+    view_take(&v);
+    struct vchunk *c = view_of(&v, p);
+    return c ? c->size : 0;
+}
+
+/* merged: exactly one free chunk starts at lo's chunk and spans want bytes */
+static int merged(const char *lo, size_t want)
+{
+    view_take(&v);
+    struct vchunk *c = view_of(&v, lo);
+    return c && !c->used && c->at == lo - view_hdr && c->size == want;
+}
+
+static int no_adjacent_free(void)
+{
+    view_take(&v);
+    for (size_t i = 1; i < v.n; i++)
+        if (!v.c[i].used && !v.c[i - 1].used)
+            return 0;
+    return 1;
+}
+
+static uint64_t coalesces(void)
+{
+    struct slz_heap_stats st;
+    slz_heap_get_stats(&st);
+    return st.coalesces;
+}
+
+static void release_all(char *g0, char *g4)
+{
+    slz_Heap_deAllocator_impl(g0);
+    slz_Heap_deAllocator_impl(g4);
+    view_take(&v);
+    CHECK("back to one free chunk", v.n == 1 && !v.c[0].used);
+}
+
+int main(void)
+{
+    CHECK("heap on a static array", slz_heap_initialize_with(arena, sizeof arena) == 0);
+    view_learn_header();
+    char *g0, *a, *b, *c, *g4;
+    size_t sa, sb, sc;
+    uint64_t k;
+
+    five(&g0, &a, &b, &c, &g4);
+    sa = csize(a), sb = csize(b), sc = csize(c);
+    slz_Heap_deAllocator_impl(a);
+    k = coalesces();
+    slz_Heap_deAllocator_impl(b);
+    CHECK("merge with the previous chunk", merged(a, sa + sb));
+    CHECK("one coalesce counted (previous)", coalesces() == k + 1);
+    CHECK("no adjacent free chunks (previous)", no_adjacent_free());
+    CHECK("heap clean (previous)", heap_clean());
+    slz_Heap_deAllocator_impl(c);
+    CHECK("and again with the next free one", merged(a, sa + sb + sc));
+    release_all(g0, g4);
+
+    five(&g0, &a, &b, &c, &g4);
+    slz_Heap_deAllocator_impl(c);
+    k = coalesces();
+    slz_Heap_deAllocator_impl(b);
+    CHECK("merge with the next chunk", merged(b, sb + sc));
+    CHECK("one coalesce counted (next)", coalesces() == k + 1);
+    CHECK("no adjacent free chunks (next)", no_adjacent_free());
+    CHECK("heap clean (next)", heap_clean());
+    CHECK("first fit reuses the merged chunk exactly", slz_Heap_Allocator_impl(sb + sc - view_hdr) == b);
+    slz_Heap_deAllocator_impl(b);
+    slz_Heap_deAllocator_impl(a);
+    release_all(g0, g4);
+
+    five(&g0, &a, &b, &c, &g4);
+    slz_Heap_deAllocator_impl(a);
+    slz_Heap_deAllocator_impl(c);
+    view_take(&v);
+    size_t before = view_free_count(&v);
+    k = coalesces();
+    slz_Heap_deAllocator_impl(b);
+    CHECK("merge with both neighbours at once", merged(a, sa + sb + sc));
+    view_take(&v);
+    CHECK("two free chunks became one", view_free_count(&v) == before - 1);
+    CHECK("two coalesces counted (both)", coalesces() == k + 2);
+    CHECK("no adjacent free chunks (both)", no_adjacent_free());
+    CHECK("heap clean (both)", heap_clean());
+    release_all(g0, g4);
+
+    /* the last block merges into the free top */
+    char *x = slz_Heap_Allocator_impl(500);
+    char *y = slz_Heap_Allocator_impl(500);
+    slz_Heap_deAllocator_impl(y);
+    view_take(&v);
+    CHECK("freeing the last block merges it with the top", v.n == 2 && v.c[1].at == y - view_hdr);
+    slz_Heap_deAllocator_impl(x);
+
+    /* many blocks freed in random orders: never two adjacent free chunks */
+    enum { N = 400 };
+    static char *blk[N];
+    int adjacent = 0, dirty = 0, rounds = 0, whole = 0;
+    for (int round = 0; round < 20; round++, rounds++) {
+        for (int i = 0; i < N; i++)
+            blk[i] = slz_Heap_Allocator_impl(rnd() % 700);
+        for (int i = N - 1; i > 0; i--) {
+            int j = (int)(rnd() % (uint64_t)(i + 1));
+            char *t = blk[i];
+            blk[i] = blk[j];
+            blk[j] = t;
+        }
+        for (int i = 0; i < N; i++) {
+            slz_Heap_deAllocator_impl(blk[i]);
+            if (i % 7 == 0) {
+                adjacent += !no_adjacent_free();
+                dirty += !heap_clean();
+            }
+        }
+        view_take(&v);
+        whole += v.n == 1 && !v.c[0].used;
+    }
+    CHECK("random orders: no two free chunks ever adjacent", adjacent == 0);
+    CHECK("random orders: heap clean", dirty == 0);
+    CHECK("random orders: always back to one free chunk", whole == rounds);
+    return CHECK_DONE();
+}

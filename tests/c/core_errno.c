@@ -1,0 +1,88 @@
+/* core_errno: impossible requests return NULL with ENOMEM and change
+ * nothing; malloc(0) gives unique blocks; free keeps errno; the default heap
+ * is one page, mapped once (initialisation is idempotent); caller memory that
+ * is too small or offered twice is refused. */
+#include <errno.h>
+#include <unistd.h>
+#include "core_view.h"
+
+static _Alignas(16) char arena[64 * 1024];
+
+int main(void)
+{
+    /* the default heap */
+    CHECK("default heap maps", slz_heap_initialize_impl() == 0);
+    void *base = slz_heap_base();
+    CHECK("default heap is one page", slz_heap_size() == (size_t)sysconf(_SC_PAGESIZE));
+    CHECK("initialising again is a no-op", slz_heap_initialize_impl() == 0 && slz_heap_base() == base);
+    CHECK("initialise with a size while set up is a no-op",
+          slz_heap_initialize_size(1u << 20) == 0 && slz_heap_base() == base &&
+          slz_heap_size() == (size_t)sysconf(_SC_PAGESIZE));
+    CHECK("caller memory refused while a heap is set up", slz_heap_initialize_with(arena, sizeof arena) != 0);
+    void *p = slz_Heap_Allocator_impl(100);
+    CHECK("the core serves from its own heap", p && slz_owns(p) && !slz_owns(arena));
+    slz_Heap_deAllocator_impl(p);
+    slz_heap_release();
+    CHECK("released: no heap", slz_heap_base() == NULL && slz_heap_size() == 0);
+    p = slz_Heap_Allocator_impl(10);
+    CHECK("malloc without a heap maps the default one", p && slz_heap_size() == (size_t)sysconf(_SC_PAGESIZE));
+    slz_heap_release();
+
+    CHECK("caller memory too small is refused", slz_heap_initialize_with(arena, 32) != 0);
+    CHECK("heap on a static array", slz_heap_initialize_with(arena, sizeof arena) == 0);
+    view_learn_header();
+
+    errno = 0;
+    CHECK("malloc(SIZE_MAX): NULL, ENOMEM", slz_Heap_Allocator_impl(SIZE_MAX) == NULL && errno == ENOMEM);
+    errno = 0;
+    CHECK("malloc(SIZE_MAX - 15): NULL, ENOMEM", slz_Heap_Allocator_impl(SIZE_MAX - 15) == NULL && errno == ENOMEM);
+    errno = 0;
+    CHECK("malloc of more than the heap can ever hold: NULL, ENOMEM",
+          slz_Heap_Allocator_impl(slz_max_request() + 1) == NULL && errno == ENOMEM);
+    errno = 0;
+    CHECK("calloc(SIZE_MAX, SIZE_MAX): NULL, ENOMEM",
+          slz_Heap_Allocator_init_impl(SIZE_MAX, SIZE_MAX) == NULL && errno == ENOMEM);
+    errno = 0;
+    CHECK("aligned SIZE_MAX: NULL, ENOMEM", slz_aligned_alloc(64, SIZE_MAX) == NULL && errno == ENOMEM);
+    struct slz_heap_stats st;
+    slz_heap_get_stats(&st);
+    CHECK("failed requests changed nothing", st.live_blocks == 0 && st.free_chunks == 1 && heap_clean());
+    CHECK("failures are counted", st.failures >= 5);
+
+    char *all = slz_Heap_Allocator_impl(slz_max_request());
+    CHECK("the largest request fills the heap exactly", all != NULL);
+    errno = 0;
+    CHECK("a full heap: malloc(0) NULL, ENOMEM", slz_Heap_Allocator_impl(0) == NULL && errno == ENOMEM);
+    errno = 0;
+    CHECK("a full heap: calloc NULL, ENOMEM", slz_Heap_Allocator_init_impl(1, 1) == NULL && errno == ENOMEM);
+    slz_Heap_deAllocator_impl(all);
+
+    /* malloc(0): unique, freeable, at least the minimum chunk */
+    enum { Z = 100 };
+    char *z[Z];
+    int dup = 0;
+    for (int i = 0; i < Z; i++) {
+        z[i] = slz_Heap_Allocator_impl(0);
+        for (int j = 0; j < i; j++)
+            dup += z[i] == z[j];
+    }
+    CHECK("100 malloc(0) blocks are all distinct and non-NULL", dup == 0 && z[0] && z[Z - 1]);
+    CHECK("malloc(0) block has usable bytes", slz_usable_size(z[0]) == SLZ_TEST_MIN_CHUNK - view_hdr);
+    int kept = 0;
+    for (int i = 0; i < Z; i++) {
+        errno = 4242;
+        slz_Heap_deAllocator_impl(z[i]);
+        kept += errno == 4242;
+    }
+    CHECK("free keeps errno", kept == Z);
+    errno = 77;
+    slz_Heap_deAllocator_impl(NULL);
+    CHECK("free(NULL) does nothing and keeps errno", errno == 77);
+    CHECK("usable size of NULL is 0", slz_usable_size(NULL) == 0);
+    p = slz_Heap_reAllocator_impl(NULL, 0);
+    CHECK("realloc(NULL, 0) is malloc(0): a unique block", p != NULL);
+    CHECK("realloc(p, 0) frees and returns NULL", slz_Heap_reAllocator_impl(p, 0) == NULL);
+    slz_heap_get_stats(&st);
+    CHECK("nothing live at the end", st.live_blocks == 0 && heap_clean());
+    return CHECK_DONE();
+}
