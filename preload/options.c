@@ -112,6 +112,20 @@ static int opt_stats_file(const char *name, const char *v)
     return 0;
 }
 
+static int opt_heapmap(const char *name, const char *v)
+{
+    (void)name;
+    slz_opt.heapmap = *v ? v : NULL;
+    return 0;
+}
+
+static int opt_trace(const char *name, const char *v)
+{
+    (void)name;
+    slz_opt.trace = *v ? v : NULL;
+    return 0;
+}
+
 static const struct {
     const char *name;
     int (*parse)(const char *name, const char *value);
@@ -121,6 +135,8 @@ static const struct {
     {"SLZ_STATS", opt_stats},           /* 1: a statistics table at exit; json: the same as JSON */
     {"SLZ_STATS_FILE", opt_stats_file}, /* write the statistics to this file instead of stderr */
     {"SLZ_CHECK", opt_check},           /* 1: check every heap invariant after every operation */
+    {"SLZ_HEAPMAP", opt_heapmap},       /* an SVG map of the heap to this file at exit (and on SIGUSR1) */
+    {"SLZ_TRACE", opt_trace},           /* record every allocation call to this .rep file */
 };
 
 void options_read(void)

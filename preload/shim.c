@@ -47,6 +47,7 @@ static void setup(void)
     }
     if (slz_opt.stats)
         stats_setup();
+    watch_setup(); /* trace file, SIGUSR1 heap map */
     __atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
 }
 
@@ -69,6 +70,7 @@ static inline void leave(void)
             abort();
         }
     }
+    WATCH_POLL(); /* a heap map asked for by SIGUSR1 */
     pthread_mutex_unlock(&lock);
 }
 
@@ -79,12 +81,15 @@ __attribute__((constructor)) static void shim_init(void)
     enter();
     pthread_mutex_unlock(&lock);
     pthread_atfork(fork_prepare, fork_parent, fork_child); /* allocates: not under the lock */
+    trace_atfork();
 }
 
 __attribute__((destructor)) static void shim_fini(void)
 {
-    if (slz_opt.stats)
-        stats_report();
+    trace_exit(); /* its lock comes before ours */
+    enter();
+    watch_exit(); /* statistics, heap map */
+    pthread_mutex_unlock(&lock);
 }
 
 /* ---- Core first, then glibc -------------------------------------------- */
@@ -122,18 +127,18 @@ static void *core_alloc(size_t n, size_t align, int zero, enum slz_why *why)
 }
 
 /* serve: count and return p from the core, or fall back to glibc's answer. */
-#define SERVE(entry, core_call, glibc_call)                                                        \
+#define SERVE(entry, size, core_call, glibc_call)                                                  \
     do {                                                                                           \
         enum slz_why why_;                                                                         \
         COUNT(calls, entry);                                                                       \
         void *p_ = core_call;                                                                      \
         if (p_ != NULL) {                                                                          \
             COUNT(core, entry);                                                                    \
-            return p_;                                                                             \
+            return trace_ret(p_, size);                                                            \
         }                                                                                          \
         COUNT(glibc, entry);                                                                       \
         COUNT(why, why_);                                                                          \
-        return glibc_call;                                                                         \
+        return trace_ret(glibc_call, size);                                                        \
     } while (0)
 
 static void *too_big(void)
@@ -146,7 +151,7 @@ EXPORT void *malloc(size_t n)
 {
     if (n > PTRDIFF_MAX)
         return too_big();
-    SERVE(E_MALLOC, core_alloc(n, 0, 0, &why_), __libc_malloc(n));
+    SERVE(E_MALLOC, n, core_alloc(n, 0, 0, &why_), __libc_malloc(n));
 }
 
 EXPORT void *calloc(size_t count, size_t size)
@@ -154,11 +159,12 @@ EXPORT void *calloc(size_t count, size_t size)
     size_t n;
     if (__builtin_mul_overflow(count, size, &n) || n > PTRDIFF_MAX)
         return too_big();
-    SERVE(E_CALLOC, core_alloc(n, 0, 1, &why_), __libc_calloc(count, size));
+    SERVE(E_CALLOC, n, core_alloc(n, 0, 1, &why_), __libc_calloc(count, size));
 }
 
 EXPORT void free(void *p)
 {
+    TRACE_FREE(p);
     if (p == NULL)
         return;
     COUNT(calls, E_FREE);
@@ -236,7 +242,7 @@ EXPORT void *realloc(void *p, size_t n)
 {
     if (n > PTRDIFF_MAX)
         return too_big();
-    return do_realloc(p, n, E_REALLOC);
+    TRACED_REALLOC(p, n, do_realloc(p, n, E_REALLOC));
 }
 
 EXPORT void *reallocarray(void *p, size_t count, size_t size)
@@ -244,7 +250,7 @@ EXPORT void *reallocarray(void *p, size_t count, size_t size)
     size_t n;
     if (__builtin_mul_overflow(count, size, &n) || n > PTRDIFF_MAX)
         return too_big();
-    return do_realloc(p, n, E_REALLOCARRAY);
+    TRACED_REALLOC(p, n, do_realloc(p, n, E_REALLOCARRAY));
 }
 
 /* ---- Aligned entry points ---------------------------------------------- */
@@ -254,7 +260,7 @@ static void *aligned(size_t align, size_t n, enum slz_entry entry)
 {
     if (n > PTRDIFF_MAX - align)
         return too_big();
-    SERVE(entry, core_alloc(n, align, 0, &why_), __libc_memalign(align, n));
+    SERVE(entry, n, core_alloc(n, align, 0, &why_), __libc_memalign(align, n));
 }
 
 /* memalign_like: glibc 2.36's memalign and aligned_alloc: alignment up to

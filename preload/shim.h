@@ -26,6 +26,8 @@ struct slz_options {
     int stats;          /* SLZ_STATS: 0 off, 1 text table, 2 JSON */
     int check;          /* SLZ_CHECK: run the heap checker after every operation */
     const char *stats_file; /* SLZ_STATS_FILE: where the stats go (default stderr) */
+    const char *heapmap;    /* SLZ_HEAPMAP: SVG heap map at exit and on SIGUSR1 */
+    const char *trace;      /* SLZ_TRACE: record every allocation call (.rep) */
 };
 extern struct slz_options slz_opt;
 void options_read(void);
@@ -55,5 +57,93 @@ void stats_report(void); /* at exit */
 /* ---- Messages (options.c) --------------------------------------------- */
 /* say: write "slzmalloc: " and the pieces as one line to fd, one write(2). */
 void say(int fd, const char *const *pieces, int n);
+
+/* ---- Watching the heap (out.c, stats.c, heapmap.c, trace.c, watch.c) ---- */
+
+/* A fixed output buffer, written to fd with write(2) when full and at
+ * out_flush: reports are formatted without stdio and without malloc. */
+struct out {
+    int fd;       /* where the text goes (-1: nowhere) */
+    int failed;   /* a write failed */
+    size_t at;    /* bytes in buf */
+    char buf[32768];
+};
+void out_flush(struct out *o);
+void out_ch(struct out *o, char c);
+void out_s(struct out *o, const char *s);
+void out_u(struct out *o, uint64_t v, int width);
+void out_i(struct out *o, int64_t v);
+void out_hex(struct out *o, uint64_t v);
+void out_pct(struct out *o, uint64_t part, uint64_t whole);
+void out_bytes(struct out *o, uint64_t v);
+void out_json_str(struct out *o, const char *s);
+void out_xml(struct out *o, const char *s);
+int out_path(char *dst, size_t cap, const char *path, const char *ext, uint64_t n, int digits);
+
+/* Core statistics in the report's two forms (stats.c; also used by slz-replay). */
+struct slz_heap_stats;
+void stats_core_text(struct out *o, const struct slz_heap_stats *h);
+void stats_core_json(struct out *o, const struct slz_heap_stats *h);
+
+/* heapmap_write: an SVG picture of the slz heap (slz_heap_walk) to fd, one
+ * box per chunk in address order, or cells that sum up address ranges when
+ * the heap has too many chunks to draw. title: the picture's first line.
+ * heapmap_file: the same into path (a temporary file renamed into place).
+ * Both return 0, or -1 if the picture could not be written. */
+int heapmap_write(int fd, const char *title);
+int heapmap_file(const char *path, const char *title);
+
+/* Trace recording (trace.c), SLZ_TRACE: every allocation call in the 64-bit
+ * malloc-lab .rep format. The hooks cost one load and a branch when off. */
+extern int slz_tracing;
+void trace_setup(void);                 /* from setup(): open the file */
+void trace_atfork(void);                /* after the shim's pthread_atfork */
+void trace_exit(void);                  /* at exit, outside the shim lock */
+void trace_alloc(void *p, size_t n);
+void trace_free(void *p);
+int trace_realloc_begin(void *p, size_t n);
+void trace_realloc_end(int span, void *p, size_t n, void *q);
+
+#define TRACE_ALLOC(p, n)                                                                          \
+    do {                                                                                           \
+        if (__builtin_expect(slz_tracing, 0) && (p) != NULL)                                       \
+            trace_alloc(p, n);                                                                     \
+    } while (0)
+/* trace_ret: p, recorded as an allocation of n bytes when tracing. */
+static inline void *trace_ret(void *p, size_t n)
+{
+    TRACE_ALLOC(p, n);
+    return p;
+}
+#define TRACE_FREE(p)                                                                              \
+    do {                                                                                           \
+        if (__builtin_expect(slz_tracing, 0))                                                      \
+            trace_free(p);                                                                         \
+    } while (0)
+/* TRACED_REALLOC: returns call's result, recorded; a realloc that moves a
+ * block holds the trace lock throughout, so that no other thread can record
+ * an allocation at the old address before the realloc is recorded. */
+#define TRACED_REALLOC(p, n, call)                                                                 \
+    do {                                                                                           \
+        if (__builtin_expect(!slz_tracing, 1))                                                     \
+            return call;                                                                           \
+        int span_ = trace_realloc_begin(p, n);                                                     \
+        void *q_ = call;                                                                           \
+        trace_realloc_end(span_, p, n, q_);                                                        \
+        return q_;                                                                                 \
+    } while (0)
+
+/* The glue (watch.c): set-up from the shim's setup(), the SIGUSR1 heap map
+ * written by the next core operation (WATCH_POLL, lock held), and the
+ * reports at exit (watch_exit, lock held). */
+extern volatile int slz_map_pending;
+void watch_setup(void);
+void watch_poll(void);
+void watch_exit(void);
+#define WATCH_POLL()                                                                               \
+    do {                                                                                           \
+        if (__builtin_expect(slz_map_pending, 0))                                                  \
+            watch_poll();                                                                          \
+    } while (0)
 
 #endif

@@ -1,12 +1,16 @@
 /*
- * stats.c - SLZ_STATS: what the allocator did, printed at exit.
+ * stats.c - SLZ_STATS: what the allocator did, reported at exit.
  *
  * The numbers are data first (struct slz_shim_stats here, struct
- * slz_heap_stats in the core); the printer formats them into a fixed buffer
- * and writes it with one write(2). The report goes to a duplicate of stderr
- * taken at start-up, so it survives programs that close stderr before exit.
+ * slz_heap_stats in the core); the printers format them into a fixed buffer
+ * (struct out, out.c) written with write(2). SLZ_STATS=1 prints a table,
+ * SLZ_STATS=json one JSON object on one line. The report goes to
+ * SLZ_STATS_FILE (appended: every process of a pipeline adds its own) or to
+ * a duplicate of stderr taken at start-up, so that it survives programs that
+ * close stderr before they exit.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -20,6 +24,7 @@ const char *const slz_entry_name[E_COUNT] = {
     "aligned_alloc", "memalign", "valloc", "pvalloc", "malloc_usable_size",
 };
 static const char *const why_name[W_COUNT] = {"no heap", "too big", "heap full", "alignment", "not ours"};
+static const char *const why_key[W_COUNT] = {"no_heap", "too_big", "heap_full", "alignment", "not_ours"};
 
 static int report_fd = -1;
 
@@ -28,57 +33,169 @@ void stats_setup(void)
     report_fd = fcntl(2, F_DUPFD_CLOEXEC, 100);
 }
 
-/* ---- A fixed buffer ---------------------------------------------------- */
-struct out {
-    char buf[8192];
-    size_t at;
-};
-
-static void put(struct out *o, const char *s)
-{
-    while (*s && o->at < sizeof o->buf)
-        o->buf[o->at++] = *s++;
-}
-
-static void put_u(struct out *o, uint64_t v, int width)
-{
-    char d[24];
-    int n = 0;
-    do {
-        d[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (int i = n; i < width; i++)
-        put(o, " ");
-    while (n > 0 && o->at < sizeof o->buf)
-        o->buf[o->at++] = d[--n];
-}
-
 static void put_col(struct out *o, const char *s, int width)
 {
     int n = 0;
     for (const char *t = s; *t; t++)
         n++;
-    put(o, s);
+    out_s(o, s);
     for (; n < width; n++)
-        put(o, " ");
+        out_ch(o, ' ');
 }
 
-static void emit(struct out *o)
+/* ---- The core's part (shared with slz-replay) -------------------------- */
+
+void stats_core_text(struct out *o, const struct slz_heap_stats *h)
 {
-    int fd = report_fd >= 0 ? report_fd : 2;
-    if (slz_opt.stats_file)
-        fd = open(slz_opt.stats_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return;
-    for (size_t done = 0; done < o->at;) {
-        ssize_t n = write(fd, o->buf + done, o->at - done);
-        if (n <= 0)
-            break;
-        done += (size_t)n;
+    out_s(o, "slzmalloc:   core: requested ");
+    out_u(o, h->bytes_requested, 0);
+    out_s(o, " bytes in ");
+    out_u(o, h->mallocs, 0);
+    out_s(o, " allocations, chunks handed out ");
+    out_u(o, h->bytes_allocated, 0);
+    out_s(o, " bytes (");
+    out_pct(o, h->bytes_requested, h->bytes_allocated);
+    out_s(o, "% of it asked for)\n");
+    out_s(o, "slzmalloc:   core: in use now ");
+    out_u(o, h->in_use, 0);
+    out_s(o, " bytes in ");
+    out_u(o, h->live_blocks, 0);
+    out_s(o, " blocks; peak use ");
+    out_u(o, h->peak_in_use, 0);
+    out_s(o, " bytes; high water ");
+    out_u(o, h->high_water, 0);
+    out_s(o, " of ");
+    out_u(o, h->heap_size, 0);
+    out_s(o, " bytes (");
+    out_pct(o, h->high_water, h->heap_size);
+    out_s(o, "%)\n");
+    out_s(o, "slzmalloc:   core: splits ");
+    out_u(o, h->splits, 0);
+    out_s(o, ", coalesces ");
+    out_u(o, h->coalesces, 0);
+    out_s(o, ", frees ");
+    out_u(o, h->frees, 0);
+    out_s(o, ", reallocs ");
+    out_u(o, h->reallocs, 0);
+    out_s(o, " (");
+    out_u(o, h->realloc_in_place, 0);
+    out_s(o, " in place), requests it could not serve ");
+    out_u(o, h->failures, 0);
+    out_s(o, "\n");
+    out_s(o, "slzmalloc:   core: free chunks ");
+    out_u(o, h->free_chunks, 0);
+    out_s(o, " (");
+    out_u(o, h->free_bytes, 0);
+    out_s(o, " bytes), largest free ");
+    out_u(o, h->largest_free, 0);
+    out_s(o, " bytes; external fragmentation ");
+    out_pct(o, h->free_bytes - (h->largest_free < h->free_bytes ? h->largest_free : h->free_bytes),
+            h->free_bytes);
+    out_s(o, "% (free bytes outside the largest free chunk)\n");
+}
+
+static void key(struct out *o, const char *k)
+{
+    out_json_str(o, k);
+    out_ch(o, ':');
+}
+
+static void field(struct out *o, const char *k, uint64_t v, int last)
+{
+    key(o, k);
+    out_u(o, v, 0);
+    if (!last)
+        out_ch(o, ',');
+}
+
+void stats_core_json(struct out *o, const struct slz_heap_stats *h)
+{
+    out_ch(o, '{');
+    field(o, "heap_size", h->heap_size, 0);
+    field(o, "in_use", h->in_use, 0);
+    field(o, "peak_in_use", h->peak_in_use, 0);
+    field(o, "high_water", h->high_water, 0);
+    field(o, "live_blocks", h->live_blocks, 0);
+    field(o, "free_chunks", h->free_chunks, 0);
+    field(o, "free_bytes", h->free_bytes, 0);
+    field(o, "largest_free", h->largest_free, 0);
+    field(o, "bytes_requested", h->bytes_requested, 0);
+    field(o, "bytes_allocated", h->bytes_allocated, 0);
+    field(o, "allocations", h->mallocs, 0);
+    field(o, "frees", h->frees, 0);
+    field(o, "reallocs", h->reallocs, 0);
+    field(o, "realloc_in_place", h->realloc_in_place, 0);
+    field(o, "splits", h->splits, 0);
+    field(o, "coalesces", h->coalesces, 0);
+    field(o, "failures", h->failures, 1);
+    out_ch(o, '}');
+}
+
+/* ---- The shim's report ------------------------------------------------- */
+
+static void report_text(struct out *o, const struct slz_heap_stats *h, uint64_t core, uint64_t glibc)
+{
+    const struct slz_shim_stats *s = &slz_shim_st;
+    /* the first line's format is fixed: tests and tools parse it */
+    out_s(o, "slzmalloc: stats: ");
+    out_u(o, core, 0);
+    out_s(o, " calls served by the core, ");
+    out_u(o, glibc, 0);
+    out_s(o, " by glibc; heap ");
+    out_u(o, h->heap_size, 0);
+    out_s(o, " bytes, peak use ");
+    out_u(o, h->peak_in_use, 0);
+    out_s(o, " bytes\n");
+    out_s(o, "slzmalloc:   entry point           calls        core       glibc\n");
+    for (int i = 0; i < E_COUNT; i++) {
+        if (s->calls[i] == 0)
+            continue;
+        out_s(o, "slzmalloc:   ");
+        put_col(o, slz_entry_name[i], 18);
+        out_u(o, s->calls[i], 10);
+        out_u(o, s->core[i], 12);
+        out_u(o, s->glibc[i], 12);
+        out_s(o, "\n");
     }
-    if (slz_opt.stats_file)
-        close(fd);
+    out_s(o, "slzmalloc:   glibc served because:");
+    for (int i = 0; i < W_COUNT; i++) {
+        out_s(o, " ");
+        out_s(o, why_name[i]);
+        out_s(o, " ");
+        out_u(o, s->why[i], 0);
+        out_s(o, i + 1 < W_COUNT ? "," : "\n");
+    }
+    stats_core_text(o, h);
+}
+
+static void report_json(struct out *o, const struct slz_heap_stats *h, uint64_t core, uint64_t glibc)
+{
+    const struct slz_shim_stats *s = &slz_shim_st;
+    out_ch(o, '{');
+    key(o, "program");
+    out_json_str(o, program_invocation_name);
+    out_ch(o, ',');
+    field(o, "pid", (uint64_t)getpid(), 0);
+    field(o, "served_by_core", core, 0);
+    field(o, "served_by_glibc", glibc, 0);
+    key(o, "entry_points");
+    out_ch(o, '{');
+    for (int i = 0; i < E_COUNT; i++) {
+        key(o, slz_entry_name[i]);
+        out_ch(o, '{');
+        field(o, "calls", s->calls[i], 0);
+        field(o, "core", s->core[i], 0);
+        field(o, "glibc", s->glibc[i], 1);
+        out_s(o, i + 1 < E_COUNT ? "}," : "}},");
+    }
+    key(o, "glibc_because");
+    out_ch(o, '{');
+    for (int i = 0; i < W_COUNT; i++)
+        field(o, why_key[i], s->why[i], i + 1 == W_COUNT);
+    out_s(o, "},");
+    key(o, "core");
+    stats_core_json(o, h);
+    out_s(o, "}\n");
 }
 
 void stats_report(void)
@@ -86,51 +203,22 @@ void stats_report(void)
     static struct out o; /* static: no big stack frame at exit */
     struct slz_heap_stats h = {0};
     slz_heap_get_stats(&h);
-    const struct slz_shim_stats *s = &slz_shim_st;
     uint64_t core = 0, glibc = 0;
     for (int i = 0; i < E_COUNT; i++) {
-        core += s->core[i];
-        glibc += s->glibc[i];
+        core += slz_shim_st.core[i];
+        glibc += slz_shim_st.glibc[i];
     }
     o.at = 0;
-    put(&o, "slzmalloc: stats: ");
-    put_u(&o, core, 0);
-    put(&o, " calls served by the core, ");
-    put_u(&o, glibc, 0);
-    put(&o, " by glibc; heap ");
-    put_u(&o, h.heap_size, 0);
-    put(&o, " bytes, peak use ");
-    put_u(&o, h.peak_in_use, 0);
-    put(&o, " bytes\n");
-    put(&o, "slzmalloc:   entry point           calls        core       glibc\n");
-    for (int i = 0; i < E_COUNT; i++) {
-        if (s->calls[i] == 0)
-            continue;
-        put(&o, "slzmalloc:   ");
-        put_col(&o, slz_entry_name[i], 18);
-        put_u(&o, s->calls[i], 10);
-        put_u(&o, s->core[i], 12);
-        put_u(&o, s->glibc[i], 12);
-        put(&o, "\n");
-    }
-    put(&o, "slzmalloc:   glibc served because:");
-    for (int i = 0; i < W_COUNT; i++) {
-        put(&o, " ");
-        put(&o, why_name[i]);
-        put(&o, " ");
-        put_u(&o, s->why[i], 0);
-        put(&o, i + 1 < W_COUNT ? "," : "\n");
-    }
-    put(&o, "slzmalloc:   core: splits ");
-    put_u(&o, h.splits, 0);
-    put(&o, ", coalesces ");
-    put_u(&o, h.coalesces, 0);
-    put(&o, ", live blocks ");
-    put_u(&o, h.live_blocks, 0);
-    put(&o, ", free chunks ");
-    put_u(&o, h.free_chunks, 0);
-    put(&o, ", largest free ");
-    put_u(&o, h.largest_free, 0);
-    put(&o, " bytes\n");
-    emit(&o);
+    o.fd = report_fd >= 0 ? report_fd : 2;
+    if (slz_opt.stats_file)
+        o.fd = open(slz_opt.stats_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (o.fd < 0)
+        return;
+    if (slz_opt.stats == 2)
+        report_json(&o, &h, core, glibc);
+    else
+        report_text(&o, &h, core, glibc);
+    out_flush(&o);
+    if (slz_opt.stats_file)
+        close(o.fd);
 }

@@ -1,0 +1,320 @@
+/*
+ * trace.c - SLZ_TRACE=out.rep: record every allocation call of a program.
+ *
+ * The record is a malloc-lab trace in the 64-bit format of the 15-213 set
+ * (/work/shared/traces/README.md): four header lines (weight, number of
+ * ids, number of operations, peak live payload), then one operation a line:
+ *   a ID SIZE    malloc, calloc (count * size), the aligned entry points,
+ *                realloc(NULL, n)
+ *   r ID SIZE    realloc of a live block (moved or not)
+ *   f ID         free, realloc(p, 0); "f -1" is free(NULL)
+ * Every block gets a new id when it is allocated. Calls that fail (NULL)
+ * are not recorded: they change nothing. Blocks allocated before tracing
+ * started are unknown: freeing one is not recorded, reallocating one is
+ * recorded as a new allocation. Alignment is not part of the format.
+ *
+ * Nothing here uses the allocator being traced: the records go through a
+ * fixed buffer written with write(2), and the table that maps a block's
+ * address to its id and size lives in memory of its own from mmap. The
+ * header is only known at the end, so the file starts with a fixed-width
+ * blank header that is rewritten with pwrite(2) after every flush: the
+ * file is a complete trace of what was flushed, even if the program later
+ * dies. One lock orders the records of all threads; it is taken before the
+ * shim's lock, never after. A fork child stops tracing (its ops would
+ * interleave with the parent's); a program it execs opens a file of its own.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+int slz_tracing;
+
+static pthread_mutex_t tlock = PTHREAD_MUTEX_INITIALIZER;
+static struct out tr;
+static uint64_t ids, ops, live, peak;
+static int closing; /* after exit: flush every record */
+
+#define HEADER_LINE 21 /* 20 columns and a newline per header value */
+
+/* ---- Address -> (id, size): open addressing, linear probing ------------ */
+
+struct slot {
+    uintptr_t key; /* block address; 0: empty */
+    uint64_t size;
+    int64_t id;
+};
+static struct slot *tab;
+static size_t cap, count; /* cap: a power of two */
+
+static size_t home(uintptr_t key) { return (size_t)(((key >> 4) * 0x9e3779b97f4a7c15ull) >> 20) & (cap - 1); }
+
+static struct slot *tab_find(uintptr_t key)
+{
+    for (size_t i = home(key);; i = (i + 1) & (cap - 1)) {
+        if (tab[i].key == key)
+            return &tab[i];
+        if (tab[i].key == 0)
+            return NULL;
+    }
+}
+
+static void tab_put(uintptr_t key, int64_t id, uint64_t size)
+{
+    size_t i = home(key);
+    while (tab[i].key != 0)
+        i = (i + 1) & (cap - 1);
+    tab[i] = (struct slot){key, size, id};
+    count++;
+}
+
+/* tab_del: empty slot s, moving later entries of the probe run back. */
+static void tab_del(struct slot *s)
+{
+    size_t i = (size_t)(s - tab), j = i;
+    for (;;) {
+        j = (j + 1) & (cap - 1);
+        if (tab[j].key == 0)
+            break;
+        size_t k = home(tab[j].key);
+        int stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+        if (!stays) {
+            tab[i] = tab[j];
+            i = j;
+        }
+    }
+    tab[i].key = 0;
+    count--;
+}
+
+static int tab_grow(void)
+{
+    size_t old_cap = cap, bytes = 2 * cap * sizeof(struct slot);
+    struct slot *old = tab, *t = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (t == MAP_FAILED)
+        return -1;
+    tab = t;
+    cap = 2 * old_cap;
+    count = 0;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].key)
+            tab_put(old[i].key, old[i].id, old[i].size);
+    munmap(old, old_cap * sizeof(struct slot));
+    return 0;
+}
+
+/* ---- Writing ----------------------------------------------------------- */
+
+static void header(void)
+{
+    char h[4 * HEADER_LINE];
+    uint64_t v[4] = {1, ids, ops, peak};
+    for (int l = 0; l < 4; l++) {
+        char *line = h + l * HEADER_LINE;
+        int at = HEADER_LINE - 1;
+        line[at] = '\n';
+        uint64_t x = v[l];
+        do {
+            line[--at] = (char)('0' + x % 10);
+            x /= 10;
+        } while (x && at > 0);
+        while (at > 0)
+            line[--at] = ' ';
+    }
+    int saved = errno;
+    ssize_t r = pwrite(tr.fd, h, sizeof h, 0);
+    (void)r;
+    errno = saved;
+}
+
+static void flush(void)
+{
+    out_flush(&tr);
+    header();
+}
+
+static void stop(const char *why)
+{
+    flush();
+    slz_tracing = 0;
+    const char *p[] = {"trace: ", why, "; the trace ends here"};
+    say(2, p, 3);
+}
+
+/* record: one line "k id [size]". Called with the trace lock held. */
+static void record(char k, int64_t id, uint64_t size, int with_size)
+{
+    if (tr.at > sizeof tr.buf - 64)
+        flush();
+    out_ch(&tr, k);
+    out_ch(&tr, ' ');
+    out_i(&tr, id);
+    if (with_size) {
+        out_ch(&tr, ' ');
+        out_u(&tr, size, 0);
+    }
+    out_ch(&tr, '\n');
+    ops++;
+    if (live > peak)
+        peak = live;
+    if (closing)
+        flush();
+}
+
+/* born: block p of n bytes gets a new id ("a"). Lock held. */
+static void born(void *p, size_t n)
+{
+    struct slot *s = tab_find((uintptr_t)p);
+    if (s != NULL) { /* freed where we could not see it: close its record */
+        live -= s->size;
+        record('f', s->id, 0, 0);
+        tab_del(s);
+    }
+    if (2 * (count + 1) > cap && tab_grow() != 0) {
+        stop("no memory for the table of live blocks");
+        return;
+    }
+    tab_put((uintptr_t)p, (int64_t)ids, n);
+    live += n;
+    record('a', (int64_t)ids++, n, 1);
+}
+
+void trace_alloc(void *p, size_t n)
+{
+    pthread_mutex_lock(&tlock);
+    if (slz_tracing)
+        born(p, n);
+    pthread_mutex_unlock(&tlock);
+}
+
+void trace_free(void *p)
+{
+    pthread_mutex_lock(&tlock);
+    if (slz_tracing) {
+        struct slot *s = p ? tab_find((uintptr_t)p) : NULL;
+        if (p == NULL)
+            record('f', -1, 0, 0);
+        else if (s != NULL) {
+            live -= s->size;
+            record('f', s->id, 0, 0);
+            tab_del(s);
+        }
+    }
+    pthread_mutex_unlock(&tlock);
+}
+
+int trace_realloc_begin(void *p, size_t n)
+{
+    if (p == NULL || n == 0) /* malloc, or free (recorded by free itself) */
+        return 0;
+    pthread_mutex_lock(&tlock);
+    return 1;
+}
+
+void trace_realloc_end(int span, void *p, size_t n, void *q)
+{
+    if (!span) {
+        if (p == NULL && q != NULL)
+            trace_alloc(q, n);
+        return;
+    }
+    if (slz_tracing && q != NULL) {
+        struct slot *s = tab_find((uintptr_t)p);
+        if (s == NULL)
+            born(q, n);
+        else {
+            int64_t id = s->id;
+            live = live - s->size + n;
+            tab_del(s);
+            struct slot *t = tab_find((uintptr_t)q); /* only if q was freed unseen */
+            if (t != NULL) {
+                live -= t->size;
+                record('f', t->id, 0, 0);
+                tab_del(t);
+            }
+            tab_put((uintptr_t)q, id, n);
+            record('r', id, n, 1);
+        }
+    }
+    pthread_mutex_unlock(&tlock);
+}
+
+/* ---- Start, fork, exit ------------------------------------------------- */
+
+static int open_trace(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0 && errno == EEXIST) { /* taken (by a parent process?): one of our own */
+        char mine[4096];
+        if (out_path(mine, sizeof mine, path, ".rep", (uint64_t)getpid(), 0) != 0)
+            return -1;
+        fd = open(mine, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    }
+    if (fd >= 0 && fd < 100) { /* out of the way of programs that manage low fds */
+        int high = fcntl(fd, F_DUPFD_CLOEXEC, 100);
+        if (high >= 0) {
+            close(fd);
+            fd = high;
+        }
+    }
+    return fd;
+}
+
+void trace_setup(void)
+{
+    int saved = errno;
+    tr.fd = open_trace(slz_opt.trace);
+    cap = 1 << 16;
+    tab = mmap(NULL, cap * sizeof(struct slot), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (tr.fd < 0 || tab == MAP_FAILED) {
+        const char *p[] = {"trace: cannot open ", slz_opt.trace, " (or map its table); not tracing"};
+        say(2, p, 3);
+        if (tr.fd >= 0)
+            close(tr.fd);
+        errno = saved;
+        return;
+    }
+    for (int i = 0; i < 4 * HEADER_LINE; i++) /* the blank header */
+        out_ch(&tr, (i + 1) % HEADER_LINE ? ' ' : '\n');
+    out_flush(&tr);
+    errno = saved;
+    __atomic_store_n(&slz_tracing, 1, __ATOMIC_RELEASE);
+}
+
+static void fork_prepare(void)
+{
+    pthread_mutex_lock(&tlock);
+    if (slz_tracing)
+        flush();
+}
+static void fork_parent(void) { pthread_mutex_unlock(&tlock); }
+static void fork_child(void)
+{
+    if (slz_tracing) {
+        slz_tracing = 0;
+        close(tr.fd);
+        munmap(tab, cap * sizeof(struct slot));
+        tab = NULL;
+    }
+    pthread_mutex_init(&tlock, NULL);
+}
+
+void trace_atfork(void)
+{
+    if (slz_opt.trace) /* registered after the shim's: runs before its prepare */
+        pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
+
+void trace_exit(void)
+{
+    pthread_mutex_lock(&tlock);
+    if (slz_tracing) {
+        flush();
+        closing = 1; /* what later destructors free is written at once */
+    }
+    pthread_mutex_unlock(&tlock);
+}

@@ -1,0 +1,99 @@
+/*
+ * watch.c - the glue between the shim and what lets a learner watch the
+ * heap: statistics (stats.c), heap maps (heapmap.c), traces (trace.c).
+ *
+ * SIGUSR1 with SLZ_HEAPMAP set asks for a heap map while the program runs.
+ * Walking the heap from a signal handler is not safe (the signal may arrive
+ * in the middle of a malloc, with the heap half changed, and write(2) of a
+ * big picture is not something to do while interrupting the program), so
+ * the handler only sets a flag. The next allocator call that enters the
+ * core sees the flag just before it releases the lock (WATCH_POLL in the
+ * shim's leave()) and writes the picture then, at a point where the heap
+ * is consistent and no other thread can change it. Signals that arrive
+ * before that call make one picture. Pictures are numbered: SLZ_HEAPMAP=m.svg
+ * gives m.1.svg, m.2.svg, ... while running and m.svg at exit.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+volatile int slz_map_pending;
+static uint64_t maps; /* pictures written on SIGUSR1 */
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    slz_map_pending = 1;
+}
+
+void watch_setup(void)
+{
+    if (slz_opt.trace)
+        trace_setup();
+    if (slz_opt.heapmap) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_usr1;
+        sa.sa_flags = SA_RESTART;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGUSR1, &sa, NULL);
+    }
+}
+
+/* title: "<program> (pid N), <when>" into buf. */
+static const char *title(char *buf, size_t cap, const char *when, uint64_t n)
+{
+    static struct out t; /* only its buffer is used */
+    t.fd = -1;
+    t.at = 0;
+    out_s(&t, "slzmalloc heap of ");
+    out_s(&t, program_invocation_short_name);
+    out_s(&t, " (pid ");
+    out_u(&t, (uint64_t)getpid(), 0);
+    out_s(&t, "), ");
+    out_s(&t, when);
+    if (n) {
+        out_s(&t, " #");
+        out_u(&t, n, 0);
+    }
+    size_t len = t.at < cap - 1 ? t.at : cap - 1;
+    memcpy(buf, t.buf, len);
+    buf[len] = '\0';
+    return buf;
+}
+
+static void map(const char *path, const char *t)
+{
+    int saved = errno;
+    if (heapmap_file(path, t) != 0) {
+        const char *p[] = {"heap map: cannot write ", path};
+        say(2, p, 2);
+    }
+    errno = saved;
+}
+
+/* watch_poll: the heap map asked for by SIGUSR1 (the shim's lock held). */
+void watch_poll(void)
+{
+    char path[4096], t[512];
+    slz_map_pending = 0;
+    if (slz_opt.heapmap == NULL)
+        return;
+    maps++;
+    if (out_path(path, sizeof path, slz_opt.heapmap, ".svg", maps, 0) == 0)
+        map(path, title(t, sizeof t, "on SIGUSR1", maps));
+}
+
+/* watch_exit: the reports at exit (the shim's lock held). */
+void watch_exit(void)
+{
+    char t[512];
+    if (slz_opt.stats)
+        stats_report();
+    if (slz_opt.heapmap)
+        map(slz_opt.heapmap, title(t, sizeof t, "at exit", 0));
+}
