@@ -91,29 +91,22 @@ static slz_chunk *free_prev(slz_chunk *c)
 /* ---- Taking a chunk from the index -------------------------------------- */
 
 /* carve: allocate need bytes at the start of free chunk c, splitting off
- * the rest when it can stand alone. path: the way to c from tree_first_fit,
- * or NULL. */
+ * the rest when it can stand alone. path: the way to c in the index. */
 static void *carve(slz_chunk *c, size_t need, size_t request, struct slz_path *path)
 {
     size_t sz = chunk_size(c);
     uintptr_t pflag = c->head & SLZ_PREV_INUSE;
     if (*chunk_foot(c) != sz) /* the line is written below anyway: no extra miss */
         slz_misuse("corrupted free chunk (write after free?)", chunk2mem(c));
+    struct slz_links links = tree_links(c);
     if (sz - need >= SLZ_MIN_CHUNK) {
         slz_chunk *rest = (slz_chunk *)((char *)c + need);
-        struct slz_links links = tree_links(c);
         make_free(rest, sz - need, SLZ_PREV_INUSE);
-        if (path)
-            tree_take(path, c, rest);
-        else
-            tree_replace(c, rest, &links);
+        tree_take(path, rest, &links);
         slz_H.st.splits++;
         sz = need;
     } else {
-        if (path)
-            tree_take(path, c, NULL);
-        else
-            tree_remove(c);
+        tree_take(path, NULL, &links);
         slz_H.st.free_chunks--;
         set_prev_flag(next_chunk(c), 1);
     }
@@ -176,24 +169,30 @@ static void release(slz_chunk *c)
     if (next_free && *chunk_foot(n) != nsz) /* the foot is rewritten below anyway */
         slz_misuse("corrupted free chunk (write after free?)", chunk2mem(n));
 
+    struct slz_path path;
     if (prev_free && next_free) {
-        tree_remove(n);
+        struct slz_links links = tree_links(n);
+        tree_find(n, &path);
+        tree_take(&path, NULL, &links);
         make_free(p, chunk_size(p) + sz + nsz, p->head & SLZ_PREV_INUSE);
-        tree_resized(p);
+        tree_find(p, &path);
+        tree_changed(&path);
         bury(c);
         bury(n);
         st->free_chunks--;
         st->coalesces += 2;
     } else if (prev_free) {
         make_free(p, chunk_size(p) + sz, p->head & SLZ_PREV_INUSE);
-        tree_resized(p);
+        tree_find(p, &path);
+        tree_changed(&path);
         bury(c);
         set_prev_flag(n, 0);
         st->coalesces++;
     } else if (next_free) {
         struct slz_links links = tree_links(n);
+        tree_find(n, &path);
         make_free(c, sz + nsz, SLZ_PREV_INUSE);
-        tree_replace(n, c, &links);
+        tree_take(&path, c, &links);
         bury(n);
         st->coalesces++;
     } else {
@@ -255,15 +254,17 @@ static int grow_into_next(slz_chunk *c, size_t need)
         return 0;
     size_t total = sz + chunk_size(n);
     struct slz_heap_stats *st = &slz_H.st;
+    struct slz_links links = tree_links(n); /* rest may overlap them */
+    struct slz_path path;
+    tree_find(n, &path);
     if (total - need >= SLZ_MIN_CHUNK) {
         slz_chunk *rest = (slz_chunk *)((char *)c + need);
-        struct slz_links links = tree_links(n); /* rest may overlap them */
         make_free(rest, total - need, SLZ_PREV_INUSE);
-        tree_replace(n, rest, &links);
+        tree_take(&path, rest, &links);
         st->splits++;
         total = need;
     } else {
-        tree_remove(n);
+        tree_take(&path, NULL, &links);
         st->free_chunks--;
         set_prev_flag((slz_chunk *)((char *)c + total), 1);
     }
@@ -344,11 +345,13 @@ void *slz_aligned_alloc(size_t align, size_t size)
     slz_chunk *c = tree_first_fit_aligned(need, align, &spot);
     if (c == NULL)
         return fail();
+    struct slz_path path;
     if (spot != (char *)c) {
         /* leave the gap below as a free chunk of its own */
         size_t gap = (size_t)(spot - (char *)c), total = chunk_size(c);
         make_free(c, gap, c->head & SLZ_PREV_INUSE);
-        tree_resized(c);
+        tree_find(c, &path);
+        tree_changed(&path);
         slz_chunk *a = (slz_chunk *)spot;
         make_free(a, total - gap, 0);
         tree_insert(a);
@@ -356,7 +359,8 @@ void *slz_aligned_alloc(size_t align, size_t size)
         slz_H.st.splits++;
         c = a;
     }
-    return carve(c, need, size, NULL);
+    tree_find(c, &path);
+    return carve(c, need, size, &path);
 }
 
 size_t slz_usable_size(const void *p)

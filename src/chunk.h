@@ -98,7 +98,7 @@ struct slz_heap {
     size_t size;          /* bytes of the region */
     int mapped;           /* the core mapped it (release unmaps) */
     size_t page;          /* the system page size */
-    slz_chunk *root;      /* free-chunk index */
+    uintptr_t root;       /* free-chunk index: encoded link to its root */
     uintptr_t secret;     /* keys the check words */
     uintptr_t link_key;   /* encodes index links */
     uint64_t rng;         /* treap priorities */
@@ -139,16 +139,6 @@ static inline int in_heap(const void *p)
 
 /* ---- Across files ------------------------------------------------------ */
 /* tree.c: the free-chunk index */
-#define SLZ_PATH_MAX 96 /* deeper treaps (vanishingly rare) search twice */
-struct slz_path {
-    int n;
-    slz_chunk *node[SLZ_PATH_MAX];
-};
-slz_chunk *tree_first_fit(size_t need, struct slz_path *path);
-void tree_take(struct slz_path *path, slz_chunk *c, slz_chunk *rest);
-slz_chunk *tree_first_fit_aligned(size_t need, size_t align, char **mem);
-void tree_insert(slz_chunk *c);
-void tree_remove(slz_chunk *c);
 struct slz_links {
     uintptr_t left, right;
     uint64_t prio;
@@ -158,8 +148,21 @@ static inline struct slz_links tree_links(const slz_chunk *c)
     struct slz_links l = {c->left, c->right, c->prio};
     return l;
 }
-void tree_replace(slz_chunk *old, slz_chunk *c, const struct slz_links *links);
-void tree_resized(slz_chunk *c);
+/* A way down the index: each node and the link that led to it. A treap of
+ * random priorities is this deep with a probability too small to matter. */
+#define SLZ_TREE_DEPTH 160
+struct slz_path {
+    int n;
+    slz_chunk *node[SLZ_TREE_DEPTH];
+    uintptr_t *slot[SLZ_TREE_DEPTH];
+};
+slz_chunk *tree_first_fit(size_t need, struct slz_path *p);
+slz_chunk *tree_first_fit_aligned(size_t need, size_t align, char **spot);
+void tree_find(slz_chunk *c, struct slz_path *p);
+void tree_take(struct slz_path *p, slz_chunk *rest, const struct slz_links *links);
+void tree_changed(struct slz_path *p);
+void tree_insert(slz_chunk *c);
+size_t tree_largest(void);
 size_t tree_check(const char **first);
 
 /* heap.c */

@@ -27,6 +27,7 @@ static int setup(void *mem, size_t bytes, int mapped)
     slz_H.secret = (uintptr_t)os_random();
     slz_H.link_key = (uintptr_t)os_random() & ~(uintptr_t)(SLZ_ALIGN - 1);
     slz_H.rng = os_random() | 1;
+    slz_H.root = slz_H.link_key; /* the encoded empty link */
     slz_H.op = "malloc";
 
     slz_chunk *first = (slz_chunk *)slz_H.base;
@@ -85,7 +86,7 @@ size_t slz_max_request(void)
     return heap_ready() ? (size_t)(slz_H.fence - slz_H.base) - SLZ_HDR : 0;
 }
 
-size_t slz_largest_free(void) { return slz_H.root ? slz_H.root->max : 0; }
+size_t slz_largest_free(void) { return heap_ready() ? tree_largest() : 0; }
 
 int slz_owns(const void *p)
 {

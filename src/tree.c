@@ -30,12 +30,9 @@ static slz_chunk *decode(uintptr_t link)
 }
 static inline uintptr_t encode(slz_chunk *c) { return (uintptr_t)c ^ slz_H.link_key; }
 
-/* root: the index root, checked like the target of any link (a write past
- * the end of a block can reach the root's head as well as any other's). */
-static slz_chunk *root(void) { return decode(encode(slz_H.root)); }
-
 /* LEFT/RIGHT follow a link into the unknown and check it; KNOWN_ follow one
- * whose target was already checked on the way down (or is NULL). */
+ * whose target was already checked on the way down (or is NULL). The root
+ * is stored encoded too and checked like any link target. */
 #define LEFT(c) decode((c)->left)
 #define RIGHT(c) decode((c)->right)
 #define KNOWN_LEFT(c) ((slz_chunk *)((c)->left ^ slz_H.link_key))
@@ -56,92 +53,120 @@ static void pull(slz_chunk *c)
     c->max = m;
 }
 
-static slz_chunk *rotate_right(slz_chunk *t)
+/* ---- Paths ------------------------------------------------------------- */
+
+static void push(struct slz_path *p, uintptr_t *slot, slz_chunk *t)
 {
-    slz_chunk *l = KNOWN_LEFT(t);
-    t->left = l->right;
-    pull(t);
-    l->right = encode(t);
-    pull(l);
-    return l;
+    if (p->n == SLZ_TREE_DEPTH)
+        slz_misuse("free chunk index too deep", t);
+    p->slot[p->n] = slot;
+    p->node[p->n++] = t;
 }
 
-static slz_chunk *rotate_left(slz_chunk *t)
+/* fix_up: max fields from path node i up to the root, stopping where a
+ * node's max comes out unchanged (nothing above it can change then). */
+static void fix_up(struct slz_path *p, int i)
 {
-    slz_chunk *r = KNOWN_RIGHT(t);
-    t->right = r->left;
-    pull(t);
-    r->left = encode(t);
-    pull(r);
-    return r;
-}
-
-/* ---- Updates (each returns the new root of the subtree) ----------------- */
-
-static slz_chunk *insert(slz_chunk *t, slz_chunk *x)
-{
-    if (t == NULL) {
-        x->left = x->right = encode(NULL);
-        x->max = chunk_size(x);
-        return x;
+    for (; i >= 0; i--) {
+        size_t old = p->node[i]->max;
+        pull(p->node[i]);
+        if (p->node[i]->max == old)
+            return;
     }
-    if (x < t) {
-        slz_chunk *l = insert(LEFT(t), x);
-        t->left = encode(l);
-        if (l->prio > t->prio)
-            return rotate_right(t);
-    } else {
-        slz_chunk *r = insert(RIGHT(t), x);
-        t->right = encode(r);
-        if (r->prio > t->prio)
-            return rotate_left(t);
-    }
-    pull(t);
-    return t;
 }
+
+/* tree_find: the way from the root down to free chunk c. */
+void tree_find(slz_chunk *c, struct slz_path *p)
+{
+    uintptr_t *slot = &slz_H.root;
+    p->n = 0;
+    for (;;) {
+        slz_chunk *t = decode(*slot);
+        if (t == NULL)
+            slz_misuse("free chunk missing from index", c);
+        push(p, slot, t);
+        if (t == c)
+            return;
+        slot = c < t ? &t->left : &t->right;
+    }
+}
+
+/* tree_first_fit: the lowest-addressed free chunk of at least need bytes,
+ * with the way down to it in *p. */
+slz_chunk *tree_first_fit(size_t need, struct slz_path *p)
+{
+    uintptr_t *slot = &slz_H.root;
+    slz_chunk *t = decode(*slot);
+    p->n = 0;
+    if (t == NULL || t->max < need)
+        return NULL;
+    for (;;) {
+        push(p, slot, t);
+        slz_chunk *l = LEFT(t);
+        if (l && l->max >= need) {
+            slot = &t->left;
+            t = l;
+        } else if (chunk_size(t) >= need) {
+            return t;
+        } else {
+            slot = &t->right;
+            t = RIGHT(t); /* max says a fit is there */
+            if (t == NULL)
+                slz_misuse("free chunk index max is wrong", p->node[0]);
+        }
+    }
+}
+
+/* ---- Updates ----------------------------------------------------------- */
 
 /* join: one treap of a and b, every key of a below every key of b. */
 static slz_chunk *join(slz_chunk *a, slz_chunk *b)
 {
-    if (a == NULL)
-        return b;
-    if (b == NULL)
-        return a;
-    if (a->prio > b->prio) {
-        a->right = encode(join(RIGHT(a), b));
-        pull(a);
-        return a;
-    }
-    b->left = encode(join(a, LEFT(b)));
-    pull(b);
-    return b;
-}
-
-/* edit: find x below t and apply one of three changes to it. */
-enum edit { EDIT_REMOVE, EDIT_REPLACE, EDIT_RESIZED };
-
-static slz_chunk *edit(slz_chunk *t, slz_chunk *x, enum edit what, slz_chunk *with)
-{
-    if (t == NULL)
-        slz_misuse("free chunk missing from index", x);
-    if (t == x) {
-        switch (what) {
-        case EDIT_REMOVE:
-            return join(LEFT(t), RIGHT(t));
-        case EDIT_REPLACE: /* with already holds t's links and prio */
-            t = with;
-            break;
-        case EDIT_RESIZED:
-            break;
+    struct slz_path spine;
+    uintptr_t top = 0, *slot = &top;
+    spine.n = 0;
+    while (a && b) {
+        if (a->prio > b->prio) {
+            push(&spine, slot, a);
+            *slot = encode(a);
+            slot = &a->right;
+            a = RIGHT(a);
+        } else {
+            push(&spine, slot, b);
+            *slot = encode(b);
+            slot = &b->left;
+            b = LEFT(b);
         }
-    } else if (x < t) {
-        t->left = encode(edit(LEFT(t), x, what, with));
-    } else {
-        t->right = encode(edit(RIGHT(t), x, what, with));
     }
-    pull(t);
-    return t;
+    *slot = encode(a ? a : b);
+    while (spine.n > 0)
+        pull(spine.node[--spine.n]);
+    return (slz_chunk *)(top ^ slz_H.link_key);
 }
+
+/* tree_take: the last chunk on path p leaves the index; rest (a free chunk,
+ * head and foot written, with no free chunk between it and the one leaving)
+ * takes its place, or nothing when rest is NULL. links: the leaving chunk's
+ * node fields, saved before rest's head could overwrite them. */
+void tree_take(struct slz_path *p, slz_chunk *rest, const struct slz_links *links)
+{
+    int i = p->n - 1;
+    slz_chunk *sub;
+    if (rest) {
+        rest->left = links->left;
+        rest->right = links->right;
+        rest->prio = links->prio;
+        pull(rest);
+        sub = rest;
+    } else {
+        sub = join(decode(links->left), decode(links->right));
+    }
+    *p->slot[i] = encode(sub);
+    fix_up(p, i - 1);
+}
+
+/* tree_changed: the last chunk on path p changed size in place. */
+void tree_changed(struct slz_path *p) { fix_up(p, p->n - 1); }
 
 static uint64_t next_prio(void)
 {
@@ -152,93 +177,50 @@ static uint64_t next_prio(void)
     return slz_H.rng = x;
 }
 
-/* tree_insert: add free chunk c (head and foot already written). */
-void tree_insert(slz_chunk *c)
+/* tree_insert: add free chunk x (head and foot written). Walk down while
+ * the nodes outrank x, then split the subtree found there around x. */
+void tree_insert(slz_chunk *x)
 {
-    c->prio = next_prio();
-    slz_H.root = insert(root(), c);
+    size_t sz = chunk_size(x);
+    uintptr_t *slot = &slz_H.root;
+    slz_chunk *t = decode(*slot);
+    x->prio = next_prio();
+    while (t && t->prio > x->prio) {
+        if (t->max < sz)
+            t->max = sz;
+        slot = x < t ? &t->left : &t->right;
+        t = decode(*slot);
+    }
+    struct slz_path split;
+    uintptr_t *lo = &x->left, *hi = &x->right;
+    split.n = 0;
+    while (t) {
+        push(&split, NULL, t);
+        if (t < x) {
+            *lo = encode(t);
+            lo = &t->right;
+            t = RIGHT(t);
+        } else {
+            *hi = encode(t);
+            hi = &t->left;
+            t = LEFT(t);
+        }
+    }
+    *lo = *hi = encode(NULL);
+    while (split.n > 0)
+        pull(split.node[--split.n]);
+    pull(x);
+    *slot = encode(x);
 }
 
-/* tree_remove: take free chunk c out of the index. */
-void tree_remove(slz_chunk *c) { slz_H.root = edit(root(), c, EDIT_REMOVE, NULL); }
-
-/* tree_replace: free chunk c (head and foot written) takes old's place in the
- * index; no free chunk lies between them. links is old's node fields, saved
- * by the caller before c's head could overwrite them. */
-void tree_replace(slz_chunk *old, slz_chunk *c, const struct slz_links *links)
+/* tree_largest: the size of the largest free chunk, or 0. */
+size_t tree_largest(void)
 {
-    c->left = links->left;
-    c->right = links->right;
-    c->prio = links->prio;
-    slz_H.root = edit(root(), old, EDIT_REPLACE, c);
+    slz_chunk *t = (slz_chunk *)(slz_H.root ^ slz_H.link_key);
+    return t ? t->max : 0;
 }
-
-/* tree_resized: c's size changed in place; fix max on its path. */
-void tree_resized(slz_chunk *c) { slz_H.root = edit(root(), c, EDIT_RESIZED, NULL); }
 
 /* ---- Searches ---------------------------------------------------------- */
-
-/* tree_first_fit: the lowest-addressed free chunk of at least need bytes.
- * The way down from the root is kept in *path for tree_take. */
-slz_chunk *tree_first_fit(size_t need, struct slz_path *path)
-{
-    slz_chunk *t = root();
-    path->n = 0;
-    if (t == NULL || t->max < need)
-        return NULL;
-    for (;;) {
-        if (path->n < SLZ_PATH_MAX)
-            path->node[path->n] = t;
-        path->n++;
-        slz_chunk *l = LEFT(t);
-        if (l && l->max >= need)
-            t = l;
-        else if (chunk_size(t) >= need)
-            return t;
-        else
-            t = RIGHT(t); /* max says a fit is there */
-        if (t == NULL)
-            slz_misuse("free chunk index max is wrong", slz_H.root);
-    }
-}
-
-/* tree_take: c, just found by tree_first_fit, leaves the index; rest (a
- * free chunk at least SLZ_MIN_CHUNK above c, head and foot written) takes
- * its place, or nothing when rest is NULL. Only the recorded path needs its
- * max fixed, so this costs no second search. */
-void tree_take(struct slz_path *path, slz_chunk *c, slz_chunk *rest)
-{
-    if (path->n > SLZ_PATH_MAX) { /* too deep to have been recorded */
-        struct slz_links links = tree_links(c);
-        if (rest)
-            tree_replace(c, rest, &links);
-        else
-            tree_remove(c);
-        return;
-    }
-    slz_chunk *sub;
-    if (rest) {
-        rest->left = c->left;
-        rest->right = c->right;
-        rest->prio = c->prio;
-        pull(rest);
-        sub = rest;
-    } else {
-        sub = join(KNOWN_LEFT(c), KNOWN_RIGHT(c));
-    }
-    int n = path->n;
-    if (n == 1) {
-        slz_H.root = sub;
-        return;
-    }
-    slz_chunk *parent = path->node[n - 2];
-    if (parent->left == encode(c))
-        parent->left = encode(sub);
-    else
-        parent->right = encode(sub);
-    for (int i = n - 2; i >= 0; i--)
-        pull(path->node[i]);
-}
 
 /* aligned_spot: where in free chunk c a chunk of need bytes whose payload is a
  * multiple of align can start, or NULL. A gap left below it must be able to
@@ -271,7 +253,7 @@ static slz_chunk *first_aligned(slz_chunk *t, size_t need, size_t align, char **
  * bytes at an aligned payload; *spot gets where that chunk would start. */
 slz_chunk *tree_first_fit_aligned(size_t need, size_t align, char **spot)
 {
-    return first_aligned(root(), need, align, spot);
+    return first_aligned(decode(slz_H.root), need, align, spot);
 }
 
 /* ---- Checking (no aborts: counts what is wrong) ------------------------ */
@@ -332,7 +314,7 @@ static size_t check_node(struct walk *w, slz_chunk *t, uint64_t parent_prio, int
 size_t tree_check(const char **first)
 {
     struct walk w = {0, 0, NULL, NULL};
-    check_node(&w, slz_H.root, UINT64_MAX, 0);
+    check_node(&w, peek(&w, slz_H.root), UINT64_MAX, 0);
     if (slz_H.st.free_chunks != w.nodes)
         flag(&w, "index does not hold every free chunk");
     if (first)
