@@ -24,7 +24,8 @@
  *           | check                                     |
  *           | left   (encoded link, lower addresses)    |  free-chunk index:
  *           | right  (encoded link, higher addresses)   |  a treap keyed by
- *           | max: largest chunk size in this subtree   |  address, see tree.c
+ *           | lmax: largest size in the left subtree    |  address, see tree.c
+ *           | rmax: largest size in the right subtree   |
  *           | prio: random treap priority               |
  *           .                                           .
  *           | size again (the foot)                     |  last 8 bytes
@@ -43,8 +44,8 @@
  *      neighbours at once.
  *   4. P of every chunk (the fence too) tells truly whether its predecessor is
  *      in use; the first chunk has P set.
- *   5. The index holds exactly the free chunks, in address order, each max
- *      field correct and every parent's prio at least its children's.
+ *   5. The index holds exactly the free chunks, in address order, each lmax
+ *      and rmax field correct and every parent's prio at least its children's.
  *
  * The payload of an allocated chunk ends where the next chunk's head begins,
  * so no write inside a block can reach metadata. The check word and the
@@ -82,7 +83,7 @@ struct slz_chunk {
     uintptr_t check;
     /* free chunks only: */
     uintptr_t left, right;
-    size_t max;
+    size_t lmax, rmax;
     uint64_t prio;
 };
 

@@ -2,12 +2,12 @@
  * tree.c - the free-chunk index: exact address-ordered first fit in O(log n).
  *
  * Free chunks live in a treap keyed by address (in-order = address order),
- * balanced by a random priority per node. Every node also records `max`, the
- * largest chunk size in its subtree. The first fit for a request of `need`
- * bytes is then one walk from the root: go left while the left subtree holds a
- * big enough chunk, else take this node if it fits, else go right. That finds
- * the same chunk as a linear scan of the heap from its lowest address, without
- * looking at more than one path.
+ * balanced by a random priority per node. Every node also records `lmax` and
+ * `rmax`, the largest chunk size in its left and right subtrees. The first
+ * fit for a request of `need` bytes is then one walk from the root: go left
+ * while the left subtree holds a big enough chunk, else take this node if it
+ * fits, else go right. That finds the same chunk as a linear scan of the heap
+ * from its lowest address, touching one node per level and nothing else.
  *
  * The nodes are the free chunks themselves (see chunk.h), so the index needs
  * no memory of its own. Links are stored XOR-encoded with a secret and every
@@ -38,19 +38,28 @@ static inline uintptr_t encode(slz_chunk *c) { return (uintptr_t)c ^ slz_H.link_
 #define KNOWN_LEFT(c) ((slz_chunk *)((c)->left ^ slz_H.link_key))
 #define KNOWN_RIGHT(c) ((slz_chunk *)((c)->right ^ slz_H.link_key))
 
-/* pull: recompute c's max from its size and its children. A child that was
- * not on the way down is only range-checked: its max is all that is read. */
+/* submax: the largest chunk size in the subtree under c (0 for none). */
+static inline size_t submax(const slz_chunk *c)
+{
+    if (c == NULL)
+        return 0;
+    size_t m = chunk_size(c);
+    if (c->lmax > m)
+        m = c->lmax;
+    if (c->rmax > m)
+        m = c->rmax;
+    return m;
+}
+
+/* pull: recompute c's lmax and rmax from its children. Children reached
+ * without a check on the way down are range-checked before they are read. */
 static void pull(slz_chunk *c)
 {
-    size_t m = chunk_size(c);
     slz_chunk *l = KNOWN_LEFT(c), *r = KNOWN_RIGHT(c);
     if ((l && !in_heap(l)) || (r && !in_heap(r)))
         slz_misuse("corrupted free chunk index", c);
-    if (l && l->max > m)
-        m = l->max;
-    if (r && r->max > m)
-        m = r->max;
-    c->max = m;
+    c->lmax = submax(l);
+    c->rmax = submax(r);
 }
 
 /* ---- Paths ------------------------------------------------------------- */
@@ -63,15 +72,17 @@ static void push(struct slz_path *p, uintptr_t *slot, slz_chunk *t)
     p->node[p->n++] = t;
 }
 
-/* fix_up: max fields from path node i up to the root, stopping where a
- * node's max comes out unchanged (nothing above it can change then). */
+/* fix_up: the subtree that path link i leads to has a new largest size:
+ * carry it up, stopping where an ancestor's field already holds it. */
 static void fix_up(struct slz_path *p, int i)
 {
-    for (; i >= 0; i--) {
-        size_t old = p->node[i]->max;
-        pull(p->node[i]);
-        if (p->node[i]->max == old)
+    for (; i > 0; i--) {
+        slz_chunk *parent = p->node[i - 1];
+        size_t m = submax((slz_chunk *)(*p->slot[i] ^ slz_H.link_key));
+        size_t *side = p->slot[i] == &parent->left ? &parent->lmax : &parent->rmax;
+        if (*side == m)
             return;
+        *side = m;
     }
 }
 
@@ -98,20 +109,19 @@ slz_chunk *tree_first_fit(size_t need, struct slz_path *p)
     uintptr_t *slot = &slz_H.root;
     slz_chunk *t = decode(*slot);
     p->n = 0;
-    if (t == NULL || t->max < need)
+    if (submax(t) < need)
         return NULL;
     for (;;) {
         push(p, slot, t);
-        slz_chunk *l = LEFT(t);
-        if (l && l->max >= need) {
+        if (t->lmax >= need) {
             slot = &t->left;
-            t = l;
+            t = LEFT(t);
         } else if (chunk_size(t) >= need) {
             return t;
         } else {
             slot = &t->right;
-            t = RIGHT(t); /* max says a fit is there */
-            if (t == NULL)
+            t = RIGHT(t); /* rmax says a fit is there */
+            if (t == NULL || submax(t) < need)
                 slz_misuse("free chunk index max is wrong", p->node[0]);
         }
     }
@@ -162,7 +172,7 @@ void tree_take(struct slz_path *p, slz_chunk *rest, const struct slz_links *link
         sub = join(decode(links->left), decode(links->right));
     }
     *p->slot[i] = encode(sub);
-    fix_up(p, i - 1);
+    fix_up(p, i);
 }
 
 /* tree_changed: the last chunk on path p changed size in place. */
@@ -186,8 +196,9 @@ void tree_insert(slz_chunk *x)
     slz_chunk *t = decode(*slot);
     x->prio = next_prio();
     while (t && t->prio > x->prio) {
-        if (t->max < sz)
-            t->max = sz;
+        size_t *side = x < t ? &t->lmax : &t->rmax;
+        if (*side < sz)
+            *side = sz;
         slot = x < t ? &t->left : &t->right;
         t = decode(*slot);
     }
@@ -216,8 +227,7 @@ void tree_insert(slz_chunk *x)
 /* tree_largest: the size of the largest free chunk, or 0. */
 size_t tree_largest(void)
 {
-    slz_chunk *t = (slz_chunk *)(slz_H.root ^ slz_H.link_key);
-    return t ? t->max : 0;
+    return submax((slz_chunk *)(slz_H.root ^ slz_H.link_key));
 }
 
 /* ---- Searches ---------------------------------------------------------- */
@@ -238,8 +248,8 @@ static char *aligned_spot(slz_chunk *c, size_t need, size_t align)
 
 static slz_chunk *first_aligned(slz_chunk *t, size_t need, size_t align, char **spot)
 {
-    while (t != NULL && t->max >= need) {
-        slz_chunk *hit = first_aligned(LEFT(t), need, align, spot);
+    while (submax(t) >= need) {
+        slz_chunk *hit = t->lmax >= need ? first_aligned(LEFT(t), need, align, spot) : NULL;
         if (hit)
             return hit;
         if ((*spot = aligned_spot(t, need, align)) != NULL)
@@ -294,19 +304,15 @@ static size_t check_node(struct walk *w, slz_chunk *t, uint64_t parent_prio, int
     }
     if (t->prio > parent_prio)
         flag(w, "index node has a higher prio than its parent");
-    size_t m = chunk_size(t);
     size_t lm = check_node(w, peek(w, t->left), t->prio, depth + 1);
     if (w->last && w->last >= t)
         flag(w, "index is not in address order");
     w->last = t;
     size_t rm = check_node(w, peek(w, t->right), t->prio, depth + 1);
-    if (lm > m)
-        m = lm;
-    if (rm > m)
-        m = rm;
-    if (t->max != m)
-        flag(w, "index max field is wrong");
-    return m;
+    if (t->lmax != lm || t->rmax != rm)
+        flag(w, "index lmax/rmax field is wrong");
+    size_t m = chunk_size(t);
+    return m > lm ? (m > rm ? m : rm) : (lm > rm ? lm : rm);
 }
 
 /* tree_check: violations in the index; *first names the first. Free chunks
