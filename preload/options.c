@@ -33,7 +33,7 @@ static void warn(const char *name, const char *value, const char *why)
 }
 
 /* parse_size: "123", "64K", "256M", "1G" (any case); 0 on a bad value. */
-static size_t parse_size(const char *s)
+size_t parse_size(const char *s)
 {
     size_t v = 0;
     if (*s < '0' || *s > '9')

@@ -110,8 +110,8 @@ static void *core_alloc(size_t n, size_t align, int zero, enum slz_why *why)
         *why = align > slz_heap_size() ? W_ALIGN : W_TOO_BIG;
         return NULL;
     }
-    if (n + 16 > __atomic_load_n(&largest_free, __ATOMIC_RELAXED) && align <= 16) {
-        *why = W_FULL; /* no free chunk is big enough: skip the lock */
+    if (n + 16 > __atomic_load_n(&largest_free, __ATOMIC_RELAXED) && align <= 16 && !slz_map_pending) {
+        *why = W_FULL; /* no free chunk is big enough: skip the lock (unless a map is due) */
         return NULL;
     }
     int saved = errno;

@@ -31,6 +31,7 @@ struct slz_options {
 };
 extern struct slz_options slz_opt;
 void options_read(void);
+size_t parse_size(const char *s); /* "64K", "256M", "1G"; 0 on a bad value */
 
 /* ---- Counters (stats.c) ----------------------------------------------- */
 enum slz_entry {

@@ -1,0 +1,41 @@
+# scripts/scripts.mk - the tools for watching the heap, and make install.
+#
+# build/slz-replay: replays a .rep trace through the slz core (scripts/slz-replay.c)
+# with the heap map writer and the statistics printer of the shim compiled in
+# again (not PIC), and the benchmarks' trace reader (tests/bench/rep.c).
+
+REPLAY_SRC = scripts/slz-replay.c preload/out.c preload/heapmap.c preload/stats.c \
+             preload/options.c tests/bench/rep.c
+REPLAY_OBJ = $(REPLAY_SRC:%.c=$(BUILD)/replay/%.o)
+
+$(BUILD)/replay/%.o: %.c preload/shim.h tests/bench/rep.h $(CORE_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(SLZ_CFLAGS) -Ipreload -Itests/bench $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/slz-replay: $(REPLAY_OBJ) $(BUILD)/libslz.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+all: $(BUILD)/slz-replay
+TEST_PROGS += $(BUILD)/slz-replay
+
+# make install [PREFIX=/usr/local] [DESTDIR=staging]: the preload library in
+# $(PREFIX)/lib/slzmalloc/ (where slz-run looks for it, beside ../lib from its
+# bin/), the core as a static library with its header, and the two tools.
+PREFIX ?= /usr/local
+INSTALL ?= install
+
+.PHONY: install uninstall
+install: all
+	$(INSTALL) -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/include" \
+		"$(DESTDIR)$(PREFIX)/lib/slzmalloc"
+	$(INSTALL) -m 755 libslzmalloc.so "$(DESTDIR)$(PREFIX)/lib/slzmalloc/libslzmalloc.so"
+	$(INSTALL) -m 644 $(BUILD)/libslz.a "$(DESTDIR)$(PREFIX)/lib/libslz.a"
+	$(INSTALL) -m 644 include/slz.h "$(DESTDIR)$(PREFIX)/include/slz.h"
+	$(INSTALL) -m 755 scripts/slz-run "$(DESTDIR)$(PREFIX)/bin/slz-run"
+	$(INSTALL) -m 755 $(BUILD)/slz-replay "$(DESTDIR)$(PREFIX)/bin/slz-replay"
+
+uninstall:
+	rm -f "$(DESTDIR)$(PREFIX)/lib/slzmalloc/libslzmalloc.so" "$(DESTDIR)$(PREFIX)/lib/libslz.a" \
+		"$(DESTDIR)$(PREFIX)/include/slz.h" "$(DESTDIR)$(PREFIX)/bin/slz-run" \
+		"$(DESTDIR)$(PREFIX)/bin/slz-replay"
+	-rmdir "$(DESTDIR)$(PREFIX)/lib/slzmalloc"

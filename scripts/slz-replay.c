@@ -1,0 +1,328 @@
+/*
+ * slz-replay - replay a malloc-lab trace (.rep) through the slz core and
+ * show what the heap did: statistics at the end, a heap map at the end, and
+ * if asked a heap map every N operations, as numbered frames, so that a
+ * trace can be watched as it unfolds.
+ *
+ *   slz-replay [options] trace.rep
+ *
+ * Traces recorded with SLZ_TRACE (slz-run --trace) and the CS:APP / 15-213
+ * sets both replay. Every block is filled with a byte of its own when it is
+ * allocated and checked when it is reallocated (the part that must survive)
+ * and freed: a block that changed, an allocation the heap could not serve,
+ * or a broken heap invariant (with --check) counts as an error. Exit status:
+ * 0 without errors, 1 with errors, 2 when the trace cannot be read.
+ *
+ * It uses the same heap map writer (preload/heapmap.c) and statistics
+ * printer (preload/stats.c) as libslzmalloc.so, and the trace reader of the
+ * benchmarks (tests/bench/rep.c).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rep.h"
+#include "shim.h"
+#include "slz.h"
+
+static const char usage[] =
+    "usage: slz-replay [options] trace.rep\n"
+    "Replays a malloc-lab trace through the slz core allocator.\n"
+    "  --heap-size N   heap of N bytes (K/M/G suffixes); default 4 x the trace's\n"
+    "                  peak live payload + 1M, at most 1G\n"
+    "  --map FILE.svg  write a heap map (SVG) at the end\n"
+    "  --every N       with --map, also a map after every N operations:\n"
+    "                  FILE.0001.svg, FILE.0002.svg, ...\n"
+    "  --json          print the statistics as JSON instead of a table\n"
+    "  --check         check every heap invariant after every operation\n"
+    "  --format F      64 (weight, ids, ops, peak) or classic (heap, ids, ops,\n"
+    "                  weight); default: guessed from the header\n"
+    "  -q, --quiet     print nothing but errors\n"
+    "  -h, --help      this text\n"
+    "Exit status: 0 no errors, 1 errors (failed allocations, damaged blocks,\n"
+    "heap check violations), 2 the trace or the options could not be used.\n";
+
+struct replay {
+    struct rep_trace t;
+    void **ptr;
+    uint64_t *size;
+    uint64_t done, failed, damaged, violations, misused;
+    uint64_t count[3]; /* a, r, f */
+    const char *first_violation;
+};
+
+static unsigned char fill_byte(int32_t id) { return (unsigned char)(id * 37 + 11) | 1; }
+
+/* intact: the first n bytes of block id still hold its byte. */
+static int intact(const unsigned char *p, uint64_t n, int32_t id)
+{
+    unsigned char b = fill_byte(id);
+    for (uint64_t i = 0; i < n; i++)
+        if (p[i] != b)
+            return 0;
+    return 1;
+}
+
+static void step(struct replay *r, const struct rep_op *o)
+{
+    int32_t id = o->id;
+    switch (o->kind) {
+    case REP_ALLOC: {
+        r->count[0]++;
+        if (r->ptr[id] != NULL) { /* id still live: a malformed trace */
+            r->misused++;
+            slz_Heap_deAllocator_impl(r->ptr[id]);
+            r->ptr[id] = NULL;
+        }
+        void *p = slz_Heap_Allocator_impl(o->size);
+        if (p == NULL) {
+            r->failed++;
+            break;
+        }
+        memset(p, fill_byte(id), o->size);
+        r->ptr[id] = p;
+        r->size[id] = o->size;
+        break;
+    }
+    case REP_REALLOC: {
+        r->count[1]++;
+        void *old = r->ptr[id];
+        uint64_t keep = old && o->size < r->size[id] ? o->size : old ? r->size[id] : 0;
+        void *p = slz_Heap_reAllocator_impl(old, o->size);
+        if (p == NULL) {
+            if (o->size == 0)
+                r->ptr[id] = NULL; /* realloc(p, 0) frees p */
+            else
+                r->failed++;
+            break;
+        }
+        if (!intact(p, keep, id))
+            r->damaged++;
+        memset(p, fill_byte(id), o->size);
+        r->ptr[id] = p;
+        r->size[id] = o->size;
+        break;
+    }
+    case REP_FREE:
+        r->count[2]++;
+        if (id < 0) {
+            slz_Heap_deAllocator_impl(NULL);
+            break;
+        }
+        if (r->ptr[id] == NULL) { /* not live (its allocation failed, or a malformed trace) */
+            r->misused++;
+            break;
+        }
+        if (!intact(r->ptr[id], r->size[id], id))
+            r->damaged++;
+        slz_Heap_deAllocator_impl(r->ptr[id]);
+        r->ptr[id] = NULL;
+        break;
+    }
+}
+
+static int map(const char *path, uint64_t frame, const struct replay *r)
+{
+    char name[4096], title[512];
+    if (out_path(name, sizeof name, path, ".svg", frame, frame ? 4 : 0) != 0)
+        return -1;
+    snprintf(title, sizeof title, "slz-replay of %s: after %llu of %zu operations", r->t.name,
+             (unsigned long long)r->done, r->t.num_ops);
+    if (heapmap_file(name, title) != 0) {
+        fprintf(stderr, "slz-replay: cannot write %s: %s\n", name, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static void report(const struct replay *r, const char *path, int json)
+{
+    static struct out o;
+    struct slz_heap_stats h;
+    slz_heap_get_stats(&h);
+    uint64_t errors = r->failed + r->damaged + r->violations + r->misused;
+    o.fd = 1;
+    o.at = 0;
+    if (json) {
+        out_s(&o, "{\"trace\":");
+        out_json_str(&o, path);
+        out_s(&o, ",\"format\":");
+        out_json_str(&o, rep_format_name(r->t.format));
+        out_s(&o, ",\"ops\":");
+        out_u(&o, r->t.num_ops, 0);
+        out_s(&o, ",\"replayed\":");
+        out_u(&o, r->done, 0);
+        out_s(&o, ",\"allocs\":");
+        out_u(&o, r->count[0], 0);
+        out_s(&o, ",\"reallocs\":");
+        out_u(&o, r->count[1], 0);
+        out_s(&o, ",\"frees\":");
+        out_u(&o, r->count[2], 0);
+        out_s(&o, ",\"ids\":");
+        out_u(&o, r->t.num_ids, 0);
+        out_s(&o, ",\"peak_payload\":");
+        out_u(&o, r->t.peak_payload, 0);
+        out_s(&o, ",\"errors\":");
+        out_u(&o, errors, 0);
+        out_s(&o, ",\"failed\":");
+        out_u(&o, r->failed, 0);
+        out_s(&o, ",\"damaged\":");
+        out_u(&o, r->damaged, 0);
+        out_s(&o, ",\"misused\":");
+        out_u(&o, r->misused, 0);
+        out_s(&o, ",\"check_violations\":");
+        out_u(&o, r->violations, 0);
+        out_s(&o, ",\"utilization_pct\":");
+        out_pct(&o, r->t.peak_payload, h.high_water);
+        out_s(&o, ",\"core\":");
+        stats_core_json(&o, &h);
+        out_s(&o, "}\n");
+    } else {
+        out_s(&o, "slz-replay: ");
+        out_s(&o, path);
+        out_s(&o, " (");
+        out_s(&o, rep_format_name(r->t.format));
+        out_s(&o, " trace format): ");
+        out_u(&o, r->t.num_ops, 0);
+        out_s(&o, " ops over ");
+        out_u(&o, r->t.num_ids, 0);
+        out_s(&o, " ids, peak live payload ");
+        out_u(&o, r->t.peak_payload, 0);
+        out_s(&o, " bytes\nslz-replay: replayed ");
+        out_u(&o, r->done, 0);
+        out_s(&o, " ops (");
+        out_u(&o, r->count[0], 0);
+        out_s(&o, " a, ");
+        out_u(&o, r->count[1], 0);
+        out_s(&o, " r, ");
+        out_u(&o, r->count[2], 0);
+        out_s(&o, " f), ");
+        out_u(&o, errors, 0);
+        out_s(&o, " errors (");
+        out_u(&o, r->failed, 0);
+        out_s(&o, " failed, ");
+        out_u(&o, r->damaged, 0);
+        out_s(&o, " damaged, ");
+        out_u(&o, r->misused, 0);
+        out_s(&o, " not live, ");
+        out_u(&o, r->violations, 0);
+        out_s(&o, " check violations)\nslz-replay: utilization ");
+        out_pct(&o, r->t.peak_payload, h.high_water);
+        out_s(&o, "% (peak live payload / heap high water)\n");
+        stats_core_text(&o, &h);
+    }
+    out_flush(&o);
+}
+
+int main(int argc, char **argv)
+{
+    const char *path = NULL, *map_path = NULL;
+    size_t heap = 0;
+    uint64_t every = 0;
+    int json = 0, check = 0, quiet = 0;
+    enum rep_format fmt = REP_AUTO;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(usage, stdout);
+            return 0;
+        } else if (!strcmp(a, "--json"))
+            json = 1;
+        else if (!strcmp(a, "--check"))
+            check = 1;
+        else if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
+            quiet = 1;
+        else if (!strcmp(a, "--heap-size") && v) {
+            if ((heap = parse_size(v)) == 0) {
+                fprintf(stderr, "slz-replay: --heap-size %s: not a size (e.g. 64K, 256M)\n", v);
+                return 2;
+            }
+            i++;
+        } else if (!strcmp(a, "--map") && v) {
+            map_path = v;
+            i++;
+        } else if (!strcmp(a, "--every") && v) {
+            char *end;
+            every = strtoull(v, &end, 10);
+            if (*end || every == 0) {
+                fprintf(stderr, "slz-replay: --every %s: not a number above zero\n", v);
+                return 2;
+            }
+            i++;
+        } else if (!strcmp(a, "--format") && v) {
+            fmt = !strcmp(v, "64") ? REP_64 : !strcmp(v, "classic") ? REP_CLASSIC : (enum rep_format)-1;
+            if (fmt == (enum rep_format)-1) {
+                fprintf(stderr, "slz-replay: --format %s: use 64 or classic\n", v);
+                return 2;
+            }
+            i++;
+        } else if (a[0] == '-' || path) {
+            fprintf(stderr, "slz-replay: %s: unknown option or extra argument\n%s", a, usage);
+            return 2;
+        } else
+            path = a;
+    }
+    if (!path) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    if (every && !map_path) {
+        fprintf(stderr, "slz-replay: --every needs --map FILE.svg\n");
+        return 2;
+    }
+
+    static struct replay r;
+    char err[512];
+    if (rep_load(path, fmt, &r.t, err, sizeof err) != 0) {
+        fprintf(stderr, "slz-replay: %s\n", err);
+        return 2;
+    }
+    if (heap == 0) {
+        uint64_t want = r.t.peak_payload * 4 + (1u << 20);
+        heap = want > (1u << 30) || want / 4 < r.t.peak_payload ? (1u << 30) : (size_t)want;
+    }
+    if (slz_heap_initialize_size(heap) != 0) {
+        fprintf(stderr, "slz-replay: cannot map a heap of %zu bytes\n", heap);
+        return 2;
+    }
+    r.ptr = calloc(r.t.num_ids ? r.t.num_ids : 1, sizeof *r.ptr);
+    r.size = calloc(r.t.num_ids ? r.t.num_ids : 1, sizeof *r.size);
+    if (!r.ptr || !r.size) {
+        fprintf(stderr, "slz-replay: no memory for %zu ids\n", r.t.num_ids);
+        return 2;
+    }
+
+    uint64_t frame = 0;
+    for (size_t i = 0; i < r.t.num_ops; i++) {
+        step(&r, &r.t.ops[i]);
+        r.done++;
+        if (check) {
+            const char *what = NULL;
+            size_t bad = slz_heap_check(&what);
+            if (bad && !r.violations)
+                r.first_violation = what;
+            r.violations += bad;
+        }
+        if (every && r.done % every == 0)
+            map(map_path, ++frame, &r);
+    }
+    if (map_path)
+        map(map_path, 0, &r);
+    uint64_t errors = r.failed + r.damaged + r.violations + r.misused;
+    if (!quiet)
+        report(&r, path, json);
+    if (r.first_violation)
+        fprintf(stderr, "slz-replay: first heap check violation: %s\n", r.first_violation);
+    if (errors && quiet)
+        fprintf(stderr, "slz-replay: %s: %llu errors\n", path, (unsigned long long)errors);
+    if (!quiet && map_path)
+        fprintf(stderr, "slz-replay: heap map in %s%s\n", map_path,
+                frame ? " (and numbered frames beside it)" : "");
+    free(r.ptr);
+    free(r.size);
+    rep_free(&r.t);
+    return errors ? 1 : 0;
+}
