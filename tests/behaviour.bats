@@ -38,3 +38,64 @@ core() {
 @test "core: impossible sizes give NULL and ENOMEM, malloc(0) is unique, free keeps errno" {
     core core_errno
 }
+
+# shim_everywhere prog: glibc's semantics, so the program passes without the
+# shim (which checks the test itself) and under it with the default one-page
+# heap, a 64K heap and a 256M heap (SLZ_CHECK=1: the heap checked after every
+# call).
+shim_everywhere() {
+    local heap
+    run -0 "$BIN/$1"
+    [[ "$output" == *" checks, 0 failed"* ]]
+    for heap in default 64K 256M; do
+        if [ "$heap" = default ]; then
+            run -0 --separate-stderr under_slz "$BIN/$1"
+        else
+            run -0 --separate-stderr under_slz SLZ_HEAP_SIZE=$heap SLZ_CHECK=1 "$BIN/$1"
+        fi
+        [[ "$output" == *" checks, 0 failed"* ]]
+        [[ "$stderr" != *slzmalloc:* ]]
+    done
+}
+
+@test "shim: ENOMEM, EINVAL, *memptr untouched, free keeps errno, realloc(p, 0), unique malloc(0) as glibc" {
+    shim_everywhere shim_errno
+}
+
+@test "shim: every size 0..4096 and every aligned entry point meet their alignment" {
+    shim_everywhere shim_align
+}
+
+@test "shim: calloc zeroes reused dirty memory, whoever owns it" {
+    shim_everywhere shim_calloc
+}
+
+@test "shim: with the one-page heap full, glibc serves, blocks keep contents, frees reach their owner" {
+    run -0 under_slz "$BIN/shim_fallback"
+    [[ "$output" == *" checks, 0 failed"* ]]
+    run -0 under_slz SLZ_HEAP_SIZE=64K SLZ_CHECK=1 "$BIN/shim_fallback"
+    [[ "$output" == *" checks, 0 failed"* ]]
+    # without the shim the core serves nothing: the program must notice
+    run -1 "$BIN/shim_fallback"
+    [[ "$output" == *"0 from the core"* ]]
+}
+
+@test "shim: free, realloc and malloc_usable_size route blocks of every entry point to their owner" {
+    run -0 under_slz SLZ_HEAP_SIZE=1M SLZ_CHECK=1 "$BIN/shim_routing"
+    [[ "$output" == *" checks, 0 failed"* ]]
+    run -0 under_slz SLZ_HEAP_SIZE=256M "$BIN/shim_routing"
+    [[ "$output" == *" checks, 0 failed"* ]]
+    run ! "$BIN/shim_routing"
+}
+
+@test "shim: the core served the program's blocks (addresses in the heap mapping, glibc untouched, stats)" {
+    run -0 --separate-stderr under_slz SLZ_HEAP_SIZE=64M SLZ_STATS=1 "$BIN/shim_served"
+    [[ "$output" == *" checks, 0 failed"* ]]
+    [[ "$output" == *"(67108864 bytes)"* ]]
+    line=$(grep '^slzmalloc: stats: ' <<<"$stderr")
+    core=$(sed -n 's/^slzmalloc: stats: \([0-9]*\) calls served by the core, \([0-9]*\) by glibc; heap \([0-9]*\) bytes.*/\1/p' <<<"$line")
+    heap=$(sed -n 's/^slzmalloc: stats: \([0-9]*\) calls served by the core, \([0-9]*\) by glibc; heap \([0-9]*\) bytes.*/\3/p' <<<"$line")
+    [ "$heap" -eq 67108864 ]
+    [ "$core" -ge 5000 ] # 5000 allocations (and their frees) by the program
+    run ! env SLZ_HEAP_SIZE=64M "$BIN/shim_served"
+}
