@@ -64,10 +64,22 @@ static void pull(slz_chunk *c)
 
 /* ---- Paths ------------------------------------------------------------- */
 
+/* link_sane: a stored link names nothing or an aligned place in the heap.
+ * Costs no memory access beyond the node that holds the link. */
+static inline int link_sane(uintptr_t link)
+{
+    uintptr_t c = link ^ slz_H.link_key;
+    return c == 0 || (!(c & (SLZ_ALIGN - 1)) && in_heap((void *)c));
+}
+
+/* push: t joins the path; both its links are range-checked, so damage to a
+ * node is seen by every operation that passes through it. */
 static void push(struct slz_path *p, uintptr_t *slot, slz_chunk *t)
 {
     if (p->n == SLZ_TREE_DEPTH)
         slz_misuse("free chunk index too deep", t);
+    if (!link_sane(t->left) || !link_sane(t->right))
+        slz_misuse("corrupted free chunk index", t);
     p->slot[p->n] = slot;
     p->node[p->n++] = t;
 }
