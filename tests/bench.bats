@@ -1,0 +1,155 @@
+#!/usr/bin/env bats
+# bench.bats - every benchmark of `make bench` runs on a tiny input and prints
+# a well-formed table; the replay's content checks find no error in slz and do
+# find one in a deliberately broken allocator. Nothing here asserts on time.
+load test_helper
+
+BB="$ROOT/build/bench"
+TR="$ROOT/../shared/traces"
+TR64="$ROOT/../shared/traces64"
+
+# columns_match FILE HEADER_WORD: every line from the one starting with
+# HEADER_WORD up to the next blank line has as many fields as that header.
+# Prints the number of data rows.
+columns_match() {
+    awk -v h="$2" '
+        $1 == h && !on { on = 1; n = NF; next }
+        on && NF == 0 { exit }
+        on { if (NF != n) { print "row with " NF " fields, header has " n ": " $0 > "/dev/stderr"; bad = 1 } rows++ }
+        END { if (!on) { print "no header " h > "/dev/stderr"; exit 1 } if (bad) exit 1; print rows + 0 }' "$1"
+}
+
+@test "bench: replay of the short traces through slz, glibc and the shim: table well formed, no content error" {
+    run --separate-stderr env SLZ_HEAP_SIZE=64M "$BB/replay" --quick --with "shim=$LIB" \
+        "$TR/short1-bal.rep" "$TR/short2-bal.rep" "$TR64/syn-mix-short.rep" "$TR64/syn-string-short.rep"
+    echo "$output" >"$BATS_TEST_TMPDIR/out"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    # trace set w ops peak_KiB, two columns per allocator (3), errors fails
+    run columns_match "$BATS_TEST_TMPDIR/out" trace
+    [ "$status" -eq 0 ]
+    [ "$output" -eq 4 ]
+    [ "$(awk '$1 == "trace" { print NF; exit }' "$BATS_TEST_TMPDIR/out")" -eq 13 ]
+    # the errors column is 0 and nothing failed on every row
+    run awk 'f && NF == 0 { exit } f { if ($(NF-1) != 0 || $NF != "-") bad = 1 } $1 == "trace" { f = 1 } END { exit bad }' \
+        "$BATS_TEST_TMPDIR/out"
+    [ "$status" -eq 0 ]
+    grep -q '^# content errors: 0; unreadable traces: 0$' "$BATS_TEST_TMPDIR/out"
+    # the header format was recognised: two classic traces, two 64-bit ones
+    [ "$(awk '$2 == "classic"' "$BATS_TEST_TMPDIR/out" | wc -l)" -eq 2 ]
+    [ "$(awk '$2 == "64" && $1 ~ /-short$/' "$BATS_TEST_TMPDIR/out" | wc -l)" -eq 2 ]
+    # utilization and throughput are numbers for the core
+    awk '$1 == "short2-bal" { exit !($6 > 0 && $6 <= 100 && $7 > 0) }' "$BATS_TEST_TMPDIR/out"
+}
+
+@test "bench: replay of syn-largemem-short (38 GB of payload) reports allocation failures, does not crash" {
+    run --separate-stderr "$BB/replay" --quick --only slz --heap 256M "$TR64/syn-largemem-short.rep"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    run awk '$1 == "syn-largemem-short" { print $6, $NF }' <<<"$output"
+    [[ "$output" == "fail slz="[1-9]* ]]
+}
+
+@test "bench: replay finds content errors when an allocator's realloc does not copy" {
+    cat >"$BATS_TEST_TMPDIR/bad.c" <<'EOF'
+#include <stddef.h>
+#include <string.h>
+void *__libc_malloc(size_t);
+void __libc_free(void *);
+/* realloc that forgets the old contents */
+void *realloc(void *p, size_t n)
+{
+    void *q = __libc_malloc(n ? n : 1);
+    if (q && n)
+        memset(q, 0x5a, n);
+    __libc_free(p);
+    return q;
+}
+EOF
+    cc -shared -fPIC -o "$BATS_TEST_TMPDIR/bad.so" "$BATS_TEST_TMPDIR/bad.c"
+    run --separate-stderr "$BB/replay" --quick --only bad --with "bad=$BATS_TEST_TMPDIR/bad.so" "$TR/realloc2-bal.rep"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    awk '$1 == "realloc2-bal" { exit !($(NF-1) > 0) }' <<<"$output"
+    grep -q '^# content errors: [1-9]' <<<"$output"
+}
+
+@test "bench: replay rejects a malformed trace with its line number" {
+    printf '20000\n2\n3\n1\na 0 16\nx 1 16\nf 0\n' >"$BATS_TEST_TMPDIR/bad.rep"
+    run --separate-stderr "$BB/replay" --quick "$BATS_TEST_TMPDIR/bad.rep"
+    [ "$status" -eq 1 ]
+    [[ "$stderr" == *"bad.rep:6: unknown operation 'x'"* ]]
+    printf '0\n2\n2\n100\na 0 16\na 5 16\n' >"$BATS_TEST_TMPDIR/range.rep"
+    run --separate-stderr "$BB/replay" --quick "$BATS_TEST_TMPDIR/range.rep"
+    [ "$status" -eq 1 ]
+    [[ "$stderr" == *"range.rep:6: id 5 out of range (2 ids)"* ]]
+}
+
+@test "bench: scaling --quick prints both tables for slz and glibc and the flatness ratios" {
+    run --separate-stderr "$BB/scaling" --quick
+    echo "$output" >"$BATS_TEST_TMPDIR/out"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    run columns_match "$BATS_TEST_TMPDIR/out" alloc
+    [ "$status" -eq 0 ]
+    [ "$output" -eq 18 ] # 3 N x 3 F x 2 allocators
+    [ "$(awk '$1 == "slz" && NF == 3 && $3 > 0' "$BATS_TEST_TMPDIR/out" | wc -l)" -eq 3 ] # churn rows
+    [ "$(grep -c '^\(malloc\|free\|churn\) *slz *max/min [0-9]' "$BATS_TEST_TMPDIR/out")" -eq 3 ]
+    grep -q '^# allocation failures: 0$' "$BATS_TEST_TMPDIR/out"
+}
+
+@test "bench: micro.sh --quick: st, mt2, mt4 plainly and under the shim, no wrong block" {
+    run --separate-stderr "$ROOT/tests/bench/micro.sh" --quick
+    echo "$output" >"$BATS_TEST_TMPDIR/out"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    run columns_match "$BATS_TEST_TMPDIR/out" test
+    [ "$status" -eq 0 ]
+    for t in st mt2 mt4; do
+        for c in plain shim1G; do
+            awk -v t=$t -v c=$c '$1 == t && $2 == c { found = 1; if (!($3 > 0) || $6 != 0) exit 1 } END { exit !found }' \
+                "$BATS_TEST_TMPDIR/out"
+        done
+    done
+}
+
+@test "bench: micro under the shim with a 1G heap is served by the core" {
+    run --separate-stderr env LD_PRELOAD="$LIB" SLZ_HEAP_SIZE=1G SLZ_STATS=1 "$BB/micro" mt 2 2000
+    [ "$status" -eq 0 ]
+    [[ "$output" == "mt 2 8000 "*" 0" ]]
+    [[ "$stderr" =~ slzmalloc:\ stats:\ ([0-9]+)\ calls\ served\ by\ the\ core,\ ([0-9]+)\ by\ glibc ]]
+    [ "${BASH_REMATCH[1]}" -ge 8000 ]
+    [ "${BASH_REMATCH[2]}" -eq 0 ]
+}
+
+@test "bench: runstat reports the exit status and the peak RSS of the command" {
+    run "$BB/runstat" -o "$BATS_TEST_TMPDIR/rs" sh -c 'exit 3'
+    [ "$status" -eq 3 ]
+    read -r word wall rss code <"$BATS_TEST_TMPDIR/rs"
+    [ "$word" = runstat: ]
+    [ "$code" -eq 3 ]
+    # python3 holding 64 MiB: peak RSS above that
+    run "$BB/runstat" -o "$BATS_TEST_TMPDIR/rs" /usr/bin/python3 -c 'b = bytearray(64 << 20)'
+    [ "$status" -eq 0 ]
+    read -r word wall rss code <"$BATS_TEST_TMPDIR/rs"
+    [ "$rss" -gt $((64 * 1024)) ]
+    [ "$code" -eq 0 ]
+}
+
+@test "bench: programs.sh --quick runs the battery in every configuration without failure" {
+    run --separate-stderr "$ROOT/tests/bench/programs.sh" --quick
+    echo "$output" >"$BATS_TEST_TMPDIR/out"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    run columns_match "$BATS_TEST_TMPDIR/out" program
+    [ "$status" -eq 0 ]
+    for p in sort python3 gcc xz git; do
+        for c in plain shim shim1G; do
+            awk -v p=$p -v c=$c '$1 == p && $2 == c { f = 1; if (!($3 > 0 && $5 > 0) || $7 != 0) exit 1 } END { exit !f }' \
+                "$BATS_TEST_TMPDIR/out"
+        done
+    done
+    # the geometric-mean table: plain is 1 by construction, every row numeric
+    awk '$1 == "config" { f = 1; next } f && $1 == "plain" { ok = ($2 == "1.000" && $3 == "1.000") } END { exit !ok }' \
+        "$BATS_TEST_TMPDIR/out"
+}
