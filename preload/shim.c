@@ -22,7 +22,9 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+/* adaptive: a waiter spins a little before sleeping, as the lock is held
+ * for a tree walk at most */
+static pthread_mutex_t lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP;
 static int ready;             /* options read and heap set up (or given up) */
 static char *heap_lo, *heap_hi; /* the core's region; fixed once ready */
 static size_t largest_free;   /* hint kept under the lock: core's largest free chunk */
@@ -31,7 +33,7 @@ static size_t largest_free;   /* hint kept under the lock: core's largest free c
 
 static void fork_prepare(void) { pthread_mutex_lock(&lock); }
 static void fork_parent(void) { pthread_mutex_unlock(&lock); }
-static void fork_child(void) { pthread_mutex_init(&lock, NULL); }
+static void fork_child(void) { lock = (pthread_mutex_t)PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP; }
 
 /* setup: once, under the lock. Nothing here allocates. */
 static void setup(void)
