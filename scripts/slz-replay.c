@@ -49,9 +49,12 @@ struct replay {
     void **ptr;
     uint64_t *size;
     uint64_t done, failed, damaged, violations, misused;
+    uint64_t live, peak; /* live payload of the blocks actually allocated */
     uint64_t count[3]; /* a, r, f */
     const char *first_violation;
 };
+
+#define FAILED UINT64_MAX /* size of an id whose allocation failed */
 
 static unsigned char fill_byte(int32_t id) { return (unsigned char)(id * 37 + 11) | 1; }
 
@@ -79,11 +82,13 @@ static void step(struct replay *r, const struct rep_op *o)
         void *p = slz_Heap_Allocator_impl(o->size);
         if (p == NULL) {
             r->failed++;
+            r->size[id] = FAILED; /* its free is not an error again */
             break;
         }
         memset(p, fill_byte(id), o->size);
         r->ptr[id] = p;
         r->size[id] = o->size;
+        r->live += o->size;
         break;
     }
     case REP_REALLOC: {
@@ -92,15 +97,17 @@ static void step(struct replay *r, const struct rep_op *o)
         uint64_t keep = old && o->size < r->size[id] ? o->size : old ? r->size[id] : 0;
         void *p = slz_Heap_reAllocator_impl(old, o->size);
         if (p == NULL) {
-            if (o->size == 0)
-                r->ptr[id] = NULL; /* realloc(p, 0) frees p */
-            else
+            if (o->size == 0 && old) { /* realloc(p, 0) frees p */
+                r->live -= r->size[id];
+                r->ptr[id] = NULL;
+            } else if (o->size)
                 r->failed++;
             break;
         }
         if (!intact(p, keep, id))
             r->damaged++;
         memset(p, fill_byte(id), o->size);
+        r->live = r->live - (old ? r->size[id] : 0) + o->size;
         r->ptr[id] = p;
         r->size[id] = o->size;
         break;
@@ -111,16 +118,20 @@ static void step(struct replay *r, const struct rep_op *o)
             slz_Heap_deAllocator_impl(NULL);
             break;
         }
-        if (r->ptr[id] == NULL) { /* not live (its allocation failed, or a malformed trace) */
-            r->misused++;
+        if (r->ptr[id] == NULL) { /* not live: its allocation failed, or a malformed trace */
+            r->misused += r->size[id] != FAILED;
+            r->size[id] = 0;
             break;
         }
         if (!intact(r->ptr[id], r->size[id], id))
             r->damaged++;
         slz_Heap_deAllocator_impl(r->ptr[id]);
+        r->live -= r->size[id];
         r->ptr[id] = NULL;
         break;
     }
+    if (r->live > r->peak)
+        r->peak = r->live;
 }
 
 static int map(const char *path, uint64_t frame, const struct replay *r)
@@ -164,6 +175,8 @@ static void report(const struct replay *r, const char *path, int json)
         out_u(&o, r->t.num_ids, 0);
         out_s(&o, ",\"peak_payload\":");
         out_u(&o, r->t.peak_payload, 0);
+        out_s(&o, ",\"peak_payload_replayed\":");
+        out_u(&o, r->peak, 0);
         out_s(&o, ",\"errors\":");
         out_u(&o, errors, 0);
         out_s(&o, ",\"failed\":");
@@ -175,7 +188,7 @@ static void report(const struct replay *r, const char *path, int json)
         out_s(&o, ",\"check_violations\":");
         out_u(&o, r->violations, 0);
         out_s(&o, ",\"utilization_pct\":");
-        out_pct(&o, r->t.peak_payload, h.high_water);
+        out_pct(&o, r->peak, h.high_water);
         out_s(&o, ",\"core\":");
         stats_core_json(&o, &h);
         out_s(&o, "}\n");
@@ -209,8 +222,8 @@ static void report(const struct replay *r, const char *path, int json)
         out_s(&o, " not live, ");
         out_u(&o, r->violations, 0);
         out_s(&o, " check violations)\nslz-replay: utilization ");
-        out_pct(&o, r->t.peak_payload, h.high_water);
-        out_s(&o, "% (peak live payload / heap high water)\n");
+        out_pct(&o, r->peak, h.high_water);
+        out_s(&o, "% (peak live payload replayed / heap high water)\n");
         stats_core_text(&o, &h);
     }
     out_flush(&o);

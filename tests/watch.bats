@@ -1,0 +1,195 @@
+#!/usr/bin/env bats
+# watch.bats - watching the heap: statistics, heap maps, traces and their
+# replay, the slz-run wrapper and make install.
+
+load test_helper
+
+RUN="$ROOT/scripts/slz-run"
+REPLAY="$ROOT/build/slz-replay"
+PY=/usr/bin/python3
+
+# svg_chunks FILE: "USED FREE" chunk elements of a heap map; fails unless
+# the file is well-formed XML and every chunk element has a <title>.
+svg_chunks() {
+    $PY - "$1" <<'EOF'
+import sys, xml.etree.ElementTree as E
+ns = '{http://www.w3.org/2000/svg}'
+root = E.parse(sys.argv[1]).getroot()
+assert root.tag == ns + 'svg', root.tag
+u = f = 0
+for g in root.iter(ns + 'g'):
+    c = g.get('class', '').split()
+    if 'u' in c or 'f' in c:
+        assert g.find(ns + 'title') is not None, 'chunk without a title'
+        assert g.find(ns + 'rect') is not None, 'chunk without a box'
+    u += 'u' in c
+    f += 'f' in c
+print(u, f)
+EOF
+}
+
+# json_get FILE EXPR: evaluate EXPR on the JSON object d read from FILE.
+json_get() {
+    $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# rep_ops FILE: the operation count of a trace's header, then its op lines.
+rep_ops() {
+    echo "$(sed -n 3p "$1" | tr -d ' ') $(($(wc -l <"$1") - 4))"
+}
+
+@test "stats: a table for a stock program, first line kept" {
+    run --separate-stderr "$RUN" --stats -- ls /
+    [ "$status" -eq 0 ]
+    [[ "$output" == *usr* ]]
+    [[ "$stderr" =~ slzmalloc:\ stats:\ ([0-9]+)\ calls\ served\ by\ the\ core,\ ([0-9]+)\ by\ glibc\;\ heap\ 4096\ bytes,\ peak\ use\ [0-9]+\ bytes ]]
+    (( BASH_REMATCH[1] + BASH_REMATCH[2] > 0 ))
+    [[ "$stderr" == *"slzmalloc:   malloc "* ]]
+    [[ "$stderr" == *"glibc served because: no heap "*", too big "*", heap full "* ]]
+    [[ "$stderr" == *"core: splits "*", coalesces "* ]]
+    [[ "$stderr" == *"largest free "*"external fragmentation "* ]]
+    [[ "$stderr" == *"slz-run: statistics above, on stderr"* ]]
+}
+
+@test "stats: survive a program that closes stderr" {
+    run --separate-stderr under_slz SLZ_STATS=1 $PY -c 'import os; os.close(2); x = [bytes(100) for i in range(100)]'
+    [ "$status" -eq 0 ]
+    [[ "$stderr" == "slzmalloc: stats: "* ]]
+    # ls closes stderr itself at exit (close_stdout), before the report
+    run --separate-stderr under_slz SLZ_STATS=1 ls /
+    [[ "$stderr" == "slzmalloc: stats: "* ]]
+}
+
+@test "stats: SLZ_STATS=json is JSON that adds up" {
+    f="$BATS_TEST_TMPDIR/s.json"
+    run "$RUN" -q --json --stats-file "$f" -- ls -l /
+    [ "$status" -eq 0 ]
+    $PY -m json.tool "$f" >/dev/null
+    [ "$(json_get "$f" "sum(v['core'] for v in d['entry_points'].values()) == d['served_by_core'] > 0")" = True ]
+    [ "$(json_get "$f" "sum(v['calls'] for v in d['entry_points'].values()) == d['served_by_core'] + d['served_by_glibc']")" = True ]
+    [ "$(json_get "$f" "d['core']['heap_size']")" = 4096 ]
+    [ "$(json_get "$f" "d['program']")" = ls ]
+}
+
+@test "heap map: well-formed SVG with one element per chunk of a one-page heap" {
+    d="$BATS_TEST_TMPDIR"
+    run "$RUN" --json --stats-file "$d/s.json" --map "$d/m.svg" -- ls -l /
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"heap map in $d/m.svg"* ]]
+    read -r used free < <(svg_chunks "$d/m.svg")
+    [ "$used" -eq "$(json_get "$d/s.json" "d['core']['live_blocks']")" ]
+    [ "$free" -eq "$(json_get "$d/s.json" "d['core']['free_chunks']")" ]
+    [ "$used" -gt 5 ]
+    grep -q '<title>used chunk at +0x0 ' "$d/m.svg"
+}
+
+@test "heap map: one more file per SIGUSR1 while the program runs" {
+    d="$BATS_TEST_TMPDIR"
+    run "$RUN" --heap-size 1M --map "$d/m.svg" -- $PY -c '
+import os, signal
+a = [bytearray(1000 + i) for i in range(50)]
+os.kill(os.getpid(), signal.SIGUSR1)
+b = [bytearray(3000) for i in range(10)]
+del a[::2]
+os.kill(os.getpid(), signal.SIGUSR1)
+c = [bytearray(5000) for i in range(10)]'
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"heap map on SIGUSR1 in $d/m.1.svg"* ]]
+    [[ "$output" == *"heap map on SIGUSR1 in $d/m.2.svg"* ]]
+    [ ! -e "$d/m.3.svg" ]
+    for f in m.1.svg m.2.svg m.svg; do svg_chunks "$d/$f" >/dev/null; done
+    grep -q 'on SIGUSR1 #2' "$d/m.2.svg"
+}
+
+@test "trace: ls -l and a threaded python3 replay with the same op count and no errors" {
+    d="$BATS_TEST_TMPDIR"
+    run "$RUN" --trace "$d/ls.rep" -- ls -l /usr
+    [ "$status" -eq 0 ]
+    run "$RUN" --trace "$d/py.rep" -- $PY -c '
+import json, threading
+def work():
+    for i in range(300):
+        json.dumps({"k": [str(j) * 40 for j in range(i % 40)]})
+ts = [threading.Thread(target=work) for _ in range(4)]
+[t.start() for t in ts]
+[t.join() for t in ts]'
+    [ "$status" -eq 0 ]
+    for t in ls py; do
+        read -r header lines < <(rep_ops "$d/$t.rep")
+        [ "$header" -gt 100 ]
+        [ "$header" -eq "$lines" ]
+        run "$REPLAY" --json "$d/$t.rep"
+        [ "$status" -eq 0 ]
+        echo "$output" >"$d/$t.json"
+        [ "$(json_get "$d/$t.json" "d['replayed']")" -eq "$header" ]
+        [ "$(json_get "$d/$t.json" "d['errors']")" -eq 0 ]
+        [ "$(json_get "$d/$t.json" "d['peak_payload']")" -eq "$(sed -n 4p "$d/$t.rep" | tr -d ' ')" ]
+    done
+}
+
+@test "trace: one record for every allocator call the statistics count" {
+    d="$BATS_TEST_TMPDIR"
+    run "$RUN" -q --json --stats-file "$d/s.json" --trace "$d/t.rep" -- ls -l /
+    [ "$status" -eq 0 ]
+    calls=$(json_get "$d/s.json" "sum(v['calls'] for k, v in d['entry_points'].items() if k != 'malloc_usable_size')")
+    records=$(tail -n +5 "$d/t.rep" | grep -cv '^f -1$')  # free(NULL) is not counted
+    [ "$calls" -gt 100 ]
+    [ "$records" -eq "$calls" ]
+}
+
+@test "trace: a program started by the traced one writes its own file" {
+    d="$BATS_TEST_TMPDIR"
+    run "$RUN" --trace "$d/t.rep" -- bash -c 'ls / >/dev/null; exit 0'
+    [ "$status" -eq 0 ]
+    kids=("$d"/t.[0-9]*.rep)
+    [ "${#kids[@]}" -eq 1 ]
+    for t in "$d/t.rep" "${kids[0]}"; do
+        run "$REPLAY" -q "$t"
+        [ "$status" -eq 0 ]
+    done
+}
+
+@test "slz-replay: numbered frames every N operations and a final map" {
+    d="$BATS_TEST_TMPDIR"
+    run "$REPLAY" --map "$d/f.svg" --every 4000 /work/shared/traces64/ngram-gulliver1.rep
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"replayed 32540 ops"*", 0 errors"* ]]
+    [ -f "$d/f.0008.svg" ] && [ ! -e "$d/f.0009.svg" ] && [ -f "$d/f.svg" ]
+    svg_chunks "$d/f.0004.svg" >/dev/null
+    # thousands of chunks: drawn as cells of address ranges, still one page of SVG
+    n=$(grep -c 'class="cell"' "$d/f.0004.svg")
+    [ "$n" -gt 100 ] && [ "$n" -le 5000 ]
+    [ "$(svg_chunks "$d/f.svg")" = "0 1" ]   # all freed: one free chunk
+}
+
+@test "slz-run: passes the program's exit status through" {
+    run -7 "$RUN" -- sh -c 'exit 7'
+    run -0 "$RUN" -q -- true
+    run -137 "$RUN" -q -- sh -c 'kill -9 $$'
+    run -2 "$RUN" --no-such-option -- true
+}
+
+@test "slz-run: --help documents every option it accepts" {
+    run -0 "$RUN" --help
+    help=$output
+    # the patterns of the option loop: "    --map)", "    -q | --quiet)"
+    opts=$(sed -n 's/^    \(-[-a-z |]*\)).*/\1/p' "$RUN" | tr '|' '\n' | tr -d ' ')
+    [ "$(wc -l <<<"$opts")" -ge 12 ]
+    for o in $opts; do
+        [ "$o" = -- ] || [[ "$help" == *"$o"* ]] || { echo "undocumented: $o"; false; }
+    done
+}
+
+@test "make install: into DESTDIR, and the installed slz-run uses the installed library" {
+    stage="$BATS_TEST_TMPDIR/stage"
+    run make -C "$ROOT" install DESTDIR="$stage" PREFIX=/opt/slz
+    [ "$status" -eq 0 ]
+    for f in bin/slz-run bin/slz-replay lib/slzmalloc/libslzmalloc.so lib/libslz.a include/slz.h; do
+        [ -f "$stage/opt/slz/$f" ]
+    done
+    run --separate-stderr "$stage/opt/slz/bin/slz-run" --stats -- cat /proc/self/maps
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"$stage/opt/slz/lib/slzmalloc/libslzmalloc.so"* ]]
+    [[ "$stderr" == "slzmalloc: stats: "* ]]
+    run -0 "$stage/opt/slz/bin/slz-replay" -q /work/shared/traces64/syn-mix-short.rep
+}
