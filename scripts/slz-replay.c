@@ -7,9 +7,9 @@
  *   slz-replay [options] trace.rep
  *
  * Traces recorded with SLZ_TRACE (slz-run --trace) and the CS:APP / 15-213
- * sets both replay. Every block is filled with a byte of its own when it is
- * allocated and checked when it is reallocated (the part that must survive)
- * and freed: a block that changed, an allocation the heap could not serve,
+ * sets both replay. Every block is marked with a byte of its own (its first
+ * and last 4 KiB) when it is allocated, and checked when it is reallocated
+ * (the part that must survive) and freed: a block that changed, an allocation the heap could not serve,
  * or a broken heap invariant (with --check) counts as an error. Exit status:
  * 0 without errors, 1 with errors, 2 when the trace cannot be read.
  *
@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rep.h"
 #include "shim.h"
@@ -31,7 +32,7 @@ static const char usage[] =
     "usage: slz-replay [options] trace.rep\n"
     "Replays a malloc-lab trace through the slz core allocator.\n"
     "  --heap-size N   heap of N bytes (K/M/G suffixes); default 4 x the trace's\n"
-    "                  peak live payload + 1M, at most 1G\n"
+    "                  peak live payload + 1M, at most half the machine's memory\n"
     "  --map FILE.svg  write a heap map (SVG) at the end\n"
     "  --every N       with --map, also a map after every N operations:\n"
     "                  FILE.0001.svg, FILE.0002.svg, ...\n"
@@ -58,14 +59,38 @@ struct replay {
 
 static unsigned char fill_byte(int32_t id) { return (unsigned char)(id * 37 + 11) | 1; }
 
-/* intact: the first n bytes of block id still hold its byte. */
-static int intact(const unsigned char *p, uint64_t n, int32_t id)
+/* A block of size bytes gets its byte in its first and last MARK bytes
+ * (all of it when small): enough to see a realloc that lost the contents or
+ * a neighbour that wrote over it, without touching every page of a huge block. */
+#define MARK 4096
+
+static void fill(unsigned char *p, uint64_t size, int32_t id)
 {
-    unsigned char b = fill_byte(id);
-    for (uint64_t i = 0; i < n; i++)
+    if (size <= 2 * MARK)
+        memset(p, fill_byte(id), size);
+    else {
+        memset(p, fill_byte(id), MARK);
+        memset(p + size - MARK, fill_byte(id), MARK);
+    }
+}
+
+static int same(const unsigned char *p, uint64_t from, uint64_t to, unsigned char b)
+{
+    for (uint64_t i = from; i < to; i++)
         if (p[i] != b)
             return 0;
     return 1;
+}
+
+/* intact: of a block filled when it had size bytes, the filled bytes below
+ * keep still hold its byte. */
+static int intact(const unsigned char *p, uint64_t size, uint64_t keep, int32_t id)
+{
+    unsigned char b = fill_byte(id);
+    if (size <= 2 * MARK)
+        return same(p, 0, keep < size ? keep : size, b);
+    uint64_t tail = size - MARK;
+    return same(p, 0, keep < MARK ? keep : MARK, b) && (keep <= tail || same(p, tail, keep < size ? keep : size, b));
 }
 
 static void step(struct replay *r, const struct rep_op *o)
@@ -85,7 +110,7 @@ static void step(struct replay *r, const struct rep_op *o)
             r->size[id] = FAILED; /* its free is not an error again */
             break;
         }
-        memset(p, fill_byte(id), o->size);
+        fill(p, o->size, id);
         r->ptr[id] = p;
         r->size[id] = o->size;
         r->live += o->size;
@@ -104,9 +129,9 @@ static void step(struct replay *r, const struct rep_op *o)
                 r->failed++;
             break;
         }
-        if (!intact(p, keep, id))
+        if (old && !intact(p, r->size[id], keep, id))
             r->damaged++;
-        memset(p, fill_byte(id), o->size);
+        fill(p, o->size, id);
         r->live = r->live - (old ? r->size[id] : 0) + o->size;
         r->ptr[id] = p;
         r->size[id] = o->size;
@@ -123,7 +148,7 @@ static void step(struct replay *r, const struct rep_op *o)
             r->size[id] = 0;
             break;
         }
-        if (!intact(r->ptr[id], r->size[id], id))
+        if (!intact(r->ptr[id], r->size[id], r->size[id], id))
             r->damaged++;
         slz_Heap_deAllocator_impl(r->ptr[id]);
         r->live -= r->size[id];
@@ -295,7 +320,8 @@ int main(int argc, char **argv)
     }
     if (heap == 0) {
         uint64_t want = r.t.peak_payload * 4 + (1u << 20);
-        heap = want > (1u << 30) || want / 4 < r.t.peak_payload ? (1u << 30) : (size_t)want;
+        uint64_t most = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE) / 2;
+        heap = want > most || want / 4 < r.t.peak_payload ? (size_t)most : (size_t)want;
     }
     if (slz_heap_initialize_size(heap) != 0) {
         fprintf(stderr, "slz-replay: cannot map a heap of %zu bytes\n", heap);
