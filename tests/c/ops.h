@@ -291,7 +291,7 @@ static int ops_step(struct ops_state *st, const struct ops_op *op)
     unsigned s = o->slot;
     struct ops_slot *b = &st->slot[s];
     void *r = NULL, *want;
-    size_t need, avail = 0;
+    size_t need = 0, avail = 0;
     if (check_block(st, s))
         return 1;
     if (o->kind != OP_REALLOC)

@@ -1,0 +1,44 @@
+#!/usr/bin/env bats
+# sanitize.bats - the core's C tests (tests/c/core_*.c, core_random among
+# them) under AddressSanitizer + UndefinedBehaviorSanitizer (build/asan/,
+# see tests/sanitize.mk) and under valgrind memcheck: all clean.
+load test_helper
+
+# core_tests: the names of the core's C tests, from their sources, so that a
+# test whose program was not built fails instead of being skipped.
+core_tests() {
+    local f
+    for f in "$ROOT"/tests/c/core_*.c; do
+        basename "$f" .c
+    done
+}
+
+@test "ASan+UBSan: every core test passes with no sanitizer report" {
+    local t failed=()
+    for t in $(core_tests); do
+        run env ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 "$ROOT/build/asan/$t"
+        if [ "$status" -ne 0 ] || grep -q 'Sanitizer\|runtime error' <<<"$output"; then
+            echo "# $t: status $status"
+            echo "$output" | tail -20
+            failed+=("$t")
+        fi
+    done
+    echo "# failed: ${failed[*]}"
+    [ ${#failed[@]} -eq 0 ]
+    [[ " $(core_tests | tr '\n' ' ') " == *" core_random "* ]]
+}
+
+@test "valgrind memcheck: every core test passes with no error and no leak" {
+    command -v valgrind >/dev/null || skip "valgrind is not installed (apt-get install valgrind)"
+    local t failed=()
+    for t in $(core_tests); do
+        run valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "$BIN/$t"
+        if [ "$status" -ne 0 ]; then
+            echo "# $t: status $status"
+            echo "$output" | tail -20
+            failed+=("$t")
+        fi
+    done
+    echo "# failed: ${failed[*]}"
+    [ ${#failed[@]} -eq 0 ]
+}

@@ -1,0 +1,14 @@
+# tests/sanitize.mk - the core's C tests built with AddressSanitizer and
+# UndefinedBehaviorSanitizer (core and test instrumented alike) into
+# build/asan/; tests/sanitize.bats runs them, and the plain builds in
+# build/tests/ under valgrind memcheck.
+
+ASAN_DIR   = $(BUILD)/asan
+SAN_FLAGS  = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+CORE_TESTS = $(wildcard tests/c/core_*.c)
+ASAN_BIN   = $(CORE_TESTS:tests/c/%.c=$(ASAN_DIR)/%)
+TEST_PROGS += $(ASAN_BIN)
+
+$(ASAN_DIR)/%: tests/c/%.c $(CORE_SRC) $(CORE_HDR) $(wildcard tests/c/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(SLZ_CFLAGS) $(SAN_FLAGS) -o $@ $< $(CORE_SRC) -lpthread
