@@ -69,6 +69,10 @@ static int opt_heap_size(const char *name, const char *v)
         warn(name, v, "larger than this machine's memory; using one page");
         return -1;
     }
+    if (n < page) {
+        warn(name, v, "smaller than one page; using one page");
+        return -1;
+    }
     slz_opt.heap_size = (n + page - 1) & ~(page - 1);
     return 0;
 }
