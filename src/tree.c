@@ -18,16 +18,28 @@
 
 /* ---- Links ------------------------------------------------------------- */
 
-/* decode: the chunk a stored link names, checked to be a free chunk. */
+/* decode: the chunk a stored link names, checked to be an aligned place in
+ * the heap whose head says free. That is enough to follow it safely; a
+ * chunk the allocator is about to carve, merge or resize is checked in
+ * full (its keyed check word) by checked() first. */
 static slz_chunk *decode(uintptr_t link)
 {
     slz_chunk *c = (slz_chunk *)(link ^ slz_H.link_key);
     if (c == NULL)
         return NULL;
-    if (((uintptr_t)c & (SLZ_ALIGN - 1)) || !in_heap(c) || !head_ok(c) || chunk_used(c))
+    if (((uintptr_t)c & (SLZ_ALIGN - 1)) || !in_heap(c) || chunk_used(c))
         slz_misuse("corrupted free chunk index", c);
     return c;
 }
+
+/* checked: c's head passes its keyed check, or the index is damaged. */
+static slz_chunk *checked(slz_chunk *c)
+{
+    if (!head_ok(c))
+        slz_misuse("corrupted free chunk index", c);
+    return c;
+}
+
 static inline uintptr_t encode(slz_chunk *c) { return (uintptr_t)c ^ slz_H.link_key; }
 
 /* LEFT/RIGHT follow a link into the unknown and check it; KNOWN_ follow one
@@ -108,8 +120,10 @@ void tree_find(slz_chunk *c, struct slz_path *p)
         if (t == NULL)
             slz_misuse("free chunk missing from index", c);
         push(p, slot, t);
-        if (t == c)
+        if (t == c) {
+            checked(t);
             return;
+        }
         slot = c < t ? &t->left : &t->right;
     }
 }
@@ -129,7 +143,7 @@ slz_chunk *tree_first_fit(size_t need, struct slz_path *p)
             slot = &t->left;
             t = LEFT(t);
         } else if (chunk_size(t) >= need) {
-            return t;
+            return checked(t);
         } else {
             slot = &t->right;
             t = RIGHT(t); /* rmax says a fit is there */
@@ -265,7 +279,7 @@ static slz_chunk *first_aligned(slz_chunk *t, size_t need, size_t align, char **
         if (hit)
             return hit;
         if ((*spot = aligned_spot(t, need, align)) != NULL)
-            return t;
+            return checked(t);
         t = RIGHT(t);
     }
     return NULL;
