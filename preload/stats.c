@@ -4,7 +4,8 @@
  * The numbers are data first (struct slz_shim_stats here, struct
  * slz_heap_stats in the core); the printers format them into a fixed buffer
  * (struct out, out.c) written with write(2). SLZ_STATS=1 prints a table,
- * SLZ_STATS=json one JSON object on one line. The report goes to
+ * SLZ_STATS=json (or a SLZ_STATS_FILE named *.json) one JSON object on one
+ * line. The report goes to
  * SLZ_STATS_FILE (appended: every process of a pipeline adds its own) or to
  * a duplicate of stderr taken at start-up, so that it survives programs that
  * close stderr before they exit.
@@ -12,6 +13,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "shim.h"
@@ -198,6 +200,12 @@ static void report_json(struct out *o, const struct slz_heap_stats *h, uint64_t 
     out_s(o, "}\n");
 }
 
+static int ends_with(const char *s, const char *end)
+{
+    size_t n = s ? strlen(s) : 0, m = strlen(end);
+    return n >= m && !strcmp(s + n - m, end);
+}
+
 void stats_report(void)
 {
     static struct out o; /* static: no big stack frame at exit */
@@ -214,7 +222,7 @@ void stats_report(void)
         o.fd = open(slz_opt.stats_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (o.fd < 0)
         return;
-    if (slz_opt.stats == 2)
+    if (slz_opt.stats == 2 || ends_with(slz_opt.stats_file, ".json"))
         report_json(&o, &h, core, glibc);
     else
         report_text(&o, &h, core, glibc);

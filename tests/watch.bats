@@ -129,7 +129,7 @@ ts = [threading.Thread(target=work) for _ in range(4)]
 
 @test "trace: one record for every allocator call the statistics count" {
     d="$BATS_TEST_TMPDIR"
-    run "$RUN" -q --json --stats-file "$d/s.json" --trace "$d/t.rep" -- ls -l /
+    run "$RUN" -q --stats-file "$d/s.json" --trace "$d/t.rep" -- ls -l /  # *.json: JSON
     [ "$status" -eq 0 ]
     calls=$(json_get "$d/s.json" "sum(v['calls'] for k, v in d['entry_points'].items() if k != 'malloc_usable_size')")
     records=$(tail -n +5 "$d/t.rep" | grep -cv '^f -1$')  # free(NULL) is not counted
