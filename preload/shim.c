@@ -63,7 +63,7 @@ static inline void enter(void)
 /* leave: after a core operation: refresh the hint, run the checker if asked. */
 static inline void leave(void)
 {
-    largest_free = slz_largest_free();
+    __atomic_store_n(&largest_free, slz_largest_free(), __ATOMIC_RELAXED);
     if (__builtin_expect(slz_opt.check, 0)) {
         const char *what = NULL;
         if (slz_heap_check(&what)) {
