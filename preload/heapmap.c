@@ -42,6 +42,7 @@
 
 #define USED_RGB 0x3b6fb6
 #define FREE_RGB 0xf2d16b
+#define MID_RGB 0x6cb37a
 
 static struct out svg;
 
@@ -243,12 +244,16 @@ static int add_chunk(void *chunk, size_t size, int used, void *arg)
     return 0;
 }
 
+/* fill_mix: the colour of a cell used/whole in use: from the free colour
+ * through green to the used colour (a straight mix would be a dull grey). */
 static void fill_mix(uint64_t used, uint64_t whole)
 {
-    unsigned frac = whole ? (unsigned)(used * 256 / whole) : 0;
+    unsigned frac = whole ? (unsigned)(used * 512 / whole) : 0; /* 0..512 */
+    unsigned from = frac < 256 ? FREE_RGB : MID_RGB, to = frac < 256 ? MID_RGB : USED_RGB;
+    frac = frac < 256 ? frac : frac - 256 > 256 ? 256 : frac - 256;
     out_s(&svg, " fill=\"#");
     for (int sh = 16; sh >= 0; sh -= 8) {
-        unsigned a = (FREE_RGB >> sh) & 255, b = (USED_RGB >> sh) & 255;
+        unsigned a = (from >> sh) & 255, b = (to >> sh) & 255;
         unsigned v = (a * (256 - frac) + b * frac) / 256;
         out_ch(&svg, "0123456789abcdef"[v >> 4]);
         out_ch(&svg, "0123456789abcdef"[v & 15]);
@@ -439,7 +444,18 @@ int heapmap_write(int fd, const char *title)
     } else {
         out_s(&svg, "too many chunks to draw one by one: each cell is ");
         out_u(&svg, (((c.span ? c.span : st.heap_size) + MAX_CELLS - 1) / MAX_CELLS + 15) & ~(size_t)15, 0);
-        out_s(&svg, " bytes, the darker the more of it in use</text>\n");
+        out_s(&svg, " bytes, coloured by how much of it is in use:</text>\n");
+        for (int k = 0; k <= 10; k++) { /* 0% .. 100% */
+            out_s(&svg, "<rect class=\"shade\"");
+            attr_u("x", 450 + 24 * (uint64_t)k);
+            attr_u("y", 74);
+            attr_u("width", 24);
+            attr_u("height", 10);
+            fill_mix((uint64_t)k, 10);
+            out_s(&svg, "/>");
+        }
+        text_at(450 + 24 * 11 + 6, 84, "note");
+        out_s(&svg, "0% to 100% in use</text>\n");
     }
 
     if (boxes) {
