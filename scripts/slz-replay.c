@@ -353,6 +353,9 @@ int main(int argc, char **argv)
     uint64_t errors = r.failed + r.damaged + r.violations + r.misused;
     if (!quiet)
         report(&r, path, json);
+    if (r.failed)
+        fprintf(stderr, "slz-replay: %llu allocations did not fit in the %zu-byte heap (no fallback here):"
+                        " try a bigger --heap-size\n", (unsigned long long)r.failed, slz_heap_size());
     if (r.first_violation)
         fprintf(stderr, "slz-replay: first heap check violation: %s\n", r.first_violation);
     if (errors && quiet)
