@@ -11,7 +11,7 @@ lib="$PWD/libslzmalloc.so"
 # outcome CMD...: "aborts: <first stderr line>", "silent" or the status.
 outcome() {
     local err status
-    err=$("$@" 2>&1 >/dev/null)
+    err=$("$@" 2>&1 >/dev/null </dev/null)
     status=$?
     err=$(grep -v '^$' <<<"$err" | head -1)
     case $status in
