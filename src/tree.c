@@ -22,7 +22,7 @@
  * the heap whose head says free. That is enough to follow it safely; a
  * chunk the allocator is about to carve, merge or resize is checked in
  * full (its keyed check word) by checked() first. */
-static slz_chunk *decode(uintptr_t link)
+static inline slz_chunk *decode(uintptr_t link)
 {
     slz_chunk *c = (slz_chunk *)(link ^ slz_H.link_key);
     if (c == NULL)
@@ -32,10 +32,19 @@ static slz_chunk *decode(uintptr_t link)
     return c;
 }
 
-/* checked: c's head passes its keyed check, or the index is damaged. */
+/* link_sane: a stored link names nothing or an aligned place in the heap.
+ * Costs no memory access beyond the node that holds the link. */
+static inline int link_sane(uintptr_t link)
+{
+    uintptr_t c = link ^ slz_H.link_key;
+    return c == 0 || (!(c & (SLZ_ALIGN - 1)) && in_heap((void *)c));
+}
+
+/* checked: c's head passes its keyed check and both its links are sane, or
+ * the index is damaged. */
 static slz_chunk *checked(slz_chunk *c)
 {
-    if (!head_ok(c))
+    if (!head_ok(c) || !link_sane(c->left) || !link_sane(c->right))
         slz_misuse("corrupted free chunk index", c);
     return c;
 }
@@ -76,22 +85,11 @@ static void pull(slz_chunk *c)
 
 /* ---- Paths ------------------------------------------------------------- */
 
-/* link_sane: a stored link names nothing or an aligned place in the heap.
- * Costs no memory access beyond the node that holds the link. */
-static inline int link_sane(uintptr_t link)
+/* push: t joins the path. */
+static inline void push(struct slz_path *p, uintptr_t *slot, slz_chunk *t)
 {
-    uintptr_t c = link ^ slz_H.link_key;
-    return c == 0 || (!(c & (SLZ_ALIGN - 1)) && in_heap((void *)c));
-}
-
-/* push: t joins the path; both its links are range-checked, so damage to a
- * node is seen by every operation that passes through it. */
-static void push(struct slz_path *p, uintptr_t *slot, slz_chunk *t)
-{
-    if (p->n == SLZ_TREE_DEPTH)
+    if (__builtin_expect(p->n == SLZ_TREE_DEPTH, 0))
         slz_misuse("free chunk index too deep", t);
-    if (!link_sane(t->left) || !link_sane(t->right))
-        slz_misuse("corrupted free chunk index", t);
     p->slot[p->n] = slot;
     p->node[p->n++] = t;
 }
