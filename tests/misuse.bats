@@ -168,8 +168,12 @@ aborts() {
     aborts realloc "corrupted chunk header (write past the end of the block below?)" overflow byte realloc_next
 }
 
-@test "write of one byte past the end, then free() merging into the damaged free chunk [glibc: silent]" {
+@test "write of one byte past the end, then free() of the block above merging down into the damaged free chunk [glibc: silent]" {
     aborts free "corrupted previous chunk" overflow byte coalesce
+}
+
+@test "write of one byte past the end, then free() of the block merging up into the damaged free chunk [glibc: silent]" {
+    aborts free "corrupted next chunk (write past the end of a block?)" overflow byte merge_up
 }
 
 @test "write of one byte past the end, then malloc() searching the damaged free chunk [glibc: silent]" {
@@ -196,8 +200,12 @@ aborts() {
     aborts realloc "corrupted chunk header (write past the end of the block below?)" overflow head realloc_next
 }
 
-@test "write of 16 bytes past the end, then free() merging into the damaged free chunk [glibc: silent]" {
+@test "write of 16 bytes past the end, then free() of the block above merging down into the damaged free chunk [glibc: silent]" {
     aborts free "corrupted previous chunk" overflow head coalesce
+}
+
+@test "write of 16 bytes past the end, then free() of the block merging up into the damaged free chunk [glibc: silent]" {
+    aborts free "corrupted next chunk (write past the end of a block?)" overflow head merge_up
 }
 
 @test "write of 16 bytes past the end, then malloc() searching the damaged free chunk [glibc: silent]" {

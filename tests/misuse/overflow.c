@@ -8,6 +8,7 @@
  *         free_next     free(b), the damaged block itself
  *         realloc_next  realloc(b, bigger)
  *         coalesce      b is free when damaged; free(c) above it merges down
+ *         merge_up      b is free when damaged; free(a) merges up into it
  *         search        b is free when damaged; malloc() searches for a fit
  *         split         b is free when damaged; malloc() carves a piece of it */
 #include "misuse.h"
@@ -20,7 +21,7 @@ int main(int argc, char **argv)
         return usage("how: byte | head\n");
     char *a = malloc(100), *b = malloc(100), *c = malloc(100), *guard = opaque(malloc(100));
     (void)guard;
-    int b_free = IS(then, "coalesce") || IS(then, "search") || IS(then, "split");
+    int b_free = IS(then, "coalesce") || IS(then, "merge_up") || IS(then, "search") || IS(then, "split");
     if (b_free)
         free(b);
     memset(opaque(a), 'A', malloc_usable_size(a) + extra);
@@ -34,11 +35,13 @@ int main(int argc, char **argv)
         opaque(realloc(b, 200));
     else if (IS(then, "coalesce"))
         free(c);
+    else if (IS(then, "merge_up"))
+        free(a);
     else if (IS(then, "search"))
         opaque(malloc(100));
     else if (IS(then, "split"))
         opaque(malloc(24));
     else
-        return usage("then: free_self | realloc_self | free_next | realloc_next | coalesce | search | split\n");
+        return usage("then: free_self | realloc_self | free_next | realloc_next | coalesce | merge_up | search | split\n");
     return survived();
 }
