@@ -5,5 +5,5 @@ CORE_VIEW_PROGS = core_firstfit core_split core_coalesce core_realloc core_callo
 SHIM_PROBE_PROGS = shim_errno shim_align shim_calloc shim_fallback shim_routing shim_served
 $(CORE_VIEW_PROGS:%=$(BUILD)/tests/%): tests/c/core_view.h
 $(SHIM_PROBE_PROGS:%=$(BUILD)/tests/%): tests/c/shim_probe.h
-STRESS_PROGS = shim_threads shim_thread_loop shim_fork
+STRESS_PROGS = shim_threads shim_thread_loop shim_fork shim_exit_race
 $(STRESS_PROGS:%=$(BUILD)/tests/%): tests/c/shim_stress.h

@@ -59,3 +59,13 @@ ok_under() {
     ok_under SLZ_HEAP_SIZE=256M "$BIN/shim_fork" 20 worker
     [[ "$output" == "20 forks from a worker thread"*": 0 children failed, 0 errors in the parent, 0 pre-fork"* ]]
 }
+
+@test "exit: the process exits (from main or from a worker) while 4 threads allocate; 20 runs, stats still printed" {
+    local i heap mode
+    for i in $(seq 1 20); do
+        heap=$([ $((i % 2)) -eq 0 ] && echo 256M || echo 64K)
+        mode=$([ $((i % 4)) -lt 2 ] && echo main || echo worker)
+        run -0 --separate-stderr under_slz SLZ_HEAP_SIZE=$heap SLZ_STATS=1 "$BIN/shim_exit_race" $mode $((i * 3))
+        [[ "$stderr" == *"slzmalloc: stats: "* ]]
+    done
+}
