@@ -170,6 +170,13 @@ archive_round_trip() {
         make -f "$1/Makefile" SRC="$1" && make -n -f "$1/Makefile" SRC="$1" -B words | wc -l' _ "$DATA/cprog"
 }
 
+@test "stock: dd, split and cp (aligned_alloc users) copy a 150k-line file exactly" {
+    same_as_plain bash -c 'dd if="$1" of=d.out bs=64k 2>/dev/null && dd if="$1" bs=1000 skip=7 count=300 2>/dev/null |
+        sha256sum && split -l 20000 -d "$1" part. && cat part.* | cmp - "$1" && ls part.* && cp "$1" c.out &&
+        cp -r /usr/include/linux lin && diff -r /usr/include/linux lin && sha256sum d.out c.out' \
+        _ "$BATS_FILE_TMPDIR/lines.txt"
+}
+
 @test "stock: a failing command keeps its exit status and output" {
     same_as_plain bash -c 'ls /usr/include/stdio.h /nonexistent; grep -c zzzzqqq /usr/include/stdio.h'
     [ "$(cat "$BATS_TEST_TMPDIR/plain.status")" -ne 0 ]

@@ -63,6 +63,11 @@ int main(void)
     errno = 0;
     CHECK("reallocarray(p, 2^40, 2^40): NULL, ENOMEM",
           reallocarray(p, (size_t)1 << 40, (size_t)1 << 40) == NULL && errno == ENOMEM);
+    errno = 0;
+    CHECK("realloc(p, 2^47) (more than the address space, below PTRDIFF_MAX): NULL, ENOMEM",
+          realloc(p, (size_t)1 << 47) == NULL && errno == ENOMEM);
+    errno = 0;
+    CHECK("reallocarray(p, 2^24, 2^23): NULL, ENOMEM", reallocarray(p, 1u << 24, 1u << 23) == NULL && errno == ENOMEM);
     CHECK("the block survives failed reallocs", pfilled(p, 200, 1) && malloc_usable_size(p) >= 200);
     char *q = reallocarray(p, 100, 4);
     CHECK("reallocarray(p, 100, 4) grows and keeps contents", q && pfilled(q, 200, 1));
