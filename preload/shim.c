@@ -223,13 +223,10 @@ static void *do_realloc(void *p, size_t n, enum slz_entry entry)
         COUNT(why, W_NOT_OURS);
         return __libc_realloc(p, n);
     }
-    void *q = NULL;
     int saved = errno;
-    if (n <= slz_max_request()) {
-        enter();
-        q = slz_Heap_reAllocator_impl(p, n);
-        leave();
-    }
+    enter(); /* even when n is too big: a bad p is then reported as realloc()'s */
+    void *q = slz_Heap_reAllocator_impl(p, n);
+    leave();
     if (q != NULL) {
         COUNT(core, entry);
         return q;

@@ -52,6 +52,10 @@ aborts() {
     aborts malloc_usable_size "double free" double_free plain usable
 }
 
+@test "double free plain: realloc() to more than the heap holds says double free [glibc: aborts: free(): double free detected in tcache 2]" {
+    aborts realloc "double free" double_free plain realloc_big
+}
+
 @test "double free after the block merged into the free one below it: free() says double free [glibc: aborts: free(): double free detected in tcache 2]" {
     aborts free "double free" double_free merged_down free
 }
@@ -112,6 +116,10 @@ aborts() {
 
 @test "pointer inside a live block: malloc_usable_size() says invalid pointer [glibc: silent]" {
     aborts malloc_usable_size "invalid pointer" bad_pointer interior usable
+}
+
+@test "pointer inside a live block: realloc() to more than the heap holds says invalid pointer [glibc: aborts: realloc(): invalid pointer]" {
+    aborts realloc "invalid pointer" bad_pointer interior realloc_big
 }
 
 @test "pointer unaligned: free() says invalid pointer [glibc: aborts: free(): invalid pointer]" {

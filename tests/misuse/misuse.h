@@ -40,7 +40,8 @@ static inline int usage(const char *text)
     return 2;
 }
 
-/* hand: give p to the entry point named by op (free, realloc or usable). */
+/* hand: give p to the entry point named by op (free, realloc, realloc_big
+ * or usable). */
 static inline int hand(const char *op, void *p)
 {
     p = opaque(p);
@@ -48,10 +49,12 @@ static inline int hand(const char *op, void *p)
         free(p);
     else if (!strcmp(op, "realloc"))
         opaque(realloc(p, 300));
+    else if (!strcmp(op, "realloc_big")) /* more than the slz heap holds */
+        opaque(realloc(p, (size_t)100 << 20));
     else if (!strcmp(op, "usable"))
         opaque((void *)malloc_usable_size(p));
     else
-        return usage("op: free | realloc | usable\n");
+        return usage("op: free | realloc | realloc_big | usable\n");
     return survived();
 }
 
