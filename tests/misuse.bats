@@ -290,6 +290,31 @@ aborts() {
     aborts free "corrupted next chunk (write past the end of a block?)" corrupt_free size insert
 }
 
+# ---- SLZ_CHECK=1: the full checker after every call ----------------------------
+
+# checker_aborts PROGRAM ARGS...: with SLZ_CHECK=1 (64M and default heap),
+# SIGABRT after one line "slzmalloc: heap check failed: <violation>".
+checker_aborts() {
+    local heap
+    for heap in 64M default; do
+        local env=(SLZ_HEAP_SIZE=$heap)
+        [ "$heap" != default ] || env=()
+        run -134 --separate-stderr under_slz SLZ_CHECK=1 "${env[@]}" "$MISUSE/$@"
+        echo "# heap $heap: stdout [$output] stderr [$stderr]"
+        [ -z "$output" ]
+        [ "${#stderr_lines[@]}" -eq 1 ]
+        [[ "$stderr" == "slzmalloc: heap check failed: "?* ]]
+    done
+}
+
+@test "SLZ_CHECK=1: write after free over index links, then a call that reads no free chunk: the checker names it [without SLZ_CHECK: found when the chunk is next touched]" {
+    checker_aborts corrupt_free links usable
+}
+
+@test "SLZ_CHECK=1: write after free over a free chunk's foot, then a call that reads no free chunk: the checker names it [without SLZ_CHECK: found when the chunk is next touched]" {
+    checker_aborts corrupt_free foot usable
+}
+
 # ---- Not misuse, or not ours ------------------------------------------------
 
 @test "a double free of a block glibc served (too big for the one-page heap) meets glibc's own check" {

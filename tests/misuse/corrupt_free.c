@@ -10,7 +10,8 @@
  *   THEN: search  malloc() of a size only the damaged chunk fits first
  *         split   malloc() of a smaller size, carving the damaged chunk
  *         coalesce free the block just above, merging down into it
- *         insert  free another block, adding a chunk to the index */
+ *         insert  free another block, adding a chunk to the index
+ *         usable  malloc_usable_size() of a live block: reads no free chunk */
 #include "misuse.h"
 
 int main(int argc, char **argv)
@@ -38,7 +39,9 @@ int main(int argc, char **argv)
         free(b);
     else if (IS(then, "insert"))
         free(lo);
+    else if (IS(then, "usable"))
+        opaque((void *)malloc_usable_size(lo));
     else
-        return usage("then: search | split | coalesce | insert\n");
+        return usage("then: search | split | coalesce | insert | usable\n");
     return survived();
 }
