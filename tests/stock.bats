@@ -132,7 +132,7 @@ archive_round_trip() {
 
 @test "stock: tar with xz (two threads) round trip keeps the content" {
     export -f archive_round_trip
-    same_as_plain bash -c 'archive_round_trip "xz -T2 -3"'
+    same_as_plain bash -c 'archive_round_trip "xz -T2 -1"'
 }
 
 @test "stock: python3 sorts large lists and dicts" {
@@ -173,7 +173,7 @@ archive_round_trip() {
 @test "stock: dd, split and cp (aligned_alloc users) copy a 150k-line file exactly" {
     same_as_plain bash -c 'dd if="$1" of=d.out bs=64k 2>/dev/null && dd if="$1" bs=1000 skip=7 count=300 2>/dev/null |
         sha256sum && split -l 20000 -d "$1" part. && cat part.* | cmp - "$1" && ls part.* && cp "$1" c.out &&
-        cp -r /usr/include/linux lin && diff -r /usr/include/linux lin && sha256sum d.out c.out' \
+        cp -r /usr/include/asm-generic lin && diff -r /usr/include/asm-generic lin && sha256sum d.out c.out' \
         _ "$BATS_FILE_TMPDIR/lines.txt"
 }
 
