@@ -90,39 +90,55 @@ static slz_chunk *free_prev(slz_chunk *c)
 
 /* ---- Taking a chunk from the index -------------------------------------- */
 
-/* carve: allocate need bytes at the start of free chunk c, splitting off
- * the rest when it can stand alone. path: the way to c in the index. */
-static void *carve(slz_chunk *c, size_t need, size_t request, struct slz_path *path)
+/* take_front: the first want bytes of free chunk c leave the free list
+ * (path: the way to c in the index). The rest stays a free chunk, in c's
+ * place in the index, when it can stand alone; else all of c goes. Returns
+ * the bytes taken. c's own head is the caller's to rewrite. */
+static size_t take_front(slz_chunk *c, size_t want, struct slz_path *path)
 {
     size_t sz = chunk_size(c);
-    uintptr_t pflag = c->head & SLZ_PREV_INUSE;
     if (*chunk_foot(c) != sz) /* the line is written below anyway: no extra miss */
         slz_misuse("corrupted free chunk (write after free?)", chunk2mem(c));
-    struct slz_links links = tree_links(c);
-    if (sz - need >= SLZ_MIN_CHUNK) {
-        slz_chunk *rest = (slz_chunk *)((char *)c + need);
-        make_free(rest, sz - need, SLZ_PREV_INUSE);
+    struct slz_links links = tree_links(c); /* the rest's head may overlap them */
+    if (sz - want >= SLZ_MIN_CHUNK) {
+        slz_chunk *rest = (slz_chunk *)((char *)c + want);
+        make_free(rest, sz - want, SLZ_PREV_INUSE);
         tree_take(path, rest, &links);
         slz_H.st.splits++;
-        sz = need;
+        sz = want;
     } else {
         tree_take(path, NULL, &links);
         slz_H.st.free_chunks--;
         set_prev_flag(next_chunk(c), 1);
     }
-    set_head(c, sz | SLZ_INUSE | pflag);
+    slz_H.st.free_bytes -= sz;
+    return sz;
+}
+
+/* account_use: c (in use, head written) has just gained added bytes. */
+static void account_use(slz_chunk *c, size_t added)
+{
     struct slz_heap_stats *st = &slz_H.st;
-    st->free_bytes -= sz;
-    st->in_use += sz;
+    st->in_use += added;
     if (st->in_use > st->peak_in_use)
         st->peak_in_use = st->in_use;
-    size_t top = (size_t)((char *)c + sz - slz_H.base);
+    size_t top = (size_t)((char *)next_chunk(c) - slz_H.base);
     if (top > st->high_water)
         st->high_water = top;
-    st->live_blocks++;
-    st->mallocs++;
-    st->bytes_requested += request;
-    st->bytes_allocated += sz;
+}
+
+/* carve: allocate need bytes at the start of free chunk c (path: the way to
+ * c in the index) for a request of request bytes. */
+static void *carve(slz_chunk *c, size_t need, size_t request, struct slz_path *path)
+{
+    uintptr_t pflag = c->head & SLZ_PREV_INUSE;
+    size_t sz = take_front(c, need, path);
+    set_head(c, sz | SLZ_INUSE | pflag);
+    account_use(c, sz);
+    slz_H.st.live_blocks++;
+    slz_H.st.mallocs++;
+    slz_H.st.bytes_requested += request;
+    slz_H.st.bytes_allocated += sz;
     return chunk2mem(c);
 }
 
@@ -252,31 +268,12 @@ static int grow_into_next(slz_chunk *c, size_t need)
     slz_chunk *n = next_chunk(c);
     if (chunk_used(n) || sz + chunk_size(n) < need)
         return 0;
-    size_t total = sz + chunk_size(n);
-    struct slz_heap_stats *st = &slz_H.st;
-    struct slz_links links = tree_links(n); /* rest may overlap them */
     struct slz_path path;
     tree_find(n, &path);
-    if (total - need >= SLZ_MIN_CHUNK) {
-        slz_chunk *rest = (slz_chunk *)((char *)c + need);
-        make_free(rest, total - need, SLZ_PREV_INUSE);
-        tree_take(&path, rest, &links);
-        st->splits++;
-        total = need;
-    } else {
-        tree_take(&path, NULL, &links);
-        st->free_chunks--;
-        set_prev_flag((slz_chunk *)((char *)c + total), 1);
-    }
+    size_t got = take_front(n, need - sz, &path);
     bury(n);
-    set_head(c, total | (c->head & SLZ_FLAGS));
-    st->free_bytes -= total - sz;
-    st->in_use += total - sz;
-    if (st->in_use > st->peak_in_use)
-        st->peak_in_use = st->in_use;
-    size_t top = (size_t)((char *)c + total - slz_H.base);
-    if (top > st->high_water)
-        st->high_water = top;
+    set_head(c, (sz + got) | (c->head & SLZ_FLAGS));
+    account_use(c, got);
     return 1;
 }
 
