@@ -10,12 +10,14 @@
 # Per program and configuration: median wall time and median peak RSS over
 # the runs (peak RSS: the largest process of the command, from wait4), the
 # ratio to the plain run of the same invocation, then the geometric mean of
-# the ratios per configuration. Needs build/bench/runstat and libslzmalloc.so.
+# the ratios per configuration. CPU time (user + system of the command and its
+# children) is shown beside wall time: on a machine shared with other work it
+# is the steadier of the two. Needs build/bench/runstat and libslzmalloc.so.
 set -u
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 RUNSTAT="$ROOT/build/bench/runstat"
 LIB="$ROOT/libslzmalloc.so"
-RUNS=5
+RUNS=7
 QUICK=0
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -35,13 +37,14 @@ PY=/usr/bin/python3
 
 # ---- Inputs (generated, deterministic) ------------------------------------
 if [ "$QUICK" = 1 ]; then
-    LINES=20000 FUNCS=50 FILES=40 PYN=20000
+    LINES=20000 FUNCS=50 FILES=40 PYN=20000 XZBYTES=200000
 else
-    LINES=600000 FUNCS=1500 FILES=600 PYN=300000
+    LINES=600000 FUNCS=300 FILES=300 PYN=100000 XZBYTES=3000000
 fi
 awk -v n="$LINES" 'BEGIN { srand(42); for (i = 0; i < n; i++)
     printf "%08x %d word%d %s\n", int(rand() * 4294967295), int(rand() * 1000000), int(rand() * 5000), (i % 7 ? "alpha" : "omega") }' \
     > "$WORK/lines.txt"
+head -c "$XZBYTES" "$WORK/lines.txt" > "$WORK/xzin.txt"
 awk -v n="$FUNCS" 'BEGIN { print "#include <stdio.h>\n#include <string.h>";
     for (i = 0; i < n; i++) {
         printf "struct s%d { int a[%d]; char name[32]; double w; };\n", i, i % 13 + 1
@@ -76,7 +79,7 @@ run_prog() { # run_prog NAME: the command line of one program, run in $WORK
     sort) sort -k2,2n -k1,1 lines.txt -o sorted.txt ;;
     python3) "$PY" work.py > /dev/null ;;
     gcc) gcc -O2 -c prog.c -o prog.o ;;
-    xz) xz -T1 -6 -c lines.txt > lines.xz ;;
+    xz) xz -T1 -6 -c xzin.txt > xzin.xz ;;
     git) rm -rf repo && cp -r tree repo && cd repo && git init -q && git add -A &&
         git -c user.name=bench -c user.email=bench@example.invalid commit -qm tree && git gc -q ;;
     esac
@@ -105,43 +108,45 @@ for ((r = 1; r <= RUNS; r++)); do
         for c in "${CONFIGS[@]}"; do
             env ${PRE[$c]:+LD_PRELOAD=${PRE[$c]}} ${HEAP[$c]:+SLZ_HEAP_SIZE=${HEAP[$c]}} \
                 "$RUNSTAT" -o "$WORK/rs.txt" bash -c 'run_prog "$1"' _ "$p" > /dev/null 2> "$WORK/err.txt"
-            read -r _ wall rss status < "$WORK/rs.txt"
+            read -r _ wall rss status cpu < "$WORK/rs.txt"
             if [ "$status" != 0 ]; then
                 echo "# $p under $c: exit $status: $(head -c 300 "$WORK/err.txt")"
             fi
-            echo "$p $c $r $wall $rss $status" >> "$RAW"
+            echo "$p $c $r $wall $rss $status $cpu" >> "$RAW"
         done
     done
 done
 
 # ---- Tables ---------------------------------------------------------------
-echo "# programs: median of $RUNS run(s) each, interleaved; wall in seconds, peak RSS in MiB"
-echo "#   (largest process of the command); ratios against the plain run of this invocation"
+echo "# programs: median of $RUNS run(s) each, interleaved; wall and CPU (user+sys) in seconds,"
+echo "#   peak RSS in MiB (largest process of the command); _x = ratio to the plain run of this invocation"
 awk -v configs="${CONFIGS[*]}" -v progs="${PROGS[*]}" '
 function median(list,   a, n, i, j, t) {
     n = split(list, a, " ")
     for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
-{ w[$1, $2] = w[$1, $2] " " $4; m[$1, $2] = m[$1, $2] " " $5; if ($6 != 0) bad[$1, $2]++ }
+{ w[$1, $2] = w[$1, $2] " " $4; m[$1, $2] = m[$1, $2] " " $5; u[$1, $2] = u[$1, $2] " " $7; if ($6 != 0) bad[$1, $2]++ }
 END {
     nc = split(configs, C, " "); np = split(progs, P, " ")
-    printf "%-8s %-9s %8s %8s %8s %8s %6s\n", "program", "config", "wall_s", "wall_x", "rss_MiB", "rss_x", "failed"
+    printf "%-8s %-9s %8s %8s %8s %8s %8s %8s %6s\n", "program", "config", "wall_s", "wall_x", "cpu_s", "cpu_x",
+        "rss_MiB", "rss_x", "failed"
     for (i = 1; i <= np; i++) {
-        bw = median(w[P[i], "plain"]); bm = median(m[P[i], "plain"])
+        bw = median(w[P[i], "plain"]); bm = median(m[P[i], "plain"]); bu = median(u[P[i], "plain"])
         for (k = 1; k <= nc; k++) {
-            c = C[k]; mw = median(w[P[i], c]); mm = median(m[P[i], c])
-            rw = bw > 0 ? mw / bw : 0; rm = bm > 0 ? mm / bm : 0
-            printf "%-8s %-9s %8.3f %8.3f %8.1f %8.3f %6d\n", P[i], c, mw, rw, mm / 1024, rm, bad[P[i], c] + 0
-            if (rw > 0) lw[c] += log(rw); if (rm > 0) lm[c] += log(rm); cnt[c]++
+            c = C[k]; mw = median(w[P[i], c]); mm = median(m[P[i], c]); mu = median(u[P[i], c])
+            rw = bw > 0 ? mw / bw : 0; rm = bm > 0 ? mm / bm : 0; ru = bu > 0 ? mu / bu : 0
+            printf "%-8s %-9s %8.3f %8.3f %8.3f %8.3f %8.1f %8.3f %6d\n", P[i], c, mw, rw, mu, ru, mm / 1024, rm,
+                bad[P[i], c] + 0
+            if (rw > 0) lw[c] += log(rw); if (rm > 0) lm[c] += log(rm); if (ru > 0) lu[c] += log(ru); cnt[c]++
             fails[c] += bad[P[i], c]
         }
     }
     printf "\n# geometric means of the ratios over the %d programs\n", np
-    printf "%-9s %8s %8s %6s\n", "config", "wall_x", "rss_x", "failed"
+    printf "%-9s %8s %8s %8s %6s\n", "config", "wall_x", "cpu_x", "rss_x", "failed"
     for (k = 1; k <= nc; k++) {
         c = C[k]
-        printf "%-9s %8.3f %8.3f %6d\n", c, exp(lw[c] / cnt[c]), exp(lm[c] / cnt[c]), fails[c] + 0
+        printf "%-9s %8.3f %8.3f %8.3f %6d\n", c, exp(lw[c] / cnt[c]), exp(lu[c] / cnt[c]), exp(lm[c] / cnt[c]), fails[c] + 0
     }
 }' "$RAW"
 # a program that failed in any configuration makes the run fail

@@ -24,6 +24,7 @@ want() { case ",$ONLY," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 
 echo "# slzmalloc benchmarks: $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -sr), $(nproc) cores,"
 echo "#   $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME"), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD -- src preload 2>/dev/null || echo ' (core/shim with uncommitted changes)')"
+echo "#   load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine makes times noisy)"
 status=0
 
 if want replay; then

@@ -3,10 +3,12 @@
  *
  *   runstat [-o FILE] cmd args...
  *
- * Prints (to FILE, or stderr) one line: "runstat: WALL_SECONDS MAXRSS_KIB STATUS"
+ * Prints (to FILE, or stderr) one line:
+ *   "runstat: WALL_SECONDS MAXRSS_KIB STATUS CPU_SECONDS"
  * where MAXRSS_KIB is the largest resident set of the command or of any of
- * its descendants it waited for (wait4's ru_maxrss), and STATUS is the exit
- * code (128+signal when killed). The command's own output is untouched.
+ * its descendants it waited for (wait4's ru_maxrss), STATUS is the exit code
+ * (128+signal when killed) and CPU_SECONDS is user + system time of the
+ * command and those descendants. The command's own output is untouched.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -55,7 +57,9 @@ int main(int argc, char **argv)
         perror("runstat: -o");
         return 2;
     }
-    fprintf(f, "runstat: %.6f %ld %d\n", wall, ru.ru_maxrss, code);
+    double cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                 (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+    fprintf(f, "runstat: %.6f %ld %d %.6f\n", wall, ru.ru_maxrss, code, cpu);
     if (out)
         fclose(f);
     return code;
