@@ -87,12 +87,12 @@ static int is_no(const char *v)
            !*v;
 }
 
-static int opt_bool(const char *name, const char *v, int *out)
+static int opt_bool(const char *name, const char *v, int *out, const char *why)
 {
     if (is_yes(v))
         *out = 1;
     else if (!is_no(v)) {
-        warn(name, v, "not a boolean (use 1/on/yes or 0/off/no)");
+        warn(name, v, why);
         return -1;
     }
     return 0;
@@ -104,10 +104,10 @@ static int opt_stats(const char *name, const char *v)
         slz_opt.stats = 2;
         return 0;
     }
-    return opt_bool(name, v, &slz_opt.stats);
+    return opt_bool(name, v, &slz_opt.stats, "not 1/on/yes, 0/off/no or json");
 }
 
-static int opt_check(const char *name, const char *v) { return opt_bool(name, v, &slz_opt.check); }
+static int opt_check(const char *name, const char *v) { return opt_bool(name, v, &slz_opt.check, "not a boolean (use 1/on/yes or 0/off/no)"); }
 
 static int opt_stats_file(const char *name, const char *v)
 {

@@ -53,25 +53,33 @@ static void setup(void)
     __atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
 }
 
+/* check_heap: SLZ_CHECK=1: every invariant, before and after each call into
+ * the core, so that damage done between calls is named at the next one. */
+static void check_heap(void)
+{
+    const char *what = NULL;
+    if (slz_heap_check(&what)) {
+        const char *p[] = {"heap check failed: ", what ? what : "?"};
+        say(2, p, 2);
+        abort();
+    }
+}
+
 static inline void enter(void)
 {
     pthread_mutex_lock(&lock);
     if (__builtin_expect(!ready, 0))
         setup();
+    if (__builtin_expect(slz_opt.check, 0))
+        check_heap();
 }
 
 /* leave: after a core operation: refresh the hint, run the checker if asked. */
 static inline void leave(void)
 {
     __atomic_store_n(&largest_free, slz_largest_free(), __ATOMIC_RELAXED);
-    if (__builtin_expect(slz_opt.check, 0)) {
-        const char *what = NULL;
-        if (slz_heap_check(&what)) {
-            const char *p[] = {"heap check failed: ", what ? what : "?"};
-            say(2, p, 2);
-            abort();
-        }
-    }
+    if (__builtin_expect(slz_opt.check, 0))
+        check_heap();
     WATCH_POLL(); /* a heap map asked for by SIGUSR1 */
     pthread_mutex_unlock(&lock);
 }

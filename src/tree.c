@@ -19,16 +19,17 @@
 /* ---- Links ------------------------------------------------------------- */
 
 /* decode: the chunk a stored link names, checked to be an aligned place in
- * the heap whose head says free. That is enough to follow it safely; a
+ * the heap whose head says free (holder: the free chunk whose link it is, or
+ * NULL for the root; a report names the holder's payload). That is enough to follow it safely; a
  * chunk the allocator is about to carve, merge or resize is checked in
  * full (its keyed check word) by checked() first. */
-static inline slz_chunk *decode(uintptr_t link)
+static inline slz_chunk *decode(uintptr_t link, slz_chunk *holder)
 {
     slz_chunk *c = (slz_chunk *)(link ^ slz_H.link_key);
     if (c == NULL)
         return NULL;
     if (((uintptr_t)c & (SLZ_ALIGN - 1)) || !in_heap(c) || chunk_used(c))
-        slz_misuse("corrupted free chunk index", c);
+        slz_misuse("corrupted free chunk index", holder ? chunk2mem(holder) : (void *)c);
     return c;
 }
 
@@ -45,7 +46,7 @@ static inline int link_sane(uintptr_t link)
 static slz_chunk *checked(slz_chunk *c)
 {
     if (!head_ok(c) || !link_sane(c->left) || !link_sane(c->right))
-        slz_misuse("corrupted free chunk index", c);
+        slz_misuse("corrupted free chunk index", chunk2mem(c));
     return c;
 }
 
@@ -54,8 +55,8 @@ static inline uintptr_t encode(slz_chunk *c) { return (uintptr_t)c ^ slz_H.link_
 /* LEFT/RIGHT follow a link into the unknown and check it; KNOWN_ follow one
  * whose target was already checked on the way down (or is NULL). The root
  * is stored encoded too and checked like any link target. */
-#define LEFT(c) decode((c)->left)
-#define RIGHT(c) decode((c)->right)
+#define LEFT(c) decode((c)->left, (c))
+#define RIGHT(c) decode((c)->right, (c))
 #define KNOWN_LEFT(c) ((slz_chunk *)((c)->left ^ slz_H.link_key))
 #define KNOWN_RIGHT(c) ((slz_chunk *)((c)->right ^ slz_H.link_key))
 
@@ -78,7 +79,7 @@ static void pull(slz_chunk *c)
 {
     slz_chunk *l = KNOWN_LEFT(c), *r = KNOWN_RIGHT(c);
     if ((l && !in_heap(l)) || (r && !in_heap(r)))
-        slz_misuse("corrupted free chunk index", c);
+        slz_misuse("corrupted free chunk index", chunk2mem(c));
     c->lmax = submax(l);
     c->rmax = submax(r);
 }
@@ -89,7 +90,7 @@ static void pull(slz_chunk *c)
 static inline void push(struct slz_path *p, uintptr_t *slot, slz_chunk *t)
 {
     if (__builtin_expect(p->n == SLZ_TREE_DEPTH, 0))
-        slz_misuse("free chunk index too deep", t);
+        slz_misuse("free chunk index too deep", chunk2mem(t));
     p->slot[p->n] = slot;
     p->node[p->n++] = t;
 }
@@ -112,16 +113,18 @@ static void fix_up(struct slz_path *p, int i)
 void tree_find(slz_chunk *c, struct slz_path *p)
 {
     uintptr_t *slot = &slz_H.root;
+    slz_chunk *holder = NULL;
     p->n = 0;
     for (;;) {
-        slz_chunk *t = decode(*slot);
+        slz_chunk *t = decode(*slot, holder);
         if (t == NULL)
-            slz_misuse("free chunk missing from index", c);
+            slz_misuse("free chunk missing from index", chunk2mem(c));
         push(p, slot, t);
         if (t == c) {
             checked(t);
             return;
         }
+        holder = t;
         slot = c < t ? &t->left : &t->right;
     }
 }
@@ -131,7 +134,7 @@ void tree_find(slz_chunk *c, struct slz_path *p)
 slz_chunk *tree_first_fit(size_t need, struct slz_path *p)
 {
     uintptr_t *slot = &slz_H.root;
-    slz_chunk *t = decode(*slot);
+    slz_chunk *t = decode(*slot, NULL);
     p->n = 0;
     if (submax(t) < need)
         return NULL;
@@ -146,7 +149,7 @@ slz_chunk *tree_first_fit(size_t need, struct slz_path *p)
             slot = &t->right;
             t = RIGHT(t); /* rmax says a fit is there */
             if (t == NULL || submax(t) < need)
-                slz_misuse("free chunk index max is wrong", p->node[0]);
+                slz_misuse("free chunk index max is wrong", chunk2mem(p->node[p->n - 1]));
         }
     }
 }
@@ -193,7 +196,7 @@ void tree_take(struct slz_path *p, slz_chunk *rest, const struct slz_links *link
         pull(rest);
         sub = rest;
     } else {
-        sub = join(decode(links->left), decode(links->right));
+        sub = join(decode(links->left, p->node[i]), decode(links->right, p->node[i]));
     }
     *p->slot[i] = encode(sub);
     fix_up(p, i);
@@ -217,14 +220,14 @@ void tree_insert(slz_chunk *x)
 {
     size_t sz = chunk_size(x);
     uintptr_t *slot = &slz_H.root;
-    slz_chunk *t = decode(*slot);
+    slz_chunk *t = decode(*slot, NULL);
     x->prio = next_prio();
     while (t && t->prio > x->prio) {
         size_t *side = x < t ? &t->lmax : &t->rmax;
         if (*side < sz)
             *side = sz;
         slot = x < t ? &t->left : &t->right;
-        t = decode(*slot);
+        t = decode(*slot, t);
     }
     struct slz_path split;
     uintptr_t *lo = &x->left, *hi = &x->right;
@@ -287,7 +290,7 @@ static slz_chunk *first_aligned(slz_chunk *t, size_t need, size_t align, char **
  * bytes at an aligned payload; *spot gets where that chunk would start. */
 slz_chunk *tree_first_fit_aligned(size_t need, size_t align, char **spot)
 {
-    return first_aligned(decode(slz_H.root), need, align, spot);
+    return first_aligned(decode(slz_H.root, NULL), need, align, spot);
 }
 
 /* ---- Checking (no aborts: counts what is wrong) ------------------------ */
