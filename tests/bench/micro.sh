@@ -32,9 +32,11 @@ TESTS=("st $STEPS" "mt 2 $BLOCKS" "mt 4 $BLOCKS")
 
 RAW="$(mktemp)"
 trap 'rm -f "$RAW"' EXIT
+NC=${#CONFIGS[@]}
 for ((r = 1; r <= RUNS; r++)); do
     for t in "${TESTS[@]}"; do
-        for c in "${CONFIGS[@]}"; do
+        for ((k = 0; k < NC; k++)); do
+            c=${CONFIGS[$(((k + r) % NC))]} # each round starts with another configuration
             # shellcheck disable=SC2086
             line=$(env ${PRE[$c]:+LD_PRELOAD=${PRE[$c]}} SLZ_HEAP_SIZE=1G "$MICRO" $t) ||
                 echo "# micro $t under $c: exit $?" >&2

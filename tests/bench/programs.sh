@@ -6,7 +6,8 @@
 #   tests/bench/programs.sh [--quick] [--runs N]
 #
 # Runs are interleaved (run 1 of every program in every configuration, then
-# run 2, ...) so that drift in the machine hits every configuration alike.
+# run 2, ...; each round starts with another configuration) so that drift in
+# the machine hits every configuration alike.
 # Per program and configuration: median wall time and median peak RSS over
 # the runs (peak RSS: the largest process of the command, from wait4), the
 # ratio to the plain run of the same invocation, then the geometric mean of
@@ -103,9 +104,11 @@ done
 RAW="$WORK/raw.txt"
 : > "$RAW"
 cd "$WORK"
+NC=${#CONFIGS[@]}
 for ((r = 1; r <= RUNS; r++)); do
     for p in "${PROGS[@]}"; do
-        for c in "${CONFIGS[@]}"; do
+        for ((k = 0; k < NC; k++)); do
+            c=${CONFIGS[$(((k + r) % NC))]} # each round starts with another configuration
             env ${PRE[$c]:+LD_PRELOAD=${PRE[$c]}} ${HEAP[$c]:+SLZ_HEAP_SIZE=${HEAP[$c]}} \
                 "$RUNSTAT" -o "$WORK/rs.txt" bash -c 'run_prog "$1"' _ "$p" > /dev/null 2> "$WORK/err.txt"
             read -r _ wall rss status cpu < "$WORK/rs.txt"
