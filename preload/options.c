@@ -32,16 +32,25 @@ static void warn(const char *name, const char *value, const char *why)
     say(2, p, 6);
 }
 
-/* parse_size: "123", "64K", "256M", "1G" (any case); 0 on a bad value. */
-size_t parse_size(const char *s)
+/* parse_size_why: "123", "64K", "256M", "1G" (any case, an optional B);
+ * on a bad value 0, and *why says what is wrong. */
+size_t parse_size_why(const char *s, const char **why)
 {
     size_t v = 0;
-    if (*s < '0' || *s > '9')
+    *why = NULL;
+    if (*s < '0' || *s > '9') {
+        *why = "not a number (digits, then K, M or G, e.g. 256M)";
         return 0;
+    }
+    int big = 0;
     for (; *s >= '0' && *s <= '9'; s++) {
         if (v > (SIZE_MAX - 9) / 10)
-            return 0;
+            big = 1;
         v = v * 10 + (size_t)(*s - '0');
+    }
+    if (*s == '.' || *s == ',') {
+        *why = "not a whole number (write 1.5G as 1536M)";
+        return 0;
     }
     unsigned shift = 0;
     switch (*s) {
@@ -51,18 +60,34 @@ size_t parse_size(const char *s)
     }
     if (*s == 'b' || *s == 'B')
         s++;
-    if (*s != '\0' || v > (SIZE_MAX >> shift))
+    if (*s != '\0') {
+        *why = "unknown suffix (use K, M or G, e.g. 256M)";
         return 0;
+    }
+    if (big || v > (SIZE_MAX >> shift)) {
+        *why = "too large";
+        return 0;
+    }
+    if (v == 0)
+        *why = "zero (the heap needs at least one page)";
     return v << shift;
+}
+
+size_t parse_size(const char *s)
+{
+    const char *why;
+    return parse_size_why(s, &why);
 }
 
 static int opt_heap_size(const char *name, const char *v)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size_t mem = (size_t)sysconf(_SC_PHYS_PAGES) * page;
-    size_t n = parse_size(v);
+    const char *why;
+    size_t n = parse_size_why(v, &why);
     if (n == 0) {
-        warn(name, v, "not a size above zero (use bytes or K/M/G, e.g. 256M); using one page");
+        const char *p[] = {"ignoring ", name, "=", v, ": ", why, "; using one page"};
+        say(2, p, 7);
         return -1;
     }
     if (n > mem) {
@@ -109,24 +134,49 @@ static int opt_stats(const char *name, const char *v)
 
 static int opt_check(const char *name, const char *v) { return opt_bool(name, v, &slz_opt.check, "not a boolean (use 1/on/yes or 0/off/no)"); }
 
+/* absolute: path made absolute against the directory at start-up, in buf:
+ * the reports opened at exit must not follow the program's chdir. A path
+ * that does not fit (or no working directory) is kept as given, with one
+ * warning. getcwd into a caller's buffer allocates nothing. */
+static const char *absolute(const char *name, const char *path, char *buf, size_t cap)
+{
+    if (*path == '\0')
+        return NULL;
+    if (*path == '/')
+        return path;
+    size_t n = 0, len = strlen(path);
+    if (getcwd(buf, cap) != NULL)
+        n = strlen(buf);
+    if (n == 0 || n + 1 + len + 1 > cap) {
+        const char *p[] = {name, ": relative path too long to make absolute (or no working directory); "
+                                 "used as given, relative to the directory current when it is opened: ", path};
+        say(2, p, 3);
+        return path;
+    }
+    if (buf[n - 1] != '/')
+        buf[n++] = '/';
+    memcpy(buf + n, path, len + 1);
+    return buf;
+}
+
 static int opt_stats_file(const char *name, const char *v)
 {
-    (void)name;
-    slz_opt.stats_file = *v ? v : NULL;
+    static char buf[4096];
+    slz_opt.stats_file = absolute(name, v, buf, sizeof buf);
     return 0;
 }
 
 static int opt_heapmap(const char *name, const char *v)
 {
-    (void)name;
-    slz_opt.heapmap = *v ? v : NULL;
+    static char buf[4096];
+    slz_opt.heapmap = absolute(name, v, buf, sizeof buf);
     return 0;
 }
 
 static int opt_trace(const char *name, const char *v)
 {
-    (void)name;
-    slz_opt.trace = *v ? v : NULL;
+    static char buf[4096];
+    slz_opt.trace = absolute(name, v, buf, sizeof buf);
     return 0;
 }
 

@@ -33,7 +33,11 @@ static size_t largest_free;   /* hint kept under the lock: core's largest free c
 
 static void fork_prepare(void) { pthread_mutex_lock(&lock); }
 static void fork_parent(void) { pthread_mutex_unlock(&lock); }
-static void fork_child(void) { lock = (pthread_mutex_t)PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP; }
+static void fork_child(void)
+{
+    lock = (pthread_mutex_t)PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP;
+    stats_fork_child(); /* the child counts its own calls */
+}
 
 /* setup: once, under the lock. Nothing here allocates. */
 static void setup(void)

@@ -32,6 +32,8 @@ struct slz_options {
 extern struct slz_options slz_opt;
 void options_read(void);
 size_t parse_size(const char *s); /* "64K", "256M", "1G"; 0 on a bad value */
+/* parse_size_why: the same; on a bad value 0 and *why says what is wrong */
+size_t parse_size_why(const char *s, const char **why);
 
 /* ---- Counters (stats.c) ----------------------------------------------- */
 enum slz_entry {
@@ -54,10 +56,19 @@ extern const char *const slz_entry_name[E_COUNT];
 
 void stats_setup(void);  /* at start-up, when SLZ_STATS is set */
 void stats_report(void); /* at exit */
+void stats_fork_child(void); /* in a fork child: the call counts start again */
 
 /* ---- Messages (options.c) --------------------------------------------- */
 /* say: write "slzmalloc: " and the pieces as one line to fd, one write(2). */
 void say(int fd, const char *const *pieces, int n);
+
+/* The report fd (out.c): where everything printed at exit or later goes: a
+ * copy of stderr taken by report_setup at start-up (fd >= 100). report_fd:
+ * that copy if it still is the same file (fstat), else -1: print nothing.
+ * report_say: say() to it, or nothing. */
+void report_setup(void);
+int report_fd(void);
+void report_say(const char *const *pieces, int n);
 
 /* ---- Watching the heap (out.c, stats.c, heapmap.c, trace.c, watch.c) ---- */
 

@@ -7,8 +7,10 @@
  * SLZ_STATS=json (or a SLZ_STATS_FILE named *.json) one JSON object on one
  * line. The report goes to
  * SLZ_STATS_FILE (appended: every process of a pipeline adds its own) or to
- * a duplicate of stderr taken at start-up, so that it survives programs that
- * close stderr before they exit.
+ * the report fd (out.c), a duplicate of stderr taken at start-up, so that it
+ * survives programs that close stderr before they exit; without that copy
+ * nothing is printed. A fork child counts its calls from the fork on; the
+ * core's counters describe the heap it inherited, parent's history included.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,11 +30,14 @@ const char *const slz_entry_name[E_COUNT] = {
 static const char *const why_name[W_COUNT] = {"no heap", "too big", "heap full", "alignment", "not ours"};
 static const char *const why_key[W_COUNT] = {"no_heap", "too_big", "heap_full", "alignment", "not_ours"};
 
-static int report_fd = -1;
+static int forked; /* this process is a fork child: call counts since the fork */
 
-void stats_setup(void)
+void stats_setup(void) { report_setup(); }
+
+void stats_fork_child(void)
 {
-    report_fd = fcntl(2, F_DUPFD_CLOEXEC, 100);
+    memset(&slz_shim_st, 0, sizeof slz_shim_st);
+    forked = 1;
 }
 
 static void put_col(struct out *o, const char *s, int width)
@@ -167,6 +172,9 @@ static void report_text(struct out *o, const struct slz_heap_stats *h, uint64_t 
         out_u(o, s->why[i], 0);
         out_s(o, i + 1 < W_COUNT ? "," : "\n");
     }
+    if (forked)
+        out_s(o, "slzmalloc:   (a fork child: calls counted since the fork; the core's counters below "
+                 "include the parent's use of the heap before it)\n");
     stats_core_text(o, h);
 }
 
@@ -178,6 +186,8 @@ static void report_json(struct out *o, const struct slz_heap_stats *h, uint64_t 
     out_json_str(o, program_invocation_name);
     out_ch(o, ',');
     field(o, "pid", (uint64_t)getpid(), 0);
+    key(o, "calls_since_fork");
+    out_s(o, forked ? "true," : "false,");
     field(o, "served_by_core", core, 0);
     field(o, "served_by_glibc", glibc, 0);
     key(o, "entry_points");
@@ -217,9 +227,18 @@ void stats_report(void)
         glibc += slz_shim_st.glibc[i];
     }
     o.at = 0;
-    o.fd = report_fd >= 0 ? report_fd : 2;
-    if (slz_opt.stats_file)
+    o.fd = report_fd();
+    if (slz_opt.stats_file) {
+        int saved = errno;
         o.fd = open(slz_opt.stats_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (o.fd < 0) {
+            const char *e = strerrorname_np(errno); /* a constant string: no locale, no malloc */
+            const char *p[] = {"stats: cannot open SLZ_STATS_FILE=", slz_opt.stats_file, " (",
+                               e ? e : "error", "); no statistics"};
+            report_say(p, 5);
+        }
+        errno = saved;
+    }
     if (o.fd < 0)
         return;
     if (slz_opt.stats == 2 || ends_with(slz_opt.stats_file, ".json"))

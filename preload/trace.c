@@ -142,7 +142,7 @@ static void stop(const char *why)
     flush();
     slz_tracing = 0;
     const char *p[] = {"trace: ", why, "; the trace ends here"};
-    say(2, p, 3);
+    report_say(p, 3);
 }
 
 /* record: one line "k id [size]". Called with the trace lock held. */
@@ -272,7 +272,7 @@ void trace_setup(void)
     tab = mmap(NULL, cap * sizeof(struct slot), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (tr.fd < 0 || tab == MAP_FAILED) {
         const char *p[] = {"trace: cannot open ", slz_opt.trace, " (or map its table); not tracing"};
-        say(2, p, 3);
+        report_say(p, 3);
         if (tr.fd >= 0)
             close(tr.fd);
         errno = saved;

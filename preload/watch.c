@@ -32,6 +32,8 @@ static void on_usr1(int sig)
 
 void watch_setup(void)
 {
+    if (slz_opt.stats || slz_opt.heapmap || slz_opt.trace)
+        report_setup(); /* before the trace file is opened */
     if (slz_opt.trace)
         trace_setup();
     if (slz_opt.heapmap) {
@@ -71,7 +73,7 @@ static void map(const char *path, const char *t)
     int saved = errno;
     if (heapmap_file(path, t) != 0) {
         const char *p[] = {"heap map: cannot write ", path};
-        say(2, p, 2);
+        report_say(p, 2);
     }
     errno = saved;
 }

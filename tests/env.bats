@@ -132,3 +132,33 @@ one_warning() {
     [ "$output" = "$want" ]
     [ -z "$stderr" ]
 }
+
+# ---- SLZ_HEAP_SIZE: the warning says what is wrong -----------------------------
+
+# heap_size_says VALUE TEXT: one warning for SLZ_HEAP_SIZE=VALUE that says TEXT
+# (and the default one page is used: sort gives the same output).
+heap_size_says() {
+    one_warning "SLZ_HEAP_SIZE=$1" sort -n "$BATS_TEST_TMPDIR/in"
+    [[ "${stderr_lines[0]}" == *"$2"*"using one page" ]]
+    [[ "${stderr_lines[0]}" != *"not a size above zero"* ]]
+}
+
+@test "SLZ_HEAP_SIZE=1T: the warning names an unknown suffix and K, M or G" {
+    heap_size_says 1T "unknown suffix (use K, M or G"
+}
+
+@test "SLZ_HEAP_SIZE=16MiB: the warning names an unknown suffix" {
+    heap_size_says 16MiB "unknown suffix (use K, M or G"
+}
+
+@test "SLZ_HEAP_SIZE=1.5G: the warning says it is not a whole number" {
+    heap_size_says 1.5G "not a whole number"
+}
+
+@test "SLZ_HEAP_SIZE=' 16M' (leading space): the warning says not a number" {
+    heap_size_says " 16M" "not a number"
+}
+
+@test "SLZ_HEAP_SIZE=99999999999999999999G (overflows): the warning says too large" {
+    heap_size_says 99999999999999999999G "too large"
+}

@@ -193,3 +193,117 @@ ts = [threading.Thread(target=work) for _ in range(4)]
     [[ "$stderr" == "slzmalloc: stats: "* ]]
     run -0 "$stage/opt/slz/bin/slz-replay" -q /work/shared/traces64/syn-mix-short.rep
 }
+
+# ---- The report fd: where reports go at exit ----------------------------------
+
+# a program that opens a file of its own (it gets the lowest free fd) and writes to it
+PY_OWN_FILE='import os; fd = os.open("own.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC); os.write(fd, b"my data\n"); print(fd)'
+
+@test "report fd: stderr closed at start: no statistics in the file the program opens as fd 2" {
+    cd "$BATS_TEST_TMPDIR"
+    run -0 bash -c 'exec 2>&-; exec env LD_PRELOAD="$1" SLZ_STATS=1 "$2" -c "$3"' - "$LIB" "$PY" "$PY_OWN_FILE"
+    [ "$output" = 2 ]                           # the program's file is fd 2
+    [ "$(cat own.txt)" = "my data" ]
+}
+
+@test "report fd: stderr closed at start: no heap-map message in the file the program opens as fd 2" {
+    cd "$BATS_TEST_TMPDIR"
+    run -0 bash -c 'exec 2>&-; exec env LD_PRELOAD="$1" SLZ_HEAPMAP=/nonexistent/x.svg "$2" -c "$3"' - "$LIB" "$PY" "$PY_OWN_FILE"
+    [ "$output" = 2 ]
+    [ "$(cat own.txt)" = "my data" ]
+}
+
+@test "report fd: the stderr copy closed and its number reused by the program: no report in that file" {
+    cd "$BATS_TEST_TMPDIR"
+    run -0 --separate-stderr under_slz SLZ_STATS=1 $PY -c '
+import os
+os.closerange(3, 1024)
+fds = [os.open("f%03d.dat" % i, os.O_WRONLY | os.O_CREAT | os.O_TRUNC) for i in range(120)]
+for fd in fds: os.write(fd, b"x\n")
+print(min(fds), max(fds))'
+    [ "$output" = "3 122" ]                     # fd 100 was one of them
+    run grep -l slzmalloc f*.dat
+    [ "$status" -eq 1 ]
+    [ "$(cat f*.dat | sort -u)" = x ]
+}
+
+@test "report fd: the stderr copy left alone: the report still arrives" {
+    run -0 --separate-stderr under_slz SLZ_STATS=1 $PY -c 'import os; os.closerange(3, 99)'
+    [[ "${stderr_lines[0]}" == "slzmalloc: stats: "* ]]
+}
+
+@test "stats: SLZ_STATS_FILE that cannot be opened: one slzmalloc line says so" {
+    run -0 --separate-stderr under_slz SLZ_STATS=1 SLZ_STATS_FILE=/nonexistent/s $PY -c pass
+    echo "# stderr [$stderr]"
+    [ "${#stderr_lines[@]}" -eq 1 ]
+    [[ "${stderr_lines[0]}" == "slzmalloc: "*"/nonexistent/s"* ]]
+}
+
+@test "heap map: 'cannot write' reaches stderr even from ls, which closes stderr at exit" {
+    run -0 --separate-stderr under_slz SLZ_HEAPMAP=/nonexistent/x.svg ls /
+    echo "# stderr [$stderr]"
+    [ "${#stderr_lines[@]}" -eq 1 ]
+    [[ "${stderr_lines[0]}" == "slzmalloc: heap map: cannot write /nonexistent/x.svg" ]]
+}
+
+# ---- Relative paths: the directory at start-up ------------------------------
+
+@test "relative SLZ_STATS_FILE, SLZ_HEAPMAP, SLZ_TRACE: all in the start directory after a chdir" {
+    cd "$BATS_TEST_TMPDIR"
+    mkdir sub
+    run -0 --separate-stderr under_slz SLZ_STATS=1 SLZ_STATS_FILE=stats.txt SLZ_HEAPMAP=map.svg \
+        SLZ_TRACE=t.rep $PY -c 'import os; os.chdir("sub")'
+    [ -z "$stderr" ]
+    [ -s stats.txt ]
+    [ -s map.svg ]
+    [ -s t.rep ]
+    [ -z "$(ls sub)" ]
+}
+
+@test "relative SLZ_STATS_FILE too long to make absolute: one warning, used as given" {
+    cd "$BATS_TEST_TMPDIR"
+    long=$(printf 'd%.0s' {1..200})
+    rel="$long/$long/$long/$long/$long/$long/$long/$long/$long/$long/$long/$long/$long/$long/$long/$long/$long/$long/$long/$long/$long/s.txt"
+    run -0 --separate-stderr under_slz SLZ_STATS=1 SLZ_STATS_FILE="$rel" $PY -c pass
+    echo "# stderr [$stderr]"
+    [ "$(grep -c '^slzmalloc: SLZ_STATS_FILE: relative path too long .*used as given' <<<"$stderr")" -eq 1 ]
+}
+
+# ---- Fork ---------------------------------------------------------------------
+
+@test "stats: a fork child reports its own calls, not the parent's before the fork" {
+    f="$BATS_TEST_TMPDIR/s.json"
+    run -0 under_slz SLZ_HEAP_SIZE=16M SLZ_STATS=json SLZ_STATS_FILE="$f" $PY -c '
+import os, sys
+x = [bytes(600 + i % 100) for i in range(50000)]
+pid = os.fork()
+if pid == 0: sys.exit(0)
+os.waitpid(pid, 0)
+print(pid)'
+    child=$output
+    [ "$(wc -l <"$f")" -eq 2 ]
+    run -0 $PY -c '
+import json, sys
+for l in open(sys.argv[1]):
+    d = json.loads(l)
+    who = "child" if d["pid"] == int(sys.argv[2]) else "parent"
+    e = d["entry_points"]
+    print(who, e["malloc"]["calls"] + e["calloc"]["calls"], d.get("calls_since_fork"))' "$f" "$child"
+    echo "# $output"
+    read -r who n since <<<"$(grep child <<<"$output")"
+    [ "$n" -lt 20000 ]
+    [ "$since" = True ]
+    read -r who n since <<<"$(grep parent <<<"$output")"
+    [ "$n" -gt 50000 ]
+    [ "$since" = False ]
+}
+
+@test "stats: a fork child's text report says its calls are counted since the fork" {
+    run -0 --separate-stderr under_slz SLZ_STATS=1 $PY -c '
+import os, sys
+pid = os.fork()
+if pid == 0: sys.exit(0)
+os.waitpid(pid, 0)'
+    [ "$(grep -c '^slzmalloc: stats: ' <<<"$stderr")" -eq 2 ]
+    [ "$(grep -c '^slzmalloc:   (a fork child: calls counted since the fork' <<<"$stderr")" -eq 1 ]
+}
