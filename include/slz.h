@@ -62,8 +62,8 @@ SLZ_EXPORT void *slz_Heap_reAllocator_impl(void *p, size_t newSize);
  * Setting up the heap
  * ---------------------------------------------------------------------- */
 
-/* Map a heap of bytes (rounded up to whole pages) unless one is set up.
- * Returns 0 on success, -1 on failure (bad size or mmap failed). */
+/* Map a heap of bytes (rounded up to whole pages, below 64 GiB) unless one
+ * is set up. Returns 0 on success, -1 on failure (bad size or mmap failed). */
 SLZ_EXPORT int slz_heap_initialize_size(size_t bytes);
 
 /* Use caller memory [mem, mem + bytes) as the heap (mem is aligned up to 16,

@@ -90,11 +90,11 @@ static slz_chunk *free_prev(slz_chunk *c)
 
 /* ---- Taking a chunk from the index -------------------------------------- */
 
-/* take_front: the first want bytes of free chunk c leave the free list
- * (path: the way to c in the index). The rest stays a free chunk, in c's
- * place in the index, when it can stand alone; else all of c goes. Returns
- * the bytes taken. c's own head is the caller's to rewrite. */
-static size_t take_front(slz_chunk *c, size_t want, struct slz_path *path)
+/* take_front: the first want bytes of free chunk c leave the free list.
+ * The rest stays a free chunk, in c's place in the index, when it can stand
+ * alone; else all of c goes. Returns the bytes taken. c's own head is the
+ * caller's to rewrite. */
+static size_t take_front(slz_chunk *c, size_t want)
 {
     size_t sz = chunk_size(c);
     if (*chunk_foot(c) != sz) /* the line is written below anyway: no extra miss */
@@ -103,11 +103,11 @@ static size_t take_front(slz_chunk *c, size_t want, struct slz_path *path)
     if (sz - want >= SLZ_MIN_CHUNK) {
         slz_chunk *rest = (slz_chunk *)((char *)c + want);
         make_free(rest, sz - want, SLZ_PREV_INUSE);
-        tree_take(path, rest, &links);
+        tree_take(c, rest, &links);
         slz_H.st.splits++;
         sz = want;
     } else {
-        tree_take(path, NULL, &links);
+        tree_take(c, NULL, &links);
         slz_H.st.free_chunks--;
         set_prev_flag(next_chunk(c), 1);
     }
@@ -127,12 +127,12 @@ static void account_use(slz_chunk *c, size_t added)
         st->high_water = top;
 }
 
-/* carve: allocate need bytes at the start of free chunk c (path: the way to
- * c in the index) for a request of request bytes. */
-static void *carve(slz_chunk *c, size_t need, size_t request, struct slz_path *path)
+/* carve: allocate need bytes at the start of free chunk c for a request of
+ * request bytes. */
+static void *carve(slz_chunk *c, size_t need, size_t request)
 {
     uintptr_t pflag = c->head & SLZ_PREV_INUSE;
-    size_t sz = take_front(c, need, path);
+    size_t sz = take_front(c, need);
     set_head(c, sz | SLZ_INUSE | pflag);
     account_use(c, sz);
     slz_H.st.live_blocks++;
@@ -147,9 +147,8 @@ static void *heap_malloc(size_t n)
     if (!heap_ready() && slz_heap_initialize_impl() != 0)
         return fail();
     size_t need = request2size(n);
-    struct slz_path path;
-    slz_chunk *c = need ? tree_first_fit(need, &path) : NULL;
-    return c ? carve(c, need, n, &path) : fail();
+    slz_chunk *c = need ? tree_first_fit(need) : NULL;
+    return c ? carve(c, need, n) : fail();
 }
 
 /* ---- Giving a chunk back ----------------------------------------------- */
@@ -185,30 +184,25 @@ static void release(slz_chunk *c)
     if (next_free && *chunk_foot(n) != nsz) /* the foot is rewritten below anyway */
         slz_misuse("corrupted free chunk (write after free?)", chunk2mem(n));
 
-    struct slz_path path;
     if (prev_free && next_free) {
         struct slz_links links = tree_links(n);
-        tree_find(n, &path);
-        tree_take(&path, NULL, &links);
+        tree_take(n, NULL, &links);
         make_free(p, chunk_size(p) + sz + nsz, p->head & SLZ_PREV_INUSE);
-        tree_find(p, &path);
-        tree_changed(&path);
+        tree_changed(p);
         bury(c);
         bury(n);
         st->free_chunks--;
         st->coalesces += 2;
     } else if (prev_free) {
         make_free(p, chunk_size(p) + sz, p->head & SLZ_PREV_INUSE);
-        tree_find(p, &path);
-        tree_changed(&path);
+        tree_changed(p);
         bury(c);
         set_prev_flag(n, 0);
         st->coalesces++;
     } else if (next_free) {
         struct slz_links links = tree_links(n);
-        tree_find(n, &path);
         make_free(c, sz + nsz, SLZ_PREV_INUSE);
-        tree_take(&path, c, &links);
+        tree_take(n, c, &links);
         bury(n);
         st->coalesces++;
     } else {
@@ -268,9 +262,7 @@ static int grow_into_next(slz_chunk *c, size_t need)
     slz_chunk *n = next_chunk(c);
     if (chunk_used(n) || sz + chunk_size(n) < need)
         return 0;
-    struct slz_path path;
-    tree_find(n, &path);
-    size_t got = take_front(n, need - sz, &path);
+    size_t got = take_front(n, need - sz);
     bury(n);
     set_head(c, (sz + got) | (c->head & SLZ_FLAGS));
     account_use(c, got);
@@ -342,13 +334,11 @@ void *slz_aligned_alloc(size_t align, size_t size)
     slz_chunk *c = tree_first_fit_aligned(need, align, &spot);
     if (c == NULL)
         return fail();
-    struct slz_path path;
     if (spot != (char *)c) {
         /* leave the gap below as a free chunk of its own */
         size_t gap = (size_t)(spot - (char *)c), total = chunk_size(c);
         make_free(c, gap, c->head & SLZ_PREV_INUSE);
-        tree_find(c, &path);
-        tree_changed(&path);
+        tree_changed(c);
         slz_chunk *a = (slz_chunk *)spot;
         make_free(a, total - gap, 0);
         tree_insert(a);
@@ -356,8 +346,7 @@ void *slz_aligned_alloc(size_t align, size_t size)
         slz_H.st.splits++;
         c = a;
     }
-    tree_find(c, &path);
-    return carve(c, need, size, &path);
+    return carve(c, need, size);
 }
 
 size_t slz_usable_size(const void *p)

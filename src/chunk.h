@@ -24,8 +24,9 @@
  *           | check                                     |
  *           | left   (encoded link, lower addresses)    |  free-chunk index:
  *           | right  (encoded link, higher addresses)   |  a treap keyed by
- *           | lmax: largest size in the left subtree    |  address, see tree.c
- *           | rmax: largest size in the right subtree   |
+ *           | parent (encoded link)                     |  address, see tree.c
+ *           | lmax | rmax: largest size in the left and |
+ *           |   right subtree, in 16-byte units (32+32) |
  *           | prio: random treap priority               |
  *           .                                           .
  *           | size again (the foot)                     |  last 8 bytes
@@ -76,14 +77,15 @@
 #define SLZ_PREV_INUSE ((uintptr_t)2)
 #define SLZ_TOMB ((uintptr_t)8) /* head of a chunk swallowed by a merge */
 #define SLZ_FLAGS ((uintptr_t)15)
+#define SLZ_MAX_HEAP ((size_t)UINT32_MAX << 4) /* index sizes count 16-byte units in 32 bits */
 
 typedef struct slz_chunk slz_chunk;
 struct slz_chunk {
     uintptr_t head;
     uintptr_t check;
     /* free chunks only: */
-    uintptr_t left, right;
-    size_t lmax, rmax;
+    uintptr_t left, right, parent;
+    uint32_t lmax, rmax; /* in 16-byte units: heaps stay below 64 GiB */
     uint64_t prio;
 };
 
@@ -141,27 +143,19 @@ static inline int in_heap(const void *p)
 /* ---- Across files ------------------------------------------------------ */
 /* tree.c: the free-chunk index */
 struct slz_links {
-    uintptr_t left, right;
+    uintptr_t left, right, parent;
     uint64_t prio;
+    uint32_t lmax, rmax;
 };
-static inline struct slz_links tree_links(const slz_chunk *c)
-{
-    struct slz_links l = {c->left, c->right, c->prio};
-    return l;
-}
-/* A way down the index: each node and the link that led to it. A treap of
- * random priorities is this deep with a probability too small to matter. */
+/* Walks that relink a spine of nodes (join, split) keep it on the stack. A
+ * treap of random priorities is this deep with a probability too small to
+ * matter; deeper is reported as damage. */
 #define SLZ_TREE_DEPTH 160
-struct slz_path {
-    int n;
-    slz_chunk *node[SLZ_TREE_DEPTH];
-    uintptr_t *slot[SLZ_TREE_DEPTH];
-};
-slz_chunk *tree_first_fit(size_t need, struct slz_path *p);
+slz_chunk *tree_first_fit(size_t need);
 slz_chunk *tree_first_fit_aligned(size_t need, size_t align, char **spot);
-void tree_find(slz_chunk *c, struct slz_path *p);
-void tree_take(struct slz_path *p, slz_chunk *rest, const struct slz_links *links);
-void tree_changed(struct slz_path *p);
+struct slz_links tree_links(slz_chunk *c);
+void tree_take(slz_chunk *c, slz_chunk *rest, const struct slz_links *links);
+void tree_changed(slz_chunk *c);
 void tree_insert(slz_chunk *c);
 size_t tree_largest(void);
 size_t tree_check(const char **first);

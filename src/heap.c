@@ -16,7 +16,7 @@ static int setup(void *mem, size_t bytes, int mapped)
 {
     uintptr_t lo = ((uintptr_t)mem + SLZ_ALIGN - 1) & ~(uintptr_t)(SLZ_ALIGN - 1);
     uintptr_t hi = ((uintptr_t)mem + bytes) & ~(uintptr_t)(SLZ_ALIGN - 1);
-    if (hi <= lo || hi - lo < SLZ_MIN_CHUNK + SLZ_FENCE)
+    if (hi <= lo || hi - lo < SLZ_MIN_CHUNK + SLZ_FENCE || hi - lo > SLZ_MAX_HEAP)
         return -1;
     memset(&slz_H, 0, sizeof slz_H);
     slz_H.base = (char *)lo;

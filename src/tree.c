@@ -3,11 +3,14 @@
  *
  * Free chunks live in a treap keyed by address (in-order = address order),
  * balanced by a random priority per node. Every node also records `lmax` and
- * `rmax`, the largest chunk size in its left and right subtrees. The first
- * fit for a request of `need` bytes is then one walk from the root: go left
- * while the left subtree holds a big enough chunk, else take this node if it
- * fits, else go right. That finds the same chunk as a linear scan of the heap
- * from its lowest address, touching one node per level and nothing else.
+ * `rmax`, the largest chunk size in its left and right subtrees, and a link
+ * to its parent. The first fit for a request of `need` bytes is then one walk
+ * from the root: go left while the left subtree holds a big enough chunk,
+ * else take this node if it fits, else go right. That finds the same chunk as
+ * a linear scan of the heap from its lowest address, touching one node per
+ * level and nothing else. A chunk whose size changes (a split, a merge) needs
+ * no search at all: the parent links lead up from it, and the climb stops at
+ * the first ancestor whose largest size does not change.
  *
  * The nodes are the free chunks themselves (see chunk.h), so the index needs
  * no memory of its own. Links are stored XOR-encoded with a secret and every
@@ -20,9 +23,9 @@
 
 /* decode: the chunk a stored link names, checked to be an aligned place in
  * the heap whose head says free (holder: the free chunk whose link it is, or
- * NULL for the root; a report names the holder's payload). That is enough to follow it safely; a
- * chunk the allocator is about to carve, merge or resize is checked in
- * full (its keyed check word) by checked() first. */
+ * NULL for the root; a report names the holder's payload). That is enough to
+ * follow it safely; a chunk the allocator is about to carve, merge or resize
+ * is checked in full (its keyed check word) by checked() first. */
 static inline slz_chunk *decode(uintptr_t link, slz_chunk *holder)
 {
     slz_chunk *c = (slz_chunk *)(link ^ slz_H.link_key);
@@ -32,6 +35,11 @@ static inline slz_chunk *decode(uintptr_t link, slz_chunk *holder)
         slz_misuse("corrupted free chunk index", holder ? chunk2mem(holder) : (void *)c);
     return c;
 }
+static inline uintptr_t encode(slz_chunk *c) { return (uintptr_t)c ^ slz_H.link_key; }
+
+#define LEFT(c) decode((c)->left, (c))
+#define RIGHT(c) decode((c)->right, (c))
+#define PARENT(c) decode((c)->parent, (c))
 
 /* link_sane: a stored link names nothing or an aligned place in the heap.
  * Costs no memory access beyond the node that holds the link. */
@@ -41,24 +49,20 @@ static inline int link_sane(uintptr_t link)
     return c == 0 || (!(c & (SLZ_ALIGN - 1)) && in_heap((void *)c));
 }
 
-/* checked: c's head passes its keyed check and both its links are sane, or
- * the index is damaged. */
+/* checked: c's head passes its keyed check and its links are sane, or the
+ * index is damaged. */
 static slz_chunk *checked(slz_chunk *c)
 {
-    if (!head_ok(c) || !link_sane(c->left) || !link_sane(c->right))
+    if (!head_ok(c) || !link_sane(c->left) || !link_sane(c->right) || !link_sane(c->parent))
         slz_misuse("corrupted free chunk index", chunk2mem(c));
     return c;
 }
 
-static inline uintptr_t encode(slz_chunk *c) { return (uintptr_t)c ^ slz_H.link_key; }
+/* ---- Sizes in the nodes ------------------------------------------------ */
 
-/* LEFT/RIGHT follow a link into the unknown and check it; KNOWN_ follow one
- * whose target was already checked on the way down (or is NULL). The root
- * is stored encoded too and checked like any link target. */
-#define LEFT(c) decode((c)->left, (c))
-#define RIGHT(c) decode((c)->right, (c))
-#define KNOWN_LEFT(c) ((slz_chunk *)((c)->left ^ slz_H.link_key))
-#define KNOWN_RIGHT(c) ((slz_chunk *)((c)->right ^ slz_H.link_key))
+/* lmax and rmax count 16-byte units (see chunk.h). */
+static inline uint32_t units(size_t bytes) { return (uint32_t)(bytes >> 4); }
+static inline size_t bytes(uint32_t u) { return (size_t)u << 4; }
 
 /* submax: the largest chunk size in the subtree under c (0 for none). */
 static inline size_t submax(const slz_chunk *c)
@@ -66,198 +70,64 @@ static inline size_t submax(const slz_chunk *c)
     if (c == NULL)
         return 0;
     size_t m = chunk_size(c);
-    if (c->lmax > m)
-        m = c->lmax;
-    if (c->rmax > m)
-        m = c->rmax;
+    if (bytes(c->lmax) > m)
+        m = bytes(c->lmax);
+    if (bytes(c->rmax) > m)
+        m = bytes(c->rmax);
     return m;
 }
 
-/* pull: recompute c's lmax and rmax from its children. Children reached
- * without a check on the way down are range-checked before they are read. */
+/* pull: recompute c's lmax and rmax from its children. */
 static void pull(slz_chunk *c)
 {
-    slz_chunk *l = KNOWN_LEFT(c), *r = KNOWN_RIGHT(c);
-    if ((l && !in_heap(l)) || (r && !in_heap(r)))
-        slz_misuse("corrupted free chunk index", chunk2mem(c));
-    c->lmax = submax(l);
-    c->rmax = submax(r);
+    c->lmax = units(submax(LEFT(c)));
+    c->rmax = units(submax(RIGHT(c)));
 }
 
-/* ---- Paths ------------------------------------------------------------- */
-
-/* push: t joins the path. */
-static inline void push(struct slz_path *p, uintptr_t *slot, slz_chunk *t)
+/* climb: the largest size in the subtree on one side of p (left or right)
+ * is now m: carry it up until an ancestor already holds its new value. */
+static void climb(slz_chunk *p, int left, size_t m)
 {
-    if (__builtin_expect(p->n == SLZ_TREE_DEPTH, 0))
-        slz_misuse("free chunk index too deep", chunk2mem(t));
-    p->slot[p->n] = slot;
-    p->node[p->n++] = t;
-}
-
-/* fix_up: the subtree that path link i leads to has a new largest size:
- * carry it up, stopping where an ancestor's field already holds it. */
-static void fix_up(struct slz_path *p, int i)
-{
-    for (; i > 0; i--) {
-        slz_chunk *parent = p->node[i - 1];
-        size_t m = submax((slz_chunk *)(*p->slot[i] ^ slz_H.link_key));
-        size_t *side = p->slot[i] == &parent->left ? &parent->lmax : &parent->rmax;
-        if (*side == m)
+    while (p != NULL) {
+        uint32_t *side = left ? &p->lmax : &p->rmax;
+        if (*side == units(m))
             return;
-        *side = m;
+        *side = units(m);
+        m = submax(p);
+        slz_chunk *up = PARENT(p);
+        if (up != NULL)
+            left = p < up;
+        p = up;
     }
 }
 
-/* tree_find: the way from the root down to free chunk c. */
-void tree_find(slz_chunk *c, struct slz_path *p)
+/* attach: child becomes the child of parent on the side its address puts it
+ * (the root when parent is NULL). */
+static inline void attach(slz_chunk *parent, int left, slz_chunk *child)
 {
-    uintptr_t *slot = &slz_H.root;
-    slz_chunk *holder = NULL;
-    p->n = 0;
-    for (;;) {
-        slz_chunk *t = decode(*slot, holder);
-        if (t == NULL)
-            slz_misuse("free chunk missing from index", chunk2mem(c));
-        push(p, slot, t);
-        if (t == c) {
-            checked(t);
-            return;
-        }
-        holder = t;
-        slot = c < t ? &t->left : &t->right;
-    }
-}
-
-/* tree_first_fit: the lowest-addressed free chunk of at least need bytes,
- * with the way down to it in *p. */
-slz_chunk *tree_first_fit(size_t need, struct slz_path *p)
-{
-    uintptr_t *slot = &slz_H.root;
-    slz_chunk *t = decode(*slot, NULL);
-    p->n = 0;
-    if (submax(t) < need)
-        return NULL;
-    for (;;) {
-        push(p, slot, t);
-        if (t->lmax >= need) {
-            slot = &t->left;
-            t = LEFT(t);
-        } else if (chunk_size(t) >= need) {
-            return checked(t);
-        } else {
-            slot = &t->right;
-            t = RIGHT(t); /* rmax says a fit is there */
-            if (t == NULL || submax(t) < need)
-                slz_misuse("free chunk index max is wrong", chunk2mem(p->node[p->n - 1]));
-        }
-    }
-}
-
-/* ---- Updates ----------------------------------------------------------- */
-
-/* join: one treap of a and b, every key of a below every key of b. */
-static slz_chunk *join(slz_chunk *a, slz_chunk *b)
-{
-    struct slz_path spine;
-    uintptr_t top = 0, *slot = &top;
-    spine.n = 0;
-    while (a && b) {
-        if (a->prio > b->prio) {
-            push(&spine, slot, a);
-            *slot = encode(a);
-            slot = &a->right;
-            a = RIGHT(a);
-        } else {
-            push(&spine, slot, b);
-            *slot = encode(b);
-            slot = &b->left;
-            b = LEFT(b);
-        }
-    }
-    *slot = encode(a ? a : b);
-    while (spine.n > 0)
-        pull(spine.node[--spine.n]);
-    return (slz_chunk *)(top ^ slz_H.link_key);
-}
-
-/* tree_take: the last chunk on path p leaves the index; rest (a free chunk,
- * head and foot written, with no free chunk between it and the one leaving)
- * takes its place, or nothing when rest is NULL. links: the leaving chunk's
- * node fields, saved before rest's head could overwrite them. */
-void tree_take(struct slz_path *p, slz_chunk *rest, const struct slz_links *links)
-{
-    int i = p->n - 1;
-    slz_chunk *sub;
-    if (rest) {
-        rest->left = links->left;
-        rest->right = links->right;
-        rest->prio = links->prio;
-        pull(rest);
-        sub = rest;
-    } else {
-        sub = join(decode(links->left, p->node[i]), decode(links->right, p->node[i]));
-    }
-    *p->slot[i] = encode(sub);
-    fix_up(p, i);
-}
-
-/* tree_changed: the last chunk on path p changed size in place. */
-void tree_changed(struct slz_path *p) { fix_up(p, p->n - 1); }
-
-static uint64_t next_prio(void)
-{
-    uint64_t x = slz_H.rng; /* xorshift64 */
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return slz_H.rng = x;
-}
-
-/* tree_insert: add free chunk x (head and foot written). Walk down while
- * the nodes outrank x, then split the subtree found there around x. */
-void tree_insert(slz_chunk *x)
-{
-    size_t sz = chunk_size(x);
-    uintptr_t *slot = &slz_H.root;
-    slz_chunk *t = decode(*slot, NULL);
-    x->prio = next_prio();
-    while (t && t->prio > x->prio) {
-        size_t *side = x < t ? &t->lmax : &t->rmax;
-        if (*side < sz)
-            *side = sz;
-        slot = x < t ? &t->left : &t->right;
-        t = decode(*slot, t);
-    }
-    struct slz_path split;
-    uintptr_t *lo = &x->left, *hi = &x->right;
-    split.n = 0;
-    while (t) {
-        push(&split, NULL, t);
-        if (t < x) {
-            *lo = encode(t);
-            lo = &t->right;
-            t = RIGHT(t);
-        } else {
-            *hi = encode(t);
-            hi = &t->left;
-            t = LEFT(t);
-        }
-    }
-    *lo = *hi = encode(NULL);
-    while (split.n > 0)
-        pull(split.node[--split.n]);
-    pull(x);
-    *slot = encode(x);
-}
-
-/* tree_largest: the size of the largest free chunk, or 0. */
-size_t tree_largest(void)
-{
-    return submax((slz_chunk *)(slz_H.root ^ slz_H.link_key));
+    uintptr_t *slot = parent == NULL ? &slz_H.root : left ? &parent->left : &parent->right;
+    *slot = encode(child);
+    if (child != NULL)
+        child->parent = encode(parent);
 }
 
 /* ---- Searches ---------------------------------------------------------- */
+
+/* tree_first_fit: the lowest-addressed free chunk of at least need bytes. */
+slz_chunk *tree_first_fit(size_t need)
+{
+    slz_chunk *t = decode(slz_H.root, NULL);
+    if (submax(t) < need)
+        return NULL;
+    for (;;) {
+        if (bytes(t->lmax) >= need)
+            t = LEFT(t);
+        else if (chunk_size(t) >= need)
+            return checked(t);
+        else if ((t = RIGHT(t)) == NULL || submax(t) < need) /* rmax says a fit is there */
+            slz_misuse("free chunk index max is wrong", chunk2mem(t));
+    }
+}
 
 /* aligned_spot: where in free chunk c a chunk of need bytes whose payload is a
  * multiple of align can start, or NULL. A gap left below it must be able to
@@ -276,7 +146,7 @@ static char *aligned_spot(slz_chunk *c, size_t need, size_t align)
 static slz_chunk *first_aligned(slz_chunk *t, size_t need, size_t align, char **spot)
 {
     while (submax(t) >= need) {
-        slz_chunk *hit = t->lmax >= need ? first_aligned(LEFT(t), need, align, spot) : NULL;
+        slz_chunk *hit = bytes(t->lmax) >= need ? first_aligned(LEFT(t), need, align, spot) : NULL;
         if (hit)
             return hit;
         if ((*spot = aligned_spot(t, need, align)) != NULL)
@@ -292,6 +162,143 @@ slz_chunk *tree_first_fit_aligned(size_t need, size_t align, char **spot)
 {
     return first_aligned(decode(slz_H.root, NULL), need, align, spot);
 }
+
+/* ---- Updates ----------------------------------------------------------- */
+
+/* join: one treap of a and b, every key of a below every key of b; the
+ * parent link of the result is the caller's to set. */
+static slz_chunk *join(slz_chunk *a, slz_chunk *b)
+{
+    slz_chunk *spine[SLZ_TREE_DEPTH], *top = NULL, *holder = NULL;
+    int n = 0, left = 0;
+    while (a && b) {
+        slz_chunk *t;
+        int next_left; /* the next node hangs right of a, left of b */
+        if (a->prio > b->prio) {
+            t = a;
+            a = RIGHT(a);
+            next_left = 0;
+        } else {
+            t = b;
+            b = LEFT(b);
+            next_left = 1;
+        }
+        if (holder)
+            attach(holder, left, t);
+        else
+            top = t;
+        if (n == SLZ_TREE_DEPTH)
+            slz_misuse("free chunk index too deep", chunk2mem(t));
+        spine[n++] = holder = t;
+        left = next_left;
+    }
+    slz_chunk *rest = a ? a : b;
+    if (holder == NULL)
+        return rest;
+    attach(holder, left, rest);
+    while (n > 0)
+        pull(spine[--n]);
+    return top;
+}
+
+/* tree_links: c's node fields, checked, for tree_take. */
+struct slz_links tree_links(slz_chunk *c)
+{
+    checked(c);
+    struct slz_links l = {c->left, c->right, c->parent, c->prio, c->lmax, c->rmax};
+    return l;
+}
+
+/* tree_take: free chunk c leaves the index; rest (a free chunk, head and foot
+ * written, with no free chunk between it and c) takes its place, or nothing
+ * when rest is NULL. links: c's node fields, saved before rest's head could
+ * overwrite them. */
+void tree_take(slz_chunk *c, slz_chunk *rest, const struct slz_links *links)
+{
+    slz_chunk *p = decode(links->parent, c), *l = decode(links->left, c), *r = decode(links->right, c);
+    int left = p != NULL && c < p;
+    slz_chunk *sub = rest;
+    if (rest != NULL) {
+        rest->prio = links->prio;
+        rest->lmax = links->lmax;
+        rest->rmax = links->rmax;
+        rest->left = rest->right = encode(NULL);
+        if (l)
+            attach(rest, 1, l);
+        if (r)
+            attach(rest, 0, r);
+    } else {
+        sub = join(l, r);
+    }
+    attach(p, left, sub);
+    climb(p, left, submax(sub));
+}
+
+/* tree_changed: free chunk c changed size in place. */
+void tree_changed(slz_chunk *c)
+{
+    slz_chunk *p = PARENT(checked(c));
+    if (p != NULL)
+        climb(p, c < p, submax(c));
+}
+
+static uint64_t next_prio(void)
+{
+    uint64_t x = slz_H.rng; /* xorshift64 */
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return slz_H.rng = x;
+}
+
+/* tree_insert: add free chunk x (head and foot written). Walk down while
+ * the nodes outrank x, then split the subtree found there around x. */
+void tree_insert(slz_chunk *x)
+{
+    size_t sz = chunk_size(x);
+    slz_chunk *holder = NULL, *t = decode(slz_H.root, NULL);
+    int left = 0;
+    x->prio = next_prio();
+    while (t && t->prio > x->prio) {
+        left = x < t;
+        uint32_t *side = left ? &t->lmax : &t->rmax;
+        if (bytes(*side) < sz)
+            *side = units(sz);
+        holder = t;
+        t = left ? LEFT(t) : RIGHT(t);
+    }
+    /* split t's subtree: lower addresses down x's left, higher down its right */
+    slz_chunk *spine[SLZ_TREE_DEPTH], *lo = x, *hi = x;
+    int n = 0, lo_left = 1, hi_left = 0;
+    x->left = x->right = encode(NULL);
+    while (t) {
+        slz_chunk *next;
+        if (t < x) {
+            next = RIGHT(t);
+            attach(lo, lo_left, t);
+            lo = t;
+            lo_left = 0;
+        } else {
+            next = LEFT(t);
+            attach(hi, hi_left, t);
+            hi = t;
+            hi_left = 1;
+        }
+        if (n == SLZ_TREE_DEPTH)
+            slz_misuse("free chunk index too deep", chunk2mem(t));
+        spine[n++] = t;
+        t = next;
+    }
+    attach(lo, lo_left, NULL);
+    attach(hi, hi_left, NULL);
+    while (n > 0)
+        pull(spine[--n]);
+    pull(x);
+    attach(holder, left, x);
+}
+
+/* tree_largest: the size of the largest free chunk, or 0. */
+size_t tree_largest(void) { return submax((slz_chunk *)(slz_H.root ^ slz_H.link_key)); }
 
 /* ---- Checking (no aborts: counts what is wrong) ------------------------ */
 
@@ -321,7 +328,7 @@ static slz_chunk *peek(struct walk *w, uintptr_t link)
     return c;
 }
 
-static size_t check_node(struct walk *w, slz_chunk *t, uint64_t parent_prio, int depth)
+static size_t check_node(struct walk *w, slz_chunk *t, slz_chunk *parent, int depth)
 {
     if (t == NULL)
         return 0;
@@ -329,14 +336,16 @@ static size_t check_node(struct walk *w, slz_chunk *t, uint64_t parent_prio, int
         flag(w, "index has a cycle");
         return 0;
     }
-    if (t->prio > parent_prio)
+    if (parent && t->prio > parent->prio)
         flag(w, "index node has a higher prio than its parent");
-    size_t lm = check_node(w, peek(w, t->left), t->prio, depth + 1);
+    if ((t->parent ^ slz_H.link_key) != (uintptr_t)parent)
+        flag(w, "index parent link is wrong");
+    size_t lm = check_node(w, peek(w, t->left), t, depth + 1);
     if (w->last && w->last >= t)
         flag(w, "index is not in address order");
     w->last = t;
-    size_t rm = check_node(w, peek(w, t->right), t->prio, depth + 1);
-    if (t->lmax != lm || t->rmax != rm)
+    size_t rm = check_node(w, peek(w, t->right), t, depth + 1);
+    if (bytes(t->lmax) != lm || bytes(t->rmax) != rm)
         flag(w, "index lmax/rmax field is wrong");
     size_t m = chunk_size(t);
     return m > lm ? (m > rm ? m : rm) : (lm > rm ? lm : rm);
@@ -347,7 +356,7 @@ static size_t check_node(struct walk *w, slz_chunk *t, uint64_t parent_prio, int
 size_t tree_check(const char **first)
 {
     struct walk w = {0, 0, NULL, NULL};
-    check_node(&w, peek(&w, slz_H.root), UINT64_MAX, 0);
+    check_node(&w, peek(&w, slz_H.root), NULL, 0);
     if (slz_H.st.free_chunks != w.nodes)
         flag(&w, "index does not hold every free chunk");
     if (first)
