@@ -190,7 +190,8 @@ archive_round_trip() {
     core=$(sed -n 's/^slzmalloc: stats: \([0-9]*\) calls served by the core, \([0-9]*\) by glibc.*/\1/p' <<<"$line")
     glibc=$(sed -n 's/^slzmalloc: stats: \([0-9]*\) calls served by the core, \([0-9]*\) by glibc.*/\2/p' <<<"$line")
     echo "# core $core, glibc $glibc" >&3
-    [ -n "$core" ] && [ -n "$glibc" ]
+    [ -n "$core" ]
+    [ -n "$glibc" ]
     [ "$core" -gt 1000 ]
     [ "$core" -gt $((19 * glibc)) ] # more than 95% of the calls
 }

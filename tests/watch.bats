@@ -154,11 +154,14 @@ ts = [threading.Thread(target=work) for _ in range(4)]
     run "$REPLAY" --map "$d/f.svg" --every 4000 /work/shared/traces64/ngram-gulliver1.rep
     [ "$status" -eq 0 ]
     [[ "$output" == *"replayed 32540 ops"*", 0 errors"* ]]
-    [ -f "$d/f.0008.svg" ] && [ ! -e "$d/f.0009.svg" ] && [ -f "$d/f.svg" ]
+    [ -f "$d/f.0008.svg" ]
+    [ ! -e "$d/f.0009.svg" ]
+    [ -f "$d/f.svg" ]
     svg_chunks "$d/f.0004.svg" >/dev/null
     # thousands of chunks: drawn as cells of address ranges, still one page of SVG
     n=$(grep -c 'class="cell"' "$d/f.0004.svg")
-    [ "$n" -gt 100 ] && [ "$n" -le 5000 ]
+    [ "$n" -gt 100 ]
+    [ "$n" -le 5000 ]
     [ "$(svg_chunks "$d/f.svg")" = "0 1" ]   # all freed: one free chunk
 }
 
