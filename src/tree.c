@@ -49,13 +49,22 @@ static inline int link_sane(uintptr_t link)
     return c == 0 || (!(c & (SLZ_ALIGN - 1)) && in_heap((void *)c));
 }
 
-/* checked: c's head passes its keyed check and its links are sane, or the
- * index is damaged. */
-static slz_chunk *checked(slz_chunk *c)
+/* links_checked: c's three links are sane, or the index is damaged. */
+static slz_chunk *links_checked(slz_chunk *c)
 {
-    if (!head_ok(c) || !link_sane(c->left) || !link_sane(c->right) || !link_sane(c->parent))
+    if (!link_sane(c->left) || !link_sane(c->right) || !link_sane(c->parent))
         slz_misuse("corrupted free chunk index", chunk2mem(c));
     return c;
+}
+
+/* checked: a chunk a search found: its head passes its keyed check and its
+ * links are sane, or the index is damaged. (Chunks reached as a block's
+ * neighbour had their head checked by the caller already.) */
+static slz_chunk *checked(slz_chunk *c)
+{
+    if (!head_ok(c))
+        slz_misuse("corrupted free chunk index", chunk2mem(c));
+    return links_checked(c);
 }
 
 /* ---- Sizes in the nodes ------------------------------------------------ */
@@ -201,10 +210,10 @@ static slz_chunk *join(slz_chunk *a, slz_chunk *b)
     return top;
 }
 
-/* tree_links: c's node fields, checked, for tree_take. */
+/* tree_links: c's node fields, links checked, for tree_take. */
 struct slz_links tree_links(slz_chunk *c)
 {
-    checked(c);
+    links_checked(c);
     struct slz_links l = {c->left, c->right, c->parent, c->prio, c->lmax, c->rmax};
     return l;
 }
@@ -237,7 +246,7 @@ void tree_take(slz_chunk *c, slz_chunk *rest, const struct slz_links *links)
 /* tree_changed: free chunk c changed size in place. */
 void tree_changed(slz_chunk *c)
 {
-    slz_chunk *p = PARENT(checked(c));
+    slz_chunk *p = PARENT(links_checked(c));
     if (p != NULL)
         climb(p, c < p, submax(c));
 }
