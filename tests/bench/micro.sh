@@ -40,6 +40,7 @@ for ((r = 1; r <= RUNS; r++)); do
             # shellcheck disable=SC2086
             line=$(env ${PRE[$c]:+LD_PRELOAD=${PRE[$c]}} SLZ_HEAP_SIZE=1G "$MICRO" $t) ||
                 echo "# micro $t under $c: exit $?" >&2
+            # shellcheck disable=SC2086 # split the row into fields
             set -- $line
             name=${1:-?}; [ "$name" = mt ] && name=mt$2
             echo "$name $c ${5:-0} ${6:-1}" >> "$RAW"

@@ -103,12 +103,13 @@ done
 
 RAW="$WORK/raw.txt"
 : > "$RAW"
-cd "$WORK"
+cd "$WORK" || exit 2
 NC=${#CONFIGS[@]}
 for ((r = 1; r <= RUNS; r++)); do
     for p in "${PROGS[@]}"; do
         for ((k = 0; k < NC; k++)); do
             c=${CONFIGS[$(((k + r) % NC))]} # each round starts with another configuration
+            # shellcheck disable=SC2016 # $1 is for the inner bash
             env ${PRE[$c]:+LD_PRELOAD=${PRE[$c]}} ${HEAP[$c]:+SLZ_HEAP_SIZE=${HEAP[$c]}} \
                 "$RUNSTAT" -o "$WORK/rs.txt" bash -c 'run_prog "$1"' _ "$p" > /dev/null 2> "$WORK/err.txt"
             read -r _ wall rss status cpu < "$WORK/rs.txt"
@@ -117,6 +118,21 @@ for ((r = 1; r <= RUNS; r++)); do
             fi
             echo "$p $c $r $wall $rss $status $cpu" >> "$RAW"
         done
+    done
+done
+
+# One more (untimed) run of each program under the shim configurations with
+# SLZ_STATS: the share of calls the core served, summed over every process.
+SHARES=""
+for c in shim shim1G; do
+    for p in "${PROGS[@]}"; do
+        rm -f "$WORK/stats.txt"
+        # shellcheck disable=SC2016 # $1 is for the inner bash
+        env LD_PRELOAD="$LIB" ${HEAP[$c]:+SLZ_HEAP_SIZE=${HEAP[$c]}} SLZ_STATS=1 SLZ_STATS_FILE="$WORK/stats.txt" \
+            bash -c 'run_prog "$1"' _ "$p" > /dev/null 2>&1
+        share=$(sed -n 's/^slzmalloc: stats: \([0-9]*\) calls served by the core, \([0-9]*\) by glibc.*/\1 \2/p' \
+            "$WORK/stats.txt" 2>/dev/null | awk '{ c += $1; g += $2 } END { if (c + g) printf "%.1f", 100 * c / (c + g); else print "n/a" }')
+        SHARES+="$p $c $share"$'\n'
     done
 done
 
@@ -152,5 +168,9 @@ END {
         printf "%-9s %8.3f %8.3f %8.3f %6d\n", c, exp(lw[c] / cnt[c]), exp(lu[c] / cnt[c]), exp(lm[c] / cnt[c]), fails[c] + 0
     }
 }' "$RAW"
+echo
+echo "# share of allocation calls served by the core (%), all processes of one extra run with SLZ_STATS"
+printf '%s' "$SHARES" | awk '{ v[$1] = v[$1] " " sprintf("%8s", $3); if (!($1 in seen)) { seen[$1] = 1; o[++n] = $1 } }
+    END { printf "%-8s %8s %8s\n", "program", "shim", "shim1G"; for (i = 1; i <= n; i++) printf "%-8s%s\n", o[i], v[o[i]] }'
 # a program that failed in any configuration makes the run fail
 ! awk '$6 != 0 { bad = 1 } END { exit !bad }' "$RAW"
