@@ -39,7 +39,7 @@ columns_match() {
     [ "$(awk '$2 == "classic"' "$BATS_TEST_TMPDIR/out" | wc -l)" -eq 2 ]
     [ "$(awk '$2 == "64" && $1 ~ /-short$/' "$BATS_TEST_TMPDIR/out" | wc -l)" -eq 2 ]
     # utilization and throughput are numbers for the core
-    awk '$1 == "short2-bal" { exit !($6 > 0 && $6 <= 100 && $7 > 0) }' "$BATS_TEST_TMPDIR/out"
+    awk '$1 == "short2-bal" { exit !($6 + 0 > 0 && $6 + 0 <= 100 && $7 + 0 > 0) }' "$BATS_TEST_TMPDIR/out"
 }
 
 @test "bench: replay of syn-largemem-short (38 GB of payload) reports allocation failures, does not crash" {
@@ -70,7 +70,7 @@ EOF
     run --separate-stderr "$BB/replay" --quick --only bad --with "bad=$BATS_TEST_TMPDIR/bad.so" "$TR/realloc2-bal.rep"
     echo "$output"
     [ "$status" -eq 1 ]
-    awk '$1 == "realloc2-bal" { exit !($(NF-1) > 0) }' <<<"$output"
+    awk '$1 == "realloc2-bal" { exit !($(NF-1) + 0 > 0) }' <<<"$output"
     grep -q '^# content errors: [1-9]' <<<"$output"
 }
 
@@ -107,7 +107,7 @@ EOF
     [ "$status" -eq 0 ]
     for t in st mt2 mt4; do
         for c in plain shim1G; do
-            awk -v t=$t -v c=$c '$1 == t && $2 == c { found = 1; if (!($3 > 0) || $6 != 0) exit 1 } END { exit !found }' \
+            awk -v t=$t -v c=$c '$1 == t && $2 == c { found = 1; if (!($3 + 0 > 0) || $6 != 0) exit 1 } END { exit !found }' \
                 "$BATS_TEST_TMPDIR/out"
         done
     done
@@ -146,7 +146,7 @@ EOF
     [ "$status" -eq 0 ]
     for p in sort python3 gcc xz git; do
         for c in plain shim shim1G; do
-            awk -v p=$p -v c=$c '$1 == p && $2 == c { f = 1; if (!($3 > 0 && $7 > 0) || $9 != 0) exit 1 } END { exit !f }' \
+            awk -v p=$p -v c=$c '$1 == p && $2 == c { f = 1; if (!($3 + 0 > 0 && $7 + 0 > 0) || $9 != 0) exit 1 } END { exit !f }' \
                 "$BATS_TEST_TMPDIR/out"
         done
     done
