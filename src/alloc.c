@@ -99,18 +99,22 @@ static size_t take_front(slz_chunk *c, size_t want)
     size_t sz = chunk_size(c);
     if (*chunk_foot(c) != sz) /* the line is written below anyway: no extra miss */
         slz_misuse("corrupted free chunk (write after free?)", chunk2mem(c));
-    struct slz_links links = tree_links(c); /* the rest's head may overlap them */
+    int top = c == slz_H.top;
+    struct slz_links links = top ? (struct slz_links){0} : tree_links(c); /* the rest may overlap them */
+    slz_chunk *rest = NULL;
     if (sz - want >= SLZ_MIN_CHUNK) {
-        slz_chunk *rest = (slz_chunk *)((char *)c + want);
+        rest = (slz_chunk *)((char *)c + want);
         make_free(rest, sz - want, SLZ_PREV_INUSE);
-        tree_take(c, rest, &links);
         slz_H.st.splits++;
         sz = want;
     } else {
-        tree_take(c, NULL, &links);
         slz_H.st.free_chunks--;
         set_prev_flag(next_chunk(c), 1);
     }
+    if (top)
+        slz_H.top = rest; /* the top chunk is in no index */
+    else
+        tree_take(c, rest, &links);
     slz_H.st.free_bytes -= sz;
     return sz;
 }
@@ -142,12 +146,31 @@ static void *carve(slz_chunk *c, size_t need, size_t request)
     return chunk2mem(c);
 }
 
+/* top_chunk: the top chunk, checked, or NULL. */
+static slz_chunk *top_chunk(void)
+{
+    slz_chunk *t = slz_H.top;
+    if (t && (!head_ok(t) || chunk_used(t)))
+        slz_misuse("corrupted top chunk", chunk2mem(t));
+    return t;
+}
+
+/* first_fit: the lowest-addressed free chunk of at least need bytes: the
+ * index's first fit, else the top chunk (above every chunk in the index). */
+static slz_chunk *first_fit(size_t need)
+{
+    slz_chunk *c = tree_first_fit(need);
+    if (c == NULL && (c = top_chunk()) != NULL && chunk_size(c) < need)
+        c = NULL;
+    return c;
+}
+
 static void *heap_malloc(size_t n)
 {
     if (!heap_ready() && slz_heap_initialize_impl() != 0)
         return fail();
     size_t need = request2size(n);
-    slz_chunk *c = need ? tree_first_fit(need) : NULL;
+    slz_chunk *c = need ? first_fit(need) : NULL;
     return c ? carve(c, need, n) : fail();
 }
 
@@ -184,7 +207,29 @@ static void release(slz_chunk *c)
     if (next_free && *chunk_foot(n) != nsz) /* the foot is rewritten below anyway */
         slz_misuse("corrupted free chunk (write after free?)", chunk2mem(n));
 
-    if (prev_free && next_free) {
+    if (n == slz_H.top || (char *)n == slz_H.fence) {
+        /* c becomes part of the top chunk, or the top chunk itself; a free
+         * chunk below leaves the index to head it */
+        slz_chunk *head = c;
+        size_t total = sz + nsz;
+        if (prev_free) {
+            struct slz_links links = tree_links(p);
+            tree_take(p, NULL, &links);
+            head = p;
+            total += chunk_size(p);
+            bury(c);
+            st->coalesces++;
+        }
+        if (next_free) {
+            bury(n);
+            st->coalesces++;
+        }
+        st->free_chunks += 1 - prev_free - next_free;
+        make_free(head, total, head->head & SLZ_PREV_INUSE);
+        if (!next_free)
+            set_prev_flag(n, 0); /* the fence */
+        slz_H.top = head;
+    } else if (prev_free && next_free) {
         struct slz_links links = tree_links(n);
         tree_take(n, NULL, &links);
         make_free(p, chunk_size(p) + sz + nsz, p->head & SLZ_PREV_INUSE);
@@ -332,16 +377,24 @@ void *slz_aligned_alloc(size_t align, size_t size)
         return fail();
     char *spot;
     slz_chunk *c = tree_first_fit_aligned(need, align, &spot);
-    if (c == NULL)
+    if (c == NULL && ((c = top_chunk()) == NULL || (spot = aligned_spot(c, need, align)) == NULL))
         return fail();
     if (spot != (char *)c) {
-        /* leave the gap below as a free chunk of its own */
+        /* leave the gap below as a free chunk of its own, in the index; the
+         * chunk from spot up takes c's place (the top chunk's, if c was it) */
         size_t gap = (size_t)(spot - (char *)c), total = chunk_size(c);
+        int top = c == slz_H.top;
         make_free(c, gap, c->head & SLZ_PREV_INUSE);
-        tree_changed(c);
+        if (top)
+            tree_insert(c);
+        else
+            tree_changed(c);
         slz_chunk *a = (slz_chunk *)spot;
         make_free(a, total - gap, 0);
-        tree_insert(a);
+        if (top)
+            slz_H.top = a;
+        else
+            tree_insert(a);
         slz_H.st.free_chunks++;
         slz_H.st.splits++;
         c = a;

@@ -45,8 +45,13 @@
  *      neighbours at once.
  *   4. P of every chunk (the fence too) tells truly whether its predecessor is
  *      in use; the first chunk has P set.
- *   5. The index holds exactly the free chunks, in address order, each lmax
- *      and rmax field correct and every parent's prio at least its children's.
+ *   5. The index holds exactly the free chunks but the top one, in address
+ *      order, each lmax and rmax field correct, each parent link right and
+ *      every parent's prio at least its children's.
+ *   6. The top chunk is the free chunk just below the fence, if there is
+ *      one. It stays out of the index: being the highest free chunk, it is
+ *      the first fit exactly when nothing in the index fits, so carving it
+ *      or merging into it touches no index at all (as dlmalloc's top).
  *
  * The payload of an allocated chunk ends where the next chunk's head begins,
  * so no write inside a block can reach metadata. The check word and the
@@ -102,6 +107,7 @@ struct slz_heap {
     int mapped;           /* the core mapped it (release unmaps) */
     size_t page;          /* the system page size */
     uintptr_t root;       /* free-chunk index: encoded link to its root */
+    slz_chunk *top;       /* the free chunk just below the fence, or NULL */
     uintptr_t secret;     /* keys the check words */
     uintptr_t link_key;   /* encodes index links */
     uint64_t rng;         /* treap priorities */
@@ -153,6 +159,7 @@ struct slz_links {
 #define SLZ_TREE_DEPTH 160
 slz_chunk *tree_first_fit(size_t need);
 slz_chunk *tree_first_fit_aligned(size_t need, size_t align, char **spot);
+char *aligned_spot(slz_chunk *c, size_t need, size_t align);
 struct slz_links tree_links(slz_chunk *c);
 void tree_take(slz_chunk *c, slz_chunk *rest, const struct slz_links *links);
 void tree_changed(slz_chunk *c);

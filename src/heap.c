@@ -38,7 +38,7 @@ static int setup(void *mem, size_t bytes, int mapped)
     slz_H.st.heap_size = slz_H.size;
     slz_H.st.free_chunks = 1;
     slz_H.st.free_bytes = sz;
-    tree_insert(first);
+    slz_H.top = first; /* the whole heap is the top chunk */
     return 0;
 }
 
@@ -86,7 +86,13 @@ size_t slz_max_request(void)
     return heap_ready() ? (size_t)(slz_H.fence - slz_H.base) - SLZ_HDR : 0;
 }
 
-size_t slz_largest_free(void) { return heap_ready() ? tree_largest() : 0; }
+size_t slz_largest_free(void)
+{
+    if (!heap_ready())
+        return 0;
+    size_t m = tree_largest();
+    return slz_H.top && chunk_size(slz_H.top) > m ? chunk_size(slz_H.top) : m;
+}
 
 int slz_owns(const void *p)
 {
@@ -159,6 +165,9 @@ size_t slz_heap_check(const char **first)
         VIOLATION("chunks do not tile the heap");
     else if (!head_ok(c) || c->head != (SLZ_INUSE | (prev_in_use ? SLZ_PREV_INUSE : 0)))
         VIOLATION("fence is damaged");
+    if (prev_in_use ? slz_H.top != NULL
+                    : (slz_H.top == NULL || (char *)slz_H.top + chunk_size(slz_H.top) != slz_H.fence))
+        VIOLATION("top chunk is not the free chunk just below the fence");
     if (nfree != slz_H.st.free_chunks || freebytes != slz_H.st.free_bytes)
         VIOLATION("free chunk totals disagree with the heap");
     if (used != slz_H.st.in_use)
