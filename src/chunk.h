@@ -36,6 +36,9 @@
  *   U (SLZ_INUSE)      the chunk is allocated
  *   P (SLZ_PREV_INUSE) the chunk just below is allocated; when it is clear,
  *                      the word just below this chunk is the free one's foot
+ * A head of exactly SLZ_TOMB (with a valid check) is no chunk: it marks where
+ * a chunk began before a merge swallowed it, so that freeing its old pointer
+ * again is reported as a double free rather than as a random bad pointer.
  *
  * Invariants (slz_heap_check() verifies each one):
  *   1. Chunks tile [base, fence): every size is a multiple of 16 and at least
