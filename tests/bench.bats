@@ -94,7 +94,7 @@ EOF
     [ "$status" -eq 0 ]
     [ "$output" -eq 18 ] # 3 N x 3 F x 2 allocators
     [ "$(awk '$1 == "slz" && NF == 3 && $3 > 0' "$BATS_TEST_TMPDIR/out" | wc -l)" -eq 3 ] # churn rows
-    [ "$(grep -c '^\(malloc\|free\|churn\) *slz *max/min [0-9]' "$BATS_TEST_TMPDIR/out")" -eq 3 ]
+    [ "$(grep -c '^\(top_malloc\|top_free\|hole_malloc\|hole_free\|churn\) *slz *max/min [0-9]' "$BATS_TEST_TMPDIR/out")" -eq 5 ]
     grep -q '^# allocation failures: 0$' "$BATS_TEST_TMPDIR/out"
 }
 

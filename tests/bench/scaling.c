@@ -8,7 +8,12 @@
  *    chunks freed between live spacers, so they cannot merge), then batches
  *    of PROBE-byte blocks that fit in none of the fragments: each malloc must
  *    pass every live block and every fragment (a linear first-fit scan would
- *    visit them all). ns per malloc and per free, median over batches.
+ *    visit them all). Two placements of the block that does fit:
+ *      top:  the free space above everything (nothing else fits);
+ *      hole: a free HOLE-byte chunk above the fragments but below a live
+ *            block, so the first fit is the highest free chunk below the top
+ *            and a search must reach it among the F fragments.
+ *    ns per malloc and per free, median over batches.
  * 2. churn: N live blocks of random sizes 16..1024; each step frees a random
  *    one and allocates a new random size in its place: the heap fragments
  *    naturally. ns per step (one free + one malloc).
@@ -26,6 +31,7 @@
 #define PROBE 1024     /* bytes of a probe block: more than any fragment holds */
 #define FRAG 16        /* request size of a fragment (a minimum chunk) */
 #define BATCH 64       /* probes allocated, then freed, per measurement */
+#define HOLE (100 << 10) /* the hole holds a batch of probes (and is freed below 128 KiB) */
 #define MAX_SIZES 8
 
 enum which { USE_SLZ, USE_SYS };
@@ -52,9 +58,11 @@ static void *must(void *p)
     return p;
 }
 
-/* search_case: one cell of table 1; writes ns per malloc and per free. */
-static void search_case(enum which w, size_t n, size_t f, int batches, double *ns_malloc, double *ns_free)
+/* search_case: one cell of table 1; writes ns per malloc and per free.
+ * hole: put a free HOLE-byte chunk above the fragments (see the top). */
+static void search_case(enum which w, size_t n, size_t f, int hole, int batches, double *ns_malloc, double *ns_free)
 {
+    void *big = NULL, *cap = NULL;
     void **frag = malloc(f * sizeof *frag), **spacer = malloc(f * sizeof *spacer);
     void **live = malloc(n * sizeof *live), *probe[BATCH];
     uint64_t *tm = malloc((size_t)batches * sizeof *tm), *tf = malloc((size_t)batches * sizeof *tf);
@@ -71,6 +79,11 @@ static void search_case(enum which w, size_t n, size_t f, int batches, double *n
     }
     for (size_t i = 0; i < f; i++)
         a_free(w, frag[i]);
+    if (hole) {
+        big = must(a_malloc(w, HOLE));
+        cap = must(a_malloc(w, 256)); /* keeps the hole from merging with the top (too big for a fragment) */
+        a_free(w, big);
+    }
     for (int b = 0; b < batches; b++) {
         uint64_t t0 = now_ns();
         for (int i = 0; i < BATCH; i++)
@@ -94,6 +107,7 @@ static void search_case(enum which w, size_t n, size_t f, int batches, double *n
             free(spacer[i]);
         for (size_t i = 0; i < n; i++)
             free(live[i]);
+        free(cap);
     }
     free(frag), free(spacer), free(live), free(tm), free(tf);
 }
@@ -143,7 +157,7 @@ static void ratio_line(const char *what, const char *alloc, const double *v, int
         if (v[i] > hi)
             hi = v[i];
     }
-    printf("%-7s %-6s max/min %.2f (min %.1f ns, max %.1f ns)\n", what, alloc, lo > 0 ? hi / lo : 0, lo, hi);
+    printf("%-11s %-6s max/min %.2f (min %.1f ns, max %.1f ns)\n", what, alloc, lo > 0 ? hi / lo : 0, lo, hi);
 }
 
 int main(int argc, char **argv)
@@ -172,16 +186,21 @@ int main(int argc, char **argv)
     int nw = with_sys ? 2 : 1;
 
     printf("# scaling 1 (search): N live blocks of 16..256 bytes, then F free 64-byte fragments;\n");
-    printf("#   ns per malloc / free of a %d-byte block that fits no fragment, median of %d batches of %d\n",
+    printf("#   ns per malloc / free of a %d-byte block that fits no fragment, median of %d batches of %d;\n",
            PROBE, batches, BATCH);
-    printf("%-6s %8s %8s %10s %10s\n", "alloc", "N", "F", "malloc_ns", "free_ns");
-    double vm[2][MAX_SIZES * MAX_SIZES], vf[2][MAX_SIZES * MAX_SIZES];
+    printf("#   top: it fits only in the free space above everything; hole: in a free chunk above the\n");
+    printf("#   fragments and below a live block (the first fit is found among the fragments)\n");
+    printf("%-6s %8s %8s %10s %10s %10s %10s\n", "alloc", "N", "F", "top_malloc", "top_free", "hole_malloc",
+           "hole_free");
+    double vm[2][2][MAX_SIZES * MAX_SIZES], vf[2][2][MAX_SIZES * MAX_SIZES];
     int cells = 0;
     for (int a = 0; a < nsizes; a++) {
         for (int b = 0; b < nsizes; b++) {
             for (int w = 0; w < nw; w++) {
-                search_case((enum which)w, sizes[a], sizes[b], batches, &vm[w][cells], &vf[w][cells]);
-                printf("%-6s %8zu %8zu %10.1f %10.1f\n", names[w], sizes[a], sizes[b], vm[w][cells], vf[w][cells]);
+                for (int h = 0; h < 2; h++)
+                    search_case((enum which)w, sizes[a], sizes[b], h, batches, &vm[h][w][cells], &vf[h][w][cells]);
+                printf("%-6s %8zu %8zu %10.1f %10.1f %10.1f %10.1f\n", names[w], sizes[a], sizes[b], vm[0][w][cells],
+                       vf[0][w][cells], vm[1][w][cells], vf[1][w][cells]);
                 fflush(stdout);
             }
             cells++;
@@ -201,8 +220,10 @@ int main(int argc, char **argv)
     }
     printf("\n# flatness (target for slz: max/min within 2x)\n");
     for (int w = 0; w < nw; w++) {
-        ratio_line("malloc", names[w], vm[w], cells);
-        ratio_line("free", names[w], vf[w], cells);
+        ratio_line("top_malloc", names[w], vm[0][w], cells);
+        ratio_line("top_free", names[w], vf[0][w], cells);
+        ratio_line("hole_malloc", names[w], vm[1][w], cells);
+        ratio_line("hole_free", names[w], vf[1][w], cells);
         ratio_line("churn", names[w], vc[w], nsizes);
     }
     printf("# allocation failures: %d\n", fails);
