@@ -51,8 +51,10 @@ static void setup(void)
         const char *p[] = {"could not map the slz heap; glibc serves everything"};
         say(2, p, 1);
     }
-    if (slz_opt.stats)
+    if (slz_opt.stats) {
         stats_setup();
+        slz_counting = 1;
+    }
     watch_setup(); /* trace file, SIGUSR1 heap map */
     __atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
 }
@@ -88,6 +90,16 @@ static inline void leave(void)
     pthread_mutex_unlock(&lock);
 }
 
+/* ready_up: the shim is set up (options read, heap mapped) before a call
+ * is counted, traced or routed. */
+static inline void ready_up(void)
+{
+    if (__builtin_expect(!__atomic_load_n(&ready, __ATOMIC_ACQUIRE), 0)) {
+        enter();
+        pthread_mutex_unlock(&lock);
+    }
+}
+
 static inline int owned(const void *p) { return (const char *)p >= heap_lo && (const char *)p < heap_hi; }
 
 __attribute__((constructor)) static void shim_init(void)
@@ -112,10 +124,6 @@ __attribute__((destructor)) static void shim_fini(void)
  * zero), or NULL with *why saying why not. errno is left alone. */
 static void *core_alloc(size_t n, size_t align, int zero, enum slz_why *why)
 {
-    if (__builtin_expect(!__atomic_load_n(&ready, __ATOMIC_ACQUIRE), 0)) {
-        enter();
-        pthread_mutex_unlock(&lock);
-    }
     if (heap_lo == NULL) {
         *why = W_NO_HEAP;
         return NULL;
@@ -144,6 +152,7 @@ static void *core_alloc(size_t n, size_t align, int zero, enum slz_why *why)
 #define SERVE(entry, size, core_call, glibc_call)                                                  \
     do {                                                                                           \
         enum slz_why why_;                                                                         \
+        ready_up();                                                                                \
         COUNT(calls, entry);                                                                       \
         void *p_ = core_call;                                                                      \
         if (p_ != NULL) {                                                                          \
@@ -178,6 +187,7 @@ EXPORT void *calloc(size_t count, size_t size)
 
 EXPORT void free(void *p)
 {
+    ready_up();
     TRACE_FREE(p);
     if (p == NULL)
         return;
@@ -253,6 +263,7 @@ EXPORT void *realloc(void *p, size_t n)
 {
     if (n > PTRDIFF_MAX)
         return too_big();
+    ready_up();
     TRACED_REALLOC(p, n, do_realloc(p, n, E_REALLOC));
 }
 
@@ -261,6 +272,7 @@ EXPORT void *reallocarray(void *p, size_t count, size_t size)
     size_t n;
     if (__builtin_mul_overflow(count, size, &n) || n > PTRDIFF_MAX)
         return too_big();
+    ready_up();
     TRACED_REALLOC(p, n, do_realloc(p, n, E_REALLOCARRAY));
 }
 
@@ -322,6 +334,7 @@ EXPORT size_t malloc_usable_size(void *p)
     static size_t (*glibc_usable)(void *);
     if (p == NULL)
         return 0;
+    ready_up();
     COUNT(calls, E_USABLE_SIZE);
     if (owned(p)) {
         COUNT(core, E_USABLE_SIZE);

@@ -52,7 +52,13 @@ struct slz_shim_stats {
 extern struct slz_shim_stats slz_shim_st;
 extern const char *const slz_entry_name[E_COUNT];
 
-#define COUNT(field, i) __atomic_fetch_add(&slz_shim_st.field[i], 1, __ATOMIC_RELAXED)
+/* Counting costs atomic adds on shared lines: only when a report will show it. */
+extern int slz_counting;
+#define COUNT(field, i)                                                                            \
+    do {                                                                                           \
+        if (__builtin_expect(slz_counting, 0))                                                     \
+            __atomic_fetch_add(&slz_shim_st.field[i], 1, __ATOMIC_RELAXED);                        \
+    } while (0)
 
 void stats_setup(void);  /* at start-up, when SLZ_STATS is set */
 void stats_report(void); /* at exit */

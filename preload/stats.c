@@ -22,6 +22,7 @@
 #include "slz.h"
 
 struct slz_shim_stats slz_shim_st;
+int slz_counting; /* set at start-up when SLZ_STATS asks for a report */
 
 const char *const slz_entry_name[E_COUNT] = {
     "malloc", "free", "calloc", "realloc", "reallocarray", "posix_memalign",
