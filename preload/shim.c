@@ -27,6 +27,7 @@
 static pthread_mutex_t lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP;
 static int ready;             /* options read and heap set up (or given up) */
 static char *heap_lo, *heap_hi; /* the core's region; fixed once ready */
+static size_t max_request;      /* the largest request the core could ever serve */
 static size_t largest_free;   /* hint kept under the lock: core's largest free chunk */
 
 /* ---- Set-up, locking, fork --------------------------------------------- */
@@ -46,6 +47,7 @@ static void setup(void)
     if (slz_heap_initialize_size(slz_opt.heap_size) == 0) {
         heap_lo = slz_heap_base();
         heap_hi = heap_lo + slz_heap_size();
+        max_request = slz_max_request();
         largest_free = slz_largest_free();
     } else {
         const char *p[] = {"could not map the slz heap; glibc serves everything"};
@@ -128,8 +130,8 @@ static void *core_alloc(size_t n, size_t align, int zero, enum slz_why *why)
         *why = W_NO_HEAP;
         return NULL;
     }
-    if (n > slz_max_request() || align > slz_heap_size()) {
-        *why = align > slz_heap_size() ? W_ALIGN : W_TOO_BIG;
+    if (n > max_request || align > (size_t)(heap_hi - heap_lo)) {
+        *why = align > (size_t)(heap_hi - heap_lo) ? W_ALIGN : W_TOO_BIG;
         return NULL;
     }
     if (n + 16 > __atomic_load_n(&largest_free, __ATOMIC_RELAXED) && align <= 16 && !slz_map_pending) {
@@ -192,17 +194,17 @@ EXPORT void free(void *p)
     if (p == NULL)
         return;
     COUNT(calls, E_FREE);
-    int saved = errno;
     if (owned(p)) {
         COUNT(core, E_FREE);
+        int saved = errno;
         enter();
         slz_Heap_deAllocator_impl(p);
         leave();
+        errno = saved;
     } else {
         COUNT(glibc, E_FREE);
-        __libc_free(p);
+        __libc_free(p); /* keeps errno itself (glibc >= 2.33) */
     }
-    errno = saved;
 }
 
 /* move_out: the core cannot hold n bytes for its block p: move it to glibc. */
@@ -255,7 +257,7 @@ static void *do_realloc(void *p, size_t n, enum slz_entry entry)
     }
     errno = saved;
     COUNT(glibc, entry);
-    COUNT(why, n > slz_max_request() ? W_TOO_BIG : W_FULL);
+    COUNT(why, n > max_request ? W_TOO_BIG : W_FULL);
     return move_out(p, n);
 }
 
