@@ -109,27 +109,12 @@ static void *worker(void *arg)
     while (!stop) {
         if (id == 0 && forks_wanted < 0 && k < (unsigned)-forks_wanted && n % 2000 == 1999)
             one_fork(k++); /* this thread forks while the others allocate */
-        struct block *x = &b[next(&r) % 32];
-        if (x->p) {
-            if (!tag_ok(x, SIZE_MAX))
-                __atomic_fetch_add(&errors, 1, __ATOMIC_RELAXED);
-            free(x->p);
-            x->p = NULL;
-        } else {
-            x->n = stress_size(&r);
-            x->tag = (uint64_t)id << 40 | (uint64_t)n;
-            x->p = stress_alloc(&r, x->n, &errors);
-            if (x->p)
-                tag_fill(x);
-        }
+        stress_step(&r, &b[next(&r) % 32], (uint64_t)id << 40 | (uint64_t)n, &errors);
         n++;
     }
     for (int i = 0; i < 32; i++)
-        if (b[i].p) {
-            if (!tag_ok(&b[i], SIZE_MAX))
-                __atomic_fetch_add(&errors, 1, __ATOMIC_RELAXED);
-            free(b[i].p);
-        }
+        if (b[i].p)
+            stress_drop(&b[i], &errors);
     __atomic_fetch_add(&worker_ops, n, __ATOMIC_RELAXED);
     return NULL;
 }

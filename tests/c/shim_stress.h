@@ -93,6 +93,30 @@ STRESS_FN unsigned char *stress_alloc(struct rng *r, size_t n, long *errors)
     return p;
 }
 
+/* stress_drop: check b's tag, free it, empty the slot. */
+STRESS_FN void stress_drop(struct block *b, long *errors)
+{
+    if (!tag_ok(b, SIZE_MAX))
+        __atomic_fetch_add(errors, 1, __ATOMIC_RELAXED);
+    free(b->p);
+    b->p = NULL;
+}
+
+/* stress_step: one step on slot x: drop its block, or fill it with a new
+ * block of a random size and entry point, tagged tag. */
+STRESS_FN void stress_step(struct rng *r, struct block *x, uint64_t tag, long *errors)
+{
+    if (x->p) {
+        stress_drop(x, errors);
+        return;
+    }
+    x->n = stress_size(r);
+    x->tag = tag;
+    x->p = stress_alloc(r, x->n, errors);
+    if (x->p)
+        tag_fill(x);
+}
+
 STRESS_FN double now(void)
 {
     struct timespec ts;

@@ -19,35 +19,17 @@ static void *worker(void *arg)
     struct rng r = {0x2545f4914f6cdd1dull * (j->id + 1)};
     struct block b[16] = {{0}};
     for (int i = 0; i < 200; i++) {
-        struct block *x = &b[next(&r) % 16];
-        if (x->p) {
-            if (!tag_ok(x, SIZE_MAX))
-                __atomic_fetch_add(&errors, 1, __ATOMIC_RELAXED);
-            free(x->p);
-            x->p = NULL;
-        } else {
-            x->n = stress_size(&r);
-            x->tag = (uint64_t)j->id << 32 | (uint64_t)i;
-            x->p = stress_alloc(&r, x->n, &errors);
-            if (x->p)
-                tag_fill(x);
-        }
+        stress_step(&r, &b[next(&r) % 16], (uint64_t)j->id << 32 | (uint64_t)i, &errors);
     }
-    if (j->handoff.p) { /* a block allocated by a thread that has exited */
-        if (!tag_ok(&j->handoff, SIZE_MAX))
-            __atomic_fetch_add(&errors, 1, __ATOMIC_RELAXED);
-        free(j->handoff.p);
-    }
+    if (j->handoff.p) /* a block allocated by a thread that has exited */
+        stress_drop(&j->handoff, &errors);
     /* keep one block alive past this thread's exit, free the rest */
     struct block *keep = NULL;
     for (int i = 0; i < 16; i++)
         if (b[i].p && !keep)
             keep = &b[i];
-        else if (b[i].p) {
-            if (!tag_ok(&b[i], SIZE_MAX))
-                __atomic_fetch_add(&errors, 1, __ATOMIC_RELAXED);
-            free(b[i].p);
-        }
+        else if (b[i].p)
+            stress_drop(&b[i], &errors);
     struct block *out = malloc(sizeof *out);
     if (!out)
         return NULL;

@@ -68,11 +68,8 @@ static void *worker(void *arg)
         }
     }
     for (int i = 0; i < LOCAL; i++)
-        if (local[i].p) {
-            if (!tag_ok(&local[i], SIZE_MAX))
-                __atomic_fetch_add(&errors, 1, __ATOMIC_RELAXED);
-            free(local[i].p);
-        }
+        if (local[i].p)
+            stress_drop(&local[i], &errors);
     __atomic_fetch_add(&ops, my_ops, __ATOMIC_RELAXED);
     return NULL;
 }
