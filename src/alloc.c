@@ -90,7 +90,8 @@ static slz_chunk *free_prev(slz_chunk *c)
 
 /* ---- Taking a chunk from the index -------------------------------------- */
 
-/* take_front: the first want bytes of free chunk c leave the free list.
+/* take_front: the first want bytes of free chunk c (in the index, or the
+ * top chunk) stop being free.
  * The rest stays a free chunk, in c's place in the index, when it can stand
  * alone; else all of c goes. Returns the bytes taken. c's own head is the
  * caller's to rewrite. */

@@ -10,7 +10,9 @@
  * a linear scan of the heap from its lowest address, touching one node per
  * level and nothing else. A chunk whose size changes (a split, a merge) needs
  * no search at all: the parent links lead up from it, and the climb stops at
- * the first ancestor whose largest size does not change.
+ * the first ancestor whose largest size does not change. The top chunk (the
+ * free chunk below the fence) is not in the index: alloc.c tries it when
+ * nothing here fits (see chunk.h, invariant 6).
  *
  * The nodes are the free chunks themselves (see chunk.h), so the index needs
  * no memory of its own. Links are stored XOR-encoded with a secret and every
@@ -122,19 +124,25 @@ static inline void attach(slz_chunk *parent, int left, slz_chunk *child)
 
 /* ---- Searches ---------------------------------------------------------- */
 
-/* tree_first_fit: the lowest-addressed free chunk of at least need bytes. */
+/* tree_first_fit: the lowest-addressed free chunk of at least need bytes in
+ * the index (the top chunk is not in it). A subtree that its parent's lmax
+ * or rmax promised a fit but holds none means a damaged node. */
 slz_chunk *tree_first_fit(size_t need)
 {
     slz_chunk *t = decode(slz_H.root, NULL);
     if (submax(t) < need)
         return NULL;
     for (;;) {
+        slz_chunk *next;
         if (bytes(t->lmax) >= need)
-            t = LEFT(t);
+            next = LEFT(t);
         else if (chunk_size(t) >= need)
             return checked(t);
-        else if ((t = RIGHT(t)) == NULL || submax(t) < need) /* rmax says a fit is there */
-            slz_misuse("free chunk index max is wrong", chunk2mem(t));
+        else
+            next = RIGHT(t);
+        if (next == NULL || submax(next) < need)
+            slz_misuse("corrupted free chunk index", chunk2mem(t));
+        t = next;
     }
 }
 
@@ -306,7 +314,7 @@ void tree_insert(slz_chunk *x)
     attach(holder, left, x);
 }
 
-/* tree_largest: the size of the largest free chunk, or 0. */
+/* tree_largest: the size of the largest free chunk in the index, or 0. */
 size_t tree_largest(void) { return submax((slz_chunk *)(slz_H.root ^ slz_H.link_key)); }
 
 /* ---- Checking (no aborts: counts what is wrong) ------------------------ */

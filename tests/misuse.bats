@@ -242,6 +242,14 @@ aborts() {
     aborts free "corrupted free chunk index" corrupt_free links insert
 }
 
+@test "write after free over the index's size fields, then malloc() that searches [glibc: silent]" {
+    aborts malloc "corrupted free chunk index" corrupt_free max search
+}
+
+@test "write after free over the top chunk's header, then malloc() only the top can serve [glibc: silent]" {
+    aborts malloc "corrupted top chunk" corrupt_free top big
+}
+
 @test "write after free over the whole block, then malloc() that finds it [glibc: silent]" {
     aborts malloc "corrupted free chunk index" corrupt_free all search
 }
