@@ -5,8 +5,7 @@
 load test_helper
 
 BB="$ROOT/build/bench"
-TR="$ROOT/../shared/traces"
-TR64="$ROOT/../shared/traces64"
+# traces come from gen_trace (test_helper.bash), written into each test's own folder
 
 # columns_match FILE HEADER_WORD: every line from the one starting with
 # HEADER_WORD up to the next blank line has as many fields as that header.
@@ -19,9 +18,13 @@ columns_match() {
         END { if (!on) { print "no header " h > "/dev/stderr"; exit 1 } if (bad) exit 1; print rows + 0 }' "$1"
 }
 
-@test "bench: replay of the short traces through slz, glibc and the shim: table well formed, no content error" {
+@test "bench: replay of short traces through slz, glibc and the shim: table well formed, no content error" {
+    gen_trace classic mix 300 1 "$BATS_TEST_TMPDIR/gen1-bal.rep"
+    gen_trace classic string 300 2 "$BATS_TEST_TMPDIR/gen2-bal.rep"
+    gen_trace 64 mix 300 3 "$BATS_TEST_TMPDIR/genmix-short.rep"
+    gen_trace 64 string 300 4 "$BATS_TEST_TMPDIR/genstring-short.rep"
     run --separate-stderr env SLZ_HEAP_SIZE=64M "$BB/replay" --quick --with "shim=$LIB" \
-        "$TR/short1-bal.rep" "$TR/short2-bal.rep" "$TR64/syn-mix-short.rep" "$TR64/syn-string-short.rep"
+        "$BATS_TEST_TMPDIR/gen1-bal.rep" "$BATS_TEST_TMPDIR/gen2-bal.rep" "$BATS_TEST_TMPDIR/genmix-short.rep" "$BATS_TEST_TMPDIR/genstring-short.rep"
     echo "$output" >"$BATS_TEST_TMPDIR/out"
     echo "$output"
     [ "$status" -eq 0 ]
@@ -39,14 +42,15 @@ columns_match() {
     [ "$(awk '$2 == "classic"' "$BATS_TEST_TMPDIR/out" | wc -l)" -eq 2 ]
     [ "$(awk '$2 == "64" && $1 ~ /-short$/' "$BATS_TEST_TMPDIR/out" | wc -l)" -eq 2 ]
     # utilization and throughput are numbers for the core
-    awk '$1 == "short2-bal" { ok = $6 + 0 > 0 && $6 + 0 <= 100 && $7 + 0 > 0 } END { exit !ok }' "$BATS_TEST_TMPDIR/out"
+    awk '$1 == "gen2-bal" { ok = $6 + 0 > 0 && $6 + 0 <= 100 && $7 + 0 > 0 } END { exit !ok }' "$BATS_TEST_TMPDIR/out"
 }
 
-@test "bench: replay of syn-largemem-short (38 GB of payload) reports allocation failures, does not crash" {
-    run --separate-stderr "$BB/replay" --quick --only slz --heap 256M "$TR64/syn-largemem-short.rep"
+@test "bench: replay of a trace asking for 10-20 GB blocks reports allocation failures, does not crash" {
+    gen_trace 64 large 20 5 "$BATS_TEST_TMPDIR/genlarge-short.rep"
+    run --separate-stderr "$BB/replay" --quick --only slz --heap 256M "$BATS_TEST_TMPDIR/genlarge-short.rep"
     echo "$output"
     [ "$status" -eq 0 ]
-    run awk '$1 == "syn-largemem-short" { print $6, $NF }' <<<"$output"
+    run awk '$1 == "genlarge-short" { print $6, $NF }' <<<"$output"
     [[ "$output" == "fail slz="[1-9]* ]]
 }
 
@@ -67,10 +71,11 @@ void *realloc(void *p, size_t n)
 }
 EOF
     cc -shared -fPIC -o "$BATS_TEST_TMPDIR/bad.so" "$BATS_TEST_TMPDIR/bad.c"
-    run --separate-stderr "$BB/replay" --quick --only bad --with "bad=$BATS_TEST_TMPDIR/bad.so" "$TR/realloc2-bal.rep"
+    gen_trace classic mix 2000 6 "$BATS_TEST_TMPDIR/genrealloc-bal.rep"
+    run --separate-stderr "$BB/replay" --quick --only bad --with "bad=$BATS_TEST_TMPDIR/bad.so" "$BATS_TEST_TMPDIR/genrealloc-bal.rep"
     echo "$output"
     [ "$status" -eq 1 ]
-    awk '$1 == "realloc2-bal" { ok = $(NF-1) + 0 > 0 } END { exit !ok }' <<<"$output"
+    awk '$1 == "genrealloc-bal" { ok = $(NF-1) + 0 > 0 } END { exit !ok }' <<<"$output"
     grep -q '^# content errors: [1-9]' <<<"$output"
 }
 

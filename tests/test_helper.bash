@@ -9,3 +9,9 @@ bats_require_minimum_version 1.5.0
 under_slz() {
     env LD_PRELOAD="$LIB" "$@"
 }
+
+# gen_trace FORMAT KIND OPS SEED FILE: a deterministic malloc-lab trace of our
+# own (tests/data/gen-trace.awk), so no test needs outside trace files.
+gen_trace() {
+    awk -v format="$1" -v kind="$2" -v ops="$3" -v seed="$4" -f "$ROOT/tests/data/gen-trace.awk" >"$5"
+}

@@ -151,9 +151,10 @@ ts = [threading.Thread(target=work) for _ in range(4)]
 
 @test "slz-replay: numbered frames every N operations and a final map" {
     d="$BATS_TEST_TMPDIR"
-    run "$REPLAY" --map "$d/f.svg" --every 4000 /work/shared/traces64/ngram-gulliver1.rep
+    gen_trace 64 mix 34000 7 "$d/t.rep"
+    run "$REPLAY" --map "$d/f.svg" --every 4000 "$d/t.rep"
     [ "$status" -eq 0 ]
-    [[ "$output" == *"replayed 32540 ops"*", 0 errors"* ]]
+    [[ "$output" == *"replayed $(sed -n 3p "$d/t.rep") ops"*", 0 errors"* ]]
     [ -f "$d/f.0008.svg" ]
     [ ! -e "$d/f.0009.svg" ]
     [ -f "$d/f.svg" ]
@@ -194,7 +195,8 @@ ts = [threading.Thread(target=work) for _ in range(4)]
     [ "$status" -eq 0 ]
     [[ "$output" == *"$stage/opt/slz/lib/slzmalloc/libslzmalloc.so"* ]]
     [[ "$stderr" == "slzmalloc: stats: "* ]]
-    run -0 "$stage/opt/slz/bin/slz-replay" -q /work/shared/traces64/syn-mix-short.rep
+    gen_trace 64 mix 200 8 "$BATS_TEST_TMPDIR/t.rep"
+    run -0 "$stage/opt/slz/bin/slz-replay" -q "$BATS_TEST_TMPDIR/t.rep"
 }
 
 # ---- The report fd: where reports go at exit ----------------------------------

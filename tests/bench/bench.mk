@@ -1,6 +1,6 @@
 # tests/bench/bench.mk - the benchmark suite: `make bench` builds and runs
 # every benchmark and prints its tables (figures only, no assertions on time).
-#   make bench                    full run (about 10 minutes on 2 cores)
+#   make bench                    full run (about 4 minutes on 2 cores)
 #   make bench BENCH_FLAGS=--quick  tiny inputs, a few seconds
 #   make bench-build              build the programs only
 # tests/bench/RESULTS.md holds the recorded tables.

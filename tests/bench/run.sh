@@ -8,6 +8,8 @@
 set -u
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 B="$ROOT/build/bench"
+# the CS:APP malloc-lab traces: not part of this repository; by default in a
+# shared/ folder beside it (set SLZ_TRACES and SLZ_TRACES64 to point elsewhere)
 TR="${SLZ_TRACES:-$ROOT/../shared/traces}"
 TR64="${SLZ_TRACES64:-$ROOT/../shared/traces64}"
 QUICK=() RUNS=() ONLY="replay,scaling,micro,programs"
@@ -27,7 +29,10 @@ echo "#   $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME"), commit $(git 
 echo "#   load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine makes times noisy)"
 status=0
 
-if want replay; then
+if want replay && ! [ -d "$TR" ] && ! [ -d "$TR64" ]; then
+    echo; echo "## 1. Trace replay"
+    echo "# no traces in $TR or $TR64 (set SLZ_TRACES, SLZ_TRACES64): replay not run"
+elif want replay; then
     echo; echo "## 1. Trace replay"
     WITH=(--with "shim1G=$ROOT/libslzmalloc.so")
     for pair in jemalloc=libjemalloc.so.2 mimalloc=libmimalloc.so.2 tcmalloc=libtcmalloc_minimal.so.4; do
@@ -38,6 +43,7 @@ if want replay; then
     else
         TRACES=("$TR"/*.rep "$TR64"/*.rep)
     fi
+    TRACES=($(for t in "${TRACES[@]}"; do [ -r "$t" ] && echo "$t"; done))
     # SLZ_HEAP_SIZE reaches only the shim column: the core in the driver reads no environment
     SLZ_HEAP_SIZE=1G "$B/replay" "${QUICK[@]}" "${WITH[@]}" "${TRACES[@]}" || status=1
 fi
