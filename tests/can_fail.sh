@@ -64,7 +64,7 @@ mutant core-no-merge-with-prev $A 's/int prev_free = !prev_used(c), next_free/in
 mutant core-no-shrink $A 's/^        shrink(c, need);/        (void)0;/' core core_realloc
 mutant core-calloc-skips-clearing $A 's/    memset(p, 0, dirty);/    memset(p, 0, dirty \/ 2);/' core core_calloc
 mutant core-first-fit-takes-the-first-on-the-path src/tree.c \
-    's/^        if (t->lmax >= need) {/        if (chunk_size(t) >= need \&\& (need \& 16)) return checked(t); if (t->lmax >= need) {/' \
+    's/^        if (bytes(t->lmax) >= need)$/        if (chunk_size(t) >= need \&\& (need \& 16)) return checked(t); if (bytes(t->lmax) >= need)/' \
     core core_firstfit
 echo "$caught caught, $missed missed, $stale stale"
-[ $missed -eq 0 ]
+[ $missed -eq 0 ] && [ $stale -eq 0 ] # a stale mutant tests nothing: fix its edit
