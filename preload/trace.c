@@ -17,9 +17,9 @@
  * fixed buffer written with write(2), and the table that maps a block's
  * address to its id and size lives in memory of its own from mmap. The
  * header is only known at the end, so the file starts with a fixed-width
- * blank header that is rewritten with pwrite(2) after every flush: the
- * file is a complete trace of what was flushed, even if the program later
- * dies. One lock orders the records of all threads; it is taken before the
+ * header (an empty trace) that is rewritten with pwrite(2) after every
+ * flush: the file is a complete trace of what was flushed, even if the
+ * program later dies. One lock orders the records of all threads; it is taken before the
  * shim's lock, never after. A fork child stops tracing (its ops would
  * interleave with the parent's); a program it execs opens a file of its own.
  */
@@ -278,9 +278,8 @@ void trace_setup(void)
         errno = saved;
         return;
     }
-    for (int i = 0; i < 4 * HEADER_LINE; i++) /* the blank header */
-        out_ch(&tr, (i + 1) % HEADER_LINE ? ' ' : '\n');
-    out_flush(&tr);
+    header(); /* an empty trace (no operation yet), valid from the start; */
+    lseek(tr.fd, 4 * HEADER_LINE, SEEK_SET); /* records follow it (pwrite left the offset at 0) */
     errno = saved;
     __atomic_store_n(&slz_tracing, 1, __ATOMIC_RELEASE);
 }
