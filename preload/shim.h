@@ -24,7 +24,7 @@ void *__libc_memalign(size_t, size_t);
 struct slz_options {
     size_t heap_size;   /* SLZ_HEAP_SIZE: bytes, whole pages; default one page */
     int stats;          /* SLZ_STATS: 0 off, 1 text table, 2 JSON */
-    int check;          /* SLZ_CHECK: run the heap checker after every operation */
+    int check;          /* SLZ_CHECK: run the heap checker before and after every operation */
     const char *stats_file; /* SLZ_STATS_FILE: where the stats go (default stderr) */
     const char *heapmap;    /* SLZ_HEAPMAP: SVG heap map at exit and on SIGUSR1 */
     const char *trace;      /* SLZ_TRACE: record every allocation call (.rep) */
