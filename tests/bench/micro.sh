@@ -23,11 +23,9 @@ done
 
 CONFIGS=(plain shim1G)
 declare -A PRE=([plain]="" [shim1G]="$LIB")
-for pair in jemalloc=libjemalloc.so.2 mimalloc=libmimalloc.so.2 tcmalloc=libtcmalloc_minimal.so.4; do
-    name=${pair%%=*} path=/usr/lib/x86_64-linux-gnu/${pair#*=}
-    if [ -e "$path" ]; then CONFIGS+=("$name"); PRE[$name]="$path"
-    else echo "# $name: $path not installed, column skipped"; fi
-done
+. "$ROOT/tests/bench/peers.sh"
+add_peer() { CONFIGS+=("$1"); PRE[$1]="$2"; }
+each_peer add_peer
 TESTS=("st $STEPS" "mt 2 $BLOCKS" "mt 4 $BLOCKS")
 
 RAW="$(mktemp)"

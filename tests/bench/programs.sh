@@ -91,15 +91,9 @@ export PY
 CONFIGS=(plain shim shim1G)
 declare -A PRE=([plain]="" [shim]="$LIB" [shim1G]="$LIB")
 declare -A HEAP=([plain]="" [shim]="" [shim1G]="1G")
-for pair in jemalloc=libjemalloc.so.2 mimalloc=libmimalloc.so.2 tcmalloc=libtcmalloc_minimal.so.4; do
-    name=${pair%%=*} file=${pair#*=}
-    path=/usr/lib/x86_64-linux-gnu/$file
-    if [ -e "$path" ]; then
-        CONFIGS+=("$name"); PRE[$name]="$path"; HEAP[$name]=""
-    else
-        echo "# $name: $path not installed, column skipped"
-    fi
-done
+. "$ROOT/tests/bench/peers.sh"
+add_peer() { CONFIGS+=("$1"); PRE[$1]="$2"; HEAP[$1]=""; }
+each_peer add_peer
 
 RAW="$WORK/raw.txt"
 : > "$RAW"

@@ -13,6 +13,7 @@ B="$ROOT/build/bench"
 TR="${SLZ_TRACES:-$ROOT/../shared/traces}"
 TR64="${SLZ_TRACES64:-$ROOT/../shared/traces64}"
 QUICK=() RUNS=() ONLY="replay,scaling,micro,programs"
+. "$ROOT/tests/bench/peers.sh"
 while [ $# -gt 0 ]; do
     case "$1" in
     --quick) QUICK=(--quick) ;;
@@ -35,9 +36,8 @@ if want replay && ! [ -d "$TR" ] && ! [ -d "$TR64" ]; then
 elif want replay; then
     echo; echo "## 1. Trace replay"
     WITH=(--with "shim1G=$ROOT/libslzmalloc.so")
-    for pair in jemalloc=libjemalloc.so.2 mimalloc=libmimalloc.so.2 tcmalloc=libtcmalloc_minimal.so.4; do
-        WITH+=(--with "${pair%%=*}=/usr/lib/x86_64-linux-gnu/${pair#*=}")
-    done
+    add_peer() { WITH+=(--with "$1=$2"); }
+    each_peer add_peer
     if [ ${#QUICK[@]} -gt 0 ]; then
         TRACES=("$TR"/short*.rep "$TR64"/*-short.rep "$TR64"/ngram-fox1.rep "$TR64"/syn-mix-realloc.rep)
     else
