@@ -7,15 +7,6 @@
 
 static _Alignas(16) char arena[256 * 1024];
 
-static int zero(const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++)
-        if (b[i])
-            return 0;
-    return 1;
-}
-
 enum { N = 256 };
 static char *blk[N];
 
@@ -47,7 +38,7 @@ static int churn(int steps, size_t maxsz, int *callocs)
             char *p = slz_Heap_Allocator_init_impl(cnt, n / cnt);
             if (p) {
                 ++*callocs;
-                if (!zero(p, cnt * (n / cnt)))
+                if (!all_zero(p, cnt * (n / cnt)))
                     bad++;
             }
             blk[j] = p;
@@ -79,19 +70,19 @@ int main(void)
     memset(arena, 0xa5, sizeof arena);
     CHECK("heap on a dirty static array", slz_heap_initialize_with(arena, sizeof arena) == 0);
     char *p = slz_Heap_Allocator_init_impl(100, 10);
-    CHECK("calloc on dirty caller memory is zero", p && zero(p, 1000));
+    CHECK("calloc on dirty caller memory is zero", p && all_zero(p, 1000));
     char *q = slz_Heap_Allocator_init_impl(1, 5000);
-    CHECK("a second calloc on dirty caller memory is zero", q && zero(q, 5000));
+    CHECK("a second calloc on dirty caller memory is zero", q && all_zero(q, 5000));
     memset(p, 0xff, 1000);
     slz_Heap_deAllocator_impl(p);
     p = slz_Heap_Allocator_init_impl(10, 100);
-    CHECK("calloc reusing a freed dirty block is zero", p && zero(p, 1000));
+    CHECK("calloc reusing a freed dirty block is zero", p && all_zero(p, 1000));
     memset(p, 0xff, 1000);
     memset(q, 0xff, 5000);
     slz_Heap_deAllocator_impl(p);
     slz_Heap_deAllocator_impl(q); /* merges with p's chunk and the top */
     p = slz_Heap_Allocator_init_impl(1, 6000);
-    CHECK("calloc over merged dirty chunks is zero", p && zero(p, 6000));
+    CHECK("calloc over merged dirty chunks is zero", p && all_zero(p, 6000));
     slz_Heap_deAllocator_impl(p);
     int callocs = 0;
     CHECK("random churn on caller memory: every calloc zero", churn(20000, 20000, &callocs) == 0);
@@ -105,14 +96,14 @@ int main(void)
     memset(p, 0xff, slz_usable_size(p));
     slz_Heap_deAllocator_impl(p);
     p = slz_Heap_Allocator_init_impl(3, 100);
-    CHECK("calloc reusing the first dirty block", p && zero(p, 300));
+    CHECK("calloc reusing the first dirty block", p && all_zero(p, 300));
     slz_Heap_deAllocator_impl(p);
     /* a dirty block shrunk in place: calloc of the freed tail */
     p = slz_Heap_Allocator_impl(4000);
     memset(p, 0xff, 4000);
     p = slz_Heap_reAllocator_impl(p, 100);
     q = slz_Heap_Allocator_init_impl(1, 3000);
-    CHECK("calloc in the tail of a shrunk dirty block", q && q > p && zero(q, 3000));
+    CHECK("calloc in the tail of a shrunk dirty block", q && q > p && all_zero(q, 3000));
     slz_Heap_deAllocator_impl(q);
     slz_Heap_deAllocator_impl(p);
     /* big blocks (their pages may be given back to the kernel when freed) */
@@ -120,12 +111,12 @@ int main(void)
     memset(p, 0xff, 1u << 20);
     slz_Heap_deAllocator_impl(p);
     p = slz_Heap_Allocator_init_impl(1, 1u << 20);
-    CHECK("calloc over a freed dirty 1M block", p && zero(p, 1u << 20));
+    CHECK("calloc over a freed dirty 1M block", p && all_zero(p, 1u << 20));
     memset(p, 0xff, 1u << 20);
     slz_Heap_deAllocator_impl(p);
     p = slz_Heap_Allocator_init_impl(1, 300000);
     q = slz_Heap_Allocator_init_impl(1, 300000);
-    CHECK("callocs inside a dirty region, freed in pieces", p && q && zero(p, 300000) && zero(q, 300000));
+    CHECK("callocs inside a dirty region, freed in pieces", p && q && all_zero(p, 300000) && all_zero(q, 300000));
     slz_Heap_deAllocator_impl(p);
     slz_Heap_deAllocator_impl(q);
     callocs = 0;

@@ -26,7 +26,7 @@ int main(void)
         free(p);
         char *q = calloc(1, n);
         checked++;
-        nonzero += !pzero(q, n);
+        nonzero += !all_zero(q, n);
         free(q);
     }
     CHECK("calloc after free of a dirty block of the same size", nonzero == 0);
@@ -39,7 +39,7 @@ int main(void)
     for (int i = 0; i < 40; i++) {
         blk[i] = calloc(10, 150 + i);
         checked++;
-        nonzero += !pzero(blk[i], 10 * (150 + (size_t)i));
+        nonzero += !all_zero(blk[i], 10 * (150 + (size_t)i));
     }
     for (int i = 0; i < 40; i++)
         free(blk[i]), blk[i] = NULL;
@@ -51,7 +51,7 @@ int main(void)
     s = realloc(s, 100);
     char *t = calloc(1, 7000);
     checked++;
-    CHECK("calloc in the freed tail of a shrunk block is zero", t && pzero(t, 7000));
+    CHECK("calloc in the freed tail of a shrunk block is zero", t && all_zero(t, 7000));
     free(t);
     free(s);
 
@@ -67,7 +67,7 @@ int main(void)
     for (int i = 0; i < 16; i += 2) {
         a[i] = calloc(300 + 40 * (size_t)i, 1);
         checked++;
-        nonzero += !pzero(a[i], 300 + 40 * (size_t)i);
+        nonzero += !all_zero(a[i], 300 + 40 * (size_t)i);
     }
     for (int i = 0; i < 16; i++)
         free(a[i]);
@@ -79,7 +79,7 @@ int main(void)
     free(g);
     g = calloc(3, 1u << 20);
     checked++;
-    CHECK("calloc of 3M after a dirty 3M block", g && pzero(g, 3u << 20));
+    CHECK("calloc of 3M after a dirty 3M block", g && all_zero(g, 3u << 20));
     free(g);
 
     /* a random mix */
@@ -96,7 +96,7 @@ int main(void)
             size_t cnt = rnd() % 5 + 1;
             blk[j] = calloc(cnt, n / cnt);
             checked++;
-            nonzero += !pzero(blk[j], cnt * (n / cnt));
+            nonzero += !all_zero(blk[j], cnt * (n / cnt));
         } else {
             blk[j] = malloc(n);
         }

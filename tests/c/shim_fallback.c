@@ -47,7 +47,7 @@ int main(int argc, char **argv)
     char r_who = who_;
     CHECK("calloc, aligned_alloc and realloc(NULL) served by glibc on a full heap",
           c_who == 'g' && a_who == 'g' && r_who == 'g');
-    CHECK("the fallback blocks are usable", c && pzero(c, 1000) && a && ((uintptr_t)a & 63) == 0 && r);
+    CHECK("the fallback blocks are usable", c && all_zero(c, 1000) && a && ((uintptr_t)a & 63) == 0 && r);
     free(c);
     free(a);
     free(r);

@@ -109,12 +109,4 @@ PROBE_FN int pfilled(const void *p, size_t n, unsigned seed)
             return 0;
     return 1;
 }
-PROBE_FN int pzero(const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++)
-        if (b[i])
-            return 0;
-    return 1;
-}
 #endif
