@@ -54,14 +54,16 @@ static int chunk_start(const slz_chunk *c)
     return x == c;
 }
 
-/* live_chunk: the chunk of block p, checked to be a live block whose
+/* live_chunk: the chunk of block p (any pointer: one outside the heap is
+ * reported too), checked to be a live block whose
  * neighbour's metadata is intact; reports misuse otherwise. A head that
  * fails its check where a chunk truly begins was damaged from below. */
 static slz_chunk *live_chunk(const void *p)
 {
-    slz_chunk *c = mem2chunk(p);
-    if (((uintptr_t)p & (SLZ_ALIGN - 1)) || !in_heap(c))
+    if (((uintptr_t)p & (SLZ_ALIGN - 1)) || (uintptr_t)p < (uintptr_t)slz_H.base + SLZ_HDR ||
+        !in_heap(mem2chunk(p)))
         slz_misuse("invalid pointer", p);
+    slz_chunk *c = mem2chunk(p);
     if (!head_ok(c))
         slz_misuse(chunk_start(c) ? "corrupted chunk header (write past the end of the block below?)"
                                   : "invalid pointer",
@@ -166,9 +168,12 @@ static slz_chunk *first_fit(size_t need)
     return c;
 }
 
+/* have_heap: a heap is set up, the default one mapped now if need be. */
+static int have_heap(void) { return heap_ready() || slz_heap_initialize_impl() == 0; }
+
 static void *heap_malloc(size_t n)
 {
-    if (!heap_ready() && slz_heap_initialize_impl() != 0)
+    if (!have_heap())
         return fail();
     size_t need = request2size(n);
     slz_chunk *c = need ? first_fit(need) : NULL;
@@ -296,8 +301,6 @@ void slz_Heap_deAllocator_impl(void *p)
     if (p == NULL)
         return;
     slz_H.op = "free";
-    if (!slz_owns(p))
-        slz_misuse("invalid pointer", p);
     release(live_chunk(p));
 }
 
@@ -340,8 +343,6 @@ void *slz_Heap_reAllocator_impl(void *p, size_t newSize)
         return NULL;
     }
     slz_H.op = "realloc";
-    if (!slz_owns(p))
-        slz_misuse("invalid pointer", p);
     slz_chunk *c = live_chunk(p);
     slz_H.st.reallocs++;
     size_t need = request2size(newSize);
@@ -371,7 +372,7 @@ void *slz_aligned_alloc(size_t align, size_t size)
     }
     if (align <= SLZ_ALIGN)
         return heap_malloc(size);
-    if (!heap_ready() && slz_heap_initialize_impl() != 0)
+    if (!have_heap())
         return fail();
     size_t need = request2size(size);
     if (need == 0 || align > slz_H.size)
@@ -408,7 +409,5 @@ size_t slz_usable_size(const void *p)
     if (p == NULL)
         return 0;
     slz_H.op = "malloc_usable_size";
-    if (!slz_owns(p))
-        slz_misuse("invalid pointer", p);
     return chunk_size(live_chunk(p)) - SLZ_HDR;
 }
