@@ -106,8 +106,7 @@ static inline int owned(const void *p) { return (const char *)p >= heap_lo && (c
 
 __attribute__((constructor)) static void shim_init(void)
 {
-    enter();
-    pthread_mutex_unlock(&lock);
+    ready_up();
     pthread_atfork(fork_prepare, fork_parent, fork_child); /* allocates: not under the lock */
     trace_atfork();
 }
@@ -150,21 +149,23 @@ static void *core_alloc(size_t n, size_t align, int zero, enum slz_why *why)
     return p;
 }
 
-/* serve: count and return p from the core, or fall back to glibc's answer. */
-#define SERVE(entry, size, core_call, glibc_call)                                                  \
-    do {                                                                                           \
+/* SERVED: the block from core_call (which sets why_ when it gives NULL),
+ * else glibc_call's answer; counted either way. An expression. */
+#define SERVED(entry, core_call, glibc_call)                                                       \
+    __extension__({                                                                                \
         enum slz_why why_;                                                                         \
         ready_up();                                                                                \
         COUNT(calls, entry);                                                                       \
         void *p_ = core_call;                                                                      \
         if (p_ != NULL) {                                                                          \
             COUNT(core, entry);                                                                    \
-            return trace_ret(p_, size);                                                            \
+        } else {                                                                                   \
+            COUNT(glibc, entry);                                                                   \
+            COUNT(why, why_);                                                                      \
+            p_ = glibc_call;                                                                       \
         }                                                                                          \
-        COUNT(glibc, entry);                                                                       \
-        COUNT(why, why_);                                                                          \
-        return trace_ret(glibc_call, size);                                                        \
-    } while (0)
+        p_;                                                                                        \
+    })
 
 static void *too_big(void)
 {
@@ -176,7 +177,7 @@ EXPORT void *malloc(size_t n)
 {
     if (n > PTRDIFF_MAX)
         return too_big();
-    SERVE(E_MALLOC, n, core_alloc(n, 0, 0, &why_), __libc_malloc(n));
+    return trace_ret(SERVED(E_MALLOC, core_alloc(n, 0, 0, &why_), __libc_malloc(n)), n);
 }
 
 EXPORT void *calloc(size_t count, size_t size)
@@ -184,7 +185,7 @@ EXPORT void *calloc(size_t count, size_t size)
     size_t n;
     if (__builtin_mul_overflow(count, size, &n) || n > PTRDIFF_MAX)
         return too_big();
-    SERVE(E_CALLOC, n, core_alloc(n, 0, 1, &why_), __libc_calloc(count, size));
+    return trace_ret(SERVED(E_CALLOC, core_alloc(n, 0, 1, &why_), __libc_calloc(count, size)), n);
 }
 
 EXPORT void free(void *p)
@@ -225,18 +226,8 @@ static void *move_out(void *p, size_t n)
 
 static void *do_realloc(void *p, size_t n, enum slz_entry entry)
 {
-    if (p == NULL) {
-        enum slz_why why_;
-        COUNT(calls, entry);
-        void *q = core_alloc(n, 0, 0, &why_);
-        if (q != NULL) {
-            COUNT(core, entry);
-            return q;
-        }
-        COUNT(glibc, entry);
-        COUNT(why, why_);
-        return __libc_malloc(n);
-    }
+    if (p == NULL) /* recorded as a realloc by the caller, not here */
+        return SERVED(entry, core_alloc(n, 0, 0, &why_), __libc_malloc(n));
     if (n == 0) { /* glibc: frees p, returns NULL */
         free(p);
         return NULL;
@@ -285,7 +276,7 @@ static void *aligned(size_t align, size_t n, enum slz_entry entry)
 {
     if (n > PTRDIFF_MAX - align)
         return too_big();
-    SERVE(entry, n, core_alloc(n, align, 0, &why_), __libc_memalign(align, n));
+    return trace_ret(SERVED(entry, core_alloc(n, align, 0, &why_), __libc_memalign(align, n)), n);
 }
 
 /* memalign_like: glibc 2.36's memalign and aligned_alloc: alignment up to
