@@ -1,16 +1,17 @@
 /*
  * slz.h - the public API of the slz core allocator.
  *
- * slz manages one heap: a region mapped with mmap() (one page unless told
- * otherwise) or handed in by the caller. Placement is address-ordered first
- * fit: the lowest-addressed free chunk that can hold a request is used, split
- * when the rest can stand alone, and a freed chunk merges with free neighbours
- * on both sides at once. Every payload is 16-byte aligned.
+ * slz manages heaps. A heap is a region (mapped by the core, or handed in
+ * by the caller) whose arena is cut into chunks by address-ordered first
+ * fit: the lowest-addressed free chunk that can hold a request is used,
+ * split when the rest can stand alone, and a freed chunk merges with free
+ * neighbours on both sides at once. Every payload is 16-byte aligned. The
+ * heap's metadata lives apart from its blocks (see src/chunk.h).
  *
  * The core never calls the C library's allocator and never reads the
- * environment: when its heap cannot serve a request it returns NULL.
- * The core is not thread-safe; callers that share it serialise access
- * (the LD_PRELOAD shim in preload/ holds one lock around every call).
+ * environment: when a heap cannot serve a request it returns NULL. A heap
+ * is used by one caller at a time; the only call that may run at the same
+ * time as others on the same heap is slz_free_deferred().
  */
 #ifndef SLZ_H
 #define SLZ_H
@@ -32,86 +33,106 @@ extern "C" {
 #endif
 #endif
 
-/* ------------------------------------------------------------------------
- * The five functions of the original design
- * ---------------------------------------------------------------------- */
-
-/* Map the default heap (one page, sysconf(_SC_PAGESIZE)) unless a heap is
- * already set up. Idempotent. Returns 0 on success, -1 if mmap failed. */
-SLZ_EXPORT int slz_heap_initialize_impl(void);
-
-/* malloc: a block of at least size bytes, or NULL (errno ENOMEM).
- * size 0 gives a unique minimum block. */
-SLZ_EXPORT void *slz_Heap_Allocator_impl(size_t size);
-
-/* calloc: n * size bytes, zeroed; NULL with ENOMEM on overflow or when the
- * heap cannot serve. */
-SLZ_EXPORT void *slz_Heap_Allocator_init_impl(size_t numElements, size_t sizeElements);
-
-/* free: NULL is ignored. The chunk merges with free neighbours on both
- * sides. Misuse (double free, a pointer that is not a live block, damaged
- * metadata) is reported on stderr and aborts. */
-SLZ_EXPORT void slz_Heap_deAllocator_impl(void *p);
-
-/* realloc: NULL p is malloc; newSize 0 frees p and returns NULL. Shrinks in
- * place, grows in place into a free successor when it is big enough, else
- * allocates, copies and frees. On failure returns NULL and p is untouched. */
-SLZ_EXPORT void *slz_Heap_reAllocator_impl(void *p, size_t newSize);
+typedef struct slz_heap slz_heap;
 
 /* ------------------------------------------------------------------------
- * Setting up the heap
+ * Heaps
  * ---------------------------------------------------------------------- */
 
-/* Map a heap of bytes (rounded up to whole pages, below 64 GiB) unless one
- * is set up. Returns 0 on success, -1 on failure (bad size or mmap failed). */
-SLZ_EXPORT int slz_heap_initialize_size(size_t bytes);
+/* Flags for slz_heap_create_in. */
+#define SLZ_GUARDED 1u /* mem is page-aligned mapped memory: make a guard page
+                        * between the metadata and the arena and one after it */
+#define SLZ_ANON 2u    /* mem is private anonymous memory never written (all
+                        * zero): the heap may give pages back to the kernel */
 
-/* Use caller memory [mem, mem + bytes) as the heap (mem is aligned up to 16,
- * bytes down). The memory must stay valid until slz_heap_release().
- * Returns 0, or -1 if a heap is already set up or the region is too small. */
-SLZ_EXPORT int slz_heap_initialize_with(void *mem, size_t bytes);
+/* A heap whose arena holds bytes (rounded up to whole pages, at most
+ * 64 GiB), on memory the core maps, with guard pages. NULL on failure. */
+SLZ_EXPORT slz_heap *slz_heap_create(size_t bytes);
 
-/* Forget the heap (unmapping it if the core mapped it). Every pointer into
- * it becomes invalid. A later initialize sets up a new one. */
-SLZ_EXPORT void slz_heap_release(void);
+/* A heap on caller memory [mem, mem + bytes): metadata first, the arena in
+ * the rest. The memory must stay valid until slz_heap_destroy(). NULL when
+ * the region is too small for metadata and one minimum chunk. */
+SLZ_EXPORT slz_heap *slz_heap_create_in(void *mem, size_t bytes, unsigned flags);
+
+/* Bytes slz_heap_create_in needs for an arena of arena bytes. */
+SLZ_EXPORT size_t slz_heap_footprint(size_t arena, unsigned flags);
+
+/* Forget the heap (unmapping it if the core mapped it). */
+SLZ_EXPORT void slz_heap_destroy(slz_heap *h);
 
 /* ------------------------------------------------------------------------
- * More entry points
+ * Allocation on a heap
  * ---------------------------------------------------------------------- */
 
-/* A block of size bytes whose address is a multiple of align (a power of
- * two; anything below 16 means 16). NULL with EINVAL for a bad alignment,
- * ENOMEM when the heap cannot serve. Placement is still first fit: the
- * lowest-addressed free chunk that can hold an aligned block. */
-SLZ_EXPORT void *slz_aligned_alloc(size_t align, size_t size);
+/* A block of at least n bytes, or NULL (errno ENOMEM). n 0 gives a unique
+ * minimum block. */
+SLZ_EXPORT void *slz_malloc(slz_heap *h, size_t n);
 
-/* Bytes usable at p (p must be a live block; misuse aborts). 0 for NULL. */
-SLZ_EXPORT size_t slz_usable_size(const void *p);
+/* count * size bytes, zeroed; NULL with ENOMEM on overflow or when full. */
+SLZ_EXPORT void *slz_calloc(slz_heap *h, size_t count, size_t size);
 
-/* Nonzero when p points into the heap's region (live, free or metadata). */
-SLZ_EXPORT int slz_owns(const void *p);
+/* Give block p back; NULL is ignored. Misuse (double free, a pointer that
+ * is not a live block, damaged headers) is reported and aborts. */
+SLZ_EXPORT void slz_free(slz_heap *h, void *p);
 
-/* The heap's region, or NULL/0 when none is set up. */
-SLZ_EXPORT void *slz_heap_base(void);
-SLZ_EXPORT size_t slz_heap_size(void);
+/* NULL p is malloc; n 0 frees p and returns NULL. Shrinks in place, grows in
+ * place into a free successor when it is big enough, else allocates, copies
+ * and frees. On failure returns NULL (ENOMEM) and p is untouched. */
+SLZ_EXPORT void *slz_realloc(slz_heap *h, void *p, size_t n);
 
-/* Largest request the heap could ever serve (its size less metadata). */
-SLZ_EXPORT size_t slz_max_request(void);
+/* A block of n bytes at a multiple of align (a power of two; below 16 means
+ * 16). NULL with EINVAL for a bad alignment, ENOMEM when the heap cannot
+ * serve. Still first fit: the lowest-addressed place an aligned block fits. */
+SLZ_EXPORT void *slz_memalign(slz_heap *h, size_t align, size_t n);
 
-/* Size in bytes (header included) of the largest free chunk now: a request
- * needing a bigger chunk cannot be served. O(1). */
-SLZ_EXPORT size_t slz_largest_free(void);
+/* Bytes usable at p (a live block; misuse aborts). 0 for NULL. */
+SLZ_EXPORT size_t slz_usable_size(slz_heap *h, const void *p);
+
+/* Free p, a live block of h, from a caller that is not h's user. Safe to
+ * call at the same time as any call on h: p is checked (a double free is
+ * reported here) and becomes free at h's next allocation or free. */
+SLZ_EXPORT void slz_free_deferred(slz_heap *h, void *p);
+
+/* Bytes usable at p, a live block of h, asked by a caller that is not h's
+ * user (safe at the same time as any call on h). op names the caller in a
+ * misuse report. */
+SLZ_EXPORT size_t slz_block_size(const slz_heap *h, const void *p, const char *op);
+
+/* Take the frees left by slz_free_deferred now (allocation does it anyway). */
+SLZ_EXPORT void slz_heap_collect(slz_heap *h);
+
+/* p (a live block) will not be read again from byte off for len bytes: the
+ * heap may give the whole pages inside back to the kernel. For a caller
+ * that moves a big block out piece by piece. */
+SLZ_EXPORT void slz_discard(slz_heap *h, void *p, size_t off, size_t len);
 
 /* ------------------------------------------------------------------------
- * Looking inside
+ * Questions about a heap
  * ---------------------------------------------------------------------- */
+
+/* Nonzero when p points into h's region (metadata, guards or arena). */
+SLZ_EXPORT int slz_owns(const slz_heap *h, const void *p);
+
+/* The arena: where blocks live. */
+SLZ_EXPORT void *slz_heap_base(const slz_heap *h);
+SLZ_EXPORT size_t slz_heap_size(const slz_heap *h);
+
+/* Largest request the heap could ever serve (its arena less one header). */
+SLZ_EXPORT size_t slz_max_request(const slz_heap *h);
+
+/* Size in bytes (header included) of the largest free chunk now. */
+SLZ_EXPORT size_t slz_largest_free(const slz_heap *h);
+
+/* Nonzero when an operation on h was under way: true only in a process
+ * that forked (or a signal handler that runs) while it was. */
+SLZ_EXPORT int slz_heap_interrupted(const slz_heap *h);
 
 /* Counters kept by the core. */
 struct slz_heap_stats {
-    size_t heap_size;       /* bytes of the heap region */
+    size_t heap_size;       /* bytes of the arena */
     size_t in_use;          /* bytes of chunks in use (headers included) */
     size_t peak_in_use;     /* highest in_use seen */
-    size_t high_water;      /* highest chunk end ever used, from heap start */
+    size_t high_water;      /* highest chunk end ever used, from the arena start */
     size_t live_blocks;     /* blocks in use */
     size_t free_chunks;     /* free chunks now */
     size_t free_bytes;      /* bytes in free chunks now */
@@ -126,26 +147,45 @@ struct slz_heap_stats {
     uint64_t coalesces;     /* merges with a free neighbour */
     uint64_t failures;      /* requests the heap could not serve */
 };
-SLZ_EXPORT void slz_heap_get_stats(struct slz_heap_stats *out);
+SLZ_EXPORT void slz_heap_get_stats(const slz_heap *h, struct slz_heap_stats *out);
 
 /* Calls fn for every chunk in address order: its address, its size in bytes
  * (header included) and whether it is in use. Stops if fn returns nonzero. */
 typedef int (*slz_walker)(void *chunk, size_t size, int used, void *arg);
-SLZ_EXPORT void slz_heap_walk(slz_walker fn, void *arg);
+SLZ_EXPORT void slz_heap_walk(const slz_heap *h, slz_walker fn, void *arg);
 
-/* Walks the heap and checks every invariant (chunk sizes and alignment,
- * sizes summing to the heap, no two adjacent free chunks, the free-chunk
- * index and its order, header checks). Returns the number of violations;
+/* Checks every invariant of src/chunk.h. Returns the number of violations;
  * when first is not NULL, *first names the first one found. */
-SLZ_EXPORT size_t slz_heap_check(const char **first);
+SLZ_EXPORT size_t slz_heap_check(const slz_heap *h, const char **first);
 
 /* Misuse reports. By default the core writes one line
  *   slzmalloc: <function>(): <what> (<pointer>)
- * to stderr and aborts. A handler set here is called instead (it must not
- * return into the allocator if the heap is to be trusted). NULL restores the
- * default. */
+ * to stderr and aborts. A handler set here is called first (to add to the
+ * report, say); the core aborts when it returns. NULL restores the default. */
 typedef void (*slz_error_handler)(const char *function, const char *what, const void *ptr);
 SLZ_EXPORT void slz_set_error_handler(slz_error_handler h);
+
+/* ------------------------------------------------------------------------
+ * The default heap and the five functions of the original design
+ * ---------------------------------------------------------------------- */
+
+/* The heap the five functions below use (NULL until one is set up). */
+SLZ_EXPORT slz_heap *slz_default_heap(void);
+
+/* Set up the default heap on mapped memory of bytes (whole pages) or on
+ * caller memory, unless one is set up; release forgets it. 0 or -1. */
+SLZ_EXPORT int slz_heap_initialize_size(size_t bytes);
+SLZ_EXPORT int slz_heap_initialize_with(void *mem, size_t bytes);
+SLZ_EXPORT void slz_heap_release(void);
+
+/* The original interface, each a one-line wrapper on the default heap
+ * (mapped on first use, one page): initialize, malloc, calloc, free,
+ * realloc. */
+SLZ_EXPORT int slz_heap_initialize_impl(void);
+SLZ_EXPORT void *slz_Heap_Allocator_impl(size_t size);
+SLZ_EXPORT void *slz_Heap_Allocator_init_impl(size_t numElements, size_t sizeElements);
+SLZ_EXPORT void slz_Heap_deAllocator_impl(void *p);
+SLZ_EXPORT void *slz_Heap_reAllocator_impl(void *p, size_t newSize);
 
 #ifdef __cplusplus
 }

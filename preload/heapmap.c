@@ -264,14 +264,14 @@ static void fill_mix(uint64_t used, uint64_t whole)
 static uint64_t draw_cells(struct census *c)
 {
     const uint64_t cw = ROW_PX / CELL_COLS;
-    size_t span = c->span ? c->span : slz_heap_size();
+    size_t span = c->span ? c->span : slz_heap_size(heaps_view());
     cells.base = c->base;
     cells.bytes = (span + MAX_CELLS - 1) / MAX_CELLS;
     cells.bytes = (cells.bytes + 15) & ~(size_t)15;
     cells.n = (span + cells.bytes - 1) / cells.bytes;
     for (size_t i = 0; i < cells.n; i++)
         cells.used[i] = cells.starts[i] = cells.used_starts[i] = cells.largest_free[i] = 0;
-    slz_heap_walk(add_chunk, NULL);
+    slz_heap_walk(heaps_view(), add_chunk, NULL);
 
     for (size_t i = 0; i < cells.n; i++) {
         uint64_t row = i / CELL_COLS, col = i % CELL_COLS;
@@ -299,8 +299,8 @@ static uint64_t draw_cells(struct census *c)
         out_s(&svg, " bytes</title></rect>\n");
     }
     uint64_t rows = (cells.n + CELL_COLS - 1) / CELL_COLS;
-    if (span < slz_heap_size()) { /* the free rest of the heap, in one box */
-        size_t rest = slz_heap_size() - span;
+    if (span < slz_heap_size(heaps_view())) { /* the free rest of the heap, in one box */
+        size_t rest = slz_heap_size(heaps_view()) - span;
         out_s(&svg, "<g class=\"f cut\"><title>free from ");
         offset(span);
         out_s(&svg, " to the end: ");
@@ -331,13 +331,13 @@ int heapmap_write(int fd, const char *title)
 {
     struct census c = {0};
     struct slz_heap_stats st;
-    slz_heap_get_stats(&st);
-    c.base = slz_heap_base();
+    slz_heap_get_stats(heaps_view(), &st);
+    c.base = slz_heap_base(heaps_view());
     svg.fd = fd;
     svg.failed = 0;
     svg.at = 0;
     if (c.base)
-        slz_heap_walk(count_chunk, &c);
+        slz_heap_walk(heaps_view(), count_chunk, &c);
 
     int boxes = c.chunks <= MAX_BOXES;
     uint64_t rows = 0;
@@ -345,13 +345,13 @@ int heapmap_write(int fd, const char *title)
                   * and cuts no chunk but the last (the free rest of the heap) */
         for (c.shift = 1; c.shift > -40; c.shift--) {
             c.px = c.cuts = 0;
-            slz_heap_walk(sum_px, &c);
+            slz_heap_walk(heaps_view(), sum_px, &c);
             if (c.px <= (uint64_t)MAX_ROWS * ROW_PX && c.cuts == 0)
                 break;
         }
         rows = (c.px + ROW_PX - 1) / ROW_PX;
     } else {
-        size_t span = c.span ? c.span : slz_heap_size();
+        size_t span = c.span ? c.span : slz_heap_size(heaps_view());
         size_t per = (((span + MAX_CELLS - 1) / MAX_CELLS) + 15) & ~(size_t)15;
         rows = ((span + per - 1) / per + CELL_COLS - 1) / CELL_COLS + 1;
     }
@@ -460,7 +460,7 @@ int heapmap_write(int fd, const char *title)
 
     if (boxes) {
         struct flow f = {&c, 0, 0};
-        slz_heap_walk(draw_chunk, &f);
+        slz_heap_walk(heaps_view(), draw_chunk, &f);
     } else
         draw_cells(&c);
     out_s(&svg, "</svg>\n");

@@ -2,15 +2,15 @@
  * shim.c - glibc's allocation entry points, served by the slz core.
  *
  * Every entry point: make sure the shim is set up (it may be called before
- * its constructor), try the core under the one lock, fall back to glibc when
- * the core cannot serve. free, realloc and malloc_usable_size go to whoever
- * owns the pointer: the core for an address inside its heap, glibc for
- * anything else.
+ * its constructor), ask the calling thread's own heap (no lock), fall back
+ * to glibc's allocator when the core cannot serve. free, realloc and
+ * malloc_usable_size go to whoever owns the pointer (heaps.c): the caller's
+ * heap, another thread's heap (a deferred free), a heap a fork left behind
+ * (ignored), or glibc for anything outside the heaps.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <stdint.h>
@@ -21,127 +21,109 @@
 #include "slz.h"
 
 #define EXPORT __attribute__((visibility("default")))
+#define unlikely(x) __builtin_expect(!!(x), 0)
 
-/* adaptive: a waiter spins a little before sleeping, as the lock is held
- * for a tree walk at most */
-static pthread_mutex_t lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP;
-static int ready;             /* options read and heap set up (or given up) */
-static char *heap_lo, *heap_hi; /* the core's region; fixed once ready */
-static size_t max_request;      /* the largest request the core could ever serve */
-static size_t largest_free;   /* hint kept under the lock: core's largest free chunk */
+static int ready;          /* options read, heaps reserved (or given up) */
+static size_t max_request; /* the largest request a heap can ever serve */
+static size_t heap_bytes;  /* the arena of each heap */
+static pthread_mutex_t setup_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* ---- Set-up, locking, fork --------------------------------------------- */
+/* ---- Set-up ------------------------------------------------------------ */
 
-static void fork_prepare(void) { pthread_mutex_lock(&lock); }
-static void fork_parent(void) { pthread_mutex_unlock(&lock); }
 static void fork_child(void)
 {
-    lock = (pthread_mutex_t)PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP;
+    setup_lock = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
+    heaps_fork_child();
     stats_fork_child(); /* the child counts its own calls */
 }
 
-/* setup: once, under the lock. Nothing here allocates. */
+/* setup: once. Nothing here allocates. */
 static void setup(void)
 {
-    options_read();
-    if (slz_heap_initialize_size(slz_opt.heap_size) == 0) {
-        heap_lo = slz_heap_base();
-        heap_hi = heap_lo + slz_heap_size();
-        max_request = slz_max_request();
-        largest_free = slz_largest_free();
-    } else {
-        const char *p[] = {"could not map the slz heap; glibc serves everything"};
-        say(2, p, 1);
+    pthread_mutex_lock(&setup_lock);
+    if (!ready) {
+        options_read();
+        if (heaps_setup(slz_opt.heap_size) == 0) {
+            heap_bytes = slz_opt.heap_size;
+            max_request = heap_bytes - 16; /* less one chunk header: slz_max_request */
+        } else {
+            const char *p[] = {"could not reserve the slz heaps; glibc serves everything"};
+            say(2, p, 1);
+        }
+        if (slz_opt.stats) {
+            stats_setup();
+            slz_counting = 1;
+        }
+        watch_setup(); /* trace file, SIGUSR1 heap map */
+        __atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
     }
-    if (slz_opt.stats) {
-        stats_setup();
-        slz_counting = 1;
-    }
-    watch_setup(); /* trace file, SIGUSR1 heap map */
-    __atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&setup_lock);
 }
 
-/* check_heap: SLZ_CHECK=1: every invariant, before and after each call into
- * the core, so that damage done between calls is named at the next one. */
-static void check_heap(void)
+static inline void ready_up(void)
+{
+    if (unlikely(!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)))
+        setup();
+}
+
+__attribute__((constructor)) static void shim_init(void)
+{
+    ready_up();
+    pthread_atfork(NULL, NULL, fork_child); /* allocates: called with no lock held */
+    trace_atfork();
+}
+
+__attribute__((destructor)) static void shim_fini(void)
+{
+    trace_exit();
+    watch_exit(); /* statistics, heap map */
+}
+
+/* ---- Calling the core -------------------------------------------------- */
+
+/* check_heap: SLZ_CHECK=1: every invariant of the caller's heap, before and
+ * after each call into the core, so that damage done between calls is
+ * named at the next one. */
+static void check_heap(slz_heap *h)
 {
     const char *what = NULL;
-    if (slz_heap_check(&what)) {
+    if (slz_heap_check(h, &what)) {
         const char *p[] = {"heap check failed: ", what ? what : "?"};
         say(2, p, 2);
         abort();
     }
 }
 
-static inline void enter(void)
+/* around: the slow hooks around a core call, off unless asked for. */
+static inline void before(slz_heap *h)
 {
-    pthread_mutex_lock(&lock);
-    if (__builtin_expect(!ready, 0))
-        setup();
-    if (__builtin_expect(slz_opt.check, 0))
-        check_heap();
+    if (unlikely(slz_opt.check))
+        check_heap(h);
 }
-
-/* leave: after a core operation: refresh the hint, run the checker if asked. */
-static inline void leave(void)
+static inline void after(slz_heap *h)
 {
-    __atomic_store_n(&largest_free, slz_largest_free(), __ATOMIC_RELAXED);
-    if (__builtin_expect(slz_opt.check, 0))
-        check_heap();
+    if (unlikely(slz_opt.check))
+        check_heap(h);
     WATCH_POLL(); /* a heap map asked for by SIGUSR1 */
-    pthread_mutex_unlock(&lock);
 }
 
-/* ready_up: the shim is set up (options read, heap mapped) before a call
- * is counted, traced or routed. */
-static inline void ready_up(void)
-{
-    if (__builtin_expect(!__atomic_load_n(&ready, __ATOMIC_ACQUIRE), 0)) {
-        enter();
-        pthread_mutex_unlock(&lock);
-    }
-}
-
-static inline int owned(const void *p) { return (const char *)p >= heap_lo && (const char *)p < heap_hi; }
-
-__attribute__((constructor)) static void shim_init(void)
-{
-    ready_up();
-    pthread_atfork(fork_prepare, fork_parent, fork_child); /* allocates: not under the lock */
-    trace_atfork();
-}
-
-__attribute__((destructor)) static void shim_fini(void)
-{
-    trace_exit(); /* its lock comes before ours */
-    enter();
-    watch_exit(); /* statistics, heap map */
-    pthread_mutex_unlock(&lock);
-}
-
-/* ---- Core first, then glibc -------------------------------------------- */
-
-/* core_alloc: a block from the core (align 0: plain malloc; calloc when
- * zero), or NULL with *why saying why not. errno is left alone. */
+/* core_alloc: a block from the caller's heap (align 0: malloc; zero:
+ * calloc), or NULL with *why saying why not. errno is left alone. */
 static void *core_alloc(size_t n, size_t align, int zero, enum slz_why *why)
 {
-    if (heap_lo == NULL) {
+    slz_heap *h = heaps_mine();
+    if (unlikely(h == NULL)) {
         *why = W_NO_HEAP;
         return NULL;
     }
-    if (n > max_request || align > (size_t)(heap_hi - heap_lo)) {
-        *why = align > (size_t)(heap_hi - heap_lo) ? W_ALIGN : W_TOO_BIG;
-        return NULL;
-    }
-    if (n + 16 > __atomic_load_n(&largest_free, __ATOMIC_RELAXED) && align <= 16 && !slz_map_pending) {
-        *why = W_FULL; /* no free chunk is big enough: skip the lock (unless a map is due) */
+    if (unlikely(n > max_request || align > heap_bytes)) {
+        *why = align > heap_bytes ? W_ALIGN : W_TOO_BIG;
         return NULL;
     }
     int saved = errno;
-    enter();
-    void *p = align > 16 ? slz_aligned_alloc(align, n) : zero ? slz_Heap_Allocator_init_impl(1, n)
-                                                              : slz_Heap_Allocator_impl(n);
-    leave();
+    before(h);
+    void *p = align > 16 ? slz_memalign(h, align, n) : zero ? slz_calloc(h, 1, n) : slz_malloc(h, n);
+    after(h);
     if (p == NULL) {
         *why = W_FULL;
         errno = saved;
@@ -149,23 +131,33 @@ static void *core_alloc(size_t n, size_t align, int zero, enum slz_why *why)
     return p;
 }
 
-/* SERVED: the block from core_call (which sets why_ when it gives NULL),
- * else glibc_call's answer; counted either way. An expression. */
-#define SERVED(entry, core_call, glibc_call)                                                       \
-    __extension__({                                                                                \
-        enum slz_why why_;                                                                         \
-        ready_up();                                                                                \
-        COUNT(calls, entry);                                                                       \
-        void *p_ = core_call;                                                                      \
-        if (p_ != NULL) {                                                                          \
-            COUNT(core, entry);                                                                    \
-        } else {                                                                                   \
-            COUNT(glibc, entry);                                                                   \
-            COUNT(why, why_);                                                                      \
-            p_ = glibc_call;                                                                       \
-        }                                                                                          \
-        p_;                                                                                        \
-    })
+/* ---- Core first, then glibc -------------------------------------------- */
+
+enum kind { K_MALLOC, K_CALLOC, K_ALIGNED };
+
+/* glibc_alloc: glibc's answer to the same request. */
+static void *glibc_alloc(enum kind k, size_t n, size_t align)
+{
+    return k == K_ALIGNED ? __libc_memalign(align, n) : k == K_CALLOC ? __libc_calloc(1, n) : __libc_malloc(n);
+}
+
+/* served: a block of n bytes for entry point e, from the core when it can,
+ * else from glibc; counted either way (recorded by the caller). */
+static void *served(enum slz_entry e, enum kind k, size_t n, size_t align)
+{
+    enum slz_why why = W_FULL;
+    ready_up();
+    COUNT(calls, e);
+    void *p = core_alloc(n, k == K_ALIGNED ? align : 0, k == K_CALLOC, &why);
+    if (p != NULL) {
+        COUNT(core, e);
+    } else {
+        COUNT(glibc, e);
+        COUNT(why, why);
+        p = glibc_alloc(k, n, align);
+    }
+    return p;
+}
 
 static void *too_big(void)
 {
@@ -175,9 +167,9 @@ static void *too_big(void)
 
 EXPORT void *malloc(size_t n)
 {
-    if (n > PTRDIFF_MAX)
+    if (unlikely(n > PTRDIFF_MAX))
         return too_big();
-    return trace_ret(SERVED(E_MALLOC, core_alloc(n, 0, 0, &why_), __libc_malloc(n)), n);
+    return trace_ret(served(E_MALLOC, K_MALLOC, n, 0), n);
 }
 
 EXPORT void *calloc(size_t count, size_t size)
@@ -185,7 +177,42 @@ EXPORT void *calloc(size_t count, size_t size)
     size_t n;
     if (__builtin_mul_overflow(count, size, &n) || n > PTRDIFF_MAX)
         return too_big();
-    return trace_ret(SERVED(E_CALLOC, core_alloc(n, 0, 1, &why_), __libc_calloc(count, size)), n);
+    return trace_ret(served(E_CALLOC, K_CALLOC, n, 0), n);
+}
+
+/* bad_pointer: p points into the heaps' range but at no heap (a slot not
+ * made yet): never glibc's, so report it as glibc would not. */
+static _Noreturn void bad_pointer(const char *op, const void *p)
+{
+    char num[2 + 16 + 1], *at = num + sizeof num - 1;
+    uintptr_t v = (uintptr_t)p;
+    *at = 0;
+    do
+        *--at = "0123456789abcdef"[v & 15];
+    while (v >>= 4);
+    *--at = 'x';
+    *--at = '0';
+    const char *parts[] = {op, "(): invalid pointer (", at, ")"};
+    say(2, parts, 4);
+    abort();
+}
+
+/* free_owned: p lies in slot i: the caller's heap frees it now, another
+ * thread's heap later; a heap a fork left behind is never touched. */
+static void free_owned(int i, void *p)
+{
+    slz_heap *h = __atomic_load_n(&shim_heaps.heap[i], __ATOMIC_ACQUIRE);
+    int saved = errno;
+    if (h != NULL && h == shim_my_heap) {
+        before(h);
+        slz_free(h, p);
+        after(h);
+    } else if (h == NULL) {
+        bad_pointer("free", p);
+    } else if (!heaps_lost(i)) {
+        slz_free_deferred(h, p);
+    }
+    errno = saved;
 }
 
 EXPORT void free(void *p)
@@ -195,69 +222,119 @@ EXPORT void free(void *p)
     if (p == NULL)
         return;
     COUNT(calls, E_FREE);
-    if (owned(p)) {
+    int i = heaps_slot_of(p);
+    if (i >= 0) {
         COUNT(core, E_FREE);
-        int saved = errno;
-        enter();
-        slz_Heap_deAllocator_impl(p);
-        leave();
-        errno = saved;
+        free_owned(i, p);
     } else {
         COUNT(glibc, E_FREE);
         __libc_free(p); /* keeps errno itself (glibc >= 2.33) */
     }
 }
 
-/* move_out: the core cannot hold n bytes for its block p: move it to glibc. */
-static void *move_out(void *p, size_t n)
+/* ---- realloc ----------------------------------------------------------- */
+
+/* block_size: usable bytes of block p in slot i, whoever's heap it is. */
+static size_t block_size(int i, void *p, const char *op)
 {
-    enter();
-    size_t old = slz_usable_size(p);
-    leave();
-    void *q = __libc_malloc(n);
-    if (q == NULL)
+    slz_heap *h = __atomic_load_n(&shim_heaps.heap[i], __ATOMIC_ACQUIRE);
+    if (h == NULL)
+        bad_pointer(op, p);
+    if (h != shim_my_heap)
+        return slz_block_size(h, p, op);
+    before(h);
+    size_t n = slz_usable_size(h, p);
+    after(h);
+    return n;
+}
+
+/* move_out: a new home for block p (old usable bytes) of n bytes, from the
+ * caller's heap or glibc; the old block is freed. A big block is copied
+ * piece by piece and each piece's pages given back as it goes, so both
+ * copies are never resident at once. */
+static void *move_out(int i, void *p, size_t old, size_t n)
+{
+    slz_heap *h = shim_heaps.heap[i];
+    enum slz_why why = W_FULL;
+    void *q = h == shim_my_heap ? NULL : core_alloc(n, 0, 0, &why);
+    if (q == NULL && (q = __libc_malloc(n)) == NULL)
         return NULL;
-    memcpy(q, p, old < n ? old : n);
-    enter();
-    slz_Heap_deAllocator_impl(p);
-    leave();
+    size_t len = old < n ? old : n;
+    const size_t piece = (size_t)1 << 20;
+    for (size_t off = 0; off < len; off += piece) {
+        size_t k = len - off < piece ? len - off : piece;
+        memcpy((char *)q + off, (char *)p + off, k);
+        if (h == shim_my_heap)
+            slz_discard(h, p, off, k);
+    }
+    free_owned(i, p);
     return q;
 }
 
-static void *do_realloc(void *p, size_t n, enum slz_entry entry)
+/* realloc_owned: realloc of block p in slot i. The caller's own heap
+ * checks p and tries in place first; a block of another heap is checked
+ * where it lies and moved. */
+static void *realloc_owned(int i, void *p, size_t n, enum slz_entry e)
+{
+    slz_heap *h = __atomic_load_n(&shim_heaps.heap[i], __ATOMIC_ACQUIRE);
+    size_t old;
+    if (h == NULL)
+        bad_pointer("realloc", p);
+    if (h == shim_my_heap) {
+        int saved = errno;
+        before(h);
+        void *q = slz_realloc(h, p, n); /* even when n is too big: a bad p is reported as realloc()'s */
+        after(h);
+        if (q != NULL) {
+            COUNT(core, e);
+            return q;
+        }
+        errno = saved;
+        old = slz_usable_size(h, p);
+    } else {
+        old = slz_block_size(h, p, "realloc");
+    }
+    COUNT(glibc, e);
+    COUNT(why, n > max_request ? W_TOO_BIG : W_FULL);
+    return move_out(i, p, old, n);
+}
+
+static void *do_realloc(void *p, size_t n, enum slz_entry e)
 {
     if (p == NULL) /* recorded as a realloc by the caller, not here */
-        return SERVED(entry, core_alloc(n, 0, 0, &why_), __libc_malloc(n));
+        return served(e, K_MALLOC, n, 0);
     if (n == 0) { /* glibc: frees p, returns NULL */
         free(p);
         return NULL;
     }
-    COUNT(calls, entry);
-    if (!owned(p)) {
-        COUNT(glibc, entry);
-        COUNT(why, W_NOT_OURS);
-        return __libc_realloc(p, n);
-    }
-    int saved = errno;
-    enter(); /* even when n is too big: a bad p is then reported as realloc()'s */
-    void *q = slz_Heap_reAllocator_impl(p, n);
-    leave();
-    if (q != NULL) {
-        COUNT(core, entry);
-        return q;
-    }
-    errno = saved;
-    COUNT(glibc, entry);
-    COUNT(why, n > max_request ? W_TOO_BIG : W_FULL);
-    return move_out(p, n);
+    COUNT(calls, e);
+    int i = heaps_slot_of(p);
+    if (i >= 0)
+        return realloc_owned(i, p, n, e);
+    COUNT(glibc, e);
+    COUNT(why, W_NOT_OURS);
+    return __libc_realloc(p, n);
+}
+
+/* traced_realloc: do_realloc, recorded when tracing. A realloc that moves a
+ * block holds the trace lock throughout, so that no other thread can record
+ * an allocation at the old address before this realloc is recorded. */
+static void *traced_realloc(void *p, size_t n, enum slz_entry e)
+{
+    ready_up();
+    if (!unlikely(slz_tracing))
+        return do_realloc(p, n, e);
+    int span = trace_realloc_begin(p, n);
+    void *q = do_realloc(p, n, e);
+    trace_realloc_end(span, p, n, q);
+    return q;
 }
 
 EXPORT void *realloc(void *p, size_t n)
 {
     if (n > PTRDIFF_MAX)
         return too_big();
-    ready_up();
-    TRACED_REALLOC(p, n, do_realloc(p, n, E_REALLOC));
+    return traced_realloc(p, n, E_REALLOC);
 }
 
 EXPORT void *reallocarray(void *p, size_t count, size_t size)
@@ -265,23 +342,22 @@ EXPORT void *reallocarray(void *p, size_t count, size_t size)
     size_t n;
     if (__builtin_mul_overflow(count, size, &n) || n > PTRDIFF_MAX)
         return too_big();
-    ready_up();
-    TRACED_REALLOC(p, n, do_realloc(p, n, E_REALLOCARRAY));
+    return traced_realloc(p, n, E_REALLOCARRAY);
 }
 
 /* ---- Aligned entry points ---------------------------------------------- */
 
 /* aligned: align a power of two; served by the core when it can. */
-static void *aligned(size_t align, size_t n, enum slz_entry entry)
+static void *aligned(size_t align, size_t n, enum slz_entry e)
 {
     if (n > PTRDIFF_MAX - align)
         return too_big();
-    return trace_ret(SERVED(entry, core_alloc(n, align, 0, &why_), __libc_memalign(align, n)), n);
+    return trace_ret(served(e, K_ALIGNED, n, align), n);
 }
 
 /* memalign_like: glibc 2.36's memalign and aligned_alloc: alignment up to
  * 16 is plain malloc, anything else is rounded up to a power of two. */
-static void *memalign_like(size_t align, size_t n, enum slz_entry entry)
+static void *memalign_like(size_t align, size_t n, enum slz_entry e)
 {
     if (align > SIZE_MAX / 2 + 1) {
         errno = EINVAL;
@@ -291,19 +367,18 @@ static void *memalign_like(size_t align, size_t n, enum slz_entry entry)
         align = 16;
     if (align & (align - 1))
         align = (size_t)1 << (64 - __builtin_clzl(align));
-    return aligned(align, n, entry);
+    return aligned(align, n, e);
 }
 
+/* posix_memalign: as glibc 2.36, a failure returns ENOMEM and leaves errno
+ * ENOMEM too; a bad alignment returns EINVAL and leaves errno alone. */
 EXPORT int posix_memalign(void **memptr, size_t align, size_t n)
 {
     if (align == 0 || (align & (align - 1)) || align % sizeof(void *))
         return EINVAL;
-    int saved = errno;
     void *p = aligned(align < 16 ? 16 : align, n, E_POSIX_MEMALIGN);
-    if (p == NULL) {
-        errno = saved;
+    if (p == NULL)
         return ENOMEM;
-    }
     *memptr = p;
     return 0;
 }
@@ -329,12 +404,10 @@ EXPORT size_t malloc_usable_size(void *p)
         return 0;
     ready_up();
     COUNT(calls, E_USABLE_SIZE);
-    if (owned(p)) {
+    int i = heaps_slot_of(p);
+    if (i >= 0) {
         COUNT(core, E_USABLE_SIZE);
-        enter();
-        size_t n = slz_usable_size(p);
-        leave();
-        return n;
+        return block_size(i, p, "malloc_usable_size");
     }
     COUNT(glibc, E_USABLE_SIZE);
     if (glibc_usable == NULL) /* dlsym allocates nothing since glibc 2.34 */

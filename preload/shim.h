@@ -20,6 +20,44 @@ void *__libc_realloc(void *, size_t);
 void __libc_free(void *);
 void *__libc_memalign(size_t, size_t);
 
+/* ---- A heap per thread (heaps.c) --------------------------------------- */
+#include "slz.h"
+#define SHIM_SLOTS 1024 /* heaps at most: threads beyond use glibc */
+enum { SLOT_EMPTY, SLOT_OWNED, SLOT_ABANDONED, SLOT_LOST };
+struct shim_heaps {
+    char *area;         /* the reserved range: slot i at area + (i << shift) */
+    int shift;
+    size_t span;        /* bytes of the range */
+    unsigned slots;     /* slots in it */
+    size_t footprint;   /* bytes of one heap: metadata, guards, arena */
+    slz_heap *heap[SHIM_SLOTS]; /* the heap in each slot (set once) */
+};
+extern struct shim_heaps shim_heaps;
+extern __thread slz_heap *shim_my_heap __attribute__((tls_model("initial-exec")));
+int heaps_setup(size_t heap_size);
+slz_heap *heaps_mine_slow(void);
+void heaps_thread_exit(void *heap);
+void heaps_fork_child(void);
+int heaps_lost(int slot);
+slz_heap *heaps_view(void);
+void heaps_stats(struct slz_heap_stats *sum);
+unsigned heaps_count(void);
+
+/* heaps_slot_of: the slot p points into, or -1: not slz's (glibc's). */
+static inline int heaps_slot_of(const void *p)
+{
+    uintptr_t d = (uintptr_t)p - (uintptr_t)shim_heaps.area;
+    return d < shim_heaps.span ? (int)(d >> shim_heaps.shift) : -1;
+}
+static inline int heaps_slot(const slz_heap *h) { return heaps_slot_of(h); }
+/* heaps_mine: the calling thread's heap, taken on its first call; NULL:
+ * glibc serves this thread. */
+static inline slz_heap *heaps_mine(void)
+{
+    slz_heap *h = shim_my_heap;
+    return __builtin_expect(h != NULL, 1) ? h : heaps_mine_slow();
+}
+
 /* ---- Options (options.c): one table, read once from SLZ_* ------------- */
 struct slz_options {
     size_t heap_size;   /* SLZ_HEAP_SIZE: bytes, whole pages; default one page */

@@ -221,7 +221,7 @@ void stats_report(void)
 {
     static struct out o; /* static: no big stack frame at exit */
     struct slz_heap_stats h = {0};
-    slz_heap_get_stats(&h);
+    heaps_stats(&h);
     uint64_t core = 0, glibc = 0;
     for (int i = 0; i < E_COUNT; i++) {
         core += slz_shim_st.core[i];

@@ -28,6 +28,11 @@
 #include "shim.h"
 #include "slz.h"
 
+/* The heap map and the statistics printers of preload/ draw "the heap in
+ * view" and sum "every heap": in this tool, the one heap being replayed. */
+slz_heap *heaps_view(void) { return slz_default_heap(); }
+void heaps_stats(struct slz_heap_stats *sum) { slz_heap_get_stats(slz_default_heap(), sum); }
+
 static const char usage[] =
     "usage: slz-replay [options] trace.rep\n"
     "Replays a malloc-lab trace through the slz core allocator.\n"
@@ -177,7 +182,7 @@ static void report(const struct replay *r, const char *path, int json)
 {
     static struct out o;
     struct slz_heap_stats h;
-    slz_heap_get_stats(&h);
+    slz_heap_get_stats(slz_default_heap(), &h);
     uint64_t errors = r->failed + r->damaged + r->violations + r->misused;
     o.fd = 1;
     o.at = 0;
@@ -340,7 +345,7 @@ int main(int argc, char **argv)
         r.done++;
         if (check) {
             const char *what = NULL;
-            size_t bad = slz_heap_check(&what);
+            size_t bad = slz_heap_check(slz_default_heap(), &what);
             if (bad && !r.violations)
                 r.first_violation = what;
             r.violations += bad;
@@ -355,7 +360,7 @@ int main(int argc, char **argv)
         report(&r, path, json);
     if (r.failed)
         fprintf(stderr, "slz-replay: %llu allocations did not fit in the %zu-byte heap (no fallback here):"
-                        " try a bigger --heap-size\n", (unsigned long long)r.failed, slz_heap_size());
+                        " try a bigger --heap-size\n", (unsigned long long)r.failed, slz_heap_size(slz_default_heap()));
     if (r.first_violation)
         fprintf(stderr, "slz-replay: first heap check violation: %s\n", r.first_violation);
     if (errors && quiet)

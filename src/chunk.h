@@ -1,65 +1,62 @@
 /*
- * chunk.h - the slz heap's chunk layout and the core's private state.
+ * chunk.h - the slz heap: its chunk layout, its out-of-band state, and the
+ * core's private helpers.
  *
- * The heap is one contiguous region cut into chunks that tile it exactly,
- * followed by a 16-byte end marker (the "fence", an in-use chunk of size 0):
+ * A heap is two regions. The arena holds the chunks, which tile it exactly.
+ * The heap's state (struct slz_heap, the chunk bitmaps and the first-fit
+ * index) lives in memory of its own, before the arena and, for a heap on
+ * mapped memory, behind a guard page:
  *
- *   base                                                         base + size
- *   | chunk | chunk | free chunk | chunk | ...              | fence |
+ *   | struct slz_heap | cells | index | pending | guard |  arena ...  | guard |
+ *   '------------- out of band ------------------'       '- chunks -'
  *
- * An allocated chunk:
+ * The arena, cut into chunks; every chunk starts on a 16-byte granule:
  *
- *   chunk-> +-------------------------------------------+  16-byte aligned
- *           | size (bytes, multiple of 16) | P | U      |  head
- *           | check = keyed hash of (chunk address, head) |
- *     mem-> +-------------------------------------------+  16-byte aligned
- *           | payload: size - 16 bytes, all the user's    |
- *           .                                             .
- *  nextchunk-> +----------------------------------------+
+ *   chunk-> +----------------------------------------------+  16-byte aligned
+ *           | head:  size in bytes (multiple of 16) | U    |
+ *           | check: keyed hash of (address, head)         |
+ *     mem-> +----------------------------------------------+  16-byte aligned
+ *           | payload: size - 16 bytes, all the user's     |
+ *           .  (a free chunk: word 0 holds a keyed canary; |
+ *           .   the rest is whatever the last user left)   |
+ *  nextchunk-> +-----------------------------------------+
  *
- * A free chunk (size >= SLZ_MIN_CHUNK, so every field below fits):
+ * U (SLZ_INUSE) is the only flag. The header is a copy, for the reader of a
+ * hex dump and for catching damage: the truth is out of band, in one
+ * struct slz_cell per 64 granules (1 KiB of arena):
  *
- *   chunk-> +-------------------------------------------+
- *           | size                         | P | 0      |  head
- *           | check                                     |
- *           | left   (encoded link, lower addresses)    |  free-chunk index:
- *           | right  (encoded link, higher addresses)   |  a treap keyed by
- *           | parent (encoded link)                     |  address, see tree.c
- *           | lmax | rmax: largest size in the left and |
- *           |   right subtree, in 16-byte units (32+32) |
- *           | prio: random treap priority               |
- *           .                                           .
- *           | size again (the foot)                     |  last 8 bytes
- *  nextchunk-> +----------------------------------------+
- *
- * Flag bits in head (sizes are multiples of 16, so the low 4 bits are free):
- *   U (SLZ_INUSE)      the chunk is allocated
- *   P (SLZ_PREV_INUSE) the chunk just below is allocated; when it is clear,
- *                      the word just below this chunk is the free one's foot
- * A head of exactly SLZ_TOMB (with a valid check) is no chunk: it marks where
- * a chunk began before a merge swallowed it, so that freeing its old pointer
- * again is reported as a double free rather than as a random bad pointer.
+ *   start  bit i: a chunk begins at granule i of the cell
+ *   used   bit i: that chunk is allocated (used is a subset of start)
+ *   tomb   bit i: a chunk began here until a merge swallowed it (so that
+ *          freeing its old pointer again reads as a double free)
+ *   last   size in granules of the last chunk that begins in the cell (any
+ *          other chunk of the cell ends at the next start bit)
  *
  * Invariants (slz_heap_check() verifies each one):
- *   1. Chunks tile [base, fence): every size is a multiple of 16 and at least
- *      SLZ_MIN_CHUNK, and the sizes sum to the distance from base to fence.
- *   2. Every head carries a valid check; every free chunk's foot equals its size.
- *   3. No two free chunks are adjacent: a freed chunk merges with both
+ *   1. The start bits tile the arena: the first granule is a start, and a
+ *      chunk runs to the next start bit or to the arena's end. Every chunk
+ *      is at least SLZ_MIN_CHUNK bytes.
+ *   2. Each cell's last is the size of its last chunk.
+ *   3. Every header equals what the bits say (size, U) and carries its
+ *      check; every free chunk's first payload word is its canary.
+ *   4. No two free chunks are adjacent: a freed chunk merges with both
  *      neighbours at once.
- *   4. P of every chunk (the fence too) tells truly whether its predecessor is
- *      in use; the first chunk has P set.
- *   5. The index holds exactly the free chunks but the top one, in address
- *      order, each lmax and rmax field correct, each parent link right and
- *      every parent's prio at least its children's.
- *   6. The top chunk is the free chunk just below the fence, if there is
- *      one. It stays out of the index: being the highest free chunk, it is
- *      the first fit exactly when nothing in the index fits, so carving it
- *      or merging into it touches no index at all (as dlmalloc's top).
+ *   5. The top chunk is the free chunk that ends at the arena's end, if any.
+ *      It stays out of the index: being the highest free chunk, it is the
+ *      first fit exactly when nothing in the index fits.
+ *   6. The index (see index.c) holds, for every cell, the largest free
+ *      chunk that begins in it (the top excepted), and above that, for every
+ *      16 entries, their maximum, up to one root line.
+ *   7. The summary bits (any) say which cells have a start bit, and which
+ *      summary words are nonzero, level by level.
+ *   8. calloc trusts no memory to be zero: it clears every byte it hands
+ *      out, or has the kernel replace whole pages by zero pages.
  *
- * The payload of an allocated chunk ends where the next chunk's head begins,
- * so no write inside a block can reach metadata. The check word and the
- * link encoding use a per-heap secret from the kernel, so a stray write or a
- * forged header is caught rather than trusted.
+ * Nothing the allocator follows is stored in the arena: a write through a
+ * block pointer can damage a header (reported when the allocator next meets
+ * it) but cannot make the allocator write elsewhere or hand out a block
+ * twice. A block just allocated carries no header, canary or link of its
+ * past life: swallowed headers are wiped on merge, the canary on carve.
  */
 #ifndef SLZ_CHUNK_H
 #define SLZ_CHUNK_H
@@ -72,112 +69,189 @@
 #ifndef SLZ_MIN_CHUNK
 #define SLZ_MIN_CHUNK 64 /* smallest chunk, header included */
 #endif
-
 #ifndef SLZ_RELEASE_MIN
-#define SLZ_RELEASE_MIN (128 * 1024) /* freeing a chunk this big gives its pages back */
+#define SLZ_RELEASE_MIN (128 * 1024) /* freeing a block this big gives its pages back */
+#endif
+#ifndef SLZ_CALLOC_KERNEL
+#define SLZ_CALLOC_KERNEL (128 * 1024) /* calloc this big has the kernel zero whole pages */
 #endif
 
 /* ---- Fixed by the layout ----------------------------------------------- */
-#define SLZ_ALIGN 16            /* payload and chunk alignment */
-#define SLZ_HDR 16              /* head + check, before every payload */
-#define SLZ_FENCE 16            /* end marker at the top of the heap */
+#define SLZ_ALIGN 16 /* payload and chunk alignment: one granule */
+#define SLZ_HDR 16   /* head + check, before every payload */
 #define SLZ_INUSE ((uintptr_t)1)
-#define SLZ_PREV_INUSE ((uintptr_t)2)
-#define SLZ_TOMB ((uintptr_t)8) /* head of a chunk swallowed by a merge */
-#define SLZ_FLAGS ((uintptr_t)15)
-#define SLZ_MAX_HEAP ((size_t)UINT32_MAX << 4) /* index sizes count 16-byte units in 32 bits */
+#define SLZ_CELL 64 /* granules per cell: one bit each in a 64-bit word */
+#define SLZ_FAN 16  /* index entries per 64-byte line */
+#define SLZ_LEVELS 8 /* index and summary levels at most (2^32 granules) */
+#define SLZ_MAX_HEAP ((size_t)UINT32_MAX << 4) /* sizes count granules in 32 bits */
+#define SLZ_NONE UINT32_MAX /* no granule */
 
-typedef struct slz_chunk slz_chunk;
-struct slz_chunk {
-    uintptr_t head;
-    uintptr_t check;
-    /* free chunks only: */
-    uintptr_t left, right, parent;
-    uint32_t lmax, rmax; /* in 16-byte units: heaps stay below 64 GiB */
-    uint64_t prio;
-};
-
+#define MIN_GRAINS (SLZ_MIN_CHUNK / SLZ_ALIGN)
 _Static_assert(SLZ_MIN_CHUNK % SLZ_ALIGN == 0, "minimum chunk is a multiple of the alignment");
-_Static_assert(sizeof(slz_chunk) + sizeof(size_t) <= SLZ_MIN_CHUNK,
-               "a free chunk's fields and foot fit in the minimum chunk");
+_Static_assert(SLZ_MIN_CHUNK >= SLZ_HDR + 16, "a free chunk has room for its header and canary");
 _Static_assert(SLZ_HDR % SLZ_ALIGN == 0, "the header keeps payloads aligned");
+
+typedef struct slz_chunk {
+    uintptr_t head;  /* size | U */
+    uintptr_t check; /* keyed hash of (address, head) */
+    uintptr_t canary; /* free chunks only: first payload word */
+} slz_chunk;
+
+struct slz_cell {
+    uint64_t start, used, tomb;
+    uint32_t last;
+    uint32_t spare;
+};
+_Static_assert(sizeof(struct slz_cell) == 32, "two cells per cache line");
 
 /* ---- The heap ---------------------------------------------------------- */
 struct slz_heap {
-    char *base;           /* first chunk */
-    char *fence;          /* end marker; base + size - SLZ_FENCE */
-    size_t size;          /* bytes of the region */
-    int mapped;           /* the core mapped it (release unmaps) */
-    size_t page;          /* the system page size */
-    uintptr_t root;       /* free-chunk index: encoded link to its root */
-    slz_chunk *top;       /* the free chunk just below the fence, or NULL */
-    uintptr_t secret;     /* keys the check words */
-    uintptr_t link_key;   /* encodes index links */
-    uint64_t rng;         /* treap priorities */
-    const char *op;       /* entry point being served, for reports */
+    char *base;          /* the arena: first chunk */
+    uint32_t grains;     /* arena size in granules */
+    uint32_t top;        /* granule of the top chunk, or SLZ_NONE */
+    uint32_t align_from; /* no free chunk below it fits the last aligned request */
+    uint32_t align_need;  /* that request: granules */
+    size_t align_align;   /* and alignment */
+    unsigned flags;      /* SLZ_GUARDED, SLZ_ANON; SLZ_MAPPED: destroy unmaps */
+    volatile int busy;   /* an operation is under way (for a fork child) */
+    int pend_any;        /* another thread left pending frees (atomic) */
+    size_t ncells;
+    size_t page;
+    char *region;        /* what create_in was given */
+    size_t region_size;
+    uintptr_t key[2];    /* keys the check words and canaries */
+    const char *op;      /* entry point being served, for reports */
+    struct slz_cell *cells;
+    /* the first-fit index: lv[0] one entry per cell, lv[i+1] one per line of
+     * lv[i]; lv[nlv - 1] is the root line */
+    uint32_t *lv[SLZ_LEVELS];
+    size_t lvn[SLZ_LEVELS];
+    int nlv;
+    /* which cells hold a start bit: any[0] one bit per cell, any[i+1] one
+     * bit per word of any[i] */
+    uint64_t *any[SLZ_LEVELS];
+    size_t anyn[SLZ_LEVELS]; /* words */
+    int nany;
+    /* frees by other threads: pend[0] one bit per granule, pend[1] one per
+     * word of pend[0], pend[2] one per word of pend[1] */
+    uint64_t *pend[3];
+    size_t pendn[3];
     struct slz_heap_stats st;
 };
-extern struct slz_heap slz_H;
 
-/* ---- Conversions ------------------------------------------------------- */
-static inline size_t chunk_size(const slz_chunk *c) { return c->head & ~SLZ_FLAGS; }
-static inline int chunk_used(const slz_chunk *c) { return (c->head & SLZ_INUSE) != 0; }
-static inline int prev_used(const slz_chunk *c) { return (c->head & SLZ_PREV_INUSE) != 0; }
+#define SLZ_MAPPED 0x100u
+
+/* ---- Granules and chunks ----------------------------------------------- */
+static inline uint32_t grain_of(const slz_heap *h, const void *p)
+{
+    return (uint32_t)(((const char *)p - h->base) >> 4);
+}
+static inline slz_chunk *chunk_at(const slz_heap *h, uint32_t g) { return (slz_chunk *)(h->base + ((size_t)g << 4)); }
 static inline void *chunk2mem(slz_chunk *c) { return (char *)c + SLZ_HDR; }
 static inline slz_chunk *mem2chunk(const void *p) { return (slz_chunk *)((char *)p - SLZ_HDR); }
-static inline slz_chunk *next_chunk(slz_chunk *c) { return (slz_chunk *)((char *)c + chunk_size(c)); }
-static inline size_t *chunk_foot(slz_chunk *c) { return (size_t *)((char *)c + chunk_size(c)) - 1; }
-static inline size_t prev_foot(slz_chunk *c) { return ((size_t *)c)[-1]; }
+static inline struct slz_cell *cell_of(const slz_heap *h, uint32_t g) { return &h->cells[g / SLZ_CELL]; }
+static inline uint64_t bit_of(uint32_t g) { return (uint64_t)1 << (g % SLZ_CELL); }
+static inline int is_start(const slz_heap *h, uint32_t g) { return (cell_of(h, g)->start & bit_of(g)) != 0; }
+static inline int is_used(const slz_heap *h, uint32_t g) { return (cell_of(h, g)->used & bit_of(g)) != 0; }
+/* mark_used: the chunk at g is allocated (on) or free. Another thread may
+ * read the word at the same time (slz_free_deferred): one relaxed store. */
+static inline void mark_used(slz_heap *h, uint32_t g, int on)
+{
+    uint64_t *w = &cell_of(h, g)->used;
+    __atomic_store_n(w, on ? *w | bit_of(g) : *w & ~bit_of(g), __ATOMIC_RELAXED);
+}
 
-/* The check word: a keyed mix of the chunk's address and head. */
-static inline uintptr_t chunk_hash(const slz_chunk *c, uintptr_t head)
+/* grains_of: the size in granules of the chunk that begins at g: up to the
+ * next start bit of its cell, else the cell's last. */
+static inline uint32_t grains_of(const slz_heap *h, uint32_t g)
 {
-    uint64_t x = (uint64_t)(uintptr_t)c ^ (head * 0x9e3779b97f4a7c15ull) ^ slz_H.secret;
-    x ^= x >> 31;
+    const struct slz_cell *c = cell_of(h, g);
+    uint64_t after = (c->start >> (g % SLZ_CELL)) >> 1;
+    return after ? (uint32_t)__builtin_ctzll(after) + 1 : c->last;
+}
+
+/* The check word and the canary: keyed mixes that one leaked value does
+ * not invert into the key (and the allocator trusts neither: see above). */
+static inline uintptr_t keyed(const slz_heap *h, uintptr_t a, uintptr_t b)
+{
+    uint64_t x = ((uint64_t)a ^ h->key[0]) * 0x9e3779b97f4a7c15ull;
+    x ^= (uint64_t)b + (x >> 29);
     x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 29;
-    return (uintptr_t)x;
+    x ^= h->key[1];
+    x ^= x >> 32;
+    x *= 0x94d049bb133111ebull;
+    return (uintptr_t)(x ^ (x >> 29));
 }
-static inline int head_ok(const slz_chunk *c) { return c->check == chunk_hash(c, c->head); }
-static inline void set_head(slz_chunk *c, uintptr_t head)
+static inline uintptr_t head_check(const slz_heap *h, const slz_chunk *c, uintptr_t head)
 {
+    return keyed(h, (uintptr_t)c, head);
+}
+static inline uintptr_t canary_of(const slz_heap *h, const slz_chunk *c)
+{
+    return keyed(h, (uintptr_t)c, ~(uintptr_t)0);
+}
+/* header_ok: c's header says size bytes and used, with its check. */
+static inline int header_ok(const slz_heap *h, const slz_chunk *c, size_t size, int used)
+{
+    uintptr_t head = size | (used ? SLZ_INUSE : 0);
+    return c->head == head && c->check == head_check(h, c, head);
+}
+static inline void write_header(const slz_heap *h, slz_chunk *c, size_t size, int used)
+{
+    uintptr_t head = size | (used ? SLZ_INUSE : 0);
     c->head = head;
-    c->check = chunk_hash(c, head);
+    c->check = head_check(h, c, head);
 }
-static inline int in_heap(const void *p)
+
+/* op_begin/op_end: around every operation that changes the heap; a fork
+ * child (or a signal handler) can tell that one was under way. op names the
+ * entry point in misuse reports. */
+static inline void op_begin(slz_heap *h, const char *op)
 {
-    return (const char *)p >= slz_H.base && (const char *)p < slz_H.fence;
+    h->op = op;
+    h->busy = 1;
+    __asm__ volatile("" ::: "memory");
+}
+static inline void op_end(slz_heap *h)
+{
+    __asm__ volatile("" ::: "memory");
+    h->busy = 0;
 }
 
 /* ---- Across files ------------------------------------------------------ */
-/* tree.c: the free-chunk index */
-struct slz_links {
-    uintptr_t left, right, parent;
-    uint64_t prio;
-    uint32_t lmax, rmax;
-};
-/* Walks that relink a spine of nodes (join, split) keep it on the stack. A
- * treap of random priorities is this deep with a probability too small to
- * matter; deeper is reported as damage. */
-#define SLZ_TREE_DEPTH 160
-slz_chunk *tree_first_fit(size_t need);
-slz_chunk *tree_first_fit_aligned(size_t need, size_t align, char **spot);
-char *aligned_spot(slz_chunk *c, size_t need, size_t align);
-struct slz_links tree_links(slz_chunk *c);
-void tree_take(slz_chunk *c, slz_chunk *rest, const struct slz_links *links);
-void tree_changed(slz_chunk *c);
-void tree_insert(slz_chunk *c);
-size_t tree_largest(void);
-size_t tree_check(const char **first);
+/* alloc.c: taking chunks */
+uint32_t grains_for(const slz_heap *h, size_t n);
+void *heap_fail(slz_heap *h);
+void *heap_malloc(slz_heap *h, size_t n);
+slz_chunk *free_checked(slz_heap *h, uint32_t g, uint32_t n);
+void make_free(slz_heap *h, uint32_t g, uint32_t n);
+void account_use(slz_heap *h, uint32_t g, uint32_t n, uint32_t added);
+/* free.c: giving them back */
+uint32_t live_block(slz_heap *h, const void *p);
+void release(slz_heap *h, uint32_t g);
+void heap_collect(slz_heap *h);
+
+/* index.c: the bits, the summary and the first-fit index */
+void bits_start(slz_heap *h, uint32_t g, uint32_t size);
+void bits_unstart(slz_heap *h, uint32_t g);
+void bits_note_size(slz_heap *h, uint32_t g, uint32_t size);
+uint32_t bits_prev_start(const slz_heap *h, uint32_t g);
+void index_refresh(slz_heap *h, uint32_t g);
+uint32_t index_find(const slz_heap *h, uint32_t need, uint32_t from);
+uint32_t index_root_max(const slz_heap *h);
+size_t index_check(const slz_heap *h, const char **first);
+int pending_mark(slz_heap *h, uint32_t g); /* any thread */
+int pending_is(const slz_heap *h, uint32_t g); /* any thread */
+void pending_drain(slz_heap *h, void (*fn)(slz_heap *, uint32_t));
 
 /* heap.c */
-int heap_ready(void);
-_Noreturn void slz_misuse(const char *what, const void *ptr);
+_Noreturn void slz_misuse(const char *op, const char *what, const void *ptr);
 
 /* os.c: every call to the operating system */
 void *os_map(size_t bytes);
 void os_unmap(void *p, size_t bytes);
 void os_release(void *p, size_t bytes);
+int os_guard(void *p, size_t bytes);
 size_t os_page_size(void);
 uint64_t os_random(void);
 void os_write_err(const char *buf, size_t len);

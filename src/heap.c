@@ -1,189 +1,341 @@
 /*
- * heap.c - setting up the heap, looking inside it, and the one error path.
+ * heap.c - making and destroying heaps, looking inside them, the default
+ * heap of the original interface, and the one error path.
  */
-#include <errno.h>
 #include <string.h>
 
 #include "chunk.h"
 
-struct slz_heap slz_H;
-static slz_error_handler error_handler;
+/* ---- Laying out a heap ------------------------------------------------- */
 
-/* ---- Setting up -------------------------------------------------------- */
+static size_t up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
 
-/* setup: lay one free chunk over [mem, mem + bytes) and a fence on top. */
-static int setup(void *mem, size_t bytes, int mapped)
+/* The metadata of an arena of a given number of granules: where each part
+ * goes, from the start of the region. */
+struct layout {
+    size_t ncells;
+    size_t lv_off[SLZ_LEVELS], lvn[SLZ_LEVELS];
+    size_t any_off[SLZ_LEVELS], anyn[SLZ_LEVELS];
+    size_t pend_off[3], pendn[3];
+    size_t cells_off;
+    int nlv, nany;
+    size_t bytes; /* all of it */
+};
+
+static void plan(struct layout *L, size_t grains)
 {
-    uintptr_t lo = ((uintptr_t)mem + SLZ_ALIGN - 1) & ~(uintptr_t)(SLZ_ALIGN - 1);
-    uintptr_t hi = ((uintptr_t)mem + bytes) & ~(uintptr_t)(SLZ_ALIGN - 1);
-    if (hi <= lo || hi - lo < SLZ_MIN_CHUNK + SLZ_FENCE || hi - lo > SLZ_MAX_HEAP)
-        return -1;
-    memset(&slz_H, 0, sizeof slz_H);
-    slz_H.base = (char *)lo;
-    slz_H.size = hi - lo;
-    slz_H.fence = (char *)hi - SLZ_FENCE;
-    slz_H.mapped = mapped;
-    slz_H.page = os_page_size();
-    slz_H.secret = (uintptr_t)os_random();
-    slz_H.link_key = (uintptr_t)os_random() & ~(uintptr_t)(SLZ_ALIGN - 1);
-    slz_H.rng = os_random() | 1;
-    slz_H.root = slz_H.link_key; /* the encoded empty link */
-    slz_H.op = "malloc";
-
-    slz_chunk *first = (slz_chunk *)slz_H.base;
-    size_t sz = (size_t)(slz_H.fence - slz_H.base);
-    set_head(first, sz | SLZ_PREV_INUSE);
-    *chunk_foot(first) = sz;
-    set_head((slz_chunk *)slz_H.fence, SLZ_INUSE); /* size 0, P clear */
-    slz_H.st.heap_size = slz_H.size;
-    slz_H.st.free_chunks = 1;
-    slz_H.st.free_bytes = sz;
-    slz_H.top = first; /* the whole heap is the top chunk */
-    return 0;
+    size_t at = up(sizeof(struct slz_heap), 64);
+    L->ncells = (grains + SLZ_CELL - 1) / SLZ_CELL;
+    L->cells_off = at;
+    at += up(L->ncells * sizeof(struct slz_cell), 64);
+    size_t n = L->ncells;
+    for (L->nlv = 0;; L->nlv++) { /* index levels, 16 entries a line */
+        L->lvn[L->nlv] = (n + SLZ_FAN - 1) / SLZ_FAN;
+        L->lv_off[L->nlv] = at;
+        at += L->lvn[L->nlv] * 64;
+        if (n <= SLZ_FAN) {
+            L->nlv++;
+            break;
+        }
+        n = L->lvn[L->nlv];
+    }
+    n = L->ncells;
+    for (L->nany = 0;; ) { /* summary levels, 64 bits a word */
+        L->anyn[L->nany] = (n + 63) / 64;
+        L->any_off[L->nany] = at;
+        at += up(L->anyn[L->nany] * 8, 64);
+        n = L->anyn[L->nany++];
+        if (n <= 1)
+            break;
+    }
+    at = up(at, 128); /* other threads write here: its own lines */
+    L->pendn[0] = L->ncells;
+    L->pendn[1] = (L->pendn[0] + 63) / 64;
+    L->pendn[2] = (L->pendn[1] + 63) / 64;
+    for (int i = 0; i < 3; i++) {
+        L->pend_off[i] = at;
+        at += up(L->pendn[i] * 8, 64);
+    }
+    L->bytes = up(at, 128);
 }
 
-int heap_ready(void) { return slz_H.base != NULL; }
+size_t slz_heap_footprint(size_t arena, unsigned flags)
+{
+    struct layout L;
+    size_t page = os_page_size();
+    if (arena > SLZ_MAX_HEAP)
+        return 0;
+    arena = up(arena, SLZ_ALIGN);
+    plan(&L, arena / SLZ_ALIGN);
+    if (flags & SLZ_GUARDED)
+        return up(L.bytes, page) + 2 * page + up(arena, page);
+    return L.bytes + 64 + arena;
+}
+
+/* arena_for: the largest arena whose footprint fits bytes. */
+static size_t arena_for(size_t bytes, unsigned flags)
+{
+    size_t step = (flags & SLZ_GUARDED) ? os_page_size() : SLZ_ALIGN;
+    struct layout L;
+    size_t g = (bytes > SLZ_MAX_HEAP ? SLZ_MAX_HEAP : bytes) / SLZ_ALIGN;
+    plan(&L, g);
+    size_t fixed = L.bytes + ((flags & SLZ_GUARDED) ? 3 * step : 64);
+    if (bytes <= fixed)
+        return 0;
+    size_t a = (bytes - fixed) & ~(step - 1);
+    while (slz_heap_footprint(a + step, flags) <= bytes && a + step <= SLZ_MAX_HEAP)
+        a += step;
+    return a;
+}
+
+slz_heap *slz_heap_create_in(void *mem, size_t bytes, unsigned flags)
+{
+    size_t page = os_page_size();
+    uintptr_t lo = up((uintptr_t)mem, 64);
+    if (mem == NULL || bytes < lo - (uintptr_t)mem)
+        return NULL;
+    bytes -= lo - (uintptr_t)mem;
+    if ((flags & SLZ_GUARDED) && ((lo & (page - 1)) || (bytes & (page - 1))))
+        return NULL;
+    size_t arena = arena_for(bytes, flags);
+    if (arena < SLZ_MIN_CHUNK)
+        return NULL;
+    struct layout L;
+    plan(&L, arena / SLZ_ALIGN);
+    char *meta = (char *)lo, *base = meta + L.bytes;
+    if (flags & SLZ_GUARDED) {
+        base = meta + up(L.bytes, page) + page;
+        if (os_guard(base - page, page) || os_guard(base + arena, page))
+            return NULL;
+    }
+    if (!(flags & SLZ_ANON))
+        memset(meta, 0, L.bytes);
+    slz_heap *h = (slz_heap *)meta;
+    h->base = base;
+    h->grains = (uint32_t)(arena / SLZ_ALIGN);
+    h->flags = flags;
+    h->page = page;
+    h->region = mem;
+    h->region_size = bytes + (lo - (uintptr_t)mem);
+    h->key[0] = (uintptr_t)os_random();
+    h->key[1] = (uintptr_t)os_random();
+    h->op = "malloc";
+    h->ncells = L.ncells;
+    h->cells = (struct slz_cell *)(meta + L.cells_off);
+    h->nlv = L.nlv;
+    for (int i = 0; i < L.nlv; i++) {
+        h->lv[i] = (uint32_t *)(meta + L.lv_off[i]);
+        h->lvn[i] = L.lvn[i];
+    }
+    h->nany = L.nany;
+    for (int i = 0; i < L.nany; i++) {
+        h->any[i] = (uint64_t *)(meta + L.any_off[i]);
+        h->anyn[i] = L.anyn[i];
+    }
+    for (int i = 0; i < 3; i++) {
+        h->pend[i] = (uint64_t *)(meta + L.pend_off[i]);
+        h->pendn[i] = L.pendn[i];
+    }
+    /* one free chunk, the top, over the whole arena */
+    bits_start(h, 0, h->grains);
+    h->top = 0;
+    h->align_from = 0;
+    slz_chunk *c = chunk_at(h, 0);
+    write_header(h, c, arena, 0);
+    c->canary = canary_of(h, c);
+    h->st.heap_size = arena;
+    h->st.free_chunks = 1;
+    h->st.free_bytes = arena;
+    return h;
+}
+
+slz_heap *slz_heap_create(size_t bytes)
+{
+    size_t page = os_page_size();
+    if (bytes == 0 || bytes > SLZ_MAX_HEAP)
+        return NULL;
+    size_t total = slz_heap_footprint(up(bytes, page), SLZ_GUARDED);
+    void *mem = os_map(total);
+    if (mem == NULL)
+        return NULL;
+    slz_heap *h = slz_heap_create_in(mem, total, SLZ_GUARDED | SLZ_ANON);
+    if (h == NULL) {
+        os_unmap(mem, total);
+        return NULL;
+    }
+    h->flags |= SLZ_MAPPED;
+    return h;
+}
+
+void slz_heap_destroy(slz_heap *h)
+{
+    if (h && (h->flags & SLZ_MAPPED))
+        os_unmap(h->region, h->region_size);
+}
+
+/* ---- Questions --------------------------------------------------------- */
+
+int slz_owns(const slz_heap *h, const void *p)
+{
+    return h && (const char *)p >= h->region && (const char *)p < h->region + h->region_size;
+}
+void *slz_heap_base(const slz_heap *h) { return h ? h->base : NULL; }
+size_t slz_heap_size(const slz_heap *h) { return h ? (size_t)h->grains * SLZ_ALIGN : 0; }
+size_t slz_max_request(const slz_heap *h) { return h ? (size_t)h->grains * SLZ_ALIGN - SLZ_HDR : 0; }
+int slz_heap_interrupted(const slz_heap *h) { return h && h->busy; }
+
+size_t slz_largest_free(const slz_heap *h)
+{
+    if (h == NULL)
+        return 0;
+    size_t m = index_root_max(h), t = h->top == SLZ_NONE ? 0 : grains_of(h, h->top);
+    return (t > m ? t : m) * SLZ_ALIGN;
+}
+
+void slz_heap_get_stats(const slz_heap *h, struct slz_heap_stats *out)
+{
+    if (h == NULL) {
+        memset(out, 0, sizeof *out);
+        return;
+    }
+    *out = h->st;
+    out->largest_free = slz_largest_free(h);
+}
+
+void slz_heap_walk(const slz_heap *h, slz_walker fn, void *arg)
+{
+    for (uint32_t g = 0; h && g < h->grains;) {
+        uint32_t n = grains_of(h, g);
+        if (n < MIN_GRAINS || n > h->grains - g)
+            return; /* damaged: slz_heap_check says where */
+        if (fn(chunk_at(h, g), (size_t)n * SLZ_ALIGN, is_used(h, g), arg))
+            return;
+        g += n;
+    }
+}
+
+/* ---- The checker ------------------------------------------------------- */
+
+struct tally {
+    size_t bad;
+    const char *what;
+};
+static void violation(struct tally *t, const char *what)
+{
+    if (t->bad++ == 0)
+        t->what = what;
+}
+
+/* check_chunk: one chunk at g of n granules against invariants 1, 3, 4, 5. */
+static void check_chunk(const slz_heap *h, struct tally *t, uint32_t g, uint32_t n, int prev_free)
+{
+    slz_chunk *c = chunk_at(h, g);
+    int used = is_used(h, g);
+    if (n < MIN_GRAINS)
+        violation(t, "chunk smaller than the minimum");
+    if (!header_ok(h, c, (size_t)n * SLZ_ALIGN, used))
+        violation(t, "chunk header differs from the heap's bits");
+    if (!used && c->canary != canary_of(h, c))
+        violation(t, "free chunk canary is damaged");
+    if (!used && prev_free)
+        violation(t, "two free chunks are adjacent");
+    if (!used && g + n == h->grains && h->top != g)
+        violation(t, "the free chunk at the end is not the top chunk");
+}
+
+size_t slz_heap_check(const slz_heap *h, const char **first)
+{
+    struct tally t = {0, NULL};
+    if (h == NULL)
+        goto out;
+    if ((h->cells[0].start & 1) == 0)
+        violation(&t, "no chunk begins at the arena's start");
+    size_t nfree = 0, freeb = 0, used = 0, live = 0;
+    int prev_free = 0;
+    uint32_t g = 0;
+    /* every start bit, in order: the next one (or the end) bounds the chunk */
+    for (size_t k = 0; k < h->ncells; k++) {
+        for (uint64_t w = h->cells[k].start; w; w &= w - 1) {
+            uint32_t s = (uint32_t)(k * SLZ_CELL + (size_t)__builtin_ctzll(w));
+            if (s == 0)
+                continue;
+            if (s - g != grains_of(h, g))
+                violation(&t, "a cell's last size differs from its last chunk");
+            check_chunk(h, &t, g, s - g, prev_free);
+            prev_free = !is_used(h, g);
+            nfree += prev_free;
+            freeb += prev_free ? (size_t)(s - g) * SLZ_ALIGN : 0;
+            used += prev_free ? 0 : (size_t)(s - g) * SLZ_ALIGN;
+            live += !prev_free;
+            g = s;
+        }
+        if (h->cells[k].used & ~h->cells[k].start)
+            violation(&t, "a used bit without a start bit");
+    }
+    if (h->grains - g != grains_of(h, g))
+        violation(&t, "a cell's last size differs from its last chunk");
+    check_chunk(h, &t, g, h->grains - g, prev_free);
+    prev_free = !is_used(h, g);
+    nfree += prev_free;
+    freeb += prev_free ? (size_t)(h->grains - g) * SLZ_ALIGN : 0;
+    used += prev_free ? 0 : (size_t)(h->grains - g) * SLZ_ALIGN;
+    live += !prev_free;
+    if (prev_free ? h->top != g : h->top != SLZ_NONE)
+        violation(&t, "top chunk is not the free chunk that ends the arena");
+    if (nfree != h->st.free_chunks || freeb != h->st.free_bytes)
+        violation(&t, "free chunk totals disagree with the heap");
+    if (used != h->st.in_use || live != h->st.live_blocks)
+        violation(&t, "bytes in use disagree with the heap");
+    const char *iw = NULL;
+    size_t ib = index_check(h, &iw);
+    if (ib && t.bad == 0)
+        t.what = iw;
+    t.bad += ib;
+out:
+    if (first)
+        *first = t.what;
+    return t.bad;
+}
+
+/* ---- The default heap and the original interface ----------------------- */
+
+static slz_heap *default_heap;
+
+slz_heap *slz_default_heap(void) { return default_heap; }
 
 int slz_heap_initialize_size(size_t bytes)
 {
-    if (heap_ready())
-        return 0;
-    size_t page = os_page_size();
-    if (bytes == 0 || bytes > SIZE_MAX - page)
-        return -1;
-    bytes = (bytes + page - 1) & ~(page - 1);
-    void *mem = os_map(bytes);
-    if (mem == NULL)
-        return -1;
-    if (setup(mem, bytes, 1) != 0) {
-        os_unmap(mem, bytes);
-        return -1;
-    }
-    return 0;
+    if (default_heap == NULL)
+        default_heap = slz_heap_create(bytes);
+    return default_heap ? 0 : -1;
 }
-
-int slz_heap_initialize_impl(void) { return slz_heap_initialize_size(os_page_size()); }
 
 int slz_heap_initialize_with(void *mem, size_t bytes)
 {
-    if (heap_ready() || mem == NULL)
+    if (default_heap != NULL)
         return -1;
-    return setup(mem, bytes, 0);
+    default_heap = slz_heap_create_in(mem, bytes, 0);
+    return default_heap ? 0 : -1;
 }
 
 void slz_heap_release(void)
 {
-    if (heap_ready() && slz_H.mapped)
-        os_unmap(slz_H.base, slz_H.size);
-    memset(&slz_H, 0, sizeof slz_H);
+    slz_heap_destroy(default_heap);
+    default_heap = NULL;
 }
 
-void *slz_heap_base(void) { return slz_H.base; }
-size_t slz_heap_size(void) { return slz_H.size; }
+int slz_heap_initialize_impl(void) { return slz_heap_initialize_size(os_page_size()); }
 
-size_t slz_max_request(void)
-{
-    return heap_ready() ? (size_t)(slz_H.fence - slz_H.base) - SLZ_HDR : 0;
-}
+static slz_heap *dh(void) { return default_heap ? default_heap : (slz_heap_initialize_impl(), default_heap); }
 
-size_t slz_largest_free(void)
-{
-    if (!heap_ready())
-        return 0;
-    size_t m = tree_largest();
-    return slz_H.top && chunk_size(slz_H.top) > m ? chunk_size(slz_H.top) : m;
-}
-
-int slz_owns(const void *p)
-{
-    return heap_ready() && (const char *)p >= slz_H.base && (const char *)p < slz_H.base + slz_H.size;
-}
-
-/* ---- Looking inside ---------------------------------------------------- */
-
-void slz_heap_get_stats(struct slz_heap_stats *out)
-{
-    *out = slz_H.st;
-    out->largest_free = slz_largest_free();
-}
-
-void slz_heap_walk(slz_walker fn, void *arg)
-{
-    if (!heap_ready())
-        return;
-    for (slz_chunk *c = (slz_chunk *)slz_H.base; (char *)c < slz_H.fence; c = next_chunk(c)) {
-        if (!head_ok(c) || chunk_size(c) < SLZ_MIN_CHUNK || (char *)c + chunk_size(c) > slz_H.fence)
-            return; /* damaged: slz_heap_check says where */
-        if (fn(c, chunk_size(c), chunk_used(c), arg))
-            return;
-    }
-}
-
-size_t slz_heap_check(const char **first)
-{
-    size_t bad = 0;
-    const char *what = NULL;
-#define VIOLATION(msg)                                                                             \
-    do {                                                                                           \
-        if (bad++ == 0)                                                                            \
-            what = (msg);                                                                          \
-    } while (0)
-    if (!heap_ready()) {
-        if (first)
-            *first = NULL;
-        return 0;
-    }
-    size_t nfree = 0, freebytes = 0, used = 0;
-    int prev_in_use = 1;
-    slz_chunk *c = (slz_chunk *)slz_H.base;
-    while ((char *)c < slz_H.fence) {
-        if (!head_ok(c)) {
-            VIOLATION("chunk head fails its check");
-            break;
-        }
-        size_t sz = chunk_size(c);
-        if (sz < SLZ_MIN_CHUNK || sz % SLZ_ALIGN || (char *)c + sz > slz_H.fence) {
-            VIOLATION("chunk size out of range");
-            break;
-        }
-        if (prev_used(c) != prev_in_use)
-            VIOLATION("P flag disagrees with the previous chunk");
-        if (!chunk_used(c)) {
-            if (!prev_in_use)
-                VIOLATION("two free chunks are adjacent");
-            if (*chunk_foot(c) != sz)
-                VIOLATION("free chunk foot differs from its size");
-            nfree++;
-            freebytes += sz;
-        } else {
-            used += sz;
-        }
-        prev_in_use = chunk_used(c);
-        c = next_chunk(c);
-    }
-    if ((char *)c != slz_H.fence)
-        VIOLATION("chunks do not tile the heap");
-    else if (!head_ok(c) || c->head != (SLZ_INUSE | (prev_in_use ? SLZ_PREV_INUSE : 0)))
-        VIOLATION("fence is damaged");
-    if (prev_in_use ? slz_H.top != NULL
-                    : (slz_H.top == NULL || (char *)slz_H.top + chunk_size(slz_H.top) != slz_H.fence))
-        VIOLATION("top chunk is not the free chunk just below the fence");
-    if (nfree != slz_H.st.free_chunks || freebytes != slz_H.st.free_bytes)
-        VIOLATION("free chunk totals disagree with the heap");
-    if (used != slz_H.st.in_use)
-        VIOLATION("bytes in use disagree with the heap");
-    const char *tw = NULL;
-    size_t tb = tree_check(&tw);
-    if (tb && bad == 0)
-        what = tw;
-    bad += tb;
-#undef VIOLATION
-    if (first)
-        *first = what;
-    return bad;
-}
+void *slz_Heap_Allocator_impl(size_t size) { return slz_malloc(dh(), size); }
+void *slz_Heap_Allocator_init_impl(size_t n, size_t size) { return slz_calloc(dh(), n, size); }
+void slz_Heap_deAllocator_impl(void *p) { slz_free(dh(), p); }
+void *slz_Heap_reAllocator_impl(void *p, size_t n) { return slz_realloc(dh(), p, n); }
 
 /* ---- The one error path ------------------------------------------------ */
+
+static slz_error_handler error_handler;
 
 void slz_set_error_handler(slz_error_handler h) { error_handler = h; }
 
@@ -194,36 +346,39 @@ static size_t put(char *buf, size_t at, size_t cap, const char *s)
     return at;
 }
 
-/* slz_misuse: report "slzmalloc: <op>(): <what> (<ptr>)" and abort. */
-_Noreturn void slz_misuse(const char *what, const void *ptr)
+static void hex(char *out, uintptr_t v)
 {
-    const char *op = slz_H.op ? slz_H.op : "slz";
+    char digits[16];
+    int n = 0;
+    do {
+        digits[n++] = "0123456789abcdef"[v & 15];
+        v >>= 4;
+    } while (v);
+    *out++ = '0';
+    *out++ = 'x';
+    while (n > 0)
+        *out++ = digits[--n];
+    *out = 0;
+}
+
+/* slz_misuse: "slzmalloc: <op>(): <what> (<ptr>)", then abort. */
+_Noreturn void slz_misuse(const char *op, const char *what, const void *ptr)
+{
     if (error_handler) {
         error_handler(op, what, ptr);
-    } else {
-        char buf[256], hex[2 + 16 + 1];
-        uintptr_t v = (uintptr_t)ptr;
-        int n = 0;
-        char digits[16];
-        do {
-            digits[n++] = "0123456789abcdef"[v & 15];
-            v >>= 4;
-        } while (v);
-        hex[0] = '0';
-        hex[1] = 'x';
-        for (int i = 0; i < n; i++)
-            hex[2 + i] = digits[n - 1 - i];
-        hex[2 + n] = 0;
-        size_t at = 0, cap = sizeof buf - 1;
-        at = put(buf, at, cap, "slzmalloc: ");
-        at = put(buf, at, cap, op);
-        at = put(buf, at, cap, "(): ");
-        at = put(buf, at, cap, what);
-        at = put(buf, at, cap, " (");
-        at = put(buf, at, cap, hex);
-        at = put(buf, at, cap, ")");
-        buf[at++] = '\n';
-        os_write_err(buf, at);
+        os_abort();
     }
+    char buf[256], num[2 + 16 + 1];
+    hex(num, (uintptr_t)ptr);
+    size_t at = 0, cap = sizeof buf - 1;
+    at = put(buf, at, cap, "slzmalloc: ");
+    at = put(buf, at, cap, op);
+    at = put(buf, at, cap, "(): ");
+    at = put(buf, at, cap, what);
+    at = put(buf, at, cap, " (");
+    at = put(buf, at, cap, num);
+    at = put(buf, at, cap, ")");
+    buf[at++] = '\n';
+    os_write_err(buf, at);
     os_abort();
 }

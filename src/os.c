@@ -24,6 +24,9 @@ void os_unmap(void *p, size_t bytes) { munmap(p, bytes); }
  * when touched again. */
 void os_release(void *p, size_t bytes) { madvise(p, bytes, MADV_DONTNEED); }
 
+/* os_guard: no access at all to these pages from now on. 0 or -1. */
+int os_guard(void *p, size_t bytes) { return mprotect(p, bytes, PROT_NONE); }
+
 size_t os_page_size(void)
 {
     long n = sysconf(_SC_PAGESIZE);

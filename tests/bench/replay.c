@@ -12,7 +12,7 @@
  *   1. a checked pass: every block is filled with a pattern of its own and
  *      the pattern is verified before free and realloc (and the kept prefix
  *      after realloc); misaligned blocks count as errors too; for the core,
- *      slz_heap_check() runs at the end. Blocks above FULL_FILL bytes are
+ *      slz_heap_check(HEAP, ) runs at the end. Blocks above FULL_FILL bytes are
  *      filled only in their first and last HEAD_FILL bytes.
  *   2. the high-water mark: the core's struct slz_heap_stats.high_water; for
  *      the system allocator the growth of the process's peak RSS during the
@@ -37,6 +37,7 @@
 #include "bench.h"
 #include "rep.h"
 #include "slz.h"
+#include "../c/test_heap.h"
 
 #ifndef FULL_FILL
 #define FULL_FILL (1u << 20)   /* blocks up to this size are filled entirely */
@@ -80,16 +81,16 @@ static uint64_t hw_peak, hw_base;
 
 static inline void *a_malloc(enum which w, size_t n)
 {
-    return w == USE_SLZ ? slz_Heap_Allocator_impl(n) : malloc(n);
+    return w == USE_SLZ ? slz_malloc(HEAP, n) : malloc(n);
 }
 static inline void *a_realloc(enum which w, void *p, size_t n)
 {
-    return w == USE_SLZ ? slz_Heap_reAllocator_impl(p, n) : realloc(p, n);
+    return w == USE_SLZ ? slz_realloc(HEAP, p, n) : realloc(p, n);
 }
 static inline void a_free(enum which w, void *p)
 {
     if (w == USE_SLZ)
-        slz_Heap_deAllocator_impl(p);
+        slz_free(HEAP, p);
     else
         free(p);
 }
@@ -355,13 +356,13 @@ static int run_child(const char *alloc, const char *path, enum rep_format fmt, u
     if (w == USE_SLZ) {
         struct slz_heap_stats st;
         const char *first = NULL;
-        size_t bad = slz_heap_check(&first);
+        size_t bad = slz_heap_check(HEAP, &first);
         if (bad) {
             fprintf(stderr, "replay: %s: slz_heap_check: %zu violations, first: %s\n", t.name, bad,
                     first ? first : "?");
             o.errors += bad;
         }
-        slz_heap_get_stats(&st);
+        slz_heap_get_stats(HEAP, &st);
         hw = st.high_water;
     } else if (hw_method == HW_MALLINFO) {
         hw = hw_peak - hw_base;

@@ -27,6 +27,7 @@
 
 #include "bench.h"
 #include "slz.h"
+#include "../c/test_heap.h"
 
 #define PROBE 1024     /* bytes of a probe block: more than any fragment holds */
 #define FRAG 16        /* request size of a fragment (a minimum chunk) */
@@ -38,12 +39,12 @@ enum which { USE_SLZ, USE_SYS };
 
 static inline void *a_malloc(enum which w, size_t n)
 {
-    return w == USE_SLZ ? slz_Heap_Allocator_impl(n) : malloc(n);
+    return w == USE_SLZ ? slz_malloc(HEAP, n) : malloc(n);
 }
 static inline void a_free(enum which w, void *p)
 {
     if (w == USE_SLZ)
-        slz_Heap_deAllocator_impl(p);
+        slz_free(HEAP, p);
     else
         free(p);
 }

@@ -9,11 +9,11 @@ static struct view v;
 /* five blocks with guards: g a b c g; returns a, b, c */
 static void five(char **g0, char **a, char **b, char **c, char **g4)
 {
-    *g0 = slz_Heap_Allocator_impl(32);
-    *a = slz_Heap_Allocator_impl(100);
-    *b = slz_Heap_Allocator_impl(200);
-    *c = slz_Heap_Allocator_impl(300);
-    *g4 = slz_Heap_Allocator_impl(32);
+    *g0 = slz_malloc(HEAP, 32);
+    *a = slz_malloc(HEAP, 100);
+    *b = slz_malloc(HEAP, 200);
+    *c = slz_malloc(HEAP, 300);
+    *g4 = slz_malloc(HEAP, 32);
 }
 
 static size_t csize(const char *p)
@@ -43,14 +43,14 @@ static int no_adjacent_free(void)
 static uint64_t coalesces(void)
 {
     struct slz_heap_stats st;
-    slz_heap_get_stats(&st);
+    slz_heap_get_stats(HEAP, &st);
     return st.coalesces;
 }
 
 static void release_all(char *g0, char *g4)
 {
-    slz_Heap_deAllocator_impl(g0);
-    slz_Heap_deAllocator_impl(g4);
+    slz_free(HEAP, g0);
+    slz_free(HEAP, g4);
     view_take(&v);
     CHECK("back to one free chunk", v.n == 1 && !v.c[0].used);
 }
@@ -65,37 +65,37 @@ int main(void)
 
     five(&g0, &a, &b, &c, &g4);
     sa = csize(a), sb = csize(b), sc = csize(c);
-    slz_Heap_deAllocator_impl(a);
+    slz_free(HEAP, a);
     k = coalesces();
-    slz_Heap_deAllocator_impl(b);
+    slz_free(HEAP, b);
     CHECK("merge with the previous chunk", merged(a, sa + sb));
     CHECK("one coalesce counted (previous)", coalesces() == k + 1);
     CHECK("no adjacent free chunks (previous)", no_adjacent_free());
     CHECK("heap clean (previous)", heap_clean());
-    slz_Heap_deAllocator_impl(c);
+    slz_free(HEAP, c);
     CHECK("and again with the next free one", merged(a, sa + sb + sc));
     release_all(g0, g4);
 
     five(&g0, &a, &b, &c, &g4);
-    slz_Heap_deAllocator_impl(c);
+    slz_free(HEAP, c);
     k = coalesces();
-    slz_Heap_deAllocator_impl(b);
+    slz_free(HEAP, b);
     CHECK("merge with the next chunk", merged(b, sb + sc));
     CHECK("one coalesce counted (next)", coalesces() == k + 1);
     CHECK("no adjacent free chunks (next)", no_adjacent_free());
     CHECK("heap clean (next)", heap_clean());
-    CHECK("first fit reuses the merged chunk exactly", slz_Heap_Allocator_impl(sb + sc - view_hdr) == b);
-    slz_Heap_deAllocator_impl(b);
-    slz_Heap_deAllocator_impl(a);
+    CHECK("first fit reuses the merged chunk exactly", slz_malloc(HEAP, sb + sc - view_hdr) == b);
+    slz_free(HEAP, b);
+    slz_free(HEAP, a);
     release_all(g0, g4);
 
     five(&g0, &a, &b, &c, &g4);
-    slz_Heap_deAllocator_impl(a);
-    slz_Heap_deAllocator_impl(c);
+    slz_free(HEAP, a);
+    slz_free(HEAP, c);
     view_take(&v);
     size_t before = view_free_count(&v);
     k = coalesces();
-    slz_Heap_deAllocator_impl(b);
+    slz_free(HEAP, b);
     CHECK("merge with both neighbours at once", merged(a, sa + sb + sc));
     view_take(&v);
     CHECK("two free chunks became one", view_free_count(&v) == before - 1);
@@ -105,12 +105,12 @@ int main(void)
     release_all(g0, g4);
 
     /* the last block merges into the free top */
-    char *x = slz_Heap_Allocator_impl(500);
-    char *y = slz_Heap_Allocator_impl(500);
-    slz_Heap_deAllocator_impl(y);
+    char *x = slz_malloc(HEAP, 500);
+    char *y = slz_malloc(HEAP, 500);
+    slz_free(HEAP, y);
     view_take(&v);
     CHECK("freeing the last block merges it with the top", v.n == 2 && v.c[1].at == y - view_hdr);
-    slz_Heap_deAllocator_impl(x);
+    slz_free(HEAP, x);
 
     /* many blocks freed in random orders: never two adjacent free chunks */
     enum { N = 400 };
@@ -118,7 +118,7 @@ int main(void)
     int adjacent = 0, dirty = 0, rounds = 0, whole = 0;
     for (int round = 0; round < 20; round++, rounds++) {
         for (int i = 0; i < N; i++)
-            blk[i] = slz_Heap_Allocator_impl(rnd() % 700);
+            blk[i] = slz_malloc(HEAP, rnd() % 700);
         for (int i = N - 1; i > 0; i--) {
             int j = (int)(rnd() % (uint64_t)(i + 1));
             char *t = blk[i];
@@ -126,7 +126,7 @@ int main(void)
             blk[j] = t;
         }
         for (int i = 0; i < N; i++) {
-            slz_Heap_deAllocator_impl(blk[i]);
+            slz_free(HEAP, blk[i]);
             if (i % 7 == 0) {
                 adjacent += !no_adjacent_free();
                 dirty += !heap_clean();

@@ -12,20 +12,20 @@ int main(void)
 {
     /* the default heap */
     CHECK("default heap maps", slz_heap_initialize_impl() == 0);
-    void *base = slz_heap_base();
-    CHECK("default heap is one page", slz_heap_size() == (size_t)sysconf(_SC_PAGESIZE));
-    CHECK("initialising again is a no-op", slz_heap_initialize_impl() == 0 && slz_heap_base() == base);
+    void *base = slz_heap_base(HEAP);
+    CHECK("default heap is one page", slz_heap_size(HEAP) == (size_t)sysconf(_SC_PAGESIZE));
+    CHECK("initialising again is a no-op", slz_heap_initialize_impl() == 0 && slz_heap_base(HEAP) == base);
     CHECK("initialise with a size while set up is a no-op",
-          slz_heap_initialize_size(1u << 20) == 0 && slz_heap_base() == base &&
-          slz_heap_size() == (size_t)sysconf(_SC_PAGESIZE));
+          slz_heap_initialize_size(1u << 20) == 0 && slz_heap_base(HEAP) == base &&
+          slz_heap_size(HEAP) == (size_t)sysconf(_SC_PAGESIZE));
     CHECK("caller memory refused while a heap is set up", slz_heap_initialize_with(arena, sizeof arena) != 0);
-    void *p = slz_Heap_Allocator_impl(100);
-    CHECK("the core serves from its own heap", p && slz_owns(p) && !slz_owns(arena));
-    slz_Heap_deAllocator_impl(p);
+    void *p = slz_malloc(HEAP, 100);
+    CHECK("the core serves from its own heap", p && slz_owns(HEAP, p) && !slz_owns(HEAP, arena));
+    slz_free(HEAP, p);
     slz_heap_release();
-    CHECK("released: no heap", slz_heap_base() == NULL && slz_heap_size() == 0);
-    p = slz_Heap_Allocator_impl(10);
-    CHECK("malloc without a heap maps the default one", p && slz_heap_size() == (size_t)sysconf(_SC_PAGESIZE));
+    CHECK("released: no heap", slz_default_heap() == NULL);
+    p = slz_malloc(HEAP, 10);
+    CHECK("malloc without a heap maps the default one", p && slz_heap_size(HEAP) == (size_t)sysconf(_SC_PAGESIZE));
     slz_heap_release();
 
     CHECK("caller memory too small is refused", slz_heap_initialize_with(arena, 32) != 0);
@@ -33,56 +33,56 @@ int main(void)
     view_learn_header();
 
     errno = 0;
-    CHECK("malloc(SIZE_MAX): NULL, ENOMEM", slz_Heap_Allocator_impl(SIZE_MAX) == NULL && errno == ENOMEM);
+    CHECK("malloc(SIZE_MAX): NULL, ENOMEM", slz_malloc(HEAP, SIZE_MAX) == NULL && errno == ENOMEM);
     errno = 0;
-    CHECK("malloc(SIZE_MAX - 15): NULL, ENOMEM", slz_Heap_Allocator_impl(SIZE_MAX - 15) == NULL && errno == ENOMEM);
+    CHECK("malloc(SIZE_MAX - 15): NULL, ENOMEM", slz_malloc(HEAP, SIZE_MAX - 15) == NULL && errno == ENOMEM);
     errno = 0;
     CHECK("malloc of more than the heap can ever hold: NULL, ENOMEM",
-          slz_Heap_Allocator_impl(slz_max_request() + 1) == NULL && errno == ENOMEM);
+          slz_malloc(HEAP, slz_max_request(HEAP) + 1) == NULL && errno == ENOMEM);
     errno = 0;
     CHECK("calloc(SIZE_MAX, SIZE_MAX): NULL, ENOMEM",
-          slz_Heap_Allocator_init_impl(SIZE_MAX, SIZE_MAX) == NULL && errno == ENOMEM);
+          slz_calloc(HEAP, SIZE_MAX, SIZE_MAX) == NULL && errno == ENOMEM);
     errno = 0;
-    CHECK("aligned SIZE_MAX: NULL, ENOMEM", slz_aligned_alloc(64, SIZE_MAX) == NULL && errno == ENOMEM);
+    CHECK("aligned SIZE_MAX: NULL, ENOMEM", slz_memalign(HEAP, 64, SIZE_MAX) == NULL && errno == ENOMEM);
     struct slz_heap_stats st;
-    slz_heap_get_stats(&st);
+    slz_heap_get_stats(HEAP, &st);
     CHECK("failed requests changed nothing", st.live_blocks == 0 && st.free_chunks == 1 && heap_clean());
     CHECK("failures are counted", st.failures >= 5);
 
-    char *all = slz_Heap_Allocator_impl(slz_max_request());
+    char *all = slz_malloc(HEAP, slz_max_request(HEAP));
     CHECK("the largest request fills the heap exactly", all != NULL);
     errno = 0;
-    CHECK("a full heap: malloc(0) NULL, ENOMEM", slz_Heap_Allocator_impl(0) == NULL && errno == ENOMEM);
+    CHECK("a full heap: malloc(0) NULL, ENOMEM", slz_malloc(HEAP, 0) == NULL && errno == ENOMEM);
     errno = 0;
-    CHECK("a full heap: calloc NULL, ENOMEM", slz_Heap_Allocator_init_impl(1, 1) == NULL && errno == ENOMEM);
-    slz_Heap_deAllocator_impl(all);
+    CHECK("a full heap: calloc NULL, ENOMEM", slz_calloc(HEAP, 1, 1) == NULL && errno == ENOMEM);
+    slz_free(HEAP, all);
 
     /* malloc(0): unique, freeable, at least the minimum chunk */
     enum { Z = 100 };
     char *z[Z];
     int dup = 0;
     for (int i = 0; i < Z; i++) {
-        z[i] = slz_Heap_Allocator_impl(0);
+        z[i] = slz_malloc(HEAP, 0);
         for (int j = 0; j < i; j++)
             dup += z[i] == z[j];
     }
     CHECK("100 malloc(0) blocks are all distinct and non-NULL", dup == 0 && z[0] && z[Z - 1]);
-    CHECK("malloc(0) block has usable bytes", slz_usable_size(z[0]) == SLZ_TEST_MIN_CHUNK - view_hdr);
+    CHECK("malloc(0) block has usable bytes", slz_usable_size(HEAP, z[0]) == SLZ_TEST_MIN_CHUNK - view_hdr);
     int kept = 0;
     for (int i = 0; i < Z; i++) {
         errno = 4242;
-        slz_Heap_deAllocator_impl(z[i]);
+        slz_free(HEAP, z[i]);
         kept += errno == 4242;
     }
     CHECK("free keeps errno", kept == Z);
     errno = 77;
-    slz_Heap_deAllocator_impl(NULL);
+    slz_free(HEAP, NULL);
     CHECK("free(NULL) does nothing and keeps errno", errno == 77);
-    CHECK("usable size of NULL is 0", slz_usable_size(NULL) == 0);
-    p = slz_Heap_reAllocator_impl(NULL, 0);
+    CHECK("usable size of NULL is 0", slz_usable_size(HEAP, NULL) == 0);
+    p = slz_realloc(HEAP, NULL, 0);
     CHECK("realloc(NULL, 0) is malloc(0): a unique block", p != NULL);
-    CHECK("realloc(p, 0) frees and returns NULL", slz_Heap_reAllocator_impl(p, 0) == NULL);
-    slz_heap_get_stats(&st);
+    CHECK("realloc(p, 0) frees and returns NULL", slz_realloc(HEAP, p, 0) == NULL);
+    slz_heap_get_stats(HEAP, &st);
     CHECK("nothing live at the end", st.live_blocks == 0 && heap_clean());
     return CHECK_DONE();
 }

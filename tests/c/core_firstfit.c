@@ -42,50 +42,50 @@ static char *expect_aligned(size_t align, size_t n)
 static void scenes(void)
 {
     /* a(100) | g0 | hole of 1000 | g1 | hole of 200 | g2 | top */
-    char *a = slz_Heap_Allocator_impl(100);
-    char *g0 = slz_Heap_Allocator_impl(10);
-    char *big = slz_Heap_Allocator_impl(1000);
-    char *g1 = slz_Heap_Allocator_impl(50);
-    char *fit = slz_Heap_Allocator_impl(200);
-    char *g2 = slz_Heap_Allocator_impl(50);
+    char *a = slz_malloc(HEAP, 100);
+    char *g0 = slz_malloc(HEAP, 10);
+    char *big = slz_malloc(HEAP, 1000);
+    char *g1 = slz_malloc(HEAP, 50);
+    char *fit = slz_malloc(HEAP, 200);
+    char *g2 = slz_malloc(HEAP, 50);
     CHECK("blocks laid out upwards", a < g0 && g0 < big && big < g1 && g1 < fit && fit < g2);
-    slz_Heap_deAllocator_impl(big);
-    slz_Heap_deAllocator_impl(fit);
-    char *p = slz_Heap_Allocator_impl(200);
+    slz_free(HEAP, big);
+    slz_free(HEAP, fit);
+    char *p = slz_malloc(HEAP, 200);
     CHECK("lowest hole wins over the exactly fitting higher hole", p == big);
-    char *q = slz_Heap_Allocator_impl(200);
+    char *q = slz_malloc(HEAP, 200);
     CHECK("the rest of the low hole comes next, still below the exact hole",
           q != NULL && q > big && q < g1);
-    slz_Heap_deAllocator_impl(q);
-    slz_Heap_deAllocator_impl(p);
+    slz_free(HEAP, q);
+    slz_free(HEAP, p);
 
     /* a hole too small low down is skipped for a bigger one above it */
-    slz_Heap_deAllocator_impl(a); /* hole of need_for(100), lowest */
-    char *r = slz_Heap_Allocator_impl(500);
+    slz_free(HEAP, a); /* hole of need_for(100), lowest */
+    char *r = slz_malloc(HEAP, 500);
     CHECK("a hole too small is skipped; the next hole up is used", r == big);
-    char *s = slz_Heap_Allocator_impl(64);
+    char *s = slz_malloc(HEAP, 64);
     CHECK("a small request goes back to the lowest hole", s == a);
-    char *t = slz_Heap_Allocator_impl(100000);
+    char *t = slz_malloc(HEAP, 100000);
     CHECK("a request no hole can hold comes from the top", t != NULL && t > g2);
     CHECK("heap clean after the scenes", heap_clean());
-    slz_Heap_deAllocator_impl(r);
-    slz_Heap_deAllocator_impl(s);
-    slz_Heap_deAllocator_impl(t);
-    slz_Heap_deAllocator_impl(g0);
-    slz_Heap_deAllocator_impl(g1);
-    slz_Heap_deAllocator_impl(g2);
+    slz_free(HEAP, r);
+    slz_free(HEAP, s);
+    slz_free(HEAP, t);
+    slz_free(HEAP, g0);
+    slz_free(HEAP, g1);
+    slz_free(HEAP, g2);
     view_take(&v);
     CHECK("all merged back into one free chunk", v.n == 1 && !v.c[0].used);
 
     /* aligned first fit: the lowest hole that can hold the aligned block */
-    char *lo = slz_Heap_Allocator_impl(3000), *sep = slz_Heap_Allocator_impl(16);
-    slz_Heap_deAllocator_impl(lo);
+    char *lo = slz_malloc(HEAP, 3000), *sep = slz_malloc(HEAP, 16);
+    slz_free(HEAP, lo);
     char *want = expect_aligned(1024, 100);
-    char *al = slz_aligned_alloc(1024, 100);
+    char *al = slz_memalign(HEAP, 1024, 100);
     CHECK("aligned request placed in the lowest hole that can hold it", al != NULL && al == want && al < sep);
     CHECK("aligned block is aligned", ((uintptr_t)al & 1023) == 0);
-    slz_Heap_deAllocator_impl(al);
-    slz_Heap_deAllocator_impl(sep);
+    slz_free(HEAP, al);
+    slz_free(HEAP, sep);
     CHECK("heap clean after aligned scene", heap_clean());
 }
 
@@ -115,7 +115,7 @@ static void model_run(void)
         if (live[k].p) {
             if (!filled(live[k].p, live[k].n, live[k].seed))
                 content++;
-            slz_Heap_deAllocator_impl(live[k].p);
+            slz_free(HEAP, live[k].p);
             live[k].p = NULL;
         } else {
             size_t n = random_size();
@@ -123,11 +123,11 @@ static void model_run(void)
             if (rnd() % 5 == 0) {
                 size_t align = (size_t)32 << (rnd() % 8);
                 want = expect_aligned(align, n);
-                got = slz_aligned_alloc(align, n);
+                got = slz_memalign(HEAP, align, n);
                 aligned_placed += got != NULL;
             } else {
                 want = expect_plain(n);
-                got = slz_Heap_Allocator_impl(n);
+                got = slz_malloc(HEAP, n);
                 placed += got != NULL;
             }
             if (got != want) {
@@ -152,7 +152,7 @@ static void model_run(void)
     CHECK("heap clean all along", dirty == 0);
     for (size_t k = 0; k < LIVE; k++)
         if (live[k].p)
-            slz_Heap_deAllocator_impl(live[k].p);
+            slz_free(HEAP, live[k].p);
     view_take(&v);
     CHECK("after freeing everything the heap is one free chunk", v.n == 1 && !v.c[0].used);
 }

@@ -1,6 +1,6 @@
 /* core_random: long random sequences of malloc, calloc, realloc, free and
  * aligned allocation on the core, each result compared with first fit over
- * a heap walk, every block's content checked, slz_heap_check() after every
+ * a heap walk, every block's content checked, slz_heap_check(HEAP, ) after every
  * step (the checks are in ops.h, shared with the fuzzer in tests/fuzz/).
  *
  *   core_random [OPS [SEED]]     defaults: 200000 operations, seed 1
@@ -66,7 +66,7 @@ int main(int argc, char **argv)
         }
         memset(&st, 0, sizeof st);
         st.next_tag = (uint8_t)seed;
-        size_t max = slz_max_request();
+        size_t max = slz_max_request(HEAP);
         for (unsigned long long i = 0; i < ROUND && done < nops; i++, done++) {
             struct ops_op o;
             ops_decode(&src, &o, max);

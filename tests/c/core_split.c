@@ -11,10 +11,10 @@ static struct view v;
  * returns its payload address. */
 static char *hole(size_t hole_sz, char **g_lo, char **g_hi)
 {
-    *g_lo = slz_Heap_Allocator_impl(1);
-    char *h = slz_Heap_Allocator_impl(hole_sz - view_hdr);
-    *g_hi = slz_Heap_Allocator_impl(1);
-    slz_Heap_deAllocator_impl(h);
+    *g_lo = slz_malloc(HEAP, 1);
+    char *h = slz_malloc(HEAP, hole_sz - view_hdr);
+    *g_hi = slz_malloc(HEAP, 1);
+    slz_free(HEAP, h);
     return h;
 }
 
@@ -35,10 +35,10 @@ int main(void)
             continue;
         }
         struct slz_heap_stats before, after;
-        slz_heap_get_stats(&before);
+        slz_heap_get_stats(HEAP, &before);
         size_t need = H - rem;
-        char *p = slz_Heap_Allocator_impl(need - view_hdr);
-        slz_heap_get_stats(&after);
+        char *p = slz_malloc(HEAP, need - view_hdr);
+        slz_heap_get_stats(HEAP, &after);
         view_take(&v);
         int split = rem >= SLZ_TEST_MIN_CHUNK;
         struct vchunk *pc = view_of(&v, p), *rc = view_of(&v, p - view_hdr + need);
@@ -48,16 +48,16 @@ int main(void)
         else if (split ? (pc->size != need || rc == NULL || rc->used || rc->size != rem)
                        : (pc->size != H || view_of(&v, p - view_hdr + H) != view_of(&v, g2)))
             wrong_split++;
-        if (slz_usable_size(p) != (split ? need : H) - view_hdr)
+        if (slz_usable_size(HEAP, p) != (split ? need : H) - view_hdr)
             wrong_usable++;
         if ((after.splits - before.splits) != (uint64_t)split)
             splits_wrong++;
-        memset(p, 0xee, slz_usable_size(p)); /* all of it is the user's */
+        memset(p, 0xee, slz_usable_size(HEAP, p)); /* all of it is the user's */
         if (!heap_clean())
             dirty++;
-        slz_Heap_deAllocator_impl(p);
-        slz_Heap_deAllocator_impl(g1);
-        slz_Heap_deAllocator_impl(g2);
+        slz_free(HEAP, p);
+        slz_free(HEAP, g1);
+        slz_free(HEAP, g2);
     }
     CHECK("17 remainders tried", cases == 17);
     CHECK("the hole was used (first fit)", wrong_place == 0);
@@ -70,17 +70,17 @@ int main(void)
     view_take(&v);
     CHECK("heap back to one chunk", v.n == 1 && !v.c[0].used);
     size_t top = v.c[0].size;
-    char *p = slz_Heap_Allocator_impl(top - view_hdr - SLZ_TEST_MIN_CHUNK);
+    char *p = slz_malloc(HEAP, top - view_hdr - SLZ_TEST_MIN_CHUNK);
     view_take(&v);
     CHECK("top split leaving exactly a minimum chunk", p && v.n == 2 && v.c[1].size == SLZ_TEST_MIN_CHUNK &&
           !v.c[1].used);
-    slz_Heap_deAllocator_impl(p);
-    p = slz_Heap_Allocator_impl(top - view_hdr - SLZ_TEST_MIN_CHUNK + 16);
+    slz_free(HEAP, p);
+    p = slz_malloc(HEAP, top - view_hdr - SLZ_TEST_MIN_CHUNK + 16);
     view_take(&v);
     CHECK("top not split when 48 bytes would be left", p && v.n == 1 && v.c[0].used && v.c[0].size == top);
-    CHECK("the block is the whole heap", slz_usable_size(p) == top - view_hdr);
-    CHECK("heap full: nothing more fits", slz_Heap_Allocator_impl(0) == NULL);
-    slz_Heap_deAllocator_impl(p);
+    CHECK("the block is the whole heap", slz_usable_size(HEAP, p) == top - view_hdr);
+    CHECK("heap full: nothing more fits", slz_malloc(HEAP, 0) == NULL);
+    slz_free(HEAP, p);
     CHECK("heap clean at the end", heap_clean());
     return CHECK_DONE();
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "check.h"
 #include "slz.h"
+#include "test_heap.h"
 
 #define SLZ_TEST_MIN_CHUNK 64 /* issue 2: minimum chunk size, header included */
 #define VIEW_MAX 200000
@@ -40,7 +41,7 @@ __attribute__((unused)) static int view_add(void *chunk, size_t size, int used, 
 __attribute__((unused)) static void view_take(struct view *v)
 {
     v->n = 0;
-    slz_heap_walk(view_add, v);
+    slz_heap_walk(HEAP, view_add, v);
 }
 
 /* view_of: the chunk holding address p, or NULL. */
@@ -67,11 +68,11 @@ static size_t view_hdr;
 __attribute__((unused)) static void view_learn_header(void)
 {
     static struct view v;
-    void *p = slz_Heap_Allocator_impl(1);
+    void *p = slz_malloc(HEAP, 1);
     view_take(&v);
     struct vchunk *c = view_of(&v, p);
     view_hdr = c ? (size_t)((char *)p - c->at) : 16;
-    slz_Heap_deAllocator_impl(p);
+    slz_free(HEAP, p);
 }
 
 /* need_for: the chunk size a request of n bytes takes (payload rounded up to
@@ -86,7 +87,7 @@ __attribute__((unused)) static size_t need_for(size_t n)
 __attribute__((unused)) static int heap_clean(void)
 {
     const char *what = NULL;
-    size_t bad = slz_heap_check(&what);
+    size_t bad = slz_heap_check(HEAP, &what);
     if (bad)
         fprintf(stderr, "heap check: %zu violation(s), first: %s\n", bad, what ? what : "?");
     return bad == 0;

@@ -18,7 +18,7 @@
  * the treap search against a linear scan.
  * Every block is filled up to its usable size with a pattern of its own,
  * checked whenever the block is touched and for all blocks every
- * OPS_SWEEP steps; slz_heap_check() runs after every step.
+ * OPS_SWEEP steps; slz_heap_check(HEAP, ) runs after every step.
  *
  * A failure leaves a message in st->msg and makes ops_step return nonzero.
  */
@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "slz.h"
+#include "test_heap.h"
 
 #define OPS_SLOTS 64
 #define OPS_SWEEP 1024
@@ -172,7 +173,7 @@ static void ops_snapshot(struct ops_state *st)
 {
     st->nc = 0;
     st->overflow = 0;
-    slz_heap_walk(ops_walk_add, st);
+    slz_heap_walk(HEAP, ops_walk_add, st);
 }
 
 /* The byte loops over whole blocks are no coverage news for the fuzzer:
@@ -213,7 +214,7 @@ OPS_BULK static size_t nonzero_at(const unsigned char *p, size_t n)
 /* need_of: the chunk a request of n bytes takes, 0 if it can never fit. */
 static size_t need_of(size_t n)
 {
-    if (n > slz_max_request())
+    if (n > slz_max_request(HEAP))
         return 0;
     size_t sz = (n + OPS_HDR + 15) & ~(size_t)15;
     return sz < OPS_MIN_CHUNK ? OPS_MIN_CHUNK : sz;
@@ -279,7 +280,7 @@ static int check_block(struct ops_state *st, unsigned s)
 static int fill(struct ops_state *st, unsigned s, void *p, size_t from)
 {
     struct ops_slot *b = &st->slot[s];
-    size_t n = slz_usable_size(p);
+    size_t n = slz_usable_size(HEAP, p);
     b->p = p;
     pat_fill(b->p, b->tag, from, n);
     b->n = n;
@@ -301,9 +302,9 @@ static int expect(struct ops_state *st, const struct ops_op *o, void *r, int e, 
         return OPS_FAIL(st, "%p is not 16-byte aligned", r);
     if (r != NULL && o->align > 16 && ((uintptr_t)r & (o->align - 1)))
         return OPS_FAIL(st, "%p is not %zu-aligned", r, o->align);
-    if (r != NULL && slz_usable_size(r) != want_usable)
+    if (r != NULL && slz_usable_size(HEAP, r) != want_usable)
         return OPS_FAIL(st, "%s(size %zu, count %zu, align %zu) = %p holds %zu bytes, the split rule says %zu",
-                        ops_kind_name[o->kind], o->size, o->count, o->align, r, slz_usable_size(r), want_usable);
+                        ops_kind_name[o->kind], o->size, o->count, o->align, r, slz_usable_size(HEAP, r), want_usable);
     r != NULL ? st->served++ : st->failed++;
     return 0;
 }
@@ -311,7 +312,7 @@ static int expect(struct ops_state *st, const struct ops_op *o, void *r, int e, 
 static void drop(struct ops_state *st, unsigned s)
 {
     if (st->slot[s].p)
-        slz_Heap_deAllocator_impl(st->slot[s].p);
+        slz_free(HEAP, st->slot[s].p);
     st->slot[s].p = NULL;
     st->slot[s].n = 0;
 }
@@ -332,7 +333,7 @@ static int ops_step(struct ops_state *st, const struct ops_op *op)
     if (st->overflow)
         return OPS_FAIL(st, "the heap holds more chunks than %d blocks can make", OPS_SLOTS);
     if (o->kind == OP_REALLOC && o->delta && b->p) {
-        long n = (long)slz_usable_size(b->p) + o->delta;
+        long n = (long)slz_usable_size(HEAP, b->p) + o->delta;
         o->size = n < 1 ? 1 : (size_t)n;
     }
     switch (o->kind) {
@@ -340,7 +341,7 @@ static int ops_step(struct ops_state *st, const struct ops_op *op)
         need = need_of(o->size);
         want = need ? predict(st, need, 0, &avail) : NULL;
         errno = 0;
-        r = slz_Heap_Allocator_impl(o->size);
+        r = slz_malloc(HEAP, o->size);
         if (expect(st, o, r, errno, want, usable_of(need, avail), ENOMEM))
             return 1;
         break;
@@ -350,7 +351,7 @@ static int ops_step(struct ops_state *st, const struct ops_op *op)
         need = ovf ? 0 : need_of(total);
         want = need ? predict(st, need, 0, &avail) : NULL;
         errno = 0;
-        r = slz_Heap_Allocator_init_impl(o->count, o->size);
+        r = slz_calloc(HEAP, o->count, o->size);
         if (expect(st, o, r, errno, want, usable_of(need, avail), ENOMEM))
             return 1;
         size_t z = r ? nonzero_at(r, total) : total;
@@ -362,9 +363,9 @@ static int ops_step(struct ops_state *st, const struct ops_op *op)
         size_t a = o->align;
         int bad = a == 0 || (a & (a - 1));
         need = need_of(o->size);
-        want = bad || need == 0 || a > slz_heap_size() ? NULL : predict(st, need, a, &avail);
+        want = bad || need == 0 || a > slz_heap_size(HEAP) ? NULL : predict(st, need, a, &avail);
         errno = 0;
-        r = slz_aligned_alloc(a, o->size);
+        r = slz_memalign(HEAP, a, o->size);
         if (expect(st, o, r, errno, want, usable_of(need, avail), bad ? EINVAL : ENOMEM))
             return 1;
         break;
@@ -392,7 +393,7 @@ static int ops_step(struct ops_state *st, const struct ops_op *op)
             }
         }
         errno = 0;
-        r = slz_Heap_reAllocator_impl(p, o->size);
+        r = slz_realloc(HEAP, p, o->size);
         int e = errno;
         if (p != NULL && o->size == 0) {
             if (r != NULL)
@@ -427,7 +428,7 @@ static int ops_step(struct ops_state *st, const struct ops_op *op)
     }
 checked:;
     const char *what = NULL;
-    size_t bad = slz_heap_check(&what);
+    size_t bad = slz_heap_check(HEAP, &what);
     if (bad)
         return OPS_FAIL(st, "heap check after %s: %zu violations, first: %s", ops_kind_name[o->kind], bad,
                         what ? what : "?");
@@ -448,10 +449,10 @@ static int ops_finish(struct ops_state *st)
         drop(st, i);
     }
     const char *what = NULL;
-    if (slz_heap_check(&what))
+    if (slz_heap_check(HEAP, &what))
         return OPS_FAIL(st, "heap check at the end: %s", what ? what : "?");
     struct slz_heap_stats hs;
-    slz_heap_get_stats(&hs);
+    slz_heap_get_stats(HEAP, &hs);
     if (hs.live_blocks != 0 || hs.in_use != 0 || hs.free_chunks != 1)
         return OPS_FAIL(st, "after freeing everything: %zu live blocks, %zu bytes in use, %zu free chunks",
                         hs.live_blocks, hs.in_use, hs.free_chunks);

@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
     memset(&st, 0, sizeof st);
     struct ops_src src = {data + 1, len - 1, 0, 0};
     struct ops_op o;
-    size_t max = slz_max_request();
+    size_t max = slz_max_request(HEAP);
     while (ops_decode(&src, &o, max))
         if (ops_step(&st, &o))
             die(ops_kind_name[o.kind], st.msg);

@@ -1,0 +1,305 @@
+/*
+ * free.c - giving chunks back: free (also from another thread), realloc,
+ * and the checks that every block pointer passes first.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "chunk.h"
+
+/* ---- Checking a block pointer ------------------------------------------ */
+
+/* block_grain: the granule of block p's chunk, checked against the bits:
+ * a pointer inside the arena at a chunk that is allocated. op names the
+ * caller in a report. Reads the bits with single loads only, so another
+ * thread may call it while the owner works (see slz_free_deferred). */
+static uint32_t block_grain(const slz_heap *h, const void *p, const char *op)
+{
+    uintptr_t a = (uintptr_t)p, base = (uintptr_t)h->base;
+    if ((a & (SLZ_ALIGN - 1)) || a < base + SLZ_HDR || a >= base + (size_t)h->grains * SLZ_ALIGN)
+        slz_misuse(op, "invalid pointer", p);
+    uint32_t g = grain_of(h, mem2chunk(p));
+    const struct slz_cell *c = cell_of(h, g);
+    uint64_t b = bit_of(g);
+    if (!(__atomic_load_n(&c->start, __ATOMIC_RELAXED) & b))
+        slz_misuse(op, (c->tomb & b) ? "double free" : "invalid pointer", p);
+    if (!(__atomic_load_n(&c->used, __ATOMIC_RELAXED) & b) || pending_is(h, g))
+        slz_misuse(op, "double free", p);
+    if (!header_ok(h, chunk_at(h, g), (size_t)grains_of(h, g) * SLZ_ALIGN, 1))
+        slz_misuse(op, "corrupted chunk header (write past the end of the block below?)", p);
+    return g;
+}
+
+/* checked_block: block_grain, by the owner, which also checks the header
+ * of the chunk above (a write past the end of the block lands there). */
+static uint32_t checked_block(slz_heap *h, const void *p)
+{
+    uint32_t g = block_grain(h, p, h->op);
+    uint32_t nx = g + grains_of(h, g);
+    if (nx < h->grains && !header_ok(h, chunk_at(h, nx), (size_t)grains_of(h, nx) * SLZ_ALIGN, is_used(h, nx)))
+        slz_misuse(h->op, "corrupted next chunk (write past the end of a block?)", p);
+    return g;
+}
+
+/* live_block: the chunk of block p, checked, once the frees other threads
+ * left are taken (one of them may be p: then this is a double free). */
+uint32_t live_block(slz_heap *h, const void *p)
+{
+    if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED))
+        heap_collect(h);
+    return checked_block(h, p);
+}
+
+/* ---- Giving a chunk back: merge above, merge below, place -------------- */
+
+/* wipe: a header swallowed by a merge leaves nothing behind. */
+static void wipe(slz_chunk *c) { memset(c, 0, sizeof *c); }
+
+/* merge_above: the chunk being freed ends at end; take in the free chunk
+ * there, if any. Returns the new end. */
+static uint32_t merge_above(slz_heap *h, uint32_t end)
+{
+    if (end >= h->grains || is_used(h, end))
+        return end;
+    uint32_t n = grains_of(h, end);
+    wipe(free_checked(h, end, n));
+    bits_unstart(h, end);
+    if (end == h->top)
+        h->top = SLZ_NONE; /* place() makes the merged chunk the top */
+    h->st.free_chunks--;
+    h->st.coalesces++;
+    return end + n;
+}
+
+/* merge_below: the free chunk just below g, if any, takes g in. Returns
+ * where the merged chunk begins. */
+static uint32_t merge_below(slz_heap *h, uint32_t g)
+{
+    if (g == 0)
+        return g;
+    uint32_t pv = bits_prev_start(h, g);
+    if (is_used(h, pv))
+        return g;
+    free_checked(h, pv, g - pv);
+    wipe(chunk_at(h, g));
+    bits_unstart(h, g);
+    h->st.free_chunks--;
+    h->st.coalesces++;
+    return pv;
+}
+
+/* place: [lo, end) is one free chunk now: its header, its size in the
+ * bits, the top or the index. */
+static void place(slz_heap *h, uint32_t lo, uint32_t end)
+{
+    bits_note_size(h, lo, end - lo);
+    make_free(h, lo, end - lo);
+    if (end == h->grains)
+        h->top = lo;
+    index_refresh(h, lo);
+    if (lo < h->align_from)
+        h->align_from = lo;
+}
+
+/* give_back_pages: a big block became part of free chunk [lo, end): the
+ * kernel may take the whole pages inside it, beyond the header and canary,
+ * as glibc's munmap of its big blocks does. Only on anonymous memory. */
+static void give_back_pages(slz_heap *h, uint32_t lo, uint32_t end)
+{
+    if (!(h->flags & SLZ_ANON))
+        return;
+    uintptr_t a = (uintptr_t)chunk_at(h, lo) + sizeof(slz_chunk), b = (uintptr_t)chunk_at(h, end);
+    a = (a + h->page - 1) & ~(uintptr_t)(h->page - 1);
+    b &= ~(uintptr_t)(h->page - 1);
+    if (b > a)
+        os_release((void *)a, b - a);
+}
+
+/* release: the allocated chunk at g (checked) becomes free and merges with
+ * both neighbours at once. Then the index learns of every cell whose free
+ * chunks changed: the merged chunk's, g's, and the swallowed upper one's. */
+void release(slz_heap *h, uint32_t g)
+{
+    uint32_t n = grains_of(h, g);
+    struct slz_heap_stats *st = &h->st;
+    st->in_use -= (size_t)n * SLZ_ALIGN;
+    st->free_bytes += (size_t)n * SLZ_ALIGN;
+    st->live_blocks--;
+    st->frees++;
+    st->free_chunks++;
+    mark_used(h, g, 0);
+    uint32_t end = merge_above(h, g + n);
+    uint32_t lo = merge_below(h, g);
+    place(h, lo, end);
+    if (g / SLZ_CELL != lo / SLZ_CELL)
+        index_refresh(h, g);
+    if (end != g + n && (g + n) / SLZ_CELL != lo / SLZ_CELL && (g + n) / SLZ_CELL != g / SLZ_CELL)
+        index_refresh(h, g + n);
+    if ((size_t)n * SLZ_ALIGN >= SLZ_RELEASE_MIN)
+        give_back_pages(h, lo, end);
+}
+
+void slz_free(slz_heap *h, void *p)
+{
+    if (p == NULL)
+        return;
+    op_begin(h, "free");
+    release(h, live_block(h, p));
+    op_end(h);
+}
+
+/* ---- Frees from another thread ----------------------------------------- */
+
+void slz_free_deferred(slz_heap *h, void *p)
+{
+    if (p == NULL)
+        return;
+    uint32_t g = block_grain(h, p, "free");
+    if (pending_mark(h, g))
+        slz_misuse("free", "double free", p);
+}
+
+/* take_pending: a block another thread freed, given back by the owner. */
+static void take_pending(slz_heap *h, uint32_t g)
+{
+    release(h, checked_block(h, chunk2mem(chunk_at(h, g))));
+}
+
+void heap_collect(slz_heap *h) { pending_drain(h, take_pending); }
+
+void slz_heap_collect(slz_heap *h)
+{
+    op_begin(h, "free");
+    heap_collect(h);
+    op_end(h);
+}
+
+/* ---- realloc ----------------------------------------------------------- */
+
+/* grow_into_next: extend chunk g over its free successor when that makes
+ * need granules; what is left of the successor stays free. */
+static int grow_into_next(slz_heap *h, uint32_t g, uint32_t need)
+{
+    uint32_t n = grains_of(h, g), nx = g + n;
+    if (nx >= h->grains || is_used(h, nx) || n + grains_of(h, nx) < need)
+        return 0;
+    uint32_t nn = grains_of(h, nx), take = need - n;
+    int top = nx == h->top;
+    wipe(free_checked(h, nx, nn));
+    bits_unstart(h, nx);
+    if (nn - take >= MIN_GRAINS) {
+        bits_start(h, nx + take, nn - take);
+        make_free(h, nx + take, nn - take);
+        if (top)
+            h->top = nx + take;
+        else
+            index_refresh(h, nx + take);
+    } else {
+        take = nn;
+        h->st.free_chunks--;
+        if (top)
+            h->top = SLZ_NONE;
+    }
+    if (!top)
+        index_refresh(h, nx);
+    bits_note_size(h, g, n + take);
+    write_header(h, chunk_at(h, g), (size_t)(n + take) * SLZ_ALIGN, 1);
+    account_use(h, g, n + take, take);
+    return 1;
+}
+
+/* shrink: give back the tail of chunk g beyond need when it can stand alone:
+ * it is released like a block of its own, merging upwards. */
+static void shrink(slz_heap *h, uint32_t g, uint32_t need)
+{
+    uint32_t n = grains_of(h, g);
+    if (n - need < MIN_GRAINS)
+        return;
+    bits_start(h, g + need, n - need);
+    mark_used(h, g + need, 1);
+    bits_note_size(h, g, need);
+    write_header(h, chunk_at(h, g), (size_t)need * SLZ_ALIGN, 1);
+    write_header(h, chunk_at(h, g + need), (size_t)(n - need) * SLZ_ALIGN, 1);
+    h->st.splits++;
+    h->st.live_blocks++;
+    h->st.frees--;
+    release(h, g + need);
+}
+
+/* move: copy block p (len bytes) to q; a big one piece by piece, the pages
+ * of each piece given back as it is copied, so the two copies never both
+ * stay resident. */
+static void move(slz_heap *h, char *q, char *p, size_t len)
+{
+    const size_t piece = (size_t)1 << 20;
+    for (size_t off = 0; off < len; off += piece) {
+        size_t k = len - off < piece ? len - off : piece;
+        memcpy(q + off, p + off, k);
+        if (len >= SLZ_RELEASE_MIN)
+            slz_discard(h, p, off, k);
+    }
+}
+
+static void *heap_realloc(slz_heap *h, void *p, size_t n)
+{
+    uint32_t g = live_block(h, p);
+    h->st.reallocs++;
+    uint32_t need = grains_for(h, n);
+    if (need == 0)
+        return heap_fail(h);
+    if (need <= grains_of(h, g) || grow_into_next(h, g, need)) {
+        shrink(h, g, need);
+        h->st.realloc_in_place++;
+        return p;
+    }
+    char *q = heap_malloc(h, n);
+    if (q == NULL)
+        return NULL;
+    move(h, q, p, (size_t)grains_of(h, g) * SLZ_ALIGN - SLZ_HDR);
+    h->st.mallocs--; /* a move, not a new block */
+    release(h, g);
+    h->st.frees--;
+    return q;
+}
+
+void *slz_realloc(slz_heap *h, void *p, size_t n)
+{
+    if (p == NULL)
+        return slz_malloc(h, n);
+    if (n == 0) {
+        slz_free(h, p);
+        return NULL;
+    }
+    op_begin(h, "realloc");
+    void *q = heap_realloc(h, p, n);
+    op_end(h);
+    return q;
+}
+
+/* ---- Questions about a block ------------------------------------------- */
+
+size_t slz_block_size(const slz_heap *h, const void *p, const char *op)
+{
+    return (size_t)grains_of(h, block_grain(h, p, op)) * SLZ_ALIGN - SLZ_HDR;
+}
+
+size_t slz_usable_size(slz_heap *h, const void *p)
+{
+    if (p == NULL)
+        return 0;
+    op_begin(h, "malloc_usable_size");
+    size_t n = (size_t)grains_of(h, live_block(h, p)) * SLZ_ALIGN - SLZ_HDR;
+    op_end(h);
+    return n;
+}
+
+void slz_discard(slz_heap *h, void *p, size_t off, size_t len)
+{
+    if (!(h->flags & SLZ_ANON))
+        return;
+    uintptr_t a = (uintptr_t)p + off, b = a + len;
+    a = (a + h->page - 1) & ~(uintptr_t)(h->page - 1);
+    b &= ~(uintptr_t)(h->page - 1);
+    if (b > a)
+        os_release((void *)a, b - a);
+}

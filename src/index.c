@@ -1,0 +1,301 @@
+/*
+ * index.c - the heap's out-of-band state: the chunk bits, their summary,
+ * the first-fit index and the pending frees of other threads.
+ *
+ * The first-fit index is a max-tree of fixed shape over the cells (1 KiB of
+ * arena each). Level 0 holds, per cell, the size of the largest free chunk
+ * that begins in it; every level above holds the maximum of each 64-byte
+ * line (16 entries) of the level below; the top level is one line, the root:
+ *
+ *   root      [ 7 | 0 | 0 | ... ]                      max of 16 lines below
+ *   level 1   [ 0 | 7 | 2 | ... ] [ 0 | 0 | ... ] ...   max of 16 cells each
+ *   level 0   [ 0 | 0 | 4 | 7 | ... ] ...               one entry per cell
+ *   cells     start/used bits -> the chunks that begin in each cell
+ *
+ * The first fit for a request of need granules walks down from the root:
+ * at each line take the first entry >= need (one 64-byte line, compared 4
+ * lanes at a time), then, in the cell found, the first free chunk that is
+ * big enough. Cells are in address order and so are the bits in a cell, so
+ * this is exactly the lowest-addressed free chunk that fits: a linear scan
+ * of the heap would stop at the same chunk. The walk reads one line per
+ * level; a 1 GiB heap has 2^20 cells and 5 levels, whatever the number of
+ * free chunks. An update rewrites one level-0 entry and climbs while the
+ * maximum of its line changes.
+ *
+ * The summary ("any") tells which cells have a start bit, one bit per cell,
+ * and above that one bit per nonzero word, so that the chunk before a
+ * granule is found in a few word reads however far below it begins.
+ */
+#include <emmintrin.h>
+
+#include "chunk.h"
+
+/* ---- Bits ------------------------------------------------------------- */
+
+/* The owner changes the bits while another thread may read them for a free
+ * of its own (slz_free_deferred): word-sized relaxed accesses. */
+static inline uint64_t rd(const uint64_t *w) { return __atomic_load_n(w, __ATOMIC_RELAXED); }
+static inline void wr(uint64_t *w, uint64_t v) { __atomic_store_n(w, v, __ATOMIC_RELAXED); }
+
+static inline int top_bit(uint64_t w) { return 63 - __builtin_clzll(w); }
+
+/* any_set / any_clear: cell k has / no longer has a start bit. */
+static void any_set(slz_heap *h, size_t k)
+{
+    for (int l = 0; l < h->nany; l++, k /= 64) {
+        uint64_t *w = &h->any[l][k / 64], b = (uint64_t)1 << (k % 64);
+        if (*w & b)
+            return;
+        int was_zero = *w == 0;
+        *w |= b;
+        if (!was_zero)
+            return;
+    }
+}
+static void any_clear(slz_heap *h, size_t k)
+{
+    for (int l = 0; l < h->nany; l++, k /= 64) {
+        uint64_t *w = &h->any[l][k / 64];
+        *w &= ~((uint64_t)1 << (k % 64));
+        if (*w != 0)
+            return;
+    }
+}
+
+/* bits_note_size: the chunk at g is size granules; the cell records it
+ * when no later chunk begins in the cell. */
+void bits_note_size(slz_heap *h, uint32_t g, uint32_t size)
+{
+    struct slz_cell *c = cell_of(h, g);
+    if (((c->start >> (g % SLZ_CELL)) >> 1) == 0)
+        c->last = size;
+}
+
+/* bits_start: a free chunk of size granules begins at g. */
+void bits_start(slz_heap *h, uint32_t g, uint32_t size)
+{
+    struct slz_cell *c = cell_of(h, g);
+    uint64_t b = bit_of(g);
+    if (c->start == 0)
+        any_set(h, g / SLZ_CELL);
+    wr(&c->start, c->start | b);
+    wr(&c->used, c->used & ~b);
+    c->tomb &= ~b;
+    bits_note_size(h, g, size);
+}
+
+/* bits_unstart: the chunk at g is swallowed by the one below it. */
+void bits_unstart(slz_heap *h, uint32_t g)
+{
+    struct slz_cell *c = cell_of(h, g);
+    uint64_t b = bit_of(g);
+    wr(&c->start, c->start & ~b);
+    wr(&c->used, c->used & ~b);
+    c->tomb |= b;
+    if (c->start == 0)
+        any_clear(h, g / SLZ_CELL);
+}
+
+/* bits_prev_start: where the chunk just below granule g begins (g > 0). */
+uint32_t bits_prev_start(const slz_heap *h, uint32_t g)
+{
+    size_t k = g / SLZ_CELL;
+    uint64_t below = h->cells[k].start & (bit_of(g) - 1);
+    if (below)
+        return (uint32_t)(k * SLZ_CELL + (size_t)top_bit(below));
+    /* the nearest cell below k with a start bit, through the summary */
+    size_t idx = k;
+    for (int l = 0; l < h->nany; l++) {
+        uint64_t w = h->any[l][idx / 64] & (((uint64_t)1 << (idx % 64)) - 1);
+        if (w) {
+            idx = (idx / 64) * 64 + (size_t)top_bit(w);
+            while (l-- > 0)
+                idx = idx * 64 + (size_t)top_bit(h->any[l][idx]);
+            return (uint32_t)(idx * SLZ_CELL + (size_t)top_bit(h->cells[idx].start));
+        }
+        idx /= 64;
+    }
+    return SLZ_NONE;
+}
+
+/* ---- The first-fit index ------------------------------------------------ */
+
+/* first_ge: the first of the 16 entries of line that is >= need (need >= 1),
+ * or -1. Unsigned compare as signed, with the sign bit flipped. */
+static inline int first_ge(const uint32_t *line, uint32_t need)
+{
+    const __m128i flip = _mm_set1_epi32((int)0x80000000u);
+    const __m128i lim = _mm_set1_epi32((int)((need - 1) ^ 0x80000000u));
+    const __m128i *v = (const __m128i *)line;
+    unsigned m = 0;
+    for (int i = 0; i < 4; i++) {
+        __m128i gt = _mm_cmpgt_epi32(_mm_xor_si128(_mm_load_si128(v + i), flip), lim);
+        m |= (unsigned)_mm_movemask_ps(_mm_castsi128_ps(gt)) << (4 * i);
+    }
+    return m ? __builtin_ctz(m) : -1;
+}
+
+static inline uint32_t line_max(const uint32_t *line)
+{
+    uint32_t m = 0;
+    for (int i = 0; i < SLZ_FAN; i++)
+        m = line[i] > m ? line[i] : m;
+    return m;
+}
+
+/* cell_max: the largest free chunk that begins in cell k, the top excepted. */
+static uint32_t cell_max(const slz_heap *h, size_t k)
+{
+    const struct slz_cell *c = &h->cells[k];
+    uint64_t f = c->start & ~c->used;
+    uint32_t m = 0;
+    while (f) {
+        uint32_t g = (uint32_t)(k * SLZ_CELL + (size_t)__builtin_ctzll(f));
+        f &= f - 1;
+        uint32_t s = g == h->top ? 0 : grains_of(h, g);
+        m = s > m ? s : m;
+    }
+    return m;
+}
+
+/* index_refresh: the free chunks that begin in g's cell have changed. */
+void index_refresh(slz_heap *h, uint32_t g)
+{
+    size_t k = g / SLZ_CELL;
+    uint32_t v = cell_max(h, k);
+    if (h->lv[0][k] == v)
+        return;
+    h->lv[0][k] = v;
+    for (int l = 1; l < h->nlv; l++) {
+        size_t p = k / SLZ_FAN;
+        uint32_t m = line_max(h->lv[l - 1] + p * SLZ_FAN);
+        if (h->lv[l][p] == m)
+            return;
+        h->lv[l][p] = m;
+        k = p;
+    }
+}
+
+/* in_cell: the first free chunk of cell k at or above granule from that
+ * has need granules, or SLZ_NONE. */
+static uint32_t in_cell(const slz_heap *h, size_t k, uint32_t need, uint32_t from)
+{
+    const struct slz_cell *c = &h->cells[k];
+    uint64_t f = c->start & ~c->used;
+    if (from > k * SLZ_CELL)
+        f &= ~(bit_of(from) - 1);
+    while (f) {
+        uint32_t g = (uint32_t)(k * SLZ_CELL + (size_t)__builtin_ctzll(f));
+        f &= f - 1;
+        if (g != h->top && grains_of(h, g) >= need)
+            return g;
+    }
+    return SLZ_NONE;
+}
+
+/* descend: from entry idx of level l (known >= need) down to the cell,
+ * then the chunk. */
+static uint32_t descend(const slz_heap *h, int l, size_t idx, uint32_t need)
+{
+    while (l > 0) {
+        l--;
+        idx = idx * SLZ_FAN + (size_t)first_ge(h->lv[l] + idx * SLZ_FAN, need);
+    }
+    return in_cell(h, idx, need, 0);
+}
+
+/* index_find: the lowest-addressed free chunk (the top excepted) that
+ * begins at or above granule from and has need granules, or SLZ_NONE. */
+uint32_t index_find(const slz_heap *h, uint32_t need, uint32_t from)
+{
+    int root = h->nlv - 1;
+    if (from == 0) {
+        int i = first_ge(h->lv[root], need);
+        return i < 0 ? SLZ_NONE : descend(h, root, (size_t)i, need);
+    }
+    size_t idx = from / SLZ_CELL;
+    if (idx >= h->ncells)
+        return SLZ_NONE;
+    if (h->lv[0][idx] >= need) {
+        uint32_t g = in_cell(h, idx, need, from);
+        if (g != SLZ_NONE)
+            return g;
+    }
+    /* the next entry to the right at each level, climbing until one fits */
+    for (int l = 0; l <= root; l++) {
+        const uint32_t *line = h->lv[l] + (idx / SLZ_FAN) * SLZ_FAN;
+        for (size_t j = idx % SLZ_FAN + 1; j < SLZ_FAN; j++)
+            if (line[j] >= need)
+                return descend(h, l, (idx / SLZ_FAN) * SLZ_FAN + j, need);
+        idx /= SLZ_FAN;
+    }
+    return SLZ_NONE;
+}
+
+uint32_t index_root_max(const slz_heap *h) { return line_max(h->lv[h->nlv - 1]); }
+
+/* index_check: every level-0 entry is its cell's largest free chunk, every
+ * entry above the maximum of its line, every summary bit right. */
+size_t index_check(const slz_heap *h, const char **first)
+{
+    size_t bad = 0;
+    for (size_t k = 0; k < h->ncells; k++)
+        if (h->lv[0][k] != cell_max(h, k) && bad++ == 0)
+            *first = "index entry differs from its cell's largest free chunk";
+    for (int l = 1; l < h->nlv; l++)
+        for (size_t p = 0; p < h->lvn[l]; p++)
+            if (h->lv[l][p] != line_max(h->lv[l - 1] + p * SLZ_FAN) && bad++ == 0)
+                *first = "index entry differs from the maximum of its line";
+    for (size_t k = 0; k < h->ncells; k++)
+        if (((h->any[0][k / 64] >> (k % 64)) & 1) != (h->cells[k].start != 0) && bad++ == 0)
+            *first = "summary bit disagrees with its cell";
+    for (int l = 1; l < h->nany; l++)
+        for (size_t i = 0; i < h->anyn[l - 1]; i++)
+            if (((h->any[l][i / 64] >> (i % 64)) & 1) != (h->any[l - 1][i] != 0) && bad++ == 0)
+                *first = "summary bit disagrees with the level below";
+    return bad;
+}
+
+/* ---- Frees by other threads -------------------------------------------- */
+
+/* pending_mark: another thread gives back the block at granule g. Atomic
+ * ORs only, bottom level first; the owner takes them top down. Returns
+ * nonzero when g was pending already (a double free). */
+int pending_mark(slz_heap *h, uint32_t g)
+{
+    size_t k = g / SLZ_CELL;
+    uint64_t b = bit_of(g);
+    if (__atomic_fetch_or(&h->pend[0][k], b, __ATOMIC_ACQ_REL) & b)
+        return 1;
+    __atomic_fetch_or(&h->pend[1][k / 64], (uint64_t)1 << (k % 64), __ATOMIC_ACQ_REL);
+    __atomic_fetch_or(&h->pend[2][k / 4096], (uint64_t)1 << ((k / 64) % 64), __ATOMIC_ACQ_REL);
+    __atomic_store_n(&h->pend_any, 1, __ATOMIC_RELEASE);
+    return 0;
+}
+
+/* pending_is: whether g waits as a pending free. */
+int pending_is(const slz_heap *h, uint32_t g)
+{
+    return (__atomic_load_n(&h->pend[0][g / SLZ_CELL], __ATOMIC_ACQUIRE) & bit_of(g)) != 0;
+}
+
+/* pending_drain: the owner takes every pending free, calling fn for each. */
+void pending_drain(slz_heap *h, void (*fn)(slz_heap *, uint32_t))
+{
+    __atomic_store_n(&h->pend_any, 0, __ATOMIC_SEQ_CST);
+    for (size_t i2 = 0; i2 < h->pendn[2]; i2++) {
+        if (__atomic_load_n(&h->pend[2][i2], __ATOMIC_ACQUIRE) == 0)
+            continue;
+        uint64_t w2 = __atomic_exchange_n(&h->pend[2][i2], 0, __ATOMIC_ACQ_REL);
+        for (; w2; w2 &= w2 - 1) {
+            size_t i1 = i2 * 64 + (size_t)__builtin_ctzll(w2);
+            uint64_t w1 = __atomic_exchange_n(&h->pend[1][i1], 0, __ATOMIC_ACQ_REL);
+            for (; w1; w1 &= w1 - 1) {
+                size_t k = i1 * 64 + (size_t)__builtin_ctzll(w1);
+                uint64_t w0 = __atomic_exchange_n(&h->pend[0][k], 0, __ATOMIC_ACQ_REL);
+                for (; w0; w0 &= w0 - 1)
+                    fn(h, (uint32_t)(k * SLZ_CELL + (size_t)__builtin_ctzll(w0)));
+            }
+        }
+    }
+}
