@@ -74,7 +74,7 @@ static void *carve(slz_heap *h, uint32_t g, uint32_t need, size_t request)
         if (top)
             h->top = r;
         else if (r / SLZ_CELL != g / SLZ_CELL)
-            index_refresh(h, r);
+            index_grew(h, r, n - need);
         h->st.splits++;
     } else {
         need = n;
@@ -86,7 +86,7 @@ static void *carve(slz_heap *h, uint32_t g, uint32_t need, size_t request)
     write_header(h, c, (size_t)need * SLZ_ALIGN, 1);
     c->canary = 0; /* nothing of the allocator's stays in a block */
     if (!top)
-        index_refresh(h, g);
+        index_lost(h, g, n);
     account_use(h, g, need, need);
     h->st.live_blocks++;
     h->st.mallocs++;

@@ -127,6 +127,9 @@ struct slz_heap {
     uint32_t *lv[SLZ_LEVELS];
     size_t lvn[SLZ_LEVELS];
     int nlv;
+    int start;        /* the walk starts at line 0 of lv[start]: */
+    size_t span;      /* no level-0 entry at or beyond span is nonzero, */
+    size_t reach[SLZ_LEVELS]; /* and line 0 of lv[l] covers reach[l] cells */
     /* which cells hold a start bit: any[0] one bit per cell, any[i+1] one
      * bit per word of any[i] */
     uint64_t *any[SLZ_LEVELS];
@@ -174,12 +177,8 @@ static inline uint32_t grains_of(const slz_heap *h, uint32_t g)
  * not invert into the key (and the allocator trusts neither: see above). */
 static inline uintptr_t keyed(const slz_heap *h, uintptr_t a, uintptr_t b)
 {
-    uint64_t x = ((uint64_t)a ^ h->key[0]) * 0x9e3779b97f4a7c15ull;
-    x ^= (uint64_t)b + (x >> 29);
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= h->key[1];
-    x ^= x >> 32;
-    x *= 0x94d049bb133111ebull;
+    uint64_t x = ((uint64_t)a ^ h->key[0]) * 0x9e3779b97f4a7c15ull + (uint64_t)b;
+    x = (x ^ (x >> 31) ^ h->key[1]) * 0xbf58476d1ce4e5b9ull;
     return (uintptr_t)(x ^ (x >> 29));
 }
 static inline uintptr_t head_check(const slz_heap *h, const slz_chunk *c, uintptr_t head)
@@ -237,6 +236,8 @@ void bits_unstart(slz_heap *h, uint32_t g);
 void bits_note_size(slz_heap *h, uint32_t g, uint32_t size);
 uint32_t bits_prev_start(const slz_heap *h, uint32_t g);
 void index_refresh(slz_heap *h, uint32_t g);
+void index_grew(slz_heap *h, uint32_t g, uint32_t size);
+void index_lost(slz_heap *h, uint32_t g, uint32_t old);
 uint32_t index_find(const slz_heap *h, uint32_t need, uint32_t from);
 uint32_t index_root_max(const slz_heap *h);
 size_t index_check(const slz_heap *h, const char **first);

@@ -23,7 +23,7 @@ static uint32_t block_grain(const slz_heap *h, const void *p, const char *op)
     uint64_t b = bit_of(g);
     if (!(__atomic_load_n(&c->start, __ATOMIC_RELAXED) & b))
         slz_misuse(op, (c->tomb & b) ? "double free" : "invalid pointer", p);
-    if (!(__atomic_load_n(&c->used, __ATOMIC_RELAXED) & b) || pending_is(h, g))
+    if (!(__atomic_load_n(&c->used, __ATOMIC_RELAXED) & b))
         slz_misuse(op, "double free", p);
     if (!header_ok(h, chunk_at(h, g), (size_t)grains_of(h, g) * SLZ_ALIGN, 1))
         slz_misuse(op, "corrupted chunk header (write past the end of the block below?)", p);
@@ -94,9 +94,12 @@ static void place(slz_heap *h, uint32_t lo, uint32_t end)
 {
     bits_note_size(h, lo, end - lo);
     make_free(h, lo, end - lo);
-    if (end == h->grains)
+    if (end == h->grains) {
         h->top = lo;
-    index_refresh(h, lo);
+        index_refresh(h, lo); /* a chunk below may have left the index to head it */
+    } else {
+        index_grew(h, lo, end - lo); /* anything it swallowed in its cell was smaller */
+    }
     if (lo < h->align_from)
         h->align_from = lo;
 }
@@ -117,7 +120,7 @@ static void give_back_pages(slz_heap *h, uint32_t lo, uint32_t end)
 
 /* release: the allocated chunk at g (checked) becomes free and merges with
  * both neighbours at once. Then the index learns of every cell whose free
- * chunks changed: the merged chunk's, g's, and the swallowed upper one's. */
+ * chunks changed: the merged chunk's and the swallowed upper one's. */
 void release(slz_heap *h, uint32_t g)
 {
     uint32_t n = grains_of(h, g);
@@ -128,13 +131,13 @@ void release(slz_heap *h, uint32_t g)
     st->frees++;
     st->free_chunks++;
     mark_used(h, g, 0);
-    uint32_t end = merge_above(h, g + n);
+    uint32_t nx = g + n;
+    int nx_indexed = nx < h->grains && !is_used(h, nx) && nx != h->top;
+    uint32_t end = merge_above(h, nx);
     uint32_t lo = merge_below(h, g);
     place(h, lo, end);
-    if (g / SLZ_CELL != lo / SLZ_CELL)
-        index_refresh(h, g);
-    if (end != g + n && (g + n) / SLZ_CELL != lo / SLZ_CELL && (g + n) / SLZ_CELL != g / SLZ_CELL)
-        index_refresh(h, g + n);
+    if (nx_indexed && nx / SLZ_CELL != lo / SLZ_CELL)
+        index_lost(h, nx, end - nx); /* g's own cell: g was no index entry */
     if ((size_t)n * SLZ_ALIGN >= SLZ_RELEASE_MIN)
         give_back_pages(h, lo, end);
 }

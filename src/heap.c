@@ -126,6 +126,7 @@ slz_heap *slz_heap_create_in(void *mem, size_t bytes, unsigned flags)
     for (int i = 0; i < L.nlv; i++) {
         h->lv[i] = (uint32_t *)(meta + L.lv_off[i]);
         h->lvn[i] = L.lvn[i];
+        h->reach[i] = i == 0 ? SLZ_FAN : h->reach[i - 1] * SLZ_FAN;
     }
     h->nany = L.nany;
     for (int i = 0; i < L.nany; i++) {

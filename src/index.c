@@ -158,22 +158,58 @@ static uint32_t cell_max(const slz_heap *h, size_t k)
     return m;
 }
 
-/* index_refresh: the free chunks that begin in g's cell have changed. */
-void index_refresh(slz_heap *h, uint32_t g)
+/* index_set: level-0 entry k becomes v. Climb while the maximum of a line
+ * changes: a larger value raises its parent only if it beats it; a smaller
+ * one lowers it only if it was the maximum (then the line is read). */
+static void index_set(slz_heap *h, size_t k, uint32_t v)
 {
-    size_t k = g / SLZ_CELL;
-    uint32_t v = cell_max(h, k);
-    if (h->lv[0][k] == v)
+    uint32_t old = h->lv[0][k];
+    if (old == v)
         return;
     h->lv[0][k] = v;
-    for (int l = 1; l < h->nlv; l++) {
-        size_t p = k / SLZ_FAN;
-        uint32_t m = line_max(h->lv[l - 1] + p * SLZ_FAN);
-        if (h->lv[l][p] == m)
-            return;
-        h->lv[l][p] = m;
-        k = p;
+    if (v && k >= h->span) { /* the walk must start high enough to see k */
+        h->span = k + 1;
+        while (h->start < h->nlv - 1 && h->span > h->reach[h->start])
+            h->start++;
     }
+    for (int l = 1; l < h->nlv; l++) {
+        k /= SLZ_FAN;
+        uint32_t par = h->lv[l][k];
+        if (v > old) {
+            if (par >= v)
+                return;
+            h->lv[l][k] = v;
+        } else {
+            if (par > old)
+                return;
+            v = line_max(h->lv[l - 1] + k * SLZ_FAN);
+            if (v == par)
+                return;
+            h->lv[l][k] = v;
+        }
+        old = par;
+    }
+}
+
+/* index_refresh: the free chunks that begin in g's cell have changed. */
+void index_refresh(slz_heap *h, uint32_t g) { index_set(h, g / SLZ_CELL, cell_max(h, g / SLZ_CELL)); }
+
+/* index_grew: the free chunk at g is size granules now, and no other free
+ * chunk of its cell changed: the cell's entry can only rise. */
+void index_grew(slz_heap *h, uint32_t g, uint32_t size)
+{
+    size_t k = g / SLZ_CELL;
+    if (size > h->lv[0][k])
+        index_set(h, k, size);
+}
+
+/* index_lost: a free chunk of old granules in g's cell left the index or
+ * shrank: only if it was the cell's largest must the cell be read again. */
+void index_lost(slz_heap *h, uint32_t g, uint32_t old)
+{
+    size_t k = g / SLZ_CELL;
+    if (h->lv[0][k] == old)
+        index_set(h, k, cell_max(h, k));
 }
 
 /* in_cell: the first free chunk of cell k at or above granule from that
@@ -209,9 +245,9 @@ static uint32_t descend(const slz_heap *h, int l, size_t idx, uint32_t need)
 uint32_t index_find(const slz_heap *h, uint32_t need, uint32_t from)
 {
     int root = h->nlv - 1;
-    if (from == 0) {
-        int i = first_ge(h->lv[root], need);
-        return i < 0 ? SLZ_NONE : descend(h, root, (size_t)i, need);
+    if (from == 0) { /* from the lowest line that covers every entry in use */
+        int i = first_ge(h->lv[h->start], need);
+        return i < 0 ? SLZ_NONE : descend(h, h->start, (size_t)i, need);
     }
     size_t idx = from / SLZ_CELL;
     if (idx >= h->ncells)
@@ -242,6 +278,11 @@ size_t index_check(const slz_heap *h, const char **first)
     for (size_t k = 0; k < h->ncells; k++)
         if (h->lv[0][k] != cell_max(h, k) && bad++ == 0)
             *first = "index entry differs from its cell's largest free chunk";
+    for (size_t k = h->span; k < h->ncells; k++)
+        if (h->lv[0][k] && bad++ == 0)
+            *first = "index entry beyond the span the walk starts from";
+    if (h->span > h->reach[h->start] && bad++ == 0)
+        *first = "the walk's first line does not cover the span";
     for (int l = 1; l < h->nlv; l++)
         for (size_t p = 0; p < h->lvn[l]; p++)
             if (h->lv[l][p] != line_max(h->lv[l - 1] + p * SLZ_FAN) && bad++ == 0)
