@@ -6,7 +6,8 @@
  *   calloc_dirty top     overflow the last block far into the free space
  *                        above it (the space the heap has never handed
  *                        out, which an allocator may assume still zero
- *                        from mmap), skipping the first 32 bytes after it
+ *                        from mmap; at most 2 KiB, and not past the
+ *                        block's mapping), skipping the first 32 bytes after it
  *                        (a header and the first payload word, which a
  *                        careful allocator checks); then calloc(1, 1024)
  *   calloc_dirty freed   free a 1024-byte block between two live ones,
@@ -31,11 +32,16 @@ int main(int argc, char **argv)
     if (IS(how, "top")) {
         char *a = opaque(malloc(100));
         char *end = a + malloc_usable_size(a);
-        memset(end + 32, 0xEE, 2048); /* the overflow from A */
+        /* as far as 2 KiB, but not past the mapping (a guard page may follow) */
+        int n = read_maps(), h = map_index(n, (uintptr_t)a);
+        size_t len = 2048;
+        if (h >= 0 && atk_maps[h].hi - (uintptr_t)(end + 32) < len)
+            len = atk_maps[h].hi - (uintptr_t)(end + 32);
+        memset(end + 32, 0xEE, len); /* the overflow from A */
         unsigned char *c = opaque(calloc(1, 1024));
         check_zero(c, 1024, "attacker bytes past the high-water mark");
         not_reached("calloc(1, 1024) returned %p, all zero (the written area was %p..%p)", (void *)c,
-                    (void *)(end + 32), (void *)(end + 32 + 2048));
+                    (void *)(end + 32), (void *)(end + 32 + len));
     } else if (IS(how, "freed")) {
         char *lo = opaque(malloc(100)), *b = opaque(malloc(1024)), *hi = opaque(malloc(100));
         free(b);

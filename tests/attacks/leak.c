@@ -12,7 +12,9 @@
  * again so as to leave every kind of metadata behind: a freed chunk reused
  * whole, freed chunks merged and carved again (the swallowed headers lie
  * inside the new block), and chunks merged back into the free space at the
- * top of the heap.
+ * top of the heap. Only blocks in the mapping of the program's first block
+ * are checked: under the shim with the default one-page heap, a block that
+ * does not fit there comes from glibc, another heap.
  *   leak            (no arguments)
  */
 #include "attacks.h"
@@ -20,11 +22,14 @@
 #define PAT 0xA5A5A5A5A5A5A5A5ull
 
 static uintptr_t lo_seen = UINTPTR_MAX, hi_seen;
+static uintptr_t heap_lo, heap_hi; /* the mapping of the first block */
 
 static const char *looks_like(uint64_t w)
 {
     if (w + (1ull << 30) >= lo_seen && w <= hi_seen + (1ull << 30))
         return " (a heap address)";
+    if ((w << 12) + (1ull << 30) >= lo_seen && (w << 12) <= hi_seen + (1ull << 30))
+        return " (a heap address shifted right by 12 bits, as glibc's safe-linking stores an empty link)";
     uintptr_t libc = (uintptr_t)stdout;
     if (w + (1ull << 32) >= libc && w <= libc + (1ull << 32))
         return " (a libc address)";
@@ -40,6 +45,10 @@ static char *fresh(size_t n, const char *how)
     char *p = opaque(malloc(n));
     if (!p)
         not_reached("malloc(%zu) failed", n);
+    if ((uintptr_t)p < heap_lo || (uintptr_t)p >= heap_hi) {
+        memset(p, 0xA5, malloc_usable_size(p)); /* served by another heap: not the one under test */
+        return p;
+    }
     if ((uintptr_t)p < lo_seen)
         lo_seen = (uintptr_t)p;
     if ((uintptr_t)p + n > hi_seen)
@@ -61,6 +70,12 @@ int main(void)
     static const size_t sizes[] = {40, 104, 200, 56, 296, 72, 152, 88};
     enum { N = sizeof sizes / sizeof sizes[0] };
     char *a[N];
+    char *first = opaque(malloc(16)); /* which heap is under test */
+    int n = read_maps(), h = map_index(n, (uintptr_t)first);
+    if (h < 0)
+        not_reached("cannot aim: the first block %p is in no mapping", (void *)first);
+    heap_lo = atk_maps[h].lo;
+    heap_hi = atk_maps[h].hi;
     for (int i = 0; i < N; i++)
         a[i] = fresh(sizes[i], "first allocation");
     char *guard = fresh(40, "first allocation");
