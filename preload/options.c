@@ -10,21 +10,9 @@
 #include <unistd.h>
 
 #include "shim.h"
+#include "size.h"
 
 struct slz_options slz_opt;
-
-void say(int fd, const char *const *pieces, int n)
-{
-    char buf[512];
-    size_t at = 0;
-    const char *head = "slzmalloc: ";
-    for (int i = -1; i < n; i++)
-        for (const char *s = i < 0 ? head : pieces[i]; *s && at < sizeof buf - 1; s++)
-            buf[at++] = *s;
-    buf[at++] = '\n';
-    ssize_t r = write(fd, buf, at);
-    (void)r;
-}
 
 static void warn(const char *name, const char *value, const char *why)
 {
@@ -32,59 +20,16 @@ static void warn(const char *name, const char *value, const char *why)
     say(2, p, 6);
 }
 
-/* parse_size_why: "123", "64K", "256M", "1G" (any case, an optional B);
- * on a bad value 0, and *why says what is wrong. */
-size_t parse_size_why(const char *s, const char **why)
-{
-    size_t v = 0;
-    *why = NULL;
-    if (*s < '0' || *s > '9') {
-        *why = "not a number (digits, then K, M or G, e.g. 256M)";
-        return 0;
-    }
-    int big = 0;
-    for (; *s >= '0' && *s <= '9'; s++) {
-        if (v > (SIZE_MAX - 9) / 10)
-            big = 1;
-        v = v * 10 + (size_t)(*s - '0');
-    }
-    if (*s == '.' || *s == ',') {
-        *why = "not a whole number (write 1.5G as 1536M)";
-        return 0;
-    }
-    unsigned shift = 0;
-    switch (*s) {
-    case 'k': case 'K': shift = 10; s++; break;
-    case 'm': case 'M': shift = 20; s++; break;
-    case 'g': case 'G': shift = 30; s++; break;
-    }
-    if (*s == 'b' || *s == 'B')
-        s++;
-    if (*s != '\0') {
-        *why = "unknown suffix (use K, M or G, e.g. 256M)";
-        return 0;
-    }
-    if (big || v > (SIZE_MAX >> shift)) {
-        *why = "too large";
-        return 0;
-    }
-    if (v == 0)
-        *why = "zero (the heap needs at least one page)";
-    return v << shift;
-}
-
-size_t parse_size(const char *s)
-{
-    const char *why;
-    return parse_size_why(s, &why);
-}
+/* The old entry points (slz-replay uses parse_size): size.h does the work. */
+size_t parse_size_why(const char *s, const char **why) { return slz_parse_size(s, why); }
+size_t parse_size(const char *s) { return slz_parse_size(s, NULL); }
 
 static int opt_heap_size(const char *name, const char *v)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size_t mem = (size_t)sysconf(_SC_PHYS_PAGES) * page;
     const char *why;
-    size_t n = parse_size_why(v, &why);
+    size_t n = slz_parse_size(v, &why);
     if (n == 0) {
         const char *p[] = {"ignoring ", name, "=", v, ": ", why, "; using one page"};
         say(2, p, 7);

@@ -31,6 +31,7 @@ struct slz_options {
 };
 extern struct slz_options slz_opt;
 void options_read(void);
+/* parse_size, parse_size_why: size.h's slz_parse_size (kept for old callers) */
 size_t parse_size(const char *s); /* "64K", "256M", "1G"; 0 on a bad value */
 /* parse_size_why: the same; on a bad value 0 and *why says what is wrong */
 size_t parse_size_why(const char *s, const char **why);
@@ -64,7 +65,7 @@ void stats_setup(void);  /* at start-up, when SLZ_STATS is set */
 void stats_report(void); /* at exit */
 void stats_fork_child(void); /* in a fork child: the call counts start again */
 
-/* ---- Messages (options.c) --------------------------------------------- */
+/* ---- Messages (out.c) ------------------------------------------------- */
 /* say: write "slzmalloc: " and the pieces as one line to fd, one write(2). */
 void say(int fd, const char *const *pieces, int n);
 
