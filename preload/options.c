@@ -68,13 +68,19 @@ static int opt_bool(const char *name, const char *v, int *out, const char *why)
     return 0;
 }
 
+static int stats_given; /* SLZ_STATS had a good value: SLZ_STATS_FILE does not override it */
+
 static int opt_stats(const char *name, const char *v)
 {
+    stats_given = 1;
     if (!strcasecmp(v, "json")) {
         slz_opt.stats = 2;
         return 0;
     }
-    return opt_bool(name, v, &slz_opt.stats, "not 1/on/yes, 0/off/no or json");
+    if (opt_bool(name, v, &slz_opt.stats, "not 1/on/yes, 0/off/no or json") == 0)
+        return 0;
+    stats_given = 0;
+    return -1;
 }
 
 static int opt_check(const char *name, const char *v) { return opt_bool(name, v, &slz_opt.check, "not a boolean (use 1/on/yes or 0/off/no)"); }
@@ -132,7 +138,7 @@ static const struct {
 } options[] = {
     {"SLZ_HEAP_SIZE", opt_heap_size},   /* bytes of the slz heap; K/M/G; default one page */
     {"SLZ_STATS", opt_stats},           /* 1: a statistics table at exit; json: the same as JSON */
-    {"SLZ_STATS_FILE", opt_stats_file}, /* write the statistics to this file instead of stderr */
+    {"SLZ_STATS_FILE", opt_stats_file}, /* the statistics to this file instead of stderr; implies SLZ_STATS=1 */
     {"SLZ_CHECK", opt_check},           /* 1: check every heap invariant after every operation */
     {"SLZ_HEAPMAP", opt_heapmap},       /* an SVG map of the heap to this file at exit (and on SIGUSR1) */
     {"SLZ_TRACE", opt_trace},           /* record every allocation call to this .rep file */
@@ -146,4 +152,6 @@ void options_read(void)
         if (v != NULL)
             options[i].parse(options[i].name, v);
     }
+    if (slz_opt.stats_file && !stats_given) /* naming a report file asks for the report */
+        slz_opt.stats = 1;
 }

@@ -21,10 +21,9 @@
 #include "shim.h"
 #include "slz.h"
 
-struct slz_shim_stats slz_shim_st;
-int slz_counting; /* set at start-up when SLZ_STATS asks for a report */
+struct slz_count_state slz_count;
 
-const char *const slz_entry_name[E_COUNT] = {
+static const char *const entry_name[E_COUNT] = {
     "malloc", "free", "calloc", "realloc", "reallocarray", "posix_memalign",
     "aligned_alloc", "memalign", "valloc", "pvalloc", "malloc_usable_size",
 };
@@ -33,11 +32,11 @@ static const char *const why_key[W_COUNT] = {"no_heap", "too_big", "heap_full", 
 
 static int forked; /* this process is a fork child: call counts since the fork */
 
-void stats_setup(void) { report_setup(); }
+void stats_setup(void) { slz_count.on = 1; }
 
 void stats_fork_child(void)
 {
-    memset(&slz_shim_st, 0, sizeof slz_shim_st);
+    memset(&slz_count.st, 0, sizeof slz_count.st);
     forked = 1;
 }
 
@@ -143,7 +142,7 @@ void stats_core_json(struct out *o, const struct slz_heap_stats *h)
 
 static void report_text(struct out *o, const struct slz_heap_stats *h, uint64_t core, uint64_t glibc)
 {
-    const struct slz_shim_stats *s = &slz_shim_st;
+    const struct slz_shim_stats *s = &slz_count.st;
     /* the first line's format is fixed: tests and tools parse it */
     out_s(o, "slzmalloc: stats: ");
     out_u(o, core, 0);
@@ -159,7 +158,7 @@ static void report_text(struct out *o, const struct slz_heap_stats *h, uint64_t 
         if (s->calls[i] == 0)
             continue;
         out_s(o, "slzmalloc:   ");
-        put_col(o, slz_entry_name[i], 18);
+        put_col(o, entry_name[i], 18);
         out_u(o, s->calls[i], 10);
         out_u(o, s->core[i], 12);
         out_u(o, s->glibc[i], 12);
@@ -181,7 +180,7 @@ static void report_text(struct out *o, const struct slz_heap_stats *h, uint64_t 
 
 static void report_json(struct out *o, const struct slz_heap_stats *h, uint64_t core, uint64_t glibc)
 {
-    const struct slz_shim_stats *s = &slz_shim_st;
+    const struct slz_shim_stats *s = &slz_count.st;
     out_ch(o, '{');
     key(o, "program");
     out_json_str(o, program_invocation_name);
@@ -194,7 +193,7 @@ static void report_json(struct out *o, const struct slz_heap_stats *h, uint64_t 
     key(o, "entry_points");
     out_ch(o, '{');
     for (int i = 0; i < E_COUNT; i++) {
-        key(o, slz_entry_name[i]);
+        key(o, entry_name[i]);
         out_ch(o, '{');
         field(o, "calls", s->calls[i], 0);
         field(o, "core", s->core[i], 0);
@@ -224,8 +223,8 @@ void stats_report(void)
     slz_heap_get_stats(&h);
     uint64_t core = 0, glibc = 0;
     for (int i = 0; i < E_COUNT; i++) {
-        core += slz_shim_st.core[i];
-        glibc += slz_shim_st.glibc[i];
+        core += slz_count.st.core[i];
+        glibc += slz_count.st.glibc[i];
     }
     o.at = 0;
     o.fd = report_fd();

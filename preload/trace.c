@@ -32,8 +32,6 @@
 
 #include "shim.h"
 
-int slz_tracing;
-
 static pthread_mutex_t tlock = PTHREAD_MUTEX_INITIALIZER;
 static struct out tr;
 static uint64_t ids, ops, live, peak;
@@ -140,7 +138,7 @@ static void flush(void)
 static void stop(const char *why)
 {
     flush();
-    slz_tracing = 0;
+    slz_watch.tracing = 0;
     const char *p[] = {"trace: ", why, "; the trace ends here"};
     report_say(p, 3);
 }
@@ -186,7 +184,7 @@ static void born(void *p, size_t n)
 void trace_alloc(void *p, size_t n)
 {
     pthread_mutex_lock(&tlock);
-    if (slz_tracing)
+    if (slz_watch.tracing)
         born(p, n);
     pthread_mutex_unlock(&tlock);
 }
@@ -194,7 +192,7 @@ void trace_alloc(void *p, size_t n)
 void trace_free(void *p)
 {
     pthread_mutex_lock(&tlock);
-    if (slz_tracing) {
+    if (slz_watch.tracing) {
         struct slot *s = p ? tab_find((uintptr_t)p) : NULL;
         if (p == NULL)
             record('f', -1, 0, 0);
@@ -222,7 +220,7 @@ void trace_realloc_end(int span, void *p, size_t n, void *q)
             trace_alloc(q, n);
         return;
     }
-    if (slz_tracing && q != NULL) {
+    if (slz_watch.tracing && q != NULL) {
         struct slot *s = tab_find((uintptr_t)p);
         if (s == NULL)
             born(q, n);
@@ -281,20 +279,20 @@ void trace_setup(void)
     header(); /* an empty trace (no operation yet), valid from the start; */
     lseek(tr.fd, 4 * HEADER_LINE, SEEK_SET); /* records follow it (pwrite left the offset at 0) */
     errno = saved;
-    __atomic_store_n(&slz_tracing, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&slz_watch.tracing, 1, __ATOMIC_RELEASE);
 }
 
 static void fork_prepare(void)
 {
     pthread_mutex_lock(&tlock);
-    if (slz_tracing)
+    if (slz_watch.tracing)
         flush();
 }
 static void fork_parent(void) { pthread_mutex_unlock(&tlock); }
 static void fork_child(void)
 {
-    if (slz_tracing) {
-        slz_tracing = 0;
+    if (slz_watch.tracing) {
+        slz_watch.tracing = 0;
         close(tr.fd);
         munmap(tab, cap * sizeof(struct slot));
         tab = NULL;
@@ -311,7 +309,7 @@ void trace_atfork(void)
 void trace_exit(void)
 {
     pthread_mutex_lock(&tlock);
-    if (slz_tracing) {
+    if (slz_watch.tracing) {
         flush();
         closing = 1; /* what later destructors free is written at once */
     }
