@@ -19,10 +19,6 @@
  * static struct out; the caller serialises calls (the shim holds its lock).
  */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <stdio.h>
-#include <unistd.h>
-
 #include "shim.h"
 #include "slz.h"
 
@@ -511,16 +507,8 @@ int heapmap_write(int fd, const char *title)
 
 int heapmap_file(const char *path, const char *title)
 {
-    char tmp[4096];
-    if (out_path(tmp, sizeof tmp, path, "", (uint64_t)getpid(), 0) != 0)
+    struct file_report f; /* a fresh file renamed onto path (file.c) */
+    if (file_begin(&f, path, 0) < 0)
         return -1;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return -1;
-    int r = heapmap_write(fd, title);
-    close(fd);
-    if (r == 0 && rename(tmp, path) == 0)
-        return 0;
-    unlink(tmp);
-    return -1;
+    return file_end(&f, path, heapmap_write(f.fd, title) == 0);
 }

@@ -176,6 +176,23 @@ void watch_exit(void);
             watch_poll();                                                                          \
     } while (0)
 
+/* Report files (file.c): never written through a symlink, never a file the
+ * process did not create. file_create: a fresh file "<path>.<pid>[.<k>].tmp"
+ * (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600), its name in tmp: the fd, or -1.
+ * file_claim: tmp renamed to path only if nothing is there: 0, or -1 (EEXIST
+ * when path is taken). file_begin: a report for path in f->fd (-1 on
+ * failure); with collect, it starts with what path held (a plain file of
+ * ours) and the directory is locked until file_end. file_end: closes f->fd,
+ * renames the report onto path when ok (else removes it): 0, or -1. */
+struct file_report {
+    int fd, lock;
+    char tmp[4096];
+};
+int file_create(char *tmp, size_t cap, const char *path);
+int file_claim(const char *tmp, const char *path);
+int file_begin(struct file_report *f, const char *path, int collect);
+int file_end(struct file_report *f, const char *path, int ok);
+
 /* ---- Old names, until shim.c follows ---------------------------------- */
 /* shim.c sets slz_counting and reads slz_map_pending by name. */
 #define slz_counting (slz_count.on)

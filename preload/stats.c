@@ -6,15 +6,15 @@
  * (struct out, out.c) written with write(2). SLZ_STATS=1 prints a table,
  * SLZ_STATS=json (or a SLZ_STATS_FILE named *.json) one JSON object on one
  * line. The report goes to
- * SLZ_STATS_FILE (appended: every process of a pipeline adds its own) or to
- * the report fd (out.c), a duplicate of stderr taken at start-up, so that it
+ * SLZ_STATS_FILE (every process of a pipeline adds its own: file.c writes a
+ * fresh file that starts with what the file held and renames it into place)
+ * or to the report fd (out.c), a duplicate of stderr taken at start-up, so that it
  * survives programs that close stderr before they exit; without that copy
  * nothing is printed. A fork child counts its calls from the fork on; the
  * core's counters describe the heap it inherited, parent's history included.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -216,9 +216,39 @@ static int ends_with(const char *s, const char *end)
     return n >= m && !strcmp(s + n - m, end);
 }
 
+/* file_trouble: one line on the report fd: the stats file could not be
+ * opened or written (what), and errno's name. Keeps errno. */
+static void file_trouble(const char *what)
+{
+    const char *e = strerrorname_np(errno); /* a constant string: no locale, no malloc */
+    const char *p[] = {"stats: cannot ", what, " SLZ_STATS_FILE=", slz_opt.stats_file, " (",
+                       e ? e : "error", "); no statistics"};
+    report_say(p, 7);
+}
+
+/* open_file: the report for SLZ_STATS_FILE, in a fresh file that starts
+ * with what the file held (file.c): its fd, or -1 (said so). */
+static int open_file(struct file_report *rf)
+{
+    int saved = errno, fd = file_begin(rf, slz_opt.stats_file, 1);
+    if (fd < 0)
+        file_trouble("open");
+    errno = saved;
+    return fd;
+}
+
+static void close_file(struct file_report *rf, int failed)
+{
+    int saved = errno;
+    if (file_end(rf, slz_opt.stats_file, !failed) != 0)
+        file_trouble("write");
+    errno = saved;
+}
+
 void stats_report(void)
 {
-    static struct out o; /* static: no big stack frame at exit */
+    static struct out o; /* static: no big stack frames at exit */
+    static struct file_report file;
     struct slz_heap_stats h = {0};
     slz_heap_get_stats(&h);
     uint64_t core = 0, glibc = 0;
@@ -227,18 +257,8 @@ void stats_report(void)
         glibc += slz_count.st.glibc[i];
     }
     o.at = 0;
-    o.fd = report_fd();
-    if (slz_opt.stats_file) {
-        int saved = errno;
-        o.fd = open(slz_opt.stats_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-        if (o.fd < 0) {
-            const char *e = strerrorname_np(errno); /* a constant string: no locale, no malloc */
-            const char *p[] = {"stats: cannot open SLZ_STATS_FILE=", slz_opt.stats_file, " (",
-                               e ? e : "error", "); no statistics"};
-            report_say(p, 5);
-        }
-        errno = saved;
-    }
+    o.failed = 0;
+    o.fd = slz_opt.stats_file ? open_file(&file) : report_fd();
     if (o.fd < 0)
         return;
     if (slz_opt.stats == 2 || ends_with(slz_opt.stats_file, ".json"))
@@ -247,5 +267,5 @@ void stats_report(void)
         report_text(&o, &h, core, glibc);
     out_flush(&o);
     if (slz_opt.stats_file)
-        close(o.fd);
+        close_file(&file, o.failed);
 }

@@ -5,7 +5,7 @@
 # again (not PIC), and the benchmarks' trace reader (tests/bench/rep.c).
 
 REPLAY_SRC = scripts/slz-replay.c preload/out.c preload/heapmap.c preload/stats.c \
-             preload/options.c tests/bench/rep.c
+             preload/options.c preload/file.c tests/bench/rep.c
 REPLAY_OBJ = $(REPLAY_SRC:%.c=$(BUILD)/replay/%.o)
 
 $(BUILD)/replay/%.o: %.c preload/shim.h preload/size.h tests/bench/rep.h $(CORE_HDR)
