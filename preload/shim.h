@@ -136,7 +136,7 @@ void trace_realloc_end(int span, void *p, size_t n, void *q);
 
 #define TRACE_ALLOC(p, n)                                                                          \
     do {                                                                                           \
-        if (__builtin_expect(slz_watch.tracing, 0) && (p) != NULL)                                       \
+        if (__builtin_expect(slz_watch.tracing, 0) && (p) != NULL)                                 \
             trace_alloc(p, n);                                                                     \
     } while (0)
 /* trace_ret: p, recorded as an allocation of n bytes when tracing. */
