@@ -34,7 +34,7 @@ $(BUILD)/pic/%.o: src/%.c $(CORE_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(SLZ_CFLAGS) $(PIC_FLAGS) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/pic/%.o: preload/%.c preload/shim.h $(CORE_HDR)
+$(BUILD)/pic/%.o: preload/%.c preload/shim.h preload/size.h $(CORE_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(SLZ_CFLAGS) $(PIC_FLAGS) $(CFLAGS) -c -o $@ $<
 

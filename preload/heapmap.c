@@ -19,10 +19,6 @@
  * static struct out; the caller serialises calls (the shim holds its lock).
  */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <stdio.h>
-#include <unistd.h>
-
 #include "shim.h"
 #include "slz.h"
 
@@ -261,14 +257,30 @@ static void fill_mix(uint64_t used, uint64_t whole)
     out_ch(&svg, '"');
 }
 
+/* cells_span: the bytes the cells cover: up to the end of the last used
+ * chunk (the free rest is one box of its own), or the whole heap. */
+static size_t cells_span(const struct census *c) { return c->span ? c->span : slz_heap_size(heaps_view()); }
+
+/* cell_bytes: the bytes of one cell: at most MAX_CELLS cells, each a whole
+ * number of 16-byte units. */
+static size_t cell_bytes(const struct census *c)
+{
+    return ((cells_span(c) + MAX_CELLS - 1) / MAX_CELLS + 15) & ~(size_t)15;
+}
+
+/* cell_count: how many cells cover cells_span. */
+static size_t cell_count(const struct census *c)
+{
+    return (cells_span(c) + cell_bytes(c) - 1) / cell_bytes(c);
+}
+
 static uint64_t draw_cells(struct census *c)
 {
     const uint64_t cw = ROW_PX / CELL_COLS;
-    size_t span = c->span ? c->span : slz_heap_size(heaps_view());
+    size_t span = cells_span(c);
     cells.base = c->base;
-    cells.bytes = (span + MAX_CELLS - 1) / MAX_CELLS;
-    cells.bytes = (cells.bytes + 15) & ~(size_t)15;
-    cells.n = (span + cells.bytes - 1) / cells.bytes;
+    cells.bytes = cell_bytes(c);
+    cells.n = cell_count(c);
     for (size_t i = 0; i < cells.n; i++)
         cells.used[i] = cells.starts[i] = cells.used_starts[i] = cells.largest_free[i] = 0;
     slz_heap_walk(heaps_view(), add_chunk, NULL);
@@ -327,36 +339,23 @@ static void legend_box(uint64_t x, uint64_t y, const char *cls, const char *labe
     out_s(&svg, "</text>");
 }
 
-int heapmap_write(int fd, const char *title)
+/* choose_scale: for boxes, the finest scale (up to 2 px a byte) that fits
+ * MAX_ROWS rows and cuts no chunk but the last (the free rest of the
+ * heap), into c->shift; returns the rows the boxes take. */
+static uint64_t choose_scale(struct census *c)
 {
-    struct census c = {0};
-    struct slz_heap_stats st;
-    slz_heap_get_stats(heaps_view(), &st);
-    c.base = slz_heap_base(heaps_view());
-    svg.fd = fd;
-    svg.failed = 0;
-    svg.at = 0;
-    if (c.base)
-        slz_heap_walk(heaps_view(), count_chunk, &c);
-
-    int boxes = c.chunks <= MAX_BOXES;
-    uint64_t rows = 0;
-    if (boxes) { /* the finest scale (up to 2 px a byte) that fits MAX_ROWS rows
-                  * and cuts no chunk but the last (the free rest of the heap) */
-        for (c.shift = 1; c.shift > -40; c.shift--) {
-            c.px = c.cuts = 0;
-            slz_heap_walk(heaps_view(), sum_px, &c);
-            if (c.px <= (uint64_t)MAX_ROWS * ROW_PX && c.cuts == 0)
-                break;
-        }
-        rows = (c.px + ROW_PX - 1) / ROW_PX;
-    } else {
-        size_t span = c.span ? c.span : slz_heap_size(heaps_view());
-        size_t per = (((span + MAX_CELLS - 1) / MAX_CELLS) + 15) & ~(size_t)15;
-        rows = ((span + per - 1) / per + CELL_COLS - 1) / CELL_COLS + 1;
+    for (c->shift = 1; c->shift > -40; c->shift--) {
+        c->px = c->cuts = 0;
+        slz_heap_walk(heaps_view(), sum_px, c);
+        if (c->px <= (uint64_t)MAX_ROWS * ROW_PX && c->cuts == 0)
+            break;
     }
-    uint64_t width = LEFT + ROW_PX + 24, height = row_y(rows) + 40;
+    return (c->px + ROW_PX - 1) / ROW_PX;
+}
 
+/* svg_head: the XML prolog, the <svg> element and the style sheet. */
+static void svg_head(uint64_t width, uint64_t height)
+{
     out_s(&svg, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"");
     attr_u("width", width);
     attr_u("height", height);
@@ -386,100 +385,130 @@ int heapmap_write(int fd, const char *title)
                 "patternTransform=\"rotate(45)\"><rect width=\"8\" height=\"8\" fill=\"#3b6fb6\"/>"
                 "<rect width=\"3\" height=\"8\" fill=\"#2a5390\"/></pattern></defs>\n"
                 "<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n");
-    text_at(12, 22, "title");
-    out_xml(&svg, title);
-    out_s(&svg, "</text>\n");
+}
 
-    /* the totals */
-    text_at(12, 42, "note");
-    if (!c.base) {
-        out_s(&svg, "no slz heap is set up</text>\n</svg>\n");
-        out_flush(&svg);
-        return svg.failed ? -1 : 0;
-    }
+/* totals: the line under the title: the heap, its chunks, used and free. */
+static void totals(const struct census *c, const struct slz_heap_stats *st)
+{
     out_s(&svg, "heap ");
-    out_bytes(&svg, st.heap_size);
+    out_bytes(&svg, st->heap_size);
     out_s(&svg, " at ");
-    out_hex(&svg, (uint64_t)(uintptr_t)c.base);
+    out_hex(&svg, (uint64_t)(uintptr_t)c->base);
     out_s(&svg, ": ");
-    out_u(&svg, c.chunks, 0);
+    out_u(&svg, c->chunks, 0);
     out_s(&svg, " chunks, ");
-    out_u(&svg, c.used, 0);
+    out_u(&svg, c->used, 0);
     out_s(&svg, " used (");
-    out_bytes(&svg, c.used_bytes);
+    out_bytes(&svg, c->used_bytes);
     out_s(&svg, "), ");
-    out_u(&svg, c.free, 0);
+    out_u(&svg, c->free, 0);
     out_s(&svg, " free (");
-    out_bytes(&svg, c.free_bytes);
+    out_bytes(&svg, c->free_bytes);
     out_s(&svg, "); largest free chunk ");
-    out_bytes(&svg, c.largest_free);
+    out_bytes(&svg, c->largest_free);
     out_s(&svg, "; peak use ");
-    out_bytes(&svg, st.peak_in_use);
+    out_bytes(&svg, st->peak_in_use);
     out_s(&svg, "</text>\n");
+}
 
-    /* the legend and the scale */
+/* scale_note: for boxes, the scale in words and a 100 px scale bar. */
+static void scale_note(const struct census *c)
+{
+    out_s(&svg, "scale: ");
+    if (c->shift >= 0) {
+        out_u(&svg, (uint64_t)1 << c->shift, 0);
+        out_s(&svg, " px a byte; a row is ");
+        out_u(&svg, (uint64_t)ROW_PX >> c->shift, 0);
+    } else {
+        out_u(&svg, (uint64_t)1 << -c->shift, 0);
+        out_s(&svg, " bytes a px; a row is ");
+        out_u(&svg, (uint64_t)ROW_PX << -c->shift, 0);
+    }
+    out_s(&svg, " bytes; boxes at least ");
+    out_u(&svg, MIN_PX, 0);
+    out_s(&svg, " px</text>\n");
+    uint64_t bar = 100;
+    rect(450, 76, bar, 4, "bar");
+    text_at(450 + bar + 6, 82, "note");
+    out_u(&svg, c->shift >= 0 ? bar >> c->shift : bar << -c->shift, 0);
+    out_s(&svg, " bytes</text>\n");
+}
+
+/* cell_note: for cells, the bytes of a cell and a strip of shades. */
+static void cell_note(const struct census *c)
+{
+    out_s(&svg, "too many chunks to draw one by one: each cell is ");
+    out_u(&svg, cell_bytes(c), 0);
+    out_s(&svg, " bytes, coloured by how much of it is in use:</text>\n");
+    for (int k = 0; k <= 10; k++) { /* 0% .. 100% */
+        out_s(&svg, "<rect class=\"shade\"");
+        attr_u("x", 450 + 24 * (uint64_t)k);
+        attr_u("y", 74);
+        attr_u("width", 24);
+        attr_u("height", 10);
+        fill_mix((uint64_t)k, 10);
+        out_s(&svg, "/>");
+    }
+    text_at(450 + 24 * 11 + 6, 84, "note");
+    out_s(&svg, "0% to 100% in use</text>\n");
+}
+
+/* legend: what the colours mean, then the scale or the cell size. */
+static void legend(const struct census *c, int boxes)
+{
     legend_box(12, 56, "ku", "used chunk");
     legend_box(112, 56, "kf", "free chunk");
     legend_box(212, 56, "kc", "cut short (not to scale)");
     text_at(450, 68, "note");
-    if (boxes) {
-        out_s(&svg, "scale: ");
-        if (c.shift >= 0) {
-            out_u(&svg, (uint64_t)1 << c.shift, 0);
-            out_s(&svg, " px a byte; a row is ");
-            out_u(&svg, (uint64_t)ROW_PX >> c.shift, 0);
-        } else {
-            out_u(&svg, (uint64_t)1 << -c.shift, 0);
-            out_s(&svg, " bytes a px; a row is ");
-            out_u(&svg, (uint64_t)ROW_PX << -c.shift, 0);
-        }
-        out_s(&svg, " bytes; boxes at least ");
-        out_u(&svg, MIN_PX, 0);
-        out_s(&svg, " px</text>\n");
-        uint64_t bar = 100; /* a scale bar of 100 px */
-        rect(450, 76, bar, 4, "bar");
-        text_at(450 + bar + 6, 82, "note");
-        out_u(&svg, c.shift >= 0 ? bar >> c.shift : bar << -c.shift, 0);
-        out_s(&svg, " bytes</text>\n");
-    } else {
-        out_s(&svg, "too many chunks to draw one by one: each cell is ");
-        out_u(&svg, (((c.span ? c.span : st.heap_size) + MAX_CELLS - 1) / MAX_CELLS + 15) & ~(size_t)15, 0);
-        out_s(&svg, " bytes, coloured by how much of it is in use:</text>\n");
-        for (int k = 0; k <= 10; k++) { /* 0% .. 100% */
-            out_s(&svg, "<rect class=\"shade\"");
-            attr_u("x", 450 + 24 * (uint64_t)k);
-            attr_u("y", 74);
-            attr_u("width", 24);
-            attr_u("height", 10);
-            fill_mix((uint64_t)k, 10);
-            out_s(&svg, "/>");
-        }
-        text_at(450 + 24 * 11 + 6, 84, "note");
-        out_s(&svg, "0% to 100% in use</text>\n");
-    }
+    if (boxes)
+        scale_note(c);
+    else
+        cell_note(c);
+}
 
+static int finish(void)
+{
+    out_flush(&svg);
+    return svg.failed ? -1 : 0;
+}
+
+int heapmap_write(int fd, const char *title)
+{
+    struct census c = {0};
+    struct slz_heap_stats st;
+    slz_heap_get_stats(heaps_view(), &st);
+    c.base = slz_heap_base(heaps_view());
+    svg.fd = fd;
+    svg.failed = 0;
+    svg.at = 0;
+    if (c.base)
+        slz_heap_walk(heaps_view(), count_chunk, &c);
+    int boxes = c.chunks <= MAX_BOXES;
+    uint64_t rows = boxes ? choose_scale(&c) : (cell_count(&c) + CELL_COLS - 1) / CELL_COLS + 1;
+    svg_head(LEFT + ROW_PX + 24, row_y(rows) + 40);
+    text_at(12, 22, "title");
+    out_xml(&svg, title);
+    out_s(&svg, "</text>\n");
+    text_at(12, 42, "note");
+    if (!c.base) {
+        out_s(&svg, "no slz heap is set up</text>\n</svg>\n");
+        return finish();
+    }
+    totals(&c, &st);
+    legend(&c, boxes);
     if (boxes) {
         struct flow f = {&c, 0, 0};
         slz_heap_walk(heaps_view(), draw_chunk, &f);
     } else
         draw_cells(&c);
     out_s(&svg, "</svg>\n");
-    out_flush(&svg);
-    return svg.failed ? -1 : 0;
+    return finish();
 }
 
 int heapmap_file(const char *path, const char *title)
 {
-    char tmp[4096];
-    if (out_path(tmp, sizeof tmp, path, "", (uint64_t)getpid(), 0) != 0)
+    struct file_report f; /* a fresh file renamed onto path (file.c) */
+    if (file_begin(&f, path, 0) < 0)
         return -1;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return -1;
-    int r = heapmap_write(fd, title);
-    close(fd);
-    if (r == 0 && rename(tmp, path) == 0)
-        return 0;
-    unlink(tmp);
-    return -1;
+    return file_end(&f, path, heapmap_write(f.fd, title) == 0);
 }

@@ -7,24 +7,13 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include "shim.h"
+#include "size.h"
 
 struct slz_options slz_opt;
-
-void say(int fd, const char *const *pieces, int n)
-{
-    char buf[512];
-    size_t at = 0;
-    const char *head = "slzmalloc: ";
-    for (int i = -1; i < n; i++)
-        for (const char *s = i < 0 ? head : pieces[i]; *s && at < sizeof buf - 1; s++)
-            buf[at++] = *s;
-    buf[at++] = '\n';
-    ssize_t r = write(fd, buf, at);
-    (void)r;
-}
 
 static void warn(const char *name, const char *value, const char *why)
 {
@@ -32,59 +21,16 @@ static void warn(const char *name, const char *value, const char *why)
     say(2, p, 6);
 }
 
-/* parse_size_why: "123", "64K", "256M", "1G" (any case, an optional B);
- * on a bad value 0, and *why says what is wrong. */
-size_t parse_size_why(const char *s, const char **why)
-{
-    size_t v = 0;
-    *why = NULL;
-    if (*s < '0' || *s > '9') {
-        *why = "not a number (digits, then K, M or G, e.g. 256M)";
-        return 0;
-    }
-    int big = 0;
-    for (; *s >= '0' && *s <= '9'; s++) {
-        if (v > (SIZE_MAX - 9) / 10)
-            big = 1;
-        v = v * 10 + (size_t)(*s - '0');
-    }
-    if (*s == '.' || *s == ',') {
-        *why = "not a whole number (write 1.5G as 1536M)";
-        return 0;
-    }
-    unsigned shift = 0;
-    switch (*s) {
-    case 'k': case 'K': shift = 10; s++; break;
-    case 'm': case 'M': shift = 20; s++; break;
-    case 'g': case 'G': shift = 30; s++; break;
-    }
-    if (*s == 'b' || *s == 'B')
-        s++;
-    if (*s != '\0') {
-        *why = "unknown suffix (use K, M or G, e.g. 256M)";
-        return 0;
-    }
-    if (big || v > (SIZE_MAX >> shift)) {
-        *why = "too large";
-        return 0;
-    }
-    if (v == 0)
-        *why = "zero (the heap needs at least one page)";
-    return v << shift;
-}
-
-size_t parse_size(const char *s)
-{
-    const char *why;
-    return parse_size_why(s, &why);
-}
+/* The old entry points (slz-replay uses parse_size): size.h does the work. */
+size_t parse_size_why(const char *s, const char **why) { return slz_parse_size(s, why); }
+size_t parse_size(const char *s) { return slz_parse_size(s, NULL); }
 
 static int opt_heap_size(const char *name, const char *v)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size_t mem = (size_t)sysconf(_SC_PHYS_PAGES) * page;
     const char *why;
-    size_t n = parse_size_why(v, &why);
+    size_t n = slz_parse_size(v, &why);
     if (n == 0) {
         const char *p[] = {"ignoring ", name, "=", v, ": ", why, "; using one page"};
         say(2, p, 7);
@@ -123,13 +69,19 @@ static int opt_bool(const char *name, const char *v, int *out, const char *why)
     return 0;
 }
 
+static int stats_given; /* SLZ_STATS had a good value: SLZ_STATS_FILE does not override it */
+
 static int opt_stats(const char *name, const char *v)
 {
+    stats_given = 1;
     if (!strcasecmp(v, "json")) {
         slz_opt.stats = 2;
         return 0;
     }
-    return opt_bool(name, v, &slz_opt.stats, "not 1/on/yes, 0/off/no or json");
+    if (opt_bool(name, v, &slz_opt.stats, "not 1/on/yes, 0/off/no or json") == 0)
+        return 0;
+    stats_given = 0;
+    return -1;
 }
 
 static int opt_check(const char *name, const char *v) { return opt_bool(name, v, &slz_opt.check, "not a boolean (use 1/on/yes or 0/off/no)"); }
@@ -183,22 +135,52 @@ static int opt_trace(const char *name, const char *v)
 static const struct {
     const char *name;
     int (*parse)(const char *name, const char *value);
+    int writes; /* names a file the shim writes: ignored in secure-execution mode */
     /* help: one line each, for the README and slz-run --help */
 } options[] = {
-    {"SLZ_HEAP_SIZE", opt_heap_size},   /* bytes of the slz heap; K/M/G; default one page */
-    {"SLZ_STATS", opt_stats},           /* 1: a statistics table at exit; json: the same as JSON */
-    {"SLZ_STATS_FILE", opt_stats_file}, /* write the statistics to this file instead of stderr */
-    {"SLZ_CHECK", opt_check},           /* 1: check every heap invariant after every operation */
-    {"SLZ_HEAPMAP", opt_heapmap},       /* an SVG map of the heap to this file at exit (and on SIGUSR1) */
-    {"SLZ_TRACE", opt_trace},           /* record every allocation call to this .rep file */
+    {"SLZ_HEAP_SIZE", opt_heap_size, 0},   /* bytes of the slz heap; K/M/G; default one page */
+    {"SLZ_STATS", opt_stats, 0},           /* 1: a statistics table at exit; json: the same as JSON */
+    {"SLZ_STATS_FILE", opt_stats_file, 1}, /* the statistics to this file instead of stderr; implies SLZ_STATS=1 */
+    {"SLZ_CHECK", opt_check, 0},           /* 1: check every heap invariant after every operation */
+    {"SLZ_HEAPMAP", opt_heapmap, 1},       /* an SVG map of the heap to this file at exit (and on SIGUSR1) */
+    {"SLZ_TRACE", opt_trace, 1},           /* record every allocation call to this .rep file */
 };
+
+#define N_OPTIONS (sizeof options / sizeof options[0])
+
+/* In secure-execution mode (AT_SECURE: set-user-ID, set-group-ID or file
+ * capabilities) the variables that name files are ignored, as glibc ignores
+ * MALLOC_TRACE there: the environment belongs to a less privileged user,
+ * and the files would be written with the program's privileges. One
+ * warning line names the ones that were set. */
+static void ignore_files(const char *const *names, int n)
+{
+    const char *p[2 * N_OPTIONS + 2];
+    int k = 0;
+    p[k++] = "secure-execution mode (set-user-ID, set-group-ID or capabilities): ignoring";
+    for (int i = 0; i < n; i++) {
+        p[k++] = i ? ", " : " ";
+        p[k++] = names[i];
+    }
+    p[k++] = "; no report files are written";
+    say(2, p, k);
+}
 
 void options_read(void)
 {
+    const char *ignored[N_OPTIONS];
+    int n_ignored = 0, secure = getauxval(AT_SECURE) != 0;
     slz_opt.heap_size = (size_t)sysconf(_SC_PAGESIZE);
-    for (size_t i = 0; i < sizeof options / sizeof options[0]; i++) {
+    for (size_t i = 0; i < N_OPTIONS; i++) {
         const char *v = getenv(options[i].name);
-        if (v != NULL)
+        if (v != NULL && secure && options[i].writes) {
+            if (*v)
+                ignored[n_ignored++] = options[i].name;
+        } else if (v != NULL)
             options[i].parse(options[i].name, v);
     }
+    if (n_ignored)
+        ignore_files(ignored, n_ignored);
+    if (slz_opt.stats_file && !stats_given) /* naming a report file asks for the report */
+        slz_opt.stats = 1;
 }

@@ -3,6 +3,7 @@
  * allocator: no stdio, no malloc. Text goes into the buffer; when it fills
  * up (and at out_flush) it is written to its file descriptor with write(2).
  * Used by the statistics, the heap map, the trace recorder and slz-replay.
+ * Also the one-line messages (say) and the report fd they go to.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -11,6 +12,23 @@
 #include <unistd.h>
 
 #include "shim.h"
+
+/* ---- Messages --------------------------------------------------------- */
+
+/* say: "slzmalloc: " and the pieces as one line, one write(2) from a fixed
+ * buffer (a longer line is cut). */
+void say(int fd, const char *const *pieces, int n)
+{
+    char buf[512];
+    size_t at = 0;
+    const char *head = "slzmalloc: ";
+    for (int i = -1; i < n; i++)
+        for (const char *s = i < 0 ? head : pieces[i]; *s && at < sizeof buf - 1; s++)
+            buf[at++] = *s;
+    buf[at++] = '\n';
+    ssize_t r = write(fd, buf, at);
+    (void)r;
+}
 
 /* ---- The report fd ---------------------------------------------------- */
 

@@ -50,11 +50,7 @@ static void setup(void)
             const char *p[] = {"could not reserve the slz heaps; glibc serves everything"};
             say(2, p, 1);
         }
-        if (slz_opt.stats) {
-            stats_setup();
-            slz_counting = 1;
-        }
-        watch_setup(); /* trace file, SIGUSR1 heap map */
+        watch_setup(); /* counting, trace file, SIGUSR1 heap map */
         __atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
     }
     pthread_mutex_unlock(&setup_lock);
@@ -322,7 +318,7 @@ static void *do_realloc(void *p, size_t n, enum slz_entry e)
 static void *traced_realloc(void *p, size_t n, enum slz_entry e)
 {
     ready_up();
-    if (!unlikely(slz_tracing))
+    if (!unlikely(slz_watch.tracing))
         return do_realloc(p, n, e);
     int span = trace_realloc_begin(p, n);
     void *q = do_realloc(p, n, e);

@@ -61,7 +61,7 @@ static inline slz_heap *heaps_mine(void)
 /* ---- Options (options.c): one table, read once from SLZ_* ------------- */
 struct slz_options {
     size_t heap_size;   /* SLZ_HEAP_SIZE: bytes, whole pages; default one page */
-    int stats;          /* SLZ_STATS: 0 off, 1 text table, 2 JSON */
+    int stats;          /* SLZ_STATS: 0 off, 1 text table, 2 JSON; SLZ_STATS_FILE implies 1 */
     int check;          /* SLZ_CHECK: run the heap checker before and after every operation */
     const char *stats_file; /* SLZ_STATS_FILE: where the stats go (default stderr) */
     const char *heapmap;    /* SLZ_HEAPMAP: SVG heap map at exit and on SIGUSR1 */
@@ -69,6 +69,7 @@ struct slz_options {
 };
 extern struct slz_options slz_opt;
 void options_read(void);
+/* parse_size, parse_size_why: size.h's slz_parse_size (kept for old callers) */
 size_t parse_size(const char *s); /* "64K", "256M", "1G"; 0 on a bad value */
 /* parse_size_why: the same; on a bad value 0 and *why says what is wrong */
 size_t parse_size_why(const char *s, const char **why);
@@ -87,22 +88,26 @@ struct slz_shim_stats {
     uint64_t glibc[E_COUNT];    /* served by glibc */
     uint64_t why[W_COUNT];      /* why glibc served */
 };
-extern struct slz_shim_stats slz_shim_st;
-extern const char *const slz_entry_name[E_COUNT];
-
-/* Counting costs atomic adds on shared lines: only when a report will show it. */
-extern int slz_counting;
+/* The counting hooks' state, one struct (stats.c). Counting costs atomic
+ * adds on shared lines: only when a report will show it (on). */
+struct slz_count_state {
+    int on;                                                /* set once, at set-up */
+    struct slz_shim_stats st __attribute__((aligned(64))); /* away from on's line */
+};
+extern struct slz_count_state slz_count;
 #define COUNT(field, i)                                                                            \
     do {                                                                                           \
-        if (__builtin_expect(slz_counting, 0))                                                     \
-            __atomic_fetch_add(&slz_shim_st.field[i], 1, __ATOMIC_RELAXED);                        \
+        if (__builtin_expect(slz_count.on, 0))                                                     \
+            __atomic_fetch_add(&slz_count.st.field[i], 1, __ATOMIC_RELAXED);                       \
     } while (0)
 
-void stats_setup(void);  /* at start-up, when SLZ_STATS is set */
+/* stats_setup: counting on; called by watch_setup when SLZ_STATS is set
+ * (shim.c may still call it too: it only sets slz_count.on). */
+void stats_setup(void);
 void stats_report(void); /* at exit */
 void stats_fork_child(void); /* in a fork child: the call counts start again */
 
-/* ---- Messages (options.c) --------------------------------------------- */
+/* ---- Messages (out.c) ------------------------------------------------- */
 /* say: write "slzmalloc: " and the pieces as one line to fd, one write(2). */
 void say(int fd, const char *const *pieces, int n);
 
@@ -115,6 +120,14 @@ int report_fd(void);
 void report_say(const char *const *pieces, int n);
 
 /* ---- Watching the heap (out.c, stats.c, heapmap.c, trace.c, watch.c) ---- */
+
+/* The watching hooks' state, one struct (watch.c): the flags that the
+ * TRACE_* and WATCH_POLL hooks of every call test. */
+struct slz_watch_state {
+    int tracing;              /* SLZ_TRACE: recording (trace.c sets it) */
+    volatile int map_pending; /* SIGUSR1 asked for a heap map (watch.c) */
+};
+extern struct slz_watch_state slz_watch;
 
 /* A fixed output buffer, written to fd with write(2) when full and at
  * out_flush: reports are formatted without stdio and without malloc. */
@@ -151,7 +164,6 @@ int heapmap_file(const char *path, const char *title);
 
 /* Trace recording (trace.c), SLZ_TRACE: every allocation call in the 64-bit
  * malloc-lab .rep format. The hooks cost one load and a branch when off. */
-extern int slz_tracing;
 void trace_setup(void);                 /* from setup(): open the file */
 void trace_atfork(void);                /* after the shim's pthread_atfork */
 void trace_exit(void);                  /* at exit, outside the shim lock */
@@ -162,7 +174,7 @@ void trace_realloc_end(int span, void *p, size_t n, void *q);
 
 #define TRACE_ALLOC(p, n)                                                                          \
     do {                                                                                           \
-        if (__builtin_expect(slz_tracing, 0) && (p) != NULL)                                       \
+        if (__builtin_expect(slz_watch.tracing, 0) && (p) != NULL)                                 \
             trace_alloc(p, n);                                                                     \
     } while (0)
 /* trace_ret: p, recorded as an allocation of n bytes when tracing. */
@@ -173,33 +185,37 @@ static inline void *trace_ret(void *p, size_t n)
 }
 #define TRACE_FREE(p)                                                                              \
     do {                                                                                           \
-        if (__builtin_expect(slz_tracing, 0))                                                      \
+        if (__builtin_expect(slz_watch.tracing, 0))                                                \
             trace_free(p);                                                                         \
     } while (0)
-/* TRACED_REALLOC: returns call's result, recorded; a realloc that moves a
- * block holds the trace lock throughout, so that no other thread can record
- * an allocation at the old address before the realloc is recorded. */
-#define TRACED_REALLOC(p, n, call)                                                                 \
-    do {                                                                                           \
-        if (__builtin_expect(!slz_tracing, 1))                                                     \
-            return call;                                                                           \
-        int span_ = trace_realloc_begin(p, n);                                                     \
-        void *q_ = call;                                                                           \
-        trace_realloc_end(span_, p, n, q_);                                                        \
-        return q_;                                                                                 \
-    } while (0)
-
-/* The glue (watch.c): set-up from the shim's setup(), the SIGUSR1 heap map
+/* The glue (watch.c): the one set-up from the shim's setup() (the report
+ * fd, counting, the trace file, the SIGUSR1 handler), the SIGUSR1 heap map
  * written by the next core operation (WATCH_POLL, lock held), and the
  * reports at exit (watch_exit, lock held). */
-extern volatile int slz_map_pending;
 void watch_setup(void);
 void watch_poll(void);
 void watch_exit(void);
 #define WATCH_POLL()                                                                               \
     do {                                                                                           \
-        if (__builtin_expect(slz_map_pending, 0))                                                  \
+        if (__builtin_expect(slz_watch.map_pending, 0))                                            \
             watch_poll();                                                                          \
     } while (0)
+
+/* Report files (file.c): never written through a symlink, never a file the
+ * process did not create. file_create: a fresh file "<path>.<pid>[.<k>].tmp"
+ * (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600), its name in tmp: the fd, or -1.
+ * file_claim: tmp renamed to path only if nothing is there: 0, or -1 (EEXIST
+ * when path is taken). file_begin: a report for path in f->fd (-1 on
+ * failure); with collect, it starts with what path held (a plain file of
+ * ours) and the directory is locked until file_end. file_end: closes f->fd,
+ * renames the report onto path when ok (else removes it): 0, or -1. */
+struct file_report {
+    int fd, lock;
+    char tmp[4096];
+};
+int file_create(char *tmp, size_t cap, const char *path);
+int file_claim(const char *tmp, const char *path);
+int file_begin(struct file_report *f, const char *path, int collect);
+int file_end(struct file_report *f, const char *path, int ok);
 
 #endif

@@ -6,25 +6,24 @@
  * (struct out, out.c) written with write(2). SLZ_STATS=1 prints a table,
  * SLZ_STATS=json (or a SLZ_STATS_FILE named *.json) one JSON object on one
  * line. The report goes to
- * SLZ_STATS_FILE (appended: every process of a pipeline adds its own) or to
- * the report fd (out.c), a duplicate of stderr taken at start-up, so that it
+ * SLZ_STATS_FILE (every process of a pipeline adds its own: file.c writes a
+ * fresh file that starts with what the file held and renames it into place)
+ * or to the report fd (out.c), a duplicate of stderr taken at start-up, so that it
  * survives programs that close stderr before they exit; without that copy
  * nothing is printed. A fork child counts its calls from the fork on; the
  * core's counters describe the heap it inherited, parent's history included.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "shim.h"
 #include "slz.h"
 
-struct slz_shim_stats slz_shim_st;
-int slz_counting; /* set at start-up when SLZ_STATS asks for a report */
+struct slz_count_state slz_count;
 
-const char *const slz_entry_name[E_COUNT] = {
+static const char *const entry_name[E_COUNT] = {
     "malloc", "free", "calloc", "realloc", "reallocarray", "posix_memalign",
     "aligned_alloc", "memalign", "valloc", "pvalloc", "malloc_usable_size",
 };
@@ -33,11 +32,11 @@ static const char *const why_key[W_COUNT] = {"no_heap", "too_big", "heap_full", 
 
 static int forked; /* this process is a fork child: call counts since the fork */
 
-void stats_setup(void) { report_setup(); }
+void stats_setup(void) { slz_count.on = 1; }
 
 void stats_fork_child(void)
 {
-    memset(&slz_shim_st, 0, sizeof slz_shim_st);
+    memset(&slz_count.st, 0, sizeof slz_count.st);
     forked = 1;
 }
 
@@ -143,7 +142,7 @@ void stats_core_json(struct out *o, const struct slz_heap_stats *h)
 
 static void report_text(struct out *o, const struct slz_heap_stats *h, uint64_t core, uint64_t glibc)
 {
-    const struct slz_shim_stats *s = &slz_shim_st;
+    const struct slz_shim_stats *s = &slz_count.st;
     /* the first line's format is fixed: tests and tools parse it */
     out_s(o, "slzmalloc: stats: ");
     out_u(o, core, 0);
@@ -159,7 +158,7 @@ static void report_text(struct out *o, const struct slz_heap_stats *h, uint64_t 
         if (s->calls[i] == 0)
             continue;
         out_s(o, "slzmalloc:   ");
-        put_col(o, slz_entry_name[i], 18);
+        put_col(o, entry_name[i], 18);
         out_u(o, s->calls[i], 10);
         out_u(o, s->core[i], 12);
         out_u(o, s->glibc[i], 12);
@@ -181,7 +180,7 @@ static void report_text(struct out *o, const struct slz_heap_stats *h, uint64_t 
 
 static void report_json(struct out *o, const struct slz_heap_stats *h, uint64_t core, uint64_t glibc)
 {
-    const struct slz_shim_stats *s = &slz_shim_st;
+    const struct slz_shim_stats *s = &slz_count.st;
     out_ch(o, '{');
     key(o, "program");
     out_json_str(o, program_invocation_name);
@@ -194,7 +193,7 @@ static void report_json(struct out *o, const struct slz_heap_stats *h, uint64_t 
     key(o, "entry_points");
     out_ch(o, '{');
     for (int i = 0; i < E_COUNT; i++) {
-        key(o, slz_entry_name[i]);
+        key(o, entry_name[i]);
         out_ch(o, '{');
         field(o, "calls", s->calls[i], 0);
         field(o, "core", s->core[i], 0);
@@ -217,29 +216,49 @@ static int ends_with(const char *s, const char *end)
     return n >= m && !strcmp(s + n - m, end);
 }
 
+/* file_trouble: one line on the report fd: the stats file could not be
+ * opened or written (what), and errno's name. Keeps errno. */
+static void file_trouble(const char *what)
+{
+    const char *e = strerrorname_np(errno); /* a constant string: no locale, no malloc */
+    const char *p[] = {"stats: cannot ", what, " SLZ_STATS_FILE=", slz_opt.stats_file, " (",
+                       e ? e : "error", "); no statistics"};
+    report_say(p, 7);
+}
+
+/* open_file: the report for SLZ_STATS_FILE, in a fresh file that starts
+ * with what the file held (file.c): its fd, or -1 (said so). */
+static int open_file(struct file_report *rf)
+{
+    int saved = errno, fd = file_begin(rf, slz_opt.stats_file, 1);
+    if (fd < 0)
+        file_trouble("open");
+    errno = saved;
+    return fd;
+}
+
+static void close_file(struct file_report *rf, int failed)
+{
+    int saved = errno;
+    if (file_end(rf, slz_opt.stats_file, !failed) != 0)
+        file_trouble("write");
+    errno = saved;
+}
+
 void stats_report(void)
 {
-    static struct out o; /* static: no big stack frame at exit */
+    static struct out o; /* static: no big stack frames at exit */
+    static struct file_report file;
     struct slz_heap_stats h = {0};
     heaps_stats(&h);
     uint64_t core = 0, glibc = 0;
     for (int i = 0; i < E_COUNT; i++) {
-        core += slz_shim_st.core[i];
-        glibc += slz_shim_st.glibc[i];
+        core += slz_count.st.core[i];
+        glibc += slz_count.st.glibc[i];
     }
     o.at = 0;
-    o.fd = report_fd();
-    if (slz_opt.stats_file) {
-        int saved = errno;
-        o.fd = open(slz_opt.stats_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-        if (o.fd < 0) {
-            const char *e = strerrorname_np(errno); /* a constant string: no locale, no malloc */
-            const char *p[] = {"stats: cannot open SLZ_STATS_FILE=", slz_opt.stats_file, " (",
-                               e ? e : "error", "); no statistics"};
-            report_say(p, 5);
-        }
-        errno = saved;
-    }
+    o.failed = 0;
+    o.fd = slz_opt.stats_file ? open_file(&file) : report_fd();
     if (o.fd < 0)
         return;
     if (slz_opt.stats == 2 || ends_with(slz_opt.stats_file, ".json"))
@@ -248,5 +267,5 @@ void stats_report(void)
         report_text(&o, &h, core, glibc);
     out_flush(&o);
     if (slz_opt.stats_file)
-        close(o.fd);
+        close_file(&file, o.failed);
 }

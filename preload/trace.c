@@ -19,20 +19,23 @@
  * header is only known at the end, so the file starts with a fixed-width
  * header (an empty trace) that is rewritten with pwrite(2) after every
  * flush: the file is a complete trace of what was flushed, even if the
- * program later dies. One lock orders the records of all threads; it is taken before the
- * shim's lock, never after. A fork child stops tracing (its ops would
- * interleave with the parent's); a program it execs opens a file of its own.
+ * program later dies. The file is created under a fresh name of its own
+ * (file.c: O_EXCL, O_NOFOLLOW, mode 0600) and takes its final name once it
+ * holds that empty trace: SLZ_TRACE if nothing is there, else
+ * <stem>.<pid>.rep; no existing file is ever opened. One lock orders the
+ * records of all threads; it is taken before the shim's lock, never after.
+ * A fork child stops tracing (its ops would interleave with the parent's);
+ * a program it execs opens a file of its own.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h> /* rename */
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "shim.h"
-
-int slz_tracing;
 
 static pthread_mutex_t tlock = PTHREAD_MUTEX_INITIALIZER;
 static struct out tr;
@@ -140,7 +143,7 @@ static void flush(void)
 static void stop(const char *why)
 {
     flush();
-    slz_tracing = 0;
+    slz_watch.tracing = 0;
     const char *p[] = {"trace: ", why, "; the trace ends here"};
     report_say(p, 3);
 }
@@ -186,7 +189,7 @@ static void born(void *p, size_t n)
 void trace_alloc(void *p, size_t n)
 {
     pthread_mutex_lock(&tlock);
-    if (slz_tracing)
+    if (slz_watch.tracing)
         born(p, n);
     pthread_mutex_unlock(&tlock);
 }
@@ -194,7 +197,7 @@ void trace_alloc(void *p, size_t n)
 void trace_free(void *p)
 {
     pthread_mutex_lock(&tlock);
-    if (slz_tracing) {
+    if (slz_watch.tracing) {
         struct slot *s = p ? tab_find((uintptr_t)p) : NULL;
         if (p == NULL)
             record('f', -1, 0, 0);
@@ -222,7 +225,7 @@ void trace_realloc_end(int span, void *p, size_t n, void *q)
             trace_alloc(q, n);
         return;
     }
-    if (slz_tracing && q != NULL) {
+    if (slz_watch.tracing && q != NULL) {
         struct slot *s = tab_find((uintptr_t)p);
         if (s == NULL)
             born(q, n);
@@ -245,56 +248,80 @@ void trace_realloc_end(int span, void *p, size_t n, void *q)
 
 /* ---- Start, fork, exit ------------------------------------------------- */
 
+/* high_fd: fd moved to 100 or above, out of the way of programs that
+ * manage their low descriptors. */
+static int high_fd(int fd)
+{
+    int high = fd >= 0 && fd < 100 ? fcntl(fd, F_DUPFD_CLOEXEC, 100) : -1;
+    if (high < 0)
+        return fd;
+    close(fd);
+    return high;
+}
+
+/* place: the new trace tmp takes its name: path if nothing is there, else
+ * (taken by a parent process, a stale trace, a symlink) "<stem>.<pid>.rep",
+ * which is this process's own: whatever is there is replaced, never
+ * followed or written. 0, or -1. */
+static int place(const char *tmp, const char *path)
+{
+    char mine[4096];
+    if (file_claim(tmp, path) == 0)
+        return 0;
+    if (out_path(mine, sizeof mine, path, ".rep", (uint64_t)getpid(), 0) != 0 || rename(tmp, mine) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* open_trace: the trace file, written first under a fresh name of its own
+ * (file.c) with a valid empty trace in it, then put in place: whoever reads
+ * the final name finds a complete trace from the start. */
 static int open_trace(const char *path)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0 && errno == EEXIST) { /* taken (by a parent process?): one of our own */
-        char mine[4096];
-        if (out_path(mine, sizeof mine, path, ".rep", (uint64_t)getpid(), 0) != 0)
-            return -1;
-        fd = open(mine, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    char tmp[4096];
+    tr.fd = high_fd(file_create(tmp, sizeof tmp, path));
+    if (tr.fd < 0)
+        return -1;
+    header(); /* an empty trace (no operation yet); records follow it */
+    if (lseek(tr.fd, 4 * HEADER_LINE, SEEK_SET) < 0 || place(tmp, path) != 0) {
+        close(tr.fd);
+        tr.fd = -1;
+        return -1;
     }
-    if (fd >= 0 && fd < 100) { /* out of the way of programs that manage low fds */
-        int high = fcntl(fd, F_DUPFD_CLOEXEC, 100);
-        if (high >= 0) {
-            close(fd);
-            fd = high;
-        }
-    }
-    return fd;
+    return 0;
 }
 
 void trace_setup(void)
 {
     int saved = errno;
-    tr.fd = open_trace(slz_opt.trace);
     cap = 1 << 16;
     tab = mmap(NULL, cap * sizeof(struct slot), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (tr.fd < 0 || tab == MAP_FAILED) {
+    if (tab == MAP_FAILED || open_trace(slz_opt.trace) != 0) {
         const char *p[] = {"trace: cannot open ", slz_opt.trace, " (or map its table); not tracing"};
         report_say(p, 3);
-        if (tr.fd >= 0)
-            close(tr.fd);
+        if (tab != MAP_FAILED)
+            munmap(tab, cap * sizeof(struct slot));
+        tab = NULL;
         errno = saved;
         return;
     }
-    header(); /* an empty trace (no operation yet), valid from the start; */
-    lseek(tr.fd, 4 * HEADER_LINE, SEEK_SET); /* records follow it (pwrite left the offset at 0) */
     errno = saved;
-    __atomic_store_n(&slz_tracing, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&slz_watch.tracing, 1, __ATOMIC_RELEASE);
 }
 
 static void fork_prepare(void)
 {
     pthread_mutex_lock(&tlock);
-    if (slz_tracing)
+    if (slz_watch.tracing)
         flush();
 }
 static void fork_parent(void) { pthread_mutex_unlock(&tlock); }
 static void fork_child(void)
 {
-    if (slz_tracing) {
-        slz_tracing = 0;
+    if (slz_watch.tracing) {
+        slz_watch.tracing = 0;
         close(tr.fd);
         munmap(tab, cap * sizeof(struct slot));
         tab = NULL;
@@ -311,7 +338,7 @@ void trace_atfork(void)
 void trace_exit(void)
 {
     pthread_mutex_lock(&tlock);
-    if (slz_tracing) {
+    if (slz_watch.tracing) {
         flush();
         closing = 1; /* what later destructors free is written at once */
     }

@@ -21,19 +21,21 @@
 
 #include "shim.h"
 
-volatile int slz_map_pending;
+struct slz_watch_state slz_watch;
 static uint64_t maps; /* pictures written on SIGUSR1 */
 
 static void on_usr1(int sig)
 {
     (void)sig;
-    slz_map_pending = 1;
+    slz_watch.map_pending = 1;
 }
 
 void watch_setup(void)
 {
     if (slz_opt.stats || slz_opt.heapmap || slz_opt.trace)
         report_setup(); /* before the trace file is opened */
+    if (slz_opt.stats)
+        stats_setup();
     if (slz_opt.trace)
         trace_setup();
     if (slz_opt.heapmap) {
@@ -82,7 +84,7 @@ static void map(const char *path, const char *t)
 void watch_poll(void)
 {
     char path[4096], t[512];
-    slz_map_pending = 0;
+    slz_watch.map_pending = 0;
     if (slz_opt.heapmap == NULL)
         return;
     maps++;

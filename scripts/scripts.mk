@@ -5,10 +5,10 @@
 # again (not PIC), and the benchmarks' trace reader (tests/bench/rep.c).
 
 REPLAY_SRC = scripts/slz-replay.c preload/out.c preload/heapmap.c preload/stats.c \
-             preload/options.c tests/bench/rep.c
+             preload/options.c preload/file.c tests/bench/rep.c
 REPLAY_OBJ = $(REPLAY_SRC:%.c=$(BUILD)/replay/%.o)
 
-$(BUILD)/replay/%.o: %.c preload/shim.h tests/bench/rep.h $(CORE_HDR)
+$(BUILD)/replay/%.o: %.c preload/shim.h preload/size.h tests/bench/rep.h $(CORE_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(SLZ_CFLAGS) -Ipreload -Itests/bench $(CFLAGS) -c -o $@ $<
 

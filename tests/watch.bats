@@ -71,6 +71,18 @@ rep_ops() {
     [ "$(json_get "$f" "d['program']")" = ls ]
 }
 
+@test "stats: SLZ_STATS_FILE alone asks for the report; SLZ_STATS=0 beside it still turns it off" {
+    d="$BATS_TEST_TMPDIR"
+    run -0 --separate-stderr under_slz SLZ_STATS_FILE="$d/s.txt" ls /
+    [ -z "$stderr" ]
+    [[ "$(head -1 "$d/s.txt")" == "slzmalloc: stats: "* ]]
+    run -0 --separate-stderr under_slz SLZ_STATS_FILE="$d/s.json" ls /
+    $PY -m json.tool "$d/s.json" >/dev/null
+    run -0 --separate-stderr under_slz SLZ_STATS=0 SLZ_STATS_FILE="$d/off.txt" ls /
+    [ -z "$stderr" ]
+    [ ! -e "$d/off.txt" ]
+}
+
 @test "heap map: well-formed SVG with one element per chunk of a one-page heap" {
     d="$BATS_TEST_TMPDIR"
     run "$RUN" --json --stats-file "$d/s.json" --map "$d/m.svg" -- ls -l /

@@ -8,28 +8,14 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "size.h" /* slz_parse_size: sizes read as SLZ_HEAP_SIZE is (preload/size.h) */
+
 /* now_ns: a monotonic clock in nanoseconds. */
 static inline uint64_t now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* parse_size: "123", "64K", "512M", "1G" (powers of 1024); 0 on error. */
-static inline uint64_t parse_size(const char *s)
-{
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (end == s)
-        return 0;
-    switch (*end) {
-    case 'k': case 'K': v <<= 10; end++; break;
-    case 'm': case 'M': v <<= 20; end++; break;
-    case 'g': case 'G': v <<= 30; end++; break;
-    default: break;
-    }
-    return *end ? 0 : (uint64_t)v;
 }
 
 /* rng: xorshift64*, deterministic per seed. */

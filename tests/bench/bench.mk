@@ -17,18 +17,18 @@ bench-build: all $(BENCH_BIN)
 bench: bench-build
 	$(BENCH_SRC)/run.sh $(BENCH_FLAGS)
 
-$(BENCH_DIR)/replay: $(BENCH_SRC)/replay.c $(BENCH_SRC)/rep.c $(BENCH_SRC)/rep.h $(BENCH_SRC)/bench.h $(BUILD)/libslz.a
+$(BENCH_DIR)/replay: $(BENCH_SRC)/replay.c $(BENCH_SRC)/rep.c $(BENCH_SRC)/rep.h $(BENCH_SRC)/bench.h preload/size.h $(BUILD)/libslz.a
 	@mkdir -p $(@D)
-	$(CC) $(SLZ_CFLAGS) -I$(BENCH_SRC) $(CFLAGS) -o $@ $(BENCH_SRC)/replay.c $(BENCH_SRC)/rep.c $(BUILD)/libslz.a
+	$(CC) $(SLZ_CFLAGS) -I$(BENCH_SRC) -Ipreload $(CFLAGS) -o $@ $(BENCH_SRC)/replay.c $(BENCH_SRC)/rep.c $(BUILD)/libslz.a
 
-$(BENCH_DIR)/scaling: $(BENCH_SRC)/scaling.c $(BENCH_SRC)/bench.h $(BUILD)/libslz.a
+$(BENCH_DIR)/scaling: $(BENCH_SRC)/scaling.c $(BENCH_SRC)/bench.h preload/size.h $(BUILD)/libslz.a
 	@mkdir -p $(@D)
-	$(CC) $(SLZ_CFLAGS) -I$(BENCH_SRC) $(CFLAGS) -o $@ $< $(BUILD)/libslz.a
+	$(CC) $(SLZ_CFLAGS) -I$(BENCH_SRC) -Ipreload $(CFLAGS) -o $@ $< $(BUILD)/libslz.a
 
 # micro and runstat use only the system allocator: the shim comes in by LD_PRELOAD.
-$(BENCH_DIR)/micro: $(BENCH_SRC)/micro.c $(BENCH_SRC)/bench.h
+$(BENCH_DIR)/micro: $(BENCH_SRC)/micro.c $(BENCH_SRC)/bench.h preload/size.h
 	@mkdir -p $(@D)
-	$(CC) $(SLZ_CFLAGS) -I$(BENCH_SRC) $(CFLAGS) -o $@ $< -lpthread
+	$(CC) $(SLZ_CFLAGS) -I$(BENCH_SRC) -Ipreload $(CFLAGS) -o $@ $< -lpthread
 
 $(BENCH_DIR)/runstat: $(BENCH_SRC)/runstat.c
 	@mkdir -p $(@D)

@@ -469,7 +469,7 @@ int main(int argc, char **argv)
     if (argc == 7 && strcmp(argv[1], "--child") == 0) {
         const char *f = argv[4];
         fmt = strcmp(f, "classic") == 0 ? REP_CLASSIC : strcmp(f, "64") == 0 ? REP_64 : REP_AUTO;
-        return run_child(argv[2], argv[3], fmt, parse_size(argv[5]), atoi(argv[6]) > 0 ? atoi(argv[6]) : 1);
+        return run_child(argv[2], argv[3], fmt, slz_parse_size(argv[5], NULL), atoi(argv[6]) > 0 ? atoi(argv[6]) : 1);
     }
 
     const char *sysname = getenv("LD_PRELOAD") && *getenv("LD_PRELOAD") ? "sys" : "glibc";
@@ -488,7 +488,7 @@ int main(int argc, char **argv)
                 reps = 1;
         } else if (i + 1 < argc && strcmp(o, "--heap") == 0) {
             heap = argv[++i];
-            if (!parse_size(heap)) {
+            if (!slz_parse_size(heap, NULL)) {
                 fprintf(stderr, "replay: bad --heap %s\n", heap);
                 return 2;
             }

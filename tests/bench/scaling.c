@@ -173,7 +173,7 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[i], "--slz-only") == 0) {
             with_sys = 0;
         } else if (i + 1 < argc && strcmp(argv[i], "--heap") == 0) {
-            heap_bytes = parse_size(argv[++i]);
+            heap_bytes = slz_parse_size(argv[++i], NULL);
             if (!heap_bytes) {
                 fprintf(stderr, "scaling: bad --heap\n");
                 return 2;

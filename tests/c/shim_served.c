@@ -6,29 +6,16 @@
  * the heap must lie elsewhere. Run without the shim, it fails. */
 #define _GNU_SOURCE
 #include "shim_probe.h"
+#include "size.h" /* preload/size.h: SLZ_HEAP_SIZE read as the shim reads it */
 
 enum { N = 5000 };
 static void *blk[N];
-
-static size_t parse_size(const char *s)
-{
-    char *end;
-    size_t v = s ? strtoull(s, &end, 10) : 0;
-    if (!s || end == s)
-        return 0;
-    switch (*end) {
-    case 'k': case 'K': v <<= 10; break;
-    case 'm': case 'M': v <<= 20; break;
-    case 'g': case 'G': v <<= 30; break;
-    }
-    return v;
-}
 
 int main(int argc, char **argv)
 {
     (void)argc;
     probe_start(argv);
-    size_t heap = parse_size(getenv("SLZ_HEAP_SIZE"));
+    size_t heap = slz_parse_size(getenv("SLZ_HEAP_SIZE"), NULL);
     CHECK("SLZ_HEAP_SIZE is set", heap > 0);
     char who_;
     int by_glibc = 0, outside = 0, nulls = 0;

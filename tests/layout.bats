@@ -1,0 +1,43 @@
+#!/usr/bin/env bats
+# layout.bats - rules about the source that keep preload/ readable (issue 11).
+load test_helper
+
+# long_functions LIMIT FILE...: "file:line: N lines" for every function of
+# more than LIMIT lines. A function starts at a line in column 0 that ends
+# with ")" (its name and parameters), followed by "{" in column 0, or at a
+# column-0 line ending in ") {"; it ends at the next "}" in column 0.
+long_functions() {
+    local limit=$1
+    shift
+    awk -v limit="$limit" '
+        FNR == 1 { sig = 0; infn = 0 }
+        /^[A-Za-z].*\)[ ]*$/ { sig = FNR; next }
+        /^[A-Za-z].*\)[ ]*\{[ ]*$/ { start = FNR; infn = 1; next }
+        /^\{/ { if (sig == FNR - 1) { start = sig; infn = 1 } next }
+        /^\}/ { if (infn && FNR - start + 1 > limit) printf "%s:%d: %d lines\n", FILENAME, start, FNR - start + 1
+                infn = 0 }' "$@"
+}
+
+@test "preload: no function longer than 60 lines (shim.c aside)" {
+    cd "$ROOT"
+    files=$(ls preload/*.c | grep -v '^preload/shim\.c$')
+    run -0 long_functions 60 $files
+    [ -z "$output" ]
+    # the checker itself finds a long function
+    run -0 long_functions 40 preload/heapmap.c
+    [ -n "$output" ]
+}
+
+@test "one size parser: slz_parse_size in preload/size.h, no other parse_size body" {
+    cd "$ROOT"
+    # every function named *parse_size* that takes a string, declarations aside
+    run -0 bash -c "grep -rn 'parse_size[a-z_]*(const char' preload tests scripts --include=*.c --include=*.h |
+        grep -vE '[)];[[:space:]]*(/[*].*)?\$'"
+    echo "# $output"
+    [ "$(grep -c 'preload/size.h:.*static inline size_t slz_parse_size' <<<"$output")" -eq 1 ]
+    # anything else only hands over to it (the old names options.c keeps)
+    [ "$(grep -v '^preload/size.h:' <<<"$output" | grep -vc 'return slz_parse_size(')" -eq 0 ]
+    grep -q '"size.h"' tests/bench/bench.h
+    grep -q '"size.h"' tests/c/shim_served.c
+    grep -q '"size.h"' preload/options.c
+}
