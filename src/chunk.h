@@ -51,6 +51,9 @@
  *      summary words are nonzero, level by level.
  *   8. calloc trusts no memory to be zero: it clears every byte it hands
  *      out, or has the kernel replace whole pages by zero pages.
+ *   9. Nothing above the high-water mark was ever written: its cells, index
+ *      entries and summary bits are still zero (so the checker reads the
+ *      state up to the mark, not the whole heap's).
  *
  * Nothing the allocator follows is stored in the arena: a write through a
  * block pointer can damage a header (reported when the allocator next meets
@@ -240,7 +243,7 @@ void index_grew(slz_heap *h, uint32_t g, uint32_t size);
 void index_lost(slz_heap *h, uint32_t g, uint32_t old);
 uint32_t index_find(const slz_heap *h, uint32_t need, uint32_t from);
 uint32_t index_root_max(const slz_heap *h);
-size_t index_check(const slz_heap *h, const char **first);
+size_t index_check(const slz_heap *h, size_t cells, const char **first);
 int pending_mark(slz_heap *h, uint32_t g); /* any thread */
 int pending_is(const slz_heap *h, uint32_t g); /* any thread */
 void pending_drain(slz_heap *h, void (*fn)(slz_heap *, uint32_t));

@@ -254,8 +254,12 @@ size_t slz_heap_check(const slz_heap *h, const char **first)
     size_t nfree = 0, freeb = 0, used = 0, live = 0;
     int prev_free = 0;
     uint32_t g = 0;
-    /* every start bit, in order: the next one (or the end) bounds the chunk */
-    for (size_t k = 0; k < h->ncells; k++) {
+    /* every start bit, in order: the next one (or the end) bounds the chunk.
+     * Cells above the high-water mark were never written: their bits stay
+     * zero (the top chunk, if any, begins below the mark). */
+    size_t cells = h->st.high_water / (SLZ_CELL * SLZ_ALIGN) + 1;
+    cells = cells < h->ncells ? cells : h->ncells;
+    for (size_t k = 0; k < cells; k++) {
         for (uint64_t w = h->cells[k].start; w; w &= w - 1) {
             uint32_t s = (uint32_t)(k * SLZ_CELL + (size_t)__builtin_ctzll(w));
             if (s == 0)
@@ -288,7 +292,7 @@ size_t slz_heap_check(const slz_heap *h, const char **first)
     if (used != h->st.in_use || live != h->st.live_blocks)
         violation(&t, "bytes in use disagree with the heap");
     const char *iw = NULL;
-    size_t ib = index_check(h, &iw);
+    size_t ib = index_check(h, cells, &iw);
     if (ib && t.bad == 0)
         t.what = iw;
     t.bad += ib;

@@ -270,30 +270,37 @@ uint32_t index_find(const slz_heap *h, uint32_t need, uint32_t from)
 
 uint32_t index_root_max(const slz_heap *h) { return line_max(h->lv[h->nlv - 1]); }
 
-/* index_check: every level-0 entry is its cell's largest free chunk, every
- * entry above the maximum of its line, every summary bit right. */
-size_t index_check(const slz_heap *h, const char **first)
+/* index_check: every level-0 entry of the first cells (the rest were
+ * never written) is its cell's largest free chunk, every entry above the
+ * maximum of its line, every summary bit right. */
+size_t index_check(const slz_heap *h, size_t cells, const char **first)
 {
     size_t bad = 0;
-    for (size_t k = 0; k < h->ncells; k++)
+    for (size_t k = 0; k < cells; k++)
         if (h->lv[0][k] != cell_max(h, k) && bad++ == 0)
             *first = "index entry differs from its cell's largest free chunk";
-    for (size_t k = h->span; k < h->ncells; k++)
+    for (size_t k = h->span; k < cells; k++)
         if (h->lv[0][k] && bad++ == 0)
             *first = "index entry beyond the span the walk starts from";
     if (h->span > h->reach[h->start] && bad++ == 0)
         *first = "the walk's first line does not cover the span";
-    for (int l = 1; l < h->nlv; l++)
-        for (size_t p = 0; p < h->lvn[l]; p++)
+    size_t n = cells;
+    for (int l = 1; l < h->nlv; l++) {
+        n = (n + SLZ_FAN - 1) / SLZ_FAN;
+        for (size_t p = 0; p < n; p++)
             if (h->lv[l][p] != line_max(h->lv[l - 1] + p * SLZ_FAN) && bad++ == 0)
                 *first = "index entry differs from the maximum of its line";
-    for (size_t k = 0; k < h->ncells; k++)
+    }
+    for (size_t k = 0; k < cells; k++)
         if (((h->any[0][k / 64] >> (k % 64)) & 1) != (h->cells[k].start != 0) && bad++ == 0)
             *first = "summary bit disagrees with its cell";
-    for (int l = 1; l < h->nany; l++)
-        for (size_t i = 0; i < h->anyn[l - 1]; i++)
+    n = (cells + 63) / 64;
+    for (int l = 1; l < h->nany; l++) {
+        for (size_t i = 0; i < n; i++)
             if (((h->any[l][i / 64] >> (i % 64)) & 1) != (h->any[l - 1][i] != 0) && bad++ == 0)
                 *first = "summary bit disagrees with the level below";
+        n = (n + 63) / 64;
+    }
     return bad;
 }
 
