@@ -7,20 +7,24 @@
  *
  * Every call into the core goes through scripts/html_core.c.
  *
- * What the page holds, and how a million operations stay small:
+ * What the page holds, and how a million operations stay responsive:
  *   - steps: the states the slider can show. A trace of at most max_steps
- *     operations (--steps, default 5000) gets one step per operation; a
- *     longer one gets max_steps + 1 evenly spaced steps (after 0, n/S, 2n/S,
- *     ... operations), plus every operation within --around K's window. The
- *     heap is walked only at steps (and just before a step's malloc), so the
- *     replay costs a walk per step, not per operation.
+ *     operations (--steps, default 5000) gets one step per operation. A
+ *     longer one is sampled: candidate steps are max_steps + 1 evenly spaced
+ *     operations (after 0, n/S, 2n/S, ...), thinned where the heap has many
+ *     chunks (after a step with C chunks, no candidate before C * n / VISITS
+ *     more operations), so that the walks add up to about VISITS chunks
+ *     whatever the trace; every operation within 100 of --around K is a
+ *     step too, never thinned. The heap is walked only at steps (and just
+ *     before a step's malloc), never at the operations in between.
  *   - each step stores its operation, the block it placed, and its change
  *     against the previous step (chunks removed by offset, chunks added);
- *     a full list of chunks (a keyframe) is stored whenever the changes since
- *     the last keyframe outgrow the heap's chunk count (at least 4096
+ *     a full list of chunks (a keyframe, offsets left out since chunks tile
+ *     the heap) is stored whenever the changes since the last keyframe
+ *     outgrow KEY_RATIO times the heap's chunk count (at least KEY_MIN
  *     entries), so the page rebuilds any step from its keyframe with work
- *     about twice the heap's chunk count, and the file stays within about
- *     twice the size of all the changes.
+ *     about KEY_RATIO + 1 times the heap's chunk count, and keyframes take
+ *     no more room than about 1 / KEY_RATIO of the changes.
  *   - for a step whose operation is a malloc: the free chunks below the one
  *     first fit took (the holes it passed over, at most HOLES_MAX of them
  *     stored, all counted) and the one it took, from a heap walk just before
@@ -42,7 +46,9 @@
 
 #define HOLES_MAX 400      /* passed-over holes stored per malloc step */
 #define KEY_MIN 4096       /* changes always allowed between keyframes */
+#define KEY_RATIO 4        /* changes allowed between keyframes, per chunk of the heap */
 #define AROUND 100         /* --around K: every operation within K +- AROUND */
+#define VISITS 20000000    /* chunks walked for the page, about, over the whole replay */
 
 extern const char timeline_page[]; /* scripts/timeline.html, compiled in by scripts/scripts.mk */
 #define MARKER "<!--SLZ-DATA-->\n" /* the line of the page where the data goes */
@@ -166,8 +172,9 @@ static void collect(uintptr_t addr, size_t size, int used, void *arg)
     s->c[s->n++] = (struct chunk){.off = addr, .size = size, .id = -1, .used = used};
 }
 
-/* walk: the heap now, offsets from the first chunk, used chunks named by id */
-static void walk(struct tl *tl, struct chunks *s)
+/* walk: the heap now, offsets from the first chunk, used chunks named by
+ * id when ids is set */
+static void walk_ids(struct tl *tl, struct chunks *s, int ids)
 {
     s->n = 0;
     hc_walk(collect, s);
@@ -175,11 +182,13 @@ static void walk(struct tl *tl, struct chunks *s)
         tl->base = (uintptr_t)s->c[0].off;
     for (size_t i = 0; i < s->n; i++) {
         struct chunk *c = &s->c[i];
-        if (c->used && tl->hdr_known)
+        if (ids && c->used && tl->hdr_known)
             c->id = id_get(&tl->ids, (uintptr_t)c->off + tl->hdr);
         c->off -= tl->base;
     }
 }
+
+static void walk(struct tl *tl, struct chunks *s) { walk_ids(tl, s, 1); }
 
 /* the chunk of s holding offset off, or NULL */
 static const struct chunk *holding(const struct chunks *s, uint64_t off)
@@ -262,6 +271,15 @@ static void *run(struct tl *tl, const struct rep_op *o)
 }
 
 /* ---- writing ------------------------------------------------------------- */
+
+/* a keyframe lists every chunk without its offset: they tile the heap */
+static void put_key(FILE *f, const struct chunks *s)
+{
+    fputs(",\"key\":[", f);
+    for (size_t i = 0; i < s->n; i++)
+        fprintf(f, "%s%" PRIu64 ",%d,%" PRId64, i ? "," : "", s->c[i].size, s->c[i].used, s->c[i].id);
+    fputc(']', f);
+}
 
 static void put_chunk(FILE *f, const struct chunk *c, int *first)
 {
@@ -354,14 +372,14 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
     }
     size_t most = o->max_steps ? o->max_steps : 5000;
     if (n <= most)
-        memset(step, 1, n + 1);
+        memset(step, 2, n + 1);
     else
         for (size_t i = 0; i <= most; i++)
             step[(size_t)((unsigned __int128)i * n / most)] = 1;
     if (o->around >= 0)
         for (long long j = o->around - AROUND; j <= o->around + AROUND; j++)
             if (j >= 0 && (uint64_t)j <= n)
-                step[j] = 1;
+                step[j] = 2; /* never thinned */
 
     if (hc_init(o->heap) != 0) {
         fprintf(stderr, "slz-replay: cannot map a heap of %zu bytes\n", o->heap);
@@ -380,27 +398,27 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
     walk(&tl, &tl.prev);
     if (f) {
         fwrite(timeline_page, 1, (size_t)(strstr(timeline_page, MARKER) - timeline_page), f);
-        fputs("<script type=\"application/json\" id=\"slz-data\">\n{\"version\":1,\"steps\":[\n{\"o\":0,\"key\":[", f);
-        int first = 1;
-        for (size_t i = 0; i < tl.prev.n; i++)
-            put_chunk(f, &tl.prev.c[i], &first);
-        fputs("]}", f);
+        fputs("<script type=\"application/json\" id=\"slz-data\">\n{\"version\":1,\"steps\":[\n{\"o\":0", f);
+        put_key(f, &tl.prev);
+        fputc('}', f);
         steps = keys = 1;
     }
     int prev_fresh = 1; /* tl.prev is the heap after j - 1 operations */
+    size_t next = 0;    /* no evenly spaced step before this operation */
     for (size_t j = 1; j <= n; j++) {
         const struct rep_op *op = &t->ops[j - 1];
-        int detail = f && step[j] && op->kind == REP_ALLOC;
+        int take = f && step[j] && !(step[j] == 1 && j < next && j < n);
+        int detail = take && op->kind == REP_ALLOC;
         struct chunks *before = &tl.prev;
         if (detail && !prev_fresh) {
-            walk(&tl, &tl.pre);
+            walk_ids(&tl, &tl.pre, 0); /* only its free chunks are used */
             before = &tl.pre;
         }
         void *p = run(&tl, op);
         if (o->dump_at >= 0 && (uint64_t)o->dump_at == j)
             print_dump(&tl, j);
         prev_fresh = 0;
-        if (!f || !step[j])
+        if (!take)
             continue;
         walk(&tl, &tl.cur);
         fprintf(f, ",\n{\"o\":%zu,\"k\":\"%c\",\"i\":%" PRId32 ",\"n\":%" PRIu64, j, op->kind, op->id, op->size);
@@ -429,18 +447,16 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
         for (size_t i = 0; i < tl.cur.n; i++)
             if (tl.cur.c[i].used && tl.cur.c[i].off + tl.cur.c[i].size > tl.extent)
                 tl.extent = tl.cur.c[i].off + tl.cur.c[i].size;
-        if (since_key > (tl.cur.n > KEY_MIN ? tl.cur.n : KEY_MIN)) {
-            int first = 1;
-            fputs(",\"key\":[", f);
-            for (size_t i = 0; i < tl.cur.n; i++)
-                put_chunk(f, &tl.cur.c[i], &first);
-            fputc(']', f);
+        if (since_key > KEY_RATIO * (tl.cur.n > KEY_MIN ? tl.cur.n : KEY_MIN)) {
+            put_key(f, &tl.cur);
             since_key = 0;
             keys++;
         } else
             since_key += put_delta(f, &tl.prev, &tl.cur);
         fputc('}', f);
         steps++;
+        /* thin the steps that follow where the heap has many chunks */
+        next = j + (size_t)((unsigned __int128)tl.cur.n * n / VISITS);
         swap(&tl.prev, &tl.cur);
         prev_fresh = 1;
     }
@@ -457,7 +473,7 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
         fprintf(f,
                 ",\"ops\":%zu,\"ids\":%zu,\"heap\":%" PRIu64 ",\"base\":\"%" PRIxPTR "\",\"hdr\":%" PRIuPTR
                 ",\"extent\":%" PRIu64 ",\"keys\":%zu,\"sampled\":%s,\"holes_max\":%d,\"failed\":%" PRIu64 "}\n",
-                n, t->num_ids, heap_bytes, tl.base, tl.hdr, tl.extent, keys, n > most ? "true" : "false", HOLES_MAX,
+                n, t->num_ids, heap_bytes, tl.base, tl.hdr, tl.extent, keys, steps < n + 1 ? "true" : "false", HOLES_MAX,
                 tl.failed);
         fputs("</script>\n", f);
         fputs(strstr(timeline_page, MARKER) + strlen(MARKER), f);
@@ -468,7 +484,7 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
         if (!o->quiet)
             fprintf(stderr,
                     "slz-replay: heap timeline of %zu operations in %s (%zu steps%s, %zu keyframes, %zu holes passed over)\n",
-                    n, o->out, steps, n > most ? ", evenly spaced" : "", keys, passed_total);
+                    n, o->out, steps, steps < n + 1 ? ", sampled" : "", keys, passed_total);
     }
     if (tl.failed)
         fprintf(stderr, "slz-replay: %" PRIu64 " allocations did not fit in the heap (no fallback here):"
