@@ -396,6 +396,8 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
     FILE *f = tl.out;
     size_t steps = 0, keys = 0, since_key = 0, passed_total = 0;
     walk(&tl, &tl.prev);
+    if (o->dump_at == 0)
+        print_dump(&tl, 0);
     if (f) {
         fwrite(timeline_page, 1, (size_t)(strstr(timeline_page, MARKER) - timeline_page), f);
         fputs("<script type=\"application/json\" id=\"slz-data\">\n{\"version\":1,\"steps\":[\n{\"o\":0", f);
@@ -405,7 +407,7 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
     }
     int prev_fresh = 1; /* tl.prev is the heap after j - 1 operations */
     size_t next = 0;    /* no evenly spaced step before this operation */
-    for (size_t j = 1; j <= n; j++) {
+    for (size_t j = 1; j <= n && (f || (o->dump_at >= 0 && (uint64_t)o->dump_at >= j)); j++) {
         const struct rep_op *op = &t->ops[j - 1];
         int take = f && step[j] && !(step[j] == 1 && j < next && j < n);
         int detail = take && op->kind == REP_ALLOC;
@@ -460,8 +462,6 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
         swap(&tl.prev, &tl.cur);
         prev_fresh = 1;
     }
-    if (o->dump_at == 0)
-        print_dump(&tl, 0);
     if (o->dump_at > 0 && (uint64_t)o->dump_at > n)
         fprintf(stderr, "slz-replay: --dump-at %lld: the trace has only %zu operations\n", o->dump_at, n);
     if (f) {
