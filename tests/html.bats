@@ -229,3 +229,13 @@ print([st["o"] for st in d["steps"]].index(int(sys.argv[2])))' "$d/py.html" "$k"
     [ "$(stat -c %s "$BATS_TEST_TMPDIR/long.html")" -lt 20000000 ]
     check_page "$BATS_TEST_TMPDIR/long.html" "$t" 150
 }
+
+@test "html: the benchmark tests/bench/html.sh --quick prints its table, as run.sh --only html does" {
+    need_chromium
+    run -0 "$ROOT/tests/bench/html.sh" --quick
+    echo "$output"
+    [ "$(awk '$1 == "ops" { print NF }' <<<"$output")" -eq 8 ]
+    awk '$1 == "ops" { h = 1; next } h { ok = NF == 8 && $5 > 0 && $7 > 0; exit } END { exit !ok }' <<<"$output"
+    run -0 "$ROOT/tests/bench/run.sh" --quick --only html
+    [[ "$output" == *"## 5. Heap timeline page"* ]]
+}
