@@ -81,6 +81,8 @@ check_page() {
     # stepping changed the picture
     read -r _ _ h0 _ hk < <(grep '^ST hash0 ' "$T/selftest")
     [ "$h0" != "$hk" ]
+    # a step back with the slider and forward with the key draws the same chunks
+    grep -qx 'ST back-and-forth same' "$T/selftest"
     # step 0: the heap before any operation; step k: the heap after op operations
     "$REPLAY" -q --dump-at 0 "$trace" | grep -v '^#' >"$T/dump0"
     "$REPLAY" -q --dump-at "$op" "$trace" | grep -v '^#' >"$T/dumpk"
