@@ -4,13 +4,30 @@
 # with the heap map writer and the statistics printer of the shim compiled in
 # again (not PIC), and the benchmarks' trace reader (tests/bench/rep.c).
 
-REPLAY_SRC = scripts/slz-replay.c preload/out.c preload/heapmap.c preload/stats.c \
-             preload/options.c preload/file.c tests/bench/rep.c
-REPLAY_OBJ = $(REPLAY_SRC:%.c=$(BUILD)/replay/%.o)
+#
+# slz-replay --html: the heap timeline (scripts/html.c), whose every call into
+# the core is in scripts/html_core.c, and the page itself (scripts/timeline.html,
+# compiled in; the data goes where its line <!--SLZ-DATA--> is).
 
-$(BUILD)/replay/%.o: %.c preload/shim.h preload/size.h tests/bench/rep.h $(CORE_HDR)
+REPLAY_SRC = scripts/slz-replay.c preload/out.c preload/heapmap.c preload/stats.c \
+             preload/options.c preload/file.c tests/bench/rep.c scripts/html.c scripts/html_core.c
+REPLAY_OBJ = $(REPLAY_SRC:%.c=$(BUILD)/replay/%.o) $(BUILD)/replay/timeline.o
+
+$(BUILD)/replay/%.o: %.c preload/shim.h preload/size.h tests/bench/rep.h scripts/html.h scripts/html_core.h $(CORE_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(SLZ_CFLAGS) -Ipreload -Itests/bench $(CFLAGS) -c -o $@ $<
+
+# the page's bytes as a C array (od, sed: no tool beyond coreutils)
+$(BUILD)/replay/timeline.c: scripts/timeline.html scripts/scripts.mk
+	@mkdir -p $(@D)
+	{ echo '/* generated from scripts/timeline.html by scripts/scripts.mk */'; \
+	  echo 'const char timeline_page[] = {'; \
+	  od -An -v -tx1 $< | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  echo '0};'; } >$@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/replay/timeline.o: $(BUILD)/replay/timeline.c
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/slz-replay: $(REPLAY_OBJ) $(BUILD)/libslz.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^

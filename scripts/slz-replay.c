@@ -16,6 +16,10 @@
  * It uses the same heap map writer (preload/heapmap.c) and statistics
  * printer (preload/stats.c) as libslzmalloc.so, and the trace reader of the
  * benchmarks (tests/bench/rep.c).
+ *
+ * --html FILE (a heap timeline page) and --dump-at K (the heap after K
+ * operations, as text) replay on their own, in scripts/html.c, whose every
+ * call into the core is in scripts/html_core.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "html.h"
 #include "rep.h"
 #include "shim.h"
 #include "slz.h"
@@ -42,6 +47,13 @@ static const char usage[] =
     "  --every N       with --map, also a map after every N operations:\n"
     "                  FILE.0001.svg, FILE.0002.svg, ...\n"
     "  --json          print the statistics as JSON instead of a table\n"
+    "  --html FILE     write a heap timeline: one self-contained HTML page that\n"
+    "                  steps through the trace over the heap's address space\n"
+    "  --steps N       with --html, at most N evenly spaced steps for a longer\n"
+    "                  trace (default 5000; shorter traces: every operation)\n"
+    "  --around K      with --html, also every operation within 100 of K\n"
+    "  --dump-at K     print the heap after K operations: offset size\n"
+    "                  used|free id, one chunk a line\n"
     "  --check         check every heap invariant after every operation\n"
     "  --format F      64 (weight, ids, ops, peak) or classic (heap, ids, ops,\n"
     "                  weight); default: guessed from the header\n"
@@ -266,6 +278,7 @@ int main(int argc, char **argv)
     uint64_t every = 0;
     int json = 0, check = 0, quiet = 0;
     enum rep_format fmt = REP_AUTO;
+    struct html_opts html = {.dump_at = -1, .around = -1};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -295,6 +308,24 @@ int main(int argc, char **argv)
                 return 2;
             }
             i++;
+        } else if (!strcmp(a, "--html") && v) {
+            html.out = v;
+            i++;
+        } else if ((!strcmp(a, "--dump-at") || !strcmp(a, "--steps") || !strcmp(a, "--around")) && v) {
+            char *end;
+            unsigned long long k = strtoull(v, &end, 10);
+            if (*end || !*v || *v == '-' || k > (1ull << 62) || (k == 0 && !strcmp(a, "--steps"))) {
+                fprintf(stderr, "slz-replay: %s %s: not a number%s\n", a, v,
+                        strcmp(a, "--steps") ? "" : " above zero");
+                return 2;
+            }
+            if (!strcmp(a, "--dump-at"))
+                html.dump_at = (long long)k;
+            else if (!strcmp(a, "--steps"))
+                html.max_steps = (size_t)k;
+            else
+                html.around = (long long)k;
+            i++;
         } else if (!strcmp(a, "--format") && v) {
             fmt = !strcmp(v, "64") ? REP_64 : !strcmp(v, "classic") ? REP_CLASSIC : (enum rep_format)-1;
             if (fmt == (enum rep_format)-1) {
@@ -317,6 +348,16 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    int timeline = html.out || html.dump_at >= 0;
+    if (timeline && (map_path || check || json)) {
+        fprintf(stderr, "slz-replay: --html and --dump-at replay on their own: no --map, --check or --json with them\n");
+        return 2;
+    }
+    if (!html.out && (html.max_steps || html.around >= 0)) {
+        fprintf(stderr, "slz-replay: --steps and --around need --html FILE\n");
+        return 2;
+    }
+
     static struct replay r;
     char err[512];
     if (rep_load(path, fmt, &r.t, err, sizeof err) != 0) {
@@ -327,6 +368,13 @@ int main(int argc, char **argv)
         uint64_t want = r.t.peak_payload * 4 + (1u << 20);
         uint64_t most = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE) / 2;
         heap = want > most || want / 4 < r.t.peak_payload ? (size_t)most : (size_t)want;
+    }
+    if (timeline) { /* scripts/html.c, through scripts/html_core.c alone */
+        html.heap = heap;
+        html.quiet = quiet;
+        int status = html_replay(&r.t, path, &html);
+        rep_free(&r.t);
+        return status;
     }
     if (slz_heap_initialize_size(heap) != 0) {
         fprintf(stderr, "slz-replay: cannot map a heap of %zu bytes\n", heap);

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # run.sh - the whole benchmark suite (what `make bench` runs): trace replay,
-# scaling, microbenchmarks, real programs. Prints tables; asserts nothing
+# scaling, microbenchmarks, real programs, the heap timeline page. Prints tables; asserts nothing
 # about time. Exit status is nonzero only if a benchmark found wrong
 # contents, failed to run, or a program of the battery failed.
 #
-#   tests/bench/run.sh [--quick] [--runs N] [--only replay,scaling,micro,programs]
+#   tests/bench/run.sh [--quick] [--runs N] [--only replay,scaling,micro,programs,html]
 set -u
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 B="$ROOT/build/bench"
@@ -12,14 +12,14 @@ B="$ROOT/build/bench"
 # shared/ folder beside it (set SLZ_TRACES and SLZ_TRACES64 to point elsewhere)
 TR="${SLZ_TRACES:-$ROOT/../shared/traces}"
 TR64="${SLZ_TRACES64:-$ROOT/../shared/traces64}"
-QUICK=() RUNS=() ONLY="replay,scaling,micro,programs"
+QUICK=() RUNS=() ONLY="replay,scaling,micro,programs,html"
 . "$ROOT/tests/bench/peers.sh"
 while [ $# -gt 0 ]; do
     case "$1" in
     --quick) QUICK=(--quick) ;;
     --runs) RUNS=(--runs "$2"); shift ;;
     --only) ONLY="$2"; shift ;;
-    *) echo "usage: run.sh [--quick] [--runs N] [--only replay,scaling,micro,programs]" >&2; exit 2 ;;
+    *) echo "usage: run.sh [--quick] [--runs N] [--only replay,scaling,micro,programs,html]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -58,5 +58,9 @@ fi
 if want programs; then
     echo; echo "## 4. Real programs"
     "$ROOT/tests/bench/programs.sh" "${QUICK[@]}" "${RUNS[@]}" || status=1
+fi
+if want html; then
+    echo; echo "## 5. Heap timeline page"
+    "$ROOT/tests/bench/html.sh" "${QUICK[@]}" "${RUNS[@]}" || status=1
 fi
 exit $status

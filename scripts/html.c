@@ -1,0 +1,501 @@
+/*
+ * html.c - the heap timeline of slz-replay: `--html out.html` replays a trace
+ * through the slz core and writes one self-contained HTML page (no network,
+ * nothing outside the file) that draws the heap's address space and lets you
+ * step through the operations; `--dump-at K` prints the heap after K
+ * operations as text (what the page's self-test is checked against).
+ *
+ * Every call into the core goes through scripts/html_core.c.
+ *
+ * What the page holds, and how a million operations stay responsive:
+ *   - steps: the states the slider can show. A trace of at most max_steps
+ *     operations (--steps, default 5000) gets one step per operation. A
+ *     longer one is sampled: candidate steps are max_steps + 1 evenly spaced
+ *     operations (after 0, n/S, 2n/S, ...), thinned where the heap has many
+ *     chunks (after a step with C chunks, no candidate before C * n / VISITS
+ *     more operations), so that the walks add up to about VISITS chunks
+ *     whatever the trace; every operation within 100 of --around K is a
+ *     step too, never thinned. The heap is walked only at steps (and just
+ *     before a step's malloc), never at the operations in between.
+ *   - each step stores its operation, the block it placed, and its change
+ *     against the previous step (chunks removed by offset, chunks added);
+ *     a full list of chunks (a keyframe, offsets left out since chunks tile
+ *     the heap) is stored whenever the changes since the last keyframe
+ *     outgrow KEY_RATIO times the heap's chunk count (at least KEY_MIN
+ *     entries), so the page rebuilds any step from its keyframe with work
+ *     about KEY_RATIO + 1 times the heap's chunk count, and keyframes take
+ *     no more room than about 1 / KEY_RATIO of the changes.
+ *   - for a step whose operation is a malloc: the free chunks below the one
+ *     first fit took (the holes it passed over, at most HOLES_MAX of them
+ *     stored, all counted) and the one it took, from a heap walk just before
+ *     that malloc.
+ * Chunks are [offset, size, used, id] tuples (offset from the heap's first
+ * chunk; id the trace's block id, -1 for free chunks). The field list is in
+ * the data ("fields"); a trace that carries call sites can add a "site" field
+ * and a "sites" table, which the page then offers to colour by.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "html.h"
+#include "html_core.h"
+
+#define HOLES_MAX 400      /* passed-over holes stored per malloc step */
+#define KEY_MIN 4096       /* changes always allowed between keyframes */
+#define KEY_RATIO 4        /* changes allowed between keyframes, per chunk of the heap */
+#define AROUND 100         /* --around K: every operation within K +- AROUND */
+#define VISITS 20000000    /* chunks walked for the page, about, over the whole replay */
+
+extern const char timeline_page[]; /* scripts/timeline.html, compiled in by scripts/scripts.mk */
+#define MARKER "<!--SLZ-DATA-->\n" /* the line of the page where the data goes */
+
+struct chunk {
+    uint64_t off, size;
+    int64_t id;
+    int used;
+};
+
+struct chunks {
+    struct chunk *c;
+    size_t n, cap;
+};
+
+/* live blocks: payload pointer -> trace id, open addressing with linear
+ * probing and backward-shift deletion */
+struct idmap {
+    uintptr_t *key;
+    int64_t *val;
+    size_t cap; /* a power of two */
+    size_t n;
+};
+
+struct tl {
+    const struct rep_trace *t;
+    void **ptr;          /* per id: its block, or NULL */
+    struct idmap ids;
+    uintptr_t base;      /* address of the first chunk */
+    uintptr_t hdr;       /* payload pointer - chunk address, learned at the first block */
+    int hdr_known;
+    uint64_t extent;     /* highest end of a used chunk at any step */
+    uint64_t failed, misused;
+    struct chunks prev, cur, pre;
+    FILE *out;
+};
+
+static void out_of_memory(void)
+{
+    fprintf(stderr, "slz-replay: out of memory\n");
+    exit(2);
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        out_of_memory();
+    return q;
+}
+
+static size_t mix(uintptr_t k, size_t cap) { return (size_t)((k >> 4) * 0x9E3779B97F4A7C15ull) & (cap - 1); }
+
+static void id_put(struct idmap *m, uintptr_t k, int64_t v)
+{
+    if ((m->n + 1) * 2 > m->cap) {
+        struct idmap g = {NULL, NULL, m->cap ? m->cap * 2 : 1024, 0};
+        g.key = calloc(g.cap, sizeof *g.key);
+        g.val = calloc(g.cap, sizeof *g.val);
+        if (!g.key || !g.val)
+            out_of_memory();
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->key[i])
+                id_put(&g, m->key[i], m->val[i]);
+        free(m->key);
+        free(m->val);
+        *m = g;
+    }
+    size_t i = mix(k, m->cap);
+    while (m->key[i] && m->key[i] != k)
+        i = (i + 1) & (m->cap - 1);
+    m->n += !m->key[i];
+    m->key[i] = k;
+    m->val[i] = v;
+}
+
+static int64_t id_get(const struct idmap *m, uintptr_t k)
+{
+    if (!m->cap)
+        return -1;
+    for (size_t i = mix(k, m->cap); m->key[i]; i = (i + 1) & (m->cap - 1))
+        if (m->key[i] == k)
+            return m->val[i];
+    return -1;
+}
+
+static void id_del(struct idmap *m, uintptr_t k)
+{
+    if (!m->cap)
+        return;
+    size_t i = mix(k, m->cap);
+    while (m->key[i] && m->key[i] != k)
+        i = (i + 1) & (m->cap - 1);
+    if (!m->key[i])
+        return;
+    m->key[i] = 0;
+    m->n--;
+    /* shift back the entries of the run that follows, so no lookup stops early */
+    for (size_t j = (i + 1) & (m->cap - 1); m->key[j]; j = (j + 1) & (m->cap - 1)) {
+        size_t home = mix(m->key[j], m->cap);
+        /* the entry at j may move to the hole i unless its home lies in (i, j] */
+        int stays = i < j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!stays) {
+            m->key[i] = m->key[j];
+            m->val[i] = m->val[j];
+            m->key[j] = 0;
+            i = j;
+        }
+    }
+}
+
+/* ---- heap walks ---------------------------------------------------------- */
+
+static void collect(uintptr_t addr, size_t size, int used, void *arg)
+{
+    struct chunks *s = arg;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 1024;
+        s->c = xrealloc(s->c, s->cap * sizeof *s->c);
+    }
+    s->c[s->n++] = (struct chunk){.off = addr, .size = size, .id = -1, .used = used};
+}
+
+/* walk: the heap now, offsets from the first chunk, used chunks named by
+ * id when ids is set */
+static void walk_ids(struct tl *tl, struct chunks *s, int ids)
+{
+    s->n = 0;
+    hc_walk(collect, s);
+    if (s->n && !tl->base)
+        tl->base = (uintptr_t)s->c[0].off;
+    for (size_t i = 0; i < s->n; i++) {
+        struct chunk *c = &s->c[i];
+        if (ids && c->used && tl->hdr_known)
+            c->id = id_get(&tl->ids, (uintptr_t)c->off + tl->hdr);
+        c->off -= tl->base;
+    }
+}
+
+static void walk(struct tl *tl, struct chunks *s) { walk_ids(tl, s, 1); }
+
+/* the chunk of s holding offset off, or NULL */
+static const struct chunk *holding(const struct chunks *s, uint64_t off)
+{
+    size_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->c[mid].off + s->c[mid].size <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < s->n && s->c[lo].off <= off ? &s->c[lo] : NULL;
+}
+
+/* learn: the distance from a chunk to its payload, from the first block */
+static void learn_hdr(struct tl *tl, void *p)
+{
+    static struct chunks s;
+    if (tl->hdr_known || !p)
+        return;
+    walk(tl, &s);
+    const struct chunk *c = holding(&s, (uintptr_t)p - tl->base);
+    if (c) {
+        tl->hdr = (uintptr_t)p - (tl->base + c->off);
+        tl->hdr_known = 1;
+    }
+    free(s.c);
+    s = (struct chunks){0};
+}
+
+/* ---- replaying ----------------------------------------------------------- */
+
+static void forget(struct tl *tl, int32_t id)
+{
+    id_del(&tl->ids, (uintptr_t)tl->ptr[id]);
+    tl->ptr[id] = NULL;
+}
+
+/* run one operation; returns the block it placed (NULL if none) */
+static void *run(struct tl *tl, const struct rep_op *o)
+{
+    int32_t id = o->id;
+    void *p = NULL;
+    switch (o->kind) {
+    case REP_ALLOC:
+        if (tl->ptr[id]) { /* id still live: a malformed trace; as slz-replay does */
+            tl->misused++;
+            hc_free(tl->ptr[id]);
+            forget(tl, id);
+        }
+        p = hc_malloc(o->size);
+        if (!p)
+            tl->failed++;
+        break;
+    case REP_REALLOC: {
+        void *old = tl->ptr[id];
+        p = hc_realloc(old, o->size);
+        if (old && (p || o->size == 0))
+            forget(tl, id);
+        if (!p && o->size)
+            tl->failed++;
+        break;
+    }
+    case REP_FREE:
+        if (id < 0)
+            hc_free(NULL);
+        else if (tl->ptr[id]) {
+            hc_free(tl->ptr[id]);
+            forget(tl, id);
+        }
+        return NULL;
+    }
+    if (p) {
+        learn_hdr(tl, p);
+        tl->ptr[id] = p;
+        id_put(&tl->ids, (uintptr_t)p, id);
+    }
+    return p;
+}
+
+/* ---- writing ------------------------------------------------------------- */
+
+/* a keyframe lists every chunk without its offset: they tile the heap */
+static void put_key(FILE *f, const struct chunks *s)
+{
+    fputs(",\"key\":[", f);
+    for (size_t i = 0; i < s->n; i++)
+        fprintf(f, "%s%" PRIu64 ",%d,%" PRId64, i ? "," : "", s->c[i].size, s->c[i].used, s->c[i].id);
+    fputc(']', f);
+}
+
+static void put_chunk(FILE *f, const struct chunk *c, int *first)
+{
+    fprintf(f, "%s%" PRIu64 ",%" PRIu64 ",%d,%" PRId64, *first ? "" : ",", c->off, c->size, c->used, c->id);
+    *first = 0;
+}
+
+static int same_chunk(const struct chunk *a, const struct chunk *b)
+{
+    return a->off == b->off && a->size == b->size && a->used == b->used && a->id == b->id;
+}
+
+/* the change from prev to cur: "d" offsets removed, "a" chunks added; the
+ * number of entries written */
+static size_t put_delta(FILE *f, const struct chunks *prev, const struct chunks *cur)
+{
+    size_t i = 0, j = 0, n = 0;
+    int first = 1;
+    fputs(",\"d\":[", f);
+    while (i < prev->n) {
+        while (j < cur->n && cur->c[j].off < prev->c[i].off)
+            j++;
+        if (!(j < cur->n && same_chunk(&prev->c[i], &cur->c[j]))) {
+            fprintf(f, "%s%" PRIu64, first ? "" : ",", prev->c[i].off);
+            first = 0;
+            n++;
+        }
+        i++;
+    }
+    fputs("],\"a\":[", f);
+    first = 1;
+    for (i = 0, j = 0; j < cur->n; j++) {
+        while (i < prev->n && prev->c[i].off < cur->c[j].off)
+            i++;
+        if (!(i < prev->n && same_chunk(&prev->c[i], &cur->c[j]))) {
+            put_chunk(f, &cur->c[j], &first);
+            n++;
+        }
+    }
+    fputc(']', f);
+    return n;
+}
+
+static void put_json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20 || ch == '<' || ch == '>' || ch == '&') /* never "</script>" */
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
+static void print_dump(struct tl *tl, uint64_t k)
+{
+    walk(tl, &tl->pre);
+    printf("# slz-replay: heap after %" PRIu64 " of %zu operations of %s: %zu chunks, base 0x%" PRIxPTR "\n", k,
+           tl->t->num_ops, tl->t->name, tl->pre.n, tl->base);
+    printf("# offset size state id\n");
+    for (size_t i = 0; i < tl->pre.n; i++) {
+        const struct chunk *c = &tl->pre.c[i];
+        printf("%" PRIu64 " %" PRIu64 " %s %" PRId64 "\n", c->off, c->size, c->used ? "used" : "free", c->id);
+    }
+    fflush(stdout);
+}
+
+static void swap(struct chunks *a, struct chunks *b)
+{
+    struct chunks t = *a;
+    *a = *b;
+    *b = t;
+}
+
+int html_replay(const struct rep_trace *t, const char *trace_path, const struct html_opts *o)
+{
+    static struct tl tl;
+    size_t n = t->num_ops;
+    tl.t = t;
+    tl.ptr = calloc(t->num_ids ? t->num_ids : 1, sizeof *tl.ptr);
+    /* step[j]: the page shows the heap after j operations */
+    unsigned char *step = calloc(n + 1, 1);
+    if (!tl.ptr || !step) {
+        fprintf(stderr, "slz-replay: no memory for %zu ids\n", t->num_ids);
+        return 2;
+    }
+    size_t most = o->max_steps ? o->max_steps : 5000;
+    if (n <= most)
+        memset(step, 2, n + 1);
+    else
+        for (size_t i = 0; i <= most; i++)
+            step[(size_t)((unsigned __int128)i * n / most)] = 1;
+    if (o->around >= 0)
+        for (long long j = o->around - AROUND; j <= o->around + AROUND; j++)
+            if (j >= 0 && (uint64_t)j <= n)
+                step[j] = 2; /* never thinned */
+
+    if (hc_init(o->heap) != 0) {
+        fprintf(stderr, "slz-replay: cannot map a heap of %zu bytes\n", o->heap);
+        return 2;
+    }
+    if (o->out) {
+        tl.out = fopen(o->out, "w");
+        if (!tl.out) {
+            fprintf(stderr, "slz-replay: cannot write %s: %s\n", o->out, strerror(errno));
+            return 2;
+        }
+        setvbuf(tl.out, NULL, _IOFBF, 1 << 20);
+    }
+    FILE *f = tl.out;
+    size_t steps = 0, keys = 0, since_key = 0, passed_total = 0;
+    walk(&tl, &tl.prev);
+    if (o->dump_at == 0)
+        print_dump(&tl, 0);
+    if (f) {
+        fwrite(timeline_page, 1, (size_t)(strstr(timeline_page, MARKER) - timeline_page), f);
+        fputs("<script type=\"application/json\" id=\"slz-data\">\n{\"version\":1,\"steps\":[\n{\"o\":0", f);
+        put_key(f, &tl.prev);
+        fputc('}', f);
+        steps = keys = 1;
+    }
+    int prev_fresh = 1; /* tl.prev is the heap after j - 1 operations */
+    size_t next = 0;    /* no evenly spaced step before this operation */
+    for (size_t j = 1; j <= n && (f || (o->dump_at >= 0 && (uint64_t)o->dump_at >= j)); j++) {
+        const struct rep_op *op = &t->ops[j - 1];
+        int take = f && step[j] && !(step[j] == 1 && j < next && j < n);
+        int detail = take && op->kind == REP_ALLOC;
+        struct chunks *before = &tl.prev;
+        if (detail && !prev_fresh) {
+            walk_ids(&tl, &tl.pre, 0); /* only its free chunks are used */
+            before = &tl.pre;
+        }
+        void *p = run(&tl, op);
+        if (o->dump_at >= 0 && (uint64_t)o->dump_at == j)
+            print_dump(&tl, j);
+        prev_fresh = 0;
+        if (!take)
+            continue;
+        walk(&tl, &tl.cur);
+        fprintf(f, ",\n{\"o\":%zu,\"k\":\"%c\",\"i\":%" PRId32 ",\"n\":%" PRIu64, j, op->kind, op->id, op->size);
+        if (op->kind != REP_FREE && !p && op->size)
+            fputs(",\"x\":1", f);
+        const struct chunk *placed = p ? holding(&tl.cur, (uintptr_t)p - tl.base) : NULL;
+        if (placed)
+            fprintf(f, ",\"p\":%" PRIu64, placed->off);
+        if (detail && placed) {
+            const struct chunk *took = holding(before, placed->off);
+            size_t passed = 0;
+            fputs(",\"h\":[", f);
+            for (size_t i = 0; i < before->n && before->c[i].off < placed->off; i++) {
+                const struct chunk *c = &before->c[i];
+                if (c->used || c == took)
+                    continue;
+                if (passed < HOLES_MAX)
+                    fprintf(f, "%s%" PRIu64 ",%" PRIu64, passed ? "," : "", c->off, c->size);
+                passed++;
+            }
+            fprintf(f, "],\"hn\":%zu", passed);
+            passed_total += passed;
+            if (took)
+                fprintf(f, ",\"t\":[%" PRIu64 ",%" PRIu64 "]", took->off, took->size);
+        }
+        for (size_t i = 0; i < tl.cur.n; i++)
+            if (tl.cur.c[i].used && tl.cur.c[i].off + tl.cur.c[i].size > tl.extent)
+                tl.extent = tl.cur.c[i].off + tl.cur.c[i].size;
+        if (since_key > KEY_RATIO * (tl.cur.n > KEY_MIN ? tl.cur.n : KEY_MIN)) {
+            put_key(f, &tl.cur);
+            since_key = 0;
+            keys++;
+        } else
+            since_key += put_delta(f, &tl.prev, &tl.cur);
+        fputc('}', f);
+        steps++;
+        /* thin the steps that follow where the heap has many chunks */
+        next = j + (size_t)((unsigned __int128)tl.cur.n * n / VISITS);
+        swap(&tl.prev, &tl.cur);
+        prev_fresh = 1;
+    }
+    if (o->dump_at > 0 && (uint64_t)o->dump_at > n)
+        fprintf(stderr, "slz-replay: --dump-at %lld: the trace has only %zu operations\n", o->dump_at, n);
+    if (f) {
+        uint64_t heap_bytes = tl.prev.n ? tl.prev.c[tl.prev.n - 1].off + tl.prev.c[tl.prev.n - 1].size : 0;
+        fputs("\n],\n\"fields\":[\"off\",\"size\",\"used\",\"id\"],\"trace\":", f);
+        put_json_str(f, t->name);
+        fputs(",\"path\":", f);
+        put_json_str(f, trace_path);
+        fprintf(f,
+                ",\"ops\":%zu,\"ids\":%zu,\"heap\":%" PRIu64 ",\"base\":\"%" PRIxPTR "\",\"hdr\":%" PRIuPTR
+                ",\"extent\":%" PRIu64 ",\"keys\":%zu,\"sampled\":%s,\"holes_max\":%d,\"failed\":%" PRIu64 "}\n",
+                n, t->num_ids, heap_bytes, tl.base, tl.hdr, tl.extent, keys, steps < n + 1 ? "true" : "false", HOLES_MAX,
+                tl.failed);
+        fputs("</script>\n", f);
+        fputs(strstr(timeline_page, MARKER) + strlen(MARKER), f);
+        if (fclose(f) != 0) {
+            fprintf(stderr, "slz-replay: cannot write %s: %s\n", o->out, strerror(errno));
+            return 2;
+        }
+        if (!o->quiet)
+            fprintf(stderr,
+                    "slz-replay: heap timeline of %zu operations in %s (%zu steps%s, %zu keyframes, %zu holes passed over)\n",
+                    n, o->out, steps, steps < n + 1 ? ", sampled" : "", keys, passed_total);
+    }
+    if (tl.failed)
+        fprintf(stderr, "slz-replay: %" PRIu64 " allocations did not fit in the heap (no fallback here):"
+                        " try a bigger --heap-size\n", tl.failed);
+    hc_release();
+    free(tl.ptr);
+    free(step);
+    free(tl.prev.c);
+    free(tl.cur.c);
+    free(tl.pre.c);
+    free(tl.ids.key);
+    free(tl.ids.val);
+    return tl.failed || tl.misused ? 1 : 0;
+}
