@@ -20,7 +20,9 @@
  * of the heap would stop at the same chunk. The walk reads one line per
  * level; a 1 GiB heap has 2^20 cells and 5 levels, whatever the number of
  * free chunks. An update rewrites one level-0 entry and climbs while the
- * maximum of its line changes.
+ * maximum of its line changes. Only the levels up to the lowest line that
+ * covers every cell that ever held a free chunk are kept (start, span): a
+ * heap whose blocks live in its first 4 MiB walks three levels, not five.
  *
  * The summary ("any") tells which cells have a start bit, one bit per cell,
  * and above that one bit per nonzero word, so that the chunk before a
@@ -135,12 +137,20 @@ static inline int first_ge(const uint32_t *line, uint32_t need)
     return m ? __builtin_ctz(m) : -1;
 }
 
+/* line_max: the largest of the 16 entries of line. */
 static inline uint32_t line_max(const uint32_t *line)
 {
-    uint32_t m = 0;
-    for (int i = 0; i < SLZ_FAN; i++)
-        m = line[i] > m ? line[i] : m;
-    return m;
+    const __m128i flip = _mm_set1_epi32((int)0x80000000u);
+    const __m128i *v = (const __m128i *)line;
+    __m128i m = _mm_xor_si128(_mm_load_si128(v), flip);
+    for (int i = 1; i < 4; i++) {
+        __m128i x = _mm_xor_si128(_mm_load_si128(v + i), flip), gt = _mm_cmpgt_epi32(x, m);
+        m = _mm_or_si128(_mm_and_si128(gt, x), _mm_andnot_si128(gt, m));
+    }
+    uint32_t a[4];
+    _mm_storeu_si128((__m128i *)a, _mm_xor_si128(m, flip));
+    uint32_t x = a[0] > a[1] ? a[0] : a[1], y = a[2] > a[3] ? a[2] : a[3];
+    return x > y ? x : y;
 }
 
 /* cell_max: the largest free chunk that begins in cell k, the top excepted. */
@@ -158,21 +168,31 @@ static uint32_t cell_max(const slz_heap *h, size_t k)
     return m;
 }
 
-/* index_set: level-0 entry k becomes v. Climb while the maximum of a line
- * changes: a larger value raises its parent only if it beats it; a smaller
- * one lowers it only if it was the maximum (then the line is read). */
+/* widen: the walk's first line must cover cell k: raise start, and give
+ * each new level its first entry (the levels above start are not kept:
+ * nothing beyond the span is nonzero, so line 0 of lv[start] sees all). */
+static void widen(slz_heap *h, size_t k)
+{
+    h->span = k + 1;
+    while (h->start < h->nlv - 1 && h->span > h->reach[h->start]) {
+        h->start++;
+        h->lv[h->start][0] = line_max(h->lv[h->start - 1]);
+    }
+}
+
+/* index_set: level-0 entry k becomes v. Climb (up to the walk's first
+ * line) while the maximum of a line changes: a larger value raises its
+ * parent only if it beats it; a smaller one lowers it only if it was the
+ * maximum (then the line is read). */
 static void index_set(slz_heap *h, size_t k, uint32_t v)
 {
     uint32_t old = h->lv[0][k];
     if (old == v)
         return;
     h->lv[0][k] = v;
-    if (v && k >= h->span) { /* the walk must start high enough to see k */
-        h->span = k + 1;
-        while (h->start < h->nlv - 1 && h->span > h->reach[h->start])
-            h->start++;
-    }
-    for (int l = 1; l < h->nlv; l++) {
+    if (v && k >= h->span)
+        widen(h, k);
+    for (int l = 1; l <= h->start; l++) {
         k /= SLZ_FAN;
         uint32_t par = h->lv[l][k];
         if (v > old) {
@@ -244,13 +264,12 @@ static uint32_t descend(const slz_heap *h, int l, size_t idx, uint32_t need)
  * begins at or above granule from and has need granules, or SLZ_NONE. */
 uint32_t index_find(const slz_heap *h, uint32_t need, uint32_t from)
 {
-    int root = h->nlv - 1;
     if (from == 0) { /* from the lowest line that covers every entry in use */
         int i = first_ge(h->lv[h->start], need);
         return i < 0 ? SLZ_NONE : descend(h, h->start, (size_t)i, need);
     }
     size_t idx = from / SLZ_CELL;
-    if (idx >= h->ncells)
+    if (idx >= h->span)
         return SLZ_NONE;
     if (h->lv[0][idx] >= need) {
         uint32_t g = in_cell(h, idx, need, from);
@@ -258,7 +277,7 @@ uint32_t index_find(const slz_heap *h, uint32_t need, uint32_t from)
             return g;
     }
     /* the next entry to the right at each level, climbing until one fits */
-    for (int l = 0; l <= root; l++) {
+    for (int l = 0; l <= h->start; l++) {
         const uint32_t *line = h->lv[l] + (idx / SLZ_FAN) * SLZ_FAN;
         for (size_t j = idx % SLZ_FAN + 1; j < SLZ_FAN; j++)
             if (line[j] >= need)
@@ -268,7 +287,7 @@ uint32_t index_find(const slz_heap *h, uint32_t need, uint32_t from)
     return SLZ_NONE;
 }
 
-uint32_t index_root_max(const slz_heap *h) { return line_max(h->lv[h->nlv - 1]); }
+uint32_t index_root_max(const slz_heap *h) { return line_max(h->lv[h->start]); }
 
 /* index_check: every level-0 entry of the first cells (the rest were
  * never written) is its cell's largest free chunk, every entry above the
@@ -285,7 +304,7 @@ size_t index_check(const slz_heap *h, size_t cells, const char **first)
     if (h->span > h->reach[h->start] && bad++ == 0)
         *first = "the walk's first line does not cover the span";
     size_t n = cells;
-    for (int l = 1; l < h->nlv; l++) {
+    for (int l = 1; l <= h->start; l++) {
         n = (n + SLZ_FAN - 1) / SLZ_FAN;
         for (size_t p = 0; p < n; p++)
             if (h->lv[l][p] != line_max(h->lv[l - 1] + p * SLZ_FAN) && bad++ == 0)
