@@ -88,6 +88,28 @@ static size_t arena_for(size_t bytes, unsigned flags)
     return a;
 }
 
+/* attach: point h at the parts of its metadata, laid out by L. */
+static void attach(slz_heap *h, char *meta, const struct layout *L)
+{
+    h->ncells = L->ncells;
+    h->cells = (struct slz_cell *)(meta + L->cells_off);
+    h->nlv = L->nlv;
+    for (int i = 0; i < L->nlv; i++) {
+        h->lv[i] = (uint32_t *)(meta + L->lv_off[i]);
+        h->lvn[i] = L->lvn[i];
+        h->reach[i] = i == 0 ? SLZ_FAN : h->reach[i - 1] * SLZ_FAN;
+    }
+    h->nany = L->nany;
+    for (int i = 0; i < L->nany; i++) {
+        h->any[i] = (uint64_t *)(meta + L->any_off[i]);
+        h->anyn[i] = L->anyn[i];
+    }
+    for (int i = 0; i < 3; i++) {
+        h->pend[i] = (uint64_t *)(meta + L->pend_off[i]);
+        h->pendn[i] = L->pendn[i];
+    }
+}
+
 slz_heap *slz_heap_create_in(void *mem, size_t bytes, unsigned flags)
 {
     size_t page = os_page_size();
@@ -120,23 +142,7 @@ slz_heap *slz_heap_create_in(void *mem, size_t bytes, unsigned flags)
     h->key[0] = (uintptr_t)os_random();
     h->key[1] = (uintptr_t)os_random();
     h->op = "malloc";
-    h->ncells = L.ncells;
-    h->cells = (struct slz_cell *)(meta + L.cells_off);
-    h->nlv = L.nlv;
-    for (int i = 0; i < L.nlv; i++) {
-        h->lv[i] = (uint32_t *)(meta + L.lv_off[i]);
-        h->lvn[i] = L.lvn[i];
-        h->reach[i] = i == 0 ? SLZ_FAN : h->reach[i - 1] * SLZ_FAN;
-    }
-    h->nany = L.nany;
-    for (int i = 0; i < L.nany; i++) {
-        h->any[i] = (uint64_t *)(meta + L.any_off[i]);
-        h->anyn[i] = L.anyn[i];
-    }
-    for (int i = 0; i < 3; i++) {
-        h->pend[i] = (uint64_t *)(meta + L.pend_off[i]);
-        h->pendn[i] = L.pendn[i];
-    }
+    attach(h, meta, &L);
     /* one free chunk, the top, over the whole arena */
     bits_start(h, 0, h->grains);
     h->top = 0;
