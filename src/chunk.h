@@ -176,13 +176,13 @@ static inline uint32_t grains_of(const slz_heap *h, uint32_t g)
     return after ? (uint32_t)__builtin_ctzll(after) + 1 : c->last;
 }
 
-/* The check word and the canary: keyed mixes that one leaked value does
- * not invert into the key (and the allocator trusts neither: see above). */
+/* The check word and the canary: keyed mixes of an address and a value.
+ * They catch accidents (an overflow, a write after free); the allocator's
+ * integrity does not rest on them (see above), so one multiply will do. */
 static inline uintptr_t keyed(const slz_heap *h, uintptr_t a, uintptr_t b)
 {
     uint64_t x = ((uint64_t)a ^ h->key[0]) * 0x9e3779b97f4a7c15ull + (uint64_t)b;
-    x = (x ^ (x >> 31) ^ h->key[1]) * 0xbf58476d1ce4e5b9ull;
-    return (uintptr_t)(x ^ (x >> 29));
+    return (uintptr_t)(x ^ (x >> 29) ^ h->key[1]);
 }
 static inline uintptr_t head_check(const slz_heap *h, const slz_chunk *c, uintptr_t head)
 {
