@@ -10,7 +10,10 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <elf.h>
 #include <errno.h>
+#include <link.h>
+#include <sys/auxv.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <stdint.h>
@@ -28,6 +31,48 @@ static size_t max_request; /* the largest request a heap can ever serve */
 static size_t heap_bytes;  /* the arena of each heap */
 static pthread_mutex_t setup_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* ---- Pointers no allocator made ------------------------------------------ */
+
+/* The main program's own image (its code, data and bss) and the main
+ * thread's stack hold no heap block of anyone's: glibc would read a fake
+ * chunk header there (house of spirit). Found once at set-up from the
+ * auxiliary vector and ld.so's __libc_stack_end; the kernel keeps every
+ * mapping at least 128 MiB below the stack's top, so 64 MiB below where
+ * the stack began is stack or nothing. */
+extern void *__libc_stack_end;
+static uintptr_t image_lo, image_hi, stack_lo, stack_hi;
+
+static void find_foreign(void)
+{
+    const ElfW(Phdr) *ph = (const ElfW(Phdr) *)getauxval(AT_PHDR);
+    size_t n = getauxval(AT_PHNUM);
+    uintptr_t bias = 0, lo = UINTPTR_MAX, hi = 0;
+    for (size_t i = 0; ph && i < n; i++)
+        if (ph[i].p_type == PT_PHDR)
+            bias = (uintptr_t)ph - ph[i].p_vaddr;
+    for (size_t i = 0; ph && i < n; i++)
+        if (ph[i].p_type == PT_LOAD) {
+            lo = bias + ph[i].p_vaddr < lo ? bias + ph[i].p_vaddr : lo;
+            hi = bias + ph[i].p_vaddr + ph[i].p_memsz > hi ? bias + ph[i].p_vaddr + ph[i].p_memsz : hi;
+        }
+    if (hi > lo) {
+        image_lo = lo;
+        image_hi = hi;
+    }
+    uintptr_t top = (uintptr_t)__libc_stack_end;
+    if (top > ((uintptr_t)64 << 20)) {
+        stack_lo = top - ((uintptr_t)64 << 20);
+        stack_hi = top + ((uintptr_t)1 << 20);
+    }
+}
+
+/* foreign: p lies where no allocator puts a block. */
+static inline int foreign(const void *p)
+{
+    uintptr_t a = (uintptr_t)p;
+    return a - image_lo < image_hi - image_lo || a - stack_lo < stack_hi - stack_lo;
+}
+
 /* ---- Set-up ------------------------------------------------------------ */
 
 static void fork_child(void)
@@ -43,6 +88,7 @@ static void setup(void)
     pthread_mutex_lock(&setup_lock);
     if (!ready) {
         options_read();
+        find_foreign();
         if (heaps_setup(slz_opt.heap_size) == 0) {
             heap_bytes = slz_opt.heap_size;
             max_request = heap_bytes - 16; /* less one chunk header: slz_max_request */
@@ -222,6 +268,8 @@ EXPORT void free(void *p)
     if (i >= 0) {
         COUNT(core, E_FREE);
         free_owned(i, p);
+    } else if (foreign(p)) {
+        bad_pointer("free", p);
     } else {
         COUNT(glibc, E_FREE);
         __libc_free(p); /* keeps errno itself (glibc >= 2.33) */
@@ -307,6 +355,8 @@ static void *do_realloc(void *p, size_t n, enum slz_entry e)
     int i = heaps_slot_of(p);
     if (i >= 0)
         return realloc_owned(i, p, n, e);
+    if (foreign(p))
+        bad_pointer("realloc", p);
     COUNT(glibc, e);
     COUNT(why, W_NOT_OURS);
     return __libc_realloc(p, n);
@@ -405,6 +455,8 @@ EXPORT size_t malloc_usable_size(void *p)
         COUNT(core, E_USABLE_SIZE);
         return block_size(i, p, "malloc_usable_size");
     }
+    if (foreign(p))
+        bad_pointer("malloc_usable_size", p);
     COUNT(glibc, E_USABLE_SIZE);
     if (glibc_usable == NULL) /* dlsym allocates nothing since glibc 2.34 */
         glibc_usable = (size_t(*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
