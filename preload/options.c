@@ -36,6 +36,10 @@ static int opt_heap_size(const char *name, const char *v)
         say(2, p, 7);
         return -1;
     }
+    if (n > ((size_t)64 << 30) - 16) { /* sizes count 16-byte granules in 32 bits */
+        warn(name, v, "larger than the 64 GiB a heap can be; using one page");
+        return -1;
+    }
     if (n > mem) {
         warn(name, v, "larger than this machine's memory; using one page");
         return -1;

@@ -72,6 +72,13 @@ one_warning() {
     one_warning "SLZ_HEAP_SIZE=$((2 * mem_k))K" sort -n "$BATS_TEST_TMPDIR/in"
 }
 
+@test "SLZ_HEAP_SIZE=65G: one warning naming the 64 GiB a heap can be, whatever the machine's memory" {
+    run --separate-stderr under_slz SLZ_HEAP_SIZE=65G sort -n "$BATS_TEST_TMPDIR/in"
+    [ "$status" -eq 0 ]
+    [ "${#stderr_lines[@]}" -eq 1 ]
+    [[ "${stderr_lines[0]}" == "slzmalloc: ignoring SLZ_HEAP_SIZE=65G: larger than the 64 GiB a heap can be; using one page" ]]
+}
+
 @test "SLZ_HEAP_SIZE=lots: one warning, python3 gives the same output" {
     one_warning SLZ_HEAP_SIZE=lots "$PY" -c "$PY_WORK"
 }
