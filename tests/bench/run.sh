@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # run.sh - the whole benchmark suite (what `make bench` runs): trace replay,
-# scaling, microbenchmarks, real programs. Prints tables; asserts nothing
+# scaling, microbenchmarks, real programs, allocation-heavy workloads (with
+# aligned allocation), memory cases. Prints tables; asserts nothing
 # about time. Exit status is nonzero only if a benchmark found wrong
 # contents, failed to run, or a program of the battery failed.
 #
-#   tests/bench/run.sh [--quick] [--runs N] [--only replay,scaling,micro,programs]
+#   tests/bench/run.sh [--quick] [--runs N] [--only replay,scaling,micro,programs,workloads,memory]
 set -u
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 B="$ROOT/build/bench"
@@ -12,14 +13,14 @@ B="$ROOT/build/bench"
 # shared/ folder beside it (set SLZ_TRACES and SLZ_TRACES64 to point elsewhere)
 TR="${SLZ_TRACES:-$ROOT/../shared/traces}"
 TR64="${SLZ_TRACES64:-$ROOT/../shared/traces64}"
-QUICK=() RUNS=() ONLY="replay,scaling,micro,programs"
+QUICK=() RUNS=() ONLY="replay,scaling,micro,programs,workloads,memory"
 . "$ROOT/tests/bench/peers.sh"
 while [ $# -gt 0 ]; do
     case "$1" in
     --quick) QUICK=(--quick) ;;
     --runs) RUNS=(--runs "$2"); shift ;;
     --only) ONLY="$2"; shift ;;
-    *) echo "usage: run.sh [--quick] [--runs N] [--only replay,scaling,micro,programs]" >&2; exit 2 ;;
+    *) echo "usage: run.sh [--quick] [--runs N] [--only replay,scaling,micro,programs,workloads,memory]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -58,5 +59,13 @@ fi
 if want programs; then
     echo; echo "## 4. Real programs"
     "$ROOT/tests/bench/programs.sh" "${QUICK[@]}" "${RUNS[@]}" || status=1
+fi
+if want workloads; then
+    echo; echo "## 5. Allocation-heavy workloads and aligned allocation"
+    "$ROOT/tests/bench/workloads.sh" "${QUICK[@]}" "${RUNS[@]}" || status=1
+fi
+if want memory; then
+    echo; echo "## 6. Memory cases"
+    "$ROOT/tests/bench/memcases.sh" "${QUICK[@]}" || status=1
 fi
 exit $status
