@@ -171,7 +171,7 @@ EOF
     [ "$status" -eq 0 ]
     run columns_match "$BATS_TEST_TMPDIR/out" workload
     [ "$status" -eq 0 ]
-    [ "$output" -eq 17 ]
+    [ "$output" -eq 18 ]
     for w in larson xmalloc cfrac simple-16 simple-4096 mthread large mstress; do
         # plain, shim and shim1G seconds are positive, errors 0
         awk -v w=$w '$1 == w { found = 1; if (!($3 + 0 > 0 && $4 + 0 > 0 && $5 + 0 > 0) || $NF != 0) exit 1 } END { exit !found }' \

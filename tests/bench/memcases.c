@@ -140,6 +140,8 @@ static void case_pin(size_t count, size_t size, size_t every)
     size_t ns = 0;
     if (!big || !small) {
         errors++;
+        free(big);
+        free(small);
         return;
     }
     /* the free small blocks a program that has run a while has: a few

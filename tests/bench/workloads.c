@@ -599,6 +599,8 @@ static void aligned(size_t blocks, double q[4])
     void **al = calloc(blocks, sizeof *al), **sm = calloc(blocks, sizeof *sm);
     if (!al || !sm) {
         errors++;
+        free(al);
+        free(sm);
         return;
     }
     size_t quarter = (blocks + 3) / 4;
@@ -609,6 +611,7 @@ static void aligned(size_t blocks, double q[4])
             al[i] = i % 2 ? valloc(n) : memalign(4096, n);
             if (!al[i] || (uintptr_t)al[i] % 4096) {
                 errors++;
+                free(al[i]);
                 al[i] = NULL;
             } else {
                 mark(al[i], n);

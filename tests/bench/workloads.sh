@@ -38,7 +38,7 @@ if [ "$QUICK" = 1 ]; then
     TESTS=("larson 2 40000" "xmalloc 2 20000" "cfrac 1 40000" "cfrac 2 20000"
         "simple 1 100 16" "simple 1 100 256" "simple 1 100 1024" "simple 1 100 4096"
         "simple 2 100 16" "simple 2 100 256" "simple 2 100 1024" "simple 2 100 4096"
-        "mthread 1 40000" "mthread 2 20000" "large 1 40" "mstress 2 6" "mstress 4 3")
+        "mthread 1 40000" "mthread 2 20000" "mthread 4 10000" "large 1 40" "mstress 2 6" "mstress 4 3")
     ALIGNED=2000
 else
     # sized for about 0.2-1 s a run on glibc (bench-malloc-simple with 4096 bytes is
@@ -46,7 +46,7 @@ else
     TESTS=("larson 2 500000" "xmalloc 2 1000000" "cfrac 1 1000000" "cfrac 2 500000"
         "simple 1 2000 16" "simple 1 2000 256" "simple 1 1000 1024" "simple 1 500 4096"
         "simple 2 2000 16" "simple 2 2000 256" "simple 2 1000 1024" "simple 2 500 4096"
-        "mthread 1 1000000" "mthread 2 500000" "large 1 2000" "mstress 2 200" "mstress 4 100")
+        "mthread 1 1000000" "mthread 2 500000" "mthread 4 250000" "large 1 2000" "mstress 2 200" "mstress 4 100")
     ALIGNED=16000
 fi
 
@@ -73,7 +73,7 @@ for ((r = 1; r <= RUNS; r++)); do
     for t in "${TESTS[@]}" "aligned $ALIGNED"; do
         for ((k = 0; k < NC; k++)); do
             c=${CONFIGS[$(((k + r) % NC))]} # each round starts with another configuration
-            # shellcheck disable=SC2086 # t is split into the program's arguments
+            # shellcheck disable=SC2086,SC2046 # t and the row are split into words
             set -- $(run_one "$c" $t)
             name=$1
             case "$t" in simple*) name="simple-${t##* }" ;; esac
