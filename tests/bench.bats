@@ -163,3 +163,88 @@ EOF
     awk '$1 == "config" { f = 1; next } f && $1 == "plain" { ok = ($2 == "1.000" && $3 == "1.000" && $4 == "1.000") } END { exit !ok }' \
         "$BATS_TEST_TMPDIR/out"
 }
+
+@test "bench: workloads.sh --quick: every workload and the aligned table for plain, shim and shim1G, no wrong block" {
+    run --separate-stderr "$ROOT/tests/bench/workloads.sh" --quick
+    echo "$output" >"$BATS_TEST_TMPDIR/out"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    run columns_match "$BATS_TEST_TMPDIR/out" workload
+    [ "$status" -eq 0 ]
+    [ "$output" -eq 18 ]
+    for w in larson xmalloc cfrac simple-16 simple-4096 mthread large mstress; do
+        # plain, shim and shim1G seconds are positive, errors 0
+        awk -v w=$w '$1 == w { found = 1; if (!($3 + 0 > 0 && $4 + 0 > 0 && $5 + 0 > 0) || $NF != 0) exit 1 } END { exit !found }' \
+            "$BATS_TEST_TMPDIR/out"
+    done
+    run columns_match "$BATS_TEST_TMPDIR/out" config
+    [ "$status" -eq 0 ]
+    for c in plain shim shim1G; do
+        awk -v c=$c '$1 == c { found = 1; if (!($2 + 0 > 0) || $NF != 0) exit 1 } END { exit !found }' "$BATS_TEST_TMPDIR/out"
+    done
+}
+
+@test "bench: workloads under the shim with a 1G heap are served by the core, aligned blocks included" {
+    for args in "cfrac 1 2000" "mstress 2 2" "aligned 400"; do
+        run --separate-stderr env LD_PRELOAD="$LIB" SLZ_HEAP_SIZE=1G SLZ_STATS=1 "$BB/workloads" $args
+        echo "$args: $output / $stderr"
+        [ "$status" -eq 0 ]
+        [[ "$output" == "${args%% *} "* ]]
+        [[ "$stderr" =~ slzmalloc:\ stats:\ ([0-9]+)\ calls\ served\ by\ the\ core,\ ([0-9]+)\ by\ glibc ]]
+        [ "${BASH_REMATCH[1]}" -ge 800 ]
+        [ "${BASH_REMATCH[2]}" -eq 0 ]
+    done
+}
+
+@test "bench: workloads and memcases find wrong contents from a realloc that does not copy and a calloc that does not zero" {
+    cat >"$BATS_TEST_TMPDIR/bad.c" <<'EOF'
+#include <stddef.h>
+#include <string.h>
+void *__libc_malloc(size_t);
+void __libc_free(void *);
+/* realloc that forgets the old contents, calloc that leaves junk */
+void *realloc(void *p, size_t n)
+{
+    void *q = __libc_malloc(n ? n : 1);
+    if (q && n)
+        memset(q, 0x5a, n);
+    __libc_free(p);
+    return q;
+}
+void *calloc(size_t k, size_t n)
+{
+    void *q = __libc_malloc(k * n ? k * n : 1);
+    if (q && k * n)
+        memset(q, 0x5a, k * n);
+    return q;
+}
+EOF
+    cc -shared -fPIC -o "$BATS_TEST_TMPDIR/bad.so" "$BATS_TEST_TMPDIR/bad.c"
+    run env LD_PRELOAD="$BATS_TEST_TMPDIR/bad.so" "$BB/workloads" cfrac 1 2000
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" =~ ^cfrac\ 1\ [0-9]+\ [0-9.]+\ [1-9][0-9]*$ ]]
+    run env LD_PRELOAD="$BATS_TEST_TMPDIR/bad.so" "$BB/memcases" calloc 2 65536 1
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" =~ ^calloc\ [0-9]+\ [0-9]+\ [1-9][0-9]*$ ]]
+}
+
+@test "bench: memcases.sh --quick: peak and after-free RSS of the three cases for plain, shim and shim1G" {
+    run --separate-stderr "$ROOT/tests/bench/memcases.sh" --quick
+    echo "$output" >"$BATS_TEST_TMPDIR/out"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    run columns_match "$BATS_TEST_TMPDIR/out" case
+    [ "$status" -eq 0 ]
+    [ "$output" -eq 6 ]
+    for c in calloc realloc pin; do
+        for r in peak after; do
+            # plain, shim and shim1G MB are positive, errors 0
+            awk -v c=$c -v r=$r '$1 == c && $2 == r { found = 1; if (!($3 + 0 > 0 && $4 + 0 > 0 && $5 + 0 > 0) || $NF != 0) exit 1 } END { exit !found }' \
+                "$BATS_TEST_TMPDIR/out"
+        done
+    done
+    # the grown block is resident at its peak: 64 MB written
+    awk '$1 == "realloc" && $2 == "peak" { ok = $3 + 0 >= 64 } END { exit !ok }' "$BATS_TEST_TMPDIR/out"
+}

@@ -1,13 +1,14 @@
 # tests/bench/bench.mk - the benchmark suite: `make bench` builds and runs
 # every benchmark and prints its tables (figures only, no assertions on time).
-#   make bench                    full run (about 4 minutes on 2 cores)
+#   make bench                    full run (about 4 minutes on 2 cores, plus the workloads and memory cases)
 #   make bench BENCH_FLAGS=--quick  tiny inputs, a few seconds
 #   make bench-build              build the programs only
 # tests/bench/RESULTS.md holds the recorded tables.
 
 BENCH_DIR  = $(BUILD)/bench
 BENCH_SRC  = tests/bench
-BENCH_BIN  = $(BENCH_DIR)/replay $(BENCH_DIR)/scaling $(BENCH_DIR)/micro $(BENCH_DIR)/runstat
+BENCH_BIN  = $(BENCH_DIR)/replay $(BENCH_DIR)/scaling $(BENCH_DIR)/micro $(BENCH_DIR)/runstat \
+             $(BENCH_DIR)/workloads $(BENCH_DIR)/memcases
 BENCH_FLAGS ?=
 TEST_PROGS += $(BENCH_BIN)
 
@@ -25,8 +26,9 @@ $(BENCH_DIR)/scaling: $(BENCH_SRC)/scaling.c $(BENCH_SRC)/bench.h preload/size.h
 	@mkdir -p $(@D)
 	$(CC) $(SLZ_CFLAGS) -I$(BENCH_SRC) -Ipreload $(CFLAGS) -o $@ $< $(BUILD)/libslz.a
 
-# micro and runstat use only the system allocator: the shim comes in by LD_PRELOAD.
-$(BENCH_DIR)/micro: $(BENCH_SRC)/micro.c $(BENCH_SRC)/bench.h preload/size.h
+# micro, workloads, memcases and runstat use only the system allocator: the
+# shim comes in by LD_PRELOAD.
+$(BENCH_DIR)/micro $(BENCH_DIR)/workloads $(BENCH_DIR)/memcases: $(BENCH_DIR)/%: $(BENCH_SRC)/%.c $(BENCH_SRC)/bench.h preload/size.h
 	@mkdir -p $(@D)
 	$(CC) $(SLZ_CFLAGS) -I$(BENCH_SRC) -Ipreload $(CFLAGS) -o $@ $< -lpthread
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # run.sh - the whole benchmark suite (what `make bench` runs): trace replay,
-# scaling, microbenchmarks, real programs, the heap timeline page. Prints tables; asserts nothing
-# about time. Exit status is nonzero only if a benchmark found wrong
-# contents, failed to run, or a program of the battery failed.
+# scaling, microbenchmarks, real programs, allocation-heavy workloads (with
+# aligned allocation), memory cases, the heap timeline page. Prints tables;
+# asserts nothing about time. Exit status is nonzero only if a benchmark found
+# wrong contents, failed to run, or a program of the battery failed.
 #
-#   tests/bench/run.sh [--quick] [--runs N] [--only replay,scaling,micro,programs,html]
+#   tests/bench/run.sh [--quick] [--runs N] [--only replay,scaling,micro,programs,workloads,memory,html]
 set -u
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 B="$ROOT/build/bench"
@@ -12,14 +13,14 @@ B="$ROOT/build/bench"
 # shared/ folder beside it (set SLZ_TRACES and SLZ_TRACES64 to point elsewhere)
 TR="${SLZ_TRACES:-$ROOT/../shared/traces}"
 TR64="${SLZ_TRACES64:-$ROOT/../shared/traces64}"
-QUICK=() RUNS=() ONLY="replay,scaling,micro,programs,html"
+QUICK=() RUNS=() ONLY="replay,scaling,micro,programs,workloads,memory,html"
 . "$ROOT/tests/bench/peers.sh"
 while [ $# -gt 0 ]; do
     case "$1" in
     --quick) QUICK=(--quick) ;;
     --runs) RUNS=(--runs "$2"); shift ;;
     --only) ONLY="$2"; shift ;;
-    *) echo "usage: run.sh [--quick] [--runs N] [--only replay,scaling,micro,programs,html]" >&2; exit 2 ;;
+    *) echo "usage: run.sh [--quick] [--runs N] [--only replay,scaling,micro,programs,workloads,memory,html]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -59,8 +60,16 @@ if want programs; then
     echo; echo "## 4. Real programs"
     "$ROOT/tests/bench/programs.sh" "${QUICK[@]}" "${RUNS[@]}" || status=1
 fi
+if want workloads; then
+    echo; echo "## 5. Allocation-heavy workloads and aligned allocation"
+    "$ROOT/tests/bench/workloads.sh" "${QUICK[@]}" "${RUNS[@]}" || status=1
+fi
+if want memory; then
+    echo; echo "## 6. Memory cases"
+    "$ROOT/tests/bench/memcases.sh" "${QUICK[@]}" || status=1
+fi
 if want html; then
-    echo; echo "## 5. Heap timeline page"
+    echo; echo "## 7. Heap timeline page"
     "$ROOT/tests/bench/html.sh" "${QUICK[@]}" "${RUNS[@]}" || status=1
 fi
 exit $status
