@@ -73,7 +73,7 @@
 #define SLZ_MIN_CHUNK 64 /* smallest chunk, header included */
 #endif
 #ifndef SLZ_RELEASE_MIN
-#define SLZ_RELEASE_MIN (128 * 1024) /* freeing a block this big gives its pages back */
+#define SLZ_RELEASE_MIN (128 * 1024) /* a free chunk this big gives its whole pages back */
 #endif
 #ifndef SLZ_CALLOC_KERNEL
 #define SLZ_CALLOC_KERNEL (128 * 1024) /* calloc this big has the kernel zero whole pages */

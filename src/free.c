@@ -104,23 +104,43 @@ static void place(slz_heap *h, uint32_t lo, uint32_t end)
         h->align_from = lo;
 }
 
-/* give_back_pages: a big block became part of free chunk [lo, end): the
- * kernel may take the whole pages inside it, beyond the header and canary,
- * as glibc's munmap of its big blocks does. Only on anonymous memory. */
-static void give_back_pages(slz_heap *h, uint32_t lo, uint32_t end)
+/* give_back_pages: free chunk [lo, end) is big: the kernel may take the
+ * whole pages inside it (beyond its header and canary) that meet [a, b),
+ * the part that just became free, as glibc trims its top and unmaps its big
+ * blocks. Pages that were already inside a big free chunk went back then,
+ * so a small free next to the top costs a system call only when it
+ * completes a page. Only on anonymous memory (they read as zero after). */
+static void give_back_pages(slz_heap *h, uint32_t lo, uint32_t end, uint32_t a, uint32_t b)
 {
-    if (!(h->flags & SLZ_ANON))
+    if (!(h->flags & SLZ_ANON) || (size_t)(end - lo) * SLZ_ALIGN < SLZ_RELEASE_MIN)
         return;
-    uintptr_t a = (uintptr_t)chunk_at(h, lo) + sizeof(slz_chunk), b = (uintptr_t)chunk_at(h, end);
-    a = (a + h->page - 1) & ~(uintptr_t)(h->page - 1);
-    b &= ~(uintptr_t)(h->page - 1);
-    if (b > a)
-        os_release((void *)a, b - a);
+    uintptr_t pg = h->page - 1;
+    uintptr_t x = (uintptr_t)chunk_at(h, a) & ~pg, y = ((uintptr_t)chunk_at(h, b) + pg) & ~pg;
+    uintptr_t first = ((uintptr_t)chunk_at(h, lo) + sizeof(slz_chunk) + pg) & ~pg;
+    uintptr_t last = (uintptr_t)chunk_at(h, end) & ~pg;
+    x = x > first ? x : first;
+    y = y < last ? y : last;
+    if (y <= x)
+        return;
+    os_release((void *)x, y - x);
+    /* the cells of the chunk's inside hold no start bit (it spans them):
+     * their own pages that meet the freed part go back too, tombs and all
+     * (a pointer into them then reads as invalid, not as a double free) */
+    const size_t cell_bytes = SLZ_CELL * SLZ_ALIGN;
+    size_t k_in = (first - (uintptr_t)h->base + cell_bytes - 1) / cell_bytes;
+    size_t k_out = (last - (uintptr_t)h->base) / cell_bytes;
+    uintptr_t cx = (uintptr_t)&h->cells[(x - (uintptr_t)h->base) / cell_bytes] & ~pg;
+    uintptr_t cy = ((uintptr_t)&h->cells[(y - (uintptr_t)h->base + cell_bytes - 1) / cell_bytes] + pg) & ~pg;
+    uintptr_t lo_c = ((uintptr_t)&h->cells[k_in] + pg) & ~pg, hi_c = (uintptr_t)&h->cells[k_out] & ~pg;
+    cx = cx > lo_c ? cx : lo_c;
+    cy = cy < hi_c ? cy : hi_c;
+    if (cy > cx)
+        os_release((void *)cx, cy - cx);
 }
 
 /* release: the allocated chunk at g (checked) becomes free and merges with
- * both neighbours at once. Then the index learns of every cell whose free
- * chunks changed: the merged chunk's and the swallowed upper one's. */
+ * both neighbours at once. A neighbour that was too small to have given its
+ * pages back counts as just freed too. */
 void release(slz_heap *h, uint32_t g)
 {
     uint32_t n = grains_of(h, g);
@@ -138,8 +158,8 @@ void release(slz_heap *h, uint32_t g)
     place(h, lo, end);
     if (nx_indexed && nx / SLZ_CELL != lo / SLZ_CELL)
         index_lost(h, nx, end - nx); /* g's own cell: g was no index entry */
-    if ((size_t)n * SLZ_ALIGN >= SLZ_RELEASE_MIN)
-        give_back_pages(h, lo, end);
+    const uint32_t small = SLZ_RELEASE_MIN / SLZ_ALIGN;
+    give_back_pages(h, lo, end, g - lo < small ? lo : g, end - nx < small ? end : nx);
 }
 
 void slz_free(slz_heap *h, void *p)

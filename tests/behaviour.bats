@@ -31,6 +31,10 @@ core() {
     core core_calloc
 }
 
+@test "core: big free chunks give their pages back (the resident set drops) and the heap stays whole" {
+    core core_release
+}
+
 @test "core: every size 0..4096 and every alignment 16..64K is met" {
     core core_align
 }
