@@ -13,6 +13,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <link.h>
+#include <malloc.h>
 #include <sys/auxv.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -257,6 +258,30 @@ static void free_owned(int i, void *p)
     errno = saved;
 }
 
+/* glibc_free: give p back to glibc. What the slz heaps take changes where
+ * glibc's blocks land: a small block glibc would have placed low in its
+ * heap may land at its top and keep glibc from trimming the freed memory
+ * below it. So after every 16 MiB freed to glibc (sizes read from its chunk
+ * header, the word glibc's free reads too) the shim asks glibc to give back
+ * the free pages in the middle of its heap as well (malloc_trim). */
+static __thread size_t glibc_freed __attribute__((tls_model("initial-exec")));
+static void glibc_free(void *p)
+{
+    size_t size = ((const size_t *)p)[-1];
+    if (!(size & 2)) { /* IS_MMAPPED: munmap'd by glibc anyway */
+        glibc_freed += size & ~(size_t)7;
+        if (unlikely(glibc_freed >= ((size_t)16 << 20))) {
+            glibc_freed = 0;
+            __libc_free(p);
+            int saved = errno;
+            malloc_trim(0);
+            errno = saved;
+            return;
+        }
+    }
+    __libc_free(p); /* keeps errno itself (glibc >= 2.33) */
+}
+
 EXPORT void free(void *p)
 {
     ready_up();
@@ -272,7 +297,7 @@ EXPORT void free(void *p)
         bad_pointer("free", p);
     } else {
         COUNT(glibc, E_FREE);
-        __libc_free(p); /* keeps errno itself (glibc >= 2.33) */
+        glibc_free(p);
     }
 }
 
