@@ -41,13 +41,14 @@ int main(int argc, char **argv)
 {
     (void)argv;
     for (int i = 0; i < 3; i++)
-        a(i);
+        a(i); /* SITE:call_a */
     c();
     for (int i = 0; i < 2; i++)
-        b(i);
+        b(i); /* SITE:call_b */
     if (argc > 1) {
         pthread_t t;
-        pthread_create(&t, NULL, away, malloc(64));
+        void *p = malloc(64); /* SITE:pending */
+        pthread_create(&t, NULL, away, p);
         pthread_join(t, NULL);
     }
     return 0;

@@ -41,7 +41,7 @@ int main(int argc, char **argv)
     const char *what = argv[1];
     char *p = make_block(40); /* SITE:caller */
     if (!strcmp(what, "double")) {
-        drop_block(p);
+        drop_block(p); /* SITE:drop */
         free(p); /* SITE:second_free */
     } else if (!strcmp(what, "invalid")) {
         free(p + 8);
@@ -57,7 +57,7 @@ int main(int argc, char **argv)
         pthread_join(t, NULL);
         free(p);
     } else if (!strcmp(what, "realloc")) {
-        drop_block(p);
+        drop_block(p); /* SITE:drop_then_realloc */
         p = realloc(p, 100);
     }
     return 0;
