@@ -415,7 +415,7 @@ static int put_block(struct line *l, const void *p, const char *freed, const cha
  * line with what the records know, as one line. The core aborts after. */
 void sites_misuse(const char *function, const char *what, const void *ptr)
 {
-    static struct line l; /* static: the stack may be short; the process is ending anyway */
+    struct line l; /* on the stack: two threads may report at once */
     int dbl = !strcmp(what, "double free");
     l.at = 0;
     put(&l, "slzmalloc: ");

@@ -6,7 +6,8 @@
 # The programs are tests/sites/*.c, built with -g -O0 (tests/sites/sites.mk).
 # slz-run --sites turns the frames into function:file:line with addr2line,
 # so these tests find the programs' own function names and source lines
-# (the lines marked SITE:<name> in the sources).
+# (the lines marked SITE:<name> in the sources): addr2line must be
+# installed (.ci/run installs binutils), or those tests fail.
 load test_helper
 
 SITES="$ROOT/build/sites"
@@ -16,7 +17,6 @@ SLZ_RUN="$ROOT/scripts/slz-run"
 setup() {
     ulimit -c 0
     unset SLZ_HEAP_SIZE SLZ_CHECK SLZ_STATS SLZ_STATS_FILE SLZ_SITES SLZ_HEAPMAP SLZ_TRACE
-    command -v addr2line >/dev/null || skip "addr2line (binutils) is not installed"
 }
 
 # at FILE NAME: "file.c:N" for the line of FILE marked SITE:NAME
@@ -74,6 +74,14 @@ report() {
 @test "sites: an overflow found at free names where the overflowed block was allocated, and no free" {
     report "$SITES/misuse" overflow
     local re="^slzmalloc: free\(\): corrupted next chunk \(write past the end of a block\?\) \(0x[0-9a-f]+\): allocated at $(frame make_block misuse.c alloc) $(frame main misuse.c caller)( |$)"
+    echo "# want $re"
+    [[ "$lines_slz" =~ $re ]]
+    [[ "$lines_slz" != *"freed at"* ]]
+}
+
+@test "sites: free of a block whose header an overflow damaged names it and the block below, with both allocation sites" {
+    report "$SITES/misuse" header
+    local re="^slzmalloc: free\(\): corrupted chunk header \(write past the end of the block below\?\) \(0x[0-9a-f]+\): allocated at $(frame make_block misuse.c alloc) $(frame main misuse.c caller_q) .* ; the block below \(0x[0-9a-f]+\) allocated at $(frame make_block misuse.c alloc) $(frame main misuse.c caller)( |$)"
     echo "# want $re"
     [[ "$lines_slz" =~ $re ]]
     [[ "$lines_slz" != *"freed at"* ]]

@@ -8,6 +8,8 @@
  *   misuse invalid   free of a pointer inside a live block from make_block
  *   misuse overflow  one byte written past the end of a block from
  *                    make_block, then free (the core sees the damage there)
+ *   misuse header    the same write, then free of the block above, whose
+ *                    header it damaged: the report names both blocks
  *   misuse thread    a block freed by another thread (drop_in_thread), then
  *                    again by its owner
  *   misuse realloc   a block freed by drop_block, then realloc'd
@@ -45,10 +47,12 @@ int main(int argc, char **argv)
         free(p); /* SITE:second_free */
     } else if (!strcmp(what, "invalid")) {
         free(p + 8);
-    } else if (!strcmp(what, "overflow")) {
+    } else if (!strcmp(what, "overflow") || !strcmp(what, "header")) {
         size_t n = 40;
-        char *q = make_block(40);
+        char *q = make_block(40); /* SITE:caller_q */
         p[(n + 15) / 16 * 16] = 'y'; /* the next chunk's header: the byte past the usable end */
+        if (what[0] == 'h')
+            free(q);
         free(p);
         free(q);
     } else if (!strcmp(what, "thread")) {
