@@ -563,11 +563,12 @@ void sites_leaks_text(struct out *o)
         return;
     out_s(o, "slzmalloc:   leaks: ");
     out_u(o, k.blocks, 0);
-    out_s(o, " blocks (");
+    out_s(o, k.blocks == 1 ? " block (" : " blocks (");
     out_u(o, k.total, 0);
     out_s(o, " bytes) still allocated in the slz heaps, from ");
     out_u(o, k.sites, 0);
-    out_s(o, k.blocks ? " sites; largest first:\n" : " sites\n");
+    out_s(o, k.sites == 1 ? " site" : " sites");
+    out_s(o, k.blocks ? "; largest first:\n" : "\n");
     for (int i = 0; i < k.n_top; i++) {
         uint32_t s = k.top[i];
         out_s(o, "slzmalloc:   leak: ");
