@@ -167,6 +167,7 @@ static void *core_alloc(size_t n, size_t align, int zero, enum slz_why *why)
     before(h);
     void *p = align > 16 ? slz_memalign(h, align, n) : zero ? slz_calloc(h, 1, n) : slz_malloc(h, n);
     after(h);
+    SITES_ALLOC(p, n);
     if (p == NULL) {
         *why = W_FULL;
         errno = saved;
@@ -246,6 +247,7 @@ static void free_owned(int i, void *p)
 {
     slz_heap *h = __atomic_load_n(&shim_heaps.heap[i], __ATOMIC_ACQUIRE);
     int saved = errno;
+    SITES_FREE(p);
     if (h != NULL && h == shim_my_heap) {
         before(h);
         slz_free(h, p);
@@ -354,6 +356,7 @@ static void *realloc_owned(int i, void *p, size_t n, enum slz_entry e)
         before(h);
         void *q = slz_realloc(h, p, n); /* even when n is too big: a bad p is reported as realloc()'s */
         after(h);
+        SITES_REALLOC(p, q, n);
         if (q != NULL) {
             COUNT(core, e);
             return q;

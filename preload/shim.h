@@ -66,6 +66,7 @@ struct slz_options {
     const char *stats_file; /* SLZ_STATS_FILE: where the stats go (default stderr) */
     const char *heapmap;    /* SLZ_HEAPMAP: SVG heap map at exit and on SIGUSR1 */
     const char *trace;      /* SLZ_TRACE: record every allocation call (.rep) */
+    int sites;              /* SLZ_SITES: remember where blocks were allocated and freed */
 };
 extern struct slz_options slz_opt;
 void options_read(void);
@@ -153,6 +154,10 @@ int out_path(char *dst, size_t cap, const char *path, const char *ext, uint64_t 
 struct slz_heap_stats;
 void stats_core_text(struct out *o, const struct slz_heap_stats *h);
 void stats_core_json(struct out *o, const struct slz_heap_stats *h);
+/* The leaks by site in the report, set by sites_setup (NULL: not shown;
+ * slz-replay, which has no sites, leaves them so). */
+extern void (*stats_leaks_text)(struct out *o);
+extern void (*stats_leaks_json)(struct out *o);
 
 /* heapmap_write: an SVG picture of the slz heap (slz_heap_walk) to fd, one
  * box per chunk in address order, or cells that sum up address ranges when
@@ -217,5 +222,33 @@ int file_create(char *tmp, size_t cap, const char *path);
 int file_claim(const char *tmp, const char *path);
 int file_begin(struct file_report *f, const char *path, int collect);
 int file_end(struct file_report *f, const char *path, int ok);
+
+/* ---- Call sites (sites.c), SLZ_SITES ---------------------------------- */
+/* Where each block of the slz heaps was allocated and freed: named in
+ * misuse reports (the core's error handler) and, grouped, in the leaks of
+ * the exit report. The hooks cost one load and a branch when off. */
+extern int slz_sites_on;
+void sites_setup(void);                      /* from watch_setup, after heaps_setup */
+void sites_alloc(void *p, size_t n);         /* p just served by the caller's heap */
+void sites_free(void *p);                    /* p (in the heaps) about to be freed */
+void sites_realloc(void *p, void *q, size_t n); /* the caller's heap moved or resized p to q */
+void sites_misuse(const char *function, const char *what, const void *ptr);
+void sites_leaks_text(struct out *o);        /* the leak lines of the SLZ_STATS table */
+void sites_leaks_json(struct out *o);        /* "leaks":{...} of the JSON report */
+#define SITES_ALLOC(p, n)                                                                          \
+    do {                                                                                           \
+        if (__builtin_expect(slz_sites_on, 0) && (p) != NULL)                                      \
+            sites_alloc(p, n);                                                                     \
+    } while (0)
+#define SITES_FREE(p)                                                                              \
+    do {                                                                                           \
+        if (__builtin_expect(slz_sites_on, 0))                                                     \
+            sites_free(p);                                                                         \
+    } while (0)
+#define SITES_REALLOC(p, q, n)                                                                     \
+    do {                                                                                           \
+        if (__builtin_expect(slz_sites_on, 0) && (q) != NULL)                                      \
+            sites_realloc(p, q, n);                                                                \
+    } while (0)
 
 #endif

@@ -22,6 +22,8 @@
 #include "slz.h"
 
 struct slz_count_state slz_count;
+void (*stats_leaks_text)(struct out *o);
+void (*stats_leaks_json)(struct out *o);
 
 static const char *const entry_name[E_COUNT] = {
     "malloc", "free", "calloc", "realloc", "reallocarray", "posix_memalign",
@@ -176,6 +178,8 @@ static void report_text(struct out *o, const struct slz_heap_stats *h, uint64_t 
         out_s(o, "slzmalloc:   (a fork child: calls counted since the fork; the core's counters below "
                  "include the parent's use of the heap before it)\n");
     stats_core_text(o, h);
+    if (stats_leaks_text)
+        stats_leaks_text(o); /* what is still allocated, by allocation site */
 }
 
 static void report_json(struct out *o, const struct slz_heap_stats *h, uint64_t core, uint64_t glibc)
@@ -207,6 +211,10 @@ static void report_json(struct out *o, const struct slz_heap_stats *h, uint64_t 
     out_s(o, "},");
     key(o, "core");
     stats_core_json(o, h);
+    if (stats_leaks_json) {
+        out_ch(o, ',');
+        stats_leaks_json(o); /* what is still allocated, by allocation site */
+    }
     out_s(o, "}\n");
 }
 

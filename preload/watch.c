@@ -36,6 +36,8 @@ void watch_setup(void)
         report_setup(); /* before the trace file is opened */
     if (slz_opt.stats)
         stats_setup();
+    if (slz_opt.sites)
+        sites_setup(); /* after heaps_setup: the records follow the heaps' range */
     if (slz_opt.trace)
         trace_setup();
     if (slz_opt.heapmap) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # micro.sh - the allocation microbenchmarks (build/bench/micro) run plainly,
-# under the shim with SLZ_HEAP_SIZE=1G, and under jemalloc, mimalloc and
-# tcmalloc when installed; median Mops/s of the runs and the ratio to plain.
+# under the shim with SLZ_HEAP_SIZE=1G (and again with SLZ_SITES=1: the cost
+# of recording call sites), and under jemalloc, mimalloc and tcmalloc when
+# installed; median Mops/s of the runs and the ratio to plain.
 #
 #   tests/bench/micro.sh [--quick] [--runs N]
 set -u
@@ -21,8 +22,9 @@ for f in "$MICRO" "$LIB"; do
     [ -e "$f" ] || { echo "micro.sh: $f missing (make bench-build)" >&2; exit 2; }
 done
 
-CONFIGS=(plain shim1G)
-declare -A PRE=([plain]="" [shim1G]="$LIB")
+CONFIGS=(plain shim1G sites1G)
+declare -A PRE=([plain]="" [shim1G]="$LIB" [sites1G]="$LIB")
+declare -A ENV=([sites1G]="SLZ_SITES=1") # other variables of a configuration
 . "$ROOT/tests/bench/peers.sh"
 add_peer() { CONFIGS+=("$1"); PRE[$1]="$2"; }
 each_peer add_peer
@@ -36,7 +38,7 @@ for ((r = 1; r <= RUNS; r++)); do
         for ((k = 0; k < NC; k++)); do
             c=${CONFIGS[$(((k + r) % NC))]} # each round starts with another configuration
             # shellcheck disable=SC2086
-            line=$(env ${PRE[$c]:+LD_PRELOAD=${PRE[$c]}} SLZ_HEAP_SIZE=1G "$MICRO" $t) ||
+            line=$(env ${PRE[$c]:+LD_PRELOAD=${PRE[$c]}} SLZ_HEAP_SIZE=1G ${ENV[$c]:-} "$MICRO" $t) ||
                 echo "# micro $t under $c: exit $?" >&2
             # shellcheck disable=SC2086 # split the row into fields
             set -- $line
