@@ -239,5 +239,5 @@ print([st["o"] for st in d["steps"]].index(int(sys.argv[2])))' "$d/py.html" "$k"
     [ "$(awk '$1 == "ops" { print NF }' <<<"$output")" -eq 8 ]
     awk '$1 == "ops" { h = 1; next } h { ok = NF == 8 && $5 > 0 && $7 > 0; exit } END { exit !ok }' <<<"$output"
     run -0 "$ROOT/tests/bench/run.sh" --quick --only html
-    [[ "$output" == *"## 5. Heap timeline page"* ]]
+    [[ "$output" == *"## 7. Heap timeline page"* ]]
 }
