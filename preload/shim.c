@@ -114,6 +114,7 @@ __attribute__((constructor)) static void shim_init(void)
     ready_up();
     pthread_atfork(NULL, NULL, fork_child); /* allocates: called with no lock held */
     trace_atfork();
+    sites_prime(); /* may dlopen the unwinder: allocates, outside any allocation */
 }
 
 __attribute__((destructor)) static void shim_fini(void)

@@ -229,6 +229,7 @@ int file_end(struct file_report *f, const char *path, int ok);
  * the exit report. The hooks cost one load and a branch when off. */
 extern int slz_sites_on;
 void sites_setup(void);                      /* from watch_setup, after heaps_setup */
+void sites_prime(void);                      /* from the shim's constructor: load the unwinder */
 void sites_alloc(void *p, size_t n);         /* p just served by the caller's heap */
 void sites_free(void *p);                    /* p (in the heaps) about to be freed */
 void sites_realloc(void *p, void *q, size_t n); /* the caller's heap moved or resized p to q */

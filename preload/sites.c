@@ -101,6 +101,38 @@ static _Unwind_Reason_Code count_frame(struct _Unwind_Context *c, void *arg)
     return ++*(int *)arg >= 2 ? _URC_END_OF_STACK : _URC_NO_REASON;
 }
 
+/* The unwinder lives in libgcc_s, which the library does not link (it
+ * depends on nothing beyond libc): found at run time, and loaded by
+ * sites_prime() from the shim's constructor, outside any allocation, when
+ * the program has not loaded it already. Until then sites read "unknown". */
+static _Unwind_Reason_Code (*unwind)(_Unwind_Trace_Fn, void *);
+static _Unwind_Ptr (*unwind_ip)(struct _Unwind_Context *);
+
+/* find_unwinder: the two functions, once libgcc_s is loaded (a dlsym that
+ * fails allocates its message: called only outside any allocation). */
+static void find_unwinder(void)
+{
+    void *b = dlsym(RTLD_DEFAULT, "_Unwind_Backtrace"), *g = dlsym(RTLD_DEFAULT, "_Unwind_GetIP");
+    if (b && g) {
+        unwind_ip = (_Unwind_Ptr(*)(struct _Unwind_Context *))g;
+        int frames = 0;
+        ((_Unwind_Reason_Code(*)(_Unwind_Trace_Fn, void *))b)(count_frame, &frames); /* binds its symbols now */
+        __atomic_store_n(&unwind, (_Unwind_Reason_Code(*)(_Unwind_Trace_Fn, void *))b, __ATOMIC_RELEASE);
+    }
+}
+
+void sites_prime(void)
+{
+    if (!slz_sites_on || unwind)
+        return;
+    if (dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_GLOBAL) == NULL) {
+        const char *p[] = {"SLZ_SITES: no libgcc_s.so.1 to unwind with; sites read unknown"};
+        say(2, p, 1);
+        return;
+    }
+    find_unwinder();
+}
+
 /* sites_setup: from the shim's set-up (watch_setup), once, after the heaps
  * are reserved. Nothing here allocates. */
 void sites_setup(void)
@@ -125,9 +157,7 @@ void sites_setup(void)
     }
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     exe[n > 0 ? n : 0] = '\0';
-    int frames = 0;
-    _Unwind_Backtrace(count_frame, &frames); /* binds the unwinder's symbols now */
-    slz_set_error_handler(sites_misuse);
+    slz_set_error_handler(sites_misuse); /* the unwinder comes with sites_prime() */
     stats_leaks_text = sites_leaks_text;
     stats_leaks_json = sites_leaks_json;
     slz_sites_on = 1;
@@ -143,7 +173,7 @@ struct walk {
 static _Unwind_Reason_Code take_frame(struct _Unwind_Context *c, void *arg)
 {
     struct walk *w = arg;
-    uintptr_t ip = _Unwind_GetIP(c);
+    uintptr_t ip = unwind_ip(c);
     if (ip == 0)
         return _URC_END_OF_STACK;
     if (w->n == 0 && ip >= self_lo && ip < self_hi)
@@ -196,7 +226,9 @@ static uint32_t site_here(void)
     unwinding = 1;
     struct walk w;
     memset(&w, 0, sizeof w);
-    _Unwind_Backtrace(take_frame, &w);
+    _Unwind_Reason_Code (*u)(_Unwind_Trace_Fn, void *) = __atomic_load_n(&unwind, __ATOMIC_ACQUIRE);
+    if (u)
+        u(take_frame, &w);
     unwinding = 0;
     errno = saved;
     return w.n ? depot_put(&w.s) : 0;
@@ -472,6 +504,7 @@ struct leaks {
     uint32_t top[LEAK_LINES];
     int n_top;
     uint64_t rest_blocks, rest_bytes, rest_sites;
+    uint64_t unseen; /* blocks allocated before sites were on: not listed */
 };
 
 static int tally(void *chunk, size_t size, int used, void *arg)
@@ -490,8 +523,10 @@ static int tally(void *chunk, size_t size, int used, void *arg)
         if (r->size != UINT32_MAX)
             bytes = r->size;
     }
-    if (site >= DEPOT_SITES)
-        site = 0;
+    if (site == 0 || site >= DEPOT_SITES) {
+        k->unseen++; /* made before the unwinder was loaded (start-up, its own dlopen) */
+        return 0;
+    }
     if (k->count[site]++ == 0)
         k->sites++;
     k->bytes[site] += bytes;
@@ -568,6 +603,11 @@ void sites_leaks_text(struct out *o)
     out_s(o, " bytes) still allocated in the slz heaps, from ");
     out_u(o, k.sites, 0);
     out_s(o, k.sites == 1 ? " site" : " sites");
+    if (k.unseen) {
+        out_s(o, " (and ");
+        out_u(o, k.unseen, 0);
+        out_s(o, " made before sites were on, not listed)");
+    }
     out_s(o, k.blocks ? "; largest first:\n" : "\n");
     for (int i = 0; i < k.n_top; i++) {
         uint32_t s = k.top[i];
@@ -609,6 +649,8 @@ void sites_leaks_json(struct out *o)
     out_u(o, k.total, 0);
     out_s(o, ",\"sites\":");
     out_u(o, k.sites, 0);
+    out_s(o, ",\"unseen\":");
+    out_u(o, k.unseen, 0);
     out_s(o, ",\"by_site\":[");
     for (int i = 0; i < k.n_top; i++) {
         uint32_t s = k.top[i];
