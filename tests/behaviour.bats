@@ -39,6 +39,14 @@ core() {
     core core_errno
 }
 
+@test "core: slz_heap_check names each kind of damage to the bits, index, summary, headers and counters" {
+    core core_check
+}
+
+@test "core: double frees (merged or not, deferred or not), bad pointers and damaged headers are reported; pending frees are taken back" {
+    core core_reports
+}
+
 # shim_everywhere prog: glibc's semantics, so the program passes without the
 # shim (which checks the test itself) and under it with the default one-page
 # heap, a 64K heap and a 256M heap (SLZ_CHECK=1: the heap checked after every
