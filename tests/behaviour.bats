@@ -96,6 +96,14 @@ shim_everywhere() {
     run ! "$BIN/shim_routing"
 }
 
+@test "shim: blocks freed, reallocated or measured by another thread reach their owner's heap; a fork child ignores frees into a heap it lost" {
+    run -0 under_slz SLZ_HEAP_SIZE=1M SLZ_CHECK=1 "$BIN/shim_remote"
+    [[ "$output" == *" checks, 0 failed"* ]]
+    run -0 under_slz SLZ_HEAP_SIZE=256M "$BIN/shim_remote"
+    [[ "$output" == *" checks, 0 failed"* ]]
+    run ! "$BIN/shim_remote"
+}
+
 @test "shim: the core served the program's blocks (addresses in the heap mapping, glibc untouched, stats)" {
     run -0 --separate-stderr under_slz SLZ_HEAP_SIZE=64M SLZ_STATS=1 "$BIN/shim_served"
     [[ "$output" == *" checks, 0 failed"* ]]
