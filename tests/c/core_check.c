@@ -85,6 +85,10 @@ int main(void)
     h->cells[g / SLZ_CELL].last++;
     expect(h, "a cell's last size differs from its last chunk");
 
+    h = build();
+    h->cells[h->top / SLZ_CELL].last++; /* the top's: the last chunk of all */
+    expect(h, "a cell's last size differs from its last chunk");
+
     /* invariant 3: headers and canaries */
     h = build();
     mem2chunk(blk[3])->check ^= 1;

@@ -86,6 +86,19 @@ int main(void)
     slz_free(h, b);
     REPORTS("double free", slz_free(h, b));
 
+    /* a merge leaves nothing of the swallowed header: b's, swallowed from
+     * below (b freed after a) and from above (b freed before a) */
+    for (int dir = 0; dir < 2; dir++) {
+        h = fresh();
+        a = slz_malloc(h, 100), b = slz_malloc(h, 100), c = slz_malloc(h, 100);
+        slz_free(h, dir ? b : a);
+        slz_free(h, dir ? a : b);
+        char *m = slz_malloc(h, 200);
+        CHECK("the merged block is where a was", m == a);
+        CHECK("no header of a swallowed chunk is left in a new block", all_zero((char *)b - 16, 16));
+        slz_heap_destroy(h);
+    }
+
     /* a pointer inside a block, or outside the arena */
     h = fresh();
     a = slz_malloc(h, 100);
