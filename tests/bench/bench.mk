@@ -7,7 +7,7 @@
 
 BENCH_DIR  = $(BUILD)/bench
 BENCH_SRC  = tests/bench
-BENCH_BIN  = $(BENCH_DIR)/replay $(BENCH_DIR)/scaling $(BENCH_DIR)/micro $(BENCH_DIR)/runstat
+BENCH_BIN  = $(BENCH_DIR)/replay $(BENCH_DIR)/scaling $(BENCH_DIR)/micro $(BENCH_DIR)/runstat $(BENCH_DIR)/gen-traces
 BENCH_FLAGS ?=
 TEST_PROGS += $(BENCH_BIN)
 
@@ -35,6 +35,11 @@ $(BENCH_DIR)/scaling: $(BENCH_SRC)/scaling.c $(BUILD)/libslz.a
 $(BENCH_DIR)/micro: $(BENCH_SRC)/micro.c
 	@mkdir -p $(@D)
 	$(BENCH_COMPILE) -o $@ $< -lpthread
+
+# the replay's own traces (run.sh writes them into build/bench/traces/)
+$(BENCH_DIR)/gen-traces: $(BENCH_SRC)/gen-traces.c
+	@mkdir -p $(@D)
+	$(BENCH_COMPILE) -o $@ $<
 
 $(BENCH_DIR)/runstat: $(BENCH_SRC)/runstat.c
 	@mkdir -p $(@D)
