@@ -5,10 +5,18 @@ CFLAGS  ?= -O2 -g
 # project flags, kept apart so that a user's CFLAGS adds rather than replaces
 SLZ_CFLAGS = -std=gnu11 -Wall -Wextra -Wshadow -fno-builtin-malloc -Iinclude -Isrc
 PIC_FLAGS  = -fPIC -fvisibility=hidden -DSLZ_EXPORT= -ftls-model=initial-exec
+# header dependencies: every compile writes TARGET.d beside its output (-MMD,
+# the headers it read; -MP, an empty rule for each, so that a header removed
+# does not stop the build); the end of this file reads them all back. Nothing
+# lists a header by hand. A compile with several sources in one command would
+# write one .d for the last source only: every multi-file program is linked
+# from objects.
+DEPFLAGS   = -MMD -MP
+# the one compile command of the project's own code (core, shim, tests, tools)
+COMPILE    = $(CC) $(DEPFLAGS) $(SLZ_CFLAGS)
 
 CORE_SRC  = $(wildcard src/*.c)
 SHIM_SRC  = $(wildcard preload/*.c)
-CORE_HDR  = include/slz.h src/chunk.h
 
 BUILD     = build
 CORE_OBJ  = $(CORE_SRC:src/%.c=$(BUILD)/core/%.o)
@@ -17,7 +25,7 @@ PIC_OBJ   = $(CORE_SRC:src/%.c=$(BUILD)/pic/%.o) $(SHIM_SRC:preload/%.c=$(BUILD)
 # Programs the tests need; the fragments below add to it.
 TEST_PROGS =
 
-.PHONY: all test clean
+.PHONY: all test test-progs clean print-flags
 all: libslzmalloc.so $(BUILD)/libslz.a
 
 libslzmalloc.so: $(PIC_OBJ)
@@ -26,24 +34,38 @@ libslzmalloc.so: $(PIC_OBJ)
 $(BUILD)/libslz.a: $(CORE_OBJ)
 	$(AR) rcs $@ $^
 
-$(BUILD)/core/%.o: src/%.c $(CORE_HDR)
+$(BUILD)/core/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(CC) $(SLZ_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(COMPILE) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/pic/%.o: src/%.c $(CORE_HDR)
+$(BUILD)/pic/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(CC) $(SLZ_CFLAGS) $(PIC_FLAGS) $(CFLAGS) -c -o $@ $<
+	$(COMPILE) $(PIC_FLAGS) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/pic/%.o: preload/%.c preload/shim.h preload/size.h $(CORE_HDR)
+$(BUILD)/pic/%.o: preload/%.c
 	@mkdir -p $(@D)
-	$(CC) $(SLZ_CFLAGS) $(PIC_FLAGS) $(CFLAGS) -c -o $@ $<
+	$(COMPILE) $(PIC_FLAGS) $(CFLAGS) -c -o $@ $<
 
 # Each area keeps its own rules beside its files.
 include $(wildcard tests/*.mk tests/*/*.mk scripts/*.mk)
 
 # make test: build everything, then run every bats file in tests/.
-test: all $(TEST_PROGS)
+test: test-progs
 	bats $(BATS_FLAGS) tests/
+test-progs: all $(TEST_PROGS)
+
+# make print-flags: the compiler and flags every build uses, one per line
+# (for scripts that compile outside make).
+print-flags:
+	@echo 'CC=$(CC)'
+	@echo 'CFLAGS=$(CFLAGS)'
+	@echo 'SLZ_CFLAGS=$(SLZ_CFLAGS)'
+	@echo 'PIC_FLAGS=$(PIC_FLAGS)'
+	@echo 'DEPFLAGS=$(DEPFLAGS)'
 
 clean:
 	rm -rf $(BUILD) libslzmalloc.so
+
+# the dependency files of every build above (build/mutants/ holds copies
+# of the tree built by tests/can_fail.sh, with their own)
+-include $(shell find $(BUILD) -path $(BUILD)/mutants -prune -o -name '*.d' -print 2>/dev/null)

@@ -13,9 +13,9 @@ REPLAY_SRC = scripts/slz-replay.c preload/out.c preload/heapmap.c preload/stats.
              preload/options.c preload/file.c tests/bench/rep.c scripts/html.c scripts/html_core.c
 REPLAY_OBJ = $(REPLAY_SRC:%.c=$(BUILD)/replay/%.o) $(BUILD)/replay/timeline.o
 
-$(BUILD)/replay/%.o: %.c preload/shim.h preload/size.h tests/bench/rep.h scripts/html.h scripts/html_core.h $(CORE_HDR)
+$(BUILD)/replay/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(SLZ_CFLAGS) -Ipreload -Itests/bench $(CFLAGS) -c -o $@ $<
+	$(COMPILE) -Ipreload -Itests/bench $(CFLAGS) -c -o $@ $<
 
 # the page's bytes as a C array (od, sed: no tool beyond coreutils)
 $(BUILD)/replay/timeline.c: scripts/timeline.html scripts/scripts.mk

@@ -43,6 +43,14 @@ core() {
     core core_errno
 }
 
+@test "core: slz_heap_check names each kind of damage to the bits, index, summary, headers and counters" {
+    core core_check
+}
+
+@test "core: double frees (merged or not, deferred or not), bad pointers and damaged headers are reported; pending frees are taken back" {
+    core core_reports
+}
+
 # shim_everywhere prog: glibc's semantics, so the program passes without the
 # shim (which checks the test itself) and under it with the default one-page
 # heap, a 64K heap and a 256M heap (SLZ_CHECK=1: the heap checked after every
@@ -90,6 +98,14 @@ shim_everywhere() {
     run -0 under_slz SLZ_HEAP_SIZE=256M "$BIN/shim_routing"
     [[ "$output" == *" checks, 0 failed"* ]]
     run ! "$BIN/shim_routing"
+}
+
+@test "shim: blocks freed, reallocated or measured by another thread reach their owner's heap; a fork child ignores frees into a heap it lost" {
+    run -0 under_slz SLZ_HEAP_SIZE=1M SLZ_CHECK=1 "$BIN/shim_remote"
+    [[ "$output" == *" checks, 0 failed"* ]]
+    run -0 under_slz SLZ_HEAP_SIZE=256M "$BIN/shim_remote"
+    [[ "$output" == *" checks, 0 failed"* ]]
+    run ! "$BIN/shim_remote"
 }
 
 @test "shim: the core served the program's blocks (addresses in the heap mapping, glibc untouched, stats)" {

@@ -45,6 +45,18 @@ columns_match() {
     awk '$1 == "gen2-bal" { ok = $6 + 0 > 0 && $6 + 0 <= 100 && $7 + 0 > 0 } END { exit !ok }' "$BATS_TEST_TMPDIR/out"
 }
 
+@test "bench: gen-traces writes the same eleven traces every time, and they replay with no content error" {
+    run -0 "$BB/gen-traces" "$BATS_TEST_TMPDIR/a"
+    run -0 "$BB/gen-traces" "$BATS_TEST_TMPDIR/b"
+    [ "$(ls "$BATS_TEST_TMPDIR/a"/gen-*.rep | wc -l)" -eq 11 ]
+    diff -r "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+    run --separate-stderr "$BB/replay" --quick --only slz,sys "$BATS_TEST_TMPDIR/a"/gen-*.rep
+    echo "$output"
+    [ "$status" -eq 0 ]
+    grep -q '^# content errors: 0; unreadable traces: 0$' <<<"$output"
+    [ "$(awk '$1 ~ /^gen-/ && $2 == "classic"' <<<"$output" | wc -l)" -eq 11 ]
+}
+
 @test "bench: replay of a trace asking for 10-20 GB blocks reports allocation failures, does not crash" {
     gen_trace 64 large 20 5 "$BATS_TEST_TMPDIR/genlarge-short.rep"
     run --separate-stderr "$BB/replay" --quick --only slz --heap 256M "$BATS_TEST_TMPDIR/genlarge-short.rep"

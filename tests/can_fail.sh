@@ -1,70 +1,179 @@
 #!/usr/bin/env bash
-# tests/can_fail.sh - show that the behaviour and stress tests can fail.
-# Each mutant is a copy of src/ and preload/ with one deliberate bug (a sed
-# edit), built into build/mutants/NAME/; the test program that should catch
-# the bug is run against it and must FAIL. A mutant whose edit no longer
-# applies (the code moved on) is reported as "stale", never as caught.
-# Not part of `make test` (it builds a dozen libraries; about a minute).
-# Usage: tests/can_fail.sh  (after `make test` built build/tests/*)
+# tests/can_fail.sh - show that the tests can fail: mutation testing.
+#
+# Each mutant is the tree with one deliberate bug, a one-line sed edit of a
+# file of src/ or preload/. The tree (Makefile, include/, src/, preload/,
+# tests/c/, tests/tests.mk) is copied once into build/mutants/.base and
+# built there by make with the project's own flags (nothing here repeats
+# them); each mutant is a copy of that base with the edit, rebuilt by make,
+# which recompiles only what the edited file reaches (the .d files). The
+# test program named for the mutant runs against it and must FAIL (nonzero
+# exit, a report or a timeout): "caught". One that passes is "MISSED". An
+# edit that no longer applies (the code moved on) or no longer compiles is
+# "stale", never caught.
+#
+# Not part of `make test` (82 rebuilds and runs, about a minute on 2 cores).
+# Usage: tests/can_fail.sh [NAME-PATTERN]   (a shell glob on mutant names)
+# Prints one line per mutant, then the counts; exits nonzero on any missed or
+# stale mutant.
 set -u
+shopt -s extglob # patterns like @(find|index)*
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=build/mutants
-FLAGS="-std=gnu11 -O1 -fno-builtin-malloc -Iinclude"
+BASE=$OUT/.base
+ONLY=${1:-*}
+MAKE_ARGS=(-s CFLAGS="-O1 -g") # quicker to build; the flags are the Makefile's
+TIMEOUT=60
 caught=0 missed=0 stale=0
 
-# mutant NAME FILE SED-EXPR KIND(shim|core) PROGRAM [ENV...]
+# the base: the files a build of the core, the shim and tests/c needs
+rm -rf "$OUT" && mkdir -p "$BASE/tests"
+cp -r Makefile include src preload "$BASE/"
+cp -r tests/c tests/tests.mk "$BASE/tests/"
+progs=$(for f in tests/c/*.c; do f=${f##*/}; echo "build/tests/${f%.c}"; done)
+# shellcheck disable=SC2086
+make -C "$BASE" "${MAKE_ARGS[@]}" -j"$(nproc)" libslzmalloc.so $progs >"$OUT/base.log" 2>&1 || {
+    echo "can_fail.sh: the unmutated tree does not build (see $OUT/base.log)" >&2
+    exit 2
+}
+
+# mutant NAME FILE SED-EXPR KIND(shim|core) "PROGRAM [ARGS]" [ENV=VALUE...]
+# core: the program is rebuilt against the mutated core and run bare;
+# shim: libslzmalloc.so is rebuilt and the program runs under it.
 mutant() {
-    local name=$1 file=$2 expr=$3 kind=$4 prog=$5
+    local name=$1 file=$2 expr=$3 kind=$4 cmd=$5
     shift 5
-    local d=$OUT/$name
-    rm -rf "$d" && mkdir -p "$d" && cp -r src preload "$d/"
+    # shellcheck disable=SC2254
+    case "$name" in $ONLY) ;; *) return ;; esac
+    local d=$OUT/$name prog=${cmd%% *} rc
+    cp -a "$BASE" "$d"
     sed -i "$expr" "$d/$file"
     if cmp -s "$file" "$d/$file"; then
         echo "stale   $name: the edit no longer applies to $file"
         stale=$((stale + 1))
         return
     fi
-    local rc
-    if [ "$kind" = shim ]; then
-        gcc $FLAGS -fPIC -shared -fvisibility=hidden -DSLZ_EXPORT= -ftls-model=initial-exec -I"$d/src" \
-            -I"$d/preload" -o "$d/lib.so" "$d"/src/*.c "$d"/preload/*.c -lpthread -ldl || return
-        env LD_PRELOAD="$ROOT/$d/lib.so" "$@" "build/tests/$prog" >"$d/out" 2>&1
-        rc=$?
-    else
-        gcc $FLAGS -I"$d/src" -Itests/c -o "$d/prog" "tests/c/$prog.c" "$d"/src/*.c -lpthread || return
-        env "$@" "$d/prog" >"$d/out" 2>&1
-        rc=$?
+    local target=build/tests/$prog
+    [ "$kind" = shim ] && target=libslzmalloc.so
+    if ! make -C "$d" "${MAKE_ARGS[@]}" "$target" >"$d/build.log" 2>&1; then
+        echo "stale   $name: the mutated $file does not build (see $d/build.log)"
+        stale=$((stale + 1))
+        return
     fi
-    if [ $rc -ne 0 ]; then
-        echo "caught  $name: $prog exits $rc ($(grep -m1 -E 'FAIL|slzmalloc|failed|errors|signal' "$d/out" | cut -c1-100))"
+    # the program and its arguments, split into words
+    # shellcheck disable=SC2086
+    set -- "$@" "$ROOT/$d/build/tests/"$cmd
+    [ "$kind" = shim ] && set -- LD_PRELOAD="$ROOT/$d/libslzmalloc.so" "$@"
+    { timeout "$TIMEOUT" env "$@" >"$d/out" 2>&1; } 2>/dev/null # (no "Aborted" from bash)
+    rc=$?
+    if [ $rc -eq 126 ] || [ $rc -eq 127 ]; then
+        echo "stale   $name: $prog could not be run (exit $rc, see $d/out)"
+        stale=$((stale + 1))
+    elif [ $rc -ne 0 ]; then
+        local why
+        why=$(grep -m1 -E 'FAIL|slzmalloc|failed|violation|says|signal|Abort|error' "$d/out" || head -1 "$d/out")
+        [ $rc -eq 124 ] && why="timed out after ${TIMEOUT}s"
+        echo "caught  $name: $prog exits $rc (${why:0:100})"
         caught=$((caught + 1))
+        rm -rf "$d/build" "$d/libslzmalloc.so" # keep the edit and the output only
     else
         echo "MISSED  $name: $prog passed with the bug in"
         missed=$((missed + 1))
     fi
 }
 
-S=preload/shim.c A=src/alloc.c
-mutant shim-no-lock $S 's/pthread_mutex_lock(&lock);/;/' shim shim_threads SLZ_HEAP_SIZE=256M
-mutant shim-no-atfork $S 's/pthread_atfork(fork_prepare, fork_parent, fork_child);/(void)fork_prepare, (void)fork_parent, (void)fork_child;/' \
-    shim shim_fork SLZ_HEAP_SIZE=256M
-mutant shim-free-clobbers-errno $S '/^EXPORT void free(void \*p)/,/^}/s/    errno = saved;/    errno = 0;/' shim shim_errno
+I=src/index.c A=src/alloc.c F=src/free.c H=src/heap.c C=src/chunk.h
+S=preload/shim.c P=preload/heaps.c PH=preload/shim.h
+R="core_random 300000" # every step predicted by a model of first fit and slz_heap_check()ed
+
+# ---- the first-fit search (index.c) -----------------------------------------
+mutant find-first-ge-takes-the-last $I 's/return m ? __builtin_ctz(m) : -1;/return m ? 31 - __builtin_clz(m) : -1;/' core "$R"
+mutant find-first-ge-strictly-greater $I 's/_mm_set1_epi32((int)((need - 1) ^ 0x80000000u))/_mm_set1_epi32((int)(need ^ 0x80000000u))/' core "$R"
+mutant find-descend-takes-entry-0 $I 's/idx = idx \* SLZ_FAN + (size_t)first_ge(h->lv\[l\] + idx \* SLZ_FAN, need);/idx = idx * SLZ_FAN;/' core "$R"
+mutant find-in-cell-strictly-greater $I 's/if (g != h->top \&\& grains_of(h, g) >= need)/if (g != h->top \&\& grains_of(h, g) > need)/' core core_firstfit
+mutant find-in-cell-from-off-by-one $I 's/        f \&= ~(bit_of(from) - 1);/        f \&= ~(bit_of(from) + bit_of(from) - 1);/' core "$R"
+mutant find-right-skips-a-neighbour $I 's/for (size_t j = idx % SLZ_FAN + 1; j < SLZ_FAN; j++)/for (size_t j = idx % SLZ_FAN + 2; j < SLZ_FAN; j++)/' core "$R"
+mutant find-from-skips-own-cell $I 's/    if (h->lv\[0\]\[idx\] >= need) {/    if (h->lv[0][idx] > need) {/' core "$R"
+mutant find-cell-max-keeps-the-last $I 's/        m = s > m ? s : m;/        m = s ? s : m;/' core "$R"
+# ---- the index updates (index.c) --------------------------------------------
+mutant index-set-no-lowering $I 's/            if (par > old)$/            if (par >= old)/' core "$R"
+mutant index-set-no-raising $I 's/            if (par >= v)$/            if (par + 1 >= v)/' core "$R"
+mutant index-set-span-one-short $I 's/if (v \&\& k >= h->span) {/if (v \&\& k > h->span) {/' core "$R"
+mutant index-set-start-stays $I 's/            h->start++;/            break;/' core "$R"
+mutant index-grew-never $I 's/    if (size > h->lv\[0\]\[k\])$/    if (size > h->lv[0][k] + 1)/' core "$R"
+mutant index-lost-never $I 's/    if (h->lv\[0\]\[k\] == old)$/    if (h->lv[0][k] == old + 1)/' core "$R"
+mutant index-refresh-nothing $I 's/^void index_refresh(slz_heap \*h, uint32_t g) { index_set(h, g \/ SLZ_CELL, cell_max(h, g \/ SLZ_CELL)); }/void index_refresh(slz_heap *h, uint32_t g) { (void)h, (void)g; }/' core "$R"
+# ---- the chunk bits and the summary (index.c) --------------------------------
+mutant bits-start-no-summary $I '/^void bits_start/,/^}/s/^    if (c->start == 0)$/    if (c->start == 1)/' core "$R"
+mutant bits-unstart-no-summary $I '/^void bits_unstart/,/^}/s/^    if (c->start == 0)$/    if (c->start == 1)/' core "$R"
+mutant bits-note-size-always $I 's/    if (((c->start >> (g % SLZ_CELL)) >> 1) == 0)/    if (1)/' core "$R"
+mutant bits-prev-start-same-cell-lowest $I 's/return (uint32_t)(k \* SLZ_CELL + (size_t)top_bit(below));/return (uint32_t)(k * SLZ_CELL + (size_t)__builtin_ctzll(below));/' core "$R"
+mutant bits-prev-start-far-cell-lowest $I 's/return (uint32_t)(idx \* SLZ_CELL + (size_t)top_bit(h->cells\[idx\].start));/return (uint32_t)(idx * SLZ_CELL + (size_t)__builtin_ctzll(h->cells[idx].start));/' core "$R"
+mutant bits-any-set-lost $I 's/^        \*w |= b;/        *w |= b \& 0x5555555555555555ull;/' core "$R"
+mutant bits-any-clear-wrong-bit $I 's/        \*w \&= ~((uint64_t)1 << (k % 64));/        *w \&= ~((uint64_t)2 << (k % 64));/' core "$R"
+mutant bits-any-clear-one-level $I '/^static void any_clear/,/^}/s/        if (\*w != 0)/        if (1)/' core "$R"
+# ---- coalescing (free.c) ----------------------------------------------------
+mutant merge-above-never $F 's/    if (end >= h->grains || is_used(h, end))/    if (1)/' core core_coalesce
+mutant merge-below-never $F 's/    if (is_used(h, pv))/    if (1)/' core core_coalesce
+mutant merge-below-keeps-header $F '/^static uint32_t merge_below/,/^}/s/    wipe(chunk_at(h, g));/    (void)0;/' core core_reports
+mutant merge-above-keeps-header $F 's/    wipe(free_checked(h, end, n));/    free_checked(h, end, n);/' core core_reports
+mutant place-top-not-set $F 's/    if (end == h->grains) {/    if (end == h->grains + 1) {/' core "$R"
+mutant place-top-no-refresh $F 's/        index_refresh(h, lo); \/\* a chunk below/        (void)0; \/* a chunk below/' core "$R"
+mutant release-upper-cell-stale $F 's/    if (nx_indexed \&\& nx \/ SLZ_CELL != lo \/ SLZ_CELL)/    if (0)/' core "$R"
+# ---- tombs and the checks of a block pointer (index.c, free.c, alloc.c) -----
+mutant tomb-not-left $I 's/    c->tomb |= b;/    (void)0;/' core core_reports
+mutant tomb-not-read $F 's/(c->tomb \& b) ? "double free" : "invalid pointer"/"invalid pointer"/' core core_reports
+mutant block-no-used-check $F 's/    if (!(__atomic_load_n(\&c->used, __ATOMIC_RELAXED) \& b))/    if (0)/' core core_reports
+mutant block-no-header-check $F '/^static uint32_t block_grain/,/^}/s/    if (!header_ok(h, chunk_at(h, g)/    if (0 \&\& !header_ok(h, chunk_at(h, g)/' core core_reports
+mutant block-no-next-header-check $F 's/    if (nx < h->grains \&\& !header_ok(/    if (0 \&\& !header_ok(/' core core_reports
+mutant free-checked-no-canary $A 's/ || c->canary != canary_of(h, c))$/ || 0)/' core core_reports
+mutant free-checked-names-top-wrongly $A 's/g == h->top ? "corrupted top chunk"/g != h->top ? "corrupted top chunk"/' core core_reports
+# ---- the checker (heap.c slz_heap_check, index.c index_check) ---------------
+for v in "no chunk begins at the arena's start" "chunk smaller than the minimum" \
+    "chunk header differs from the heap's bits" "free chunk canary is damaged" \
+    "two free chunks are adjacent" "the free chunk at the end is not the top chunk" \
+    "top chunk is not the free chunk that ends the arena" "a used bit without a start bit" \
+    "free chunk totals disagree with the heap" "bytes in use disagree with the heap"; do
+    mutant "check-$(echo "$v" | tr -c 'a-z\n' - | cut -c1-40)" $H "s/violation(\(t\|&t\), \"$v\");/(void)0;/" core core_check
+done
+mutant check-cell-last-in-loop $H '/^            if (s - g != grains_of(h, g))/,+1s/violation(&t, "a cell.s last size differs from its last chunk");/(void)0;/' core core_check
+mutant check-cell-last-at-end $H '/^    if (h->grains - g != grains_of(h, g))/,+1s/violation(&t, "a cell.s last size differs from its last chunk");/(void)0;/' core core_check
+for v in "index entry differs from its cell's largest free chunk" "index entry beyond the span the walk starts from" \
+    "the walk's first line does not cover the span" "index entry differs from the maximum of its line" \
+    "summary bit disagrees with its cell" "summary bit disagrees with the level below"; do
+    mutant "check-$(echo "$v" | tr -c 'a-z\n' - | cut -c1-40)" $I "/\&\& bad++ == 0)\$/{N;/\*first = \"$v\"/s/(.*\&\& bad++ == 0)\n/(0)\n/}" core core_check
+done
+# ---- allocation (alloc.c) ---------------------------------------------------
+mutant alloc-split-needs-more $A 's/    if (n - need >= MIN_GRAINS) {/    if (n - need > MIN_GRAINS) {/' core core_split
+mutant alloc-carve-rest-not-indexed $A 's/        else if (r \/ SLZ_CELL != g \/ SLZ_CELL)/        else if (0)/' core "$R"
+mutant alloc-min-chunk-128 $C 's/#define SLZ_MIN_CHUNK 64/#define SLZ_MIN_CHUNK 128/' core core_split
+mutant calloc-zero-half $A 's/^        memset(p, 0, n);/        memset(p, 0, n \/ 2);/' core core_calloc
+mutant calloc-zero-no-tail $A 's/    memset((void \*)hi, 0, (uintptr_t)p + n - hi);/    (void)hi;/' core core_calloc
+mutant calloc-zero-no-head $A 's/    memset(p, 0, lo - (uintptr_t)p);/    (void)lo;/' core core_calloc
+mutant aligned-gap-too-small $A 's/    if (p - SLZ_HDR != c \&\& p - SLZ_HDR - c < SLZ_MIN_CHUNK)/    if (0)/' core core_align
+mutant align-from-used-for-any-request $A 's/    if (need >= h->align_need \&\& align >= h->align_align \&\& h->align_align)/    if (h->align_align)/' core "$R"
+mutant align-from-not-lowered $F 's/    if (lo < h->align_from)/    if (0)/' core "$R"
+# ---- pending (cross-thread) frees (index.c, free.c, alloc.c) ----------------
+mutant pending-double-not-seen $I 's/__ATOMIC_ACQ_REL) \& b)$/__ATOMIC_ACQ_REL) \& 0)/' core core_reports
+mutant pending-no-level-1 $I 's/    __atomic_fetch_or(\&h->pend\[1\]/    __atomic_fetch_and(\&h->pend[1]/' core core_reports
+mutant pending-no-level-2 $I 's/    __atomic_fetch_or(\&h->pend\[2\]/    __atomic_fetch_and(\&h->pend[2]/' core core_reports
+mutant pending-no-flag $I 's/    __atomic_store_n(\&h->pend_any, 1, __ATOMIC_RELEASE);/    (void)0;/' core core_reports
+mutant pending-drain-first-cell-only $I 's/            for (; w1; w1 \&= w1 - 1) {/            for (; w1; w1 = 0) {/' core core_reports
+mutant pending-deferred-skips-mark $F 's/    if (pending_mark(h, g))/    if (0)/' core core_reports
+mutant pending-malloc-no-collect $A '/^void \*heap_malloc/,/^}/s/        heap_collect(h);/        (void)0;/' core core_reports
+# ---- the shim's routing (preload/) -------------------------------------------
+mutant shim-remote-free-dropped $S 's/    } else if (!heaps_lost(i)) {/    } else if (0) {/' shim shim_remote SLZ_HEAP_SIZE=1M
+mutant shim-realloc-own-moves $S '/^static void \*realloc_owned/,/^}/s/    if (h == shim_my_heap) {/    if (0) {/' shim shim_routing SLZ_HEAP_SIZE=1M
+mutant shim-realloc-remote-size-0 $S 's/        old = slz_block_size(h, p, "realloc");/        old = 0;/' shim shim_remote SLZ_HEAP_SIZE=1M
+mutant shim-slot-first-only $PH 's/return d < shim_heaps.span ?/return d < shim_heaps.footprint ?/' shim shim_remote SLZ_HEAP_SIZE=1M
+mutant shim-slot-shift-off $PH 's/(int)(d >> shim_heaps.shift) : -1;/(int)(d >> (shim_heaps.shift + 1)) : -1;/' shim shim_remote SLZ_HEAP_SIZE=1M
+mutant shim-fork-keeps-lost-heaps $P 's/            state\[i\] = SLOT_LOST;/            (void)0;/' shim shim_remote SLZ_HEAP_SIZE=1M
+mutant shim-free-clobbers-errno $S '/^static void free_owned/,/^}/s/    errno = saved;/    errno = 0;/' shim shim_errno
 mutant shim-memptr-on-error $S 's/        return ENOMEM;/        *memptr = NULL; return ENOMEM;/' shim shim_errno
-mutant shim-calloc-not-zeroed $S 's/zero ? slz_Heap_Allocator_init_impl(1, n)/zero ? slz_Heap_Allocator_impl(n)/' shim shim_calloc \
-    SLZ_HEAP_SIZE=256M
-mutant shim-alignment-ignored $S 's/slz_aligned_alloc(align, n)/slz_aligned_alloc(16, n)/' shim shim_align SLZ_HEAP_SIZE=256M
-mutant shim-free-all-to-glibc $S '/^EXPORT void free(void \*p)/,/^}/s/if (owned(p)) {/if (0 \&\& owned(p)) {/' shim shim_routing \
-    SLZ_HEAP_SIZE=1M
-mutant shim-realloc-loses-contents $S 's/memcpy(q, p, old < n ? old : n);/memcpy(q, p, (old < n ? old : n) \/ 2);/' shim \
-    shim_routing SLZ_HEAP_SIZE=1M
-mutant core-min-chunk-128 src/chunk.h 's/#define SLZ_MIN_CHUNK 64/#define SLZ_MIN_CHUNK 128/' core core_split
-mutant core-no-merge-with-prev $A 's/int prev_free = !prev_used(c), next_free/int prev_free = 0 \&\& !prev_used(c), next_free/' \
-    core core_coalesce
-mutant core-no-shrink $A 's/^        shrink(c, need);/        (void)0;/' core core_realloc
-mutant core-calloc-skips-clearing $A 's/    memset(p, 0, dirty);/    memset(p, 0, dirty \/ 2);/' core core_calloc
-mutant core-first-fit-takes-the-first-on-the-path src/tree.c \
-    's/^        if (bytes(t->lmax) >= need)$/        if (chunk_size(t) >= need \&\& (need \& 16)) return checked(t); if (bytes(t->lmax) >= need)/' \
-    core core_firstfit
+mutant shim-calloc-not-zeroed $S 's/: zero ? slz_calloc(h, 1, n) : slz_malloc(h, n);/: slz_malloc(h, n);/' shim shim_calloc SLZ_HEAP_SIZE=256M
+mutant shim-alignment-ignored $S 's/void \*p = align > 16 ? slz_memalign(h, align, n)/void *p = align > 16 ? slz_memalign(h, 16, n)/' shim shim_align SLZ_HEAP_SIZE=256M
+mutant shim-realloc-loses-contents $S 's/        memcpy((char \*)q + off, (char \*)p + off, k);/        memcpy((char *)q + off, (char *)p + off, k \/ 2);/' shim shim_routing SLZ_HEAP_SIZE=1M
+
 echo "$caught caught, $missed missed, $stale stale"
 [ $missed -eq 0 ] && [ $stale -eq 0 ] # a stale mutant tests nothing: fix its edit

@@ -9,6 +9,13 @@ CORE_TESTS = $(wildcard tests/c/core_*.c)
 ASAN_BIN   = $(CORE_TESTS:tests/c/%.c=$(ASAN_DIR)/%)
 TEST_PROGS += $(ASAN_BIN)
 
-$(ASAN_DIR)/%: tests/c/%.c $(CORE_SRC) $(CORE_HDR) $(wildcard tests/c/*.h)
+ASAN_CORE  = $(CORE_SRC:src/%.c=$(ASAN_DIR)/obj/%.o)
+
+# the core as objects (each compile writes its own .d, see Makefile)
+$(ASAN_DIR)/obj/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(CC) $(SLZ_CFLAGS) $(SAN_FLAGS) -o $@ $< $(CORE_SRC) -lpthread
+	$(COMPILE) $(SAN_FLAGS) -c -o $@ $<
+
+$(ASAN_DIR)/%: tests/c/%.c $(ASAN_CORE)
+	@mkdir -p $(@D)
+	$(COMPILE) $(SAN_FLAGS) -o $@ $< $(ASAN_CORE) -lpthread

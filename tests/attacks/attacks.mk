@@ -9,6 +9,9 @@ TEST_PROGS += $(ATTACK_BIN)
 
 # -fno-builtin: the compiler must not drop, merge or reason about the calls
 # being abused; -O1 keeps the accesses as written.
-$(BUILD)/attacks/%: tests/attacks/%.c tests/attacks/attacks.h
+# Headers: through build/attacks/NAME.d (DEPFLAGS, see Makefile).
+ATTACK_CFLAGS = -std=gnu11 -O1 -g -fno-builtin -pthread -Wall -Wno-use-after-free -Wno-free-nonheap-object \
+                -Wno-alloc-size-larger-than -Wno-array-bounds -Wno-stringop-overflow
+$(BUILD)/attacks/%: tests/attacks/%.c
 	@mkdir -p $(@D)
-	$(CC) -std=gnu11 -O1 -g -fno-builtin -pthread -Wall -Wno-use-after-free -Wno-free-nonheap-object -Wno-alloc-size-larger-than -Wno-array-bounds -Wno-stringop-overflow -o $@ $< -pthread
+	$(CC) $(DEPFLAGS) $(ATTACK_CFLAGS) -o $@ $< -pthread

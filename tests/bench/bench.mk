@@ -8,7 +8,7 @@
 BENCH_DIR  = $(BUILD)/bench
 BENCH_SRC  = tests/bench
 BENCH_BIN  = $(BENCH_DIR)/replay $(BENCH_DIR)/scaling $(BENCH_DIR)/micro $(BENCH_DIR)/runstat \
-             $(BENCH_DIR)/workloads $(BENCH_DIR)/memcases
+             $(BENCH_DIR)/workloads $(BENCH_DIR)/memcases $(BENCH_DIR)/gen-traces
 BENCH_FLAGS ?=
 TEST_PROGS += $(BENCH_BIN)
 
@@ -18,20 +18,31 @@ bench-build: all $(BENCH_BIN)
 bench: bench-build
 	$(BENCH_SRC)/run.sh $(BENCH_FLAGS)
 
-$(BENCH_DIR)/replay: $(BENCH_SRC)/replay.c $(BENCH_SRC)/rep.c $(BENCH_SRC)/rep.h $(BENCH_SRC)/bench.h preload/size.h $(BUILD)/libslz.a
-	@mkdir -p $(@D)
-	$(CC) $(SLZ_CFLAGS) -I$(BENCH_SRC) -Ipreload $(CFLAGS) -o $@ $(BENCH_SRC)/replay.c $(BENCH_SRC)/rep.c $(BUILD)/libslz.a
+# headers: through the .d files every compile writes (see Makefile)
+BENCH_COMPILE = $(COMPILE) -I$(BENCH_SRC) -Ipreload $(CFLAGS)
 
-$(BENCH_DIR)/scaling: $(BENCH_SRC)/scaling.c $(BENCH_SRC)/bench.h preload/size.h $(BUILD)/libslz.a
+$(BENCH_DIR)/obj/%.o: $(BENCH_SRC)/%.c
 	@mkdir -p $(@D)
-	$(CC) $(SLZ_CFLAGS) -I$(BENCH_SRC) -Ipreload $(CFLAGS) -o $@ $< $(BUILD)/libslz.a
+	$(BENCH_COMPILE) -c -o $@ $<
+
+$(BENCH_DIR)/replay: $(BENCH_DIR)/obj/replay.o $(BENCH_DIR)/obj/rep.o $(BUILD)/libslz.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+$(BENCH_DIR)/scaling: $(BENCH_SRC)/scaling.c $(BUILD)/libslz.a
+	@mkdir -p $(@D)
+	$(BENCH_COMPILE) -o $@ $< $(BUILD)/libslz.a
 
 # micro, workloads, memcases and runstat use only the system allocator: the
 # shim comes in by LD_PRELOAD.
-$(BENCH_DIR)/micro $(BENCH_DIR)/workloads $(BENCH_DIR)/memcases: $(BENCH_DIR)/%: $(BENCH_SRC)/%.c $(BENCH_SRC)/bench.h preload/size.h
+$(BENCH_DIR)/micro $(BENCH_DIR)/workloads $(BENCH_DIR)/memcases: $(BENCH_DIR)/%: $(BENCH_SRC)/%.c
 	@mkdir -p $(@D)
-	$(CC) $(SLZ_CFLAGS) -I$(BENCH_SRC) -Ipreload $(CFLAGS) -o $@ $< -lpthread
+	$(BENCH_COMPILE) -o $@ $< -lpthread
+
+# the replay's own traces (run.sh writes them into build/bench/traces/)
+$(BENCH_DIR)/gen-traces: $(BENCH_SRC)/gen-traces.c
+	@mkdir -p $(@D)
+	$(BENCH_COMPILE) -o $@ $<
 
 $(BENCH_DIR)/runstat: $(BENCH_SRC)/runstat.c
 	@mkdir -p $(@D)
-	$(CC) $(SLZ_CFLAGS) $(CFLAGS) -o $@ $<
+	$(BENCH_COMPILE) -o $@ $<

@@ -9,10 +9,13 @@
 set -u
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 B="$ROOT/build/bench"
-# the CS:APP malloc-lab traces: not part of this repository; by default in a
-# shared/ folder beside it (set SLZ_TRACES and SLZ_TRACES64 to point elsewhere)
-TR="${SLZ_TRACES:-$ROOT/../shared/traces}"
-TR64="${SLZ_TRACES64:-$ROOT/../shared/traces64}"
+# trace replay: the traces tests/bench/gen-traces.c writes into build/bench/traces
+# (the same every time, from a fresh clone); the CS:APP malloc-lab traces, which
+# are not part of this repository, only when SLZ_TRACES (classic set) and/or
+# SLZ_TRACES64 (64-bit set) name their folders: an extra section.
+GEN="$B/traces"
+TR="${SLZ_TRACES:-}"
+TR64="${SLZ_TRACES64:-}"
 QUICK=() RUNS=() ONLY="replay,scaling,micro,programs,workloads,memory,html"
 . "$ROOT/tests/bench/peers.sh"
 while [ $# -gt 0 ]; do
@@ -31,22 +34,37 @@ echo "#   $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME"), commit $(git 
 echo "#   load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine makes times noisy)"
 status=0
 
-if want replay && ! [ -d "$TR" ] && ! [ -d "$TR64" ]; then
-    echo; echo "## 1. Trace replay"
-    echo "# no traces in $TR or $TR64 (set SLZ_TRACES, SLZ_TRACES64): replay not run"
-elif want replay; then
+if want replay; then
     echo; echo "## 1. Trace replay"
     WITH=(--with "shim1G=$ROOT/libslzmalloc.so")
     add_peer() { WITH+=(--with "$1=$2"); }
     each_peer add_peer
-    if [ ${#QUICK[@]} -gt 0 ]; then
-        TRACES=("$TR"/short*.rep "$TR64"/*-short.rep "$TR64"/ngram-fox1.rep "$TR64"/syn-mix-realloc.rep)
-    else
-        TRACES=("$TR"/*.rep "$TR64"/*.rep)
-    fi
-    TRACES=($(for t in "${TRACES[@]}"; do [ -r "$t" ] && echo "$t"; done))
     # SLZ_HEAP_SIZE reaches only the shim column: the core in the driver reads no environment
-    SLZ_HEAP_SIZE=1G "$B/replay" "${QUICK[@]}" "${WITH[@]}" "${TRACES[@]}" || status=1
+    echo; echo "### 1a. Generated traces (tests/bench/gen-traces.c, written to build/bench/traces/)"
+    if "$B/gen-traces" "$GEN"; then
+        if [ ${#QUICK[@]} -gt 0 ]; then
+            TRACES=("$GEN"/gen-{binary,coalescing,random,realloc,program,string}.rep)
+        else
+            TRACES=("$GEN"/*.rep)
+        fi
+        SLZ_HEAP_SIZE=1G "$B/replay" "${QUICK[@]}" "${WITH[@]}" "${TRACES[@]}" || status=1
+    else
+        echo "# gen-traces failed: no generated traces"; status=1
+    fi
+    if [ -n "$TR$TR64" ]; then
+        echo; echo "### 1b. CS:APP malloc-lab traces (SLZ_TRACES=${TR:-unset}, SLZ_TRACES64=${TR64:-unset})"
+        if [ ${#QUICK[@]} -gt 0 ]; then
+            TRACES=(${TR:+"$TR"/short*.rep} ${TR64:+"$TR64"/*-short.rep "$TR64"/ngram-fox1.rep "$TR64"/syn-mix-realloc.rep})
+        else
+            TRACES=(${TR:+"$TR"/*.rep} ${TR64:+"$TR64"/*.rep})
+        fi
+        TRACES=($(for t in "${TRACES[@]}"; do [ -r "$t" ] && echo "$t"; done))
+        if [ ${#TRACES[@]} -eq 0 ]; then
+            echo "# no readable .rep files there"
+        else
+            SLZ_HEAP_SIZE=1G "$B/replay" "${QUICK[@]}" "${WITH[@]}" "${TRACES[@]}" || status=1
+        fi
+    fi
 fi
 if want scaling; then
     echo; echo "## 2. Scaling"

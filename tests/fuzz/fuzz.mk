@@ -15,10 +15,18 @@ fuzz: $(FUZZ_DIR)/fuzz_core
 	@mkdir -p $(FUZZ_DIR)/corpus
 	cd $(FUZZ_DIR) && ./fuzz_core $(FUZZ_OPTS) -max_total_time=$(FUZZ_TIME) corpus
 
-$(FUZZ_DIR)/fuzz_core: tests/fuzz/fuzz_core.c tests/c/ops.h $(CORE_SRC) $(CORE_HDR)
-	@mkdir -p $(@D)
-	$(FUZZ_CC) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-fno-builtin-malloc -Iinclude -Isrc -o $@ tests/fuzz/fuzz_core.c $(CORE_SRC)
+# -fsanitize=fuzzer links libFuzzer's main: objects get fuzzer-no-link
+FUZZ_CFLAGS = -std=gnu11 -g -O1 -fno-sanitize-recover=undefined -fno-builtin-malloc -Iinclude -Isrc
+FUZZ_SAN    = address,undefined
+FUZZ_OBJ    = $(FUZZ_DIR)/obj/fuzz_core.o $(CORE_SRC:src/%.c=$(FUZZ_DIR)/obj/%.o)
 
-# core_random shares the decoder: rebuild it when ops.h changes.
-$(BUILD)/tests/core_random: tests/c/ops.h
+# one object per source, so that each writes its own .d (see Makefile)
+$(FUZZ_DIR)/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(DEPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
+$(FUZZ_DIR)/obj/fuzz_core.o: tests/fuzz/fuzz_core.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(DEPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
+
+$(FUZZ_DIR)/fuzz_core: $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $^

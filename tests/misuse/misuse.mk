@@ -7,6 +7,9 @@ MISUSE_BIN = $(MISUSE_SRC:tests/misuse/%.c=$(BUILD)/misuse/%)
 TEST_PROGS += $(MISUSE_BIN)
 
 # -fno-builtin: the compiler must not drop or merge the calls being misused.
-$(BUILD)/misuse/%: tests/misuse/%.c tests/misuse/misuse.h
+# Headers: through build/misuse/NAME.d (DEPFLAGS, see Makefile).
+MISUSE_CFLAGS = -std=gnu11 -O1 -g -fno-builtin -Wall -Wno-use-after-free -Wno-free-nonheap-object \
+                -Wno-alloc-size-larger-than
+$(BUILD)/misuse/%: tests/misuse/%.c
 	@mkdir -p $(@D)
-	$(CC) -std=gnu11 -O1 -g -fno-builtin -Wall -Wno-use-after-free -Wno-free-nonheap-object -Wno-alloc-size-larger-than -o $@ $<
+	$(CC) $(DEPFLAGS) $(MISUSE_CFLAGS) -o $@ $<

@@ -1,0 +1,184 @@
+/* core_reports: what the core reports for each misuse it can see, and the
+ * frees other threads leave pending.
+ *
+ * Reports: an error handler (slz_set_error_handler) records the report and
+ * jumps back here instead of letting the core abort; each case uses a heap
+ * of its own (the one that saw the misuse is left as it is). A double free
+ * is reported as one whether or not the chunk was merged since (the tombs),
+ * in both directions; a write after free, into a block's own header or
+ * past its end into the next header is reported as damage.
+ *
+ * Pending frees (slz_free_deferred, what the shim calls for a block of
+ * another thread's heap): a second thread frees blocks spread over more
+ * than 64 cells (every level of the pending bits); the owner's next
+ * malloc takes them back first and reuses the lowest; a block freed twice
+ * that way, or by its owner after another thread, is a double free. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "chunk.h"
+
+static sigjmp_buf back;
+static const char *seen;
+
+static void handler(const char *op, const char *what, const void *ptr)
+{
+    (void)op, (void)ptr;
+    seen = what;
+    siglongjmp(back, 1);
+}
+
+/* REPORTS(what, stmt): stmt must end in the core's report what. */
+#define REPORTS(what, stmt)                                                                        \
+    do {                                                                                           \
+        seen = NULL;                                                                               \
+        if (sigsetjmp(back, 0) == 0) {                                                             \
+            stmt;                                                                                  \
+        }                                                                                          \
+        CHECK(what, seen != NULL && strcmp(seen, what) == 0);                                      \
+        if (seen == NULL || strcmp(seen, what) != 0)                                               \
+            fprintf(stderr, "  expected \"%s\", got \"%s\"\n", what, seen ? seen : "(no report)"); \
+    } while (0)
+
+static slz_heap *fresh(void) { return slz_heap_create(1 << 20); }
+
+struct job {
+    slz_heap *h;
+    void **p;
+    int n;
+};
+static void *remote_free(void *arg)
+{
+    struct job *j = arg;
+    for (int i = 0; i < j->n; i++)
+        slz_free_deferred(j->h, j->p[i]);
+    return NULL;
+}
+
+int main(void)
+{
+    slz_set_error_handler(handler);
+    slz_heap *h;
+    void *a, *b, *c;
+
+    /* a double free, the chunk unmerged (used on both sides) */
+    h = fresh();
+    a = slz_malloc(h, 100), b = slz_malloc(h, 100), c = slz_malloc(h, 100);
+    slz_free(h, b);
+    REPORTS("double free", slz_free(h, b));
+    (void)a, (void)c;
+
+    /* a double free after the chunk was swallowed from below: b freed, then
+     * a below it, which takes b in */
+    h = fresh();
+    a = slz_malloc(h, 100), b = slz_malloc(h, 100), c = slz_malloc(h, 100);
+    slz_free(h, b);
+    slz_free(h, a);
+    REPORTS("double free", slz_free(h, b));
+
+    /* ... and merged into the free chunk below it: a freed, then b */
+    h = fresh();
+    a = slz_malloc(h, 100), b = slz_malloc(h, 100), c = slz_malloc(h, 100);
+    slz_free(h, a);
+    slz_free(h, b);
+    REPORTS("double free", slz_free(h, b));
+
+    /* a merge leaves nothing of the swallowed header: b's, swallowed from
+     * below (b freed after a) and from above (b freed before a) */
+    for (int dir = 0; dir < 2; dir++) {
+        h = fresh();
+        a = slz_malloc(h, 100), b = slz_malloc(h, 100), c = slz_malloc(h, 100);
+        slz_free(h, dir ? b : a);
+        slz_free(h, dir ? a : b);
+        char *m = slz_malloc(h, 200);
+        CHECK("the merged block is where a was", m == a);
+        CHECK("no header of a swallowed chunk is left in a new block", all_zero((char *)b - 16, 16));
+        slz_heap_destroy(h);
+    }
+
+    /* a pointer inside a block, or outside the arena */
+    h = fresh();
+    a = slz_malloc(h, 100);
+    REPORTS("invalid pointer", slz_free(h, (char *)a + 32));
+    REPORTS("invalid pointer", slz_free(h, (char *)slz_heap_base(h) + slz_heap_size(h) + 64));
+
+    /* a write after free: the free chunk's canary */
+    h = fresh();
+    a = slz_malloc(h, 100), b = slz_malloc(h, 100);
+    slz_free(h, a);
+    memset(a, 'w', 8);
+    REPORTS("corrupted free chunk (write after free?)", slz_malloc(h, 100));
+
+    /* damage to the top chunk */
+    h = fresh();
+    a = slz_malloc(h, 100);
+    memset((char *)a + slz_usable_size(h, a), 'w', 8);
+    REPORTS("corrupted top chunk", slz_malloc(h, 100));
+
+    /* a block's own header */
+    h = fresh();
+    a = slz_malloc(h, 100), b = slz_malloc(h, 100);
+    ((uintptr_t *)b)[-1] ^= 1;
+    REPORTS("corrupted chunk header (write past the end of the block below?)", slz_free(h, b));
+
+    /* a write past the end of a block, into the next header */
+    h = fresh();
+    a = slz_malloc(h, 100), b = slz_malloc(h, 100);
+    memset(a, 'o', slz_usable_size(h, a) + 8);
+    REPORTS("corrupted next chunk (write past the end of a block?)", slz_free(h, a));
+
+    /* pending frees: 200 blocks of 1 KiB (200 cells), freed by another
+     * thread, taken back by the owner's next malloc */
+    enum { N = 200 };
+    static void *blk[N];
+    h = fresh();
+    for (int i = 0; i < N; i++)
+        blk[i] = slz_malloc(h, 1000);
+    void *guard = slz_malloc(h, 100);
+    struct job j = {h, blk, N};
+    pthread_t t;
+    pthread_create(&t, NULL, remote_free, &j);
+    pthread_join(t, NULL);
+    struct slz_heap_stats st;
+    slz_heap_get_stats(h, &st);
+    CHECK("pending frees wait for the owner", st.live_blocks == N + 1);
+    void *q = slz_malloc(h, 1000);
+    CHECK("the owner's malloc takes the pending frees back and reuses the lowest", q == blk[0]);
+    slz_heap_get_stats(h, &st);
+    CHECK("every pending free was taken back", st.live_blocks == 2 && st.free_chunks == 2);
+    const char *first = NULL;
+    CHECK("the heap is clean after the pending frees", slz_heap_check(h, &first) == 0);
+    slz_free(h, q);
+    slz_free(h, guard);
+    slz_heap_get_stats(h, &st);
+    CHECK("the heap is one free chunk again", st.live_blocks == 0 && st.free_chunks == 1);
+    slz_heap_destroy(h);
+
+    /* pending frees taken back by slz_heap_collect (a thread's exit) */
+    h = fresh();
+    for (int i = 0; i < N; i++)
+        blk[i] = slz_malloc(h, 1000);
+    j.h = h;
+    pthread_create(&t, NULL, remote_free, &j);
+    pthread_join(t, NULL);
+    slz_heap_collect(h);
+    slz_heap_get_stats(h, &st);
+    CHECK("collect takes back every pending free", st.live_blocks == 0 && st.free_chunks == 1);
+    slz_heap_destroy(h);
+
+    /* a block freed twice by another thread, or by another thread and then
+     * by its owner */
+    h = fresh();
+    a = slz_malloc(h, 100), b = slz_malloc(h, 100), c = slz_malloc(h, 100);
+    slz_free_deferred(h, b);
+    REPORTS("double free", slz_free_deferred(h, b));
+    h = fresh();
+    a = slz_malloc(h, 100), b = slz_malloc(h, 100), c = slz_malloc(h, 100);
+    slz_free_deferred(h, b);
+    REPORTS("double free", slz_free(h, b));
+
+    return CHECK_DONE();
+}
