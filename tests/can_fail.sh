@@ -99,8 +99,8 @@ mutant find-cell-max-keeps-the-last $I 's/        m = s > m ? s : m;/        m =
 # ---- the index updates (index.c) --------------------------------------------
 mutant index-set-no-lowering $I 's/            if (par > old)$/            if (par >= old)/' core "$R"
 mutant index-set-no-raising $I 's/            if (par >= v)$/            if (par + 1 >= v)/' core "$R"
-mutant index-set-span-one-short $I 's/if (v \&\& k >= h->span) {/if (v \&\& k > h->span) {/' core "$R"
-mutant index-set-start-stays $I 's/            h->start++;/            break;/' core "$R"
+mutant index-set-span-one-short $I 's/if (v \&\& k >= h->span)$/if (v \&\& k > h->span)/' core "$R"
+mutant index-set-start-stays $I 's/        h->start++;/        break;/' core "$R"
 mutant index-grew-never $I 's/    if (size > h->lv\[0\]\[k\])$/    if (size > h->lv[0][k] + 1)/' core "$R"
 mutant index-lost-never $I 's/    if (h->lv\[0\]\[k\] == old)$/    if (h->lv[0][k] == old + 1)/' core "$R"
 mutant index-refresh-nothing $I 's/^void index_refresh(slz_heap \*h, uint32_t g) { index_set(h, g \/ SLZ_CELL, cell_max(h, g \/ SLZ_CELL)); }/void index_refresh(slz_heap *h, uint32_t g) { (void)h, (void)g; }/' core "$R"
@@ -121,6 +121,7 @@ mutant merge-above-keeps-header $F 's/    wipe(free_checked(h, end, n));/    fre
 mutant place-top-not-set $F 's/    if (end == h->grains) {/    if (end == h->grains + 1) {/' core "$R"
 mutant place-top-no-refresh $F 's/        index_refresh(h, lo); \/\* a chunk below/        (void)0; \/* a chunk below/' core "$R"
 mutant release-upper-cell-stale $F 's/    if (nx_indexed \&\& nx \/ SLZ_CELL != lo \/ SLZ_CELL)/    if (0)/' core "$R"
+mutant release-keeps-pages $F 's/    give_back_pages(h, lo, end, g - lo/    if (0) give_back_pages(h, lo, end, g - lo/' core core_release
 # ---- tombs and the checks of a block pointer (index.c, free.c, alloc.c) -----
 mutant tomb-not-left $I 's/    c->tomb |= b;/    (void)0;/' core core_reports
 mutant tomb-not-read $F 's/(c->tomb \& b) ? "double free" : "invalid pointer"/"invalid pointer"/' core core_reports
