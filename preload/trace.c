@@ -2,7 +2,7 @@
  * trace.c - SLZ_TRACE=out.rep: record every allocation call of a program.
  *
  * The record is a malloc-lab trace in the 64-bit format of the 15-213 set
- * (/work/shared/traces/README.md): four header lines (weight, number of
+ * (scripts/rep.h): four header lines (weight, number of
  * ids, number of operations, peak live payload), then one operation a line:
  *   a ID SIZE    malloc, calloc (count * size), the aligned entry points,
  *                realloc(NULL, n)

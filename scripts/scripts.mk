@@ -2,7 +2,7 @@
 #
 # build/slz-replay: replays a .rep trace through the slz core (scripts/slz-replay.c)
 # with the heap map writer and the statistics printer of the shim compiled in
-# again (not PIC), and the benchmarks' trace reader (tests/bench/rep.c).
+# again (not PIC), and the trace reader it shares with the benchmarks (scripts/rep.c).
 
 #
 # slz-replay --html: the heap timeline (scripts/html.c), whose every call into
@@ -10,12 +10,12 @@
 # compiled in; the data goes where its line <!--SLZ-DATA--> is).
 
 REPLAY_SRC = scripts/slz-replay.c preload/out.c preload/heapmap.c preload/stats.c \
-             preload/options.c preload/file.c tests/bench/rep.c scripts/html.c scripts/html_core.c
+             preload/options.c preload/file.c scripts/rep.c scripts/html.c scripts/html_core.c
 REPLAY_OBJ = $(REPLAY_SRC:%.c=$(BUILD)/replay/%.o) $(BUILD)/replay/timeline.o
 
 $(BUILD)/replay/%.o: %.c
 	@mkdir -p $(@D)
-	$(COMPILE) -Ipreload -Itests/bench $(CFLAGS) -c -o $@ $<
+	$(COMPILE) -Ipreload -Iscripts $(CFLAGS) -c -o $@ $<
 
 # the page's bytes as a C array (od, sed: no tool beyond coreutils)
 $(BUILD)/replay/timeline.c: scripts/timeline.html scripts/scripts.mk

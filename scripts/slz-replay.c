@@ -15,7 +15,7 @@
  *
  * It uses the same heap map writer (preload/heapmap.c) and statistics
  * printer (preload/stats.c) as libslzmalloc.so, and the trace reader of the
- * benchmarks (tests/bench/rep.c).
+ * benchmarks (scripts/rep.c).
  *
  * --html FILE (a heap timeline page) and --dump-at K (the heap after K
  * operations, as text) replay on their own, in scripts/html.c, whose every

@@ -73,7 +73,13 @@
 #define SLZ_MIN_CHUNK 64 /* smallest chunk, header included */
 #endif
 #ifndef SLZ_RELEASE_MIN
-#define SLZ_RELEASE_MIN (128 * 1024) /* a free chunk this big gives its whole pages back */
+#define SLZ_RELEASE_MIN (128 * 1024) /* free chunks this big give their pages back: */
+#endif
+#ifndef SLZ_TRIM_STEP
+#define SLZ_TRIM_STEP (1024 * 1024) /* after this many bytes freed (at once for a big block) */
+#endif
+#ifndef SLZ_KEEP
+#define SLZ_KEEP (64 * 1024) /* all but their first this many bytes */
 #endif
 #ifndef SLZ_CALLOC_KERNEL
 #define SLZ_CALLOC_KERNEL (128 * 1024) /* calloc this big has the kernel zero whole pages */
@@ -118,6 +124,7 @@ struct slz_heap {
     unsigned flags;      /* SLZ_GUARDED, SLZ_ANON; SLZ_MAPPED: destroy unmaps */
     volatile int busy;   /* an operation is under way (for a fork child) */
     int pend_any;        /* another thread left pending frees (atomic) */
+    size_t untrimmed;    /* bytes freed since the last trim (free.c) */
     size_t ncells;
     size_t page;
     char *region;        /* what create_in was given */

@@ -104,43 +104,64 @@ static void place(slz_heap *h, uint32_t lo, uint32_t end)
         h->align_from = lo;
 }
 
-/* give_back_pages: free chunk [lo, end) is big: the kernel may take the
- * whole pages inside it (beyond its header and canary) that meet [a, b),
- * the part that just became free, as glibc trims its top and unmaps its big
- * blocks. Pages that were already inside a big free chunk went back then,
- * so a small free next to the top costs a system call only when it
- * completes a page. Only on anonymous memory (they read as zero after). */
-static void give_back_pages(slz_heap *h, uint32_t lo, uint32_t end, uint32_t a, uint32_t b)
+/* give_back: the kernel may take the whole pages of free chunk [lo, end)
+ * beyond its first SLZ_KEEP bytes (so that a program working at the low end
+ * of a big free chunk, the top say, does not fault its pages in and out),
+ * and the pages of the cells inside it, which hold no start bit (tombs go:
+ * a pointer into them then reads as invalid, not as a double free). They
+ * read as zero when touched again. Only on anonymous memory. */
+static void give_back(slz_heap *h, uint32_t lo, uint32_t end)
 {
-    if (!(h->flags & SLZ_ANON) || (size_t)(end - lo) * SLZ_ALIGN < SLZ_RELEASE_MIN)
-        return;
-    uintptr_t pg = h->page - 1;
-    uintptr_t x = (uintptr_t)chunk_at(h, a) & ~pg, y = ((uintptr_t)chunk_at(h, b) + pg) & ~pg;
-    uintptr_t first = ((uintptr_t)chunk_at(h, lo) + sizeof(slz_chunk) + pg) & ~pg;
-    uintptr_t last = (uintptr_t)chunk_at(h, end) & ~pg;
-    x = x > first ? x : first;
-    y = y < last ? y : last;
-    if (y <= x)
+    uintptr_t pg = h->page - 1, base = (uintptr_t)h->base;
+    uintptr_t x = ((uintptr_t)chunk_at(h, lo) + SLZ_KEEP + pg) & ~pg;
+    uintptr_t y = (uintptr_t)chunk_at(h, end) & ~pg;
+    if (!(h->flags & SLZ_ANON) || y <= x)
         return;
     os_release((void *)x, y - x);
-    /* the cells of the chunk's inside hold no start bit (it spans them):
-     * their own pages that meet the freed part go back too, tombs and all
-     * (a pointer into them then reads as invalid, not as a double free) */
     const size_t cell_bytes = SLZ_CELL * SLZ_ALIGN;
-    size_t k_in = (first - (uintptr_t)h->base + cell_bytes - 1) / cell_bytes;
-    size_t k_out = (last - (uintptr_t)h->base) / cell_bytes;
-    uintptr_t cx = (uintptr_t)&h->cells[(x - (uintptr_t)h->base) / cell_bytes] & ~pg;
-    uintptr_t cy = ((uintptr_t)&h->cells[(y - (uintptr_t)h->base + cell_bytes - 1) / cell_bytes] + pg) & ~pg;
-    uintptr_t lo_c = ((uintptr_t)&h->cells[k_in] + pg) & ~pg, hi_c = (uintptr_t)&h->cells[k_out] & ~pg;
-    cx = cx > lo_c ? cx : lo_c;
-    cy = cy < hi_c ? cy : hi_c;
+    uintptr_t cx = ((uintptr_t)&h->cells[(x - base + cell_bytes - 1) / cell_bytes] + pg) & ~pg;
+    uintptr_t cy = (uintptr_t)&h->cells[(y - base) / cell_bytes] & ~pg;
     if (cy > cx)
         os_release((void *)cx, cy - cx);
 }
 
+/* trim_walk: give_back every free chunk of at least SLZ_RELEASE_MIN bytes
+ * under entry idx of index level l. */
+static void trim_walk(slz_heap *h, int l, size_t idx)
+{
+    const uint32_t min = SLZ_RELEASE_MIN / SLZ_ALIGN;
+    if (h->lv[l][idx] < min)
+        return;
+    if (l > 0) {
+        for (size_t j = 0; j < SLZ_FAN; j++)
+            trim_walk(h, l - 1, idx * SLZ_FAN + j);
+        return;
+    }
+    const struct slz_cell *c = &h->cells[idx];
+    for (uint64_t f = c->start & ~c->used; f; f &= f - 1) {
+        uint32_t g = (uint32_t)(idx * SLZ_CELL + (size_t)__builtin_ctzll(f)), n = grains_of(h, g);
+        if (g != h->top && n >= min)
+            give_back(h, g, g + n);
+    }
+}
+
+/* trim: as glibc trims its top once it has grown by its threshold, after
+ * every SLZ_TRIM_STEP bytes freed the big free chunks (found through the
+ * index) and the top give their pages back: a system call a few times a
+ * megabyte, not one a free, and a program that frees most of what it had
+ * keeps little more resident than it uses. */
+static void trim(slz_heap *h)
+{
+    h->untrimmed = 0;
+    for (size_t j = 0; j < SLZ_FAN; j++)
+        trim_walk(h, h->start, j);
+    if (h->top != SLZ_NONE)
+        give_back(h, h->top, h->grains);
+}
+
 /* release: the allocated chunk at g (checked) becomes free and merges with
- * both neighbours at once. A neighbour that was too small to have given its
- * pages back counts as just freed too. */
+ * both neighbours at once. A big block gives its pages back at once (glibc
+ * would munmap it); small ones add up to a trim. */
 void release(slz_heap *h, uint32_t g)
 {
     uint32_t n = grains_of(h, g);
@@ -158,8 +179,10 @@ void release(slz_heap *h, uint32_t g)
     place(h, lo, end);
     if (nx_indexed && nx / SLZ_CELL != lo / SLZ_CELL)
         index_lost(h, nx, end - nx); /* g's own cell: g was no index entry */
-    const uint32_t small = SLZ_RELEASE_MIN / SLZ_ALIGN;
-    give_back_pages(h, lo, end, g - lo < small ? lo : g, end - nx < small ? end : nx);
+    if ((size_t)n * SLZ_ALIGN >= SLZ_RELEASE_MIN)
+        give_back(h, lo, end);
+    else if ((h->untrimmed += (size_t)n * SLZ_ALIGN) >= SLZ_TRIM_STEP && (h->flags & SLZ_ANON))
+        trim(h);
 }
 
 void slz_free(slz_heap *h, void *p)

@@ -41,3 +41,14 @@ long_functions() {
     grep -q '"size.h"' tests/c/shim_served.c
     grep -q '"size.h"' preload/options.c
 }
+
+@test "nothing outside tests/ is built from tests/: no include of a tests/ header, no tests/ source in a rule" {
+    cd "$ROOT"
+    run grep -nE '#include "[^"]*tests/' src include preload scripts -r
+    [ -z "$output" ]
+    run grep -nE 'tests/[A-Za-z0-9_./-]*\.(c|h)' Makefile scripts/scripts.mk
+    [ -z "$output" ]
+    # the checks find such a line when there is one
+    run grep -nE 'tests/[A-Za-z0-9_./-]*\.(c|h)' tests/bench/bench.mk
+    [ -n "$output" ]
+}

@@ -19,9 +19,15 @@ bench: bench-build
 	$(BENCH_SRC)/run.sh $(BENCH_FLAGS)
 
 # headers: through the .d files every compile writes (see Makefile)
-BENCH_COMPILE = $(COMPILE) -I$(BENCH_SRC) -Ipreload $(CFLAGS)
+BENCH_COMPILE = $(COMPILE) -I$(BENCH_SRC) -Ipreload -Iscripts $(CFLAGS)
 
 $(BENCH_DIR)/obj/%.o: $(BENCH_SRC)/%.c
+	@mkdir -p $(@D)
+	$(BENCH_COMPILE) -c -o $@ $<
+
+# the trace reader is the tools' (scripts/rep.c): tests may use what the tools
+# offer, never the other way round
+$(BENCH_DIR)/obj/rep.o: scripts/rep.c
 	@mkdir -p $(@D)
 	$(BENCH_COMPILE) -c -o $@ $<
 

@@ -8,7 +8,7 @@
  * Format: the classic CS:APP header (suggested heap size, here the peak live
  * payload; number of ids; number of operations; weight 1), then "a ID SIZE",
  * "r ID SIZE", "f ID"; every block is freed by the end (balanced, like the
- * *-bal traces). See /work/shared/traces/README.md or tests/bench/rep.h.
+ * *-bal traces). See scripts/rep.h for the format.
  *
  * The families follow the kinds of trace in the classic set distributed with
  * the Malloc Lab of Bryant and O'Hallaron's "Computer Systems: A Programmer's

@@ -1,11 +1,17 @@
 /*
  * rep.h - reading malloc-lab allocation traces (.rep files).
  *
- * Two header formats exist (see /work/shared/traces/README.md):
- *   classic (CS:APP traces/):  heap size, number of ids, number of ops, weight
- *   64-bit  (15-213 traces64/): weight, number of ids, number of ops, peak payload
- * then one operation a line: "a ID SIZE", "r ID SIZE", "f ID"; in the 64-bit
- * set "f -1" (any negative id) means free(NULL).
+ * The format, as the CS:APP malloc lab (Bryant and O'Hallaron) defined it:
+ * four header lines of one integer each, then one operation a line:
+ *   a ID SIZE   allocate SIZE bytes for block ID
+ *   r ID SIZE   reallocate block ID to SIZE bytes (min(old, new) bytes survive)
+ *   f ID        free block ID
+ * Two header orders exist:
+ *   classic (the CS:APP set):  suggested heap size, number of ids, number of ops, weight
+ *   64-bit  (CMU 15-213 set): weight, number of ids, number of ops, peak live payload
+ * and in the 64-bit form "f -1" (any negative id) means free(NULL). The shim
+ * writes the 64-bit form (preload/trace.c, SLZ_TRACE); tests/bench/gen-traces.c
+ * writes both.
  *
  * rep_load() reads a whole trace into memory and validates it (op letters,
  * ids in range, op count matching the header). Its memory comes from mmap,
