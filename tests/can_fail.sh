@@ -121,7 +121,8 @@ mutant merge-above-keeps-header $F 's/    wipe(free_checked(h, end, n));/    fre
 mutant place-top-not-set $F 's/    if (end == h->grains) {/    if (end == h->grains + 1) {/' core "$R"
 mutant place-top-no-refresh $F 's/        index_refresh(h, lo); \/\* a chunk below/        (void)0; \/* a chunk below/' core "$R"
 mutant release-upper-cell-stale $F 's/    if (nx_indexed \&\& nx \/ SLZ_CELL != lo \/ SLZ_CELL)/    if (0)/' core "$R"
-mutant release-keeps-pages $F 's/    give_back_pages(h, lo, end, g - lo/    if (0) give_back_pages(h, lo, end, g - lo/' core core_release
+mutant trim-keeps-pages $F 's/            give_back(h, g, g + n);/            (void)0;/' core core_release
+mutant trim-never $F 's/>= SLZ_TRIM_STEP \&\& (h->flags \& SLZ_ANON))/>= SLZ_TRIM_STEP \&\& 0)/' core core_release
 # ---- tombs and the checks of a block pointer (index.c, free.c, alloc.c) -----
 mutant tomb-not-left $I 's/    c->tomb |= b;/    (void)0;/' core core_reports
 mutant tomb-not-read $F 's/(c->tomb \& b) ? "double free" : "invalid pointer"/"invalid pointer"/' core core_reports

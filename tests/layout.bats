@@ -49,6 +49,6 @@ long_functions() {
     run grep -nE 'tests/[A-Za-z0-9_./-]*\.(c|h)' Makefile scripts/scripts.mk
     [ -z "$output" ]
     # the checks find such a line when there is one
-    run grep -nE 'tests/[A-Za-z0-9_./-]*\.(c|h)' tests/bench/bench.mk
+    run grep -nE 'tests/[A-Za-z0-9_./-]*\.(c|h)' tests/fuzz/fuzz.mk
     [ -n "$output" ]
 }
