@@ -76,7 +76,7 @@
 #define SLZ_RELEASE_MIN (128 * 1024) /* free chunks this big give their pages back: */
 #endif
 #ifndef SLZ_TRIM_STEP
-#define SLZ_TRIM_STEP (1024 * 1024) /* after this many bytes freed (at once for a big block) */
+#define SLZ_TRIM_STEP (16 << 20) /* after this many bytes freed (at once for a big block) */
 #endif
 #ifndef SLZ_KEEP
 #define SLZ_KEEP (64 * 1024) /* all but their first this many bytes */

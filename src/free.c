@@ -145,11 +145,12 @@ static void trim_walk(slz_heap *h, int l, size_t idx)
     }
 }
 
-/* trim: as glibc trims its top once it has grown by its threshold, after
- * every SLZ_TRIM_STEP bytes freed the big free chunks (found through the
- * index) and the top give their pages back: a system call a few times a
- * megabyte, not one a free, and a program that frees most of what it had
- * keeps little more resident than it uses. */
+/* trim: as glibc trims its top once it has grown by its threshold, once a
+ * program has freed at least SLZ_TRIM_STEP bytes, and more than it now
+ * holds, since the last trim, the big free chunks (found through the index)
+ * and the top give their pages back: a program that frees most of what it
+ * had keeps little more resident than it uses, and one that frees and
+ * allocates again at the same pace does not fault its pages in and out. */
 static void trim(slz_heap *h)
 {
     h->untrimmed = 0;
@@ -181,7 +182,8 @@ void release(slz_heap *h, uint32_t g)
         index_lost(h, nx, end - nx); /* g's own cell: g was no index entry */
     if ((size_t)n * SLZ_ALIGN >= SLZ_RELEASE_MIN)
         give_back(h, lo, end);
-    else if ((h->untrimmed += (size_t)n * SLZ_ALIGN) >= SLZ_TRIM_STEP && (h->flags & SLZ_ANON))
+    else if ((h->untrimmed += (size_t)n * SLZ_ALIGN) >= SLZ_TRIM_STEP && h->untrimmed >= st->in_use &&
+             (h->flags & SLZ_ANON))
         trim(h);
 }
 
