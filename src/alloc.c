@@ -206,11 +206,24 @@ static void split_at(slz_heap *h, uint32_t g, uint32_t s)
     h->st.splits++;
 }
 
-/* The aligned search remembers where its last one found a place: no free
- * chunk below align_from fits that request, nor any with a larger need or
- * a larger alignment (an aligned spot for those is one for it). A free
- * below the mark lowers it (free.c). So a run of aligned requests does not
- * visit the gaps it left behind again and again. */
+/* spotless_upto: the first free chunk from granule from up to (not
+ * including) granule to that has an aligned spot for a minimum chunk, or
+ * to when none has. */
+static uint32_t spotless_upto(slz_heap *h, uint32_t from, uint32_t to, size_t align)
+{
+    for (uint32_t g = index_find(h, MIN_GRAINS, from); g != SLZ_NONE && g < to; g = index_find(h, MIN_GRAINS, g + 1))
+        if (aligned_spot(h, g, grains_of(h, g), MIN_GRAINS, align) != SLZ_NONE)
+            return g;
+    return to;
+}
+
+/* The aligned search remembers two marks. No free chunk below align_from
+ * fits the last request, nor any with a larger need or alignment (an aligned
+ * spot for those is one for it). No free chunk below spotless has an aligned
+ * spot at all for spotless_align (or any multiple), whatever the need: the
+ * gaps left below aligned blocks are like that, and a run of aligned
+ * requests of mixed sizes then passes each gap once. A free below a mark
+ * lowers it (free.c). */
 static void *heap_memalign(slz_heap *h, size_t align, size_t n)
 {
     if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED))
@@ -218,8 +231,12 @@ static void *heap_memalign(slz_heap *h, size_t align, size_t n)
     uint32_t need = grains_for(h, n);
     if (need == 0 || align > (size_t)h->grains * SLZ_ALIGN)
         return heap_fail(h);
-    uint32_t from = 0, spot;
-    if (need >= h->align_need && align >= h->align_align && h->align_align)
+    if (align != h->spotless_align) {
+        h->spotless_align = align;
+        h->spotless = 0;
+    }
+    uint32_t from = h->spotless, spot;
+    if (need >= h->align_need && align >= h->align_align && h->align_align && h->align_from > from)
         from = h->align_from;
     uint32_t g = aligned_fit(h, need, align, from, &spot);
     if (g == SLZ_NONE)
@@ -227,6 +244,7 @@ static void *heap_memalign(slz_heap *h, size_t align, size_t n)
     h->align_from = g;
     h->align_need = need;
     h->align_align = align;
+    h->spotless = spotless_upto(h, h->spotless, g, align);
     if (spot != g)
         split_at(h, g, spot);
     return carve(h, spot, need, n);

@@ -121,6 +121,8 @@ struct slz_heap {
     uint32_t align_from; /* no free chunk below it fits the last aligned request */
     uint32_t align_need;  /* that request: granules */
     size_t align_align;   /* and alignment */
+    uint32_t spotless;    /* no free chunk below it has a spot for spotless_align */
+    size_t spotless_align;
     unsigned flags;      /* SLZ_GUARDED, SLZ_ANON; SLZ_MAPPED: destroy unmaps */
     volatile int busy;   /* an operation is under way (for a fork child) */
     int pend_any;        /* another thread left pending frees (atomic) */

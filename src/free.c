@@ -102,6 +102,8 @@ static void place(slz_heap *h, uint32_t lo, uint32_t end)
     }
     if (lo < h->align_from)
         h->align_from = lo;
+    if (lo < h->spotless)
+        h->spotless = lo;
 }
 
 /* give_back: the kernel may take the whole pages of free chunk [lo, end)
