@@ -122,7 +122,7 @@ mutant place-top-not-set $F 's/    if (end == h->grains) {/    if (end == h->gra
 mutant place-top-no-refresh $F 's/        index_refresh(h, lo); \/\* a chunk below/        (void)0; \/* a chunk below/' core "$R"
 mutant release-upper-cell-stale $F 's/    if (nx_indexed \&\& nx \/ SLZ_CELL != lo \/ SLZ_CELL)/    if (0)/' core "$R"
 mutant trim-keeps-pages $F 's/            give_back(h, g, g + n);/            (void)0;/' core core_release
-mutant trim-never $F 's/>= SLZ_TRIM_STEP \&\& (h->flags \& SLZ_ANON))/>= SLZ_TRIM_STEP \&\& 0)/' core core_release
+mutant trim-never $F 's/>= SLZ_TRIM_STEP \&\& h->untrimmed >= st->in_use \&\&/>= SLZ_TRIM_STEP \&\& 0 \&\&/' core core_release
 # ---- tombs and the checks of a block pointer (index.c, free.c, alloc.c) -----
 mutant tomb-not-left $I 's/    c->tomb |= b;/    (void)0;/' core core_reports
 mutant tomb-not-read $F 's/(c->tomb \& b) ? "double free" : "invalid pointer"/"invalid pointer"/' core core_reports
@@ -154,7 +154,9 @@ mutant calloc-zero-half $A 's/^        memset(p, 0, n);/        memset(p, 0, n \
 mutant calloc-zero-no-tail $A 's/    memset((void \*)hi, 0, (uintptr_t)p + n - hi);/    (void)hi;/' core core_calloc
 mutant calloc-zero-no-head $A 's/    memset(p, 0, lo - (uintptr_t)p);/    (void)lo;/' core core_calloc
 mutant aligned-gap-too-small $A 's/    if (p - SLZ_HDR != c \&\& p - SLZ_HDR - c < SLZ_MIN_CHUNK)/    if (0)/' core core_align
-mutant align-from-used-for-any-request $A 's/    if (need >= h->align_need \&\& align >= h->align_align \&\& h->align_align)/    if (h->align_align)/' core "$R"
+mutant align-from-used-for-any-request $A 's/    if (need >= h->align_need \&\& align >= h->align_align \&\& h->align_align \&\& h->align_from > from)/    if (h->align_align \&\& h->align_from > from)/' core "$R"
+mutant spotless-not-lowered $F 's/    if (lo < h->spotless)/    if (0)/' core "$R"
+mutant spotless-kept-across-alignments $A 's/        h->spotless = 0;/        (void)0;/' core "$R"
 mutant align-from-not-lowered $F 's/    if (lo < h->align_from)/    if (0)/' core "$R"
 # ---- pending (cross-thread) frees (index.c, free.c, alloc.c) ----------------
 mutant pending-double-not-seen $I 's/__ATOMIC_ACQ_REL) \& b)$/__ATOMIC_ACQ_REL) \& 0)/' core core_reports
