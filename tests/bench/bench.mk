@@ -9,6 +9,7 @@ BENCH_DIR  = $(BUILD)/bench
 BENCH_SRC  = tests/bench
 BENCH_BIN  = $(BENCH_DIR)/replay $(BENCH_DIR)/scaling $(BENCH_DIR)/micro $(BENCH_DIR)/runstat \
              $(BENCH_DIR)/workloads $(BENCH_DIR)/memcases $(BENCH_DIR)/gen-traces
+BENCH_BIN += $(BENCH_DIR)/unchecked/libslzmalloc.so
 BENCH_FLAGS ?=
 TEST_PROGS += $(BENCH_BIN)
 
@@ -52,3 +53,9 @@ $(BENCH_DIR)/gen-traces: $(BENCH_SRC)/gen-traces.c
 $(BENCH_DIR)/runstat: $(BENCH_SRC)/runstat.c
 	@mkdir -p $(@D)
 	$(BENCH_COMPILE) -o $@ $<
+
+# the same library with the in-band header and canary checks compiled out
+# (SLZ_UNCHECKED, src/chunk.h): micro.sh's unchecked1G row shows what they cost
+$(BENCH_DIR)/unchecked/libslzmalloc.so: $(CORE_SRC) $(SHIM_SRC) $(wildcard src/*.h preload/*.h include/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(SLZ_CFLAGS) $(PIC_FLAGS) -DSLZ_UNCHECKED $(CFLAGS) -shared -o $@ $(CORE_SRC) $(SHIM_SRC) -lpthread -ldl

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # micro.sh - the allocation microbenchmarks (build/bench/micro) run plainly,
 # under the shim with SLZ_HEAP_SIZE=1G (and again with SLZ_SITES=1: the cost
-# of recording call sites), and under jemalloc, mimalloc and tcmalloc when
+# of recording call sites; and with the library built without its in-band
+# header and canary checks, build/bench/unchecked/: what the checks cost), and under jemalloc, mimalloc and tcmalloc when
 # installed; median Mops/s of the runs and the ratio to plain.
 #
 #   tests/bench/micro.sh [--quick] [--runs N]
@@ -22,8 +23,13 @@ for f in "$MICRO" "$LIB"; do
     [ -e "$f" ] || { echo "micro.sh: $f missing (make bench-build)" >&2; exit 2; }
 done
 
+UNCHECKED="$ROOT/build/bench/unchecked/libslzmalloc.so"
 CONFIGS=(plain shim1G sites1G)
 declare -A PRE=([plain]="" [shim1G]="$LIB" [sites1G]="$LIB")
+if [ -e "$UNCHECKED" ]; then
+    CONFIGS+=(unchecked1G)
+    PRE[unchecked1G]="$UNCHECKED"
+fi
 declare -A ENV=([sites1G]="SLZ_SITES=1") # other variables of a configuration
 . "$ROOT/tests/bench/peers.sh"
 add_peer() { CONFIGS+=("$1"); PRE[$1]="$2"; }
