@@ -101,10 +101,11 @@ SLZ_EXPORT size_t slz_block_size(const slz_heap *h, const void *p, const char *o
 /* Take the frees left by slz_free_deferred now (allocation does it anyway). */
 SLZ_EXPORT void slz_heap_collect(slz_heap *h);
 
-/* p (a live block) will not be read again from byte off for len bytes: the
- * heap may give the whole pages inside back to the kernel. For a caller
- * that moves a big block out piece by piece. */
-SLZ_EXPORT void slz_discard(slz_heap *h, void *p, size_t off, size_t len);
+/* Copy the first len bytes of live block p to dst (outside p) a megabyte
+ * at a time, giving each piece's whole pages back to the kernel once it is
+ * copied, so that the two copies are never both resident. p's contents are
+ * gone after: the caller frees it next. */
+SLZ_EXPORT void slz_copy_out(slz_heap *h, void *dst, void *p, size_t len);
 
 /* ------------------------------------------------------------------------
  * Questions about a heap

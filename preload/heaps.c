@@ -149,16 +149,11 @@ void heaps_stats(struct slz_heap_stats *sum)
         slz_heap_get_stats(shim_heaps.heap[i], &s);
         size_t *a = (size_t *)sum, *b = (size_t *)&s;
         _Static_assert(sizeof(struct slz_heap_stats) % sizeof(size_t) == 0, "counters are words");
+        size_t largest = sum->largest_free > s.largest_free ? sum->largest_free : s.largest_free;
         for (size_t k = 0; k < sizeof s / sizeof(size_t); k++)
-            a[k] += b[k]; /* every counter adds up; largest_free and peak are bounds */
+            a[k] += b[k]; /* every counter adds up (peak is a bound) */
+        sum->largest_free = largest; /* but the largest free chunk is one chunk */
     }
-    if (made > 1) /* sums of maxima overstate: take the maximum instead */
-        for (unsigned i = 0; i < made; i++) {
-            struct slz_heap_stats s;
-            slz_heap_get_stats(shim_heaps.heap[i], &s);
-            if (i == 0 || s.largest_free > sum->largest_free)
-                sum->largest_free = s.largest_free;
-        }
 }
 
 unsigned heaps_count(void) { return made; }

@@ -229,15 +229,8 @@ EXPORT void *calloc(size_t count, size_t size)
  * made yet): never glibc's, so report it as glibc would not. */
 static _Noreturn void bad_pointer(const char *op, const void *p)
 {
-    char num[2 + 16 + 1], *at = num + sizeof num - 1;
-    uintptr_t v = (uintptr_t)p;
-    *at = 0;
-    do
-        *--at = "0123456789abcdef"[v & 15];
-    while (v >>= 4);
-    *--at = 'x';
-    *--at = '0';
-    const char *parts[] = {op, "(): invalid pointer (", at, ")"};
+    char buf[HEX_STR];
+    const char *parts[] = {op, "(): invalid pointer (", hex_str(buf, (uintptr_t)p), ")"};
     say(2, parts, 4);
     abort();
 }
@@ -332,13 +325,10 @@ static void *move_out(int i, void *p, size_t old, size_t n)
     if (q == NULL && (q = __libc_malloc(n)) == NULL)
         return NULL;
     size_t len = old < n ? old : n;
-    const size_t piece = (size_t)1 << 20;
-    for (size_t off = 0; off < len; off += piece) {
-        size_t k = len - off < piece ? len - off : piece;
-        memcpy((char *)q + off, (char *)p + off, k);
-        if (h == shim_my_heap)
-            slz_discard(h, p, off, k);
-    }
+    if (h == shim_my_heap)
+        slz_copy_out(h, q, p, len);
+    else
+        memcpy(q, p, len); /* another thread's heap: only its owner gives pages back */
     free_owned(i, p);
     return q;
 }

@@ -333,14 +333,8 @@ static void put(struct line *l, const char *s)
 
 static void put_hex(struct line *l, uintptr_t v)
 {
-    char d[2 + 16 + 1], *at = d + sizeof d - 1;
-    *at = 0;
-    do
-        *--at = "0123456789abcdef"[v & 15];
-    while (v >>= 4);
-    *--at = 'x';
-    *--at = '0';
-    put(l, at);
+    char buf[HEX_STR];
+    put(l, hex_str(buf, v));
 }
 
 static void put_dec(struct line *l, uint64_t v)

@@ -137,7 +137,6 @@ struct slz_heap {
     /* the first-fit index: lv[0] one entry per cell, lv[i+1] one per line of
      * lv[i]; lv[nlv - 1] is the root line */
     uint32_t *lv[SLZ_LEVELS];
-    size_t lvn[SLZ_LEVELS];
     int nlv;
     int start;        /* the walk starts at line 0 of lv[start]: */
     size_t span;      /* no level-0 entry at or beyond span is nonzero, */
@@ -263,7 +262,6 @@ uint32_t index_find(const slz_heap *h, uint32_t need, uint32_t from);
 uint32_t index_root_max(const slz_heap *h);
 size_t index_check(const slz_heap *h, size_t cells, const char **first);
 int pending_mark(slz_heap *h, uint32_t g); /* any thread */
-int pending_is(const slz_heap *h, uint32_t g); /* any thread */
 void pending_drain(slz_heap *h, void (*fn)(slz_heap *, uint32_t));
 
 /* heap.c */

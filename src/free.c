@@ -276,19 +276,6 @@ static void shrink(slz_heap *h, uint32_t g, uint32_t need)
     release(h, g + need);
 }
 
-/* move: copy block p (len bytes) to q; a big one piece by piece, the pages
- * of each piece given back as it is copied, so the two copies never both
- * stay resident. */
-static void move(slz_heap *h, char *q, char *p, size_t len)
-{
-    const size_t piece = (size_t)1 << 20;
-    for (size_t off = 0; off < len; off += piece) {
-        size_t k = len - off < piece ? len - off : piece;
-        memcpy(q + off, p + off, k);
-        if (len >= SLZ_RELEASE_MIN)
-            slz_discard(h, p, off, k);
-    }
-}
 
 static void *heap_realloc(slz_heap *h, void *p, size_t n)
 {
@@ -305,7 +292,11 @@ static void *heap_realloc(slz_heap *h, void *p, size_t n)
     char *q = heap_malloc(h, n);
     if (q == NULL)
         return NULL;
-    move(h, q, p, (size_t)grains_of(h, g) * SLZ_ALIGN - SLZ_HDR);
+    size_t len = (size_t)grains_of(h, g) * SLZ_ALIGN - SLZ_HDR;
+    if (len >= SLZ_RELEASE_MIN)
+        slz_copy_out(h, q, p, len); /* a big block: never both copies resident */
+    else
+        memcpy(q, p, len);
     h->st.mallocs--; /* a move, not a new block */
     release(h, g);
     h->st.frees--;
@@ -343,13 +334,15 @@ size_t slz_usable_size(slz_heap *h, const void *p)
     return n;
 }
 
-void slz_discard(slz_heap *h, void *p, size_t off, size_t len)
+void slz_copy_out(slz_heap *h, void *dst, void *p, size_t len)
 {
-    if (!(h->flags & SLZ_ANON))
-        return;
-    uintptr_t a = (uintptr_t)p + off, b = a + len;
-    a = (a + h->page - 1) & ~(uintptr_t)(h->page - 1);
-    b &= ~(uintptr_t)(h->page - 1);
-    if (b > a)
-        os_release((void *)a, b - a);
+    const size_t piece = (size_t)1 << 20;
+    uintptr_t pg = h->page - 1;
+    for (size_t off = 0; off < len; off += piece) {
+        size_t k = len - off < piece ? len - off : piece;
+        memcpy((char *)dst + off, (char *)p + off, k);
+        uintptr_t a = ((uintptr_t)p + off + pg) & ~pg, b = ((uintptr_t)p + off + k) & ~pg;
+        if ((h->flags & SLZ_ANON) && b > a)
+            os_release((void *)a, b - a);
+    }
 }

@@ -96,7 +96,6 @@ static void attach(slz_heap *h, char *meta, const struct layout *L)
     h->nlv = L->nlv;
     for (int i = 0; i < L->nlv; i++) {
         h->lv[i] = (uint32_t *)(meta + L->lv_off[i]);
-        h->lvn[i] = L->lvn[i];
         h->reach[i] = i == 0 ? SLZ_FAN : h->reach[i - 1] * SLZ_FAN;
     }
     h->nany = L->nany;

@@ -340,12 +340,6 @@ int pending_mark(slz_heap *h, uint32_t g)
     return 0;
 }
 
-/* pending_is: whether g waits as a pending free. */
-int pending_is(const slz_heap *h, uint32_t g)
-{
-    return (__atomic_load_n(&h->pend[0][g / SLZ_CELL], __ATOMIC_ACQUIRE) & bit_of(g)) != 0;
-}
-
 /* pending_drain: the owner takes every pending free, calling fn for each. */
 void pending_drain(slz_heap *h, void (*fn)(slz_heap *, uint32_t))
 {

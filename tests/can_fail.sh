@@ -129,7 +129,7 @@ mutant tomb-not-read $F 's/(c->tomb \& b) ? "double free" : "invalid pointer"/"i
 mutant block-no-used-check $F 's/    if (!(__atomic_load_n(\&c->used, __ATOMIC_RELAXED) \& b))/    if (0)/' core core_reports
 mutant block-no-header-check $F '/^static uint32_t block_grain/,/^}/s/    if (!header_ok(h, chunk_at(h, g)/    if (0 \&\& !header_ok(h, chunk_at(h, g)/' core core_reports
 mutant block-no-next-header-check $F 's/    if (nx < h->grains \&\& !header_ok(/    if (0 \&\& !header_ok(/' core core_reports
-mutant free-checked-no-canary $A 's/ || c->canary != canary_of(h, c))$/ || 0)/' core core_reports
+mutant free-checked-no-canary $A 's/ || !CHECKED(c->canary == canary_of(h, c)))$/ || 0)/' core core_reports
 mutant free-checked-names-top-wrongly $A 's/g == h->top ? "corrupted top chunk"/g != h->top ? "corrupted top chunk"/' core core_reports
 # ---- the checker (heap.c slz_heap_check, index.c index_check) ---------------
 for v in "no chunk begins at the arena's start" "chunk smaller than the minimum" \
@@ -177,7 +177,7 @@ mutant shim-free-clobbers-errno $S '/^static void free_owned/,/^}/s/    errno = 
 mutant shim-memptr-on-error $S 's/        return ENOMEM;/        *memptr = NULL; return ENOMEM;/' shim shim_errno
 mutant shim-calloc-not-zeroed $S 's/: zero ? slz_calloc(h, 1, n) : slz_malloc(h, n);/: slz_malloc(h, n);/' shim shim_calloc SLZ_HEAP_SIZE=256M
 mutant shim-alignment-ignored $S 's/void \*p = align > 16 ? slz_memalign(h, align, n)/void *p = align > 16 ? slz_memalign(h, 16, n)/' shim shim_align SLZ_HEAP_SIZE=256M
-mutant shim-realloc-loses-contents $S 's/        memcpy((char \*)q + off, (char \*)p + off, k);/        memcpy((char *)q + off, (char *)p + off, k \/ 2);/' shim shim_routing SLZ_HEAP_SIZE=1M
+mutant shim-realloc-loses-contents $F 's/        memcpy((char \*)dst + off, (char \*)p + off, k);/        memcpy((char *)dst + off, (char *)p + off, k \/ 2);/' shim shim_routing SLZ_HEAP_SIZE=1M
 
 echo "$caught caught, $missed missed, $stale stale"
 [ $missed -eq 0 ] && [ $stale -eq 0 ] # a stale mutant tests nothing: fix its edit
