@@ -26,11 +26,8 @@ for f in "$MC" "$LIB"; do
     [ -e "$f" ] || { echo "memcases.sh: $f missing (make bench-build)" >&2; exit 2; }
 done
 
-CONFIGS=(plain shim shim1G)
-declare -A PRE=([plain]="" [shim]="$LIB" [shim1G]="$LIB") HEAP=([shim1G]=1G)
 . "$ROOT/tests/bench/peers.sh"
-add_peer() { CONFIGS+=("$1"); PRE[$1]="$2"; }
-each_peer add_peer
+shim_and_peers "$LIB"
 
 if [ "$QUICK" = 1 ]; then
     CASES=("calloc 16 1048576 2" "realloc 64 4" "pin 10000 4000 2000")

@@ -27,11 +27,8 @@ for f in "$WL" "$LIB"; do
 done
 
 # configurations: the preloaded library and the heap size given to the shim
-CONFIGS=(plain shim shim1G)
-declare -A PRE=([plain]="" [shim]="$LIB" [shim1G]="$LIB") HEAP=([shim1G]=1G)
 . "$ROOT/tests/bench/peers.sh"
-add_peer() { CONFIGS+=("$1"); PRE[$1]="$2"; }
-each_peer add_peer
+shim_and_peers "$LIB"
 
 # the workloads: "NAME THREADS ARGS..." (arguments after THREADS per workloads.c)
 if [ "$QUICK" = 1 ]; then
