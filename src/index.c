@@ -122,35 +122,48 @@ uint32_t bits_prev_start(const slz_heap *h, uint32_t g)
 
 /* ---- The first-fit index ------------------------------------------------ */
 
-/* first_ge: the first of the 16 entries of line that is >= need (need >= 1),
- * or -1. Unsigned compare as signed, with the sign bit flipped. */
-static inline int first_ge(const uint32_t *line, uint32_t need)
+/* The 16 entries of a line as four vectors, each entry's sign bit flipped
+ * so that SSE2's signed compares order them as unsigned. */
+struct line4 {
+    __m128i v[4];
+};
+static inline struct line4 line_load(const uint32_t *line)
 {
     const __m128i flip = _mm_set1_epi32((int)0x80000000u);
+    const __m128i *p = (const __m128i *)line;
+    struct line4 x = {{_mm_xor_si128(_mm_load_si128(p), flip), _mm_xor_si128(_mm_load_si128(p + 1), flip),
+                       _mm_xor_si128(_mm_load_si128(p + 2), flip), _mm_xor_si128(_mm_load_si128(p + 3), flip)}};
+    return x;
+}
+
+/* first_ge: the first of the 16 entries of line that is >= need (need >= 1),
+ * or -1. The four compare masks are packed to one byte per entry for a
+ * single movemask. */
+static inline int first_ge(const uint32_t *line, uint32_t need)
+{
     const __m128i lim = _mm_set1_epi32((int)((need - 1) ^ 0x80000000u));
-    const __m128i *v = (const __m128i *)line;
-    unsigned m = 0;
-    for (int i = 0; i < 4; i++) {
-        __m128i gt = _mm_cmpgt_epi32(_mm_xor_si128(_mm_load_si128(v + i), flip), lim);
-        m |= (unsigned)_mm_movemask_ps(_mm_castsi128_ps(gt)) << (4 * i);
-    }
+    struct line4 x = line_load(line);
+    __m128i lo = _mm_packs_epi32(_mm_cmpgt_epi32(x.v[0], lim), _mm_cmpgt_epi32(x.v[1], lim));
+    __m128i hi = _mm_packs_epi32(_mm_cmpgt_epi32(x.v[2], lim), _mm_cmpgt_epi32(x.v[3], lim));
+    unsigned m = (unsigned)_mm_movemask_epi8(_mm_packs_epi16(lo, hi));
     return m ? __builtin_ctz(m) : -1;
+}
+
+/* vmax: the lane-wise larger of a and b (signed; SSE2 has no pmaxsd). */
+static inline __m128i vmax(__m128i a, __m128i b)
+{
+    __m128i gt = _mm_cmpgt_epi32(a, b);
+    return _mm_or_si128(_mm_and_si128(gt, a), _mm_andnot_si128(gt, b));
 }
 
 /* line_max: the largest of the 16 entries of line. */
 static inline uint32_t line_max(const uint32_t *line)
 {
-    const __m128i flip = _mm_set1_epi32((int)0x80000000u);
-    const __m128i *v = (const __m128i *)line;
-    __m128i m = _mm_xor_si128(_mm_load_si128(v), flip);
-    for (int i = 1; i < 4; i++) {
-        __m128i x = _mm_xor_si128(_mm_load_si128(v + i), flip), gt = _mm_cmpgt_epi32(x, m);
-        m = _mm_or_si128(_mm_and_si128(gt, x), _mm_andnot_si128(gt, m));
-    }
-    uint32_t a[4];
-    _mm_storeu_si128((__m128i *)a, _mm_xor_si128(m, flip));
-    uint32_t x = a[0] > a[1] ? a[0] : a[1], y = a[2] > a[3] ? a[2] : a[3];
-    return x > y ? x : y;
+    struct line4 x = line_load(line);
+    __m128i m = vmax(vmax(x.v[0], x.v[1]), vmax(x.v[2], x.v[3]));
+    m = vmax(m, _mm_shuffle_epi32(m, _MM_SHUFFLE(1, 0, 3, 2)));
+    m = vmax(m, _mm_shuffle_epi32(m, _MM_SHUFFLE(2, 3, 0, 1)));
+    return (uint32_t)_mm_cvtsi128_si32(m) ^ 0x80000000u;
 }
 
 /* cell_max: the largest free chunk that begins in cell k, the top excepted. */
@@ -340,11 +353,15 @@ int pending_mark(slz_heap *h, uint32_t g)
     return 0;
 }
 
-/* pending_drain: the owner takes every pending free, calling fn for each. */
+/* pending_drain: the owner takes every pending free, calling fn for each.
+ * Every block lies below the high-water mark: so do the words to read. */
 void pending_drain(slz_heap *h, void (*fn)(slz_heap *, uint32_t))
 {
     __atomic_store_n(&h->pend_any, 0, __ATOMIC_SEQ_CST);
-    for (size_t i2 = 0; i2 < h->pendn[2]; i2++) {
+    size_t n2 = h->st.high_water / SLZ_ALIGN / SLZ_CELL / 64 / 64 + 1;
+    if (n2 > h->pendn[2])
+        n2 = h->pendn[2];
+    for (size_t i2 = 0; i2 < n2; i2++) {
         if (__atomic_load_n(&h->pend[2][i2], __ATOMIC_ACQUIRE) == 0)
             continue;
         uint64_t w2 = __atomic_exchange_n(&h->pend[2][i2], 0, __ATOMIC_ACQ_REL);
