@@ -338,18 +338,28 @@ size_t index_check(const slz_heap *h, size_t cells, const char **first)
 
 /* ---- Frees by other threads -------------------------------------------- */
 
-/* pending_mark: another thread gives back the block at granule g. Atomic
- * ORs only, bottom level first; the owner takes them top down. Returns
- * nonzero when g was pending already (a double free). */
+/* pending_mark: another thread gives back the block at granule g. One
+ * atomic OR on the block's bit; the summary bits and pend_any are read first
+ * and written only when not set yet (a run of frees into one heap writes
+ * each once). Every access is sequentially consistent: a summary bit read
+ * as set comes before the owner's exchange that clears it, so the owner's
+ * later exchange of the word below sees this OR. Returns nonzero when g was
+ * pending already (a double free). */
+static inline void mark_once(uint64_t *w, uint64_t b)
+{
+    if (!(__atomic_load_n(w, __ATOMIC_SEQ_CST) & b))
+        __atomic_fetch_or(w, b, __ATOMIC_SEQ_CST);
+}
 int pending_mark(slz_heap *h, uint32_t g)
 {
     size_t k = g / SLZ_CELL;
     uint64_t b = bit_of(g);
-    if (__atomic_fetch_or(&h->pend[0][k], b, __ATOMIC_ACQ_REL) & b)
+    if (__atomic_fetch_or(&h->pend[0][k], b, __ATOMIC_SEQ_CST) & b)
         return 1;
-    __atomic_fetch_or(&h->pend[1][k / 64], (uint64_t)1 << (k % 64), __ATOMIC_ACQ_REL);
-    __atomic_fetch_or(&h->pend[2][k / 4096], (uint64_t)1 << ((k / 64) % 64), __ATOMIC_ACQ_REL);
-    __atomic_store_n(&h->pend_any, 1, __ATOMIC_RELEASE);
+    mark_once(&h->pend[1][k / 64], (uint64_t)1 << (k % 64));
+    mark_once(&h->pend[2][k / 4096], (uint64_t)1 << ((k / 64) % 64));
+    if (!__atomic_load_n(&h->pend_any, __ATOMIC_SEQ_CST))
+        __atomic_store_n(&h->pend_any, 1, __ATOMIC_SEQ_CST);
     return 0;
 }
 
@@ -362,15 +372,15 @@ void pending_drain(slz_heap *h, void (*fn)(slz_heap *, uint32_t))
     if (n2 > h->pendn[2])
         n2 = h->pendn[2];
     for (size_t i2 = 0; i2 < n2; i2++) {
-        if (__atomic_load_n(&h->pend[2][i2], __ATOMIC_ACQUIRE) == 0)
+        if (__atomic_load_n(&h->pend[2][i2], __ATOMIC_SEQ_CST) == 0)
             continue;
-        uint64_t w2 = __atomic_exchange_n(&h->pend[2][i2], 0, __ATOMIC_ACQ_REL);
+        uint64_t w2 = __atomic_exchange_n(&h->pend[2][i2], 0, __ATOMIC_SEQ_CST);
         for (; w2; w2 &= w2 - 1) {
             size_t i1 = i2 * 64 + (size_t)__builtin_ctzll(w2);
-            uint64_t w1 = __atomic_exchange_n(&h->pend[1][i1], 0, __ATOMIC_ACQ_REL);
+            uint64_t w1 = __atomic_exchange_n(&h->pend[1][i1], 0, __ATOMIC_SEQ_CST);
             for (; w1; w1 &= w1 - 1) {
                 size_t k = i1 * 64 + (size_t)__builtin_ctzll(w1);
-                uint64_t w0 = __atomic_exchange_n(&h->pend[0][k], 0, __ATOMIC_ACQ_REL);
+                uint64_t w0 = __atomic_exchange_n(&h->pend[0][k], 0, __ATOMIC_SEQ_CST);
                 for (; w0; w0 &= w0 - 1)
                     fn(h, (uint32_t)(k * SLZ_CELL + (size_t)__builtin_ctzll(w0)));
             }
