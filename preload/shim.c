@@ -152,7 +152,10 @@ static inline void after(slz_heap *h)
 }
 
 /* core_alloc: a block from the caller's heap (align 0: malloc; zero:
- * calloc), or NULL with *why saying why not. errno is left alone. */
+ * calloc), or NULL with *why saying why not. errno is left alone. A request
+ * the heap refused since it last gained room is not put to it again (see
+ * shim_refused): with the default one-page heap, full most of the time,
+ * most requests go to glibc and would each pay a failing search. */
 static void *core_alloc(size_t n, size_t align, int zero, enum slz_why *why)
 {
     slz_heap *h = heaps_mine();
@@ -164,6 +167,10 @@ static void *core_alloc(size_t n, size_t align, int zero, enum slz_why *why)
         *why = align > heap_bytes ? W_ALIGN : W_TOO_BIG;
         return NULL;
     }
+    if (n >= shim_refused && (++shim_refused_skips & (SHIM_RETRY - 1)) != 0) {
+        *why = W_FULL; /* refused since the heap last gained room: not asked again */
+        return NULL;
+    }
     int saved = errno;
     before(h);
     void *p = align > 16 ? slz_memalign(h, align, n) : zero ? slz_calloc(h, 1, n) : slz_malloc(h, n);
@@ -172,8 +179,109 @@ static void *core_alloc(size_t n, size_t align, int zero, enum slz_why *why)
     if (p == NULL) {
         *why = W_FULL;
         errno = saved;
+        if (align <= 16 && n < shim_refused)
+            shim_refused = n; /* an aligned request may fail for its alignment alone */
     }
     return p;
+}
+
+/* ---- What glibc holds, and when to ask it to trim ------------------------
+ *
+ * What the slz heaps take changes where glibc's blocks land: with the
+ * one-page heap, the small blocks a program frees early are the heap's, so
+ * glibc has none to reuse and its next small block comes from its top. One
+ * such block among big ones that are all freed later keeps glibc from giving
+ * back the memory below it, which glibc alone would have returned (the pin
+ * case of tests/bench/memcases.c: 385 MB kept where glibc keeps 2 MB). So
+ * the shim asks glibc to give back the free pages in the middle of its heaps
+ * too (malloc_trim), but only when that can pay off: when the bytes the
+ * process holds in glibc's heaps have fallen to half or less of their peak
+ * since the last trim, by at least GLIBC_TRIM_MIN. Churn, however heavy,
+ * never trims (malloc_trim locks every arena, and the pages it returns
+ * would be faulted in again); a program that frees most of what it had
+ * trims a few times on the way down (once per halving), and keeps at most
+ * about GLIBC_TRIM_MIN + GLIBC_STEP_MIN untrimmed after its last free.
+ *
+ * The bytes held are counted from glibc's chunk headers (the size word
+ * before the block, the one glibc's free reads too; mmapped chunks are
+ * returned by glibc itself and not counted), per thread, and added to the
+ * process's count only when a thread's own count has moved by its step:
+ * GLIBC_STEP_MIN, or 1/32 of what the process holds. So churn costs a
+ * header read and a thread-local add per call, and no shared write. */
+#define GLIBC_TRIM_MIN ((long)64 << 10)
+#define GLIBC_TRIM_MAX ((long)64 << 20)
+#define GLIBC_STEP_MIN ((long)16 << 10)
+#define GLIBC_TOP_PAD ((size_t)128 << 10) /* glibc's M_TOP_PAD: its top is left as its own trim leaves it */
+static long glibc_held;      /* bytes the process holds in glibc's heaps, as reported */
+static long glibc_peak;      /* the most glibc_held was since the last trim */
+static long glibc_trimmed;   /* the peak the last trim came down from; 0: climbed back since */
+static long glibc_trim_min = GLIBC_TRIM_MIN; /* the fall that trims: doubled when the process climbs back */
+static int glibc_trimming;   /* a thread is in malloc_trim */
+static __thread long held_here __attribute__((tls_model("initial-exec"))); /* not yet reported */
+static __thread long held_step __attribute__((tls_model("initial-exec"))); /* report at this much */
+
+/* glibc_chunk: bytes of glibc's chunk for block p; 0 for an mmapped one. */
+static inline long glibc_chunk(const void *p)
+{
+    size_t size = ((const size_t *)p)[-1];
+    return size & 2 ? 0 : (long)(size & ~(size_t)7); /* IS_MMAPPED; the low bits are flags */
+}
+
+/* glibc_report: add the thread's count to the process's; after a fall to
+ * half the peak or less, trim. */
+static void glibc_report(void)
+{
+    long d = held_here;
+    held_here = 0;
+    long held = __atomic_add_fetch(&glibc_held, d, __ATOMIC_RELAXED);
+    long peak = __atomic_load_n(&glibc_peak, __ATOMIC_RELAXED);
+    if (held < 0) /* blocks counted by a thread that has not reported yet */
+        held = 0;
+    held_step = held / 32 > GLIBC_STEP_MIN ? held / 32 : GLIBC_STEP_MIN;
+    if (held > peak) { /* racy: bounds, not counts */
+        __atomic_store_n(&glibc_peak, held, __ATOMIC_RELAXED);
+        long from = __atomic_load_n(&glibc_trimmed, __ATOMIC_RELAXED);
+        long min = __atomic_load_n(&glibc_trim_min, __ATOMIC_RELAXED);
+        if (from != 0 && held >= from) { /* the pages trimmed were needed again: trim less often */
+            __atomic_store_n(&glibc_trimmed, 0, __ATOMIC_RELAXED);
+            __atomic_store_n(&glibc_trim_min, min < GLIBC_TRIM_MAX ? 2 * min : min, __ATOMIC_RELAXED);
+        }
+        return;
+    }
+    if (d >= 0 || peak - held < __atomic_load_n(&glibc_trim_min, __ATOMIC_RELAXED) || peak - held < held)
+        return;
+    if (__atomic_exchange_n(&glibc_trimming, 1, __ATOMIC_ACQUIRE))
+        return; /* another thread trims now */
+    __atomic_store_n(&glibc_peak, held, __ATOMIC_RELAXED);
+    __atomic_store_n(&glibc_trimmed, peak, __ATOMIC_RELAXED);
+    int saved = errno;
+    malloc_trim(GLIBC_TOP_PAD);
+    errno = saved;
+    __atomic_store_n(&glibc_trimming, 0, __ATOMIC_RELEASE);
+}
+
+/* glibc_took: p, a block just served by glibc (or NULL), counted. */
+static inline void *glibc_took(void *p)
+{
+    if (p != NULL && unlikely((held_here += glibc_chunk(p)) >= held_step))
+        glibc_report();
+    return p;
+}
+
+/* glibc_flush: the thread's count into the process's (at thread exit). */
+void glibc_flush(void)
+{
+    if (held_here != 0)
+        glibc_report();
+}
+
+/* glibc_free: give p back to glibc, counted. */
+static void glibc_free(void *p)
+{
+    long size = glibc_chunk(p);
+    __libc_free(p); /* keeps errno itself (glibc >= 2.33) */
+    if (unlikely((held_here -= size) <= -held_step))
+        glibc_report();
 }
 
 /* ---- Core first, then glibc -------------------------------------------- */
@@ -183,7 +291,7 @@ enum kind { K_MALLOC, K_CALLOC, K_ALIGNED };
 /* glibc_alloc: glibc's answer to the same request. */
 static void *glibc_alloc(enum kind k, size_t n, size_t align)
 {
-    return k == K_ALIGNED ? __libc_memalign(align, n) : k == K_CALLOC ? __libc_calloc(1, n) : __libc_malloc(n);
+    return glibc_took(k == K_ALIGNED ? __libc_memalign(align, n) : k == K_CALLOC ? __libc_calloc(1, n) : __libc_malloc(n));
 }
 
 /* served: a block of n bytes for entry point e, from the core when it can,
@@ -246,36 +354,13 @@ static void free_owned(int i, void *p)
         before(h);
         slz_free(h, p);
         after(h);
+        shim_refused = SIZE_MAX;
     } else if (h == NULL) {
         bad_pointer("free", p);
     } else if (!heaps_lost(i)) {
         slz_free_deferred(h, p);
     }
     errno = saved;
-}
-
-/* glibc_free: give p back to glibc. What the slz heaps take changes where
- * glibc's blocks land: a small block glibc would have placed low in its
- * heap may land at its top and keep glibc from trimming the freed memory
- * below it. So after every 16 MiB freed to glibc (sizes read from its chunk
- * header, the word glibc's free reads too) the shim asks glibc to give back
- * the free pages in the middle of its heap as well (malloc_trim). */
-static __thread size_t glibc_freed __attribute__((tls_model("initial-exec")));
-static void glibc_free(void *p)
-{
-    size_t size = ((const size_t *)p)[-1];
-    if (!(size & 2)) { /* IS_MMAPPED: munmap'd by glibc anyway */
-        glibc_freed += size & ~(size_t)7;
-        if (unlikely(glibc_freed >= ((size_t)16 << 20))) {
-            glibc_freed = 0;
-            __libc_free(p);
-            int saved = errno;
-            malloc_trim(0);
-            errno = saved;
-            return;
-        }
-    }
-    __libc_free(p); /* keeps errno itself (glibc >= 2.33) */
 }
 
 EXPORT void free(void *p)
@@ -322,7 +407,7 @@ static void *move_out(int i, void *p, size_t old, size_t n)
     slz_heap *h = shim_heaps.heap[i];
     enum slz_why why = W_FULL;
     void *q = h == shim_my_heap ? NULL : core_alloc(n, 0, 0, &why);
-    if (q == NULL && (q = __libc_malloc(n)) == NULL)
+    if (q == NULL && (q = glibc_took(__libc_malloc(n))) == NULL)
         return NULL;
     size_t len = old < n ? old : n;
     if (h == shim_my_heap)
@@ -347,6 +432,7 @@ static void *realloc_owned(int i, void *p, size_t n, enum slz_entry e)
         before(h);
         void *q = slz_realloc(h, p, n); /* even when n is too big: a bad p is reported as realloc()'s */
         after(h);
+        shim_refused = SIZE_MAX; /* a block resized in place may leave room */
         SITES_REALLOC(p, q, n);
         if (q != NULL) {
             COUNT(core, e);
@@ -378,7 +464,13 @@ static void *do_realloc(void *p, size_t n, enum slz_entry e)
         bad_pointer("realloc", p);
     COUNT(glibc, e);
     COUNT(why, W_NOT_OURS);
-    return __libc_realloc(p, n);
+    long old = glibc_chunk(p);
+    void *q = __libc_realloc(p, n);
+    if (q != NULL) { /* the old chunk counted as given back, the new one as taken */
+        held_here -= old;
+        glibc_took(q);
+    }
+    return q;
 }
 
 /* traced_realloc: do_realloc, recorded when tracing. A realloc that moves a
