@@ -26,6 +26,7 @@
 
 #define EXPORT __attribute__((visibility("default")))
 #define unlikely(x) __builtin_expect(!!(x), 0)
+#define likely(x) __builtin_expect(!!(x), 1)
 
 static int ready;          /* options read, heaps reserved (or given up) */
 static size_t max_request; /* the largest request a heap can ever serve */
@@ -41,7 +42,7 @@ static pthread_mutex_t setup_lock = PTHREAD_MUTEX_INITIALIZER;
  * mapping at least 128 MiB below the stack's top, so 64 MiB below where
  * the stack began is stack or nothing. */
 extern void *__libc_stack_end;
-static uintptr_t image_lo, image_hi, stack_lo, stack_hi;
+static uintptr_t image_lo, image_len, stack_lo, stack_len;
 
 static void find_foreign(void)
 {
@@ -58,12 +59,12 @@ static void find_foreign(void)
         }
     if (hi > lo) {
         image_lo = lo;
-        image_hi = hi;
+        image_len = hi - lo;
     }
     uintptr_t top = (uintptr_t)__libc_stack_end;
     if (top > ((uintptr_t)64 << 20)) {
         stack_lo = top - ((uintptr_t)64 << 20);
-        stack_hi = top + ((uintptr_t)1 << 20);
+        stack_len = ((uintptr_t)64 << 20) + ((uintptr_t)1 << 20);
     }
 }
 
@@ -71,7 +72,7 @@ static void find_foreign(void)
 static inline int foreign(const void *p)
 {
     uintptr_t a = (uintptr_t)p;
-    return a - image_lo < image_hi - image_lo || a - stack_lo < stack_hi - stack_lo;
+    return a - image_lo < image_len || a - stack_lo < stack_len;
 }
 
 /* ---- Set-up ------------------------------------------------------------ */
@@ -93,11 +94,19 @@ static void setup(void)
         if (heaps_setup(slz_opt.heap_size) == 0) {
             heap_bytes = slz_opt.heap_size;
             max_request = heap_bytes - 16; /* less one chunk header: slz_max_request */
+            shim_refused_unknown = max_request + 2;
         } else {
             const char *p[] = {"could not reserve the slz heaps; glibc serves everything"};
             say(2, p, 1);
         }
         watch_setup(); /* counting, trace file, SIGUSR1 heap map */
+        /* glibc's allocator gives its main arena to the thread that calls
+         * it first. Without the shim that is the thread that allocates
+         * first, as here; left to the fallback, it would be whichever
+         * thread first outgrew its heap, and the main thread would get a
+         * new arena later (a worker of malloc-large then ran on brk where
+         * glibc alone gives it an mmap'd arena: 1.2x the time). */
+        __libc_free(__libc_malloc(1));
         __atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
     }
     pthread_mutex_unlock(&setup_lock);
@@ -151,9 +160,16 @@ static inline void after(slz_heap *h)
     WATCH_POLL(); /* a heap map asked for by SIGUSR1 */
 }
 
+/* refused_from: the smallest request a heap whose largest free chunk has
+ * big bytes (its header included) refuses: a chunk holds its header too. */
+static inline size_t refused_from(size_t big)
+{
+    return big > 16 ? big - 16 + 1 : 0;
+}
+
 /* core_alloc: a block from the caller's heap (align 0: malloc; zero:
  * calloc), or NULL with *why saying why not. errno is left alone. A request
- * the heap refused since it last gained room is not put to it again (see
+ * larger than the heap's largest free chunk can hold is not put to it (see
  * shim_refused): with the default one-page heap, full most of the time,
  * most requests go to glibc and would each pay a failing search. */
 static void *core_alloc(size_t n, size_t align, int zero, enum slz_why *why)
@@ -167,8 +183,11 @@ static void *core_alloc(size_t n, size_t align, int zero, enum slz_why *why)
         *why = align > heap_bytes ? W_ALIGN : W_TOO_BIG;
         return NULL;
     }
+    if (unlikely(shim_refused == shim_refused_unknown)) /* the heap gained room: how much? */
+        shim_refused = refused_from(slz_largest_free(h));
     if (n >= shim_refused && (++shim_refused_skips & (SHIM_RETRY - 1)) != 0) {
-        *why = W_FULL; /* refused since the heap last gained room: not asked again */
+        *why = W_FULL; /* the heap would refuse it: not asked */
+        WATCH_POLL();  /* but a heap map asked for is drawn now, as by any call that reaches here */
         return NULL;
     }
     int saved = errno;
@@ -179,8 +198,8 @@ static void *core_alloc(size_t n, size_t align, int zero, enum slz_why *why)
     if (p == NULL) {
         *why = W_FULL;
         errno = saved;
-        if (align <= 16 && n < shim_refused)
-            shim_refused = n; /* an aligned request may fail for its alignment alone */
+        if (align <= 16) /* (an aligned request may fail for its alignment alone) */
+            shim_refused = refused_from(slz_largest_free(h));
     }
     return p;
 }
@@ -268,6 +287,18 @@ static inline void *glibc_took(void *p)
     return p;
 }
 
+/* glibc_realloc: glibc's realloc of its block p (n > 0), counted. */
+static inline void *glibc_realloc(void *p, size_t n)
+{
+    long old = glibc_chunk(p);
+    void *q = __libc_realloc(p, n);
+    if (q != NULL) { /* the old chunk given back, the new one taken */
+        held_here -= old;
+        glibc_took(q);
+    }
+    return q;
+}
+
 /* glibc_flush: the thread's count into the process's (at thread exit). */
 void glibc_flush(void)
 {
@@ -276,12 +307,14 @@ void glibc_flush(void)
 }
 
 /* glibc_free: give p back to glibc, counted. */
-static void glibc_free(void *p)
+static inline void glibc_free(void *p)
 {
-    long size = glibc_chunk(p);
+    if (unlikely((held_here -= glibc_chunk(p)) <= -held_step)) {
+        __libc_free(p);
+        glibc_report(); /* may trim: after the free */
+        return;
+    }
     __libc_free(p); /* keeps errno itself (glibc >= 2.33) */
-    if (unlikely((held_here -= size) <= -held_step))
-        glibc_report();
 }
 
 /* ---- Core first, then glibc -------------------------------------------- */
@@ -318,10 +351,31 @@ static void *too_big(void)
     return NULL;
 }
 
+/* ---- The short way to glibc ----------------------------------------------
+ * With the default one-page heap most calls end in glibc. When nothing
+ * watches the calls (no counting, no trace, no heap map pending), a request
+ * the thread's heap would refuse anyway (see shim_refused: too big for any
+ * heap, or bigger than its largest free chunk) goes to glibc at once, and a
+ * free or realloc of a pointer outside the heaps goes to glibc after the
+ * foreign check; only the bytes glibc holds are counted. Everything else
+ * takes the long way. */
+static inline int quiet(void)
+{
+    return !(slz_count.on | slz_watch.tracing | slz_watch.map_pending);
+}
+/* refused: n goes straight to glibc (n <= PTRDIFF_MAX; setup done, as the
+ * thread has had a heap). */
+static inline int refused(size_t n)
+{
+    return n >= shim_refused && quiet() && (++shim_refused_skips & (SHIM_RETRY - 1)) != 0;
+}
+
 EXPORT void *malloc(size_t n)
 {
     if (unlikely(n > PTRDIFF_MAX))
         return too_big();
+    if (refused(n))
+        return glibc_took(__libc_malloc(n));
     return trace_ret(served(E_MALLOC, K_MALLOC, n, 0), n);
 }
 
@@ -330,6 +384,8 @@ EXPORT void *calloc(size_t count, size_t size)
     size_t n;
     if (__builtin_mul_overflow(count, size, &n) || n > PTRDIFF_MAX)
         return too_big();
+    if (refused(n))
+        return glibc_took(__libc_calloc(1, n));
     return trace_ret(served(E_CALLOC, K_CALLOC, n, 0), n);
 }
 
@@ -354,7 +410,7 @@ static void free_owned(int i, void *p)
         before(h);
         slz_free(h, p);
         after(h);
-        shim_refused = SIZE_MAX;
+        shim_refused = shim_refused_unknown;
     } else if (h == NULL) {
         bad_pointer("free", p);
     } else if (!heaps_lost(i)) {
@@ -363,7 +419,25 @@ static void free_owned(int i, void *p)
     errno = saved;
 }
 
+/* glibc_short: p is glibc's block (not NULL, outside the heaps, not
+ * foreign) and nothing watches the call: it takes the short way. */
+static inline int glibc_short(const void *p)
+{
+    return likely((uintptr_t)p - (uintptr_t)shim_heaps.area >= shim_heaps.span) && likely(p != NULL) && quiet() &&
+           likely(__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) && !foreign(p);
+}
+
+static void __attribute__((noinline)) free_long(void *p);
+
 EXPORT void free(void *p)
+{
+    if (glibc_short(p))
+        glibc_free(p);
+    else
+        free_long(p);
+}
+
+static void free_long(void *p)
 {
     ready_up();
     TRACE_FREE(p);
@@ -432,7 +506,7 @@ static void *realloc_owned(int i, void *p, size_t n, enum slz_entry e)
         before(h);
         void *q = slz_realloc(h, p, n); /* even when n is too big: a bad p is reported as realloc()'s */
         after(h);
-        shim_refused = SIZE_MAX; /* a block resized in place may leave room */
+        shim_refused = shim_refused_unknown; /* a block resized in place may leave room */
         SITES_REALLOC(p, q, n);
         if (q != NULL) {
             COUNT(core, e);
@@ -464,13 +538,7 @@ static void *do_realloc(void *p, size_t n, enum slz_entry e)
         bad_pointer("realloc", p);
     COUNT(glibc, e);
     COUNT(why, W_NOT_OURS);
-    long old = glibc_chunk(p);
-    void *q = __libc_realloc(p, n);
-    if (q != NULL) { /* the old chunk counted as given back, the new one as taken */
-        held_here -= old;
-        glibc_took(q);
-    }
-    return q;
+    return glibc_realloc(p, n);
 }
 
 /* traced_realloc: do_realloc, recorded when tracing. A realloc that moves a
@@ -491,6 +559,8 @@ EXPORT void *realloc(void *p, size_t n)
 {
     if (n > PTRDIFF_MAX)
         return too_big();
+    if (n != 0 && glibc_short(p))
+        return glibc_realloc(p, n);
     return traced_realloc(p, n, E_REALLOC);
 }
 
