@@ -34,9 +34,8 @@
 
 struct shim_heaps shim_heaps;
 __thread slz_heap *shim_my_heap __attribute__((tls_model("initial-exec")));
-__thread size_t shim_refused __attribute__((tls_model("initial-exec"))) = SIZE_MAX;
+__thread struct shim_thread shim_me __attribute__((tls_model("initial-exec"))) = {.refused = SIZE_MAX};
 size_t shim_refused_unknown = SIZE_MAX;
-__thread unsigned shim_refused_skips __attribute__((tls_model("initial-exec")));
 static __thread int gave_up __attribute__((tls_model("initial-exec")));
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -105,7 +104,7 @@ slz_heap *heaps_mine_slow(void)
         return NULL;
     }
     shim_my_heap = h;
-    shim_refused = shim_refused_unknown;
+    shim_me.refused = shim_refused_unknown;
     if (exit_key_ok)
         pthread_setspecific(exit_key, h); /* thread exit calls heaps_thread_exit */
     return h;

@@ -170,7 +170,7 @@ static inline size_t refused_from(size_t big)
 /* core_alloc: a block from the caller's heap (align 0: malloc; zero:
  * calloc), or NULL with *why saying why not. errno is left alone. A request
  * larger than the heap's largest free chunk can hold is not put to it (see
- * shim_refused): with the default one-page heap, full most of the time,
+ * struct shim_thread): with the default one-page heap, full most of the time,
  * most requests go to glibc and would each pay a failing search. */
 static void *core_alloc(size_t n, size_t align, int zero, enum slz_why *why)
 {
@@ -183,9 +183,10 @@ static void *core_alloc(size_t n, size_t align, int zero, enum slz_why *why)
         *why = align > heap_bytes ? W_ALIGN : W_TOO_BIG;
         return NULL;
     }
-    if (unlikely(shim_refused == shim_refused_unknown)) /* the heap gained room: how much? */
-        shim_refused = refused_from(slz_largest_free(h));
-    if (n >= shim_refused && (++shim_refused_skips & (SHIM_RETRY - 1)) != 0) {
+    if (unlikely(shim_me.refused == shim_refused_unknown)) /* the heap gained room: how much? */
+        shim_me.refused = refused_from(slz_largest_free(h));
+    int retry = n >= shim_me.refused;
+    if (retry && (++shim_me.skips & (SHIM_RETRY - 1)) != 0) {
         *why = W_FULL; /* the heap would refuse it: not asked */
         WATCH_POLL();  /* but a heap map asked for is drawn now, as by any call that reaches here */
         return NULL;
@@ -199,7 +200,9 @@ static void *core_alloc(size_t n, size_t align, int zero, enum slz_why *why)
         *why = W_FULL;
         errno = saved;
         if (align <= 16) /* (an aligned request may fail for its alignment alone) */
-            shim_refused = refused_from(slz_largest_free(h));
+            shim_me.refused = refused_from(slz_largest_free(h));
+    } else if (retry) {
+        shim_me.refused = shim_refused_unknown; /* it took frees other threads left: room again */
     }
     return p;
 }
@@ -236,8 +239,6 @@ static long glibc_peak;      /* the most glibc_held was since the last trim */
 static long glibc_trimmed;   /* the peak the last trim came down from; 0: climbed back since */
 static long glibc_trim_min = GLIBC_TRIM_MIN; /* the fall that trims: doubled when the process climbs back */
 static int glibc_trimming;   /* a thread is in malloc_trim */
-static __thread long held_here __attribute__((tls_model("initial-exec"))); /* not yet reported */
-static __thread long held_step __attribute__((tls_model("initial-exec"))); /* report at this much */
 
 /* glibc_chunk: bytes of glibc's chunk for block p; 0 for an mmapped one. */
 static inline long glibc_chunk(const void *p)
@@ -250,13 +251,13 @@ static inline long glibc_chunk(const void *p)
  * half the peak or less, trim. */
 static void glibc_report(void)
 {
-    long d = held_here;
-    held_here = 0;
+    long d = shim_me.held;
+    shim_me.held = 0;
     long held = __atomic_add_fetch(&glibc_held, d, __ATOMIC_RELAXED);
     long peak = __atomic_load_n(&glibc_peak, __ATOMIC_RELAXED);
     if (held < 0) /* blocks counted by a thread that has not reported yet */
         held = 0;
-    held_step = held / 32 > GLIBC_STEP_MIN ? held / 32 : GLIBC_STEP_MIN;
+    shim_me.step = held / 32 > GLIBC_STEP_MIN ? held / 32 : GLIBC_STEP_MIN;
     if (held > peak) { /* racy: bounds, not counts */
         __atomic_store_n(&glibc_peak, held, __ATOMIC_RELAXED);
         long from = __atomic_load_n(&glibc_trimmed, __ATOMIC_RELAXED);
@@ -279,11 +280,16 @@ static void glibc_report(void)
     __atomic_store_n(&glibc_trimming, 0, __ATOMIC_RELEASE);
 }
 
+static void *__attribute__((noinline)) glibc_took_report(void *p)
+{
+    glibc_report();
+    return p;
+}
 /* glibc_took: p, a block just served by glibc (or NULL), counted. */
 static inline void *glibc_took(void *p)
 {
-    if (p != NULL && unlikely((held_here += glibc_chunk(p)) >= held_step))
-        glibc_report();
+    if (p != NULL && unlikely((shim_me.held += glibc_chunk(p)) >= shim_me.step))
+        return glibc_took_report(p);
     return p;
 }
 
@@ -293,7 +299,7 @@ static inline void *glibc_realloc(void *p, size_t n)
     long old = glibc_chunk(p);
     void *q = __libc_realloc(p, n);
     if (q != NULL) { /* the old chunk given back, the new one taken */
-        held_here -= old;
+        shim_me.held -= old;
         glibc_took(q);
     }
     return q;
@@ -302,14 +308,14 @@ static inline void *glibc_realloc(void *p, size_t n)
 /* glibc_flush: the thread's count into the process's (at thread exit). */
 void glibc_flush(void)
 {
-    if (held_here != 0)
+    if (shim_me.held != 0)
         glibc_report();
 }
 
 /* glibc_free: give p back to glibc, counted. */
 static inline void glibc_free(void *p)
 {
-    if (unlikely((held_here -= glibc_chunk(p)) <= -held_step)) {
+    if (unlikely((shim_me.held -= glibc_chunk(p)) <= -shim_me.step)) {
         __libc_free(p);
         glibc_report(); /* may trim: after the free */
         return;
@@ -354,8 +360,8 @@ static void *too_big(void)
 /* ---- The short way to glibc ----------------------------------------------
  * With the default one-page heap most calls end in glibc. When nothing
  * watches the calls (no counting, no trace, no heap map pending), a request
- * the thread's heap would refuse anyway (see shim_refused: too big for any
- * heap, or bigger than its largest free chunk) goes to glibc at once, and a
+ * the thread's heap would refuse anyway (see struct shim_thread: too big
+ * for any heap, or bigger than its largest free chunk) goes to glibc at once, and a
  * free or realloc of a pointer outside the heaps goes to glibc after the
  * foreign check; only the bytes glibc holds are counted. Everything else
  * takes the long way. */
@@ -364,19 +370,33 @@ static inline int quiet(void)
     return !(slz_count.on | slz_watch.tracing | slz_watch.map_pending);
 }
 /* refused: n goes straight to glibc (n <= PTRDIFF_MAX; setup done, as the
- * thread has had a heap). */
+ * thread has had a heap). Not when a retry is due: core_alloc counts that
+ * one and puts it to the core. */
 static inline int refused(size_t n)
 {
-    return n >= shim_refused && quiet() && (++shim_refused_skips & (SHIM_RETRY - 1)) != 0;
+    if (n < shim_me.refused || !quiet() || ((shim_me.skips + 1) & (SHIM_RETRY - 1)) == 0)
+        return 0;
+    shim_me.skips++;
+    return 1;
+}
+
+static void *__attribute__((noinline)) malloc_long(size_t n)
+{
+    if (unlikely(n > PTRDIFF_MAX))
+        return too_big();
+    return trace_ret(served(E_MALLOC, K_MALLOC, n, 0), n);
 }
 
 EXPORT void *malloc(size_t n)
 {
-    if (unlikely(n > PTRDIFF_MAX))
-        return too_big();
-    if (refused(n))
+    if (likely(n <= PTRDIFF_MAX) && refused(n))
         return glibc_took(__libc_malloc(n));
-    return trace_ret(served(E_MALLOC, K_MALLOC, n, 0), n);
+    return malloc_long(n);
+}
+
+static void *__attribute__((noinline)) calloc_long(size_t n)
+{
+    return trace_ret(served(E_CALLOC, K_CALLOC, n, 0), n);
 }
 
 EXPORT void *calloc(size_t count, size_t size)
@@ -386,7 +406,7 @@ EXPORT void *calloc(size_t count, size_t size)
         return too_big();
     if (refused(n))
         return glibc_took(__libc_calloc(1, n));
-    return trace_ret(served(E_CALLOC, K_CALLOC, n, 0), n);
+    return calloc_long(n);
 }
 
 /* bad_pointer: p points into the heaps' range but at no heap (a slot not
@@ -410,7 +430,7 @@ static void free_owned(int i, void *p)
         before(h);
         slz_free(h, p);
         after(h);
-        shim_refused = shim_refused_unknown;
+        shim_me.refused = shim_refused_unknown;
     } else if (h == NULL) {
         bad_pointer("free", p);
     } else if (!heaps_lost(i)) {
@@ -506,7 +526,7 @@ static void *realloc_owned(int i, void *p, size_t n, enum slz_entry e)
         before(h);
         void *q = slz_realloc(h, p, n); /* even when n is too big: a bad p is reported as realloc()'s */
         after(h);
-        shim_refused = shim_refused_unknown; /* a block resized in place may leave room */
+        shim_me.refused = shim_refused_unknown; /* a block resized in place may leave room */
         SITES_REALLOC(p, q, n);
         if (q != NULL) {
             COUNT(core, e);

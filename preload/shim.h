@@ -34,16 +34,27 @@ struct shim_heaps {
 };
 extern struct shim_heaps shim_heaps;
 extern __thread slz_heap *shim_my_heap __attribute__((tls_model("initial-exec")));
-/* shim_refused: the smallest request (unaligned) the calling thread's heap
- * would refuse now, as far as the shim knows: a request as large is not put
- * to the core, it goes straight to glibc, except one in SHIM_RETRY (counted
- * in shim_refused_skips), which also lets the heap take the frees other
- * threads left it. Set from the heap's largest free chunk when a request
- * failed, or when the heap has gained room since (a free or realloc into
- * it, a new heap: shim_refused_unknown, just above anything a heap can
- * serve). SIZE_MAX until the thread has a heap. */
-extern __thread size_t shim_refused __attribute__((tls_model("initial-exec")));
-extern __thread unsigned shim_refused_skips __attribute__((tls_model("initial-exec")));
+/* What the shim keeps for each thread beside its heap, in one place (one
+ * thread-pointer offset for the short way to glibc).
+ *
+ * refused: the smallest request (unaligned) the thread's heap would refuse
+ * now, as far as the shim knows: a request as large is not put to the core,
+ * it goes straight to glibc, except one in SHIM_RETRY (counted in skips),
+ * which also lets the heap take the frees other threads left it. Set from
+ * the heap's largest free chunk when a request failed, or when the heap has
+ * gained room since (a free or realloc into it, a new heap: then it is
+ * shim_refused_unknown, just above anything a heap can serve). SIZE_MAX
+ * until the thread has a heap.
+ *
+ * held, step: the bytes the thread took from glibc less those it gave back,
+ * not yet added to the process's count, and how far held may go either way
+ * before it is (shim.c, "What glibc holds"). */
+struct shim_thread {
+    size_t refused;
+    unsigned skips;
+    long held, step;
+};
+extern __thread struct shim_thread shim_me __attribute__((tls_model("initial-exec")));
 extern size_t shim_refused_unknown;
 #define SHIM_RETRY 64 /* a power of two */
 void glibc_flush(void); /* shim.c: the thread's count of glibc's bytes, reported at its exit */
