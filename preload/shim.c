@@ -233,7 +233,7 @@ static void *core_alloc(size_t n, size_t align, int zero, enum slz_why *why)
 #define GLIBC_TRIM_MIN ((long)64 << 10)
 #define GLIBC_TRIM_MAX ((long)64 << 20)
 #define GLIBC_STEP_MIN ((long)16 << 10)
-#define GLIBC_TOP_PAD ((size_t)128 << 10) /* glibc's M_TOP_PAD: its top is left as its own trim leaves it */
+#define GLIBC_TOP_PAD ((size_t)128 << 10) /* M_TOP_PAD as mallopt(3) gives it: the top as glibc leaves it */
 static long glibc_held;      /* bytes the process holds in glibc's heaps, as reported */
 static long glibc_peak;      /* the most glibc_held was since the last trim */
 static long glibc_trimmed;   /* the peak the last trim came down from; 0: climbed back since */
