@@ -218,11 +218,15 @@ static void *core_alloc(size_t n, size_t align, int zero, enum slz_why *why)
  * the shim asks glibc to give back the free pages in the middle of its heaps
  * too (malloc_trim), but only when that can pay off: when the bytes the
  * process holds in glibc's heaps have fallen to half or less of their peak
- * since the last trim, by at least GLIBC_TRIM_MIN. Churn, however heavy,
+ * since the last trim, by at least glibc_trim_min. Churn, however heavy,
  * never trims (malloc_trim locks every arena, and the pages it returns
  * would be faulted in again); a program that frees most of what it had
  * trims a few times on the way down (once per halving), and keeps at most
- * about GLIBC_TRIM_MIN + GLIBC_STEP_MIN untrimmed after its last free.
+ * about glibc_trim_min + GLIBC_STEP_MIN untrimmed after its last free.
+ * glibc_trim_min starts at GLIBC_TRIM_MIN and doubles (up to GLIBC_TRIM_MAX)
+ * whenever the process climbs back to the level a trim came down from: a
+ * program that builds and drops the same structure over and over stops
+ * trimming once the fall needed is larger than the structure.
  *
  * The bytes held are counted from glibc's chunk headers (the size word
  * before the block, the one glibc's free reads too; mmapped chunks are
