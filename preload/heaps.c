@@ -25,6 +25,7 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -33,6 +34,8 @@
 
 struct shim_heaps shim_heaps;
 __thread slz_heap *shim_my_heap __attribute__((tls_model("initial-exec")));
+__thread struct shim_thread shim_me __attribute__((tls_model("initial-exec"))) = {.refused = SIZE_MAX};
+size_t shim_refused_unknown = SIZE_MAX;
 static __thread int gave_up __attribute__((tls_model("initial-exec")));
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -101,6 +104,7 @@ slz_heap *heaps_mine_slow(void)
         return NULL;
     }
     shim_my_heap = h;
+    shim_me.refused = shim_refused_unknown;
     if (exit_key_ok)
         pthread_setspecific(exit_key, h); /* thread exit calls heaps_thread_exit */
     return h;
@@ -114,6 +118,7 @@ void heaps_thread_exit(void *arg)
     if (h == NULL || h != shim_my_heap)
         return;
     slz_heap_collect(h);
+    glibc_flush();
     shim_my_heap = NULL;
     pthread_mutex_lock(&pool_lock);
     state[heaps_slot(h)] = SLOT_ABANDONED;

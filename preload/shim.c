@@ -26,6 +26,7 @@
 
 #define EXPORT __attribute__((visibility("default")))
 #define unlikely(x) __builtin_expect(!!(x), 0)
+#define likely(x) __builtin_expect(!!(x), 1)
 
 static int ready;          /* options read, heaps reserved (or given up) */
 static size_t max_request; /* the largest request a heap can ever serve */
@@ -41,7 +42,7 @@ static pthread_mutex_t setup_lock = PTHREAD_MUTEX_INITIALIZER;
  * mapping at least 128 MiB below the stack's top, so 64 MiB below where
  * the stack began is stack or nothing. */
 extern void *__libc_stack_end;
-static uintptr_t image_lo, image_hi, stack_lo, stack_hi;
+static uintptr_t image_lo, image_len, stack_lo, stack_len;
 
 static void find_foreign(void)
 {
@@ -58,12 +59,12 @@ static void find_foreign(void)
         }
     if (hi > lo) {
         image_lo = lo;
-        image_hi = hi;
+        image_len = hi - lo;
     }
     uintptr_t top = (uintptr_t)__libc_stack_end;
     if (top > ((uintptr_t)64 << 20)) {
         stack_lo = top - ((uintptr_t)64 << 20);
-        stack_hi = top + ((uintptr_t)1 << 20);
+        stack_len = ((uintptr_t)64 << 20) + ((uintptr_t)1 << 20);
     }
 }
 
@@ -71,7 +72,7 @@ static void find_foreign(void)
 static inline int foreign(const void *p)
 {
     uintptr_t a = (uintptr_t)p;
-    return a - image_lo < image_hi - image_lo || a - stack_lo < stack_hi - stack_lo;
+    return a - image_lo < image_len || a - stack_lo < stack_len;
 }
 
 /* ---- Set-up ------------------------------------------------------------ */
@@ -93,11 +94,19 @@ static void setup(void)
         if (heaps_setup(slz_opt.heap_size) == 0) {
             heap_bytes = slz_opt.heap_size;
             max_request = heap_bytes - 16; /* less one chunk header: slz_max_request */
+            shim_refused_unknown = max_request + 2;
         } else {
             const char *p[] = {"could not reserve the slz heaps; glibc serves everything"};
             say(2, p, 1);
         }
         watch_setup(); /* counting, trace file, SIGUSR1 heap map */
+        /* glibc's allocator gives its main arena to the thread that calls
+         * it first. Without the shim that is the thread that allocates
+         * first, as here; left to the fallback, it would be whichever
+         * thread first outgrew its heap, and the main thread would get a
+         * new arena later (a worker of malloc-large then ran on brk where
+         * glibc alone gives it an mmap'd arena: 1.2x the time). */
+        __libc_free(__libc_malloc(1));
         __atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
     }
     pthread_mutex_unlock(&setup_lock);
@@ -151,8 +160,18 @@ static inline void after(slz_heap *h)
     WATCH_POLL(); /* a heap map asked for by SIGUSR1 */
 }
 
+/* refused_from: the smallest request a heap whose largest free chunk has
+ * big bytes (its header included) refuses: a chunk holds its header too. */
+static inline size_t refused_from(size_t big)
+{
+    return big > 16 ? big - 16 + 1 : 0;
+}
+
 /* core_alloc: a block from the caller's heap (align 0: malloc; zero:
- * calloc), or NULL with *why saying why not. errno is left alone. */
+ * calloc), or NULL with *why saying why not. errno is left alone. A request
+ * larger than the heap's largest free chunk can hold is not put to it (see
+ * struct shim_thread): with the default one-page heap, full most of the time,
+ * most requests go to glibc and would each pay a failing search. */
 static void *core_alloc(size_t n, size_t align, int zero, enum slz_why *why)
 {
     slz_heap *h = heaps_mine();
@@ -164,6 +183,14 @@ static void *core_alloc(size_t n, size_t align, int zero, enum slz_why *why)
         *why = align > heap_bytes ? W_ALIGN : W_TOO_BIG;
         return NULL;
     }
+    if (unlikely(shim_me.refused == shim_refused_unknown)) /* the heap gained room: how much? */
+        shim_me.refused = refused_from(slz_largest_free(h));
+    int retry = n >= shim_me.refused;
+    if (retry && (++shim_me.skips & (SHIM_RETRY - 1)) != 0) {
+        *why = W_FULL; /* the heap would refuse it: not asked */
+        WATCH_POLL();  /* but a heap map asked for is drawn now, as by any call that reaches here */
+        return NULL;
+    }
     int saved = errno;
     before(h);
     void *p = align > 16 ? slz_memalign(h, align, n) : zero ? slz_calloc(h, 1, n) : slz_malloc(h, n);
@@ -172,8 +199,132 @@ static void *core_alloc(size_t n, size_t align, int zero, enum slz_why *why)
     if (p == NULL) {
         *why = W_FULL;
         errno = saved;
+        if (align <= 16) /* (an aligned request may fail for its alignment alone) */
+            shim_me.refused = refused_from(slz_largest_free(h));
+    } else if (retry) {
+        shim_me.refused = shim_refused_unknown; /* it took frees other threads left: room again */
     }
     return p;
+}
+
+/* ---- What glibc holds, and when to ask it to trim ------------------------
+ *
+ * What the slz heaps take changes where glibc's blocks land: with the
+ * one-page heap, the small blocks a program frees early are the heap's, so
+ * glibc has none to reuse and its next small block comes from its top. One
+ * such block among big ones that are all freed later keeps glibc from giving
+ * back the memory below it, which glibc alone would have returned (the pin
+ * case of tests/bench/memcases.c: 385 MB kept where glibc keeps 2 MB). So
+ * the shim asks glibc to give back the free pages in the middle of its heaps
+ * too (malloc_trim), but only when that can pay off: when the bytes the
+ * process holds in glibc's heaps have fallen to half or less of their peak
+ * since the last trim, by at least glibc_trim_min. Churn, however heavy,
+ * never trims (malloc_trim locks every arena, and the pages it returns
+ * would be faulted in again); a program that frees most of what it had
+ * trims a few times on the way down (once per halving), and keeps at most
+ * about glibc_trim_min + GLIBC_STEP_MIN untrimmed after its last free.
+ * glibc_trim_min starts at GLIBC_TRIM_MIN and doubles (up to GLIBC_TRIM_MAX)
+ * whenever the process climbs back to the level a trim came down from: a
+ * program that builds and drops the same structure over and over stops
+ * trimming once the fall needed is larger than the structure.
+ *
+ * The bytes held are counted from glibc's chunk headers (the size word
+ * before the block, the one glibc's free reads too; mmapped chunks are
+ * returned by glibc itself and not counted), per thread, and added to the
+ * process's count only when a thread's own count has moved by its step:
+ * GLIBC_STEP_MIN, or 1/32 of what the process holds. So churn costs a
+ * header read and a thread-local add per call, and no shared write. */
+#define GLIBC_TRIM_MIN ((long)64 << 10)
+#define GLIBC_TRIM_MAX ((long)64 << 20)
+#define GLIBC_STEP_MIN ((long)16 << 10)
+#define GLIBC_TOP_PAD ((size_t)128 << 10) /* M_TOP_PAD as mallopt(3) gives it: the top as glibc leaves it */
+static long glibc_held;      /* bytes the process holds in glibc's heaps, as reported */
+static long glibc_peak;      /* the most glibc_held was since the last trim */
+static long glibc_trimmed;   /* the peak the last trim came down from; 0: climbed back since */
+static long glibc_trim_min = GLIBC_TRIM_MIN; /* the fall that trims: doubled when the process climbs back */
+static int glibc_trimming;   /* a thread is in malloc_trim */
+
+/* glibc_chunk: bytes of glibc's chunk for block p; 0 for an mmapped one. */
+static inline long glibc_chunk(const void *p)
+{
+    size_t size = ((const size_t *)p)[-1];
+    return size & 2 ? 0 : (long)(size & ~(size_t)7); /* IS_MMAPPED; the low bits are flags */
+}
+
+/* glibc_report: add the thread's count to the process's; after a fall to
+ * half the peak or less, trim. */
+static void glibc_report(void)
+{
+    long d = shim_me.held;
+    shim_me.held = 0;
+    long held = __atomic_add_fetch(&glibc_held, d, __ATOMIC_RELAXED);
+    long peak = __atomic_load_n(&glibc_peak, __ATOMIC_RELAXED);
+    if (held < 0) /* blocks counted by a thread that has not reported yet */
+        held = 0;
+    shim_me.step = held / 32 > GLIBC_STEP_MIN ? held / 32 : GLIBC_STEP_MIN;
+    if (held > peak) { /* racy: bounds, not counts */
+        __atomic_store_n(&glibc_peak, held, __ATOMIC_RELAXED);
+        long from = __atomic_load_n(&glibc_trimmed, __ATOMIC_RELAXED);
+        long min = __atomic_load_n(&glibc_trim_min, __ATOMIC_RELAXED);
+        if (from != 0 && held >= from) { /* the pages trimmed were needed again: trim less often */
+            __atomic_store_n(&glibc_trimmed, 0, __ATOMIC_RELAXED);
+            __atomic_store_n(&glibc_trim_min, min < GLIBC_TRIM_MAX ? 2 * min : min, __ATOMIC_RELAXED);
+        }
+        return;
+    }
+    if (d >= 0 || peak - held < __atomic_load_n(&glibc_trim_min, __ATOMIC_RELAXED) || peak - held < held)
+        return;
+    if (__atomic_exchange_n(&glibc_trimming, 1, __ATOMIC_ACQUIRE))
+        return; /* another thread trims now */
+    __atomic_store_n(&glibc_peak, held, __ATOMIC_RELAXED);
+    __atomic_store_n(&glibc_trimmed, peak, __ATOMIC_RELAXED);
+    int saved = errno;
+    malloc_trim(GLIBC_TOP_PAD);
+    errno = saved;
+    __atomic_store_n(&glibc_trimming, 0, __ATOMIC_RELEASE);
+}
+
+static void *__attribute__((noinline)) glibc_took_report(void *p)
+{
+    glibc_report();
+    return p;
+}
+/* glibc_took: p, a block just served by glibc (or NULL), counted. */
+static inline void *glibc_took(void *p)
+{
+    if (p != NULL && unlikely((shim_me.held += glibc_chunk(p)) >= shim_me.step))
+        return glibc_took_report(p);
+    return p;
+}
+
+/* glibc_realloc: glibc's realloc of its block p (n > 0), counted. */
+static inline void *glibc_realloc(void *p, size_t n)
+{
+    long old = glibc_chunk(p);
+    void *q = __libc_realloc(p, n);
+    if (q != NULL) { /* the old chunk given back, the new one taken */
+        shim_me.held -= old;
+        glibc_took(q);
+    }
+    return q;
+}
+
+/* glibc_flush: the thread's count into the process's (at thread exit). */
+void glibc_flush(void)
+{
+    if (shim_me.held != 0)
+        glibc_report();
+}
+
+/* glibc_free: give p back to glibc, counted. */
+static inline void glibc_free(void *p)
+{
+    if (unlikely((shim_me.held -= glibc_chunk(p)) <= -shim_me.step)) {
+        __libc_free(p);
+        glibc_report(); /* may trim: after the free */
+        return;
+    }
+    __libc_free(p); /* keeps errno itself (glibc >= 2.33) */
 }
 
 /* ---- Core first, then glibc -------------------------------------------- */
@@ -183,7 +334,7 @@ enum kind { K_MALLOC, K_CALLOC, K_ALIGNED };
 /* glibc_alloc: glibc's answer to the same request. */
 static void *glibc_alloc(enum kind k, size_t n, size_t align)
 {
-    return k == K_ALIGNED ? __libc_memalign(align, n) : k == K_CALLOC ? __libc_calloc(1, n) : __libc_malloc(n);
+    return glibc_took(k == K_ALIGNED ? __libc_memalign(align, n) : k == K_CALLOC ? __libc_calloc(1, n) : __libc_malloc(n));
 }
 
 /* served: a block of n bytes for entry point e, from the core when it can,
@@ -210,11 +361,46 @@ static void *too_big(void)
     return NULL;
 }
 
-EXPORT void *malloc(size_t n)
+/* ---- The short way to glibc ----------------------------------------------
+ * With the default one-page heap most calls end in glibc. When nothing
+ * watches the calls (no counting, no trace, no heap map pending), a request
+ * the thread's heap would refuse anyway (see struct shim_thread: too big
+ * for any heap, or bigger than its largest free chunk) goes to glibc at once, and a
+ * free or realloc of a pointer outside the heaps goes to glibc after the
+ * foreign check; only the bytes glibc holds are counted. Everything else
+ * takes the long way. */
+static inline int quiet(void)
+{
+    return !(slz_count.on | slz_watch.tracing | slz_watch.map_pending);
+}
+/* refused: n goes straight to glibc (n <= PTRDIFF_MAX; setup done, as the
+ * thread has had a heap). Not when a retry is due: core_alloc counts that
+ * one and puts it to the core. */
+static inline int refused(size_t n)
+{
+    if (n < shim_me.refused || !quiet() || ((shim_me.skips + 1) & (SHIM_RETRY - 1)) == 0)
+        return 0;
+    shim_me.skips++;
+    return 1;
+}
+
+static void *__attribute__((noinline)) malloc_long(size_t n)
 {
     if (unlikely(n > PTRDIFF_MAX))
         return too_big();
     return trace_ret(served(E_MALLOC, K_MALLOC, n, 0), n);
+}
+
+EXPORT void *malloc(size_t n)
+{
+    if (likely(n <= PTRDIFF_MAX) && refused(n))
+        return glibc_took(__libc_malloc(n));
+    return malloc_long(n);
+}
+
+static void *__attribute__((noinline)) calloc_long(size_t n)
+{
+    return trace_ret(served(E_CALLOC, K_CALLOC, n, 0), n);
 }
 
 EXPORT void *calloc(size_t count, size_t size)
@@ -222,7 +408,9 @@ EXPORT void *calloc(size_t count, size_t size)
     size_t n;
     if (__builtin_mul_overflow(count, size, &n) || n > PTRDIFF_MAX)
         return too_big();
-    return trace_ret(served(E_CALLOC, K_CALLOC, n, 0), n);
+    if (refused(n))
+        return glibc_took(__libc_calloc(1, n));
+    return calloc_long(n);
 }
 
 /* bad_pointer: p points into the heaps' range but at no heap (a slot not
@@ -246,6 +434,7 @@ static void free_owned(int i, void *p)
         before(h);
         slz_free(h, p);
         after(h);
+        shim_me.refused = shim_refused_unknown;
     } else if (h == NULL) {
         bad_pointer("free", p);
     } else if (!heaps_lost(i)) {
@@ -254,31 +443,25 @@ static void free_owned(int i, void *p)
     errno = saved;
 }
 
-/* glibc_free: give p back to glibc. What the slz heaps take changes where
- * glibc's blocks land: a small block glibc would have placed low in its
- * heap may land at its top and keep glibc from trimming the freed memory
- * below it. So after every 16 MiB freed to glibc (sizes read from its chunk
- * header, the word glibc's free reads too) the shim asks glibc to give back
- * the free pages in the middle of its heap as well (malloc_trim). */
-static __thread size_t glibc_freed __attribute__((tls_model("initial-exec")));
-static void glibc_free(void *p)
+/* glibc_short: p is glibc's block (not NULL, outside the heaps, not
+ * foreign) and nothing watches the call: it takes the short way. */
+static inline int glibc_short(const void *p)
 {
-    size_t size = ((const size_t *)p)[-1];
-    if (!(size & 2)) { /* IS_MMAPPED: munmap'd by glibc anyway */
-        glibc_freed += size & ~(size_t)7;
-        if (unlikely(glibc_freed >= ((size_t)16 << 20))) {
-            glibc_freed = 0;
-            __libc_free(p);
-            int saved = errno;
-            malloc_trim(0);
-            errno = saved;
-            return;
-        }
-    }
-    __libc_free(p); /* keeps errno itself (glibc >= 2.33) */
+    return likely((uintptr_t)p - (uintptr_t)shim_heaps.area >= shim_heaps.span) && likely(p != NULL) && quiet() &&
+           likely(__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) && !foreign(p);
 }
 
+static void __attribute__((noinline)) free_long(void *p);
+
 EXPORT void free(void *p)
+{
+    if (glibc_short(p))
+        glibc_free(p);
+    else
+        free_long(p);
+}
+
+static void free_long(void *p)
 {
     ready_up();
     TRACE_FREE(p);
@@ -322,7 +505,7 @@ static void *move_out(int i, void *p, size_t old, size_t n)
     slz_heap *h = shim_heaps.heap[i];
     enum slz_why why = W_FULL;
     void *q = h == shim_my_heap ? NULL : core_alloc(n, 0, 0, &why);
-    if (q == NULL && (q = __libc_malloc(n)) == NULL)
+    if (q == NULL && (q = glibc_took(__libc_malloc(n))) == NULL)
         return NULL;
     size_t len = old < n ? old : n;
     if (h == shim_my_heap)
@@ -347,6 +530,7 @@ static void *realloc_owned(int i, void *p, size_t n, enum slz_entry e)
         before(h);
         void *q = slz_realloc(h, p, n); /* even when n is too big: a bad p is reported as realloc()'s */
         after(h);
+        shim_me.refused = shim_refused_unknown; /* a block resized in place may leave room */
         SITES_REALLOC(p, q, n);
         if (q != NULL) {
             COUNT(core, e);
@@ -378,7 +562,7 @@ static void *do_realloc(void *p, size_t n, enum slz_entry e)
         bad_pointer("realloc", p);
     COUNT(glibc, e);
     COUNT(why, W_NOT_OURS);
-    return __libc_realloc(p, n);
+    return glibc_realloc(p, n);
 }
 
 /* traced_realloc: do_realloc, recorded when tracing. A realloc that moves a
@@ -399,6 +583,8 @@ EXPORT void *realloc(void *p, size_t n)
 {
     if (n > PTRDIFF_MAX)
         return too_big();
+    if (n != 0 && glibc_short(p))
+        return glibc_realloc(p, n);
     return traced_realloc(p, n, E_REALLOC);
 }
 

@@ -13,12 +13,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* glibc's allocator, reached without recursion (exported by libc.so.6). */
-void *__libc_malloc(size_t);
-void *__libc_calloc(size_t, size_t);
-void *__libc_realloc(void *, size_t);
-void __libc_free(void *);
-void *__libc_memalign(size_t, size_t);
+/* glibc's allocator, reached without recursion (exported by libc.so.6);
+ * called through the GOT, not a PLT stub (one jump less on every call that
+ * glibc serves). */
+#define GLIBC_FN __attribute__((noplt))
+GLIBC_FN void *__libc_malloc(size_t);
+GLIBC_FN void *__libc_calloc(size_t, size_t);
+GLIBC_FN void *__libc_realloc(void *, size_t);
+GLIBC_FN void __libc_free(void *);
+GLIBC_FN void *__libc_memalign(size_t, size_t);
 
 /* ---- A heap per thread (heaps.c) --------------------------------------- */
 #include "slz.h"
@@ -34,6 +37,30 @@ struct shim_heaps {
 };
 extern struct shim_heaps shim_heaps;
 extern __thread slz_heap *shim_my_heap __attribute__((tls_model("initial-exec")));
+/* What the shim keeps for each thread beside its heap, in one place (one
+ * thread-pointer offset for the short way to glibc).
+ *
+ * refused: the smallest request (unaligned) the thread's heap would refuse
+ * now, as far as the shim knows: a request as large is not put to the core,
+ * it goes straight to glibc, except one in SHIM_RETRY (counted in skips),
+ * which also lets the heap take the frees other threads left it. Set from
+ * the heap's largest free chunk when a request failed, or when the heap has
+ * gained room since (a free or realloc into it, a new heap: then it is
+ * shim_refused_unknown, just above anything a heap can serve). SIZE_MAX
+ * until the thread has a heap.
+ *
+ * held, step: the bytes the thread took from glibc less those it gave back,
+ * not yet added to the process's count, and how far held may go either way
+ * before it is (shim.c, "What glibc holds"). */
+struct shim_thread {
+    size_t refused;
+    unsigned skips;
+    long held, step;
+};
+extern __thread struct shim_thread shim_me __attribute__((tls_model("initial-exec")));
+extern size_t shim_refused_unknown;
+#define SHIM_RETRY 64 /* a power of two */
+void glibc_flush(void); /* shim.c: the thread's count of glibc's bytes, reported at its exit */
 int heaps_setup(size_t heap_size);
 slz_heap *heaps_mine_slow(void);
 void heaps_thread_exit(void *heap);

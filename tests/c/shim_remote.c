@@ -6,7 +6,11 @@
  *     contents move to its own heap and the old block goes back to its
  *     owner; malloc_usable_size of another thread's block is its owner's;
  *   - a fork while another thread is alive: in the child that thread's heap
- *     is left alone, so freeing its block (even twice) is ignored.
+ *     is left alone, so freeing its block (even twice) is ignored;
+ *   - the main thread's heap full (requests go to glibc; with the 1M heap),
+ *     then emptied by another thread: the heap serves again, though its
+ *     owner freed nothing into it (the shim puts no request the full heap
+ *     would refuse to the core, but retries now and then).
  * Without the shim nothing comes from the core: the program fails. */
 #include <pthread.h>
 #include <sys/wait.h>
@@ -29,6 +33,17 @@ static void *free_all(void *arg)
     (void)arg;
     for (int i = 0; i < N; i++)
         free(blk[i]);
+    return NULL;
+}
+
+enum { FULL_MAX = 1000 };
+static void *blk_full[FULL_MAX];
+static int nblk_full;
+static void *free_full(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < nblk_full; i++)
+        free(blk_full[i]);
     return NULL;
 }
 
@@ -125,5 +140,35 @@ int main(int argc, char **argv)
           WIFEXITED(status) && WEXITSTATUS(status) == 0);
     pthread_barrier_wait(&forked);
     pthread_join(t, NULL);
+
+    /* a full heap emptied by another thread */
+    static void *full[2 * FULL_MAX];
+    int nfull = 0;
+    char w = 'c';
+    while (w == 'c' && nfull < FULL_MAX) {
+        WHO(full[nfull], malloc(SIZE));
+        w = who_;
+        nfull += w == 'c';
+    }
+    if (w != 'g') { /* a heap too big to fill here (SLZ_HEAP_SIZE=256M) */
+        for (int i = 0; i < nfull; i++)
+            free(full[i]);
+        return CHECK_DONE();
+    }
+    void *spill = full[nfull];
+    for (int i = 0; i < nfull; i++)
+        blk_full[i] = full[i];
+    nblk_full = nfull;
+    pthread_create(&t, NULL, free_full, NULL);
+    pthread_join(t, NULL);
+    core = 0;
+    for (int i = 0; i < 2 * nfull; i++) {
+        WHO(full[i], malloc(SIZE));
+        core += who_ == 'c';
+    }
+    CHECK("the blocks another thread freed from the full heap are served again", core == nfull);
+    for (int i = 0; i < 2 * nfull; i++)
+        free(full[i]);
+    free(spill);
     return CHECK_DONE();
 }
