@@ -34,8 +34,7 @@
 
 struct shim_heaps shim_heaps;
 __thread slz_heap *shim_my_heap __attribute__((tls_model("initial-exec")));
-__thread struct shim_thread shim_me __attribute__((tls_model("initial-exec"))) = {.refused = SIZE_MAX};
-size_t shim_refused_unknown = SIZE_MAX;
+__thread struct shim_thread shim_me __attribute__((tls_model("initial-exec"))) = {.refused = SIZE_MAX, .slot = -1};
 static __thread int gave_up __attribute__((tls_model("initial-exec")));
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -104,7 +103,8 @@ slz_heap *heaps_mine_slow(void)
         return NULL;
     }
     shim_my_heap = h;
-    shim_me.refused = shim_refused_unknown;
+    shim_me.slot = heaps_slot(h);
+    shim_me.refused = SIZE_MAX;
     if (exit_key_ok)
         pthread_setspecific(exit_key, h); /* thread exit calls heaps_thread_exit */
     return h;
@@ -120,6 +120,7 @@ void heaps_thread_exit(void *arg)
     slz_heap_collect(h);
     glibc_flush();
     shim_my_heap = NULL;
+    shim_me.slot = -1;
     pthread_mutex_lock(&pool_lock);
     state[heaps_slot(h)] = SLOT_ABANDONED;
     pthread_mutex_unlock(&pool_lock);
@@ -138,6 +139,7 @@ void heaps_fork_child(void)
     if (shim_my_heap && slz_heap_interrupted(shim_my_heap)) {
         state[heaps_slot(shim_my_heap)] = SLOT_LOST;
         shim_my_heap = NULL;
+        shim_me.slot = -1;
     }
 }
 

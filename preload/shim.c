@@ -94,7 +94,6 @@ static void setup(void)
         if (heaps_setup(slz_opt.heap_size) == 0) {
             heap_bytes = slz_opt.heap_size;
             max_request = heap_bytes - 16; /* less one chunk header: slz_max_request */
-            shim_refused_unknown = max_request + 2;
         } else {
             const char *p[] = {"could not reserve the slz heaps; glibc serves everything"};
             say(2, p, 1);
@@ -183,8 +182,6 @@ static void *core_alloc(size_t n, size_t align, int zero, enum slz_why *why)
         *why = align > heap_bytes ? W_ALIGN : W_TOO_BIG;
         return NULL;
     }
-    if (unlikely(shim_me.refused == shim_refused_unknown)) /* the heap gained room: how much? */
-        shim_me.refused = refused_from(slz_largest_free(h));
     int retry = n >= shim_me.refused;
     if (retry && (++shim_me.skips & (SHIM_RETRY - 1)) != 0) {
         *why = W_FULL; /* the heap would refuse it: not asked */
@@ -202,7 +199,7 @@ static void *core_alloc(size_t n, size_t align, int zero, enum slz_why *why)
         if (align <= 16) /* (an aligned request may fail for its alignment alone) */
             shim_me.refused = refused_from(slz_largest_free(h));
     } else if (retry) {
-        shim_me.refused = shim_refused_unknown; /* it took frees other threads left: room again */
+        shim_me.refused = SIZE_MAX; /* it took frees other threads left: room again */
     }
     return p;
 }
@@ -384,6 +381,22 @@ static inline int refused(size_t n)
     return 1;
 }
 
+/* ---- The short way to the core -------------------------------------------
+ * With nothing watching or checking the calls (unwatched: no counting,
+ * trace, pending heap map, heap check or sites), a request the thread's heap
+ * may serve goes to it at once, and a free of a block of the thread's own
+ * heap too: what the long way adds is all off. */
+static inline int unwatched(void) { return quiet() && !(slz_opt.check | slz_sites_on); }
+
+/* malloc_failed: the thread's heap refused n (errno was saved): as the long
+ * way does, remember what it refuses and let glibc serve. */
+static void *__attribute__((noinline)) malloc_failed(slz_heap *h, size_t n, int saved)
+{
+    errno = saved;
+    shim_me.refused = refused_from(slz_largest_free(h));
+    return glibc_took(__libc_malloc(n));
+}
+
 static void *__attribute__((noinline)) malloc_long(size_t n)
 {
     if (unlikely(n > PTRDIFF_MAX))
@@ -393,6 +406,12 @@ static void *__attribute__((noinline)) malloc_long(size_t n)
 
 EXPORT void *malloc(size_t n)
 {
+    slz_heap *h = shim_my_heap;
+    if (likely(h != NULL) && likely(n < shim_me.refused) && likely(n <= max_request) && likely(unwatched())) {
+        int saved = errno;
+        void *p = slz_malloc(h, n);
+        return likely(p != NULL) ? p : malloc_failed(h, n, saved);
+    }
     if (likely(n <= PTRDIFF_MAX) && refused(n))
         return glibc_took(__libc_malloc(n));
     return malloc_long(n);
@@ -434,7 +453,7 @@ static void free_owned(int i, void *p)
         before(h);
         slz_free(h, p);
         after(h);
-        shim_me.refused = shim_refused_unknown;
+        shim_me.refused = SIZE_MAX;
     } else if (h == NULL) {
         bad_pointer("free", p);
     } else if (!heaps_lost(i)) {
@@ -455,10 +474,15 @@ static void __attribute__((noinline)) free_long(void *p);
 
 EXPORT void free(void *p)
 {
-    if (glibc_short(p))
+    int i = heaps_slot_of(p);
+    if (likely(i == shim_me.slot) && likely(i >= 0) && likely(unwatched())) {
+        slz_free(shim_my_heap, p); /* the core's free leaves errno alone */
+        shim_me.refused = SIZE_MAX;
+    } else if (glibc_short(p)) {
         glibc_free(p);
-    else
+    } else {
         free_long(p);
+    }
 }
 
 static void free_long(void *p)
@@ -530,7 +554,7 @@ static void *realloc_owned(int i, void *p, size_t n, enum slz_entry e)
         before(h);
         void *q = slz_realloc(h, p, n); /* even when n is too big: a bad p is reported as realloc()'s */
         after(h);
-        shim_me.refused = shim_refused_unknown; /* a block resized in place may leave room */
+        shim_me.refused = SIZE_MAX; /* a block resized in place may leave room */
         SITES_REALLOC(p, q, n);
         if (q != NULL) {
             COUNT(core, e);

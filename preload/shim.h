@@ -44,10 +44,13 @@ extern __thread slz_heap *shim_my_heap __attribute__((tls_model("initial-exec"))
  * now, as far as the shim knows: a request as large is not put to the core,
  * it goes straight to glibc, except one in SHIM_RETRY (counted in skips),
  * which also lets the heap take the frees other threads left it. Set from
- * the heap's largest free chunk when a request failed, or when the heap has
- * gained room since (a free or realloc into it, a new heap: then it is
- * shim_refused_unknown, just above anything a heap can serve). SIZE_MAX
- * until the thread has a heap.
+ * the heap's largest free chunk when a request fails; SIZE_MAX (nothing
+ * known: ask the core) once the heap may have gained room (a free or
+ * realloc into it, a retry served, a new heap), so that a program whose
+ * requests fit pays nothing for it.
+ *
+ * slot: the slot of the thread's own heap, -1 while it has none: a free
+ * of a block in it takes the short way to the core.
  *
  * held, step: the bytes the thread took from glibc less those it gave back,
  * not yet added to the process's count, and how far held may go either way
@@ -55,10 +58,10 @@ extern __thread slz_heap *shim_my_heap __attribute__((tls_model("initial-exec"))
 struct shim_thread {
     size_t refused;
     unsigned skips;
+    int slot; /* the slot of the thread's heap (shim_my_heap), or -1 */
     long held, step;
 };
 extern __thread struct shim_thread shim_me __attribute__((tls_model("initial-exec")));
-extern size_t shim_refused_unknown;
 #define SHIM_RETRY 64 /* a power of two */
 void glibc_flush(void); /* shim.c: the thread's count of glibc's bytes, reported at its exit */
 int heaps_setup(size_t heap_size);

@@ -2,6 +2,7 @@
  * os.c - every call the core makes to the operating system.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -21,8 +22,13 @@ void *os_map(size_t bytes)
 void os_unmap(void *p, size_t bytes) { munmap(p, bytes); }
 
 /* os_release: the kernel may take back these whole pages; they read as zero
- * when touched again. */
-void os_release(void *p, size_t bytes) { madvise(p, bytes, MADV_DONTNEED); }
+ * when touched again. errno is left as it was (free never changes it). */
+void os_release(void *p, size_t bytes)
+{
+    int saved = errno;
+    madvise(p, bytes, MADV_DONTNEED);
+    errno = saved;
+}
 
 /* os_guard: no access at all to these pages from now on. 0 or -1. */
 int os_guard(void *p, size_t bytes) { return mprotect(p, bytes, PROT_NONE); }
