@@ -139,6 +139,7 @@ struct slz_heap {
     int pend_any;        /* another thread left pending frees (atomic) */
     uint32_t keep;       /* granules every free chunk keeps resident (0: SLZ_KEEP) */
     uint32_t rel_a, rel_r; /* the top's record: granules given back (free.c) */
+    size_t rel_level;    /* in_use + 1 when pages last went back; 0: never */
     size_t ncells;
     size_t page;
     char *region;        /* what create_in was given */

@@ -176,10 +176,10 @@ static void record_put(slz_heap *h, uint32_t end, struct span s)
 static struct span part_span(slz_heap *h, uint32_t lo, uint32_t end)
 {
     struct span s = record_get(h, end);
-    if (s.a >= s.r || s.r > end)
+    if (s.a >= s.r || s.r > end || s.r <= lo + MIN_GRAINS) /* (one of a chunk carved whole) */
         return (struct span){0, 0};
     if (s.a < lo + MIN_GRAINS) {
-        size_t k = 2 * ((size_t)keep_grains(h) + (lo - s.a)); /* at least that much was reused */
+        size_t k = 2 * ((size_t)keep_grains(h) + (s.r - s.a)); /* all of it, next time */
         h->keep = (uint32_t)(k < SLZ_KEEP_MAX / SLZ_ALIGN ? k : SLZ_KEEP_MAX / SLZ_ALIGN);
         s.a = lo + MIN_GRAINS;
     }
@@ -221,44 +221,84 @@ static void give_back(slz_heap *h, uint32_t x, uint32_t y, uint32_t from, uint32
         os_release((void *)cx, cy - cx);
 }
 
+/* What settle would give back of a free chunk: the granules [x, y) beyond
+ * its keep zone (for the top, up to the high-water mark: nothing above it
+ * was written), the part `in` of them that its record holds, and the rest
+ * below and above that part. */
+struct plan {
+    uint32_t x, y, below, above;
+    struct span in;
+};
+static struct plan plan_for(const slz_heap *h, uint32_t lo, uint32_t end, struct span held)
+{
+    struct plan p;
+    uintptr_t pg = h->page - 1, base = (uintptr_t)h->base, hi = (uintptr_t)chunk_at(h, end);
+    if (end == h->grains && base + h->st.high_water < hi)
+        hi = base + h->st.high_water + pg;
+    uintptr_t ax = ((uintptr_t)chunk_at(h, lo) + (size_t)keep_grains(h) * SLZ_ALIGN + pg) & ~pg;
+    uintptr_t ay = hi & ~pg;
+    p.x = grain_of(h, (void *)ax);
+    p.y = ay > ax ? grain_of(h, (void *)ay) : p.x;
+    p.in = held.r < p.x || held.a >= p.y ? (struct span){p.x, p.x} : held;
+    p.below = p.in.a > p.x ? p.in.a - p.x : 0;
+    p.above = p.y > p.in.r ? p.y - p.in.r : 0;
+    return p;
+}
+static int worth(const slz_heap *h, const struct plan *p)
+{
+    return (h->flags & SLZ_ANON) && (size_t)(p->below + p->above) * SLZ_ALIGN >= SLZ_RELEASE_STEP;
+}
+
+/* adapt: pages are about to go back. A program that has grown again since
+ * pages last went back may have grown into them: the keep zone becomes twice
+ * that growth; one that has only shrunk since halves it (to SLZ_KEEP). */
+static void adapt(slz_heap *h)
+{
+    size_t level = h->st.in_use + 1, k = keep_grains(h), least = SLZ_KEEP / SLZ_ALIGN;
+    if (h->rel_level && level > h->rel_level && 2 * (level - h->rel_level) / SLZ_ALIGN > k)
+        k = 2 * (level - h->rel_level) / SLZ_ALIGN;
+    else if (h->rel_level && level < h->rel_level)
+        k = k / 2 > least ? k / 2 : least;
+    h->keep = (uint32_t)(k < SLZ_KEEP_MAX / SLZ_ALIGN ? k : SLZ_KEEP_MAX / SLZ_ALIGN);
+    h->rel_level = level;
+}
+
 /* settle: release() made [lo, end) one free chunk of the block [g, nx) and
  * its free neighbours: their records become the chunk's, and once the pages
  * beyond the keep zone that are not given back weigh SLZ_RELEASE_STEP, they
  * go. O(1): at most two system calls, each for pages that were in use. */
 static void settle(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
 {
-    struct span best = {0, 0}, none = {0, 0};
+    struct span held = {0, 0}, none = {0, 0};
+    uint32_t reach = end == h->grains && h->st.high_water / SLZ_ALIGN < end ? (uint32_t)(h->st.high_water / SLZ_ALIGN) : end;
+    if (reach < lo + keep_grains(h) + SLZ_RELEASE_STEP / SLZ_ALIGN) { /* too small to give back: */
+        if (lo < g)
+            record_put(h, g, none); /* (the record of the part above stays where the chunk ends) */
+        return;
+    }
     if (lo < g)
-        best = part_span(h, lo, g);
+        held = part_span(h, lo, g);
     if (nx < end)
-        best = longer(best, part_span(h, nx, end));
+        held = longer(held, part_span(h, nx, end));
     if (lo < g)
         record_put(h, g, none); /* old ends, inside the chunk now */
     if (nx < end)
         record_put(h, nx, none);
-    uintptr_t pg = h->page - 1, base = (uintptr_t)h->base;
-    uintptr_t hi = (uintptr_t)chunk_at(h, end);
-    if (end == h->grains && base + h->st.high_water < hi)
-        hi = base + h->st.high_water + pg; /* above the mark nothing was written */
-    uintptr_t ax = ((uintptr_t)chunk_at(h, lo) + (size_t)keep_grains(h) * SLZ_ALIGN + pg) & ~pg;
-    uintptr_t ay = hi & ~pg;
-    uint32_t x = grain_of(h, (void *)ax), y = ay > ax ? grain_of(h, (void *)ay) : x;
-    best = clip(best, lo + MIN_GRAINS, end);
-    if (!(h->flags & SLZ_ANON) || y <= x) {
-        record_put(h, end, best);
+    held = clip(held, lo + MIN_GRAINS, end);
+    struct plan p = plan_for(h, lo, end, held);
+    if (worth(h, &p)) {
+        adapt(h);
+        p = plan_for(h, lo, end, held);
+    }
+    if (!worth(h, &p)) {
+        record_put(h, end, held);
         return;
     }
-    struct span in = best.r < x || best.a >= y ? (struct span){x, x} : best; /* the part that meets [x, y) */
-    uint32_t below = in.a > x ? in.a - x : 0, above = y > in.r ? y - in.r : 0;
-    if ((size_t)(below + above) * SLZ_ALIGN < SLZ_RELEASE_STEP) {
-        record_put(h, end, best);
-        return;
-    }
-    struct span now = {in.a < x ? in.a : x, in.r > y ? in.r : y};
-    if (below)
-        give_back(h, x, in.a, now.a, now.r, end);
-    if (above)
-        give_back(h, in.r > x ? in.r : x, y, now.a, now.r, end);
+    struct span now = {p.in.a < p.x ? p.in.a : p.x, p.in.r > p.y ? p.in.r : p.y};
+    if (p.below)
+        give_back(h, p.x, p.in.a, now.a, now.r, end);
+    if (p.above)
+        give_back(h, p.in.r > p.x ? p.in.r : p.x, p.y, now.a, now.r, end);
     record_put(h, end, now);
 }
 

@@ -122,7 +122,7 @@ mutant place-top-not-set $F 's/    if (end == h->grains) {/    if (end == h->gra
 mutant place-top-no-refresh $F 's/        index_refresh(h, lo); \/\* a chunk below/        (void)0; \/* a chunk below/' core "$R"
 mutant release-upper-cell-stale $F 's/    if (nx_indexed \&\& nx \/ SLZ_CELL != lo \/ SLZ_CELL)/    if (0)/' core "$R"
 mutant release-keeps-pages $F 's/    os_release(chunk_at(h, x), (size_t)(y - x) \* SLZ_ALIGN);/    (void)0;/' core core_release
-mutant release-never $F 's/    if ((size_t)(below + above) \* SLZ_ALIGN < SLZ_RELEASE_STEP) {/    if (1) {/' core core_release
+mutant release-never $F 's/    return (h->flags \& SLZ_ANON) \&\& (size_t)(p->below + p->above) \* SLZ_ALIGN >= SLZ_RELEASE_STEP;/    return 0;/' core core_release
 mutant release-header-page $F 's/    uintptr_t ax = ((uintptr_t)chunk_at(h, lo) + (size_t)keep_grains(h) \* SLZ_ALIGN + pg) \& ~pg;/    uintptr_t ax = (uintptr_t)chunk_at(h, lo) \& ~pg;/' core core_release
 # ---- tombs and the checks of a block pointer (index.c, free.c, alloc.c) -----
 mutant tomb-not-left $I 's/    c->tomb |= b;/    (void)0;/' core core_reports
