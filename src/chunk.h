@@ -84,7 +84,7 @@
 #define SLZ_RELEASE_MIN (128 * 1024) /* realloc moves a block this big out page by page */
 #endif
 #ifndef SLZ_KEEP
-#define SLZ_KEEP (16 * 1024) /* a free chunk keeps its first this many bytes resident, */
+#define SLZ_KEEP 4096 /* a free chunk keeps its first this many bytes resident, */
 #endif
 #ifndef SLZ_KEEP_MAX
 #define SLZ_KEEP_MAX (16 << 20) /* or up to this many for a program that reuses what it frees; */
