@@ -179,7 +179,7 @@ static struct span part_span(slz_heap *h, uint32_t lo, uint32_t end)
     if (s.a >= s.r || s.r > end || s.r <= lo + MIN_GRAINS) /* (one of a chunk carved whole) */
         return (struct span){0, 0};
     if (s.a < lo + MIN_GRAINS) {
-        size_t k = 2 * ((size_t)keep_grains(h) + (s.r - s.a)); /* all of it, next time */
+        size_t k = 2 * ((size_t)keep_grains(h) + (lo - s.a)); /* at least that much was reused */
         h->keep = (uint32_t)(k < SLZ_KEEP_MAX / SLZ_ALIGN ? k : SLZ_KEEP_MAX / SLZ_ALIGN);
         s.a = lo + MIN_GRAINS;
     }
@@ -274,6 +274,8 @@ static void settle(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t e
     if (reach < lo + keep_grains(h) + SLZ_RELEASE_STEP / SLZ_ALIGN) { /* too small to give back: */
         if (lo < g)
             record_put(h, g, none); /* (the record of the part above stays where the chunk ends) */
+        if (nx == end)
+            record_put(h, end, none); /* the block's end: a record there is of a chunk gone */
         return;
     }
     if (lo < g)
