@@ -121,10 +121,15 @@ static void place(slz_heap *h, uint32_t lo, uint32_t end)
  * A record is a hint, never trusted for safety: pages are given back only
  * inside the free chunk that a free just made, beyond its keep zone. A chunk
  * carved from its low end keeps its record (the pages above the new start
- * were not touched); one carved into its given-back pages shows it: that
- * program reuses what it frees, so, as glibc raises its thresholds when a
- * program frees and allocates big blocks, the keep zone doubles (up to
- * SLZ_KEEP_MAX), and pages stop going in and out. */
+ * were not touched). The keep zone (one page to begin with) follows the
+ * program, as glibc raises its thresholds when a program frees and
+ * allocates big blocks: when pages are about to go back, a program that has
+ * grown again since they last went back gets twice that growth (it may have
+ * grown into them), one that has only shrunk gets half of it; and a chunk
+ * carved into its given-back pages gets twice what was reused. So a program
+ * that frees most of what it had keeps about a page per free chunk, and one
+ * that frees and allocates again stops moving pages in and out after its
+ * first round. */
 
 /* keep_grains: the keep zone of every free chunk of h, in granules. */
 static uint32_t keep_grains(const slz_heap *h)
