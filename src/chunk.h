@@ -31,6 +31,9 @@
  *          freeing its old pointer again reads as a double free)
  *   last   size in granules of the last chunk that begins in the cell (any
  *          other chunk of the cell ends at the next start bit)
+ *   spare  a release record (free.c): the cell where a big free chunk ends
+ *          holds r, the cell before it a, for the granules [a, r) of the
+ *          chunk whose pages went back to the kernel (the top's: in the heap)
  *
  * Invariants (slz_heap_check() verifies each one):
  *   1. The start bits tile the arena: the first granule is a start, and a
@@ -54,6 +57,11 @@
  *   9. Nothing above the high-water mark was ever written: its cells, index
  *      entries and summary bits are still zero (so the checker reads the
  *      state up to the mark, not the whole heap's).
+ *  10. Release records are granules of the arena (a < r, or both zero), and
+ *      the keep zone is at most SLZ_KEEP_MAX. A record is a hint and no
+ *      more: pages go back only inside the free chunk a free just made,
+ *      beyond its header and keep zone, so a stale record can keep pages
+ *      resident but never touch a block or a header.
  *
  * Nothing the allocator follows is stored in the arena: a write through a
  * block pointer can damage a header (reported when the allocator next meets
@@ -73,13 +81,16 @@
 #define SLZ_MIN_CHUNK 64 /* smallest chunk, header included */
 #endif
 #ifndef SLZ_RELEASE_MIN
-#define SLZ_RELEASE_MIN (128 * 1024) /* free chunks this big give their pages back: */
-#endif
-#ifndef SLZ_TRIM_STEP
-#define SLZ_TRIM_STEP (16 << 20) /* after this many bytes freed (at once for a big block) */
+#define SLZ_RELEASE_MIN (128 * 1024) /* realloc moves a block this big out page by page */
 #endif
 #ifndef SLZ_KEEP
-#define SLZ_KEEP (64 * 1024) /* all but their first this many bytes */
+#define SLZ_KEEP 4096 /* a free chunk keeps its first this many bytes resident, */
+#endif
+#ifndef SLZ_KEEP_MAX
+#define SLZ_KEEP_MAX (16 << 20) /* or up to this many for a program that reuses what it frees; */
+#endif
+#ifndef SLZ_RELEASE_STEP
+#define SLZ_RELEASE_STEP (16 * 1024) /* the rest goes back once this many bytes of it are resident */
 #endif
 #ifndef SLZ_CALLOC_KERNEL
 #define SLZ_CALLOC_KERNEL (128 * 1024) /* calloc this big has the kernel zero whole pages */
@@ -126,7 +137,9 @@ struct slz_heap {
     unsigned flags;      /* SLZ_GUARDED, SLZ_ANON; SLZ_MAPPED: destroy unmaps */
     volatile int busy;   /* an operation is under way (for a fork child) */
     int pend_any;        /* another thread left pending frees (atomic) */
-    size_t untrimmed;    /* bytes freed since the last trim (free.c) */
+    uint32_t keep;       /* granules every free chunk keeps resident (0: SLZ_KEEP) */
+    uint32_t rel_a, rel_r; /* the top's record: granules given back (free.c) */
+    size_t rel_level;    /* in_use + 1 when pages last went back; 0: never */
     size_t ncells;
     size_t page;
     char *region;        /* what create_in was given */

@@ -106,65 +106,211 @@ static void place(slz_heap *h, uint32_t lo, uint32_t end)
         h->spotless = lo;
 }
 
-/* give_back: the kernel may take the whole pages of free chunk [lo, end)
- * beyond its first SLZ_KEEP bytes (so that a program working at the low end
- * of a big free chunk, the top say, does not fault its pages in and out),
- * and the pages of the cells inside it, which hold no start bit (tombs go:
- * a pointer into them then reads as invalid, not as a double free). They
- * read as zero when touched again. Only on anonymous memory. */
-static void give_back(slz_heap *h, uint32_t lo, uint32_t end)
+/* ---- Giving pages back to the kernel ------------------------------------
+ *
+ * As glibc trims its top once it exceeds a threshold, a free chunk gives
+ * back the whole pages beyond its first keep bytes once enough of them are
+ * still resident (the debt, at least SLZ_RELEASE_STEP bytes): first fit
+ * carves from a chunk's low end, so the keep zone takes the reuse and the
+ * high end, the coldest part, goes back. What a chunk gave back is recorded
+ * (invariant 10): a range [a, r) of granules, kept for a chunk in the spares
+ * of the two cells where it ends (a in the one before), for the top in the
+ * heap; so a free into a big chunk costs no system call until the debt
+ * reaches the step again, and each byte freed is given back once.
+ *
+ * A record is a hint, never trusted for safety: pages are given back only
+ * inside the free chunk that a free just made, beyond its keep zone. A chunk
+ * carved from its low end keeps its record (the pages above the new start
+ * were not touched). The keep zone (one page to begin with) follows the
+ * program, as glibc raises its thresholds when a program frees and
+ * allocates big blocks: when pages are about to go back, a program that has
+ * grown again since they last went back gets twice that growth (it may have
+ * grown into them), one that has only shrunk gets half of it; and a chunk
+ * carved into its given-back pages gets twice what was reused. So a program
+ * that frees most of what it had keeps about a page per free chunk, and one
+ * that frees and allocates again stops moving pages in and out after its
+ * first round. */
+
+/* keep_grains: the keep zone of every free chunk of h, in granules. */
+static uint32_t keep_grains(const slz_heap *h)
 {
-    uintptr_t pg = h->page - 1, base = (uintptr_t)h->base;
-    uintptr_t x = ((uintptr_t)chunk_at(h, lo) + SLZ_KEEP + pg) & ~pg;
-    uintptr_t y = (uintptr_t)chunk_at(h, end) & ~pg;
-    if (!(h->flags & SLZ_ANON) || y <= x)
+    return h->keep ? h->keep : SLZ_KEEP / SLZ_ALIGN;
+}
+
+struct span {
+    uint32_t a, r; /* granules [a, r): given back; a >= r: nothing */
+};
+
+/* record_get/record_put: the record of the free chunk that ends at end
+ * (chunks of fewer than three cells keep none). */
+static struct span record_get(const slz_heap *h, uint32_t end)
+{
+    struct span s = {0, 0};
+    if (end == h->grains) {
+        s.a = h->rel_a;
+        s.r = h->rel_r;
+    } else if (end > 2 * SLZ_CELL) {
+        size_t e = (end - 1) / SLZ_CELL;
+        s.a = h->cells[e - 1].spare;
+        s.r = h->cells[e].spare;
+    }
+    return s;
+}
+static void spare_set(struct slz_cell *c, uint32_t v)
+{
+    if (c->spare != v) /* (no write into a page given back, if it need not) */
+        c->spare = v;
+}
+static void record_put(slz_heap *h, uint32_t end, struct span s)
+{
+    if (s.a >= s.r)
+        s.a = s.r = 0;
+    if (end == h->grains) {
+        h->rel_a = s.a;
+        h->rel_r = s.r;
+    } else if (end > 2 * SLZ_CELL) {
+        size_t e = (end - 1) / SLZ_CELL;
+        spare_set(&h->cells[e - 1], s.a);
+        spare_set(&h->cells[e], s.r);
+    }
+}
+
+/* part_span: what the record of free chunk [lo, end) still holds for it.
+ * A range that begins below the chunk's header was carved into: the keep
+ * zone was too small for this program; it becomes twice what was reused. */
+static struct span part_span(slz_heap *h, uint32_t lo, uint32_t end)
+{
+    struct span s = record_get(h, end);
+    if (s.a >= s.r || s.r > end || s.r <= lo + MIN_GRAINS) /* (one of a chunk carved whole) */
+        return (struct span){0, 0};
+    if (s.a < lo + MIN_GRAINS) {
+        size_t k = 2 * ((size_t)keep_grains(h) + (lo - s.a)); /* at least that much was reused */
+        h->keep = (uint32_t)(k < SLZ_KEEP_MAX / SLZ_ALIGN ? k : SLZ_KEEP_MAX / SLZ_ALIGN);
+        s.a = lo + MIN_GRAINS;
+    }
+    return s;
+}
+
+/* clip: s within [x, y) (nothing if they do not meet); longer: the longer
+ * of two spans. */
+static struct span clip(struct span s, uint32_t x, uint32_t y)
+{
+    s.a = s.a > x ? s.a : x;
+    s.r = s.r < y ? s.r : y;
+    return s.a < s.r ? s : (struct span){0, 0};
+}
+static struct span longer(struct span s, struct span t)
+{
+    return (t.r - t.a > s.r - s.a) ? t : s;
+}
+
+/* give_back: the kernel takes the pages of granules [x, y) (page-aligned,
+ * inside the free chunk that ends at end, whose pages [from, to) around
+ * them are all given back now) and the pages of the cells of [from, to) that
+ * cover part of [x, y): they hold no start bit (tombs go: a pointer into
+ * them then reads as invalid, not as a double free); but not the cells of
+ * the chunk's record. They read as zero when touched again. */
+static void give_back(slz_heap *h, uint32_t x, uint32_t y, uint32_t from, uint32_t to, uint32_t end)
+{
+    if (y <= x)
         return;
-    os_release((void *)x, y - x);
-    const size_t cell_bytes = SLZ_CELL * SLZ_ALIGN;
-    uintptr_t cx = ((uintptr_t)&h->cells[(x - base + cell_bytes - 1) / cell_bytes] + pg) & ~pg;
-    uintptr_t cy = (uintptr_t)&h->cells[(y - base) / cell_bytes] & ~pg;
+    os_release(chunk_at(h, x), (size_t)(y - x) * SLZ_ALIGN);
+    uintptr_t pg = h->page - 1;
+    size_t per_page = h->page / sizeof(struct slz_cell) * SLZ_CELL; /* granules a page of cells covers */
+    size_t last = (end - 1) / SLZ_CELL - 1; /* the record's first cell */
+    size_t lo = x - from > per_page ? x - per_page : from, hi = to - y > per_page ? y + per_page : to;
+    lo = (lo + SLZ_CELL - 1) / SLZ_CELL;
+    hi = hi / SLZ_CELL < last ? hi / SLZ_CELL : last;
+    uintptr_t cx = ((uintptr_t)&h->cells[lo] + pg) & ~pg, cy = (uintptr_t)&h->cells[hi] & ~pg;
     if (cy > cx)
         os_release((void *)cx, cy - cx);
 }
 
-/* trim_walk: give_back every free chunk of at least SLZ_RELEASE_MIN bytes
- * under entry idx of index level l. */
-static void trim_walk(slz_heap *h, int l, size_t idx)
+/* What settle would give back of a free chunk: the granules [x, y) beyond
+ * its keep zone (for the top, up to the high-water mark: nothing above it
+ * was written), the part `in` of them that its record holds, and the rest
+ * below and above that part. */
+struct plan {
+    uint32_t x, y, below, above;
+    struct span in;
+};
+static struct plan plan_for(const slz_heap *h, uint32_t lo, uint32_t end, struct span held)
 {
-    const uint32_t min = SLZ_RELEASE_MIN / SLZ_ALIGN;
-    if (h->lv[l][idx] < min)
-        return;
-    if (l > 0) {
-        for (size_t j = 0; j < SLZ_FAN; j++)
-            trim_walk(h, l - 1, idx * SLZ_FAN + j);
-        return;
-    }
-    const struct slz_cell *c = &h->cells[idx];
-    for (uint64_t f = c->start & ~c->used; f; f &= f - 1) {
-        uint32_t g = (uint32_t)(idx * SLZ_CELL + (size_t)__builtin_ctzll(f)), n = grains_of(h, g);
-        if (g != h->top && n >= min)
-            give_back(h, g, g + n);
-    }
+    struct plan p;
+    uintptr_t pg = h->page - 1, base = (uintptr_t)h->base, hi = (uintptr_t)chunk_at(h, end);
+    if (end == h->grains && base + h->st.high_water < hi)
+        hi = base + h->st.high_water + pg;
+    uintptr_t ax = ((uintptr_t)chunk_at(h, lo) + (size_t)keep_grains(h) * SLZ_ALIGN + pg) & ~pg;
+    uintptr_t ay = hi & ~pg;
+    p.x = grain_of(h, (void *)ax);
+    p.y = ay > ax ? grain_of(h, (void *)ay) : p.x;
+    p.in = held.r < p.x || held.a >= p.y ? (struct span){p.x, p.x} : held;
+    p.below = p.in.a > p.x ? p.in.a - p.x : 0;
+    p.above = p.y > p.in.r ? p.y - p.in.r : 0;
+    return p;
+}
+static int worth(const slz_heap *h, const struct plan *p)
+{
+    return (h->flags & SLZ_ANON) && (size_t)(p->below + p->above) * SLZ_ALIGN >= SLZ_RELEASE_STEP;
 }
 
-/* trim: as glibc trims its top once it has grown by its threshold, once a
- * program has freed at least SLZ_TRIM_STEP bytes, and more than it now
- * holds, since the last trim, the big free chunks (found through the index)
- * and the top give their pages back: a program that frees most of what it
- * had keeps little more resident than it uses, and one that frees and
- * allocates again at the same pace does not fault its pages in and out. */
-static void trim(slz_heap *h)
+/* adapt: pages are about to go back. A program that has grown again since
+ * pages last went back may have grown into them: the keep zone becomes twice
+ * that growth; one that has only shrunk since halves it (to SLZ_KEEP). */
+static void adapt(slz_heap *h)
 {
-    h->untrimmed = 0;
-    for (size_t j = 0; j < SLZ_FAN; j++)
-        trim_walk(h, h->start, j);
-    if (h->top != SLZ_NONE)
-        give_back(h, h->top, h->grains);
+    size_t level = h->st.in_use + 1, k = keep_grains(h), least = SLZ_KEEP / SLZ_ALIGN;
+    if (h->rel_level && level > h->rel_level && 2 * (level - h->rel_level) / SLZ_ALIGN > k)
+        k = 2 * (level - h->rel_level) / SLZ_ALIGN;
+    else if (h->rel_level && level < h->rel_level)
+        k = k / 2 > least ? k / 2 : least;
+    h->keep = (uint32_t)(k < SLZ_KEEP_MAX / SLZ_ALIGN ? k : SLZ_KEEP_MAX / SLZ_ALIGN);
+    h->rel_level = level;
+}
+
+/* settle: release() made [lo, end) one free chunk of the block [g, nx) and
+ * its free neighbours: their records become the chunk's, and once the pages
+ * beyond the keep zone that are not given back weigh SLZ_RELEASE_STEP, they
+ * go. O(1): at most two system calls, each for pages that were in use. */
+static void settle(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
+{
+    struct span held = {0, 0}, none = {0, 0};
+    uint32_t reach = end == h->grains && h->st.high_water / SLZ_ALIGN < end ? (uint32_t)(h->st.high_water / SLZ_ALIGN) : end;
+    if (reach < lo + keep_grains(h) + SLZ_RELEASE_STEP / SLZ_ALIGN) { /* too small to give back: */
+        if (lo < g)
+            record_put(h, g, none); /* (the record of the part above stays where the chunk ends) */
+        if (nx == end)
+            record_put(h, end, none); /* the block's end: a record there is of a chunk gone */
+        return;
+    }
+    if (lo < g)
+        held = part_span(h, lo, g);
+    if (nx < end)
+        held = longer(held, part_span(h, nx, end));
+    if (lo < g)
+        record_put(h, g, none); /* old ends, inside the chunk now */
+    if (nx < end)
+        record_put(h, nx, none);
+    held = clip(held, lo + MIN_GRAINS, end);
+    struct plan p = plan_for(h, lo, end, held);
+    if (worth(h, &p)) {
+        adapt(h);
+        p = plan_for(h, lo, end, held);
+    }
+    if (!worth(h, &p)) {
+        record_put(h, end, held);
+        return;
+    }
+    struct span now = {p.in.a < p.x ? p.in.a : p.x, p.in.r > p.y ? p.in.r : p.y};
+    if (p.below)
+        give_back(h, p.x, p.in.a, now.a, now.r, end);
+    if (p.above)
+        give_back(h, p.in.r > p.x ? p.in.r : p.x, p.y, now.a, now.r, end);
+    record_put(h, end, now);
 }
 
 /* release: the allocated chunk at g (checked) becomes free and merges with
- * both neighbours at once. A big block gives its pages back at once (glibc
- * would munmap it); small ones add up to a trim. */
+ * both neighbours at once; then the chunk settles what it gives back. */
 void release(slz_heap *h, uint32_t g)
 {
     uint32_t n = grains_of(h, g);
@@ -182,11 +328,7 @@ void release(slz_heap *h, uint32_t g)
     place(h, lo, end);
     if (nx_indexed && nx / SLZ_CELL != lo / SLZ_CELL)
         index_lost(h, nx, end - nx); /* g's own cell: g was no index entry */
-    if ((size_t)n * SLZ_ALIGN >= SLZ_RELEASE_MIN)
-        give_back(h, lo, end);
-    else if ((h->untrimmed += (size_t)n * SLZ_ALIGN) >= SLZ_TRIM_STEP && h->untrimmed >= st->in_use &&
-             (h->flags & SLZ_ANON))
-        trim(h);
+    settle(h, lo, g, nx, end);
 }
 
 void slz_free(slz_heap *h, void *p)

@@ -249,6 +249,17 @@ static void check_chunk(const slz_heap *h, struct tally *t, uint32_t g, uint32_t
         violation(t, "the free chunk at the end is not the top chunk");
 }
 
+/* check_release: invariant 10, for the cells up to the mark and the top. */
+static void check_release(const slz_heap *h, struct tally *t, size_t cells)
+{
+    for (size_t k = 0; k < cells; k++)
+        if (h->cells[k].spare > h->grains)
+            violation(t, "a cell's release record lies outside the arena");
+    if (h->rel_a > h->rel_r || h->rel_r > h->grains || (h->rel_a == h->rel_r && h->rel_a != 0) ||
+        h->keep > SLZ_KEEP_MAX / SLZ_ALIGN)
+        violation(t, "the top's release record or the keep zone is out of range");
+}
+
 size_t slz_heap_check(const slz_heap *h, const char **first)
 {
     struct tally t = {0, NULL};
@@ -290,6 +301,7 @@ size_t slz_heap_check(const slz_heap *h, const char **first)
     freeb += prev_free ? (size_t)(h->grains - g) * SLZ_ALIGN : 0;
     used += prev_free ? 0 : (size_t)(h->grains - g) * SLZ_ALIGN;
     live += !prev_free;
+    check_release(h, &t, cells);
     if (prev_free ? h->top != g : h->top != SLZ_NONE)
         violation(&t, "top chunk is not the free chunk that ends the arena");
     if (nfree != h->st.free_chunks || freeb != h->st.free_bytes)
