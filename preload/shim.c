@@ -443,11 +443,11 @@ static _Noreturn void bad_pointer(const char *op, const void *p)
 }
 
 /* free_owned: p lies in slot i: the caller's heap frees it now, another
- * thread's heap later; a heap a fork left behind is never touched. */
+ * thread's heap later; a heap a fork left behind is never touched. The
+ * core's frees leave errno alone. */
 static void free_owned(int i, void *p)
 {
     slz_heap *h = __atomic_load_n(&shim_heaps.heap[i], __ATOMIC_ACQUIRE);
-    int saved = errno;
     SITES_FREE(p);
     if (h != NULL && h == shim_my_heap) {
         before(h);
@@ -459,7 +459,6 @@ static void free_owned(int i, void *p)
     } else if (!heaps_lost(i)) {
         slz_free_deferred(h, p);
     }
-    errno = saved;
 }
 
 /* glibc_short: p is glibc's block (not NULL, outside the heaps, not

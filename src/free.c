@@ -277,6 +277,8 @@ static void settle(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t e
     struct span held = {0, 0}, none = {0, 0};
     uint32_t reach = end == h->grains && h->st.high_water / SLZ_ALIGN < end ? (uint32_t)(h->st.high_water / SLZ_ALIGN) : end;
     if (reach < lo + keep_grains(h) + SLZ_RELEASE_STEP / SLZ_ALIGN) { /* too small to give back: */
+        if (h->rel_level == 0)
+            return; /* no page ever went back: no record anywhere */
         if (lo < g)
             record_put(h, g, none); /* (the record of the part above stays where the chunk ends) */
         if (nx == end)
