@@ -195,32 +195,35 @@ static void widen(slz_heap *h, size_t k)
 
 /* index_set: level-0 entry k becomes v. Climb (up to the walk's first
  * line) while the maximum of a line changes: a larger value raises its
- * parent only if it beats it; a smaller one lowers it only if it was the
- * maximum (then the line is read). */
+ * parent only while it beats it; a smaller one lowers it only if it was
+ * the maximum (then the line is read). */
 static void index_set(slz_heap *h, size_t k, uint32_t v)
 {
     uint32_t old = h->lv[0][k];
     if (old == v)
         return;
     h->lv[0][k] = v;
-    if (v && k >= h->span)
-        widen(h, k);
-    for (int l = 1; l <= h->start; l++) {
-        k /= SLZ_FAN;
-        uint32_t par = h->lv[l][k];
-        if (v > old) {
-            if (par >= v)
+    if (v > old) {
+        if (k >= h->span)
+            widen(h, k);
+        for (int l = 1; l <= h->start; l++) {
+            uint32_t *par = &h->lv[l][k /= SLZ_FAN];
+            if (*par >= v)
                 return;
-            h->lv[l][k] = v;
-        } else {
-            if (par > old)
-                return;
-            v = line_max(h->lv[l - 1] + k * SLZ_FAN);
-            if (v == par)
-                return;
-            h->lv[l][k] = v;
+            *par = v;
         }
-        old = par;
+        return;
+    }
+    for (int l = 1; l <= h->start; l++) {
+        const uint32_t *line = h->lv[l - 1] + k / SLZ_FAN * SLZ_FAN;
+        uint32_t *par = &h->lv[l][k /= SLZ_FAN], was = *par;
+        if (was > old)
+            return;
+        uint32_t m = line_max(line);
+        if (m == was)
+            return;
+        *par = m;
+        old = was;
     }
 }
 
