@@ -97,9 +97,9 @@ mutant find-right-skips-a-neighbour $I 's/for (size_t j = idx % SLZ_FAN + 1; j <
 mutant find-from-skips-own-cell $I 's/    if (h->lv\[0\]\[idx\] >= need) {/    if (h->lv[0][idx] > need) {/' core "$R"
 mutant find-cell-max-keeps-the-last $I 's/        m = s > m ? s : m;/        m = s ? s : m;/' core "$R"
 # ---- the index updates (index.c) --------------------------------------------
-mutant index-set-no-lowering $I 's/            if (par > old)$/            if (par >= old)/' core "$R"
-mutant index-set-no-raising $I 's/            if (par >= v)$/            if (par + 1 >= v)/' core "$R"
-mutant index-set-span-one-short $I 's/if (v \&\& k >= h->span)$/if (v \&\& k > h->span)/' core "$R"
+mutant index-set-no-lowering $I 's/        if (was > old)$/        if (was >= old)/' core "$R"
+mutant index-set-no-raising $I 's/            if (\*par >= v)$/            if (*par + 1 >= v)/' core "$R"
+mutant index-set-span-one-short $I 's/        if (k >= h->span)$/        if (k > h->span)/' core "$R"
 mutant index-set-start-stays $I 's/        h->start++;/        break;/' core "$R"
 mutant index-grew-never $I 's/    if (size > h->lv\[0\]\[k\])$/    if (size > h->lv[0][k] + 1)/' core "$R"
 mutant index-lost-never $I 's/    if (h->lv\[0\]\[k\] == old)$/    if (h->lv[0][k] == old + 1)/' core "$R"
