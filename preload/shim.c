@@ -166,6 +166,21 @@ static inline size_t refused_from(size_t big)
     return big > 16 ? big - 16 + 1 : 0;
 }
 
+/* What the thread knows of what its heap refuses (struct shim_thread):
+ * refusal_seen, its heap h refused an unaligned request: from h's largest
+ * free chunk; room_made, h may have room again (a free or realloc into it,
+ * a retry served): nothing is known, ask it. */
+static inline void refusal_seen(slz_heap *h) { shim_me.refused = refused_from(slz_largest_free(h)); }
+static inline void room_made(void) { shim_me.refused = SIZE_MAX; }
+
+/* free_mine: p, a block of the thread's own heap h, freed (the core's frees
+ * leave errno alone). */
+static inline void free_mine(slz_heap *h, void *p)
+{
+    slz_free(h, p);
+    room_made();
+}
+
 /* core_alloc: a block from the caller's heap (align 0: malloc; zero:
  * calloc), or NULL with *why saying why not. errno is left alone. A request
  * larger than the heap's largest free chunk can hold is not put to it (see
@@ -197,9 +212,9 @@ static void *core_alloc(size_t n, size_t align, int zero, enum slz_why *why)
         *why = W_FULL;
         errno = saved;
         if (align <= 16) /* (an aligned request may fail for its alignment alone) */
-            shim_me.refused = refused_from(slz_largest_free(h));
+            refusal_seen(h);
     } else if (retry) {
-        shim_me.refused = SIZE_MAX; /* it took frees other threads left: room again */
+        room_made(); /* it took frees other threads left */
     }
     return p;
 }
@@ -393,7 +408,7 @@ static inline int unwatched(void) { return quiet() && !(slz_opt.check | slz_site
 static void *__attribute__((noinline)) malloc_failed(slz_heap *h, size_t n, int saved)
 {
     errno = saved;
-    shim_me.refused = refused_from(slz_largest_free(h));
+    refusal_seen(h);
     return glibc_took(__libc_malloc(n));
 }
 
@@ -443,17 +458,15 @@ static _Noreturn void bad_pointer(const char *op, const void *p)
 }
 
 /* free_owned: p lies in slot i: the caller's heap frees it now, another
- * thread's heap later; a heap a fork left behind is never touched. The
- * core's frees leave errno alone. */
+ * thread's heap later; a heap a fork left behind is never touched. */
 static void free_owned(int i, void *p)
 {
     slz_heap *h = __atomic_load_n(&shim_heaps.heap[i], __ATOMIC_ACQUIRE);
     SITES_FREE(p);
     if (h != NULL && h == shim_my_heap) {
         before(h);
-        slz_free(h, p);
+        free_mine(h, p);
         after(h);
-        shim_me.refused = SIZE_MAX;
     } else if (h == NULL) {
         bad_pointer("free", p);
     } else if (!heaps_lost(i)) {
@@ -475,8 +488,7 @@ EXPORT void free(void *p)
 {
     int i = heaps_slot_of(p);
     if (likely(i == shim_me.slot) && likely(i >= 0) && likely(unwatched())) {
-        slz_free(shim_my_heap, p); /* the core's free leaves errno alone */
-        shim_me.refused = SIZE_MAX;
+        free_mine(shim_my_heap, p);
     } else if (glibc_short(p)) {
         glibc_free(p);
     } else {
@@ -553,7 +565,7 @@ static void *realloc_owned(int i, void *p, size_t n, enum slz_entry e)
         before(h);
         void *q = slz_realloc(h, p, n); /* even when n is too big: a bad p is reported as realloc()'s */
         after(h);
-        shim_me.refused = SIZE_MAX; /* a block resized in place may leave room */
+        room_made(); /* a block resized in place may leave room */
         SITES_REALLOC(p, q, n);
         if (q != NULL) {
             COUNT(core, e);

@@ -174,7 +174,7 @@ mutant shim-realloc-remote-size-0 $S 's/        old = slz_block_size(h, p, "real
 mutant shim-slot-first-only $PH 's/return d < shim_heaps.span ?/return d < shim_heaps.footprint ?/' shim shim_remote SLZ_HEAP_SIZE=1M
 mutant shim-slot-shift-off $PH 's/(int)(d >> shim_heaps.shift) : -1;/(int)(d >> (shim_heaps.shift + 1)) : -1;/' shim shim_remote SLZ_HEAP_SIZE=1M
 mutant shim-fork-keeps-lost-heaps $P 's/            state\[i\] = SLOT_LOST;/            (void)0;/' shim shim_remote SLZ_HEAP_SIZE=1M
-mutant shim-free-clobbers-errno $S 's|        slz_free(shim_my_heap, p); /\* the core.s free leaves errno alone \*/|        slz_free(shim_my_heap, p); errno = 0;|' shim shim_errno
+mutant shim-free-clobbers-errno $S '/^static inline void free_mine/,/^}/s/    slz_free(h, p);/    slz_free(h, p); errno = 0;/' shim shim_errno
 mutant shim-memptr-on-error $S 's/        return ENOMEM;/        *memptr = NULL; return ENOMEM;/' shim shim_errno
 mutant shim-calloc-not-zeroed $S 's/: zero ? slz_calloc(h, 1, n) : slz_malloc(h, n);/: slz_malloc(h, n);/' shim shim_calloc SLZ_HEAP_SIZE=256M
 mutant shim-alignment-ignored $S 's/void \*p = align > 16 ? slz_memalign(h, align, n)/void *p = align > 16 ? slz_memalign(h, 16, n)/' shim shim_align SLZ_HEAP_SIZE=256M
