@@ -141,37 +141,40 @@ struct span {
     uint32_t a, r; /* granules [a, r): given back; a >= r: nothing */
 };
 
-/* record_get/record_put: the record of the free chunk that ends at end
- * (chunks of fewer than three cells keep none). */
-static struct span record_get(const slz_heap *h, uint32_t end)
+/* record_words: where the record of the free chunk that ends at end lives:
+ * the top's in the heap, any other's in the spares of the two cells where
+ * it ends (a in the one before); none for a chunk that ends in the first two
+ * cells. record_get/record_put read and write it there. */
+struct words {
+    uint32_t *a, *r;
+};
+static struct words record_words(slz_heap *h, uint32_t end)
 {
-    struct span s = {0, 0};
-    if (end == h->grains) {
-        s.a = h->rel_a;
-        s.r = h->rel_r;
-    } else if (end > 2 * SLZ_CELL) {
-        size_t e = (end - 1) / SLZ_CELL;
-        s.a = h->cells[e - 1].spare;
-        s.r = h->cells[e].spare;
-    }
-    return s;
+    if (end == h->grains)
+        return (struct words){&h->rel_a, &h->rel_r};
+    if (end <= 2 * SLZ_CELL)
+        return (struct words){NULL, NULL};
+    size_t e = (end - 1) / SLZ_CELL;
+    return (struct words){&h->cells[e - 1].spare, &h->cells[e].spare};
 }
-static void spare_set(struct slz_cell *c, uint32_t v)
+static struct span record_get(slz_heap *h, uint32_t end)
 {
-    if (c->spare != v) /* (no write into a page given back, if it need not) */
-        c->spare = v;
+    struct words w = record_words(h, end);
+    return w.a ? (struct span){*w.a, *w.r} : (struct span){0, 0};
+}
+static void word_set(uint32_t *w, uint32_t v)
+{
+    if (*w != v) /* (no write into a page given back, if it need not) */
+        *w = v;
 }
 static void record_put(slz_heap *h, uint32_t end, struct span s)
 {
+    struct words w = record_words(h, end);
     if (s.a >= s.r)
         s.a = s.r = 0;
-    if (end == h->grains) {
-        h->rel_a = s.a;
-        h->rel_r = s.r;
-    } else if (end > 2 * SLZ_CELL) {
-        size_t e = (end - 1) / SLZ_CELL;
-        spare_set(&h->cells[e - 1], s.a);
-        spare_set(&h->cells[e], s.r);
+    if (w.a) {
+        word_set(w.a, s.a);
+        word_set(w.r, s.r);
     }
 }
 
