@@ -469,6 +469,8 @@ static void after_realloc(const char *name, void *old, void *p, size_t n)
 static void after_create(slz_heap *h)
 {
     heap = h;
+    memset(blocks, 0, sizeof blocks); /* names and fills are the last heap's */
+    nfills = 0;
     take_walk(&after);
     if (h == NULL) {
         say("No heap: the system refused the memory.\n");
