@@ -215,12 +215,13 @@ static void say_passed(size_t off, size_t want)
         n += !before.c[i].used;
     if (n == 0)
         say(", with nothing free below it");
+    const char *lead = n > 1 ? ", passing over the free chunks at " : ", passing over the free chunk at ";
     for (int i = 0, k = 0; i < before.n && before.c[i].off < off; i++) {
         const struct chunk *c = &before.c[i];
         if (c->used)
             continue;
-        say("%s%zu (%zu bytes%s)", k++ ? ", " : n > 1 ? ", passing over the free chunks at " : ", passing over the free chunk at ",
-            c->off, c->size, c->size < want ? ", too small" : ", big enough: NOT first fit");
+        say("%s%zu (%zu bytes%s)", k++ ? ", " : lead, c->off, c->size,
+            c->size < want ? ", too small" : ", big enough: NOT first fit");
     }
 }
 
@@ -231,12 +232,12 @@ static void say_split(const struct chunk *got, size_t taken, size_t want)
     const struct chunk *rest = at(&after, got->off + got->size);
     if (got->size < taken && rest && !rest->used)
         say("Split: the block keeps %zu bytes; the remainder, %zu bytes at %zu, stays free%s.\n", got->size,
-               rest->size, rest->off, is_top(rest) ? " as the new top" : "");
+            rest->size, rest->off, is_top(rest) ? " as the new top" : "");
     else if (got->size < taken)
         say("The block keeps %zu of the %zu bytes, and no free remainder follows it!\n", got->size, taken);
     else if (taken > want)
         say("No split: the %zu bytes left over would be a chunk under the 64-byte minimum, "
-               "so the block takes all %zu bytes.\n", taken - want, taken);
+            "so the block takes all %zu bytes.\n", taken - want, taken);
     else
         say("No split: the chunk is exactly the size needed.\n");
 }
@@ -291,12 +292,13 @@ static void say_merge(size_t off, size_t size)
     const struct chunk *lo = below ? at(&before, m->off) : NULL, *hi = above ? at(&before, off + size) : NULL;
     if (below && above)
         say("Coalesced with both neighbours, the free chunk below (at %zu, %zu bytes) and the one above "
-               "(at %zu, %zu bytes)", lo ? lo->off : 0, lo ? lo->size : 0, hi ? hi->off : 0, hi ? hi->size : 0);
+            "(at %zu, %zu bytes%s)", lo ? lo->off : 0, lo ? lo->size : 0, hi ? hi->off : 0, hi ? hi->size : 0,
+            hi && is_top(hi) ? ", the top" : "");
     else if (below)
         say("Coalesced with the free neighbour below (at %zu, %zu bytes)", lo ? lo->off : 0, lo ? lo->size : 0);
     else if (above)
-        say("Coalesced with the free neighbour above (at %zu, %zu bytes%s)", hi ? hi->off : 0,
-               hi ? hi->size : 0, hi && is_top(hi) ? ", the top" : "");
+        say("Coalesced with the free neighbour above (at %zu, %zu bytes%s)", hi ? hi->off : 0, hi ? hi->size : 0,
+            hi && is_top(hi) ? ", the top" : "");
     if (below || above) {
         say(": one free chunk of %zu bytes at %zu%s.\n", m->size, m->off, is_top(m) ? ", the top" : "");
         return;
@@ -396,7 +398,7 @@ static void say_in_place(const struct chunk *was, size_t n)
     if (got->size > was->size && nx) {
         const struct chunk *rest = at(&after, got->off + got->size);
         say("Grown in place from %zu to %zu bytes, into the free chunk above (at %zu, %zu bytes%s)",
-               was->size, got->size, nx->off, nx->size, is_top(nx) ? ", the top" : "");
+            was->size, got->size, nx->off, nx->size, is_top(nx) ? ", the top" : "");
         if (rest && !rest->used && rest->off < nx->off + nx->size)
             say("; its other %zu bytes, at %zu, stay free%s.\n", rest->size, rest->off,
                    is_top(rest) ? " as the top" : "");
@@ -404,7 +406,7 @@ static void say_in_place(const struct chunk *was, size_t n)
             say(", all of it.\n");
     } else if (got->size < was->size) {
         say("Shrunk in place from %zu to %zu bytes; the tail, %zu bytes at %zu, is given back.\n", was->size,
-               got->size, was->size - got->size, got->off + got->size);
+            got->size, was->size - got->size, got->off + got->size);
         say_merge(got->off + got->size, was->size - got->size);
     } else {
         say("Done in place: the %zu-byte chunk already holds %zu bytes", was->size, n);
