@@ -75,14 +75,21 @@ static inline size_t slz_parse_size(const char *s, const char **why)
 /* say: write "slzmalloc: " and the pieces as one line to fd, one write(2). */
 void say(int fd, const char *const *pieces, int n);
 
-/* A fixed output buffer, written to fd with write(2) when full and at
- * out_flush: reports are formatted without stdio and without malloc. */
+/* A fixed output buffer that the caller gives, written to fd with
+ * write(2) when full and at out_flush: reports are formatted without stdio
+ * and without malloc. With fd -1 it builds a string instead: what does not
+ * fit is cut (failed is set), and out_str ends it with a NUL (OUT_STRING
+ * keeps a byte for it). */
 struct out {
-    int fd;       /* where the text goes (-1: nowhere) */
-    int failed;   /* a write failed */
+    int fd;       /* where the text goes (-1: a string in buf) */
+    int failed;   /* a write failed, or the string was cut */
     size_t at;    /* bytes in buf */
-    char buf[32768];
+    size_t cap;   /* bytes buf can take */
+    char *buf;
 };
+#define OUT_FD(fd, buf) {(fd), 0, 0, sizeof(buf), (buf)}
+#define OUT_STRING(buf) {-1, 0, 0, sizeof(buf) - 1, (buf)}
+const char *out_str(struct out *o); /* the string built so far */
 void out_flush(struct out *o);
 void out_ch(struct out *o, char c);
 void out_s(struct out *o, const char *s);
@@ -102,6 +109,34 @@ void stats_core_json(struct out *o, const struct slz_heap_stats *h);
 /* out_key: "k": of a JSON object; out_field: "k":v, then a comma unless last. */
 void out_key(struct out *o, const char *k);
 void out_field(struct out *o, const char *k, uint64_t v, int last);
+
+/* ---- Reports as tables (table.c) -------------------------------------- */
+/* A report is one table of fields over a struct (offsets into it), walked
+ * by two printers. fields_text: each field's text, then its value;
+ * fields_json: "key":value for each field with a key, comma-separated
+ * (the caller writes the braces around them). Numbers are 64 bits wide. */
+enum field_kind {
+    F_TEXT,   /* the text alone */
+    F_U64,    /* a number at at */
+    F_PCT,    /* at / of as a percentage with one decimal ("73.4") */
+    F_STR,    /* a const char * at at */
+    F_BOOL,   /* a uint64_t at at, true or false in JSON (nothing in text) */
+    F_PLURAL, /* text only: the text, then "s" unless the number at at is 1 */
+    F_UNLESS, /* text only: the text; when the number at at is 0, the next of fields are skipped */
+};
+struct field {
+    const char *text; /* the text form's words before the value (NULL: not in text) */
+    const char *key;  /* the JSON key (NULL: not in JSON) */
+    unsigned char kind;
+    unsigned short at, of;
+};
+#define FIELD(text, key, kind, type, m) {text, key, kind, offsetof(type, m), 0}
+#define FIELD_PCT(text, key, type, part, whole) {text, key, F_PCT, offsetof(type, part), offsetof(type, whole)}
+#define FIELD_TEXT(text) {text, NULL, F_TEXT, 0, 0}
+#define FIELD_UNLESS(text, type, m, skip) {text, NULL, F_UNLESS, offsetof(type, m), skip}
+#define FIELDS(table) (table), (sizeof(table) / sizeof((table)[0]))
+void fields_text(struct out *o, const struct field *f, size_t n, const void *data);
+void fields_json(struct out *o, const struct field *f, size_t n, const void *data);
 
 /* ---- The core's counters (heapstats.c) -------------------------------- */
 /* The lines "slzmalloc:   core: ..." of a statistics table, and the same

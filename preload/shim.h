@@ -153,10 +153,9 @@ struct slz_watch_state {
 };
 extern struct slz_watch_state slz_watch;
 
-/* The leaks by site in the report, set by sites_setup (NULL: not shown;
- * slz-replay, which has no sites, leaves them so). */
-extern void (*stats_leaks_text)(struct out *o);
-extern void (*stats_leaks_json)(struct out *o);
+/* The leaks by site in the report (text, or "leaks":{...} with json), set
+ * by sites_setup (NULL: not shown). */
+extern void (*stats_leaks)(struct out *o, int json);
 
 /* Trace recording (trace.c), SLZ_TRACE: every allocation call in the 64-bit
  * malloc-lab .rep format. The hooks cost one load and a branch when off. */
@@ -208,8 +207,7 @@ void sites_alloc(void *p, size_t n);         /* p just served by the caller's he
 void sites_free(void *p);                    /* p (in the heaps) about to be freed */
 void sites_realloc(void *p, void *q, size_t n); /* the caller's heap moved or resized p to q */
 void sites_misuse(const char *function, const char *what, const void *ptr);
-void sites_leaks_text(struct out *o);        /* the leak lines of the SLZ_STATS table */
-void sites_leaks_json(struct out *o);        /* "leaks":{...} of the JSON report */
+void sites_leaks(struct out *o, int json);   /* the leak lines of the SLZ_STATS table, or "leaks":{...} */
 #define SITES_ALLOC(p, n)                                                                          \
     do {                                                                                           \
         if (__builtin_expect(slz_sites_on, 0) && (p) != NULL)                                      \

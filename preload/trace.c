@@ -38,7 +38,8 @@
 #include "shim.h"
 
 static pthread_mutex_t tlock = PTHREAD_MUTEX_INITIALIZER;
-static struct out tr;
+static char tr_buf[32768];
+static struct out tr = OUT_FD(-1, tr_buf);
 static uint64_t ids, ops, live, peak;
 static int closing; /* after exit: flush every record */
 
@@ -151,7 +152,7 @@ static void stop(const char *why)
 /* record: one line "k id [size]". Called with the trace lock held. */
 static void record(char k, int64_t id, uint64_t size, int with_size)
 {
-    if (tr.at > sizeof tr.buf - 64)
+    if (tr.at > tr.cap - 64)
         flush();
     out_ch(&tr, k);
     out_ch(&tr, ' ');

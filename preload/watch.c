@@ -53,9 +53,7 @@ void watch_setup(void)
 /* title: "<program> (pid N), <when>" into buf. */
 static const char *title(char *buf, size_t cap, const char *when, uint64_t n)
 {
-    static struct out t; /* only its buffer is used */
-    t.fd = -1;
-    t.at = 0;
+    struct out t = {-1, 0, 0, cap - 1, buf}; /* a string in buf */
     out_s(&t, "slzmalloc heap of ");
     out_s(&t, program_invocation_short_name);
     out_s(&t, " (pid ");
@@ -66,10 +64,7 @@ static const char *title(char *buf, size_t cap, const char *when, uint64_t n)
         out_s(&t, " #");
         out_u(&t, n, 0);
     }
-    size_t len = t.at < cap - 1 ? t.at : cap - 1;
-    memcpy(buf, t.buf, len);
-    buf[len] = '\0';
-    return buf;
+    return out_str(&t);
 }
 
 static void map(const char *path, const char *t)

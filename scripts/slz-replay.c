@@ -186,82 +186,49 @@ static int map(const char *path, uint64_t frame, const struct replay *r)
     return 0;
 }
 
+/* what the report shows of a replay, named once for its two forms */
+struct summary {
+    const char *trace, *format;
+    uint64_t ops, ids, peak_payload, done, allocs, reallocs, frees, errors;
+    uint64_t failed, damaged, misused, violations, peak, high_water;
+};
+
+#define N(text, key, m) FIELD(text, key, F_U64, struct summary, m)
+/* a source line for each line of the text form */
+static const struct field summary_fields[] = {
+    FIELD("slz-replay: ", "trace", F_STR, struct summary, trace),
+    FIELD(" (", "format", F_STR, struct summary, format), N(" trace format): ", "ops", ops),
+    N(" ops over ", "ids", ids), N(" ids, peak live payload ", "peak_payload", peak_payload), FIELD_TEXT(" bytes\n"),
+
+    N("slz-replay: replayed ", "replayed", done), N(" ops (", "allocs", allocs), N(" a, ", "reallocs", reallocs),
+    N(" r, ", "frees", frees), N(" f), ", "errors", errors), N(" errors (", "failed", failed),
+    N(" failed, ", "damaged", damaged), N(" damaged, ", "misused", misused),
+    N(" not live, ", "check_violations", violations), FIELD_TEXT(" check violations)\n"),
+
+    N(NULL, "peak_payload_replayed", peak),
+    FIELD_PCT("slz-replay: utilization ", "utilization_pct", struct summary, peak, high_water),
+    FIELD_TEXT("% (peak live payload replayed / heap high water)\n"),
+};
+#undef N
+
 static void report(const struct replay *r, const char *path, int json)
 {
-    static struct out o;
+    static char buf[32768];
+    struct out o = OUT_FD(1, buf);
     struct slz_heap_stats h;
     slz_heap_get_stats(slz_default_heap(), &h);
-    uint64_t errors = r->failed + r->damaged + r->violations + r->misused;
-    o.fd = 1;
-    o.at = 0;
+    struct summary s = {path, rep_format_name(r->t.format), r->t.num_ops, r->t.num_ids, r->t.peak_payload,
+                        r->done, r->count[0], r->count[1], r->count[2],
+                        r->failed + r->damaged + r->violations + r->misused, r->failed, r->damaged,
+                        r->misused, r->violations, r->peak, h.high_water};
     if (json) {
-        out_s(&o, "{\"trace\":");
-        out_json_str(&o, path);
-        out_s(&o, ",\"format\":");
-        out_json_str(&o, rep_format_name(r->t.format));
-        out_s(&o, ",\"ops\":");
-        out_u(&o, r->t.num_ops, 0);
-        out_s(&o, ",\"replayed\":");
-        out_u(&o, r->done, 0);
-        out_s(&o, ",\"allocs\":");
-        out_u(&o, r->count[0], 0);
-        out_s(&o, ",\"reallocs\":");
-        out_u(&o, r->count[1], 0);
-        out_s(&o, ",\"frees\":");
-        out_u(&o, r->count[2], 0);
-        out_s(&o, ",\"ids\":");
-        out_u(&o, r->t.num_ids, 0);
-        out_s(&o, ",\"peak_payload\":");
-        out_u(&o, r->t.peak_payload, 0);
-        out_s(&o, ",\"peak_payload_replayed\":");
-        out_u(&o, r->peak, 0);
-        out_s(&o, ",\"errors\":");
-        out_u(&o, errors, 0);
-        out_s(&o, ",\"failed\":");
-        out_u(&o, r->failed, 0);
-        out_s(&o, ",\"damaged\":");
-        out_u(&o, r->damaged, 0);
-        out_s(&o, ",\"misused\":");
-        out_u(&o, r->misused, 0);
-        out_s(&o, ",\"check_violations\":");
-        out_u(&o, r->violations, 0);
-        out_s(&o, ",\"utilization_pct\":");
-        out_pct(&o, r->peak, h.high_water);
+        out_ch(&o, '{');
+        fields_json(&o, FIELDS(summary_fields), &s);
         out_s(&o, ",\"core\":");
         stats_core_json(&o, &h);
         out_s(&o, "}\n");
     } else {
-        out_s(&o, "slz-replay: ");
-        out_s(&o, path);
-        out_s(&o, " (");
-        out_s(&o, rep_format_name(r->t.format));
-        out_s(&o, " trace format): ");
-        out_u(&o, r->t.num_ops, 0);
-        out_s(&o, " ops over ");
-        out_u(&o, r->t.num_ids, 0);
-        out_s(&o, " ids, peak live payload ");
-        out_u(&o, r->t.peak_payload, 0);
-        out_s(&o, " bytes\nslz-replay: replayed ");
-        out_u(&o, r->done, 0);
-        out_s(&o, " ops (");
-        out_u(&o, r->count[0], 0);
-        out_s(&o, " a, ");
-        out_u(&o, r->count[1], 0);
-        out_s(&o, " r, ");
-        out_u(&o, r->count[2], 0);
-        out_s(&o, " f), ");
-        out_u(&o, errors, 0);
-        out_s(&o, " errors (");
-        out_u(&o, r->failed, 0);
-        out_s(&o, " failed, ");
-        out_u(&o, r->damaged, 0);
-        out_s(&o, " damaged, ");
-        out_u(&o, r->misused, 0);
-        out_s(&o, " not live, ");
-        out_u(&o, r->violations, 0);
-        out_s(&o, " check violations)\nslz-replay: utilization ");
-        out_pct(&o, r->peak, h.high_water);
-        out_s(&o, "% (peak live payload replayed / heap high water)\n");
+        fields_text(&o, FIELDS(summary_fields), &s);
         stats_core_text(&o, &h);
     }
     out_flush(&o);

@@ -49,9 +49,20 @@ void out_flush(struct out *o)
 
 void out_ch(struct out *o, char c)
 {
-    if (o->at == sizeof o->buf)
+    if (o->at == o->cap) {
+        if (o->fd < 0) { /* a string: cut */
+            o->failed = 1;
+            return;
+        }
         out_flush(o);
+    }
     o->buf[o->at++] = c;
+}
+
+const char *out_str(struct out *o)
+{
+    o->buf[o->at] = '\0';
+    return o->buf;
 }
 
 void out_s(struct out *o, const char *s)
