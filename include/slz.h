@@ -166,6 +166,10 @@ SLZ_EXPORT size_t slz_heap_check(const slz_heap *h, const char **first);
 typedef void (*slz_error_handler)(const char *function, const char *what, const void *ptr);
 SLZ_EXPORT void slz_set_error_handler(slz_error_handler h);
 
+/* The same report for misuse found outside the core (a layer above that
+ * knows a pointer no heap can own): the handler, the line, abort. */
+SLZ_EXPORT _Noreturn void slz_misuse(const char *function, const char *what, const void *ptr);
+
 /* ------------------------------------------------------------------------
  * The default heap and the five functions of the original design
  * ---------------------------------------------------------------------- */

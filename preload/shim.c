@@ -447,15 +447,10 @@ EXPORT void *calloc(size_t count, size_t size)
     return calloc_long(n);
 }
 
-/* bad_pointer: p points into the heaps' range but at no heap (a slot not
- * made yet): never glibc's, so report it as glibc would not. */
-static _Noreturn void bad_pointer(const char *op, const void *p)
-{
-    char buf[HEX_STR];
-    const char *parts[] = {op, "(): invalid pointer (", hex_str(buf, (uintptr_t)p), ")"};
-    say(2, parts, 4);
-    abort();
-}
+/* bad_pointer: p is no block of anyone's (at no heap: a slot not made yet;
+ * or in the program's image or the main stack): reported by the core's one
+ * error path, the handler set there (call sites) included. */
+static _Noreturn void bad_pointer(const char *op, const void *p) { slz_misuse(op, "invalid pointer", p); }
 
 /* free_owned: p lies in slot i: the caller's heap frees it now, another
  * thread's heap later; a heap a fork left behind is never touched. */
