@@ -10,7 +10,9 @@
  *               stdio, no malloc (safe inside the allocator)
  *   file.c      report files that never harm a file not our own
  *   heapstats.c the core's counters as text lines and as JSON
+ *   table.c     a report as one table of fields, printed as text or JSON
  *   heapmap.c   an SVG picture of one heap
+ *   addr.c      live blocks by address (trace ids), without malloc
  * and, header-only here, the one parser of sizes.
  */
 #ifndef SLZ_REPORT_H
@@ -152,6 +154,25 @@ void stats_core_json(struct out *o, const struct slz_heap_stats *h);
  * Both return 0, or -1 if the picture could not be written. */
 int heapmap_write(int fd, const slz_heap *h, const char *title);
 int heapmap_file(const char *path, const slz_heap *h, const char *title);
+
+/* ---- Live blocks by address (addr.c) --------------------------------- */
+/* A table from a block's address (never 0) to its trace id and size, with
+ * its memory from mmap (no malloc). An empty table is all zero; addr_put
+ * adds or replaces (0, or -1 without memory); addr_find: the slot of key or
+ * NULL; addr_del empties a slot addr_find gave; addr_free gives it all back. */
+struct addr_slot {
+    uintptr_t key;
+    uint64_t size;
+    int64_t id;
+};
+struct addr_table {
+    struct addr_slot *slot;
+    size_t cap, count; /* cap: a power of two */
+};
+int addr_put(struct addr_table *t, uintptr_t key, int64_t id, uint64_t size);
+struct addr_slot *addr_find(const struct addr_table *t, uintptr_t key);
+void addr_del(struct addr_table *t, struct addr_slot *s);
+void addr_free(struct addr_table *t);
 
 /* ---- Report files (file.c) -------------------------------------------- */
 /* Reports are never written through a symlink, nor into a file the
