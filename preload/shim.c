@@ -21,8 +21,24 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "heaps.h"
+#include "options.h"
 #include "shim.h"
+#include "sites.h"
 #include "slz.h"
+#include "stats.h"
+#include "trace.h"
+#include "watch.h"
+
+/* glibc's allocator, reached without recursion (exported by libc.so.6);
+ * called through the GOT, not a PLT stub (one jump less on every call that
+ * glibc serves). */
+#define GLIBC_FN __attribute__((noplt))
+GLIBC_FN void *__libc_malloc(size_t);
+GLIBC_FN void *__libc_calloc(size_t, size_t);
+GLIBC_FN void *__libc_realloc(void *, size_t);
+GLIBC_FN void __libc_free(void *);
+GLIBC_FN void *__libc_memalign(size_t, size_t);
 
 #define EXPORT __attribute__((visibility("default")))
 #define unlikely(x) __builtin_expect(!!(x), 0)

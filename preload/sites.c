@@ -39,7 +39,9 @@
 #include <unistd.h>
 #include <unwind.h>
 
-#include "shim.h"
+#include "heaps.h"
+#include "sites.h"
+#include "stats.h"
 #include "slz.h"
 
 #define SITE_FRAMES 4

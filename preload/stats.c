@@ -18,7 +18,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "heaps.h"
+#include "options.h"
+#include "report_fd.h"
+#include "stats.h"
 #include "slz.h"
 
 struct slz_count_state slz_count;

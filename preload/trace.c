@@ -23,7 +23,9 @@
  * (file.c: O_EXCL, O_NOFOLLOW, mode 0600) and takes its final name once it
  * holds that empty trace: SLZ_TRACE if nothing is there, else
  * <stem>.<pid>.rep; no existing file is ever opened. One lock orders the
- * records of all threads; it is taken before the shim's lock, never after.
+ * records of all threads; a realloc holds it across the call (its record
+ * must follow whatever freed or took the blocks before it): glibc's own
+ * lock may be taken inside it, never the other way round.
  * A fork child stops tracing (its ops would interleave with the parent's);
  * a program it execs opens a file of its own.
  */
@@ -35,7 +37,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "options.h"
+#include "report_fd.h"
+#include "slz_report.h"
+#include "trace.h"
 
 static pthread_mutex_t tlock = PTHREAD_MUTEX_INITIALIZER;
 static char tr_buf[32768];

@@ -84,7 +84,7 @@ mutant() {
 }
 
 I=src/index.c A=src/alloc.c F=src/free.c H=src/heap.c C=src/chunk.h
-S=preload/shim.c P=preload/heaps.c PH=preload/shim.h
+S=preload/shim.c P=preload/heaps.c PH=preload/heaps.h
 R="core_random 300000" # every step predicted by a model of first fit and slz_heap_check()ed
 
 # ---- the first-fit search (index.c) -----------------------------------------
