@@ -45,6 +45,10 @@ core() {
     core core_errno
 }
 
+@test "core: the counters: every block handed out or given up counted once (a moving realloc: one of each), none for a realloc in place" {
+    core core_stats
+}
+
 @test "core: slz_heap_check names each kind of damage to the bits, index, summary, headers and counters" {
     core core_check
 }
