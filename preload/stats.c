@@ -154,7 +154,7 @@ static void file_trouble(const char *what)
 }
 
 /* open_file: the report for SLZ_STATS_FILE, in a fresh file that starts
- * with what the file held (file.c): its fd, or -1 (said so). */
+ * with what the file held (src/report/file.c): its fd, or -1 (said so). */
 static int open_file(struct file_report *rf)
 {
     int saved = errno, fd = file_begin(rf, slz_opt.stats_file, 1);

@@ -20,7 +20,7 @@
  * with a fixed-width header (an empty trace) that is rewritten with pwrite(2) after every
  * flush: the file is a complete trace of what was flushed, even if the
  * program later dies. The file is created under a fresh name of its own
- * (file.c: O_EXCL, O_NOFOLLOW, mode 0600) and takes its final name once it
+ * (src/report/file.c: O_EXCL, O_NOFOLLOW, mode 0600) and takes its final name once it
  * holds that empty trace: SLZ_TRACE if nothing is there, else
  * <stem>.<pid>.rep; no existing file is ever opened. One lock orders the
  * records of all threads; a realloc holds it across the call (its record
@@ -220,7 +220,7 @@ static int place(const char *tmp, const char *path)
 }
 
 /* open_trace: the trace file, written first under a fresh name of its own
- * (file.c) with a valid empty trace in it, then put in place: whoever reads
+ * (src/report/file.c) with a valid empty trace in it, then put in place: whoever reads
  * the final name finds a complete trace from the start. */
 static int open_trace(const char *path)
 {
