@@ -81,7 +81,8 @@ void say(int fd, const char *const *pieces, int n);
  * write(2) when full and at out_flush: reports are formatted without stdio
  * and without malloc. With fd -1 it builds a string instead: what does not
  * fit is cut (failed is set), and out_str ends it with a NUL (OUT_STRING
- * keeps a byte for it). */
+ * keeps a byte for it). One left without a buffer (all zero, fd set later)
+ * still works, a write(2) a character. */
 struct out {
     int fd;       /* where the text goes (-1: a string in buf) */
     int failed;   /* a write failed, or the string was cut */

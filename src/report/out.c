@@ -49,6 +49,11 @@ void out_flush(struct out *o)
 
 void out_ch(struct out *o, char c)
 {
+    if (o->buf == NULL) { /* set up without a buffer (all zero): each character straight to fd */
+        if (o->fd >= 0 && write(o->fd, &c, 1) != 1)
+            o->failed = 1;
+        return;
+    }
     if (o->at == o->cap) {
         if (o->fd < 0) { /* a string: cut */
             o->failed = 1;
