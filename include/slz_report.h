@@ -99,8 +99,6 @@ void out_s(struct out *o, const char *s);
 void out_u(struct out *o, uint64_t v, int width);
 void out_i(struct out *o, int64_t v);
 void out_hex(struct out *o, uint64_t v);
-#define HEX_STR (2 + 16 + 1) /* "0x", 16 digits, the end */
-const char *hex_str(char buf[HEX_STR], uint64_t v);
 void out_pct(struct out *o, uint64_t part, uint64_t whole);
 void out_bytes(struct out *o, uint64_t v);
 void out_json_str(struct out *o, const char *s);
