@@ -13,9 +13,7 @@
 set -u
 DIR="${1:?usage: aarch64.sh DIR}"
 SYSROOT=/usr/aarch64-linux-gnu
-for tool in qemu-aarch64; do
-    command -v "$tool" >/dev/null || { echo "aarch64.sh: $tool missing (apt-get install qemu-user)" >&2; exit 2; }
-done
+command -v qemu-aarch64 >/dev/null || { echo "aarch64.sh: qemu-aarch64 missing (apt-get install qemu-user)" >&2; exit 2; }
 [ -d "$SYSROOT/lib" ] || { echo "aarch64.sh: $SYSROOT missing (apt-get install libc6-dev-arm64-cross)" >&2; exit 2; }
 LIB="$(cd "$DIR" && pwd)/libslzmalloc.so"
 failed=0 runs=0

@@ -63,7 +63,10 @@ cost() {
         "$MICRO" "$2" "$3" ${EXTRA[$2]:-} 2>"$f.err")
     # shellcheck disable=SC2086 # the row: test threads ops seconds Mops errors
     set -- $line
-    [ $# -eq 6 ] && [ "$6" = 0 ] || { echo "# instr: micro under callgrind printed '$line'" >&2; return 1; }
+    if [ $# -ne 6 ] || [ "$6" != 0 ]; then
+        echo "# instr: micro under callgrind printed '$line'" >&2
+        return 1
+    fi
     # (from /: callgrind_annotate leaves out the object of a file under the
     # current folder, and the object tells the program from the allocator)
     (cd / && callgrind_annotate --tree=calling --inclusive=yes --auto=no --show=Ir,D1mr,D1mw,Bcm,Bim "$f" 2>/dev/null) |
