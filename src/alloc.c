@@ -31,7 +31,7 @@ slz_chunk *free_checked(slz_heap *h, uint32_t g, uint32_t n)
 {
     slz_chunk *c = chunk_at(h, g);
     if (!header_ok(h, c, (size_t)n * SLZ_ALIGN, 0) || !CHECKED(c->canary == canary_of(h, c)))
-        slz_misuse(h->op, g == h->top ? "corrupted top chunk" : "corrupted free chunk (write after free?)",
+        slz_misuse(h->op, g + n == h->grains ? "corrupted top chunk" : "corrupted free chunk (write after free?)",
                    chunk2mem(c));
     return c;
 }
@@ -58,35 +58,34 @@ void account_use(slz_heap *h, uint32_t g, uint32_t n, uint32_t added)
         st->high_water = (size_t)(g + n) * SLZ_ALIGN;
 }
 
-/* carve: allocate need granules at the start of free chunk g for a request
- * of request bytes. The rest stays free, in g's place, when it can stand
- * alone (the top's rest is the new top). */
-static void *carve(slz_heap *h, uint32_t g, uint32_t need, size_t request)
+/* carve: allocate need granules at the start of free chunk g of n
+ * granules for a request of request bytes. The rest stays free, in g's
+ * place, when it can stand alone. The cell's index entry falls only when g
+ * was its largest free chunk; the rest's rises when it begins in another
+ * cell. */
+static void *carve(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, size_t request)
 {
-    uint32_t n = grains_of(h, g);
+    size_t k = g / SLZ_CELL;
+    uint32_t was_max = h->lv[0][k] == n;
     slz_chunk *c = free_checked(h, g, n);
-    int top = g == h->top;
     if (n - need >= MIN_GRAINS) {
         uint32_t r = g + need;
-        bits_start(h, r, n - need);
-        bits_note_size(h, g, need);
+        bits_start(h, r);
+        bits_note_chunk(h, g, r);
+        bits_note_chunk(h, r, g + n);
         make_free(h, r, n - need);
-        if (top)
-            h->top = r;
-        else if (r / SLZ_CELL != g / SLZ_CELL)
-            index_grew(h, r, n - need);
+        if (r / SLZ_CELL != k)
+            index_raise(h, r / SLZ_CELL, n - need);
         h->st.splits++;
     } else {
         need = n;
         h->st.free_chunks--;
-        if (top)
-            h->top = SLZ_NONE;
     }
     mark_used(h, g, 1);
     write_header(h, c, (size_t)need * SLZ_ALIGN, 1);
     c->canary = 0; /* nothing of the allocator's stays in a block */
-    if (!top)
-        index_lost(h, g, n);
+    if (was_max)
+        index_refresh(h, k);
     account_use(h, g, need, need);
     h->st.live_blocks++;
     h->st.mallocs++;
@@ -95,22 +94,18 @@ static void *carve(slz_heap *h, uint32_t g, uint32_t need, size_t request)
     return chunk2mem(c);
 }
 
-/* heap_malloc: first fit: the index's, else the top chunk, which lies above
- * every chunk in the index. */
+/* heap_malloc: first fit, in one walk of the index. */
 void *heap_malloc(slz_heap *h, size_t n)
 {
     if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED))
         heap_collect(h);
-    uint32_t need = grains_for(h, n);
+    uint32_t need = grains_for(h, n), size;
     if (need == 0)
         return heap_fail(h);
-    uint32_t g = index_find(h, need, 0);
-    if (g == SLZ_NONE) {
-        g = h->top;
-        if (g == SLZ_NONE || grains_of(h, g) < need)
-            return heap_fail(h);
-    }
-    return carve(h, g, need, n);
+    uint32_t g = index_walk(h, need, &size);
+    if (g == SLZ_NONE)
+        return heap_fail(h);
+    return carve(h, g, size, need, n);
 }
 
 void *slz_malloc(slz_heap *h, size_t n)
@@ -177,15 +172,12 @@ static uint32_t aligned_spot(const slz_heap *h, uint32_t g, uint32_t n, uint32_t
 }
 
 /* aligned_fit: the lowest free chunk with an aligned spot, from granule from
- * up (the top chunk last); *spot gets the spot. */
+ * up; *spot gets the spot. */
 static uint32_t aligned_fit(const slz_heap *h, uint32_t need, size_t align, uint32_t from, uint32_t *spot)
 {
     for (uint32_t g = index_find(h, need, from); g != SLZ_NONE; g = index_find(h, need, g + 1))
         if ((*spot = aligned_spot(h, g, grains_of(h, g), need, align)) != SLZ_NONE)
             return g;
-    uint32_t t = h->top;
-    if (t != SLZ_NONE && (*spot = aligned_spot(h, t, grains_of(h, t), need, align)) != SLZ_NONE)
-        return t;
     return SLZ_NONE;
 }
 
@@ -194,14 +186,13 @@ static void split_at(slz_heap *h, uint32_t g, uint32_t s)
 {
     uint32_t n = grains_of(h, g);
     free_checked(h, g, n);
-    bits_start(h, s, g + n - s);
-    bits_note_size(h, g, s - g);
+    bits_start(h, s);
+    bits_note_chunk(h, g, s);
+    bits_note_chunk(h, s, g + n);
     make_free(h, g, s - g);
     make_free(h, s, g + n - s);
-    if (g == h->top)
-        h->top = s;
-    index_refresh(h, g);
-    index_refresh(h, s);
+    index_refresh(h, g / SLZ_CELL);
+    index_refresh(h, s / SLZ_CELL);
     h->st.free_chunks++;
     h->st.splits++;
 }
@@ -247,7 +238,7 @@ static void *heap_memalign(slz_heap *h, size_t align, size_t n)
     h->spotless = spotless_upto(h, h->spotless, g, align);
     if (spot != g)
         split_at(h, g, spot);
-    return carve(h, spot, need, n);
+    return carve(h, spot, grains_of(h, spot), need, n);
 }
 
 void *slz_memalign(slz_heap *h, size_t align, size_t n)

@@ -27,13 +27,20 @@
  *
  *   start  bit i: a chunk begins at granule i of the cell
  *   used   bit i: that chunk is allocated (used is a subset of start)
- *   tomb   bit i: a chunk began here until a merge swallowed it (so that
- *          freeing its old pointer again reads as a double free)
  *   last   size in granules of the last chunk that begins in the cell (any
  *          other chunk of the cell ends at the next start bit)
+ *   lead   where the chunk began whose last granule lies in this cell, when
+ *          it began in an earlier cell (so the chunk before any granule is
+ *          found in O(1): a start bit below it in its cell, or a lead)
  *   spare  a release record (free.c): the cell where a big free chunk ends
  *          holds r, the cell before it a, for the granules [a, r) of the
- *          chunk whose pages went back to the kernel (the top's: in the heap)
+ *          chunk whose pages went back to the kernel (the last chunk's: in
+ *          the heap)
+ *
+ * and, apart (written only when a merge swallows a chunk), one tomb word per
+ * cell: bit i set when a chunk began at granule i until a merge swallowed it,
+ * so that freeing its old pointer again reads as a double free (a tomb means
+ * something only where no start bit is set).
  *
  * Invariants (slz_heap_check() verifies each one):
  *   1. The start bits tile the arena: the first granule is a start, and a
@@ -44,19 +51,19 @@
  *      check; every free chunk's first payload word is its canary.
  *   4. No two free chunks are adjacent: a freed chunk merges with both
  *      neighbours at once.
- *   5. The top chunk is the free chunk that ends at the arena's end, if any.
- *      It stays out of the index: being the highest free chunk, it is the
- *      first fit exactly when nothing in the index fits.
+ *   5. The last chunk of the arena is indexed like any other: a free one
+ *      there is simply the highest free chunk (the top).
  *   6. The index (see index.c) holds, for every cell, the largest free
- *      chunk that begins in it (the top excepted), and above that, for every
- *      16 entries, their maximum, up to one root line.
- *   7. The summary bits (any) say which cells have a start bit, and which
- *      summary words are nonzero, level by level.
+ *      chunk that begins in it, and above that, for every 16 entries, their
+ *      maximum, up to the line the walk starts from.
+ *   7. Each cell in which a chunk that began in an earlier cell has its
+ *      last granule holds that chunk's start as its lead.
  *   8. calloc trusts no memory to be zero: it clears every byte it hands
  *      out, or has the kernel replace whole pages by zero pages.
- *   9. Nothing above the high-water mark was ever written: its cells, index
- *      entries and summary bits are still zero (so the checker reads the
- *      state up to the mark, not the whole heap's).
+ *   9. Nothing above the high-water mark was ever written but the lead of
+ *      the arena's last cell: its cells, index entries and tombs are still
+ *      zero (so the checker reads the state up to the mark and that lead,
+ *      not the whole heap's).
  *  10. Release records are granules of the arena (a < r, or both zero), and
  *      the keep zone is at most SLZ_KEEP_MAX. A record is a hint and no
  *      more: pages go back only inside the free chunk a free just made,
@@ -118,9 +125,9 @@ typedef struct slz_chunk {
 } slz_chunk;
 
 struct slz_cell {
-    uint64_t start, used, tomb;
-    uint32_t last;
-    uint32_t spare;
+    uint64_t start, used;
+    uint32_t last, lead;
+    uint32_t spare, unused;
 };
 _Static_assert(sizeof(struct slz_cell) == 32, "two cells per cache line");
 
@@ -128,7 +135,6 @@ _Static_assert(sizeof(struct slz_cell) == 32, "two cells per cache line");
 struct slz_heap {
     char *base;          /* the arena: first chunk */
     uint32_t grains;     /* arena size in granules */
-    uint32_t top;        /* granule of the top chunk, or SLZ_NONE */
     uint32_t align_from; /* no free chunk below it fits the last aligned request */
     uint32_t align_need;  /* that request: granules */
     size_t align_align;   /* and alignment */
@@ -154,11 +160,8 @@ struct slz_heap {
     int start;        /* the walk starts at line 0 of lv[start]: */
     size_t span;      /* no level-0 entry at or beyond span is nonzero, */
     size_t reach[SLZ_LEVELS]; /* and line 0 of lv[l] covers reach[l] cells */
-    /* which cells hold a start bit: any[0] one bit per cell, any[i+1] one
-     * bit per word of any[i] */
-    uint64_t *any[SLZ_LEVELS];
-    size_t anyn[SLZ_LEVELS]; /* words */
-    int nany;
+    uint64_t *tomb;   /* one word per cell (see above) */
+    int lines;        /* line version of the index (index.c): 1 AVX2 */
     /* frees by other threads: pend[0] one bit per granule, pend[1] one per
      * word of pend[0], pend[2] one per word of pend[1] */
     uint64_t *pend[3];
@@ -263,17 +266,18 @@ uint32_t live_block(slz_heap *h, const void *p);
 void release(slz_heap *h, uint32_t g);
 void heap_collect(slz_heap *h);
 
-/* index.c: the bits, the summary and the first-fit index */
-void bits_start(slz_heap *h, uint32_t g, uint32_t size);
+/* index.c: the bits and the first-fit index */
+void bits_start(slz_heap *h, uint32_t g);
 void bits_unstart(slz_heap *h, uint32_t g);
-void bits_note_size(slz_heap *h, uint32_t g, uint32_t size);
+void bits_note_chunk(slz_heap *h, uint32_t a, uint32_t e);
 uint32_t bits_prev_start(const slz_heap *h, uint32_t g);
-void index_refresh(slz_heap *h, uint32_t g);
-void index_grew(slz_heap *h, uint32_t g, uint32_t size);
-void index_lost(slz_heap *h, uint32_t g, uint32_t old);
+void index_raise(slz_heap *h, size_t k, uint32_t s);
+void index_refresh(slz_heap *h, size_t k);
+uint32_t index_walk(const slz_heap *h, uint32_t need, uint32_t *size);
 uint32_t index_find(const slz_heap *h, uint32_t need, uint32_t from);
 uint32_t index_root_max(const slz_heap *h);
 size_t index_check(const slz_heap *h, size_t cells, const char **first);
+void index_pick_lines(slz_heap *h);
 int pending_mark(slz_heap *h, uint32_t g); /* any thread */
 void pending_drain(slz_heap *h, void (*fn)(slz_heap *, uint32_t));
 
