@@ -30,7 +30,7 @@ void *heap_fail(slz_heap *h)
 slz_chunk *free_checked(slz_heap *h, uint32_t g, uint32_t n)
 {
     slz_chunk *c = chunk_at(h, g);
-    if (!header_ok(h, c, (size_t)n * SLZ_ALIGN, 0) || !CHECKED(c->canary == canary_of(h, c)))
+    if (!CHECKED(c->canary == canary_of(h, c)) || !header_ok(h, c, (size_t)n * SLZ_ALIGN, 0))
         slz_misuse(h->op, g + n == h->grains ? "corrupted top chunk" : "corrupted free chunk (write after free?)",
                    chunk2mem(c));
     return c;

@@ -191,13 +191,36 @@ static inline void mark_used(slz_heap *h, uint32_t g, int on)
     __atomic_store_n(w, on ? *w | bit_of(g) : *w & ~bit_of(g), __ATOMIC_RELAXED);
 }
 
-/* grains_of: the size in granules of the chunk that begins at g: up to the
- * next start bit of its cell, else the cell's last. */
+/* size_in_cell: the size in granules of the chunk that begins at bit b of
+ * cell c whose start bits are st: up to the next start bit, else the cell's
+ * last. Without a branch (the choice is data, and mispredicts): the next
+ * start is searched with a sentinel bit, the choice made with a mask. */
+static inline uint32_t size_in_cell(const struct slz_cell *c, uint64_t st, unsigned b)
+{
+    uint64_t after = (st >> b) >> 1;
+    uint32_t next = (uint32_t)__builtin_ctzll(after | (uint64_t)1 << 63) + 1;
+    uint32_t mine = -(uint32_t)(after != 0);
+    return (next & mine) | (c->last & ~mine);
+}
+
+/* grains_of: the size in granules of the chunk that begins at g. */
 static inline uint32_t grains_of(const slz_heap *h, uint32_t g)
 {
     const struct slz_cell *c = cell_of(h, g);
-    uint64_t after = (c->start >> (g % SLZ_CELL)) >> 1;
-    return after ? (uint32_t)__builtin_ctzll(after) + 1 : c->last;
+    return size_in_cell(c, c->start, g % SLZ_CELL);
+}
+
+/* bits_note_chunk: a chunk spans granules [a, e): the cell where it begins
+ * records its size when it is the cell's last chunk (it reaches the next
+ * cell, or the arena's end), the cell of its last granule its start when
+ * that is another cell. */
+static inline void bits_note_chunk(slz_heap *h, uint32_t a, uint32_t e)
+{
+    uint32_t cell_end = a | (SLZ_CELL - 1); /* the last granule of a's cell */
+    struct slz_cell *c = cell_of(h, a), *ce = cell_of(h, e - 1);
+    uint32_t is_last = -(uint32_t)((e > cell_end) | (e == h->grains)), leads = -(uint32_t)(e - 1 > cell_end);
+    c->last = ((e - a) & is_last) | (c->last & ~is_last); /* (a choice by masks, not branches) */
+    ce->lead = (a & leads) | (ce->lead & ~leads);
 }
 
 /* The check word and the canary: keyed mixes of an address and a value.
@@ -212,9 +235,13 @@ static inline uintptr_t head_check(const slz_heap *h, const slz_chunk *c, uintpt
 {
     return keyed(h, (uintptr_t)c, head);
 }
+/* canary_of: the canary of free chunk c, the complement of its check word:
+ * a write over the first payload word changes one and not the other, and
+ * the keyed function runs once per free chunk written or read, not twice. */
 static inline uintptr_t canary_of(const slz_heap *h, const slz_chunk *c)
 {
-    return keyed(h, (uintptr_t)c, ~(uintptr_t)0);
+    (void)h;
+    return ~c->check;
 }
 /* SLZ_UNCHECKED: only for `make bench`, which builds a second library
  * with it to measure what the in-band checks cost: headers and canaries are
@@ -269,7 +296,6 @@ void heap_collect(slz_heap *h);
 /* index.c: the bits and the first-fit index */
 void bits_start(slz_heap *h, uint32_t g);
 void bits_unstart(slz_heap *h, uint32_t g);
-void bits_note_chunk(slz_heap *h, uint32_t a, uint32_t e);
 uint32_t bits_prev_start(const slz_heap *h, uint32_t g);
 void index_raise(slz_heap *h, size_t k, uint32_t s);
 void index_refresh(slz_heap *h, size_t k);

@@ -9,24 +9,42 @@
 
 /* ---- Checking a block pointer ------------------------------------------ */
 
-/* block_grain: the granule of block p's chunk, checked against the bits:
- * a pointer inside the arena at a chunk that is allocated. op names the
- * caller in a report. Reads the bits with single loads only, so another
- * thread may call it while the owner works (see slz_free_deferred). */
-static uint32_t block_grain(const slz_heap *h, const void *p, const char *op)
+/* bad_block: block p (granule g, if inside the arena) failed block_grain's
+ * checks: say which. */
+static _Noreturn __attribute__((cold, noinline)) void bad_block(const slz_heap *h, const void *p, const char *op, uint32_t g)
 {
-    uintptr_t a = (uintptr_t)p, base = (uintptr_t)h->base;
-    if ((a & (SLZ_ALIGN - 1)) || a < base + SLZ_HDR || a >= base + (size_t)h->grains * SLZ_ALIGN)
+    uintptr_t off = (uintptr_t)p - (uintptr_t)h->base - SLZ_HDR;
+    if ((off & (SLZ_ALIGN - 1)) || off >= (size_t)h->grains * SLZ_ALIGN)
         slz_misuse(op, "invalid pointer", p);
-    uint32_t g = grain_of(h, mem2chunk(p));
     const struct slz_cell *c = cell_of(h, g);
     uint64_t b = bit_of(g);
     if (!(__atomic_load_n(&c->start, __ATOMIC_RELAXED) & b))
         slz_misuse(op, (h->tomb[g / SLZ_CELL] & b) ? "double free" : "invalid pointer", p);
     if (!(__atomic_load_n(&c->used, __ATOMIC_RELAXED) & b))
         slz_misuse(op, "double free", p);
-    if (!header_ok(h, chunk_at(h, g), (size_t)grains_of(h, g) * SLZ_ALIGN, 1))
-        slz_misuse(op, "corrupted chunk header (write past the end of the block below?)", p);
+    slz_misuse(op, "corrupted chunk header (write past the end of the block below?)", p);
+}
+
+/* block_grain: the granule of block p's chunk, checked against the bits:
+ * a pointer inside the arena (one unsigned compare) at a chunk that is
+ * allocated (one test of both bits), whose header says so; *size gets its
+ * size. op names the caller in a report. Reads the bits with single loads
+ * only, so another thread may call it while the owner works (see
+ * slz_free_deferred). */
+static uint32_t block_grain(const slz_heap *h, const void *p, const char *op, uint32_t *size)
+{
+    uintptr_t off = (uintptr_t)p - (uintptr_t)h->base - SLZ_HDR;
+    if ((off & (SLZ_ALIGN - 1)) || off >= (size_t)h->grains * SLZ_ALIGN)
+        bad_block(h, p, op, 0);
+    uint32_t g = (uint32_t)(off / SLZ_ALIGN);
+    const struct slz_cell *c = cell_of(h, g);
+    uint64_t b = bit_of(g), st = __atomic_load_n(&c->start, __ATOMIC_RELAXED);
+    if (!(st & __atomic_load_n(&c->used, __ATOMIC_RELAXED) & b))
+        bad_block(h, p, op, g);
+    uint32_t n = size_in_cell(c, st, g % SLZ_CELL);
+    if (!header_ok(h, chunk_at(h, g), (size_t)n * SLZ_ALIGN, 1))
+        bad_block(h, p, op, g);
+    *size = n;
     return g;
 }
 
@@ -34,8 +52,7 @@ static uint32_t block_grain(const slz_heap *h, const void *p, const char *op)
  * of the chunk above (a write past the end of the block lands there). */
 static uint32_t checked_block(slz_heap *h, const void *p)
 {
-    uint32_t g = block_grain(h, p, h->op);
-    uint32_t nx = g + grains_of(h, g);
+    uint32_t n, g = block_grain(h, p, h->op, &n), nx = g + n;
     if (nx < h->grains && !header_ok(h, chunk_at(h, nx), (size_t)grains_of(h, nx) * SLZ_ALIGN, is_used(h, nx)))
         slz_misuse(h->op, "corrupted next chunk (write past the end of a block?)", p);
     return g;
@@ -64,7 +81,10 @@ static uint32_t merge_above(slz_heap *h, uint32_t end, size_t *cell)
     if (end >= h->grains || is_used(h, end))
         return end;
     uint32_t n = grains_of(h, end);
-    wipe(free_checked(h, end, n));
+    slz_chunk *c = chunk_at(h, end); /* (its header was checked with the block's) */
+    if (!CHECKED(c->canary == canary_of(h, c)))
+        free_checked(h, end, n); /* reports */
+    wipe(c);
     bits_unstart(h, end);
     if (h->lv[0][end / SLZ_CELL] == n)
         *cell = end / SLZ_CELL;
@@ -349,7 +369,7 @@ void slz_free_deferred(slz_heap *h, void *p)
 {
     if (p == NULL)
         return;
-    uint32_t g = block_grain(h, p, "free");
+    uint32_t n, g = block_grain(h, p, "free", &n);
     if (pending_mark(h, g))
         slz_misuse("free", "double free", p);
 }
@@ -461,7 +481,9 @@ void *slz_realloc(slz_heap *h, void *p, size_t n)
 
 size_t slz_block_size(const slz_heap *h, const void *p, const char *op)
 {
-    return (size_t)grains_of(h, block_grain(h, p, op)) * SLZ_ALIGN - SLZ_HDR;
+    uint32_t n;
+    block_grain(h, p, op, &n);
+    return (size_t)n * SLZ_ALIGN - SLZ_HDR;
 }
 
 size_t slz_usable_size(slz_heap *h, const void *p)

@@ -37,19 +37,6 @@ static inline void wr(uint64_t *w, uint64_t v) { __atomic_store_n(w, v, __ATOMIC
 
 static inline unsigned top_bit(uint64_t w) { return 63u - (unsigned)__builtin_clzll(w); }
 
-/* bits_note_chunk: a chunk spans granules [a, e): the cell where it begins
- * records its size when it is the cell's last chunk (it reaches the next
- * cell, or the arena's end), the cell of its last granule its start when
- * that is another cell. */
-void bits_note_chunk(slz_heap *h, uint32_t a, uint32_t e)
-{
-    size_t k = a / SLZ_CELL, ke = (e - 1) / SLZ_CELL;
-    if (ke != k || e == h->grains || e % SLZ_CELL == 0)
-        h->cells[k].last = e - a;
-    if (ke != k)
-        h->cells[ke].lead = a;
-}
-
 /* bits_start: a free chunk begins at g (its used bit is clear: g lay
  * inside a free chunk). */
 void bits_start(slz_heap *h, uint32_t g)
@@ -92,8 +79,7 @@ static uint32_t cell_max(const slz_heap *h, size_t k)
     uint64_t st = c->start, f = st & ~c->used;
     uint32_t m = 0;
     for (; f; f &= f - 1) {
-        uint64_t after = (st >> __builtin_ctzll(f)) >> 1;
-        uint32_t s = after ? (uint32_t)__builtin_ctzll(after) + 1 : c->last;
+        uint32_t s = size_in_cell(c, st, (unsigned)__builtin_ctzll(f));
         m = s > m ? s : m;
     }
     return m;
@@ -182,11 +168,9 @@ void index_raise(slz_heap *h, size_t k, uint32_t s)
     h->lv[0][k] = s;
     if (k >= h->span)
         widen(h, k);
-    for (int l = 1; l <= h->start; l++) {
+    for (int l = 1; l <= h->start; l++) { /* every level: a max, not a branch */
         uint32_t *par = &h->lv[l][k /= SLZ_FAN];
-        if (*par >= s)
-            return;
-        *par = s;
+        *par = *par > s ? *par : s;
     }
 }
 

@@ -21,8 +21,7 @@ VATTR static uint32_t V(walk)(const slz_heap *h, uint32_t need, uint32_t *size)
     uint64_t st = c->start, f = st & ~c->used;
     for (;; f &= f - 1) {
         unsigned b = (unsigned)__builtin_ctzll(f);
-        uint64_t after = (st >> b) >> 1;
-        uint32_t s = after ? (uint32_t)__builtin_ctzll(after) + 1 : c->last;
+        uint32_t s = size_in_cell(c, st, b);
         if (s >= need) {
             *size = s;
             return (uint32_t)(idx * SLZ_CELL + b);

@@ -20,7 +20,7 @@
 
 #include <stdint.h>
 
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(__x86_64__) && !defined(SLZ_LINES_PLAIN) /* (SLZ_LINES_PLAIN: plain C on x86-64 too, for tests) */
 #include <immintrin.h>
 #define SLZ_LINES_X86 1
 #endif
