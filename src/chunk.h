@@ -26,7 +26,9 @@
  * struct slz_cell per 64 granules (1 KiB of arena):
  *
  *   start  bit i: a chunk begins at granule i of the cell
- *   used   bit i: that chunk is allocated (used is a subset of start)
+ *   used   bit i with start bit i: that chunk is allocated; without it: a
+ *          tomb, where a chunk began until a merge swallowed it (so that
+ *          freeing its old pointer again reads as a double free)
  *   last   size in granules of the last chunk that begins in the cell (any
  *          other chunk of the cell ends at the next start bit)
  *   lead   where the chunk began whose last granule lies in this cell, when
@@ -36,11 +38,6 @@
  *          holds r, the cell before it a, for the granules [a, r) of the
  *          chunk whose pages went back to the kernel (the last chunk's: in
  *          the heap)
- *
- * and, apart (written only when a merge swallows a chunk), one tomb word per
- * cell: bit i set when a chunk began at granule i until a merge swallowed it,
- * so that freeing its old pointer again reads as a double free (a tomb means
- * something only where no start bit is set).
  *
  * Invariants (slz_heap_check() verifies each one):
  *   1. The start bits tile the arena: the first granule is a start, and a
@@ -61,7 +58,7 @@
  *   8. calloc trusts no memory to be zero: it clears every byte it hands
  *      out, or has the kernel replace whole pages by zero pages.
  *   9. Nothing above the high-water mark was ever written but the lead of
- *      the arena's last cell: its cells, index entries and tombs are still
+ *      the arena's last cell: its cells and index entries are still
  *      zero (so the checker reads the state up to the mark and that lead,
  *      not the whole heap's).
  *  10. Release records are granules of the arena (a < r, or both zero), and
@@ -160,7 +157,6 @@ struct slz_heap {
     int start;        /* the walk starts at line 0 of lv[start]: */
     size_t span;      /* no level-0 entry at or beyond span is nonzero, */
     size_t reach[SLZ_LEVELS]; /* and line 0 of lv[l] covers reach[l] cells */
-    uint64_t *tomb;   /* one word per cell (see above) */
     int lines;        /* line version of the index (index.c): 1 AVX2 */
     /* frees by other threads: pend[0] one bit per granule, pend[1] one per
      * word of pend[0], pend[2] one per word of pend[1] */

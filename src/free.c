@@ -19,7 +19,7 @@ static _Noreturn __attribute__((cold, noinline)) void bad_block(const slz_heap *
     const struct slz_cell *c = cell_of(h, g);
     uint64_t b = bit_of(g);
     if (!(__atomic_load_n(&c->start, __ATOMIC_RELAXED) & b))
-        slz_misuse(op, (h->tomb[g / SLZ_CELL] & b) ? "double free" : "invalid pointer", p);
+        slz_misuse(op, (__atomic_load_n(&c->used, __ATOMIC_RELAXED) & b) ? "double free" : "invalid pointer", p);
     if (!(__atomic_load_n(&c->used, __ATOMIC_RELAXED) & b))
         slz_misuse(op, "double free", p);
     slz_misuse(op, "corrupted chunk header (write past the end of the block below?)", p);

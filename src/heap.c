@@ -15,7 +15,6 @@ static size_t up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
 struct layout {
     size_t ncells;
     size_t lv_off[SLZ_LEVELS], lvn[SLZ_LEVELS];
-    size_t tomb_off;
     size_t pend_off[3], pendn[3];
     size_t cells_off;
     int nlv;
@@ -39,8 +38,6 @@ static void plan(struct layout *L, size_t grains)
         }
         n = L->lvn[L->nlv];
     }
-    L->tomb_off = at; /* one word per cell */
-    at += up(L->ncells * 8, 64);
     at = up(at, 128); /* other threads write here: its own lines */
     L->pendn[0] = L->ncells;
     L->pendn[1] = (L->pendn[0] + 63) / 64;
@@ -91,7 +88,6 @@ static void attach(slz_heap *h, char *meta, const struct layout *L)
         h->lv[i] = (uint32_t *)(meta + L->lv_off[i]);
         h->reach[i] = i == 0 ? SLZ_FAN : h->reach[i - 1] * SLZ_FAN;
     }
-    h->tomb = (uint64_t *)(meta + L->tomb_off);
     for (int i = 0; i < 3; i++) {
         h->pend[i] = (uint64_t *)(meta + L->pend_off[i]);
         h->pendn[i] = L->pendn[i];
@@ -278,8 +274,6 @@ size_t slz_heap_check(const slz_heap *h, const char **first)
             live += !prev_free;
             g = s;
         }
-        if (h->cells[k].used & ~h->cells[k].start)
-            violation(&t, "a used bit without a start bit");
     }
     if (h->grains - g != grains_of(h, g))
         violation(&t, "a cell's last size differs from its last chunk");

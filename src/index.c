@@ -37,22 +37,22 @@ static inline void wr(uint64_t *w, uint64_t v) { __atomic_store_n(w, v, __ATOMIC
 
 static inline unsigned top_bit(uint64_t w) { return 63u - (unsigned)__builtin_clzll(w); }
 
-/* bits_start: a free chunk begins at g (its used bit is clear: g lay
- * inside a free chunk). */
+/* bits_start: a free chunk begins at g (a tomb there goes). */
 void bits_start(slz_heap *h, uint32_t g)
 {
     struct slz_cell *c = cell_of(h, g);
+    wr(&c->used, c->used & ~bit_of(g));
     wr(&c->start, c->start | bit_of(g));
 }
 
-/* bits_unstart: the chunk at g is swallowed by the one below it. */
+/* bits_unstart: the chunk at g is swallowed by the one below it: a tomb
+ * (the used bit without the start bit). */
 void bits_unstart(slz_heap *h, uint32_t g)
 {
     struct slz_cell *c = cell_of(h, g);
     uint64_t b = bit_of(g);
     wr(&c->start, c->start & ~b);
-    wr(&c->used, c->used & ~b);
-    h->tomb[g / SLZ_CELL] |= b;
+    wr(&c->used, c->used | b);
 }
 
 /* bits_prev_start: where the chunk just below granule g begins (g > 0, a
