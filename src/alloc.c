@@ -208,34 +208,48 @@ static uint32_t spotless_upto(slz_heap *h, uint32_t from, uint32_t to, size_t al
     return to;
 }
 
-/* The aligned search remembers two marks. No free chunk below align_from
- * fits the last request, nor any with a larger need or alignment (an aligned
- * spot for those is one for it). No free chunk below spotless has an aligned
- * spot at all for spotless_align (or any multiple), whatever the need: the
- * gaps left below aligned blocks are like that, and a run of aligned
- * requests of mixed sizes then passes each gap once. A free below a mark
- * lowers it (free.c). */
+/* The aligned search keeps marks per alignment (class c: 32 << c bytes),
+ * so that requests of alternating alignments do not undo each other's. No
+ * free chunk below from fits the class's last request, nor any with a
+ * larger need. No free chunk below spotless has an aligned spot at all,
+ * whatever the need: the gaps left below aligned blocks are like that, and a
+ * run of aligned requests of mixed sizes passes each gap once. A spot for an
+ * alignment is one for every smaller one, so a request starts above the
+ * marks of its class and of every smaller one. A free below a mark voids it:
+ * free.c keeps the lowest chunk freed since (align_low), and marks_from
+ * brings every mark down to it first. */
+static uint32_t marks_from(slz_heap *h, int c, uint32_t need, uint32_t *spotless)
+{
+    uint32_t low = h->align_low, from = 0, spot = 0;
+    h->align_low = SLZ_NONE;
+    for (int i = 0; i < 32; i++) {
+        struct slz_marks *m = &h->marks[i];
+        m->from = m->from < low ? m->from : low;
+        m->spotless = m->spotless < low ? m->spotless : low;
+        if (i <= c && m->spotless > spot)
+            spot = m->spotless;
+        if (i <= c && need >= m->need && m->from > from)
+            from = m->from;
+    }
+    *spotless = spot;
+    return from > spot ? from : spot;
+}
+
 static void *heap_memalign(slz_heap *h, size_t align, size_t n)
 {
     if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED))
         heap_collect(h);
-    uint32_t need = grains_for(h, n);
+    uint32_t need = grains_for(h, n), spotless, spot;
     if (need == 0 || align > (size_t)h->grains * SLZ_ALIGN)
         return heap_fail(h);
-    if (align != h->spotless_align) {
-        h->spotless_align = align;
-        h->spotless = 0;
-    }
-    uint32_t from = h->spotless, spot;
-    if (need >= h->align_need && align >= h->align_align && h->align_align && h->align_from > from)
-        from = h->align_from;
-    uint32_t g = aligned_fit(h, need, align, from, &spot);
+    int c = __builtin_ctzll(align) - 5;
+    uint32_t g = aligned_fit(h, need, align, marks_from(h, c, need, &spotless), &spot);
     if (g == SLZ_NONE)
         return heap_fail(h);
-    h->align_from = g;
-    h->align_need = need;
-    h->align_align = align;
-    h->spotless = spotless_upto(h, h->spotless, g, align);
+    struct slz_marks *m = &h->marks[c];
+    m->from = g;
+    m->need = need;
+    m->spotless = spotless_upto(h, spotless, g, align);
     if (spot != g)
         split_at(h, g, spot);
     return carve(h, spot, grains_of(h, spot), need, n);

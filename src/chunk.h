@@ -132,11 +132,10 @@ _Static_assert(sizeof(struct slz_cell) == 32, "two cells per cache line");
 struct slz_heap {
     char *base;          /* the arena: first chunk */
     uint32_t grains;     /* arena size in granules */
-    uint32_t align_from; /* no free chunk below it fits the last aligned request */
-    uint32_t align_need;  /* that request: granules */
-    size_t align_align;   /* and alignment */
-    uint32_t spotless;    /* no free chunk below it has a spot for spotless_align */
-    size_t spotless_align;
+    uint32_t align_low;  /* lowest chunk freed since the marks were read (alloc.c) */
+    struct slz_marks {   /* the aligned search's marks, per alignment 32 << i */
+        uint32_t from, need, spotless;
+    } marks[32];
     unsigned flags;      /* SLZ_GUARDED, SLZ_ANON; SLZ_MAPPED: destroy unmaps */
     volatile int busy;   /* an operation is under way (for a fork child) */
     int pend_any;        /* another thread left pending frees (atomic) */

@@ -119,10 +119,8 @@ static void place(slz_heap *h, uint32_t lo, uint32_t end, size_t cell)
     if (cell != SIZE_MAX && cell != lo / SLZ_CELL)
         index_refresh(h, cell);
     index_raise(h, lo / SLZ_CELL, end - lo); /* anything it swallowed in its cell was smaller */
-    if (lo < h->align_from)
-        h->align_from = lo;
-    if (lo < h->spotless)
-        h->spotless = lo;
+    if (lo < h->align_low)
+        h->align_low = lo; /* (the aligned search's marks come down to it) */
 }
 
 /* ---- Giving pages back to the kernel ------------------------------------

@@ -133,7 +133,7 @@ slz_heap *slz_heap_create_in(void *mem, size_t bytes, unsigned flags)
     bits_note_chunk(h, 0, h->grains);
     make_free(h, 0, h->grains);
     index_raise(h, 0, h->grains);
-    h->align_from = 0;
+    h->align_low = SLZ_NONE;
     h->st.heap_size = arena;
     h->st.free_chunks = 1;
     h->st.free_bytes = arena;

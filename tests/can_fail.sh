@@ -159,10 +159,11 @@ mutant calloc-zero-half $A 's/^        memset(p, 0, n);/        memset(p, 0, n \
 mutant calloc-zero-no-tail $A 's/    memset((void \*)hi, 0, (uintptr_t)p + n - hi);/    (void)hi;/' core core_calloc
 mutant calloc-zero-no-head $A 's/    memset(p, 0, lo - (uintptr_t)p);/    (void)lo;/' core core_calloc
 mutant aligned-gap-too-small $A 's/    if (p - SLZ_HDR != c \&\& p - SLZ_HDR - c < SLZ_MIN_CHUNK)/    if (0)/' core core_align
-mutant align-from-used-for-any-request $A 's/    if (need >= h->align_need \&\& align >= h->align_align \&\& h->align_align \&\& h->align_from > from)/    if (h->align_align \&\& h->align_from > from)/' core "$R"
-mutant spotless-not-lowered $F 's/    if (lo < h->spotless)/    if (0)/' core "$R"
-mutant spotless-kept-across-alignments $A 's/        h->spotless = 0;/        (void)0;/' core "$R"
-mutant align-from-not-lowered $F 's/    if (lo < h->align_from)/    if (0)/' core "$R"
+mutant align-from-used-for-any-request $A 's/        if (i <= c \&\& need >= m->need \&\& m->from > from)/        if (i <= c \&\& m->from > from)/' core "$R"
+mutant align-spotless-not-lowered $A 's/        m->spotless = m->spotless < low ? m->spotless : low;/        (void)0;/' core "$R"
+mutant align-from-not-lowered $A 's/        m->from = m->from < low ? m->from : low;/        (void)0;/' core "$R"
+mutant align-spotless-of-larger-alignments $A 's/        if (i <= c \&\& m->spotless > spot)/        if (m->spotless > spot)/' core "$R"
+mutant align-low-not-kept $F 's/        h->align_low = lo; /        (void)lo; /' core "$R"
 # ---- pending (cross-thread) frees (index.c, free.c, alloc.c) ----------------
 mutant pending-double-not-seen $I 's/__ATOMIC_SEQ_CST) \& b)$/__ATOMIC_SEQ_CST) \& 0)/' core core_reports
 mutant pending-no-level-1 $I 's/    mark_once(\&h->pend\[1\]/    (void)(\&h->pend[1]/' core core_reports
