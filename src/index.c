@@ -57,17 +57,17 @@ void bits_unstart(slz_heap *h, uint32_t g)
 
 /* bits_prev_start: where the chunk just below granule g begins (g > 0, a
  * start): the start bit below g in its cell, else the chunk ends in g's
- * cell (its lead) or, for g at a cell's first granule, in the cell before. */
+ * cell (its lead) or, for g at a cell's first granule (the rare case), in
+ * the cell before. The choice between the first two is a mask. */
 uint32_t bits_prev_start(const slz_heap *h, uint32_t g)
 {
     size_t k = g / SLZ_CELL;
     const struct slz_cell *c = &h->cells[k];
+    if (g % SLZ_CELL == 0)
+        return c[-1].start ? (uint32_t)((k - 1) * SLZ_CELL + top_bit(c[-1].start)) : c[-1].lead;
     uint64_t below = c->start & (bit_of(g) - 1);
-    if (below)
-        return (uint32_t)(k * SLZ_CELL + top_bit(below));
-    if (g % SLZ_CELL)
-        return c->lead;
-    return c[-1].start ? (uint32_t)((k - 1) * SLZ_CELL + top_bit(c[-1].start)) : c[-1].lead;
+    uint32_t near = (uint32_t)(k * SLZ_CELL + top_bit(below | 1)), mine = -(uint32_t)(below != 0);
+    return (near & mine) | (c->lead & ~mine);
 }
 
 /* ---- The first-fit index ------------------------------------------------ */
@@ -120,30 +120,27 @@ void index_pick_lines(slz_heap *h)
 #endif
 }
 
+/* The versions, in read-only tables indexed by h->lines (0 baseline, 1
+ * AVX2): one indirect call, no branch on the version in the hot path. */
+#ifdef SLZ_LINES_X86
+static uint32_t (*const walks[2])(const slz_heap *, uint32_t, uint32_t *) = {walk_sse2, walk_avx2};
+static void (*const sets[2])(slz_heap *, size_t, uint32_t) = {set_sse2, set_avx2};
+#else
+static uint32_t (*const walks[2])(const slz_heap *, uint32_t, uint32_t *) = {walk_plain, walk_plain};
+static void (*const sets[2])(slz_heap *, size_t, uint32_t) = {set_plain, set_plain};
+#endif
+
 /* index_walk: the lowest-addressed free chunk of need granules (need >=
  * 1): its granule, and its size in *size; SLZ_NONE if none. */
 uint32_t index_walk(const slz_heap *h, uint32_t need, uint32_t *size)
 {
-#ifdef SLZ_LINES_X86
-    if (h->lines)
-        return walk_avx2(h, need, size);
-    return walk_sse2(h, need, size);
-#else
-    return walk_plain(h, need, size);
-#endif
+    return walks[h->lines & 1](h, need, size);
 }
 
 /* index_refresh: the free chunks that begin in cell k have changed. */
 void index_refresh(slz_heap *h, size_t k)
 {
-#ifdef SLZ_LINES_X86
-    if (h->lines)
-        set_avx2(h, k, cell_max(h, k));
-    else
-        set_sse2(h, k, cell_max(h, k));
-#else
-    set_plain(h, k, cell_max(h, k));
-#endif
+    sets[h->lines & 1](h, k, cell_max(h, k));
 }
 
 /* widen: the walk's first line must cover cell k: raise start, and give

@@ -30,25 +30,18 @@ VATTR static uint32_t V(walk)(const slz_heap *h, uint32_t need, uint32_t *size)
 }
 
 /* set: level-0 entry k becomes v. A rise climbs while it beats the
- * parent (index_raise); a fall climbs while the old value was the parent's
- * maximum, reading the line to find the new one. */
+ * parent (index_raise); a fall rewrites every parent on the way up to the
+ * walk's first line with the maximum of its line: no early exit, whose
+ * branch on data would mispredict about every other time. */
 VATTR static void V(set)(slz_heap *h, size_t k, uint32_t v)
 {
-    uint32_t old = h->lv[0][k];
-    if (v >= old) {
+    if (v >= h->lv[0][k]) {
         index_raise(h, k, v);
         return;
     }
     h->lv[0][k] = v;
     for (int l = 1; l <= h->start; l++) {
         const uint32_t *line = h->lv[l - 1] + (k & ~(size_t)(SLZ_FAN - 1));
-        uint32_t *par = &h->lv[l][k /= SLZ_FAN], was = *par;
-        if (was > old)
-            return;
-        uint32_t m = V(line_max)(line);
-        if (m == was)
-            return;
-        *par = m;
-        old = was;
+        h->lv[l][k /= SLZ_FAN] = V(line_max)(line);
     }
 }

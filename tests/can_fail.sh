@@ -103,12 +103,13 @@ mutant find-right-skips-a-neighbour $I 's/(0xfffeu << (idx % SLZ_FAN))/(0xfffcu 
 mutant find-from-skips-own-cell $I 's/    if (h->lv\[0\]\[idx\] >= need) {/    if (h->lv[0][idx] > need) {/' core "$R"
 # ---- the index updates (index_walk.h, index.c, alloc.c, free.c) --------------
 mutant cell-max-keeps-the-last $I 's/        m = s > m ? s : m;/        m = s ? s : m;/' core "$R"
-mutant index-set-no-lowering $W 's/        if (was > old)$/        if (was >= old)/' core "$R"
+mutant index-set-short-of-the-top $W '/^VATTR static void V(set)/,/^}/s/    for (int l = 1; l <= h->start; l++) {/    for (int l = 1; l < h->start; l++) {/' core "$R"
+mutant index-set-wrong-line $W 's/        const uint32_t \*line = h->lv\[l - 1\] + (k \& ~(size_t)(SLZ_FAN - 1));/        const uint32_t *line = h->lv[l - 1] + (k \& ~(size_t)(2 * SLZ_FAN - 1));/' core "$R"
 mutant index-raise-no-parents $I 's/        \*par = \*par > s ? \*par : s;/        (void)par;/' core "$R"
 mutant index-raise-one-short $I 's/    if (s <= h->lv\[0\]\[k\])$/    if (s <= h->lv[0][k] + 1)/' core "$R"
 mutant index-raise-span-one-short $I 's/    if (k >= h->span)$/    if (k > h->span)/' core "$R"
 mutant index-widen-start-stays $I 's/        h->start++;/        break;/' core "$R"
-mutant index-refresh-nothing $I 's/        set_avx2(h, k, cell_max(h, k));/        (void)0;/' core "$R"
+mutant index-refresh-nothing $I 's/    sets\[h->lines \& 1\](h, k, cell_max(h, k));/    (void)0;/' core "$R"
 mutant carve-no-lowering $A 's/    if (was_max)$/    if (0)/' core "$R"
 mutant carve-rest-not-indexed $A 's/        if (r \/ SLZ_CELL != k)$/        if (0)/' core "$R"
 mutant place-upper-cell-stale $F 's/    if (cell != SIZE_MAX \&\& cell != lo \/ SLZ_CELL)/    if (0)/' core "$R"
@@ -118,9 +119,9 @@ mutant bits-start-lost $I 's/    wr(\&c->start, c->start | bit_of(g));/    (void
 mutant size-ignores-last $C 's/    return (next \& mine) | (c->last \& ~mine);/    return next;/' core "$R"
 mutant note-last-not-at-arena-end $C 's/-(uint32_t)((e > cell_end) | (e == h->grains))/-(uint32_t)(e > cell_end)/' core "$R"
 mutant note-lead-never $C 's/    ce->lead = (a \& leads) | (ce->lead \& ~leads);/    (void)ce;/' core "$R"
-mutant prev-start-same-cell-lowest $I 's/        return (uint32_t)(k \* SLZ_CELL + top_bit(below));/        return (uint32_t)(k * SLZ_CELL + (unsigned)__builtin_ctzll(below));/' core "$R"
+mutant prev-start-same-cell-lowest $I 's/    uint32_t near = (uint32_t)(k \* SLZ_CELL + top_bit(below | 1))/    uint32_t near = (uint32_t)(k * SLZ_CELL + (unsigned)__builtin_ctzll(below | 1))/' core "$R"
 mutant prev-start-cell-before-lowest $I 's/top_bit(c\[-1\].start)) : c\[-1\].lead;/(unsigned)__builtin_ctzll(c[-1].start)) : c[-1].lead;/' core "$R"
-mutant prev-start-lead-of-cell-before $I 's/        return c->lead;/        return c[-1].lead;/' core "$R"
+mutant prev-start-lead-ignored $I 's/    return (near \& mine) | (c->lead \& ~mine);/    return near;/' core "$R"
 # ---- coalescing (free.c) ----------------------------------------------------
 mutant merge-above-never $F 's/    if (end >= h->grains || is_used(h, end))/    if (1)/' core core_coalesce
 mutant merge-below-never $F 's/    if (is_used(h, pv))/    if (1)/' core core_coalesce
