@@ -106,7 +106,7 @@
 #define SLZ_INUSE ((uintptr_t)1)
 #define SLZ_CELL 64 /* granules per cell: one bit each in a 64-bit word */
 #define SLZ_FAN 16  /* index entries per 64-byte line */
-#define SLZ_LEVELS 8 /* index and summary levels at most (2^32 granules) */
+#define SLZ_LEVELS 8 /* index levels at most (2^32 granules) */
 #define SLZ_MAX_HEAP ((size_t)UINT32_MAX << 4) /* sizes count granules in 32 bits */
 #define SLZ_NONE UINT32_MAX /* no granule */
 

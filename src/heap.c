@@ -256,7 +256,7 @@ size_t slz_heap_check(const slz_heap *h, const char **first)
     uint32_t g = 0;
     /* every start bit, in order: the next one (or the end) bounds the chunk.
      * Cells above the high-water mark were never written: their bits stay
-     * zero (the top chunk, if any, begins below the mark). */
+     * zero (the top chunk, if any, begins at or below the mark). */
     size_t cells = h->st.high_water / (SLZ_CELL * SLZ_ALIGN) + 1;
     cells = cells < h->ncells ? cells : h->ncells;
     for (size_t k = 0; k < cells; k++) {
