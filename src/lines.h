@@ -26,9 +26,11 @@
 #endif
 
 /* ---- plain C: every machine ---------------------------------------------- */
+/* (unrolled: a loop's exit would mispredict on every call) */
 static inline unsigned ge_mask_plain(const uint32_t *line, uint32_t need)
 {
     unsigned m = 0;
+#pragma GCC unroll 16
     for (int i = 0; i < 16; i++)
         m |= (unsigned)(line[i] >= need) << i;
     return m;
@@ -36,6 +38,7 @@ static inline unsigned ge_mask_plain(const uint32_t *line, uint32_t need)
 static inline uint32_t line_max_plain(const uint32_t *line)
 {
     uint32_t m = 0;
+#pragma GCC unroll 16
     for (int i = 0; i < 16; i++)
         m = line[i] > m ? line[i] : m;
     return m;
