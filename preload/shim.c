@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "registry.h"
 #include "shim.h"
 #include "slz.h"
 
@@ -301,24 +302,67 @@ static void *__attribute__((noinline)) glibc_took_report(void *p)
     glibc_report();
     return p;
 }
-/* glibc_took: p, a block just served by glibc (or NULL), counted. */
-static inline void *glibc_took(void *p)
+/* glibc_new_place: p, a block glibc served for op where no block of its
+ * began before (or that the registry could not take: r < 0): never in the
+ * program's image or the main thread's stack (a poisoned free list); NULL
+ * (the block given back) if unregistered. A block realloc moved holds the
+ * program's data: not given back, the process stops. */
+static void *__attribute__((noinline)) glibc_new_place(void *p, int r, const char *op)
 {
-    if (p != NULL && unlikely((shim_me.held += glibc_chunk(p)) >= shim_me.step))
+    if (foreign(p))
+        slz_misuse(op, "glibc returned memory outside its heaps (corrupted free list?)", p);
+    if (r > 0)
+        return p;
+    if (op[0] == 'r') { /* realloc */
+        const char *m[] = {"realloc(): no memory for the registry of glibc's blocks"};
+        say(2, m, 1);
+        abort();
+    }
+    __libc_free(p);
+    errno = ENOMEM;
+    return NULL;
+}
+
+/* glibc_took: p, a block just served by glibc for entry point op (or
+ * NULL): checked (never a block still live, never in the program's image
+ * or main stack: a poisoned free list), registered and counted. A place
+ * where a block began before was checked then: only a new one is again. */
+static inline __attribute__((always_inline)) void *glibc_took(void *p, const char *op)
+{
+    int r;
+    if (p == NULL)
+        return p;
+    if (unlikely((r = registry_add(p, op)) != 0) && glibc_new_place(p, r, op) == NULL)
+        return NULL;
+    if (unlikely((shim_me.held += glibc_chunk(p)) >= shim_me.step))
         return glibc_took_report(p);
     return p;
 }
 
-/* glibc_realloc: glibc's realloc of its block p (n > 0), counted. */
+/* glibc_fresh: glibc_took for a new block, with the first 16 bytes (where
+ * glibc's thread cache and fast bins keep their links) cleared: a fresh
+ * block shows nothing of the allocator. */
+static inline void *glibc_fresh(void *p, const char *op)
+{
+    p = glibc_took(p, op);
+    if (p != NULL)
+        memset(p, 0, 16); /* glibc's smallest block has 24 usable bytes */
+    return p;
+}
+
+/* glibc_realloc: glibc's realloc of its block p (n > 0), checked and
+ * counted; p is dropped from the registry before glibc sees it. */
 static inline void *glibc_realloc(void *p, size_t n)
 {
+    registry_drop(p, "realloc");
     long old = glibc_chunk(p);
     void *q = __libc_realloc(p, n);
-    if (q != NULL) { /* the old chunk given back, the new one taken */
-        shim_me.held -= old;
-        glibc_took(q);
+    if (q == NULL) { /* p is still the program's */
+        registry_add(p, "realloc");
+        return NULL;
     }
-    return q;
+    shim_me.held -= old; /* the old chunk given back, the new one taken */
+    return glibc_took(q, "realloc");
 }
 
 /* glibc_flush: the thread's count into the process's (at thread exit). */
@@ -331,6 +375,7 @@ void glibc_flush(void)
 /* glibc_free: give p back to glibc, counted. */
 static inline void glibc_free(void *p)
 {
+    registry_drop(p, "free");
     if (unlikely((shim_me.held -= glibc_chunk(p)) <= -shim_me.step)) {
         __libc_free(p);
         glibc_report(); /* may trim: after the free */
@@ -346,7 +391,9 @@ enum kind { K_MALLOC, K_CALLOC, K_ALIGNED };
 /* glibc_alloc: glibc's answer to the same request. */
 static void *glibc_alloc(enum kind k, size_t n, size_t align)
 {
-    return glibc_took(k == K_ALIGNED ? __libc_memalign(align, n) : k == K_CALLOC ? __libc_calloc(1, n) : __libc_malloc(n));
+    if (k == K_CALLOC)
+        return glibc_took(__libc_calloc(1, n), "calloc");
+    return glibc_fresh(k == K_ALIGNED ? __libc_memalign(align, n) : __libc_malloc(n), k == K_ALIGNED ? "memalign" : "malloc");
 }
 
 /* served: a block of n bytes for entry point e, from the core when it can,
@@ -409,7 +456,7 @@ static void *__attribute__((noinline)) malloc_failed(slz_heap *h, size_t n, int 
 {
     errno = saved;
     refusal_seen(h);
-    return glibc_took(__libc_malloc(n));
+    return glibc_fresh(__libc_malloc(n), "malloc");
 }
 
 static void *__attribute__((noinline)) malloc_long(size_t n)
@@ -428,7 +475,7 @@ EXPORT void *malloc(size_t n)
         return likely(p != NULL) ? p : malloc_failed(h, n, saved);
     }
     if (likely(n <= PTRDIFF_MAX) && refused(n))
-        return glibc_took(__libc_malloc(n));
+        return glibc_fresh(__libc_malloc(n), "malloc");
     return malloc_long(n);
 }
 
@@ -443,7 +490,7 @@ EXPORT void *calloc(size_t count, size_t size)
     if (__builtin_mul_overflow(count, size, &n) || n > PTRDIFF_MAX)
         return too_big();
     if (refused(n))
-        return glibc_took(__libc_calloc(1, n));
+        return glibc_took(__libc_calloc(1, n), "calloc");
     return calloc_long(n);
 }
 
@@ -474,12 +521,12 @@ static void free_owned(int i, void *p)
     }
 }
 
-/* glibc_short: p is glibc's block (not NULL, outside the heaps, not
- * foreign) and nothing watches the call: it takes the short way. */
+/* glibc_short: p is for glibc (not NULL, outside the heaps) and nothing
+ * watches the call: it takes the short way (the registry judges p). */
 static inline int glibc_short(const void *p)
 {
     return likely((uintptr_t)p - (uintptr_t)shim_heaps.area >= shim_heaps.span) && likely(p != NULL) && quiet() &&
-           likely(__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) && !foreign(p);
+           likely(__atomic_load_n(&ready, __ATOMIC_ACQUIRE));
 }
 
 static void __attribute__((noinline)) free_long(void *p);
@@ -540,7 +587,7 @@ static void *move_out(int i, void *p, size_t old, size_t n)
     slz_heap *h = shim_heaps.heap[i];
     enum slz_why why = W_FULL;
     void *q = h == shim_my_heap ? NULL : core_alloc(n, 0, 0, &why);
-    if (q == NULL && (q = glibc_took(__libc_malloc(n))) == NULL)
+    if (q == NULL && (q = glibc_fresh(__libc_malloc(n), "realloc")) == NULL)
         return NULL;
     size_t len = old < n ? old : n;
     if (h == shim_my_heap)
@@ -698,6 +745,7 @@ EXPORT size_t malloc_usable_size(void *p)
     if (foreign(p))
         bad_pointer("malloc_usable_size", p);
     COUNT(glibc, E_USABLE_SIZE);
+    registry_check(p, "malloc_usable_size");
     if (glibc_usable == NULL) /* dlsym allocates nothing since glibc 2.34 */
         glibc_usable = (size_t(*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
     return glibc_usable ? glibc_usable(p) : 0;

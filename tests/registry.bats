@@ -1,0 +1,24 @@
+#!/usr/bin/env bats
+# registry.bats - the registry of the blocks glibc serves (preload/registry.c,
+# issue 18): its protocol between threads through its API, plain and under
+# ThreadSanitizer; then, through the shim with the default heap, frees of
+# glibc-served blocks judged as strictly as slz's own.
+load test_helper
+
+@test "registry stress: shared words, racing double frees, new leaves made at once, a live block added twice (plain build)" {
+    run -0 "$ROOT/build/tests/registry_stress"
+    echo "# $output"
+    [ "${lines[0]}" = "ok words" ]
+    [[ "${lines[1]}" == "ok race ("* ]]
+    [ "${lines[2]}" = "ok leaves" ]
+    [ "${lines[3]}" = "ok twice" ]
+}
+
+@test "registry stress under ThreadSanitizer: no data race reported" {
+    run -0 --separate-stderr env TSAN_OPTIONS="halt_on_error=1 exitcode=66" "$ROOT/build/tsan/registry_stress"
+    echo "# $output"
+    echo "# stderr [$stderr]"
+    [ "${#lines[@]}" -eq 4 ]
+    [ "${lines[3]}" = "ok twice" ]
+    [ -z "$stderr" ]
+}
