@@ -30,7 +30,7 @@
 #define likely(x) __builtin_expect(!!(x), 1)
 
 static int ready;          /* options read, heaps reserved (or given up) */
-static size_t max_request; /* the largest request a heap can ever serve */
+static size_t max_request; /* the largest request a heap serves (big_limit) */
 static size_t heap_bytes;  /* the arena of each heap */
 static pthread_mutex_t setup_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -85,6 +85,21 @@ static void fork_child(void)
     stats_fork_child(); /* the child counts its own calls */
 }
 
+/* big_limit: the largest request a heap of heap bytes serves. Bigger ones
+ * go to glibc (which maps them itself above its mmap threshold), so that no
+ * single request takes a heap whole and sends every request after it to
+ * glibc: at most 1/16 of the heap, but anything that fits in a heap of 128
+ * KiB or less (glibc's own first mmap threshold, M_MMAP_THRESHOLD), or up to
+ * 128 KiB in a larger one. */
+#define BIG_SHARE 16
+#define BIG_FLOOR ((size_t)128 << 10)
+static size_t big_limit(size_t heap)
+{
+    size_t whole = heap - 16; /* less one chunk header: slz_max_request */
+    size_t floor = whole < BIG_FLOOR ? whole : BIG_FLOOR;
+    return heap / BIG_SHARE > floor ? heap / BIG_SHARE : floor;
+}
+
 /* setup: once. Nothing here allocates. */
 static void setup(void)
 {
@@ -94,7 +109,7 @@ static void setup(void)
         find_foreign();
         if (heaps_setup(slz_opt.heap_size) == 0) {
             heap_bytes = slz_opt.heap_size;
-            max_request = heap_bytes - 16; /* less one chunk header: slz_max_request */
+            max_request = big_limit(heap_bytes);
         } else {
             const char *p[] = {"could not reserve the slz heaps; glibc serves everything"};
             say(2, p, 1);
@@ -607,10 +622,10 @@ static void *realloc_owned(int i, void *p, size_t n, enum slz_entry e)
     size_t old;
     if (h == NULL)
         bad_pointer("realloc", p);
-    if (h == shim_my_heap) {
+    if (h == shim_my_heap && n <= max_request) {
         int saved = errno;
         before(h);
-        void *q = slz_realloc(h, p, n); /* even when n is too big: a bad p is reported as realloc()'s */
+        void *q = slz_realloc(h, p, n);
         after(h);
         room_made(); /* a block resized in place may leave room */
         SITES_REALLOC(p, q, n);
@@ -620,7 +635,7 @@ static void *realloc_owned(int i, void *p, size_t n, enum slz_entry e)
         }
         errno = saved;
         old = slz_usable_size(h, p);
-    } else {
+    } else { /* another thread's block, or n too big for a heap: checked here, moved */
         old = slz_block_size(h, p, "realloc");
     }
     COUNT(glibc, e);
