@@ -71,6 +71,14 @@ resists() {
 
 # ---- Forged and replayed headers ----------------------------------------------
 
+@test "keyed(): SipHash-1-3 and the AES rounds (where the CPU has them) each flip about half the output bits for any one input or key bit flipped (the old mix: 2 bits for the value's top bit)" {
+    run -0 "$ROOT/build/tests/core_keyed"
+    echo "# $output"
+    [ "${lines[0]:0:16}" = "siphash-1-3: ok " ]
+    [[ "${lines[1]}" == "aes: ok "* || "${lines[1]}" == "aes: not on this CPU" ]]
+    [ "${lines[-1]}" = "5 checks, 0 failed" ] || [ "${lines[-1]}" = "4 checks, 0 failed" ]
+}
+
 @test "key_recovery: the check-word key recovered from 24 headers read through under-reads predicts no new check word [glibc: no check words]" {
     resists key_recovery
 }
