@@ -15,6 +15,8 @@
 #include <link.h>
 #include <malloc.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <stdint.h>
@@ -44,6 +46,7 @@ static pthread_mutex_t setup_lock = PTHREAD_MUTEX_INITIALIZER;
  * the stack began is stack or nothing. */
 extern void *__libc_stack_end;
 static uintptr_t image_lo, image_len, stack_lo, stack_len;
+static uintptr_t brk_lo; /* the program break before glibc's first block: its main heap starts there */
 
 static void find_foreign(void)
 {
@@ -121,6 +124,7 @@ static void setup(void)
          * thread first outgrew its heap, and the main thread would get a
          * new arena later (a worker of malloc-large then ran on brk where
          * glibc alone gives it an mmap'd arena: 1.2x the time). */
+        brk_lo = (uintptr_t)sbrk(0);
         __libc_free(__libc_malloc(1));
         __atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
     }
@@ -317,14 +321,79 @@ static void *__attribute__((noinline)) glibc_took_report(void *p)
     glibc_report();
     return p;
 }
-/* glibc_new_place: p, a block glibc served for op where no block of its
- * began before (or that the registry could not take: r < 0): never in the
- * program's image or the main thread's stack (a poisoned free list); NULL
- * (the block given back) if unregistered. A block realloc moved holds the
- * program's data: not given back, the process stops. */
-static void *__attribute__((noinline)) glibc_new_place(void *p, int r, const char *op)
+/* safe_words: n words at a, read without faulting (the kernel copies
+ * them): 0, or -1 if any is not readable. */
+static int safe_words(uintptr_t a, size_t *out, size_t n)
 {
+    struct iovec mine = {out, n * sizeof *out}, theirs = {(void *)a, n * sizeof *out};
+    return process_vm_readv(getpid(), &mine, 1, &theirs, 1, 0) == (ssize_t)(n * sizeof *out) ? 0 : -1;
+}
+
+/* glibc's heaps beside its main one (malloc/arena.c): each thread arena
+ * lives in heaps that glibc maps HEAP_MAX 64 MiB-aligned and reserves
+ * whole, each beginning with a heap_info {ar_ptr, prev, size, ...}; an
+ * arena's first heap holds the arena itself just after that. A
+ * heap found so is remembered (one bit per 64 MiB), so each is read once. */
+#define HEAP_MAX ((uintptr_t)64 << 20)
+static uint64_t glibc_heaps[((uintptr_t)1 << 47) / HEAP_MAX / 64];
+
+/* in_arena_heap: a lies in one of glibc's thread-arena heaps. */
+static int in_arena_heap(uintptr_t a)
+{
+    uintptr_t h = a & ~(HEAP_MAX - 1), i = h / HEAP_MAX;
+    if (i / 64 >= sizeof glibc_heaps / sizeof glibc_heaps[0])
+        return 0;
+    if (__atomic_load_n(&glibc_heaps[i / 64], __ATOMIC_RELAXED) & (1ull << (i % 64)))
+        return 1;
+    size_t info[3], first[1]; /* ar_ptr, prev, size; the arena's own heap's ar_ptr */
+    if (safe_words(h, info, 3) != 0 || a - h >= info[2] || safe_words(info[0] & ~(HEAP_MAX - 1), first, 1) != 0)
+        return 0;
+    if (first[0] != info[0] || info[0] - (info[0] & ~(HEAP_MAX - 1)) >= 4096)
+        return 0;
+    __atomic_fetch_or(&glibc_heaps[i / 64], 1ull << (i % 64), __ATOMIC_RELAXED);
+    return 1;
+}
+
+/* glibc_place_ok: p, a place where glibc returned no block before, served
+ * for a request of n bytes, lies where glibc's blocks can (a poisoned free
+ * list points anywhere): in its main heap (from the program break at
+ * set-up to the break now), in one of its thread-arena heaps (its chunk
+ * marked NON_MAIN_ARENA), or a chunk mapped on its own (IS_MMAPPED, whose
+ * mapping starts and ends on pages, never for a request small enough for
+ * glibc's free lists, 1,032 bytes and below); never in the program's image
+ * or the main thread's stack. Headers are read without faulting. (A heap
+ * that glibc continues with mmap, the break or a new heap refused, would be
+ * refused too: memory exhausted.) */
+static int glibc_place_ok(const void *p, size_t n)
+{
+    uintptr_t a = (uintptr_t)p;
+    size_t c[2]; /* the chunk header: prev_size (an mmapped chunk's offset), size|flags */
+    static uintptr_t brk_seen; /* the break as last read; read again when p lies above it */
+    if (a >= brk_lo && a < __atomic_load_n(&brk_seen, __ATOMIC_RELAXED))
+        return 1; /* the main heap: above the program's image, far below the main stack */
+    uintptr_t brk = (uintptr_t)sbrk(0);
+    __atomic_store_n(&brk_seen, brk, __ATOMIC_RELAXED);
+    if (a >= brk_lo && a < brk)
+        return 1;
     if (foreign(p))
+        return 0;
+    if (safe_words(a - 16, c, 2) != 0)
+        return 0;
+    if (c[1] & 4) /* NON_MAIN_ARENA */
+        return in_arena_heap(a);
+    size_t size = c[1] & ~(size_t)7, page = (size_t)sysconf(_SC_PAGESIZE);
+    return (c[1] & 2) && n > 1032 && size >= n + 16 && ((a - 16 - c[0]) & (page - 1)) == 0 &&
+           ((c[0] + size) & (page - 1)) == 0;
+}
+
+/* glibc_new_place: p, a block glibc served for op where no block of its
+ * began before (or that the registry could not take: r < 0): where glibc's
+ * blocks can be (glibc_place_ok), else a poisoned free list is reported;
+ * NULL (the block given back) if unregistered. A block realloc moved holds
+ * the program's data: not given back, the process stops. */
+static void *__attribute__((noinline)) glibc_new_place(void *p, size_t n, int r, const char *op)
+{
+    if (!glibc_place_ok(p, n))
         slz_misuse(op, "glibc returned memory outside its heaps (corrupted free list?)", p);
     if (r > 0)
         return p;
@@ -342,12 +411,12 @@ static void *__attribute__((noinline)) glibc_new_place(void *p, int r, const cha
  * NULL): checked (never a block still live, never in the program's image
  * or main stack: a poisoned free list), registered and counted. A place
  * where a block began before was checked then: only a new one is again. */
-static inline __attribute__((always_inline)) void *glibc_took(void *p, const char *op)
+static inline __attribute__((always_inline)) void *glibc_took(void *p, size_t n, const char *op)
 {
     int r;
     if (p == NULL)
         return p;
-    if (unlikely((r = registry_add(p, op)) != 0) && glibc_new_place(p, r, op) == NULL)
+    if (unlikely((r = registry_add(p, op)) != 0) && glibc_new_place(p, n, r, op) == NULL)
         return NULL;
     if (unlikely((shim_me.held += glibc_chunk(p)) >= shim_me.step))
         return glibc_took_report(p);
@@ -357,9 +426,9 @@ static inline __attribute__((always_inline)) void *glibc_took(void *p, const cha
 /* glibc_fresh: glibc_took for a new block, with the first 16 bytes (where
  * glibc's thread cache and fast bins keep their links) cleared: a fresh
  * block shows nothing of the allocator. */
-static inline void *glibc_fresh(void *p, const char *op)
+static inline __attribute__((always_inline)) void *glibc_fresh(void *p, size_t n, const char *op)
 {
-    p = glibc_took(p, op);
+    p = glibc_took(p, n, op);
     if (p != NULL)
         memset(p, 0, 16); /* glibc's smallest block has 24 usable bytes */
     return p;
@@ -377,7 +446,7 @@ static inline void *glibc_realloc(void *p, size_t n)
         return NULL;
     }
     shim_me.held -= old; /* the old chunk given back, the new one taken */
-    return glibc_took(q, "realloc");
+    return glibc_took(q, n, "realloc");
 }
 
 /* glibc_flush: the thread's count into the process's (at thread exit). */
@@ -407,8 +476,9 @@ enum kind { K_MALLOC, K_CALLOC, K_ALIGNED };
 static void *glibc_alloc(enum kind k, size_t n, size_t align)
 {
     if (k == K_CALLOC)
-        return glibc_took(__libc_calloc(1, n), "calloc");
-    return glibc_fresh(k == K_ALIGNED ? __libc_memalign(align, n) : __libc_malloc(n), k == K_ALIGNED ? "memalign" : "malloc");
+        return glibc_took(__libc_calloc(1, n), n, "calloc");
+    return glibc_fresh(k == K_ALIGNED ? __libc_memalign(align, n) : __libc_malloc(n), n,
+                       k == K_ALIGNED ? "memalign" : "malloc");
 }
 
 /* served: a block of n bytes for entry point e, from the core when it can,
@@ -471,7 +541,7 @@ static void *__attribute__((noinline)) malloc_failed(slz_heap *h, size_t n, int 
 {
     errno = saved;
     refusal_seen(h);
-    return glibc_fresh(__libc_malloc(n), "malloc");
+    return glibc_fresh(__libc_malloc(n), n, "malloc");
 }
 
 static void *__attribute__((noinline)) malloc_long(size_t n)
@@ -490,7 +560,7 @@ EXPORT void *malloc(size_t n)
         return likely(p != NULL) ? p : malloc_failed(h, n, saved);
     }
     if (likely(n <= PTRDIFF_MAX) && refused(n))
-        return glibc_fresh(__libc_malloc(n), "malloc");
+        return glibc_fresh(__libc_malloc(n), n, "malloc");
     return malloc_long(n);
 }
 
@@ -505,7 +575,7 @@ EXPORT void *calloc(size_t count, size_t size)
     if (__builtin_mul_overflow(count, size, &n) || n > PTRDIFF_MAX)
         return too_big();
     if (refused(n))
-        return glibc_took(__libc_calloc(1, n), "calloc");
+        return glibc_took(__libc_calloc(1, n), n, "calloc");
     return calloc_long(n);
 }
 
@@ -602,7 +672,7 @@ static void *move_out(int i, void *p, size_t old, size_t n)
     slz_heap *h = shim_heaps.heap[i];
     enum slz_why why = W_FULL;
     void *q = h == shim_my_heap ? NULL : core_alloc(n, 0, 0, &why);
-    if (q == NULL && (q = glibc_fresh(__libc_malloc(n), "realloc")) == NULL)
+    if (q == NULL && (q = glibc_fresh(__libc_malloc(n), n, "realloc")) == NULL)
         return NULL;
     size_t len = old < n ? old : n;
     if (h == shim_my_heap)
