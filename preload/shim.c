@@ -332,8 +332,9 @@ static int safe_words(uintptr_t a, size_t *out, size_t n)
 /* glibc's heaps beside its main one (malloc/arena.c): each thread arena
  * lives in heaps that glibc maps HEAP_MAX 64 MiB-aligned and reserves
  * whole, each beginning with a heap_info {ar_ptr, prev, size, ...}; an
- * arena's first heap holds the arena itself just after that. A
- * heap found so is remembered (one bit per 64 MiB), so each is read once. */
+ * arena's first heap holds the arena itself just after that. A heap found
+ * so is remembered (one bit per 64 MiB), so each is read once (a heap glibc
+ * deletes stays remembered: its range is then trusted as glibc's). */
 #define HEAP_MAX ((uintptr_t)64 << 20)
 static uint64_t glibc_heaps[((uintptr_t)1 << 47) / HEAP_MAX / 64];
 
@@ -355,12 +356,12 @@ static int in_arena_heap(uintptr_t a)
 }
 
 /* glibc_place_ok: p, a place where glibc returned no block before, served
- * for a request of n bytes, lies where glibc's blocks can (a poisoned free
- * list points anywhere): in its main heap (from the program break at
- * set-up to the break now), in one of its thread-arena heaps (its chunk
- * marked NON_MAIN_ARENA), or a chunk mapped on its own (IS_MMAPPED, whose
- * mapping starts and ends on pages, never for a request small enough for
- * glibc's free lists, 1,032 bytes and below); never in the program's image
+ * for a request of n bytes (its alignment added), lies where glibc's
+ * blocks can (a poisoned free list points anywhere): in its main heap (from
+ * the program break at set-up to the break now), in one of its thread-arena
+ * heaps (its chunk marked NON_MAIN_ARENA), or a chunk mapped on its own
+ * (IS_MMAPPED, whose mapping starts and ends on pages, never for a request
+ * small enough for glibc's free lists, 1,032 bytes and below); never in the program's image
  * or the main thread's stack. Headers are read without faulting. (A heap
  * that glibc continues with mmap, the break or a new heap refused, would be
  * refused too: memory exhausted.) */
@@ -382,8 +383,7 @@ static int glibc_place_ok(const void *p, size_t n)
     if (c[1] & 4) /* NON_MAIN_ARENA */
         return in_arena_heap(a);
     size_t size = c[1] & ~(size_t)7, page = (size_t)sysconf(_SC_PAGESIZE);
-    return (c[1] & 2) && n > 1032 && size >= n + 16 && ((a - 16 - c[0]) & (page - 1)) == 0 &&
-           ((c[0] + size) & (page - 1)) == 0;
+    return (c[1] & 2) && n > 1032 && ((a - 16 - c[0]) & (page - 1)) == 0 && ((c[0] + size) & (page - 1)) == 0;
 }
 
 /* glibc_new_place: p, a block glibc served for op where no block of its
@@ -477,8 +477,9 @@ static void *glibc_alloc(enum kind k, size_t n, size_t align)
 {
     if (k == K_CALLOC)
         return glibc_took(__libc_calloc(1, n), n, "calloc");
-    return glibc_fresh(k == K_ALIGNED ? __libc_memalign(align, n) : __libc_malloc(n), n,
-                       k == K_ALIGNED ? "memalign" : "malloc");
+    if (k == K_ALIGNED) /* glibc asks its lists for n + align bytes */
+        return glibc_fresh(__libc_memalign(align, n), n + align, "memalign");
+    return glibc_fresh(__libc_malloc(n), n, "malloc");
 }
 
 /* served: a block of n bytes for entry point e, from the core when it can,

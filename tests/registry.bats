@@ -22,3 +22,12 @@ load test_helper
     [ "${lines[3]}" = "ok twice" ]
     [ -z "$stderr" ]
 }
+
+@test "the registry through the shim (default heap): every place glibc serves from is its own, no false report: main heap, 6 threads' arenas, aligned and mapped blocks, realloc of a mapped block" {
+    run -0 --separate-stderr under_slz "$BIN/shim_glibc_places"
+    echo "# $output [$stderr]"
+    [ "$output" = "13 checks, 0 failed" ]
+    [ -z "$stderr" ]
+    run -0 under_slz SLZ_HEAP_SIZE=64K "$BIN/shim_glibc_places"
+    [ "$output" = "13 checks, 0 failed" ]
+}
