@@ -47,6 +47,18 @@ static pthread_mutex_t setup_lock = PTHREAD_MUTEX_INITIALIZER;
 extern void *__libc_stack_end;
 static uintptr_t image_lo, image_len, stack_lo, stack_len;
 static uintptr_t brk_lo; /* the program break before glibc's first block: its main heap starts there */
+static int glibc_maps_small; /* glibc was told to map blocks of any size on their own */
+
+/* find_mmap_threshold: whether the environment lowers glibc's mmap
+ * threshold (MALLOC_MMAP_THRESHOLD_, glibc.malloc.mmap_threshold), so that
+ * small blocks may be mapped on their own. glibc ignores both in
+ * secure-execution mode, and so does this. */
+static void find_mmap_threshold(void)
+{
+    const char *t = getenv("GLIBC_TUNABLES");
+    glibc_maps_small = !getauxval(AT_SECURE) &&
+                       (getenv("MALLOC_MMAP_THRESHOLD_") != NULL || (t != NULL && strstr(t, "mmap_threshold") != NULL));
+}
 
 static void find_foreign(void)
 {
@@ -110,6 +122,7 @@ static void setup(void)
     if (!ready) {
         options_read();
         find_foreign();
+        find_mmap_threshold();
         if (heaps_setup(slz_opt.heap_size) == 0) {
             heap_bytes = slz_opt.heap_size;
             max_request = big_limit(heap_bytes);
@@ -361,7 +374,9 @@ static int in_arena_heap(uintptr_t a)
  * the program break at set-up to the break now), in one of its thread-arena
  * heaps (its chunk marked NON_MAIN_ARENA), or a chunk mapped on its own
  * (IS_MMAPPED, whose mapping starts and ends on pages, never for a request
- * small enough for glibc's free lists, 1,032 bytes and below); never in the program's image
+ * small enough for glibc's free lists, 1,032 bytes and below, unless the
+ * environment lowered glibc's mmap threshold; a program's own mallopt of
+ * M_MMAP_THRESHOLD below that is not seen); never in the program's image
  * or the main thread's stack. Headers are read without faulting. (A heap
  * that glibc continues with mmap, the break or a new heap refused, would be
  * refused too: memory exhausted.) */
@@ -383,7 +398,7 @@ static int glibc_place_ok(const void *p, size_t n)
     if (c[1] & 4) /* NON_MAIN_ARENA */
         return in_arena_heap(a);
     size_t size = c[1] & ~(size_t)7, page = (size_t)sysconf(_SC_PAGESIZE);
-    return (c[1] & 2) && n > 1032 && ((a - 16 - c[0]) & (page - 1)) == 0 && ((c[0] + size) & (page - 1)) == 0;
+    return (c[1] & 2) && (n > 1032 || glibc_maps_small) && ((a - 16 - c[0]) & (page - 1)) == 0 && ((c[0] + size) & (page - 1)) == 0;
 }
 
 /* glibc_new_place: p, a block glibc served for op where no block of its

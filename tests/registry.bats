@@ -31,3 +31,11 @@ load test_helper
     run -0 under_slz SLZ_HEAP_SIZE=64K "$BIN/shim_glibc_places"
     [ "$output" = "13 checks, 0 failed" ]
 }
+
+@test "the registry through the shim: glibc told to map every block on its own (MALLOC_MMAP_THRESHOLD_=0, or the tunable) is still judged right" {
+    run -0 --separate-stderr under_slz MALLOC_MMAP_THRESHOLD_=0 "$BIN/shim_glibc_places"
+    echo "# $output [$stderr]"
+    [ "$output" = "13 checks, 0 failed" ]
+    run -0 --separate-stderr under_slz GLIBC_TUNABLES=glibc.malloc.mmap_threshold=0 "$BIN/shim_glibc_places"
+    [ "$output" = "13 checks, 0 failed" ]
+}
