@@ -38,11 +38,22 @@
  * reports. tests/c/registry_stress.c runs threads through this API, also
  * under ThreadSanitizer. With no lock, a fork or a signal handler can
  * interrupt nothing half-done.
+ *
+ * Memory. The pages of a leaf cost 1/64 of the address range glibc's
+ * blocks covered, and "was a block" bits keep them. When glibc trims (the
+ * shim asks it to once the bytes it holds fell to half), registry_trim
+ * gives back every page of the registry that holds no live bit, losing the
+ * traces there (a double free of such a block reads "invalid pointer").
+ * Only while the process has a single thread: a page found empty could
+ * otherwise take a bit from another thread between the look and the
+ * madvise, and lose it.
  */
 #define _GNU_SOURCE
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/single_threaded.h>
+#include <unistd.h>
 
 #include "registry.h"
 
@@ -75,4 +86,31 @@ _Noreturn void registry_not_live(const uint64_t *w, uint64_t bit, const char *op
 _Noreturn void registry_twice(const char *op, const void *p)
 {
     slz_misuse(op, "glibc returned a block that is still live (corrupted free list?)", p);
+}
+
+/* trim_leaf: leaf's resident pages (mincore) with no live bit given back. */
+static void trim_leaf(uint64_t *leaf)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), words = page / sizeof *leaf, pages = REG_LEAF_WORDS / words;
+    unsigned char in_core[4096];
+    if (pages > sizeof in_core || mincore(leaf, REG_LEAF_WORDS * sizeof *leaf, in_core) != 0)
+        return;
+    for (size_t i = 0; i < pages; i++) {
+        if (!(in_core[i] & 1))
+            continue;
+        uint64_t any = 0, *w = leaf + i * words;
+        for (size_t k = 0; k < words; k += 2) /* live words; the "was" words beside them */
+            any |= w[k];
+        if (!any)
+            madvise(w, page, MADV_DONTNEED);
+    }
+}
+
+void registry_trim(void)
+{
+    if (!__libc_single_threaded)
+        return;
+    for (size_t i = 0; i < REG_TOP_N; i++)
+        if (registry_top[i] != NULL)
+            trim_leaf(registry_top[i]);
 }

@@ -31,6 +31,11 @@ uint64_t *registry_leaf(uintptr_t p);                                    /* made
 _Noreturn void registry_not_live(const uint64_t *w, uint64_t bit, const char *op, const void *p);
 _Noreturn void registry_twice(const char *op, const void *p);          /* glibc returned a live block */
 
+/* registry_trim: the registry's pages that hold no live block given back
+ * to the kernel (their "was a block" bits with them), when glibc trims:
+ * only while the process has one thread (registry.c says why). */
+void registry_trim(void);
+
 /* registry_word: the live word of p (its leaf made if make), NULL if none;
  * *bit: p's bit in it. */
 static inline uint64_t *registry_word(uintptr_t p, int make, uint64_t *bit)

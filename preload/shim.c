@@ -325,6 +325,7 @@ static void glibc_report(void)
     __atomic_store_n(&glibc_trimmed, peak, __ATOMIC_RELAXED);
     int saved = errno;
     malloc_trim(GLIBC_TOP_PAD);
+    registry_trim();
     errno = saved;
     __atomic_store_n(&glibc_trimming, 0, __ATOMIC_RELEASE);
 }
