@@ -58,6 +58,11 @@
 #include "registry.h"
 
 uint64_t *registry_top[REG_TOP_N];
+/* The leaves made, in order (for registry_trim: few, one a GiB of address
+ * space glibc used); a leaf past the list's end is never trimmed. */
+#define MADE_MAX 1024
+static uint64_t *made[MADE_MAX];
+static unsigned n_made;
 
 /* registry_leaf: the leaf of p's region, mapped now unless another thread
  * did it first. */
@@ -72,6 +77,9 @@ uint64_t *__attribute__((noinline)) registry_leaf(uintptr_t p)
         munmap(m, bytes);
         return was;
     }
+    unsigned k = __atomic_fetch_add(&n_made, 1, __ATOMIC_RELAXED);
+    if (k < MADE_MAX)
+        __atomic_store_n(&made[k], m, __ATOMIC_RELEASE);
     return m;
 }
 
@@ -110,7 +118,10 @@ void registry_trim(void)
 {
     if (!__libc_single_threaded)
         return;
-    for (size_t i = 0; i < REG_TOP_N; i++)
-        if (registry_top[i] != NULL)
-            trim_leaf(registry_top[i]);
+    unsigned n = __atomic_load_n(&n_made, __ATOMIC_RELAXED);
+    for (unsigned k = 0; k < n && k < MADE_MAX; k++) {
+        uint64_t *leaf = __atomic_load_n(&made[k], __ATOMIC_ACQUIRE);
+        if (leaf != NULL)
+            trim_leaf(leaf);
+    }
 }

@@ -15,14 +15,13 @@
 #include <link.h>
 #include <malloc.h>
 #include <sys/auxv.h>
-#include <sys/mman.h>
-#include <sys/uio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "places.h"
 #include "registry.h"
 #include "shim.h"
 #include "slz.h"
@@ -46,19 +45,6 @@ static pthread_mutex_t setup_lock = PTHREAD_MUTEX_INITIALIZER;
  * the stack began is stack or nothing. */
 extern void *__libc_stack_end;
 static uintptr_t image_lo, image_len, stack_lo, stack_len;
-static uintptr_t brk_lo; /* the program break before glibc's first block: its main heap starts there */
-static int glibc_maps_small; /* glibc was told to map blocks of any size on their own */
-
-/* find_mmap_threshold: whether the environment lowers glibc's mmap
- * threshold (MALLOC_MMAP_THRESHOLD_, glibc.malloc.mmap_threshold), so that
- * small blocks may be mapped on their own. glibc ignores both in
- * secure-execution mode, and so does this. */
-static void find_mmap_threshold(void)
-{
-    const char *t = getenv("GLIBC_TUNABLES");
-    glibc_maps_small = !getauxval(AT_SECURE) &&
-                       (getenv("MALLOC_MMAP_THRESHOLD_") != NULL || (t != NULL && strstr(t, "mmap_threshold") != NULL));
-}
 
 static void find_foreign(void)
 {
@@ -122,7 +108,6 @@ static void setup(void)
     if (!ready) {
         options_read();
         find_foreign();
-        find_mmap_threshold();
         if (heaps_setup(slz_opt.heap_size) == 0) {
             heap_bytes = slz_opt.heap_size;
             max_request = big_limit(heap_bytes);
@@ -137,7 +122,7 @@ static void setup(void)
          * thread first outgrew its heap, and the main thread would get a
          * new arena later (a worker of malloc-large then ran on brk where
          * glibc alone gives it an mmap'd arena: 1.2x the time). */
-        brk_lo = (uintptr_t)sbrk(0);
+        places_setup(); /* before glibc's first block */
         __libc_free(__libc_malloc(1));
         __atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
     }
@@ -335,81 +320,14 @@ static void *__attribute__((noinline)) glibc_took_report(void *p)
     glibc_report();
     return p;
 }
-/* safe_words: n words at a, read without faulting (the kernel copies
- * them): 0, or -1 if any is not readable. */
-static int safe_words(uintptr_t a, size_t *out, size_t n)
-{
-    struct iovec mine = {out, n * sizeof *out}, theirs = {(void *)a, n * sizeof *out};
-    return process_vm_readv(getpid(), &mine, 1, &theirs, 1, 0) == (ssize_t)(n * sizeof *out) ? 0 : -1;
-}
-
-/* glibc's heaps beside its main one (malloc/arena.c): each thread arena
- * lives in heaps that glibc maps HEAP_MAX 64 MiB-aligned and reserves
- * whole, each beginning with a heap_info {ar_ptr, prev, size, ...}; an
- * arena's first heap holds the arena itself just after that. A heap found
- * so is remembered (one bit per 64 MiB), so each is read once (a heap glibc
- * deletes stays remembered: its range is then trusted as glibc's). */
-#define HEAP_MAX ((uintptr_t)64 << 20)
-static uint64_t glibc_heaps[((uintptr_t)1 << 47) / HEAP_MAX / 64];
-
-/* in_arena_heap: a lies in one of glibc's thread-arena heaps. */
-static int in_arena_heap(uintptr_t a)
-{
-    uintptr_t h = a & ~(HEAP_MAX - 1), i = h / HEAP_MAX;
-    if (i / 64 >= sizeof glibc_heaps / sizeof glibc_heaps[0])
-        return 0;
-    if (__atomic_load_n(&glibc_heaps[i / 64], __ATOMIC_RELAXED) & (1ull << (i % 64)))
-        return 1;
-    size_t info[3], first[1]; /* ar_ptr, prev, size; the arena's own heap's ar_ptr */
-    if (safe_words(h, info, 3) != 0 || a - h >= info[2] || safe_words(info[0] & ~(HEAP_MAX - 1), first, 1) != 0)
-        return 0;
-    if (first[0] != info[0] || info[0] - (info[0] & ~(HEAP_MAX - 1)) >= 4096)
-        return 0;
-    __atomic_fetch_or(&glibc_heaps[i / 64], 1ull << (i % 64), __ATOMIC_RELAXED);
-    return 1;
-}
-
-/* glibc_place_ok: p, a place where glibc returned no block before, served
- * for a request of n bytes (its alignment added), lies where glibc's
- * blocks can (a poisoned free list points anywhere): in its main heap (from
- * the program break at set-up to the break now), in one of its thread-arena
- * heaps (its chunk marked NON_MAIN_ARENA), or a chunk mapped on its own
- * (IS_MMAPPED, whose mapping starts and ends on pages, never for a request
- * small enough for glibc's free lists, 1,032 bytes and below, unless the
- * environment lowered glibc's mmap threshold; a program's own mallopt of
- * M_MMAP_THRESHOLD below that is not seen); never in the program's image
- * or the main thread's stack. Headers are read without faulting. (A heap
- * that glibc continues with mmap, the break or a new heap refused, would be
- * refused too: memory exhausted.) */
-static int glibc_place_ok(const void *p, size_t n)
-{
-    uintptr_t a = (uintptr_t)p;
-    size_t c[2]; /* the chunk header: prev_size (an mmapped chunk's offset), size|flags */
-    static uintptr_t brk_seen; /* the break as last read; read again when p lies above it */
-    if (a >= brk_lo && a < __atomic_load_n(&brk_seen, __ATOMIC_RELAXED))
-        return 1; /* the main heap: above the program's image, far below the main stack */
-    uintptr_t brk = (uintptr_t)sbrk(0);
-    __atomic_store_n(&brk_seen, brk, __ATOMIC_RELAXED);
-    if (a >= brk_lo && a < brk)
-        return 1;
-    if (foreign(p))
-        return 0;
-    if (safe_words(a - 16, c, 2) != 0)
-        return 0;
-    if (c[1] & 4) /* NON_MAIN_ARENA */
-        return in_arena_heap(a);
-    size_t size = c[1] & ~(size_t)7, page = (size_t)sysconf(_SC_PAGESIZE);
-    return (c[1] & 2) && (n > 1032 || glibc_maps_small) && ((a - 16 - c[0]) & (page - 1)) == 0 && ((c[0] + size) & (page - 1)) == 0;
-}
-
 /* glibc_new_place: p, a block glibc served for op where no block of its
  * began before (or that the registry could not take: r < 0): where glibc's
- * blocks can be (glibc_place_ok), else a poisoned free list is reported;
+ * blocks can be (places_glibc, never foreign), else a poisoned free list is reported;
  * NULL (the block given back) if unregistered. A block realloc moved holds
  * the program's data: not given back, the process stops. */
 static void *__attribute__((noinline)) glibc_new_place(void *p, size_t n, int r, const char *op)
 {
-    if (!glibc_place_ok(p, n))
+    if (foreign(p) || !places_glibc(p, n))
         slz_misuse(op, "glibc returned memory outside its heaps (corrupted free list?)", p);
     if (r > 0)
         return p;
