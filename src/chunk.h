@@ -210,8 +210,7 @@ static inline uint32_t grains_of(const slz_heap *h, uint32_t g)
  *     xored with two constants (the digits of pi), folded to 64 bits. Ten
  *     rounds, as in AES-128: the known- and chosen-plaintext attacks on
  *     AES reach 7 rounds at most; an attacker here only reads outputs for
- *     addresses and sizes. 13 instructions, out of line (the AES
- *     instructions need their target).
+ *     addresses and sizes. About 25 instructions, inline.
  *   - anywhere else: SipHash-1-3 (Aumasson and Bernstein) of the two words,
  *     one compression round a word and three to finish; the inputs always
  *     are two words, so the length block is left out. About 85
@@ -245,16 +244,22 @@ static inline uint64_t keyed_sip(uint64_t k0, uint64_t k1, uint64_t a, uint64_t 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <cpuid.h>
 #include <immintrin.h>
-__attribute__((target("aes"), noinline, unused)) static uint64_t keyed_aes(uint64_t k0, uint64_t k1, uint64_t a,
-                                                                           uint64_t b)
+/* aes_round: one AES encryption round of x under round key k (AESENC,
+ * written as assembly so that it inlines into code built for any x86-64;
+ * it runs only where slz_aes() found the instruction). */
+#define SLZ_AES_ROUND(x, k) __asm__("aesenc %1, %0" : "+x"(x) : "x"(k))
+static inline uint64_t keyed_aes(uint64_t k0, uint64_t k1, uint64_t a, uint64_t b)
 {
     __m128i k = _mm_set_epi64x((long long)k1, (long long)k0);
     __m128i r0 = _mm_xor_si128(k, _mm_set_epi64x(0x243f6a8885a308d3ll, 0x13198a2e03707344ll));
     __m128i r1 = _mm_xor_si128(k, _mm_set_epi64x(0x299f31d0082efa98ll, (long long)0xa4093822ec4e6c89ull));
     __m128i x = _mm_xor_si128(_mm_set_epi64x((long long)b, (long long)a), k);
-    for (int i = 0; i < 4; i++)
-        x = _mm_aesenc_si128(_mm_aesenc_si128(x, r0), r1);
-    x = _mm_aesenclast_si128(_mm_aesenc_si128(x, r0), r1);
+    for (int i = 0; i < 4; i++) {
+        SLZ_AES_ROUND(x, r0);
+        SLZ_AES_ROUND(x, r1);
+    }
+    SLZ_AES_ROUND(x, r0);
+    __asm__("aesenclast %1, %0" : "+x"(x) : "x"(r1));
     return (uint64_t)_mm_cvtsi128_si64(x) ^ (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(x, x));
 }
 /* slz_aes: whether the CPU has AES-NI (cpuid once per file; every file
