@@ -181,7 +181,7 @@ mutant pending-deferred-skips-mark $F 's/    if (pending_mark(h, g))/    if (0)/
 mutant pending-malloc-no-collect $A '/^void \*heap_malloc/,/^}/s/        heap_collect(h);/        (void)0;/' core core_reports
 # ---- the shim's routing (preload/) -------------------------------------------
 mutant shim-remote-free-dropped $S 's/    } else if (!heaps_lost(i)) {/    } else if (0) {/' shim shim_remote SLZ_HEAP_SIZE=1M
-mutant shim-realloc-own-moves $S '/^static void \*realloc_owned/,/^}/s/    if (h == shim_my_heap) {/    if (0) {/' shim shim_routing SLZ_HEAP_SIZE=1M
+mutant shim-realloc-own-moves $S '/^static void \*realloc_owned/,/^}/s/    if (h == shim_my_heap && n <= max_request) {/    if (0) {/' shim shim_routing SLZ_HEAP_SIZE=1M
 mutant shim-realloc-remote-size-0 $S 's/        old = slz_block_size(h, p, "realloc");/        old = 0;/' shim shim_remote SLZ_HEAP_SIZE=1M
 mutant shim-slot-first-only $PH 's/return d < shim_heaps.span ?/return d < shim_heaps.footprint ?/' shim shim_remote SLZ_HEAP_SIZE=1M
 mutant shim-slot-shift-off $PH 's/(int)(d >> shim_heaps.shift) : -1;/(int)(d >> (shim_heaps.shift + 1)) : -1;/' shim shim_remote SLZ_HEAP_SIZE=1M
