@@ -61,3 +61,8 @@ core() {
     run "$BIN/core_basic"
     [ "$status" -eq 0 ]
 }
+
+@test "core: the cross-thread hand-over under stress: blocks other threads free keep their contents, the checker finds nothing" {
+    core core_handover
+    [[ "$output" == *" freed by other threads"* ]]
+}
