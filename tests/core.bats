@@ -66,3 +66,7 @@ core() {
     core core_handover
     [[ "$output" == *" freed by other threads"* ]]
 }
+
+@test "core: the hand-over's orders, made deterministic by stopping the freeing thread at each access (protected pages): a reuse after its mark is reported; a stale free after reuse frees the new block" {
+    core core_handover_race
+}
