@@ -157,6 +157,10 @@ resists() {
     resists thread_double_free racing
 }
 
+@test "thread_handover_race: another thread frees a block while its owner frees and reallocates it in a loop: the two never hold one block [glibc: goal reached]" {
+    resists thread_handover_race
+}
+
 # ---- Pointers that are no block --------------------------------------------------
 # house_of_spirit frees memory slz does not own. The shim knows the main
 # program's image and the main thread's stack hold no block of anyone's and
