@@ -293,8 +293,9 @@ void pending_announce(slz_heap *h)
 /* pending_reused: the owner has just marked the chunk at g used (carve),
  * in a heap where another thread has freed. A full fence, then g's bit: set
  * means another thread freed g after the owner freed it itself (a free of
- * the block's old life): reported, never applied to the new block. */
-void pending_reused(slz_heap *h, uint32_t g)
+ * the block's old life): reported, never applied to the new block. Out of
+ * line (cold): carve's fast path keeps nothing alive for it. */
+__attribute__((noinline, cold)) void pending_reused(slz_heap *h, uint32_t g)
 {
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     if (__atomic_load_n(&h->pend[0][g / SLZ_CELL], __ATOMIC_RELAXED) & bit_of(g))
