@@ -22,6 +22,9 @@
  *     after reuse, which no allocator that reuses memory at once can tell
  *     from a legitimate free of the new block: the guarantee is that the
  *     block B checked is the block released.
+ *  E. B's free is legitimate and the owner takes it (its next call) between
+ *     B's mark and check: B finds the block free but its bit taken, and
+ *     says nothing.
  *  D. The same stale free without the pages: the owner frees p, allocates
  *     at p, then B frees p: as C. And the owner frees p, then B frees p: B
  *     reports the double free itself. */
@@ -100,9 +103,16 @@ struct outcome {
 };
 
 /* act: the owner frees p (unless it did before B began) and, if again,
- * allocates a block of the same size (at p, first fit). */
+ * allocates a block of the same size (at p, first fit); again == TAKE: the
+ * owner only takes the frees other threads left (as its next call would). */
+#define TAKE 2
 static void act(slz_heap *h, void *p, int freed_before, int again, struct outcome *o)
 {
+    if (again == TAKE) {
+        slz_heap_collect(h);
+        o->same_place = 1;
+        return;
+    }
     if (!freed_before)
         slz_free(h, p);
     if (again)
@@ -188,6 +198,11 @@ int main(void)
            o.report ? o.report : "no report", o.same_place, o.released);
     CHECK("C: a stale free after reuse frees the new block (no report, released at the owner's next call)",
           !o.report && o.same_place && o.released);
+
+    o = run(3, 0, TAKE);
+    printf("E: B's free is legitimate; the owner takes it between B's mark and check: %s\n",
+           o.report ? o.report : "no report");
+    CHECK("E: no report (B sees the block gone, and its bit taken)", !o.report);
 
     o = run(0, 0, 1);
     printf("D: owner frees and reallocates at p, then B frees p: %s; released: %d\n", o.report ? o.report : "no report",
