@@ -59,9 +59,9 @@ uint64_t os_random(void)
  * for it, once (the first heap created asks; later calls read the answer):
  * nonzero when it works. os_membarrier: every thread of the process that
  * is running executes a full memory barrier before it returns (one that is
- * not running passed one when it was switched out). Should the command
- * fail (a process that lost its registration), the process registers again
- * and retries once. errno is left as it was. */
+ * not running passed one when it was switched out). A fork child keeps the
+ * registration (observed on Linux 6.x); should the command fail anyway, the
+ * process registers again and retries once. errno is left as it was. */
 static long membarrier_call(int cmd)
 {
 #ifdef SYS_membarrier
