@@ -139,6 +139,8 @@ struct slz_heap {
     unsigned flags;      /* SLZ_GUARDED, SLZ_ANON; SLZ_MAPPED: destroy unmaps */
     volatile int busy;   /* an operation is under way (for a fork child) */
     int pend_any;        /* another thread left pending frees (atomic) */
+    int remote;          /* 0: no other thread ever freed here; 1: one is saying
+                          * so; 2: said (index.c, pending_announce) (atomic) */
     uint32_t keep;       /* granules every free chunk keeps resident (0: SLZ_KEEP) */
     uint32_t rel_a, rel_r; /* the top's record: granules given back (free.c) */
     size_t rel_level;    /* in_use + 1 when pages last went back; 0: never */
@@ -378,6 +380,9 @@ uint32_t index_root_max(const slz_heap *h);
 size_t index_check(const slz_heap *h, size_t cells, const char **first);
 void index_pick_lines(slz_heap *h);
 int pending_mark(slz_heap *h, uint32_t g); /* any thread */
+int pending_is(const slz_heap *h, uint32_t g); /* any thread */
+void pending_announce(slz_heap *h); /* any thread */
+void pending_reused(slz_heap *h, uint32_t g);
 void pending_drain(slz_heap *h, void (*fn)(slz_heap *, uint32_t));
 
 /* heap.c */
@@ -391,6 +396,8 @@ int os_guard(void *p, size_t bytes);
 size_t os_page_size(void);
 uint64_t os_random(void);
 void os_write_err(const char *buf, size_t len);
+int os_membarrier_ready(void);
+void os_membarrier(void);
 _Noreturn void os_abort(void);
 
 #endif /* SLZ_CHUNK_H */
