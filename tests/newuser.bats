@@ -17,3 +17,39 @@ PY=/usr/bin/python3
     run -137 --separate-stderr "$RUN" -- sh -c 'kill -KILL $$'
     [ "$stderr" = "slz-run: sh was killed by signal 9 (SIGKILL)" ]
 }
+
+@test "SLZ_HEAPMAP=1, SLZ_TRACE=1: no file named 1, a warning that says they take a file name" {
+    mkdir "$BATS_TEST_TMPDIR/here" && cd "$BATS_TEST_TMPDIR/here"
+    for v in SLZ_HEAPMAP SLZ_TRACE; do
+        for val in 1 yes true on; do
+            run -0 --separate-stderr under_slz "$v=$val" ls /
+            echo "# $v=$val: stderr [$stderr]"
+            [ "$stderr" = "slzmalloc: ignoring $v=$val: it takes a file name (as $v=$( [ $v = SLZ_TRACE ] && echo prog.rep || echo heap.svg)), not a switch; ./$val names a file $val" ]
+            echo "# files [$(ls)]"
+            [ -z "$(ls)" ]
+        done
+        # 0/off/no: off, silently
+        run -0 --separate-stderr under_slz "$v=0" ls /
+        [ -z "$stderr" ]
+        [ -z "$(ls)" ]
+    done
+    # ./1 is a file name
+    run -0 --separate-stderr under_slz SLZ_HEAPMAP=./1 ls /
+    [ -z "$stderr" ]
+    [ -s 1 ]
+}
+
+@test "SLZ_STATS: the warning lists every value accepted, true and false among them" {
+    run -0 --separate-stderr under_slz SLZ_STATS=maybe true
+    [ "$stderr" = "slzmalloc: ignoring SLZ_STATS=maybe: not 1/on/yes/true, 0/off/no/false or json" ]
+    for v in true TRUE yes on 1; do
+        run -0 --separate-stderr under_slz SLZ_STATS=$v true
+        [[ "$stderr" == "slzmalloc: stats: "* ]]
+    done
+    for v in false no off 0; do
+        run -0 --separate-stderr under_slz SLZ_STATS=$v true
+        [ -z "$stderr" ]
+    done
+    run -0 --separate-stderr under_slz SLZ_CHECK=maybe true
+    [ "$stderr" = "slzmalloc: ignoring SLZ_CHECK=maybe: not 1/on/yes/true or 0/off/no/false" ]
+}
