@@ -69,7 +69,7 @@ void stats_core_text(struct out *o, const struct slz_heap_stats *h)
     out_u(o, h->in_use, 0);
     out_s(o, " bytes in ");
     out_u(o, h->live_blocks, 0);
-    out_s(o, " blocks; peak use ");
+    out_s(o, h->live_blocks == 1 ? " block; peak use " : " blocks; peak use ");
     out_u(o, h->peak_in_use, 0);
     out_s(o, " bytes; high water ");
     out_u(o, h->high_water, 0);

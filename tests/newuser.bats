@@ -53,3 +53,21 @@ PY=/usr/bin/python3
     run -0 --separate-stderr under_slz SLZ_CHECK=maybe true
     [ "$stderr" = "slzmalloc: ignoring SLZ_CHECK=maybe: not 1/on/yes/true or 0/off/no/false" ]
 }
+
+@test "heap map: the error names the reason, as the stats-file one does" {
+    run -0 --separate-stderr under_slz SLZ_HEAPMAP=/nonexistent/x.svg true
+    [ "$stderr" = "slzmalloc: heap map: cannot write /nonexistent/x.svg (ENOENT); no heap map" ]
+    run -0 --separate-stderr under_slz SLZ_STATS_FILE=/nonexistent/s true
+    [ "$stderr" = "slzmalloc: stats: cannot open SLZ_STATS_FILE=/nonexistent/s (ENOENT); no statistics" ]
+}
+
+@test "statistics: one block is '1 block', not '1 blocks'" {
+    printf '0\n2\n3\n100\na 0 100\na 1 50\nf 1\n' >"$BATS_TEST_TMPDIR/one.rep"
+    run -0 "$REPLAY" "$BATS_TEST_TMPDIR/one.rep"
+    echo "$output"
+    [[ "$output" == *" bytes in 1 block; peak use "* ]]
+    [[ "$output" != *" 1 blocks"* ]]
+    printf '0\n2\n2\n100\na 0 100\na 1 50\n' >"$BATS_TEST_TMPDIR/two.rep"
+    run -0 "$REPLAY" "$BATS_TEST_TMPDIR/two.rep"
+    [[ "$output" == *" bytes in 2 blocks; peak use "* ]]
+}

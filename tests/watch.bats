@@ -260,7 +260,7 @@ print(min(fds), max(fds))'
     run -0 --separate-stderr under_slz SLZ_HEAPMAP=/nonexistent/x.svg ls /
     echo "# stderr [$stderr]"
     [ "${#stderr_lines[@]}" -eq 1 ]
-    [[ "${stderr_lines[0]}" == "slzmalloc: heap map: cannot write /nonexistent/x.svg" ]]
+    [[ "${stderr_lines[0]}" == "slzmalloc: heap map: cannot write /nonexistent/x.svg (ENOENT); no heap map" ]]
 }
 
 # ---- Relative paths: the directory at start-up ------------------------------
