@@ -62,6 +62,19 @@ static const char usage[] =
     "Exit status: 0 no errors, 1 errors (failed allocations, damaged blocks,\n"
     "heap check violations), 2 the trace or the options could not be used.\n";
 
+/* the value an option takes, named, or NULL for a flag or no option */
+static const char *needs_value(const char *a)
+{
+    static const char *const named[][2] = {
+        {"--heap-size", "N"}, {"--map", "FILE.svg"}, {"--every", "N"},  {"--html", "FILE.html"},
+        {"--steps", "N"},     {"--around", "K"},     {"--dump-at", "K"}, {"--format", "64 or classic"},
+    };
+    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
+        if (!strcmp(a, named[i][0]))
+            return named[i][1];
+    return NULL;
+}
+
 struct replay {
     struct rep_trace t;
     void **ptr;
@@ -333,6 +346,9 @@ int main(int argc, char **argv)
                 return 2;
             }
             i++;
+        } else if (!v && needs_value(a)) {
+            fprintf(stderr, "slz-replay: %s needs a value (%s)\n", a, needs_value(a));
+            return 2;
         } else if (a[0] == '-' || path) {
             fprintf(stderr, "slz-replay: %s: unknown option or extra argument\n%s", a, usage);
             return 2;
@@ -340,7 +356,7 @@ int main(int argc, char **argv)
             path = a;
     }
     if (!path) {
-        fputs(usage, stderr);
+        fprintf(stderr, "slz-replay: no trace file given\n%s", usage);
         return 2;
     }
     if (every && !map_path) {

@@ -71,3 +71,15 @@ PY=/usr/bin/python3
     run -0 "$REPLAY" "$BATS_TEST_TMPDIR/two.rep"
     [[ "$output" == *" bytes in 2 blocks; peak use "* ]]
 }
+
+@test "slz-replay: an option without its value, or no trace, says what is missing" {
+    run -2 "$REPLAY" --html
+    [ "${lines[0]}" = "slz-replay: --html needs a value (FILE.html)" ]
+    run -2 "$REPLAY" --heap-size
+    [ "${lines[0]}" = "slz-replay: --heap-size needs a value (N)" ]
+    run -2 "$REPLAY" --html "$BATS_TEST_TMPDIR/p.html"
+    [ "${lines[0]}" = "slz-replay: no trace file given" ]
+    run -2 "$REPLAY" --html "$BATS_TEST_TMPDIR/p.html" "$BATS_TEST_TMPDIR/missing.rep"
+    [ "${lines[0]}" = "slz-replay: $BATS_TEST_TMPDIR/missing.rep: cannot read: No such file or directory" ]
+    [ ! -e "$BATS_TEST_TMPDIR/p.html" ]
+}
