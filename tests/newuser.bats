@@ -83,3 +83,38 @@ PY=/usr/bin/python3
     [ "${lines[0]}" = "slz-replay: $BATS_TEST_TMPDIR/missing.rep: cannot read: No such file or directory" ]
     [ ! -e "$BATS_TEST_TMPDIR/p.html" ]
 }
+
+# unfinished FILE: the prose paragraphs of a markdown file whose last line
+# does not end a sentence (code blocks, tables, lists, headings left out)
+unfinished() {
+    awk '/^```/ { code = !code; next }
+        code { next }
+        /^$/ || /^#/ || /^\|/ || /^    / || /^!\[/ { end(); next }
+        last == "" && (/^- / || /^[0-9]+\. /) { list = 1 }
+        { last = $0; n = NR }
+        function end() { if (!list && last != "" && last !~ /[.:!?)]$/) print FILENAME ":" n ": " last; last = ""; list = 0 }
+        END { end() }' "$1"
+}
+
+@test "README.md and scripts/README.md: no paragraph stops mid-sentence" {
+    run unfinished "$ROOT/scripts/README.md"
+    echo "$output"
+    [ -z "$output" ]
+    run unfinished "$ROOT/README.md"
+    echo "$output"
+    [ -z "$output" ]
+    # the check sees a cut paragraph
+    printf 'A sentence that stops in\n\n## Next\n' >"$BATS_TEST_TMPDIR/cut.md"
+    run unfinished "$BATS_TEST_TMPDIR/cut.md"
+    [ -n "$output" ]
+}
+
+@test "README's first screen: a command that has slz serve a whole program, which does" {
+    cmd=$(head -40 "$ROOT/README.md" | grep -m1 '^scripts/slz-run --heap-size .* --stats -- ' | sed 's/ *#.*//')
+    echo "# $cmd"
+    [ -n "$cmd" ]
+    cd "$ROOT"
+    run -0 --separate-stderr $cmd
+    [[ "$stderr" =~ slzmalloc:\ stats:\ ([0-9]+)\ calls\ served\ by\ the\ core,\ 0\ by\ glibc ]]
+    (( BASH_REMATCH[1] > 100 ))
+}
