@@ -185,3 +185,24 @@ int file_end(struct file_report *f, const char *path, int ok)
     f->fd = -1;
     return r;
 }
+
+/* ---- Files of one report each ------------------------------------------ */
+
+int file_end_own(struct file_report *f, const char *path, const char *ext, int ok)
+{
+    char own[4096];
+    int r = close(f->fd) == 0 && ok ? 0 : -1;
+    if (r == 0 && file_claim(f->tmp, path) != 0) {
+        r = errno == EEXIST && out_path(own, sizeof own, path, ext, (uint64_t)getpid(), 0) == 0 ? 0 : -1;
+        if (r == 0)
+            r = rename(f->tmp, own);
+    }
+    if (r != 0) {
+        int e = errno;
+        unlink(f->tmp);
+        errno = e;
+    }
+    dir_unlock(f->lock);
+    f->fd = -1;
+    return r;
+}

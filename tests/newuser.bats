@@ -118,3 +118,31 @@ unfinished() {
     [[ "$stderr" =~ slzmalloc:\ stats:\ ([0-9]+)\ calls\ served\ by\ the\ core,\ 0\ by\ glibc ]]
     (( BASH_REMATCH[1] > 100 ))
 }
+
+@test "stats file: a program that starts another: s.json holds the program's report, the other process its own s.PID.json" {
+    d="$BATS_TEST_TMPDIR"
+    run -0 "$RUN" --stats-file "$d/s.json" -- bash -c 'ls / >/dev/null; exit 0'
+    echo "$output"
+    $PY -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["program"] == "bash", d["program"]' "$d/s.json"
+    kids=("$d"/s.[0-9]*.json)
+    [ "${#kids[@]}" -eq 1 ]
+    $PY -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["program"] == "ls", d["program"]' "${kids[0]}"
+    [[ "$output" == *"statistics in $d/s.json"* ]]
+    [[ "$output" == *"statistics of another process in ${kids[0]}"* ]]
+    # a second run replaces them all
+    run -0 "$RUN" -q --stats-file "$d/s.json" -- true
+    [ -z "$(ls "$d"/s.[0-9]*.json 2>/dev/null)" ]
+    $PY -m json.tool "$d/s.json" >/dev/null
+}
+
+@test "stats file: a name ending in .jsonl collects one JSON line per process" {
+    d="$BATS_TEST_TMPDIR"
+    run -0 under_slz SLZ_STATS_FILE="$d/s.jsonl" bash -c 'ls / >/dev/null; ls / >/dev/null; exit 0'
+    [ "$(wc -l <"$d/s.jsonl")" -eq 3 ]
+    run -0 $PY -c 'import json, sys; print(sorted(json.loads(l)["program"] for l in open(sys.argv[1])))' "$d/s.jsonl"
+    [ "$output" = "['bash', 'ls', 'ls']" ]
+    # under the shim alone, a .json name: the first report takes it, the others their own files
+    run -0 under_slz SLZ_STATS_FILE="$d/t.json" bash -c 'ls / >/dev/null; ls / >/dev/null; exit 0'
+    for f in "$d"/t.json "$d"/t.[0-9]*.json; do $PY -m json.tool "$f" >/dev/null; done
+    [ "$(ls "$d"/t.json "$d"/t.[0-9]*.json | wc -l)" -eq 3 ]
+}
