@@ -43,6 +43,7 @@
 
 #include "html.h"
 #include "html_core.h"
+#include "outfile.h"
 
 #define HOLES_MAX 400      /* passed-over holes stored per malloc step */
 #define KEY_MIN 4096       /* changes always allowed between keyframes */
@@ -84,6 +85,10 @@ struct tl {
     uint64_t failed, misused;
     struct chunks prev, cur, pre;
     FILE *out;
+    struct outfile file;
+    int fallback;        /* --fallback: what the heap cannot hold is glibc's, as under the shim */
+    unsigned char *away; /* per id, with fallback: its block is glibc's */
+    uint64_t glibc;      /* calls left to glibc (fallback) */
 };
 
 static void out_of_memory(void)
@@ -228,11 +233,39 @@ static void forget(struct tl *tl, int32_t id)
     tl->ptr[id] = NULL;
 }
 
+/* --fallback, as the shim does: a block the heap cannot hold is glibc's
+ * (a realloc that no longer fits moves it there), and so are the calls on
+ * it until it is freed. gone: the call o goes to glibc, and the block of
+ * id with it. away: o is a call on a block of glibc's (counted). */
+static void gone(struct tl *tl, int32_t id, const struct rep_op *o)
+{
+    if (tl->ptr[id]) {
+        hc_free(tl->ptr[id]);
+        forget(tl, id);
+    }
+    tl->away[id] = o->kind != REP_FREE && o->size; /* realloc(p, 0) frees */
+    tl->glibc++;
+}
+
+static int away(struct tl *tl, const struct rep_op *o)
+{
+    if (!tl->away[o->id])
+        return 0;
+    if (o->kind == REP_ALLOC) { /* a malformed trace reuses the id */
+        tl->away[o->id] = 0;
+        return 0;
+    }
+    gone(tl, o->id, o);
+    return 1;
+}
+
 /* run one operation; returns the block it placed (NULL if none) */
 static void *run(struct tl *tl, const struct rep_op *o)
 {
     int32_t id = o->id;
     void *p = NULL;
+    if (tl->fallback && id >= 0 && away(tl, o))
+        return NULL;
     switch (o->kind) {
     case REP_ALLOC:
         if (tl->ptr[id]) { /* id still live: a malformed trace; as slz-replay does */
@@ -241,7 +274,9 @@ static void *run(struct tl *tl, const struct rep_op *o)
             forget(tl, id);
         }
         p = hc_malloc(o->size);
-        if (!p)
+        if (!p && tl->fallback)
+            gone(tl, id, o);
+        else if (!p)
             tl->failed++;
         break;
     case REP_REALLOC: {
@@ -249,7 +284,9 @@ static void *run(struct tl *tl, const struct rep_op *o)
         p = hc_realloc(old, o->size);
         if (old && (p || o->size == 0))
             forget(tl, id);
-        if (!p && o->size)
+        if (!p && o->size && tl->fallback)
+            gone(tl, id, o);
+        else if (!p && o->size)
             tl->failed++;
         break;
     }
@@ -364,9 +401,11 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
     size_t n = t->num_ops;
     tl.t = t;
     tl.ptr = calloc(t->num_ids ? t->num_ids : 1, sizeof *tl.ptr);
+    tl.away = calloc(t->num_ids ? t->num_ids : 1, 1);
+    tl.fallback = o->fallback;
     /* step[j]: the page shows the heap after j operations */
     unsigned char *step = calloc(n + 1, 1);
-    if (!tl.ptr || !step) {
+    if (!tl.ptr || !step || !tl.away) {
         fprintf(stderr, "slz-replay: no memory for %zu ids\n", t->num_ids);
         return 2;
     }
@@ -386,7 +425,7 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
         return 2;
     }
     if (o->out) {
-        tl.out = fopen(o->out, "w");
+        tl.out = outfile_open(&tl.file, o->out);
         if (!tl.out) {
             fprintf(stderr, "slz-replay: cannot write %s: %s\n", o->out, strerror(errno));
             return 2;
@@ -416,6 +455,7 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
             walk_ids(&tl, &tl.pre, 0); /* only its free chunks are used */
             before = &tl.pre;
         }
+        uint64_t to_glibc = tl.glibc;
         void *p = run(&tl, op);
         if (o->dump_at >= 0 && (uint64_t)o->dump_at == j)
             print_dump(&tl, j);
@@ -424,7 +464,9 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
             continue;
         walk(&tl, &tl.cur);
         fprintf(f, ",\n{\"o\":%zu,\"k\":\"%c\",\"i\":%" PRId32 ",\"n\":%" PRIu64, j, op->kind, op->id, op->size);
-        if (op->kind != REP_FREE && !p && op->size)
+        if (tl.glibc != to_glibc)
+            fputs(",\"g\":1", f);
+        else if (op->kind != REP_FREE && !p && op->size)
             fputs(",\"x\":1", f);
         const struct chunk *placed = p ? holding(&tl.cur, (uintptr_t)p - tl.base) : NULL;
         if (placed)
@@ -472,12 +514,13 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
         put_json_str(f, trace_path);
         fprintf(f,
                 ",\"ops\":%zu,\"ids\":%zu,\"heap\":%" PRIu64 ",\"base\":\"%" PRIxPTR "\",\"hdr\":%" PRIuPTR
-                ",\"extent\":%" PRIu64 ",\"keys\":%zu,\"sampled\":%s,\"holes_max\":%d,\"failed\":%" PRIu64 "}\n",
+                ",\"extent\":%" PRIu64 ",\"keys\":%zu,\"sampled\":%s,\"holes_max\":%d,\"failed\":%" PRIu64
+                ",\"glibc\":%" PRIu64 "}\n",
                 n, t->num_ids, heap_bytes, tl.base, tl.hdr, tl.extent, keys, steps < n + 1 ? "true" : "false", HOLES_MAX,
-                tl.failed);
+                tl.failed, tl.glibc);
         fputs("</script>\n", f);
         fputs(strstr(timeline_page, MARKER) + strlen(MARKER), f);
-        if (fclose(f) != 0) {
+        if (outfile_close(&tl.file) != 0) {
             fprintf(stderr, "slz-replay: cannot write %s: %s\n", o->out, strerror(errno));
             return 2;
         }
@@ -491,6 +534,7 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
                         " try a bigger --heap-size\n", tl.failed);
     hc_release();
     free(tl.ptr);
+    free(tl.away);
     free(step);
     free(tl.prev.c);
     free(tl.cur.c);

@@ -16,6 +16,7 @@ struct html_opts {
     size_t max_steps;     /* evenly spaced steps of a long trace; 0: 5000 */
     size_t heap;          /* bytes of the heap */
     int quiet;
+    int fallback;         /* what the heap cannot hold is glibc's, left out (the run under the shim) */
 };
 
 /* Replays t through the core (scripts/html_core.c) and writes what o asks.

@@ -10,7 +10,8 @@
 # compiled in; the data goes where its line <!--SLZ-DATA--> is).
 
 REPLAY_SRC = scripts/slz-replay.c preload/out.c preload/heapmap.c preload/stats.c \
-             preload/options.c preload/file.c scripts/rep.c scripts/html.c scripts/html_core.c
+             preload/options.c preload/file.c scripts/rep.c scripts/html.c scripts/html_core.c \
+             scripts/outfile.c
 REPLAY_OBJ = $(REPLAY_SRC:%.c=$(BUILD)/replay/%.o) $(BUILD)/replay/timeline.o
 
 $(BUILD)/replay/%.o: %.c

@@ -52,6 +52,9 @@ static const char usage[] =
     "  --steps N       with --html, at most N evenly spaced steps for a longer\n"
     "                  trace (default 5000; shorter traces: every operation)\n"
     "  --around K      with --html, also every operation within 100 of K\n"
+    "  --fallback      with --html or --dump-at, as under the shim: an allocation the heap\n"
+    "                  cannot hold goes to glibc (left out, counted), and so do\n"
+    "                  the calls on its block (slz-run --html gives it)\n"
     "  --dump-at K     print the heap after K operations: offset size\n"
     "                  used|free id, one chunk a line\n"
     "  --check         check every heap invariant after every operation\n"
@@ -302,6 +305,8 @@ int main(int argc, char **argv)
             json = 1;
         else if (!strcmp(a, "--check"))
             check = 1;
+        else if (!strcmp(a, "--fallback"))
+            html.fallback = 1;
         else if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
             quiet = 1;
         else if (!strcmp(a, "--heap-size") && v) {
@@ -365,6 +370,10 @@ int main(int argc, char **argv)
     }
 
     int timeline = html.out || html.dump_at >= 0;
+    if (html.fallback && !timeline) {
+        fprintf(stderr, "slz-replay: --fallback needs --html FILE or --dump-at K\n");
+        return 2;
+    }
     if (timeline && (map_path || check || json)) {
         fprintf(stderr, "slz-replay: --html and --dump-at replay on their own: no --map, --check or --json with them\n");
         return 2;

@@ -13,6 +13,7 @@
 load test_helper
 
 REPLAY="$ROOT/build/slz-replay"
+DUMP_ARGS=() # how the page was replayed (slz-run --html: the run's heap, --fallback)
 RUN="$ROOT/scripts/slz-run"
 PY=/usr/bin/python3
 CHROMIUM=${CHROMIUM:-$(command -v chromium || true)}
@@ -84,8 +85,8 @@ check_page() {
     # a step back with the slider and forward with the key draws the same chunks
     grep -qx 'ST back-and-forth same' "$T/selftest"
     # step 0: the heap before any operation; step k: the heap after op operations
-    "$REPLAY" -q --dump-at 0 "$trace" | grep -v '^#' >"$T/dump0"
-    "$REPLAY" -q --dump-at "$op" "$trace" | grep -v '^#' >"$T/dumpk"
+    "$REPLAY" -q "${DUMP_ARGS[@]}" --dump-at 0 "$trace" | grep -v '^#' >"$T/dump0"
+    "$REPLAY" -q "${DUMP_ARGS[@]}" --dump-at "$op" "$trace" | grep -v '^#' >"$T/dumpk"
     [ "$(wc -l <"$T/dump0")" -ge 1 ]
     [ "$(wc -l <"$T/dumpk")" -gt 2 ]
     diff <(sed -n 's/^ST0 //p' "$T/selftest") "$T/dump0"
@@ -175,7 +176,8 @@ assert d["ops"] == len(d["steps"]) - 1 and not d["sampled"], (d["ops"], len(d["s
 @test "html: a python3 trace recorded under the shim (slz-run --html): the page matches the core" {
     need_chromium
     d="$BATS_TEST_TMPDIR"
-    run -0 "$RUN" --trace "$d/py.rep" --html "$d/py.html" -- $PY -c '
+    # a heap that holds every block: the page and the trace's live blocks agree
+    run -0 "$RUN" --heap-size 64M --trace "$d/py.rep" --html "$d/py.html" -- $PY -c '
 import json
 kept = []
 for i in range(300):
@@ -184,6 +186,7 @@ for i in range(300):
     [[ "$output" == *"heap timeline of "*" operations in $d/py.html"* ]]
     [ -s "$d/py.rep" ]
     # step 40: after op 40 (after a later one if the trace were long enough to be sampled)
+    DUMP_ARGS=(--heap-size 64M --fallback)
     check_page "$d/py.html" "$d/py.rep" 40
     [ "$(sed -n 3p "$d/py.rep" | tr -d ' ')" -gt 1000 ]
 }

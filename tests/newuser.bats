@@ -146,3 +146,39 @@ unfinished() {
     for f in "$d"/t.json "$d"/t.[0-9]*.json; do $PY -m json.tool "$f" >/dev/null; done
     [ "$(ls "$d"/t.json "$d"/t.[0-9]*.json | wc -l)" -eq 3 ]
 }
+
+# page_data PAGE EXPR: EXPR on the page's data d (its JSON script element)
+page_data() {
+    $PY -c 'import json, re, sys
+s = open(sys.argv[1]).read()
+d = json.loads(re.search(r"id=\"slz-data\">(.*?)</script>", s, re.S).group(1))
+print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+@test "slz-run --heap-size 64K --html: the run's heap, the calls slz served, titled after the program, mode 0600" {
+    d="$BATS_TEST_TMPDIR"
+    umask 022
+    run -0 "$RUN" --heap-size 64K --json --stats-file "$d/s.json" --html "$d/p.html" -- $PY -c 1
+    echo "$output"
+    [ "$(stat -c %a "$d/p.html")" = 600 ]
+    [ "$(page_data "$d/p.html" "d['heap']")" -eq 65536 ]
+    [ "$(page_data "$d/p.html" "d['trace']")" = python3 ]
+    grep -q '<title>slz heap timeline</title>' "$d/p.html"   # the JS sets the title from the data
+    [ "$(page_data "$d/p.html" "d['failed']")" -eq 0 ]
+    # the calls glibc served in the run are left out of the page, and counted
+    glibc=$(json_get_s "$d/s.json" "d['served_by_glibc']")
+    core=$(json_get_s "$d/s.json" "d['served_by_core']")
+    echo "# core $core glibc $glibc page $(page_data "$d/p.html" "(d['ops'], d['glibc'])")"
+    [ "$glibc" -gt 100 ]
+    [ "$core" -gt 100 ]
+    [ "$(page_data "$d/p.html" "d['glibc']")" -eq "$glibc" ]   # the same calls as in the run
+    # the page's high water is within the run's heap and the core's peak
+    [ "$(page_data "$d/p.html" "d['extent'] <= 65536")" = True ]
+    # without --heap-size: the run's one-page heap
+    run -0 "$RUN" -q --html "$d/q.html" -- $PY -c 1
+    [ "$(page_data "$d/q.html" "d['heap']")" -eq "$(getconf PAGESIZE)" ]
+}
+
+json_get_s() {
+    $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
