@@ -44,6 +44,7 @@
 #include "html.h"
 #include "html_core.h"
 #include "outfile.h"
+#include "plot.h"
 
 #define HOLES_MAX 400      /* passed-over holes stored per malloc step */
 #define KEY_MIN 4096       /* changes always allowed between keyframes */
@@ -89,6 +90,7 @@ struct tl {
     int fallback;        /* --fallback: what the heap cannot hold is glibc's, as under the shim */
     unsigned char *away; /* per id, with fallback: its block is glibc's */
     uint64_t glibc;      /* calls left to glibc (fallback) */
+    struct plot plot;    /* memory over time (scripts/plot.c) */
 };
 
 static void out_of_memory(void)
@@ -307,6 +309,40 @@ static void *run(struct tl *tl, const struct rep_op *o)
     return p;
 }
 
+/* measure: the point of the memory plot after op operations, from the
+ * heap s then: bytes live, the footprint, and the free chunks below it */
+static void measure(struct tl *tl, const struct chunks *s, uint64_t op)
+{
+    struct plot_point pt = {.op = op};
+    hc_usage(&pt.live, &pt.hw);
+    for (size_t i = 0; i < s->n && s->c[i].off < pt.hw; i++) {
+        const struct chunk *c = &s->c[i];
+        uint64_t below = (c->off + c->size < pt.hw ? c->off + c->size : pt.hw) - c->off;
+        if (!c->used && below > pt.largest)
+            pt.largest = below;
+    }
+    pt.free = pt.hw > pt.live ? pt.hw - pt.live : 0;
+    plot_add(&tl->plot, &pt);
+}
+
+static void put_json_str(FILE *f, const char *s);
+
+/* the plot for the page: the SVG as a JSON string */
+static void put_plot(FILE *f, const struct plot *p)
+{
+    char *svg = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&svg, &len);
+    if (!m)
+        out_of_memory();
+    plot_svg(m, p, 0);
+    if (fclose(m) != 0)
+        out_of_memory();
+    fputs(",\"plot\":", f);
+    put_json_str(f, svg);
+    free(svg);
+}
+
 /* ---- writing ------------------------------------------------------------- */
 
 /* a keyframe lists every chunk without its offset: they tile the heap */
@@ -435,6 +471,7 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
     FILE *f = tl.out;
     size_t steps = 0, keys = 0, since_key = 0, passed_total = 0;
     walk(&tl, &tl.prev);
+    measure(&tl, &tl.prev, 0);
     if (o->dump_at == 0)
         print_dump(&tl, 0);
     if (f) {
@@ -446,10 +483,10 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
     }
     int prev_fresh = 1; /* tl.prev is the heap after j - 1 operations */
     size_t next = 0;    /* no evenly spaced step before this operation */
-    for (size_t j = 1; j <= n && (f || (o->dump_at >= 0 && (uint64_t)o->dump_at >= j)); j++) {
+    for (size_t j = 1; j <= n && (f || o->plot || (o->dump_at >= 0 && (uint64_t)o->dump_at >= j)); j++) {
         const struct rep_op *op = &t->ops[j - 1];
-        int take = f && step[j] && !(step[j] == 1 && j < next && j < n);
-        int detail = take && op->kind == REP_ALLOC;
+        int take = (f || o->plot) && step[j] && !(step[j] == 1 && j < next && j < n);
+        int detail = f && take && op->kind == REP_ALLOC;
         struct chunks *before = &tl.prev;
         if (detail && !prev_fresh) {
             walk_ids(&tl, &tl.pre, 0); /* only its free chunks are used */
@@ -457,12 +494,18 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
         }
         uint64_t to_glibc = tl.glibc;
         void *p = run(&tl, op);
+        uint64_t live, hw;
+        hc_usage(&live, &hw);
+        plot_live(&tl.plot, j, live); /* the peak, at every operation */
         if (o->dump_at >= 0 && (uint64_t)o->dump_at == j)
             print_dump(&tl, j);
         prev_fresh = 0;
         if (!take)
             continue;
         walk(&tl, &tl.cur);
+        measure(&tl, &tl.cur, j);
+        if (!f) /* --plot alone */
+            goto thin;
         fprintf(f, ",\n{\"o\":%zu,\"k\":\"%c\",\"i\":%" PRId32 ",\"n\":%" PRIu64, j, op->kind, op->id, op->size);
         if (tl.glibc != to_glibc)
             fputs(",\"g\":1", f);
@@ -499,19 +542,30 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
             since_key += put_delta(f, &tl.prev, &tl.cur);
         fputc('}', f);
         steps++;
-        /* thin the steps that follow where the heap has many chunks */
+    thin: /* the steps that follow, fewer where the heap has many chunks */
         next = j + (size_t)((unsigned __int128)tl.cur.n * n / VISITS);
         swap(&tl.prev, &tl.cur);
         prev_fresh = 1;
     }
     if (o->dump_at > 0 && (uint64_t)o->dump_at > n)
         fprintf(stderr, "slz-replay: --dump-at %lld: the trace has only %zu operations\n", o->dump_at, n);
+    uint64_t heap_bytes = tl.prev.n ? tl.prev.c[tl.prev.n - 1].off + tl.prev.c[tl.prev.n - 1].size : 0;
+    tl.plot.ops = n;
+    tl.plot.heap = heap_bytes;
+    tl.plot.name = t->name;
+    if (o->plot && plot_file(o->plot, &tl.plot) != 0) {
+        fprintf(stderr, "slz-replay: cannot write %s: %s\n", o->plot, strerror(errno));
+        return 2;
+    }
+    if (o->plot && !o->quiet)
+        fprintf(stderr, "slz-replay: memory over time in %s (peak %" PRIu64 " bytes live after op %" PRIu64 ")\n",
+                o->plot, tl.plot.peak, tl.plot.peak_op);
     if (f) {
-        uint64_t heap_bytes = tl.prev.n ? tl.prev.c[tl.prev.n - 1].off + tl.prev.c[tl.prev.n - 1].size : 0;
         fputs("\n],\n\"fields\":[\"off\",\"size\",\"used\",\"id\"],\"trace\":", f);
         put_json_str(f, t->name);
         fputs(",\"path\":", f);
         put_json_str(f, trace_path);
+        put_plot(f, &tl.plot);
         fprintf(f,
                 ",\"ops\":%zu,\"ids\":%zu,\"heap\":%" PRIu64 ",\"base\":\"%" PRIxPTR "\",\"hdr\":%" PRIuPTR
                 ",\"extent\":%" PRIu64 ",\"keys\":%zu,\"sampled\":%s,\"holes_max\":%d,\"failed\":%" PRIu64
@@ -535,6 +589,7 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
     hc_release();
     free(tl.ptr);
     free(tl.away);
+    plot_release(&tl.plot);
     free(step);
     free(tl.prev.c);
     free(tl.cur.c);

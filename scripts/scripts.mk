@@ -11,7 +11,7 @@
 
 REPLAY_SRC = scripts/slz-replay.c preload/out.c preload/heapmap.c preload/stats.c \
              preload/options.c preload/file.c scripts/rep.c scripts/html.c scripts/html_core.c \
-             scripts/outfile.c
+             scripts/outfile.c scripts/plot.c
 REPLAY_OBJ = $(REPLAY_SRC:%.c=$(BUILD)/replay/%.o) $(BUILD)/replay/timeline.o
 
 $(BUILD)/replay/%.o: %.c

@@ -52,7 +52,10 @@ static const char usage[] =
     "  --steps N       with --html, at most N evenly spaced steps for a longer\n"
     "                  trace (default 5000; shorter traces: every operation)\n"
     "  --around K      with --html, also every operation within 100 of K\n"
-    "  --fallback      with --html or --dump-at, as under the shim: an allocation the heap\n"
+    "  --plot FILE.svg memory over time as SVG: bytes live, the footprint (high\n"
+    "                  water), free bytes and the largest free chunk below it,\n"
+    "                  the peak marked (also drawn on the --html page)\n"
+    "  --fallback      with --html, --plot or --dump-at, as under the shim: an allocation the heap\n"
     "                  cannot hold goes to glibc (left out, counted), and so do\n"
     "                  the calls on its block (slz-run --html gives it)\n"
     "  --dump-at K     print the heap after K operations: offset size\n"
@@ -70,7 +73,7 @@ static const char *needs_value(const char *a)
 {
     static const char *const named[][2] = {
         {"--heap-size", "N"}, {"--map", "FILE.svg"}, {"--every", "N"},  {"--html", "FILE.html"},
-        {"--steps", "N"},     {"--around", "K"},     {"--dump-at", "K"}, {"--format", "64 or classic"},
+        {"--steps", "N"},     {"--around", "K"},     {"--dump-at", "K"}, {"--format", "64 or classic"}, {"--plot", "FILE.svg"},
     };
     for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
         if (!strcmp(a, named[i][0]))
@@ -329,6 +332,9 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--html") && v) {
             html.out = v;
             i++;
+        } else if (!strcmp(a, "--plot") && v) {
+            html.plot = v;
+            i++;
         } else if ((!strcmp(a, "--dump-at") || !strcmp(a, "--steps") || !strcmp(a, "--around")) && v) {
             char *end;
             unsigned long long k = strtoull(v, &end, 10);
@@ -369,13 +375,13 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    int timeline = html.out || html.dump_at >= 0;
+    int timeline = html.out || html.plot || html.dump_at >= 0;
     if (html.fallback && !timeline) {
-        fprintf(stderr, "slz-replay: --fallback needs --html FILE or --dump-at K\n");
+        fprintf(stderr, "slz-replay: --fallback needs --html FILE, --plot FILE or --dump-at K\n");
         return 2;
     }
     if (timeline && (map_path || check || json)) {
-        fprintf(stderr, "slz-replay: --html and --dump-at replay on their own: no --map, --check or --json with them\n");
+        fprintf(stderr, "slz-replay: --html, --plot and --dump-at replay on their own: no --map, --check or --json with them\n");
         return 2;
     }
     if (!html.out && (html.max_steps || html.around >= 0)) {

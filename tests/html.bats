@@ -244,3 +244,29 @@ print([st["o"] for st in d["steps"]].index(int(sys.argv[2])))' "$d/py.html" "$k"
     run -0 "$ROOT/tests/bench/run.sh" --quick --only html
     [[ "$output" == *"## 7. Heap timeline page"* ]]
 }
+
+@test "html: the page of a --heap-size 64K run says 64 KiB, is titled after the program, and draws memory over time" {
+    need_chromium
+    d="$BATS_TEST_TMPDIR"
+    run -0 "$RUN" --heap-size 64K --html "$d/p.html" -- $PY -c 'x = [bytearray(i % 900) for i in range(2000)]'
+    open_page "$d/p.html" 40
+    T=$BATS_TEST_TMPDIR
+    echo "# errors: $(cat "$T/errors")"
+    [ ! -s "$T/errors" ]
+    grep '^ST \(title\|meta\|plot\)' "$T/selftest"
+    grep -qx 'ST title python3 - slz heap timeline' "$T/selftest"
+    grep -q '^ST meta .*; heap 64 KiB (65,536 B) at ' "$T/selftest"
+    # the four lines of the plot: one point per step, drawn across the plot
+    steps=$(grep '^ST step ' "$T/selftest" | awk '{ print $9 + 1 }')
+    for id in plot-live plot-hw plot-free plot-largest; do
+        read -r _ _ _ n w < <(grep "^ST plot $id " "$T/selftest")
+        [ "$n" -eq "$steps" ]
+        [ "$w" -gt 700 ]
+    done
+    grep -q '^ST plot peak peak [0-9.]* [KM]*i*B live, after op [0-9]* (footprint 64 KiB)$' "$T/selftest"
+    # a click in the middle of the plot goes to the step of the operation there, and the line follows
+    read -r _ _ _ want _ step _ op _ x wantx < <(grep '^ST plot click ' "$T/selftest")
+    [ "$step" -ne 40 ]
+    [ $((op - want)) -le $((steps / 200 + 1)) ] && [ $((want - op)) -le $((steps / 200 + 1)) ]
+    [ $((x - wantx)) -le 1 ] && [ $((wantx - x)) -le 1 ]
+}

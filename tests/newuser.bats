@@ -182,3 +182,51 @@ print(eval(sys.argv[2]))' "$1" "$2"
 json_get_s() {
     $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }
+
+@test "slz-replay --plot: memory over time as SVG, drawn by slz-replay itself, its peak the heap's after that op" {
+    d="$BATS_TEST_TMPDIR"
+    gen_trace 64 mix 3000 9 "$d/t.rep"
+    umask 022
+    run -0 "$REPLAY" --heap-size 1M --plot "$d/m.svg" "$d/t.rep"
+    [[ "$output" == *"memory over time in $d/m.svg (peak "*" bytes live after op "* ]]
+    [ "$(stat -c %a "$d/m.svg")" = 600 ]
+    run -0 $PY - "$d/m.svg" <<'PYEOF'
+import sys, xml.etree.ElementTree as E
+ns = '{http://www.w3.org/2000/svg}'
+root = E.parse(sys.argv[1]).getroot()
+assert root.tag == ns + 'svg', root.tag
+lines = {p.get('id'): p.get('points').split() for p in root.iter(ns + 'polyline')}
+assert sorted(lines) == ['plot-free', 'plot-hw', 'plot-largest', 'plot-live'], sorted(lines)
+for k, pts in lines.items():
+    assert len(pts) == 3001, (k, len(pts))       # one point per operation, and op 0
+    xs = [float(p.split(',')[0]) for p in pts]
+    ys = [float(p.split(',')[1]) for p in pts]
+    assert xs == sorted(xs) and max(xs) - min(xs) > 500, k
+    assert k == 'plot-hw' or max(ys) - min(ys) > 20, (k, min(ys), max(ys))   # they move
+peak = root.find(".//*[@id='plot-peak']")
+label = root.find(".//*[@id='plot-peak-label']").text
+print(peak.get('data-bytes'), peak.get('data-op'), label)
+PYEOF
+    echo "# $output"
+    read -r bytes op _ <<<"$output"
+    [[ "$output" == *"peak "*" live, after op $op (footprint "* ]]
+    # the peak: the bytes of the used chunks the heap holds after that op
+    # (--dump-at), more than just before and after it, and within the
+    # core's own peak use (which also counts a moving realloc's two blocks)
+    used_at() { "$REPLAY" -q --heap-size 1M --dump-at "$1" "$d/t.rep" | awk '$3 == "used" { s += $2 } END { print s + 0 }'; }
+    [ "$(used_at "$op")" -eq "$bytes" ]
+    [ "$(used_at $((op - 1)))" -le "$bytes" ]
+    [ "$op" -eq 3000 ] || [ "$(used_at $((op + 1)))" -le "$bytes" ]
+    run -0 "$REPLAY" --heap-size 1M --json "$d/t.rep"
+    core_peak=$(echo "$output" | $PY -c 'import json,sys; print(json.load(sys.stdin)["core"]["peak_in_use"])')
+    [ "$bytes" -le "$core_peak" ]
+    [ "$bytes" -gt $((core_peak * 9 / 10)) ]
+    run -2 "$REPLAY" --plot "$d/m.svg" --map "$d/x.svg" "$d/t.rep"
+}
+
+@test "slz-run --plot: the run's memory over time, with the run's heap" {
+    d="$BATS_TEST_TMPDIR"
+    run -0 "$RUN" -q --heap-size 64K --plot "$d/m.svg" -- $PY -c 1
+    grep -q '<title>memory over time: python3, [0-9]* operations, heap 64 KiB</title>' "$d/m.svg"
+    grep -q 'id="plot-live" .*points="[0-9]' "$d/m.svg"
+}
