@@ -176,7 +176,8 @@ void plot_svg(FILE *f, const struct plot *p, int standalone)
     double x = xat(p, p->peak_op), y = yat(top, p->peak);
     int right = x > W / 2;
     fprintf(f, "<circle id=\"plot-peak\" data-bytes=\"%" PRIu64 "\" data-op=\"%" PRIu64 "\" cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"#e4572e\"/>"
-               "<text id=\"plot-peak-label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">peak %s live, after op %" PRIu64
+               "<text id=\"plot-peak-label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" stroke=\"#fff\" "
+               "stroke-width=\"3\" paint-order=\"stroke\">peak %s live, after op %" PRIu64
                " (footprint %s)</text>\n",
             p->peak, p->peak_op, x, y, x + (right ? -6 : 6), y - 6 < TOP + 10 ? y + 14 : y - 6, right ? "end" : "start",
             units(b, sizeof b, p->peak), p->peak_op, units(c, sizeof c, max));

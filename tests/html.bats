@@ -120,6 +120,23 @@ check_holes() {
         <(awk -v t="$took" '$3 == "free" && $1 < t' "$T/before")
     grep -qx 'ST pixel 228,87,46' "$T/selftest"
     grep -q "^ST tip block id $id (just placed) | size $psize B" "$T/selftest"
+    # the first hole's mark is painted at least 6 px wide at the zoom that fits the heap
+    grep '^ST holemark ' "$T/selftest"
+    read -r _ _ px _ < <(grep '^ST holemark ' "$T/selftest")
+    [ "$px" -ge 6 ]
+}
+
+# check_rows: rows hold a round number of bytes, labelled in round units
+check_rows() {
+    T=$BATS_TEST_TMPDIR
+    read -r _ _ bytes l0 l1 l2 l3 < <(grep '^ST rows ' "$T/selftest" | sed 's/ \([KMG]*i*B\)/_\1/g')
+    echo "# rows of $bytes bytes: $l0 $l1 $l2 $l3"
+    [ "$l0" = +0 ]
+    for l in $l1 $l2 $l3; do [[ "$l" =~ ^\+[0-9]+(\.[0-9]{1,2})?_(B|KiB|MiB|GiB)$ ]]; done
+    $PY -c 'import sys
+b = int(sys.argv[1])
+k = 1 << (b.bit_length() - 1)
+assert b % k == 0 and b // k == 1 or (b * 4) % k == 0 and (b * 4) // k in (5, 6, 7), b' "$bytes"
 }
 
 # first_malloc_after TRACE N: the number of operations up to and including
@@ -171,6 +188,7 @@ assert d["ops"] == len(d["steps"]) - 1 and not d["sampled"], (d["ops"], len(d["s
     echo "# step $k"
     check_page "$BATS_TEST_TMPDIR/p.html" "$t" "$k"
     check_holes "$t"
+    check_rows
 }
 
 @test "html: a python3 trace recorded under the shim (slz-run --html): the page matches the core" {
