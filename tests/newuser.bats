@@ -230,3 +230,14 @@ PYEOF
     grep -q '<title>memory over time: python3, [0-9]* operations, heap 64 KiB</title>' "$d/m.svg"
     grep -q 'id="plot-live" .*points="[0-9]' "$d/m.svg"
 }
+
+@test "slz-run --html: a program that execs another (a wrapper script): the page is of the program it became" {
+    d="$BATS_TEST_TMPDIR"
+    run -0 "$RUN" --trace "$d/t.rep" --html "$d/p.html" -- bash -c "exec $PY -c 'x = [bytes(100) for i in range(300)]'"
+    echo "$output"
+    kids=("$d"/t.[0-9]*.rep)
+    [ "${#kids[@]}" -eq 1 ]
+    ops=$(sed -n 3p "${kids[0]}" | tr -d ' ')
+    [ "$ops" -gt "$(sed -n 3p "$d/t.rep" | tr -d ' ')" ]
+    [ "$(page_data "$d/p.html" "d['ops']")" -eq "$ops" ]
+}
