@@ -317,6 +317,14 @@ void sites_realloc(void *p, void *q, size_t n)
         set_alloc(r, q, n, site);
 }
 
+/* sites_of: the number of p's allocation site (0: unknown, or not a block
+ * of the heaps), for the trace (trace.c). */
+uint32_t sites_of(const void *p)
+{
+    struct rec *r = rec_for(p);
+    return r ? __atomic_load_n(&r->alloc, __ATOMIC_RELAXED) : 0;
+}
+
 /* ---- Printing sites ---------------------------------------------------- */
 
 /* A line built in a fixed buffer. */

@@ -8,6 +8,9 @@
  *                realloc(NULL, n)
  *   r ID SIZE    realloc of a live block (moved or not)
  *   f ID         free, realloc(p, 0); "f -1" is free(NULL)
+ * With SLZ_SITES on, an "a" or "r" line of a block the slz heaps hold ends
+ * with a fourth number, the block's allocation site (sites.c's number:
+ * equal numbers, same site), for the timeline's colour by call site.
  * Every block gets a new id when it is allocated. Calls that fail (NULL)
  * are not recorded: they change nothing. Blocks allocated before tracing
  * started are unknown: freeing one is not recorded, reallocating one is
@@ -41,6 +44,7 @@ static pthread_mutex_t tlock = PTHREAD_MUTEX_INITIALIZER;
 static struct out tr;
 static uint64_t ids, ops, live, peak;
 static int closing; /* after exit: flush every record */
+static const void *tr_block; /* the block an "a" or "r" record is about (its site) */
 
 #define HEADER_LINE 21 /* 20 columns and a newline per header value */
 
@@ -148,9 +152,10 @@ static void stop(const char *why)
     report_say(p, 3);
 }
 
-/* record: one line "k id [size]". Called with the trace lock held. */
+/* record: one line "k id [size [site]]". Called with the trace lock held. */
 static void record(char k, int64_t id, uint64_t size, int with_size)
 {
+    uint32_t site = with_size && slz_sites_on ? sites_of(tr_block) : 0;
     if (tr.at > sizeof tr.buf - 64)
         flush();
     out_ch(&tr, k);
@@ -159,6 +164,10 @@ static void record(char k, int64_t id, uint64_t size, int with_size)
     if (with_size) {
         out_ch(&tr, ' ');
         out_u(&tr, size, 0);
+    }
+    if (site) { /* SLZ_SITES: the block's allocation site (sites.c's number) */
+        out_ch(&tr, ' ');
+        out_u(&tr, site, 0);
     }
     out_ch(&tr, '\n');
     ops++;
@@ -183,6 +192,7 @@ static void born(void *p, size_t n)
     }
     tab_put((uintptr_t)p, (int64_t)ids, n);
     live += n;
+    tr_block = p;
     record('a', (int64_t)ids++, n, 1);
 }
 
@@ -240,6 +250,7 @@ void trace_realloc_end(int span, void *p, size_t n, void *q)
                 tab_del(t);
             }
             tab_put((uintptr_t)q, id, n);
+            tr_block = q;
             record('r', id, n, 1);
         }
     }

@@ -57,7 +57,7 @@ extern const char timeline_page[]; /* scripts/timeline.html, compiled in by scri
 
 struct chunk {
     uint64_t off, size;
-    int64_t id;
+    int64_t id, site; /* site: the block's allocation site in the trace, -1 none */
     int used;
 };
 
@@ -91,7 +91,10 @@ struct tl {
     unsigned char *away; /* per id, with fallback: its block is glibc's */
     uint64_t glibc;      /* calls left to glibc (fallback) */
     struct plot plot;    /* memory over time (scripts/plot.c) */
+    uint32_t *site;      /* per id: its allocation site, when the trace has sites (else NULL) */
 };
+
+static int sites; /* the trace carries allocation sites: chunks have a "site" field */
 
 static void out_of_memory(void)
 {
@@ -176,7 +179,7 @@ static void collect(uintptr_t addr, size_t size, int used, void *arg)
         s->cap = s->cap ? s->cap * 2 : 1024;
         s->c = xrealloc(s->c, s->cap * sizeof *s->c);
     }
-    s->c[s->n++] = (struct chunk){.off = addr, .size = size, .id = -1, .used = used};
+    s->c[s->n++] = (struct chunk){.off = addr, .size = size, .id = -1, .site = -1, .used = used};
 }
 
 /* walk: the heap now, offsets from the first chunk, used chunks named by
@@ -191,6 +194,8 @@ static void walk_ids(struct tl *tl, struct chunks *s, int ids)
         struct chunk *c = &s->c[i];
         if (ids && c->used && tl->hdr_known)
             c->id = id_get(&tl->ids, (uintptr_t)c->off + tl->hdr);
+        if (c->id >= 0 && tl->site && tl->site[c->id])
+            c->site = tl->site[c->id];
         c->off -= tl->base;
     }
 }
@@ -304,6 +309,8 @@ static void *run(struct tl *tl, const struct rep_op *o)
     if (p) {
         learn_hdr(tl, p);
         tl->ptr[id] = p;
+        if (tl->site)
+            tl->site[id] = o->site;
         id_put(&tl->ids, (uintptr_t)p, id);
     }
     return p;
@@ -327,6 +334,25 @@ static void measure(struct tl *tl, const struct chunks *s, uint64_t op)
 
 static void put_json_str(FILE *f, const char *s);
 
+/* "sites": the allocation sites the trace names, by number (its frames
+ * are not in the trace: a number stands for one site) */
+static void put_sites(FILE *f, const struct rep_trace *t)
+{
+    unsigned char *seen = calloc((size_t)t->max_site + 1, 1);
+    if (!seen)
+        out_of_memory();
+    for (size_t i = 0; i < t->num_ops; i++)
+        seen[t->ops[i].site] = 1;
+    fputs(",\"sites\":{", f);
+    for (uint32_t s = 1, first = 1; s <= t->max_site; s++)
+        if (seen[s]) {
+            fprintf(f, "%s\"%" PRIu32 "\":\"#%" PRIu32 "\"", first ? "" : ",", s, s);
+            first = 0;
+        }
+    fputc('}', f);
+    free(seen);
+}
+
 /* the plot for the page: the SVG as a JSON string */
 static void put_plot(FILE *f, const struct plot *p)
 {
@@ -349,20 +375,25 @@ static void put_plot(FILE *f, const struct plot *p)
 static void put_key(FILE *f, const struct chunks *s)
 {
     fputs(",\"key\":[", f);
-    for (size_t i = 0; i < s->n; i++)
+    for (size_t i = 0; i < s->n; i++) {
         fprintf(f, "%s%" PRIu64 ",%d,%" PRId64, i ? "," : "", s->c[i].size, s->c[i].used, s->c[i].id);
+        if (sites)
+            fprintf(f, ",%" PRId64, s->c[i].site);
+    }
     fputc(']', f);
 }
 
 static void put_chunk(FILE *f, const struct chunk *c, int *first)
 {
     fprintf(f, "%s%" PRIu64 ",%" PRIu64 ",%d,%" PRId64, *first ? "" : ",", c->off, c->size, c->used, c->id);
+    if (sites)
+        fprintf(f, ",%" PRId64, c->site);
     *first = 0;
 }
 
 static int same_chunk(const struct chunk *a, const struct chunk *b)
 {
-    return a->off == b->off && a->size == b->size && a->used == b->used && a->id == b->id;
+    return a->off == b->off && a->size == b->size && a->used == b->used && a->id == b->id && a->site == b->site;
 }
 
 /* the change from prev to cur: "d" offsets removed, "a" chunks added; the
@@ -439,6 +470,8 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
     tl.ptr = calloc(t->num_ids ? t->num_ids : 1, sizeof *tl.ptr);
     tl.away = calloc(t->num_ids ? t->num_ids : 1, 1);
     tl.fallback = o->fallback;
+    sites = t->max_site > 0;
+    tl.site = sites ? calloc(t->num_ids ? t->num_ids : 1, sizeof *tl.site) : NULL;
     /* step[j]: the page shows the heap after j operations */
     unsigned char *step = calloc(n + 1, 1);
     if (!tl.ptr || !step || !tl.away) {
@@ -561,7 +594,11 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
         fprintf(stderr, "slz-replay: memory over time in %s (peak %" PRIu64 " bytes live after op %" PRIu64 ")\n",
                 o->plot, tl.plot.peak, tl.plot.peak_op);
     if (f) {
-        fputs("\n],\n\"fields\":[\"off\",\"size\",\"used\",\"id\"],\"trace\":", f);
+        fputs(sites ? "\n],\n\"fields\":[\"off\",\"size\",\"used\",\"id\",\"site\"]"
+                    : "\n],\n\"fields\":[\"off\",\"size\",\"used\",\"id\"]", f);
+        if (sites)
+            put_sites(f, t);
+        fputs(",\"trace\":", f);
         put_json_str(f, t->name);
         fputs(",\"path\":", f);
         put_json_str(f, trace_path);
@@ -589,6 +626,7 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
     hc_release();
     free(tl.ptr);
     free(tl.away);
+    free(tl.site);
     plot_release(&tl.plot);
     free(step);
     free(tl.prev.c);

@@ -6,6 +6,8 @@
  *   a ID SIZE   allocate SIZE bytes for block ID
  *   r ID SIZE   reallocate block ID to SIZE bytes (min(old, new) bytes survive)
  *   f ID        free block ID
+ * An "a" or "r" line may end with a fourth number, the allocation site
+ * (traces recorded with SLZ_SITES): kept in the op, ignored by replays.
  * Two header orders exist:
  *   classic (the CS:APP set):  suggested heap size, number of ids, number of ops, weight
  *   64-bit  (CMU 15-213 set): weight, number of ids, number of ops, peak live payload
@@ -41,6 +43,7 @@ struct rep_op {
     uint8_t kind;   /* enum rep_kind */
     int32_t id;     /* 0 .. num_ids-1; -1 only in REP_FREE: free(NULL) */
     uint64_t size;  /* bytes asked for; 0 for REP_FREE */
+    uint32_t site;  /* allocation site (an optional fourth number on a/r lines, SLZ_SITES); 0: none */
 };
 
 struct rep_trace {
@@ -54,6 +57,7 @@ struct rep_trace {
     struct rep_op *ops;      /* num_ops operations */
     uint64_t peak_payload;   /* computed: highest sum of live requested bytes */
     uint64_t max_request;    /* computed: largest single size asked for */
+    uint32_t max_site;       /* the highest site number on a line; 0: the trace has none */
 };
 
 /* Reads path into *t. fmt REP_AUTO guesses: a first header value of 0 or 1

@@ -288,3 +288,36 @@ print([st["o"] for st in d["steps"]].index(int(sys.argv[2])))' "$d/py.html" "$k"
     [ $((op - want)) -le $((steps / 200 + 1)) ] && [ $((want - op)) -le $((steps / 200 + 1)) ]
     [ $((x - wantx)) -le 1 ] && [ $((wantx - x)) -le 1 ]
 }
+
+@test "html: a trace recorded with --sites carries each block's allocation site, and the page colours by it" {
+    need_chromium
+    d="$BATS_TEST_TMPDIR"
+    run -0 "$RUN" --sites --heap-size 1M --trace "$d/t.rep" --html "$d/p.html" -- $PY -c '
+def a(): return [bytes(200 + i % 50) for i in range(100)]
+def b(): return [bytes(900 + i % 50) for i in range(100)]
+x, y = a(), b()'
+    # allocation lines carry a site number; the trace still replays without errors
+    [ "$(awk 'NR > 4 && ($1 == "a" || $1 == "r") && NF == 4' "$d/t.rep" | wc -l)" -gt 100 ]
+    run -0 "$REPLAY" --json "$d/t.rep"
+    [ "$(json_get_s <(echo "$output") "d['errors']")" -eq 0 ]
+    [ "$(page_data "$d/p.html" "'site' in d['fields'] and len(d['sites']) > 3")" = True ]
+    open_page "$d/p.html" 50
+    T=$BATS_TEST_TMPDIR
+    [ ! -s "$T/errors" ]
+    grep '^ST bysite' "$T/selftest"
+    read -r _ _ enabled same sites < <(grep '^ST bysite ' "$T/selftest")
+    [ "$enabled" = enabled ]
+    [ "$same" = changed ]
+    [ "$sites" -gt 3 ]
+}
+
+json_get_s() {
+    $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+page_data() {
+    $PY -c 'import json, re, sys
+s = open(sys.argv[1]).read()
+d = json.loads(re.search(r"id=\"slz-data\">(.*?)</script>", s, re.S).group(1))
+print(eval(sys.argv[2]))' "$1" "$2"
+}
