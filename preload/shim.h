@@ -270,6 +270,7 @@ void sites_alloc(void *p, size_t n);         /* p just served by the caller's he
 void sites_free(void *p);                    /* p (in the heaps) about to be freed */
 void sites_realloc(void *p, void *q, size_t n); /* the caller's heap moved or resized p to q */
 uint32_t sites_of(const void *p);            /* p's allocation site number, 0 if unknown */
+void sites_table(struct out *o);             /* "N frames" a line, every site so far */
 void sites_misuse(const char *function, const char *what, const void *ptr);
 void sites_leaks_text(struct out *o);        /* the leak lines of the SLZ_STATS table */
 void sites_leaks_json(struct out *o);        /* "leaks":{...} of the JSON report */

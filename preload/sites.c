@@ -384,6 +384,22 @@ static void put_site(struct line *l, uint32_t id)
     }
 }
 
+/* sites_table: "N frames" a line for every site numbered so far (the
+ * trace's table of sites, trace.c; at exit: dladdr1 names the modules). */
+void sites_table(struct out *o)
+{
+    uint32_t n = __atomic_load_n(&n_sites, __ATOMIC_RELAXED);
+    for (uint32_t id = 1; id <= n && id < DEPOT_SITES; id++) {
+        struct line l = {0};
+        put_dec(&l, id);
+        put(&l, " ");
+        put_site(&l, id);
+        l.buf[l.at] = 0;
+        out_s(o, l.buf);
+        out_ch(o, '\n');
+    }
+}
+
 /* out_site_json: the frames of site id as a JSON array of strings. */
 static void out_site_json(struct out *o, uint32_t id)
 {

@@ -45,6 +45,7 @@ static struct out tr;
 static uint64_t ids, ops, live, peak;
 static int closing; /* after exit: flush every record */
 static const void *tr_block; /* the block an "a" or "r" record is about (its site) */
+static char tr_name[4096];   /* the trace's final name */
 
 #define HEADER_LINE 21 /* 20 columns and a newline per header value */
 
@@ -278,12 +279,12 @@ static int place(const char *tmp, const char *path)
 {
     char mine[4096];
     if (file_claim(tmp, path) == 0)
-        return 0;
+        return out_path(tr_name, sizeof tr_name, path, "", 0, 0), 0;
     if (out_path(mine, sizeof mine, path, ".rep", (uint64_t)getpid(), 0) != 0 || rename(tmp, mine) != 0) {
         unlink(tmp);
         return -1;
     }
-    return 0;
+    return out_path(tr_name, sizeof tr_name, mine, "", 0, 0), 0;
 }
 
 /* open_trace: the trace file, written first under a fresh name of its own
@@ -346,12 +347,38 @@ void trace_atfork(void)
         pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
+/* write_sites: with SLZ_SITES, "<trace>.sites" names the site numbers of
+ * the trace ("N frames" a line; sites.c), written at exit. */
+static void write_sites(void)
+{
+    static struct out o;
+    struct file_report f;
+    char path[4096 + 8];
+    size_t n = 0;
+    for (const char *s = tr_name; *s && n < 4096; s++)
+        path[n++] = *s;
+    for (const char *s = ".sites"; *s; s++)
+        path[n++] = *s;
+    path[n] = '\0';
+    if (!slz_sites_on || !*tr_name || file_begin(&f, path, 0) < 0)
+        return;
+    o.fd = f.fd;
+    o.at = 0;
+    o.failed = 0;
+    sites_table(&o);
+    out_flush(&o);
+    file_end(&f, path, !o.failed);
+}
+
 void trace_exit(void)
 {
     pthread_mutex_lock(&tlock);
-    if (slz_watch.tracing) {
+    int tracing = slz_watch.tracing;
+    if (tracing) {
         flush();
         closing = 1; /* what later destructors free is written at once */
     }
     pthread_mutex_unlock(&tlock);
+    if (tracing)
+        write_sites(); /* outside the lock: dladdr1 takes the loader's */
 }

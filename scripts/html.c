@@ -334,11 +334,38 @@ static void measure(struct tl *tl, const struct chunks *s, uint64_t op)
 
 static void put_json_str(FILE *f, const char *s);
 
-/* "sites": the allocation sites the trace names, by number (its frames
- * are not in the trace: a number stands for one site) */
-static void put_sites(FILE *f, const struct rep_trace *t)
+/* site_names: the frames of each site number, from "<trace>.sites" ("N
+ * frames" a line, written by the shim at exit), or NULL; names[N] or NULL */
+static char **site_names(const char *trace_path, uint32_t max_site)
+{
+    char path[4096], *line = NULL;
+    size_t cap = 0;
+    snprintf(path, sizeof path, "%s.sites", trace_path);
+    FILE *in = fopen(path, "r");
+    if (!in)
+        return NULL;
+    char **names = calloc((size_t)max_site + 1, sizeof *names);
+    if (!names)
+        out_of_memory();
+    ssize_t len;
+    while ((len = getline(&line, &cap, in)) > 0) {
+        char *rest;
+        unsigned long n = strtoul(line, &rest, 10);
+        line[len - 1] = line[len - 1] == '\n' ? '\0' : line[len - 1];
+        if (n && n <= max_site && *rest == ' ' && !names[n] && !(names[n] = strdup(rest + 1)))
+            out_of_memory();
+    }
+    free(line);
+    fclose(in);
+    return names;
+}
+
+/* "sites": the allocation sites the trace names, by number: their frames
+ * when "<trace>.sites" has them, else "#N" (a number stands for one site) */
+static void put_sites(FILE *f, const struct rep_trace *t, const char *trace_path)
 {
     unsigned char *seen = calloc((size_t)t->max_site + 1, 1);
+    char **names = site_names(trace_path, t->max_site);
     if (!seen)
         out_of_memory();
     for (size_t i = 0; i < t->num_ops; i++)
@@ -346,10 +373,16 @@ static void put_sites(FILE *f, const struct rep_trace *t)
     fputs(",\"sites\":{", f);
     for (uint32_t s = 1, first = 1; s <= t->max_site; s++)
         if (seen[s]) {
-            fprintf(f, "%s\"%" PRIu32 "\":\"#%" PRIu32 "\"", first ? "" : ",", s, s);
+            char num[16];
+            snprintf(num, sizeof num, "#%" PRIu32, s);
+            fprintf(f, "%s\"%" PRIu32 "\":", first ? "" : ",", s);
+            put_json_str(f, names && names[s] ? names[s] : num);
             first = 0;
         }
     fputc('}', f);
+    for (uint32_t s = 0; names && s <= t->max_site; s++)
+        free(names[s]);
+    free(names);
     free(seen);
 }
 
@@ -597,7 +630,7 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
         fputs(sites ? "\n],\n\"fields\":[\"off\",\"size\",\"used\",\"id\",\"site\"]"
                     : "\n],\n\"fields\":[\"off\",\"size\",\"used\",\"id\"]", f);
         if (sites)
-            put_sites(f, t);
+            put_sites(f, t, trace_path);
         fputs(",\"trace\":", f);
         put_json_str(f, t->name);
         fputs(",\"path\":", f);

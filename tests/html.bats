@@ -301,6 +301,10 @@ x, y = a(), b()'
     run -0 "$REPLAY" --json "$d/t.rep"
     [ "$(json_get_s <(echo "$output") "d['errors']")" -eq 0 ]
     [ "$(page_data "$d/p.html" "'site' in d['fields'] and len(d['sites']) > 3")" = True ]
+    # the site numbers are named (t.rep.sites, written at exit): frames, through addr2line when installed
+    [ "$(stat -c %a "$d/t.rep.sites")" = 600 ]
+    page_data "$d/p.html" "list(d['sites'].values())[:3]"
+    [ "$(page_data "$d/p.html" "all(v and v[0] != '#' for v in d['sites'].values()) and any('python3' in v for v in d['sites'].values())")" = True ]
     open_page "$d/p.html" 50
     T=$BATS_TEST_TMPDIR
     [ ! -s "$T/errors" ]
