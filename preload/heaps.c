@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "heaps.h"
 #include "shim.h"
 #include "slz.h"
 
