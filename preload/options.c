@@ -78,14 +78,14 @@ static int opt_stats(const char *name, const char *v)
         slz_opt.stats = 2;
         return 0;
     }
-    if (opt_bool(name, v, &slz_opt.stats, "not 1/on/yes, 0/off/no or json") == 0)
+    if (opt_bool(name, v, &slz_opt.stats, "not 1/on/yes/true, 0/off/no/false or json") == 0)
         return 0;
     stats_given = 0;
     return -1;
 }
 
-static int opt_check(const char *name, const char *v) { return opt_bool(name, v, &slz_opt.check, "not a boolean (use 1/on/yes or 0/off/no)"); }
-static int opt_sites(const char *name, const char *v) { return opt_bool(name, v, &slz_opt.sites, "not a boolean (use 1/on/yes or 0/off/no); call sites off"); }
+static int opt_check(const char *name, const char *v) { return opt_bool(name, v, &slz_opt.check, "not 1/on/yes/true or 0/off/no/false"); }
+static int opt_sites(const char *name, const char *v) { return opt_bool(name, v, &slz_opt.sites, "not 1/on/yes/true or 0/off/no/false; call sites off"); }
 
 /* absolute: path made absolute against the directory at start-up, in buf:
  * the reports opened at exit must not follow the program's chdir. A path
@@ -119,17 +119,33 @@ static int opt_stats_file(const char *name, const char *v)
     return 0;
 }
 
+/* a_path: SLZ_HEAPMAP and SLZ_TRACE take a file name where their
+ * neighbours take 1: "1" (or on/yes/true) is a switch turned on by mistake,
+ * warned about, never a file named 1; 0/off/no/false turn them off. */
+static int a_path(const char *name, const char *v, const char *example)
+{
+    if (is_yes(v)) {
+        const char *p[] = {"ignoring ", name, "=", v, ": it takes a file name (as ", name, "=", example,
+                           "), not a switch; ./", v, " names a file ", v};
+        say(2, p, 12);
+        return 0;
+    }
+    return !is_no(v);
+}
+
 static int opt_heapmap(const char *name, const char *v)
 {
     static char buf[4096];
-    slz_opt.heapmap = absolute(name, v, buf, sizeof buf);
+    if (a_path(name, v, "heap.svg"))
+        slz_opt.heapmap = absolute(name, v, buf, sizeof buf);
     return 0;
 }
 
 static int opt_trace(const char *name, const char *v)
 {
     static char buf[4096];
-    slz_opt.trace = absolute(name, v, buf, sizeof buf);
+    if (a_path(name, v, "prog.rep"))
+        slz_opt.trace = absolute(name, v, buf, sizeof buf);
     return 0;
 }
 

@@ -286,11 +286,11 @@ b = [bytearray(300) for i in range(20)]'
 
 @test "the statistics file collects one report per process, 9 processes exiting together" {
     cd "$BATS_TEST_TMPDIR"
-    run -0 under_slz SLZ_STATS=json SLZ_STATS_FILE=s.json bash -c 'for i in 1 2 3 4 5 6 7 8; do ls / >/dev/null & done; wait'
-    report_mode s.json
+    run -0 under_slz SLZ_STATS=json SLZ_STATS_FILE=s.jsonl bash -c 'for i in 1 2 3 4 5 6 7 8; do ls / >/dev/null & done; wait'
+    report_mode s.jsonl
     run -0 $PY -c '
 import json, sys
-ds = [json.loads(l) for l in open("s.json")]
+ds = [json.loads(l) for l in open("s.jsonl")]
 print(len(ds), len({d["pid"] for d in ds}), sorted({d["program"].rsplit("/", 1)[-1] for d in ds}))'
     echo "# $output"
     [ "$output" = "9 9 ['bash', 'ls']" ]
