@@ -128,6 +128,7 @@ _Static_assert(sizeof(struct slz_cell) == 32, "two cells per cache line");
 struct slz_heap {
     char *base;          /* the arena: first chunk */
     uint32_t grains;     /* arena size in granules */
+    uint32_t grains_max; /* SLZ_GROWS: the arena planned (slz_heap_grow) */
     uint32_t top;        /* granule of the top chunk, or SLZ_NONE */
     uint32_t align_from; /* no free chunk below it fits the last aligned request */
     uint32_t align_need;  /* that request: granules */
