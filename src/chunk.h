@@ -92,6 +92,9 @@
 #ifndef SLZ_RELEASE_STEP
 #define SLZ_RELEASE_STEP (16 * 1024) /* the rest goes back once this many bytes of it are resident */
 #endif
+#ifndef SLZ_RELEASE_STEP_MAX
+#define SLZ_RELEASE_STEP_MAX (256 * 1024) /* (or 1/256 of the chunk's, up to this many) */
+#endif
 #ifndef SLZ_CALLOC_KERNEL
 #define SLZ_CALLOC_KERNEL (128 * 1024) /* calloc this big has the kernel zero whole pages */
 #endif
