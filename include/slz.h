@@ -109,6 +109,10 @@ SLZ_EXPORT size_t slz_block_size(const slz_heap *h, const void *p, const char *o
 
 /* Take the frees left by slz_free_deferred now (allocation does it anyway). */
 SLZ_EXPORT void slz_heap_collect(slz_heap *h);
+/* Take those frees, then give the kernel back the pages of every free chunk
+ * beyond its first page (its keep zone at its least): for a heap whose user
+ * is gone or idle. Costs what it gives back, not the heap's size. */
+SLZ_EXPORT void slz_heap_trim(slz_heap *h);
 
 /* Copy the first len bytes of live block p to dst (outside p) a megabyte
  * at a time, giving each piece's whole pages back to the kernel once it is

@@ -212,13 +212,13 @@ slz_heap *heaps_mine_slow(void)
     pthread_mutex_lock(&pool_lock);
     for (unsigned i = 0; i < made && h == NULL; i++)
         if (state[i] == SLOT_ABANDONED) {
-            state[i] = SLOT_OWNED;
+            __atomic_store_n(&state[i], SLOT_OWNED, __ATOMIC_RELAXED);
             h = shim_heaps.heap[i];
         }
     while (h == NULL && made < shim_heaps.slots) {
         if ((h = make_heap(made)) != NULL) {
             __atomic_store_n(&shim_heaps.heap[made], h, __ATOMIC_RELEASE);
-            state[made] = SLOT_OWNED;
+            __atomic_store_n(&state[made], SLOT_OWNED, __ATOMIC_RELAXED);
         } else if (errno != EEXIST) {
             break; /* over a limit: glibc serves this thread */
         }
@@ -238,31 +238,69 @@ slz_heap *heaps_mine_slow(void)
     return h;
 }
 
-/* heaps_thread_exit: the thread's heap waits, with its live blocks, for the
- * next thread that needs one. */
+/* heaps_thread_exit: the thread's heap gives back the pages it does not
+ * use (slz_heap_trim) and waits, with its live blocks, for the next thread
+ * that needs one. */
 void heaps_thread_exit(void *arg)
 {
     slz_heap *h = arg;
     if (h == NULL || h != shim_my_heap)
         return;
-    slz_heap_collect(h);
+    slz_heap_trim(h);
     glibc_flush();
     shim_my_heap = NULL;
     shim_me.slot = -1;
     pthread_mutex_lock(&pool_lock);
-    state[heaps_slot(h)] = SLOT_ABANDONED;
+    __atomic_store_n(&state[heaps_slot(h)], SLOT_ABANDONED, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&pool_lock);
 }
 
 /* heaps_lost: whether slot i's heap was left behind by a fork. */
-int heaps_lost(int i) { return state[i] == SLOT_LOST; }
+int heaps_lost(int i) { return __atomic_load_n(&state[i], __ATOMIC_RELAXED) == SLOT_LOST; }
+
+/* heaps_drain: the caller just freed a block of slot i's heap, not its own.
+ * The frees other threads leave an abandoned heap (its thread exited) wait
+ * for its next owner, resident: so every DRAIN_EVERY such frees, the caller
+ * takes the heap for a moment (SLOT_DRAINING) and collects them: they merge
+ * and their pages go back as the owner's frees would (its keep zone is at
+ * its least since its thread trimmed it at exit).
+ *
+ * Ordering: state[] changes only under pool_lock. The drainer turns
+ * ABANDONED into DRAINING, works on the heap, and turns it back; an adopter
+ * (heaps_mine_slow) takes only an ABANDONED heap, under the same lock. So
+ * at most one thread at a time works on the heap as its user, and the lock's
+ * release and acquire order the drainer's writes before the next user's
+ * reads, as between two owners. Frees by other threads meanwhile go through
+ * slz_free_deferred, which the core allows at the same time as any call.
+ * The unlocked first look at state[] is a hint only (re-read under the
+ * lock). A fork child marks a DRAINING heap lost: its drainer is gone. */
+#define DRAIN_EVERY 256
+static __thread unsigned drain_count __attribute__((tls_model("initial-exec")));
+void heaps_drain(int i)
+{
+    if (__atomic_load_n(&state[i], __ATOMIC_RELAXED) != SLOT_ABANDONED || (++drain_count & (DRAIN_EVERY - 1)) != 0)
+        return;
+    slz_heap *h = NULL;
+    pthread_mutex_lock(&pool_lock);
+    if (state[i] == SLOT_ABANDONED) {
+        __atomic_store_n(&state[i], SLOT_DRAINING, __ATOMIC_RELAXED);
+        h = shim_heaps.heap[i];
+    }
+    pthread_mutex_unlock(&pool_lock);
+    if (h == NULL)
+        return;
+    slz_heap_collect(h);
+    pthread_mutex_lock(&pool_lock);
+    __atomic_store_n(&state[i], SLOT_ABANDONED, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&pool_lock);
+}
 
 /* heaps_fork_child: see the head of this file. */
 void heaps_fork_child(void)
 {
     pool_lock = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
     for (unsigned i = 0; i < made; i++)
-        if (state[i] == SLOT_OWNED && shim_heaps.heap[i] != shim_my_heap)
+        if ((state[i] == SLOT_OWNED && shim_heaps.heap[i] != shim_my_heap) || state[i] == SLOT_DRAINING)
             state[i] = SLOT_LOST;
     if (shim_my_heap && slz_heap_interrupted(shim_my_heap)) {
         state[heaps_slot(shim_my_heap)] = SLOT_LOST;

@@ -479,6 +479,7 @@ static void free_owned(int i, void *p)
         bad_pointer("free", p);
     } else if (!heaps_lost(i)) {
         slz_free_deferred(h, p);
+        heaps_drain(i); /* an abandoned heap's frees merge and go back now and then */
     }
 }
 

@@ -26,7 +26,7 @@ GLIBC_FN void *__libc_memalign(size_t, size_t);
 /* ---- A heap per thread (heaps.c) --------------------------------------- */
 #include "slz.h"
 #define SHIM_SLOTS 1024 /* heaps at most: threads beyond use glibc */
-enum { SLOT_EMPTY, SLOT_OWNED, SLOT_ABANDONED, SLOT_LOST };
+enum { SLOT_EMPTY, SLOT_OWNED, SLOT_ABANDONED, SLOT_LOST, SLOT_DRAINING };
 struct shim_heaps {
     char *area;         /* the range of the slots: slot i at area + (i << shift) */
     int shift;
@@ -73,6 +73,7 @@ int heaps_grow(slz_heap *h, size_t need);
 void heaps_thread_exit(void *heap);
 void heaps_fork_child(void);
 int heaps_lost(int slot);
+void heaps_drain(int slot);
 slz_heap *heaps_view(void);
 void heaps_stats(struct slz_heap_stats *sum);
 unsigned heaps_count(void);

@@ -193,12 +193,15 @@ static inline void mark_used(slz_heap *h, uint32_t g, int on)
 }
 
 /* grains_of: the size in granules of the chunk that begins at g: up to the
- * next start bit of its cell, else the cell's last. */
+ * next start bit of its cell, else the cell's last. Another thread may ask
+ * it of a live block while the owner changes the cell (slz_free_deferred):
+ * single relaxed loads, as the owner's stores are (the live block's end
+ * does not move meanwhile). */
 static inline uint32_t grains_of(const slz_heap *h, uint32_t g)
 {
     const struct slz_cell *c = cell_of(h, g);
-    uint64_t after = (c->start >> (g % SLZ_CELL)) >> 1;
-    return after ? (uint32_t)__builtin_ctzll(after) + 1 : c->last;
+    uint64_t after = (__atomic_load_n(&c->start, __ATOMIC_RELAXED) >> (g % SLZ_CELL)) >> 1;
+    return after ? (uint32_t)__builtin_ctzll(after) + 1 : __atomic_load_n(&c->last, __ATOMIC_RELAXED);
 }
 
 /* The check word and the canary: keyed mixes of an address and a value.

@@ -353,6 +353,38 @@ static void settle(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t e
     record_put(h, end, now);
 }
 
+/* trim_chunk: the free chunk [lo, end) gives back every page beyond its
+ * keep zone that its record does not hold, whatever the step. */
+static void trim_chunk(slz_heap *h, uint32_t lo, uint32_t end)
+{
+    struct span held = clip(part_span(h, lo, end), lo + MIN_GRAINS, end);
+    h->keep = SLZ_KEEP / SLZ_ALIGN; /* (part_span raises it for a chunk carved into) */
+    struct plan p = plan_for(h, lo, end, held);
+    if (!(h->flags & SLZ_ANON) || p.below + p.above == 0)
+        return;
+    struct span now = {p.in.a < p.x ? p.in.a : p.x, p.in.r > p.y ? p.in.r : p.y};
+    give_back(h, p.x, p.y, p.in, now, end);
+    record_put(h, end, now);
+}
+
+/* slz_heap_trim: the keep zone back to its least, and every free chunk big
+ * enough to give a page back (found through the index, then the top)
+ * trimmed to it: O(such chunks), not O(heap). */
+void slz_heap_trim(slz_heap *h)
+{
+    if (h == NULL)
+        return;
+    op_begin(h, "free");
+    heap_collect(h);
+    h->rel_level = h->st.in_use + 1;
+    uint32_t need = (uint32_t)((SLZ_KEEP + 2 * h->page) / SLZ_ALIGN);
+    for (uint32_t g = index_find(h, need, 0); g != SLZ_NONE; g = index_find(h, need, g + 1))
+        trim_chunk(h, g, g + grains_of(h, g));
+    if (h->top != SLZ_NONE)
+        trim_chunk(h, h->top, h->grains);
+    op_end(h);
+}
+
 /* release: the allocated chunk at g (checked) becomes free and merges with
  * both neighbours at once; then the chunk settles what it gives back. */
 void release(slz_heap *h, uint32_t g)

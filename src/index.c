@@ -70,7 +70,7 @@ void bits_note_size(slz_heap *h, uint32_t g, uint32_t size)
 {
     struct slz_cell *c = cell_of(h, g);
     if (((c->start >> (g % SLZ_CELL)) >> 1) == 0)
-        c->last = size;
+        __atomic_store_n(&c->last, size, __ATOMIC_RELAXED); /* (read by other threads: grains_of) */
 }
 
 /* bits_start: a free chunk of size granules begins at g. */

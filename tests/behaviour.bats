@@ -39,6 +39,10 @@ core() {
     core core_grow
 }
 
+@test "core: a heap passed between owners, drained by the threads that free its blocks while it is abandoned, stays whole" {
+    core core_drain
+}
+
 @test "core: every size 0..4096 and every alignment 16..64K is met" {
     core core_align
 }

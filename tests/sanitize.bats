@@ -44,3 +44,11 @@ core_tests() {
     echo "# failed: ${failed[*]}"
     [ ${#failed[@]} -eq 0 ]
 }
+
+@test "ThreadSanitizer: core_drain (a heap drained by other threads while abandoned, adopted by the next owner) runs with no report" {
+    run "$ROOT/build/tsan/core_drain" 300
+    echo "$output" | tail -20
+    [ "$status" -eq 0 ]
+    [[ "$output" != *ThreadSanitizer* ]]
+    [[ "$output" == *"7 checks, 0 failed"* ]]
+}

@@ -19,3 +19,19 @@ $(ASAN_DIR)/obj/%.o: src/%.c
 $(ASAN_DIR)/%: tests/c/%.c $(ASAN_CORE)
 	@mkdir -p $(@D)
 	$(COMPILE) $(SAN_FLAGS) -o $@ $< $(ASAN_CORE) -lpthread
+
+# ThreadSanitizer: the core tests that run threads through the core API (the
+# protocols between threads), core and test instrumented alike, in build/tsan/
+TSAN_DIR   = $(BUILD)/tsan
+TSAN_FLAGS = -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+TSAN_BIN   = $(TSAN_DIR)/core_drain
+TEST_PROGS += $(TSAN_BIN)
+TSAN_CORE  = $(CORE_SRC:src/%.c=$(TSAN_DIR)/obj/%.o)
+
+$(TSAN_DIR)/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(COMPILE) $(TSAN_FLAGS) -c -o $@ $<
+
+$(TSAN_DIR)/%: tests/c/%.c $(TSAN_CORE)
+	@mkdir -p $(@D)
+	$(COMPILE) $(TSAN_FLAGS) -o $@ $< $(TSAN_CORE) -lpthread

@@ -58,18 +58,18 @@ madvise_per() {
     awk -v f="$frees" '$NF == "madvise" { n = $4 } END { printf "%.2f", (n + 0) * 1000 / f }' "$TMP"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b != "-") printf "%.2fx", b / a; else print "-" }'; }
-line() { printf '%-58s %12s %12s %8s\n' "$1" "$2" "$3" "$(ratio "$2" "$3")"; }
+line() { printf '%-72s %12s %12s %8s\n' "$1" "$2" "$3" "$(ratio "$2" "$3")"; }
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 echo "# issue 21 (tests/bench/memload.c, memload.sh): a 1G heap under load against glibc, same run"
-printf '%-58s %12s %12s %8s\n' "figure" "plain" "shim1G" "x"
+printf '%-72s %12s %12s %8s\n' "figure" "plain" "shim1G" "x"
 line "a,c,b free pattern, $N entries of 3 x 48 B: free time (s)" "$(field plain 2 acb $N)" "$(field shim1G 2 acb $N)"
 line "  madvise calls per 1,000 frees" "$(madvise_per plain $((3 * N)) "$ML" acb $N)" \
     "$(madvise_per shim1G $((3 * N)) "$ML" acb $N)"
-line "$THREADS threads x $TMB MB built, freed, exited: RSS after (MB)" "$(mb "$(field plain 4 exit $THREADS $TMB)")" \
-    "$(mb "$(field shim1G 4 exit $THREADS $TMB)")"
-line "worker builds $WMB MB, exits; main frees, rebuilds: peak RSS (MB)" "$(mb "$(field plain 3 worker $WMB)")" \
-    "$(mb "$(field shim1G 3 worker $WMB)")"
+line "$THREADS threads x $TMB MB (4 KiB blocks, 3 rounds), exited: RSS after (MB)" \
+    "$(mb "$(field plain 4 exit $THREADS $TMB 4096)")" "$(mb "$(field shim1G 4 exit $THREADS $TMB 4096)")"
+line "worker builds $WMB MB (4 KiB blocks), exits; main frees, rebuilds: peak RSS (MB)" \
+    "$(mb "$(field plain 3 worker $WMB 4096)")" "$(mb "$(field shim1G 3 worker $WMB 4096)")"
 if command -v python3 >/dev/null; then
     PY="import time
 d={('k%d'%i):[i,str(i)] for i in range($PYN)}
