@@ -77,4 +77,27 @@ t=time.time(); del d; print('%.4f' % (time.time()-t))"
     line "python (PYTHONMALLOC=malloc): del of a $PYN-entry dict (s)" \
         "$(under plain env PYTHONMALLOC=malloc python3 -c "$PY")" "$(under shim1G env PYTHONMALLOC=malloc python3 -c "$PY")"
 fi
+# peak RSS of small-object programs (item 4 of the issue): /usr/bin/time's %M, in MB
+peak_mb() {
+    local c=$1 kb
+    shift
+    kb=$(under "$c" /usr/bin/time -f '%M' -o "$TMP" "$@" >/dev/null 2>&1 && cat "$TMP") || { echo -; return; }
+    mb "$kb"
+}
+if [ -x /usr/bin/time ]; then
+    K=$([ "$QUICK" = 1 ] && echo 3000 || echo 300000)
+    if command -v perl >/dev/null; then
+        PL="my %h; \$h{\"k\$_\"} = [\$_, \"v\$_\"] for 1..$K; print scalar(keys %h), \"\\n\""
+        line "perl: a $K-key hash of small arrays: peak RSS (MB)" "$(peak_mb plain perl -e "$PL")" "$(peak_mb shim1G perl -e "$PL")"
+    fi
+    if command -v python3 >/dev/null; then
+        PY="d={('k%d'%i):[i,str(i)] for i in range($K)}; print(len(d))"
+        line "python (PYTHONMALLOC=malloc): a $K-entry dict: peak RSS (MB)" \
+            "$(peak_mb plain env PYTHONMALLOC=malloc python3 -c "$PY")" "$(peak_mb shim1G env PYTHONMALLOC=malloc python3 -c "$PY")"
+    fi
+    if command -v jq >/dev/null; then
+        JQ="[range($K) | {k: ., v: tostring}] | length"
+        line "jq: an array of $K small objects: peak RSS (MB)" "$(peak_mb plain jq -n "$JQ")" "$(peak_mb shim1G jq -n "$JQ")"
+    fi
+fi
 exit $status
