@@ -48,7 +48,7 @@ typedef struct slz_heap slz_heap;
                         * the metadata, its guard and the arena's first page
                         * need be mapped; slz_heap_grow makes more usable,
                         * and no guard page is made after the arena (the
-                        * caller keeps what lies beyond it unmapped) */
+                        * caller guards what lies beyond it) */
 
 /* A heap whose arena holds bytes (rounded up to whole pages, at most
  * 64 GiB), on memory the core maps, with guard pages. NULL on failure. */

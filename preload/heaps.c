@@ -6,8 +6,8 @@
  * power-of-two stride, so that the owner of any pointer is one
  * subtraction, one shift and one comparison away:
  *
- *   area: | slot 0: meta|guard|arena.....  | slot 1 ... | ... | slot n-1 |
- *                   '--- mapped[0] ---'
+ *   area: | slot 0: meta|guard|arena...|guard  | slot 1 ... | ... | slot n-1 |
+ *                   '------ mapped[0] -------'
  *
  * The range is not mapped up front: address space counts against
  * RLIMIT_AS whether it is used or not, and a program that lowers its limit
@@ -15,7 +15,8 @@
  * range is placed where the kernel does not put mappings of its own choice
  * (above the first 16 TiB, far below the libraries and the stack); a heap
  * maps its slot as it goes: its metadata and a first part of its arena when
- * it is made, then more of its arena each time it is full (heaps_grow),
+ * it is made, then more of its arena each time it is full (heaps_grow), a
+ * guard page (no access) always after what its arena has,
  * each time where nothing else is mapped (MAP_FIXED_NOREPLACE), and plans
  * an arena no bigger than half of what RLIMIT_AS and RLIMIT_DATA allow. A
  * pointer of the range beyond what its slot mapped is not slz's: something
@@ -162,16 +163,18 @@ static slz_heap *make_heap(unsigned i)
     size_t arena = arena_allowed();
     size_t foot = slz_heap_footprint(arena, SLZ_GUARDED), meta = foot - arena - page; /* meta, guard */
     size_t first = arena < FIRST_ARENA ? arena : FIRST_ARENA;
-    if (arena < page || map_at(slot, meta + first) != 0)
+    if (arena < page || map_at(slot, meta + first + page) != 0)
         return NULL;
-    slz_heap *h = slz_heap_create_in(slot, foot, SLZ_GUARDED | SLZ_ANON | SLZ_GROWS);
+    slz_heap *h = mprotect(slot + meta + first, page, PROT_NONE) == 0 /* the guard after the arena */
+                      ? slz_heap_create_in(slot, foot, SLZ_GUARDED | SLZ_ANON | SLZ_GROWS)
+                      : NULL;
     if (h == NULL || slz_heap_grow(h, first) != 0) {
-        munmap(slot, meta + first);
+        munmap(slot, meta + first + page);
         errno = ENOMEM;
         return NULL;
     }
     planned[i] = arena;
-    __atomic_store_n(&shim_heaps.mapped[i], meta + first, __ATOMIC_RELEASE);
+    __atomic_store_n(&shim_heaps.mapped[i], meta + first + page, __ATOMIC_RELEASE);
     return h;
 }
 
@@ -189,14 +192,17 @@ int heaps_grow(slz_heap *h, size_t need)
     size_t least = up(now + need + GROW_MIN), want = 2 * now;
     least = least < max ? least : max;
     want = want < least ? least : want < max ? want : max;
-    if (map_at(base + now, want - now) != 0) { /* (over a limit, perhaps: just what it needs) */
+    /* the guard after the arena moves up: the part after it mapped, a new
+     * guard at its end, then the old guard opened */
+    if (map_at(base + now + page, want - now) != 0) { /* (over a limit, perhaps: just what it needs) */
         want = least;
-        if (map_at(base + now, want - now) != 0)
+        if (map_at(base + now + page, want - now) != 0)
             return 0;
     }
-    if (slz_heap_grow(h, want) != 0)
+    if (mprotect(base + want, page, PROT_NONE) != 0 || mprotect(base + now, page, PROT_READ | PROT_WRITE) != 0 ||
+        slz_heap_grow(h, want) != 0)
         return 0;
-    __atomic_store_n(&shim_heaps.mapped[i], (size_t)(base - slot) + want, __ATOMIC_RELEASE);
+    __atomic_store_n(&shim_heaps.mapped[i], (size_t)(base - slot) + want + page, __ATOMIC_RELEASE);
     return 1;
 }
 
