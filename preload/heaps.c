@@ -53,6 +53,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "heaps.h"
 #include "shim.h"
 #include "slz.h"
 

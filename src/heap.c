@@ -15,10 +15,9 @@ static size_t up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
 struct layout {
     size_t ncells;
     size_t lv_off[SLZ_LEVELS], lvn[SLZ_LEVELS];
-    size_t any_off[SLZ_LEVELS], anyn[SLZ_LEVELS];
     size_t pend_off[3], pendn[3];
     size_t cells_off;
-    int nlv, nany;
+    int nlv;
     size_t bytes; /* all of it */
 };
 
@@ -38,15 +37,6 @@ static void plan(struct layout *L, size_t grains)
             break;
         }
         n = L->lvn[L->nlv];
-    }
-    n = L->ncells;
-    for (L->nany = 0;; ) { /* summary levels, 64 bits a word */
-        L->anyn[L->nany] = (n + 63) / 64;
-        L->any_off[L->nany] = at;
-        at += up(L->anyn[L->nany] * 8, 64);
-        n = L->anyn[L->nany++];
-        if (n <= 1)
-            break;
     }
     at = up(at, 128); /* other threads write here: its own lines */
     L->pendn[0] = L->ncells;
@@ -98,11 +88,6 @@ static void attach(slz_heap *h, char *meta, const struct layout *L)
         h->lv[i] = (uint32_t *)(meta + L->lv_off[i]);
         h->reach[i] = i == 0 ? SLZ_FAN : h->reach[i - 1] * SLZ_FAN;
     }
-    h->nany = L->nany;
-    for (int i = 0; i < L->nany; i++) {
-        h->any[i] = (uint64_t *)(meta + L->any_off[i]);
-        h->anyn[i] = L->anyn[i];
-    }
     for (int i = 0; i < 3; i++) {
         h->pend[i] = (uint64_t *)(meta + L->pend_off[i]);
         h->pendn[i] = L->pendn[i];
@@ -145,21 +130,23 @@ slz_heap *slz_heap_create_in(void *mem, size_t bytes, unsigned flags)
     h->key[1] = (uintptr_t)os_random();
     h->op = "malloc";
     attach(h, meta, &L);
-    /* one free chunk, the top, over the whole arena */
-    bits_start(h, 0, h->grains);
-    h->top = 0;
-    h->align_from = 0;
-    slz_chunk *c = chunk_at(h, 0);
-    write_header(h, c, arena, 0);
-    c->canary = canary_of(h, c);
+    index_pick_lines(h);
+    /* one free chunk over the whole arena */
+    bits_start(h, 0);
+    bits_note_chunk(h, 0, h->grains);
+    make_free(h, 0, h->grains);
+    index_raise(h, 0, h->grains);
+    h->align_low = SLZ_NONE;
     h->st.heap_size = planned; /* (what a heap that grows may become) */
     h->st.free_chunks = 1;
     h->st.free_bytes = arena;
     return h;
 }
 
-/* slz_heap_grow: the top takes the new granules; when the arena ends in a
- * block, they become the top (with no record: nothing there went back). */
+/* slz_heap_grow: the arena's last chunk takes the new granules when it is
+ * free (it grows, and so does its index entry; its record, the heap's,
+ * stays true); when the arena ends in a block, they become a free chunk of
+ * their own (with no record: nothing there went back). */
 int slz_heap_grow(slz_heap *h, size_t bytes)
 {
     if (h == NULL || !(h->flags & SLZ_GROWS) || (bytes & (h->page - 1)) || bytes / SLZ_ALIGN > h->grains_max ||
@@ -169,20 +156,21 @@ int slz_heap_grow(slz_heap *h, size_t bytes)
     if (g == old)
         return 0;
     op_begin(h, "malloc");
-    h->grains = g;
-    if (h->top == SLZ_NONE) {
-        h->top = old;
+    uint32_t lo = bits_prev_start(h, old); /* the last chunk */
+    if (is_used(h, lo)) {
+        lo = old;
         h->rel_a = h->rel_r = 0;
-        bits_start(h, old, g - old);
+        bits_start(h, old);
         h->st.free_chunks++;
     } else {
-        bits_note_size(h, h->top, g - h->top);
+        free_checked(h, lo, old - lo);
     }
-    make_free(h, h->top, g - h->top);
-    if (h->top < h->align_from) /* (the marks say no free chunk below fits: the top may now) */
-        h->align_from = h->top;
-    if (h->top < h->spotless)
-        h->spotless = h->top;
+    h->grains = g;
+    bits_note_chunk(h, lo, g);
+    make_free(h, lo, g - lo);
+    index_raise(h, lo / SLZ_CELL, g - lo);
+    if (lo < h->align_low)
+        h->align_low = lo; /* (the aligned search's marks: the chunk may fit now) */
     h->st.free_bytes += (size_t)(g - old) * SLZ_ALIGN;
     op_end(h);
     return 0;
@@ -227,8 +215,7 @@ size_t slz_largest_free(const slz_heap *h)
 {
     if (h == NULL)
         return 0;
-    size_t m = index_root_max(h), t = h->top == SLZ_NONE ? 0 : grains_of(h, h->top);
-    return (t > m ? t : m) * SLZ_ALIGN;
+    return (size_t)index_root_max(h) * SLZ_ALIGN;
 }
 
 void slz_heap_get_stats(const slz_heap *h, struct slz_heap_stats *out)
@@ -265,7 +252,7 @@ static void violation(struct tally *t, const char *what)
         t->what = what;
 }
 
-/* check_chunk: one chunk at g of n granules against invariants 1, 3, 4, 5. */
+/* check_chunk: one chunk at g of n granules against invariants 1, 3, 4, 7. */
 static void check_chunk(const slz_heap *h, struct tally *t, uint32_t g, uint32_t n, int prev_free)
 {
     slz_chunk *c = chunk_at(h, g);
@@ -278,8 +265,8 @@ static void check_chunk(const slz_heap *h, struct tally *t, uint32_t g, uint32_t
         violation(t, "free chunk canary is damaged");
     if (!used && prev_free)
         violation(t, "two free chunks are adjacent");
-    if (!used && g + n == h->grains && h->top != g)
-        violation(t, "the free chunk at the end is not the top chunk");
+    if ((g + n - 1) / SLZ_CELL != g / SLZ_CELL && h->cells[(g + n - 1) / SLZ_CELL].lead != g)
+        violation(t, "a cell's lead differs from where its chunk began");
 }
 
 /* check_release: invariant 10, for the cells up to the mark and the top. */
@@ -293,6 +280,27 @@ static void check_release(const slz_heap *h, struct tally *t, size_t cells)
         violation(t, "the top's release record or the keep zone is out of range");
 }
 
+/* The walk's running totals, to compare with the heap's counters. */
+struct totals {
+    size_t nfree, freeb, used, live;
+    int prev_free; /* the chunk before was free */
+};
+
+/* take_chunk: the chunk from g up to end (the next start bit, or the end of
+ * the arena): checked, then counted. */
+static void take_chunk(const slz_heap *h, struct tally *t, struct totals *s, uint32_t g, uint32_t end)
+{
+    size_t bytes = (size_t)(end - g) * SLZ_ALIGN;
+    if (end - g != grains_of(h, g))
+        violation(t, "a cell's last size differs from its last chunk");
+    check_chunk(h, t, g, end - g, s->prev_free);
+    s->prev_free = !is_used(h, g);
+    s->nfree += s->prev_free;
+    s->freeb += s->prev_free ? bytes : 0;
+    s->used += s->prev_free ? 0 : bytes;
+    s->live += !s->prev_free;
+}
+
 size_t slz_heap_check(const slz_heap *h, const char **first)
 {
     struct tally t = {0, NULL};
@@ -300,46 +308,27 @@ size_t slz_heap_check(const slz_heap *h, const char **first)
         goto out;
     if ((h->cells[0].start & 1) == 0)
         violation(&t, "no chunk begins at the arena's start");
-    size_t nfree = 0, freeb = 0, used = 0, live = 0;
-    int prev_free = 0;
+    struct totals s = {0, 0, 0, 0, 0};
     uint32_t g = 0;
     /* every start bit, in order: the next one (or the end) bounds the chunk.
      * Cells above the high-water mark were never written: their bits stay
-     * zero (the top chunk, if any, begins below the mark). */
+     * zero (the top chunk, if any, begins at or below the mark). */
     size_t cells = h->st.high_water / (SLZ_CELL * SLZ_ALIGN) + 1;
     cells = cells < h->ncells ? cells : h->ncells;
     for (size_t k = 0; k < cells; k++) {
         for (uint64_t w = h->cells[k].start; w; w &= w - 1) {
-            uint32_t s = (uint32_t)(k * SLZ_CELL + (size_t)__builtin_ctzll(w));
-            if (s == 0)
+            uint32_t b = (uint32_t)(k * SLZ_CELL + (size_t)__builtin_ctzll(w));
+            if (b == 0)
                 continue;
-            if (s - g != grains_of(h, g))
-                violation(&t, "a cell's last size differs from its last chunk");
-            check_chunk(h, &t, g, s - g, prev_free);
-            prev_free = !is_used(h, g);
-            nfree += prev_free;
-            freeb += prev_free ? (size_t)(s - g) * SLZ_ALIGN : 0;
-            used += prev_free ? 0 : (size_t)(s - g) * SLZ_ALIGN;
-            live += !prev_free;
-            g = s;
+            take_chunk(h, &t, &s, g, b);
+            g = b;
         }
-        if (h->cells[k].used & ~h->cells[k].start)
-            violation(&t, "a used bit without a start bit");
     }
-    if (h->grains - g != grains_of(h, g))
-        violation(&t, "a cell's last size differs from its last chunk");
-    check_chunk(h, &t, g, h->grains - g, prev_free);
-    prev_free = !is_used(h, g);
-    nfree += prev_free;
-    freeb += prev_free ? (size_t)(h->grains - g) * SLZ_ALIGN : 0;
-    used += prev_free ? 0 : (size_t)(h->grains - g) * SLZ_ALIGN;
-    live += !prev_free;
+    take_chunk(h, &t, &s, g, h->grains);
     check_release(h, &t, cells);
-    if (prev_free ? h->top != g : h->top != SLZ_NONE)
-        violation(&t, "top chunk is not the free chunk that ends the arena");
-    if (nfree != h->st.free_chunks || freeb != h->st.free_bytes)
+    if (s.nfree != h->st.free_chunks || s.freeb != h->st.free_bytes)
         violation(&t, "free chunk totals disagree with the heap");
-    if (used != h->st.in_use || live != h->st.live_blocks)
+    if (s.used != h->st.in_use || s.live != h->st.live_blocks)
         violation(&t, "bytes in use disagree with the heap");
     const char *iw = NULL;
     size_t ib = index_check(h, cells, &iw);

@@ -35,3 +35,7 @@ $(TSAN_DIR)/obj/%.o: src/%.c
 $(TSAN_DIR)/%: tests/c/%.c $(TSAN_CORE)
 	@mkdir -p $(@D)
 	$(COMPILE) $(TSAN_FLAGS) -o $@ $< $(TSAN_CORE) -lpthread
+
+# the objects are kept (not intermediate files make deletes after the build):
+# the next make would rebuild them, and the programs after them, every time
+.SECONDARY: $(ASAN_CORE) $(TSAN_CORE)

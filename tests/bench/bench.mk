@@ -1,6 +1,7 @@
 # tests/bench/bench.mk - the benchmark suite: `make bench` builds and runs
 # every benchmark and prints its tables (figures only, no assertions on time).
-#   make bench                    full run (about 4 minutes on 2 cores, plus the workloads and memory cases)
+#   make bench                    full run (about 4 minutes on 2 cores, plus the workloads and memory cases,
+#                                 plus 3 minutes of CPU for the callgrind counts, section 3b)
 #   make bench BENCH_FLAGS=--quick  tiny inputs, a few seconds
 #   make bench-build              build the programs only
 # tests/bench/RESULTS.md holds the recorded tables.
@@ -56,6 +57,6 @@ $(BENCH_DIR)/runstat: $(BENCH_SRC)/runstat.c
 
 # the same library with the in-band header and canary checks compiled out
 # (SLZ_UNCHECKED, src/chunk.h): micro.sh's unchecked1G row shows what they cost
-$(BENCH_DIR)/unchecked/libslzmalloc.so: $(CORE_SRC) $(SHIM_SRC) $(wildcard src/*.h preload/*.h include/*.h)
+$(BENCH_DIR)/unchecked/libslzmalloc.so: $(CORE_SRC) $(REPORT_SRC) $(SHIM_SRC) $(wildcard src/*.h preload/*.h include/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(SLZ_CFLAGS) $(PIC_FLAGS) -DSLZ_UNCHECKED $(CFLAGS) -shared -o $@ $(CORE_SRC) $(SHIM_SRC) -lpthread -ldl
+	$(CC) $(SLZ_CFLAGS) $(PIC_FLAGS) -DSLZ_UNCHECKED $(CFLAGS) -shared -o $@ $(CORE_SRC) $(REPORT_SRC) $(SHIM_SRC) -lpthread -ldl

@@ -105,12 +105,32 @@ int main(void)
     REPORTS("invalid pointer", slz_free(h, (char *)a + 32));
     REPORTS("invalid pointer", slz_free(h, (char *)slz_heap_base(h) + slz_heap_size(h) + 64));
 
+    /* misuse a layer above finds (the shim: a pointer no heap owns) goes
+     * the same way, through the handler */
+    int local;
+    REPORTS("invalid pointer, seen above the core", slz_misuse("free", "invalid pointer, seen above the core", &local));
+
     /* a write after free: the free chunk's canary */
     h = fresh();
     a = slz_malloc(h, 100), b = slz_malloc(h, 100);
     slz_free(h, a);
     memset(a, 'w', 8);
     REPORTS("corrupted free chunk (write after free?)", slz_malloc(h, 100));
+
+    /* ... found when the block below is freed and takes the chunk in */
+    h = fresh();
+    a = slz_malloc(h, 100), b = slz_malloc(h, 100), c = slz_malloc(h, 100);
+    slz_free(h, b);
+    memset(b, 'w', 8);
+    REPORTS("corrupted free chunk (write after free?)", slz_free(h, a));
+
+    /* a double free whose header was forged to read as in use (with the
+     * right check word): the bits alone say the chunk is free */
+    h = fresh();
+    a = slz_malloc(h, 100), b = slz_malloc(h, 100), c = slz_malloc(h, 100);
+    slz_free(h, b);
+    write_header(h, mem2chunk(b), (size_t)grains_of(h, grain_of(h, mem2chunk(b))) * SLZ_ALIGN, 1);
+    REPORTS("double free", slz_free(h, b));
 
     /* damage to the top chunk */
     h = fresh();

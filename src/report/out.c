@@ -1,17 +1,15 @@
 /*
- * out.c - a fixed output buffer for reports written from inside the
- * allocator: no stdio, no malloc. Text goes into the buffer; when it fills
- * up (and at out_flush) it is written to its file descriptor with write(2).
- * Used by the statistics, the heap map, the trace recorder and slz-replay.
- * Also the one-line messages (say) and the report fd they go to.
+ * out.c - the report layer's formatter: a fixed output buffer for reports
+ * written from inside the allocator, no stdio, no malloc. Text goes into
+ * the buffer; when it fills up (and at out_flush) it is written to its file
+ * descriptor with write(2). Used by the statistics, the heap map, the trace
+ * recorder, the call sites and slz-replay. Also the one-line messages (say).
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "slz_report.h"
 
 /* ---- Messages --------------------------------------------------------- */
 
@@ -28,50 +26,6 @@ void say(int fd, const char *const *pieces, int n)
     buf[at++] = '\n';
     ssize_t r = write(fd, buf, at);
     (void)r;
-}
-
-/* ---- The report fd ---------------------------------------------------- */
-
-/* Everything the shim prints at exit or while the program runs (statistics,
- * heap-map and trace warnings) goes to one place: a copy of stderr taken at
- * start-up, out of the way of the program's own descriptors (>= 100,
- * close-on-exec). There is no fallback to fd 2: by exit it may be a file
- * the program opened itself. The program may also close the copy (daemons,
- * closefrom) and get its number back for a file of its own, so the copy's
- * identity is kept and checked with fstat before every use. */
-static int rep_fd = -1, rep_tried;
-static struct stat rep_id;
-
-void report_setup(void)
-{
-    if (rep_tried)
-        return;
-    rep_tried = 1;
-    int saved = errno;
-    rep_fd = fcntl(2, F_DUPFD_CLOEXEC, 100);
-    if (rep_fd >= 0 && fstat(rep_fd, &rep_id) != 0) {
-        close(rep_fd);
-        rep_fd = -1;
-    }
-    errno = saved;
-}
-
-int report_fd(void)
-{
-    struct stat now;
-    int saved = errno;
-    int same = rep_fd >= 0 && fstat(rep_fd, &now) == 0 && now.st_dev == rep_id.st_dev &&
-               now.st_ino == rep_id.st_ino && now.st_mode == rep_id.st_mode &&
-               now.st_rdev == rep_id.st_rdev;
-    errno = saved;
-    return same ? rep_fd : -1;
-}
-
-void report_say(const char *const *pieces, int n)
-{
-    int fd = report_fd();
-    if (fd >= 0)
-        say(fd, pieces, n);
 }
 
 /* out_flush: write what the buffer holds. Keeps errno; gives up on errors
@@ -95,9 +49,25 @@ void out_flush(struct out *o)
 
 void out_ch(struct out *o, char c)
 {
-    if (o->at == sizeof o->buf)
+    if (o->buf == NULL) { /* set up without a buffer (all zero): each character straight to fd */
+        if (o->fd >= 0 && write(o->fd, &c, 1) != 1)
+            o->failed = 1;
+        return;
+    }
+    if (o->at == o->cap) {
+        if (o->fd < 0) { /* a string: cut */
+            o->failed = 1;
+            return;
+        }
         out_flush(o);
+    }
     o->buf[o->at++] = c;
+}
+
+const char *out_str(struct out *o)
+{
+    o->buf[o->at] = '\0';
+    return o->buf;
 }
 
 void out_s(struct out *o, const char *s)
@@ -130,25 +100,17 @@ void out_i(struct out *o, int64_t v)
         out_u(o, (uint64_t)v, 0);
 }
 
-/* hex_str: "0x" and v in lower-case hex, written at the end of buf; returns
- * where it begins. */
-const char *hex_str(char buf[HEX_STR], uint64_t v)
-{
-    char *at = buf + HEX_STR - 1;
-    *at = 0;
-    do
-        *--at = "0123456789abcdef"[v & 15];
-    while (v >>= 4);
-    *--at = 'x';
-    *--at = '0';
-    return at;
-}
-
 /* out_hex: "0x" and v in lower-case hex. */
 void out_hex(struct out *o, uint64_t v)
 {
-    char buf[HEX_STR];
-    out_s(o, hex_str(buf, v));
+    char d[16];
+    int n = 0;
+    do
+        d[n++] = "0123456789abcdef"[v & 15];
+    while (v >>= 4);
+    out_s(o, "0x");
+    while (n > 0)
+        out_ch(o, d[--n]);
 }
 
 /* out_pct: part/whole as a percentage with one decimal ("73.4"). */
@@ -203,6 +165,21 @@ void out_json_str(struct out *o, const char *s)
             out_ch(o, (char)c);
     }
     out_ch(o, '"');
+}
+
+/* out_key: "k": (a JSON object's key); out_field: "k":v and a comma unless last. */
+void out_key(struct out *o, const char *k)
+{
+    out_json_str(o, k);
+    out_ch(o, ':');
+}
+
+void out_field(struct out *o, const char *k, uint64_t v, int last)
+{
+    out_key(o, k);
+    out_u(o, v, 0);
+    if (!last)
+        out_ch(o, ',');
 }
 
 /* out_xml: s with the five XML special characters escaped. */
