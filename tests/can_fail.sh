@@ -120,7 +120,7 @@ mutant place-upper-cell-stale $F 's/    if (cell != SIZE_MAX \&\& cell != lo \/ 
 mutant merge-above-cell-not-noted $F 's/    if (h->lv\[0\]\[end \/ SLZ_CELL\] == n)/    if (0)/' core "$R"
 # ---- the chunk bits, sizes and leads (index.c, chunk.h) -----------------------
 mutant bits-start-lost $I 's/    wr(\&c->start, c->start | bit_of(g));/    (void)c;/' core "$R"
-mutant size-ignores-last $C 's/    return (next \& mine) | (c->last \& ~mine);/    return next;/' core "$R"
+mutant size-ignores-last $C 's/    return (next \& mine) | (__atomic_load_n(\&c->last, __ATOMIC_RELAXED) \& ~mine);/    return next;/' core "$R"
 mutant note-last-not-at-arena-end $C 's/-(uint32_t)((e > cell_end) | (e == h->grains))/-(uint32_t)(e > cell_end)/' core "$R"
 mutant note-lead-never $C 's/    ce->lead = (a \& leads) | (ce->lead \& ~leads);/    (void)ce;/' core "$R"
 mutant prev-start-same-cell-lowest $I 's/    uint32_t near = (uint32_t)(k \* SLZ_CELL + top_bit(below | 1))/    uint32_t near = (uint32_t)(k * SLZ_CELL + (unsigned)__builtin_ctzll(below | 1))/' core "$R"
@@ -156,6 +156,10 @@ for v in "index entry differs from its cell's largest free chunk" "index entry b
     "the walk's first line does not cover the span" "index entry differs from the maximum of its line"; do
     mutant "check-$(echo "$v" | tr -c 'a-z\n' - | cut -c1-40)" $I "/\&\& bad++ == 0)\$/{N;/\*first = \"$v\"/s/(.*\&\& bad++ == 0)\n/(0)\n/}" core core_check
 done
+# ---- a heap that grows, trimmed (heap.c, free.c) -----------------------------
+mutant grow-last-not-raised $H 's/    index_raise(h, lo \/ SLZ_CELL, g - lo);/    (void)0;/' core core_grow
+mutant grow-block-end-taken $H 's/    if (is_used(h, lo)) {/    if (0) {/' core core_grow
+mutant trim-nothing $F 's/        trim_chunk(h, g, g + grains_of(h, g));/        (void)g;/' core core_release
 # ---- allocation (alloc.c) ---------------------------------------------------
 mutant alloc-split-needs-more $A 's/    if (n - need >= MIN_GRAINS) {/    if (n - need > MIN_GRAINS) {/' core core_split
 mutant alloc-min-chunk-128 $C 's/#define SLZ_MIN_CHUNK 64/#define SLZ_MIN_CHUNK 128/' core core_split
@@ -183,8 +187,8 @@ mutant pending-malloc-no-collect $A '/^void \*heap_malloc/,/^}/s/        heap_co
 mutant shim-remote-free-dropped $S 's/    } else if (!heaps_lost(i)) {/    } else if (0) {/' shim shim_remote SLZ_HEAP_SIZE=1M
 mutant shim-realloc-own-moves $S '/^static void \*realloc_owned/,/^}/s/    if (h == shim_my_heap) {/    if (0) {/' shim shim_routing SLZ_HEAP_SIZE=1M
 mutant shim-realloc-remote-size-0 $S 's/        old = slz_block_size(h, p, "realloc");/        old = 0;/' shim shim_remote SLZ_HEAP_SIZE=1M
-mutant shim-slot-first-only $PH 's/return d < shim_heaps.span ?/return d < shim_heaps.footprint ?/' shim shim_remote SLZ_HEAP_SIZE=1M
-mutant shim-slot-shift-off $PH 's/(int)(d >> shim_heaps.shift) : -1;/(int)(d >> (shim_heaps.shift + 1)) : -1;/' shim shim_remote SLZ_HEAP_SIZE=1M
+mutant shim-slot-first-only $PH 's/    if (d >= shim_heaps.span)/    if (d >= shim_heaps.footprint)/' shim shim_remote SLZ_HEAP_SIZE=1M
+mutant shim-slot-shift-off $PH 's/    size_t i = d >> shim_heaps.shift,/    size_t i = d >> (shim_heaps.shift + 1),/' shim shim_remote SLZ_HEAP_SIZE=1M
 mutant shim-fork-keeps-lost-heaps $P 's/            state\[i\] = SLOT_LOST;/            (void)0;/' shim shim_remote SLZ_HEAP_SIZE=1M
 mutant shim-free-clobbers-errno $S '/^static inline void free_mine/,/^}/s/    slz_free(h, p);/    slz_free(h, p); errno = 0;/' shim shim_errno
 mutant shim-memptr-on-error $S 's/        return ENOMEM;/        *memptr = NULL; return ENOMEM;/' shim shim_errno

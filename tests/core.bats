@@ -33,7 +33,7 @@ core() {
     core core_calloc
 }
 
-@test "core: big free chunks give their pages back (the resident set drops) and the heap stays whole" {
+@test "core: big free chunks give their pages back (the resident set drops), slz_heap_trim the rest beyond a page, and the heap stays whole" {
     core core_release
 }
 
