@@ -133,7 +133,7 @@ mutant merge-below-keeps-header $F '/^static uint32_t merge_below/,/^}/s/    wip
 mutant merge-above-keeps-header $F '/^static uint32_t merge_above/,/^}/s/    wipe(c);/    (void)c;/' core core_reports
 mutant merge-above-no-canary $F '/^static uint32_t merge_above/,/^}/s/    if (!CHECKED(c->canary == canary_of(h, c)))/    if (0)/' core core_reports
 mutant release-keeps-pages $F 's/    os_release(chunk_at(h, x), (size_t)(y - x) \* SLZ_ALIGN);/    (void)0;/' core core_release
-mutant release-never $F 's/    return (h->flags \& SLZ_ANON) \&\& (size_t)(p->below + p->above) \* SLZ_ALIGN >= SLZ_RELEASE_STEP;/    return 0;/' core core_release
+mutant release-never $F 's/    return (h->flags \& SLZ_ANON) \&\& (size_t)(p->below + p->above) \* SLZ_ALIGN >= step;/    return 0;/' core core_release
 mutant release-header-page $F 's/    uintptr_t ax = ((uintptr_t)chunk_at(h, lo) + (size_t)keep_grains(h) \* SLZ_ALIGN + pg) \& ~pg;/    uintptr_t ax = (uintptr_t)chunk_at(h, lo) \& ~pg;/' core core_release
 # ---- tombs and the checks of a block pointer (index.c, free.c, alloc.c) -----
 mutant tomb-not-left $I 's/    wr(\&c->used, c->used | b);/    wr(\&c->used, c->used \& ~b);/' core core_reports
