@@ -111,6 +111,16 @@ static void *owner(void *arg)
     return NULL;
 }
 
+/* drain: the heap, if abandoned, taken for a moment and its frees collected */
+static void drain(void)
+{
+    if (take(ABANDONED, DRAINING)) {
+        slz_heap_collect(heap);
+        __atomic_add_fetch(&drains, 1, __ATOMIC_RELAXED);
+        take(DRAINING, ABANDONED);
+    }
+}
+
 static void *freer(void *arg)
 {
     (void)arg;
@@ -123,12 +133,14 @@ static void *freer(void *arg)
                 __atomic_add_fetch(&bad, 1, __ATOMIC_RELAXED);
         slz_free_deferred(heap, p);
         __atomic_add_fetch(&freed, 1, __ATOMIC_RELAXED);
-        if (++mine % 16 == 0 && take(ABANDONED, DRAINING)) {
-            slz_heap_collect(heap);
-            __atomic_add_fetch(&drains, 1, __ATOMIC_RELAXED);
-            take(DRAINING, ABANDONED);
-        }
+        if (++mine % 16 == 0)
+            drain();
     }
+    /* the owners are done: the heap stays abandoned, so at least one drain
+     * runs (a take fails only while another freer drains), perhaps while
+     * another freer still frees (the owners rarely leave it abandoned long
+     * enough for the drains above) */
+    drain();
     return NULL;
 }
 
