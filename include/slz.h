@@ -44,6 +44,11 @@ typedef struct slz_heap slz_heap;
                         * between the metadata and the arena and one after it */
 #define SLZ_ANON 2u    /* mem is private anonymous memory never written (all
                         * zero): the heap may give pages back to the kernel */
+#define SLZ_GROWS 4u   /* the arena is usable a part at a time: at first only
+                        * the metadata, its guard and the arena's first page
+                        * need be mapped; slz_heap_grow makes more usable,
+                        * and no guard page is made after the arena (the
+                        * caller guards what lies beyond it) */
 
 /* A heap whose arena holds bytes (rounded up to whole pages, at most
  * 64 GiB), on memory the core maps, with guard pages. NULL on failure. */
@@ -57,6 +62,10 @@ SLZ_EXPORT slz_heap *slz_heap_create_in(void *mem, size_t bytes, unsigned flags)
 /* Bytes slz_heap_create_in needs for an arena of arena bytes. */
 SLZ_EXPORT size_t slz_heap_footprint(size_t arena, unsigned flags);
 
+/* A heap made with SLZ_GROWS: the first bytes of its arena (whole pages,
+ * no more than the arena planned at creation, no fewer than now) are
+ * usable from now on; the caller mapped them. 0, or -1. */
+SLZ_EXPORT int slz_heap_grow(slz_heap *h, size_t bytes);
 /* Forget the heap (unmapping it if the core mapped it). */
 SLZ_EXPORT void slz_heap_destroy(slz_heap *h);
 
@@ -100,6 +109,10 @@ SLZ_EXPORT size_t slz_block_size(const slz_heap *h, const void *p, const char *o
 
 /* Take the frees left by slz_free_deferred now (allocation does it anyway). */
 SLZ_EXPORT void slz_heap_collect(slz_heap *h);
+/* Take those frees, then give the kernel back the pages of every free chunk
+ * beyond its first page (its keep zone at its least): for a heap whose user
+ * is gone or idle. Costs what it gives back, not the heap's size. */
+SLZ_EXPORT void slz_heap_trim(slz_heap *h);
 
 /* Copy the first len bytes of live block p to dst (outside p) a megabyte
  * at a time, giving each piece's whole pages back to the kernel once it is
@@ -130,7 +143,7 @@ SLZ_EXPORT int slz_heap_interrupted(const slz_heap *h);
 
 /* Counters kept by the core. */
 struct slz_heap_stats {
-    size_t heap_size;       /* bytes of the arena */
+    size_t heap_size;       /* bytes of the arena (with SLZ_GROWS: planned) */
     size_t in_use;          /* bytes of chunks in use (headers included) */
     size_t peak_in_use;     /* highest in_use seen */
     size_t high_water;      /* highest chunk end ever used, from the arena start */

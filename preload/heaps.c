@@ -2,19 +2,40 @@
  * heaps.c - a heap per thread: the pool of slz heaps, who owns a pointer,
  * thread exit, fork.
  *
- * At set-up the shim reserves one range of address space (no access, no
- * memory) cut into slots of a power-of-two stride. A thread's first
- * allocation takes a slot: an abandoned heap if there is one (a heap whose
- * thread exited, live blocks and all), else a new heap made in the next
- * unused slot. So the owner of any pointer is one subtraction and one shift
- * away, and a pointer into a slot's metadata or guard pages is known to be
- * slz's (and reported as invalid, not handed to glibc).
+ * The heaps live in one range of address space cut into slots of a
+ * power-of-two stride, so that the owner of any pointer is one
+ * subtraction, one shift and one comparison away:
  *
- *   area: | slot 0: meta|guard|arena|guard | slot 1 ... | ... | slot n-1 |
+ *   area: | slot 0: meta|guard|arena...|guard  | slot 1 ... | ... | slot n-1 |
+ *                   '------ mapped[0] -------'
+ *
+ * The range is not mapped up front: address space counts against
+ * RLIMIT_AS whether it is used or not, and a program that lowers its limit
+ * (a container, `ulimit -v`) must still be able to create threads. The
+ * range is placed where the kernel does not put mappings of its own choice
+ * (above the first 16 TiB, far below the libraries and the stack); a heap
+ * maps its slot as it goes: its metadata and a first part of its arena when
+ * it is made, then more of its arena each time it is full (heaps_grow), a
+ * guard page (no access) always after what its arena has,
+ * each time where nothing else is mapped (MAP_FIXED_NOREPLACE), and plans
+ * an arena no bigger than half of what RLIMIT_AS and RLIMIT_DATA allow. A
+ * pointer of the range beyond what its slot mapped is not slz's: something
+ * else may have been mapped there. Where the range cannot be placed so (a
+ * smaller address space), it is reserved up front (no access, no memory)
+ * and a heap makes the parts it uses accessible.
+ *
+ * A thread's first allocation takes a slot: an abandoned heap if there is
+ * one (a heap whose thread exited, live blocks and all), else a new heap
+ * made in the next unused slot; a slot something else took is passed over.
+ * When no heap can be made, glibc serves the thread.
  *
  * The owner's malloc and free take no lock: only taking and leaving a slot
  * does. Another thread's free goes through slz_free_deferred (atomic ORs
- * into the heap's pending bits).
+ * into the heap's pending bits). mapped[i] only grows, and only slot i's
+ * owner writes it, before it hands out any block of what it adds: a thread
+ * that frees such a block got it through the program's own synchronisation,
+ * after that store, so its relaxed load sees it; a load that sees an older
+ * value is still right for every pointer it is asked about then.
  *
  * fork: nothing is taken before a fork, so it cannot deadlock against
  * stdio or against itself. In the child, only the forking thread lives on:
@@ -26,8 +47,11 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdint.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "heaps.h"
 #include "shim.h"
@@ -44,40 +68,143 @@ static unsigned made; /* slots with a heap, in order */
 static pthread_key_t exit_key;
 static int exit_key_ok;
 
-/* heaps_setup: reserve the slots for heaps of heap_size bytes. Once, from
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+#define AREA_AT ((uintptr_t)1 << 44) /* where the range goes: 16 TiB (47-bit address spaces and up) */
+#define FIRST_ARENA ((size_t)256 << 10) /* the part of its arena a new heap maps at once */
+#define GROW_MIN ((size_t)64 << 10)    /* a heap grows by at least the request and this */
+
+static size_t page, planned[SHIM_SLOTS]; /* the arena each heap plans */
+
+static size_t up(size_t n) { return (n + page - 1) & ~(page - 1); }
+
+/* map_at: [p, p + len) of the range, readable and writable from now on,
+ * where nothing else is. 0, or -1 (taken, or over a limit). */
+static int map_at(char *p, size_t len)
+{
+    if (shim_heaps.reserved)
+        return mprotect(p, len, PROT_READ | PROT_WRITE);
+    void *q = mmap(p, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE,
+                   -1, 0);
+    if (q != MAP_FAILED && q != p) { /* a kernel without MAP_FIXED_NOREPLACE put it elsewhere */
+        munmap(q, len);
+        errno = EEXIST;
+    }
+    return q == p ? 0 : -1;
+}
+
+/* place: the range of n << shift bytes at AREA_AT when it fits below the
+ * top of the address space (one page there is free); else reserved
+ * wherever the kernel finds room, halving n until it does. */
+static char *place(size_t *n, int shift)
+{
+    char *at = (char *)AREA_AT;
+    if ((*n << shift) <= AREA_AT && map_at(at, page) == 0) {
+        munmap(at, page);
+        return at;
+    }
+    shim_heaps.reserved = 1;
+    void *area;
+    while ((area = mmap(NULL, *n << shift, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)) ==
+           MAP_FAILED)
+        if ((*n /= 2) == 0)
+            return NULL;
+    return area;
+}
+
+/* heaps_setup: place the slots for heaps of heap_size bytes. Once, from
  * the shim's set-up; nothing here allocates. 0, or -1 (glibc serves all). */
 int heaps_setup(size_t heap_size)
 {
     size_t foot = slz_heap_footprint(heap_size, SLZ_GUARDED);
     if (foot == 0)
         return -1;
+    long pg = sysconf(_SC_PAGESIZE);
+    page = pg > 0 ? (size_t)pg : 4096;
     int shift = 12;
     while (((size_t)1 << shift) < foot)
         shift++;
     size_t n = SHIM_SLOTS;
     while (n > 1 && (n << shift) > ((size_t)1 << 44)) /* 16 TiB of address space at most */
         n /= 2;
-    void *area;
-    while ((area = mmap(NULL, n << shift, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)) ==
-           MAP_FAILED)
-        if ((n /= 2) == 0)
-            return -1;
+    char *area = place(&n, shift);
+    if (area == NULL)
+        return -1;
     shim_heaps.area = area;
     shim_heaps.shift = shift;
     shim_heaps.span = n << shift;
     shim_heaps.slots = (unsigned)n;
     shim_heaps.footprint = foot;
+    shim_heaps.arena = up(heap_size);
     exit_key_ok = pthread_key_create(&exit_key, heaps_thread_exit) == 0;
     return 0;
 }
 
-/* make_heap: a new heap in slot i. Pool lock held. */
+/* arena_allowed: the arena a heap made now plans: the heap size, but at
+ * most half of what RLIMIT_AS and RLIMIT_DATA allow the whole process. */
+static size_t arena_allowed(void)
+{
+    size_t a = shim_heaps.arena;
+    const int which[] = {RLIMIT_AS, RLIMIT_DATA};
+    for (int k = 0; k < 2; k++) {
+        struct rlimit r;
+        if (getrlimit(which[k], &r) == 0 && r.rlim_cur != RLIM_INFINITY && r.rlim_cur / 2 < a)
+            a = r.rlim_cur / 2 & ~(page - 1);
+    }
+    return a;
+}
+
+/* make_heap: a new heap in slot i: its metadata and the first part of its
+ * arena mapped. Pool lock held. NULL with errno EEXIST: something else
+ * holds the slot. */
 static slz_heap *make_heap(unsigned i)
 {
     char *slot = shim_heaps.area + ((size_t)i << shim_heaps.shift);
-    if (mprotect(slot, shim_heaps.footprint, PROT_READ | PROT_WRITE) != 0)
+    size_t arena = arena_allowed();
+    size_t foot = slz_heap_footprint(arena, SLZ_GUARDED), meta = foot - arena - page; /* meta, guard */
+    size_t first = arena < FIRST_ARENA ? arena : FIRST_ARENA;
+    if (arena < page || map_at(slot, meta + first + page) != 0)
         return NULL;
-    return slz_heap_create_in(slot, shim_heaps.footprint, SLZ_GUARDED | SLZ_ANON);
+    slz_heap *h = mprotect(slot + meta + first, page, PROT_NONE) == 0 /* the guard after the arena */
+                      ? slz_heap_create_in(slot, foot, SLZ_GUARDED | SLZ_ANON | SLZ_GROWS)
+                      : NULL;
+    if (h == NULL || slz_heap_grow(h, first) != 0) {
+        munmap(slot, meta + first + page);
+        errno = ENOMEM;
+        return NULL;
+    }
+    planned[i] = arena;
+    __atomic_store_n(&shim_heaps.mapped[i], meta + first + page, __ATOMIC_RELEASE);
+    return h;
+}
+
+/* heaps_grow: the caller's heap h refused a request of need bytes: map more
+ * of its slot after its arena (twice what the arena has, or at least need
+ * and GROW_MIN more, up to its plan) and hand it to the arena. 1 when it
+ * grew (ask it again), 0 when it cannot. */
+int heaps_grow(slz_heap *h, size_t need)
+{
+    int i = heaps_slot(h);
+    char *base = slz_heap_base(h), *slot = shim_heaps.area + ((size_t)i << shim_heaps.shift);
+    size_t now = slz_heap_size(h), max = planned[i];
+    if (now >= max || need >= max - now)
+        return 0;
+    size_t least = up(now + need + GROW_MIN), want = 2 * now;
+    least = least < max ? least : max;
+    want = want < least ? least : want < max ? want : max;
+    /* the guard after the arena moves up: the part after it mapped, a new
+     * guard at its end, then the old guard opened */
+    if (map_at(base + now + page, want - now) != 0) { /* (over a limit, perhaps: just what it needs) */
+        want = least;
+        if (map_at(base + now + page, want - now) != 0)
+            return 0;
+    }
+    if (mprotect(base + want, page, PROT_NONE) != 0 || mprotect(base + now, page, PROT_READ | PROT_WRITE) != 0 ||
+        slz_heap_grow(h, want) != 0)
+        return 0;
+    __atomic_store_n(&shim_heaps.mapped[i], (size_t)(base - slot) + want + page, __ATOMIC_RELEASE);
+    return 1;
 }
 
 /* heaps_mine_slow: the calling thread's first allocation (or its first
@@ -88,17 +215,24 @@ slz_heap *heaps_mine_slow(void)
     if (shim_my_heap || gave_up || shim_heaps.area == NULL)
         return shim_my_heap;
     slz_heap *h = NULL;
+    int saved = errno;
     pthread_mutex_lock(&pool_lock);
     for (unsigned i = 0; i < made && h == NULL; i++)
         if (state[i] == SLOT_ABANDONED) {
-            state[i] = SLOT_OWNED;
+            __atomic_store_n(&state[i], SLOT_OWNED, __ATOMIC_RELAXED);
             h = shim_heaps.heap[i];
         }
-    if (h == NULL && made < shim_heaps.slots && (h = make_heap(made)) != NULL) {
-        __atomic_store_n(&shim_heaps.heap[made], h, __ATOMIC_RELEASE);
-        state[made++] = SLOT_OWNED;
+    while (h == NULL && made < shim_heaps.slots) {
+        if ((h = make_heap(made)) != NULL) {
+            __atomic_store_n(&shim_heaps.heap[made], h, __ATOMIC_RELEASE);
+            __atomic_store_n(&state[made], SLOT_OWNED, __ATOMIC_RELAXED);
+        } else if (errno != EEXIST) {
+            break; /* over a limit: glibc serves this thread */
+        }
+        made++; /* (a slot something else holds stays empty) */
     }
     pthread_mutex_unlock(&pool_lock);
+    errno = saved;
     if (h == NULL) {
         gave_up = 1;
         return NULL;
@@ -111,31 +245,69 @@ slz_heap *heaps_mine_slow(void)
     return h;
 }
 
-/* heaps_thread_exit: the thread's heap waits, with its live blocks, for the
- * next thread that needs one. */
+/* heaps_thread_exit: the thread's heap gives back the pages it does not
+ * use (slz_heap_trim) and waits, with its live blocks, for the next thread
+ * that needs one. */
 void heaps_thread_exit(void *arg)
 {
     slz_heap *h = arg;
     if (h == NULL || h != shim_my_heap)
         return;
-    slz_heap_collect(h);
+    slz_heap_trim(h);
     glibc_flush();
     shim_my_heap = NULL;
     shim_me.slot = -1;
     pthread_mutex_lock(&pool_lock);
-    state[heaps_slot(h)] = SLOT_ABANDONED;
+    __atomic_store_n(&state[heaps_slot(h)], SLOT_ABANDONED, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&pool_lock);
 }
 
 /* heaps_lost: whether slot i's heap was left behind by a fork. */
-int heaps_lost(int i) { return state[i] == SLOT_LOST; }
+int heaps_lost(int i) { return __atomic_load_n(&state[i], __ATOMIC_RELAXED) == SLOT_LOST; }
+
+/* heaps_drain: the caller just freed a block of slot i's heap, not its own.
+ * The frees other threads leave an abandoned heap (its thread exited) wait
+ * for its next owner, resident: so every DRAIN_EVERY such frees, the caller
+ * takes the heap for a moment (SLOT_DRAINING) and collects them: they merge
+ * and their pages go back as the owner's frees would (its keep zone is at
+ * its least since its thread trimmed it at exit).
+ *
+ * Ordering: state[] changes only under pool_lock. The drainer turns
+ * ABANDONED into DRAINING, works on the heap, and turns it back; an adopter
+ * (heaps_mine_slow) takes only an ABANDONED heap, under the same lock. So
+ * at most one thread at a time works on the heap as its user, and the lock's
+ * release and acquire order the drainer's writes before the next user's
+ * reads, as between two owners. Frees by other threads meanwhile go through
+ * slz_free_deferred, which the core allows at the same time as any call.
+ * The unlocked first look at state[] is a hint only (re-read under the
+ * lock). A fork child marks a DRAINING heap lost: its drainer is gone. */
+#define DRAIN_EVERY 256
+static __thread unsigned drain_count __attribute__((tls_model("initial-exec")));
+void heaps_drain(int i)
+{
+    if (__atomic_load_n(&state[i], __ATOMIC_RELAXED) != SLOT_ABANDONED || (++drain_count & (DRAIN_EVERY - 1)) != 0)
+        return;
+    slz_heap *h = NULL;
+    pthread_mutex_lock(&pool_lock);
+    if (state[i] == SLOT_ABANDONED) {
+        __atomic_store_n(&state[i], SLOT_DRAINING, __ATOMIC_RELAXED);
+        h = shim_heaps.heap[i];
+    }
+    pthread_mutex_unlock(&pool_lock);
+    if (h == NULL)
+        return;
+    slz_heap_collect(h);
+    pthread_mutex_lock(&pool_lock);
+    __atomic_store_n(&state[i], SLOT_ABANDONED, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&pool_lock);
+}
 
 /* heaps_fork_child: see the head of this file. */
 void heaps_fork_child(void)
 {
     pool_lock = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
     for (unsigned i = 0; i < made; i++)
-        if (state[i] == SLOT_OWNED && shim_heaps.heap[i] != shim_my_heap)
+        if ((state[i] == SLOT_OWNED && shim_heaps.heap[i] != shim_my_heap) || state[i] == SLOT_DRAINING)
             state[i] = SLOT_LOST;
     if (shim_my_heap && slz_heap_interrupted(shim_my_heap)) {
         state[heaps_slot(shim_my_heap)] = SLOT_LOST;

@@ -1,5 +1,5 @@
 /*
- * heaps.h - a heap per thread (heaps.c): the reserved range cut into slots,
+ * heaps.h - a heap per thread (heaps.c): the range of the slots, mapped as heaps grow,
  * the calling thread's heap, who owns a pointer. What the shim keeps for
  * each thread beside its heap is here too (struct shim_thread).
  */
@@ -12,14 +12,17 @@
 #include "slz.h"
 
 #define SHIM_SLOTS 1024 /* heaps at most: threads beyond use glibc */
-enum { SLOT_EMPTY, SLOT_OWNED, SLOT_ABANDONED, SLOT_LOST };
+enum { SLOT_EMPTY, SLOT_OWNED, SLOT_ABANDONED, SLOT_LOST, SLOT_DRAINING };
 struct shim_heaps {
-    char *area;         /* the reserved range: slot i at area + (i << shift) */
+    char *area;         /* the range of the slots: slot i at area + (i << shift) */
     int shift;
     size_t span;        /* bytes of the range */
     unsigned slots;     /* slots in it */
     size_t footprint;   /* bytes of one heap: metadata, guards, arena */
+    size_t arena;       /* bytes of a heap's arena, planned */
+    int reserved;       /* the range is mapped (no access) from the start */
     slz_heap *heap[SHIM_SLOTS]; /* the heap in each slot (set once) */
+    size_t mapped[SHIM_SLOTS];  /* bytes of slot i mapped for its heap (only grows) */
 };
 extern struct shim_heaps shim_heaps;
 extern __thread slz_heap *shim_my_heap __attribute__((tls_model("initial-exec")));
@@ -51,18 +54,24 @@ extern __thread struct shim_thread shim_me __attribute__((tls_model("initial-exe
 #define SHIM_RETRY 64 /* a power of two */
 int heaps_setup(size_t heap_size);
 slz_heap *heaps_mine_slow(void);
+int heaps_grow(slz_heap *h, size_t need);
 void heaps_thread_exit(void *heap);
 void heaps_fork_child(void);
 int heaps_lost(int slot);
+void heaps_drain(int slot);
 slz_heap *heaps_view(void);
 void heaps_stats(struct slz_heap_stats *sum);
 unsigned heaps_count(void);
 
-/* heaps_slot_of: the slot p points into, or -1: not slz's (glibc's). */
+/* heaps_slot_of: the slot p points into, or -1: not slz's (glibc's, or
+ * another mapping's in a part of the range no heap has mapped). */
 static inline int heaps_slot_of(const void *p)
 {
     uintptr_t d = (uintptr_t)p - (uintptr_t)shim_heaps.area;
-    return d < shim_heaps.span ? (int)(d >> shim_heaps.shift) : -1;
+    if (d >= shim_heaps.span)
+        return -1;
+    size_t i = d >> shim_heaps.shift, in = d & (((uintptr_t)1 << shim_heaps.shift) - 1);
+    return in < __atomic_load_n(&shim_heaps.mapped[i], __ATOMIC_RELAXED) ? (int)i : -1;
 }
 static inline int heaps_slot(const slz_heap *h) { return heaps_slot_of(h); }
 /* heaps_mine: the calling thread's heap, taken on its first call; NULL:

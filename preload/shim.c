@@ -238,9 +238,12 @@ static void *core_alloc(size_t n, size_t align, int zero, enum slz_why *why)
         return NULL;
     }
     int saved = errno;
-    before(h);
-    void *p = align > 16 ? slz_memalign(h, align, n) : zero ? slz_calloc(h, 1, n) : slz_malloc(h, n);
-    after(h);
+    void *p;
+    do {
+        before(h);
+        p = align > 16 ? slz_memalign(h, align, n) : zero ? slz_calloc(h, 1, n) : slz_malloc(h, n);
+        after(h);
+    } while (p == NULL && heaps_grow(h, n + align)); /* a heap maps its arena as it fills */
     SITES_ALLOC(p, n);
     if (p == NULL) {
         *why = W_FULL;
@@ -490,7 +493,12 @@ static inline int unwatched(void) { return quiet() && !(slz_opt.check | slz_site
  * way does, remember what it refuses and let glibc serve. */
 static void *__attribute__((noinline)) malloc_failed(slz_heap *h, size_t n, int saved)
 {
+    void *p = NULL;
+    while (p == NULL && heaps_grow(h, n)) /* a heap maps its arena as it fills */
+        p = slz_malloc(h, n);
     errno = saved;
+    if (p != NULL)
+        return p;
     refusal_seen(h);
     return glibc_fresh(__libc_malloc(n), n, "malloc");
 }
@@ -549,6 +557,7 @@ static void free_owned(int i, void *p)
         bad_pointer("free", p);
     } else if (!heaps_lost(i)) {
         slz_free_deferred(h, p);
+        heaps_drain(i); /* an abandoned heap's frees merge and go back now and then */
     }
 }
 

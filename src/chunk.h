@@ -58,7 +58,8 @@
  *   8. calloc trusts no memory to be zero: it clears every byte it hands
  *      out, or has the kernel replace whole pages by zero pages.
  *   9. Nothing above the high-water mark was ever written but the lead of
- *      the arena's last cell: its cells and index entries are still
+ *      the arena's last cell (and of the last cell before each
+ *      slz_heap_grow, no longer read): its cells and index entries are still
  *      zero (so the checker reads the state up to the mark and that lead,
  *      not the whole heap's).
  *  10. Release records are granules of the arena (a < r, or both zero), and
@@ -96,6 +97,9 @@
 #ifndef SLZ_RELEASE_STEP
 #define SLZ_RELEASE_STEP (16 * 1024) /* the rest goes back once this many bytes of it are resident */
 #endif
+#ifndef SLZ_RELEASE_STEP_MAX
+#define SLZ_RELEASE_STEP_MAX (256 * 1024) /* (or 1/256 of the chunk's, up to this many) */
+#endif
 #ifndef SLZ_CALLOC_KERNEL
 #define SLZ_CALLOC_KERNEL (128 * 1024) /* calloc this big has the kernel zero whole pages */
 #endif
@@ -132,6 +136,7 @@ _Static_assert(sizeof(struct slz_cell) == 32, "two cells per cache line");
 struct slz_heap {
     char *base;          /* the arena: first chunk */
     uint32_t grains;     /* arena size in granules */
+    uint32_t grains_max; /* SLZ_GROWS: the arena planned (slz_heap_grow) */
     uint32_t align_low;  /* lowest chunk freed since the marks were read (alloc.c) */
     struct slz_marks {   /* the aligned search's marks, per alignment 32 << i */
         uint32_t from, need, spotless;

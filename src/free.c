@@ -127,7 +127,7 @@ static void place(slz_heap *h, uint32_t lo, uint32_t end, size_t cell)
  *
  * As glibc trims its top once it exceeds a threshold, a free chunk gives
  * back the whole pages beyond its first keep bytes once enough of them are
- * still resident (the debt, at least SLZ_RELEASE_STEP bytes): first fit
+ * still resident (the debt, the step of worth()): first fit
  * carves from a chunk's low end, so the keep zone takes the reuse and the
  * high end, the coldest part, goes back. What a chunk gave back is recorded
  * (invariant 10): a range [a, r) of granules, kept for a chunk in the spares
@@ -194,6 +194,17 @@ static void record_put(slz_heap *h, uint32_t end, struct span s)
         word_set(w.r, s.r);
     }
 }
+/* record_drop: the chunk that began at s and ended at end is gone (merged,
+ * or carved whole): its record goes, if the words hold it. Two chunks that
+ * end within a cell of each other share words (one of them small, holding
+ * no record): a record that does not reach into (s, end] is the other's
+ * and stays, else the other chunk's pages would go back again. */
+static void record_drop(slz_heap *h, uint32_t end, uint32_t s)
+{
+    struct span r = record_get(h, end);
+    if (r.r > s && r.r <= end)
+        record_put(h, end, (struct span){0, 0});
+}
 
 /* part_span: what the record of free chunk [lo, end) still holds for it.
  * A range that begins below the chunk's header was carved into: the keep
@@ -224,26 +235,51 @@ static struct span longer(struct span s, struct span t)
     return (t.r - t.a > s.r - s.a) ? t : s;
 }
 
-/* give_back: the kernel takes the pages of granules [x, y) (page-aligned,
- * inside the free chunk that ends at end, whose pages [from, to) around
- * them are all given back now) and the pages of the cells of [from, to) that
- * cover part of [x, y): they hold no start bit (tombs go: a pointer into
- * them then reads as invalid, not as a double free); but not the cells of
- * the chunk's record. They read as zero when touched again. */
-static void give_back(slz_heap *h, uint32_t x, uint32_t y, uint32_t from, uint32_t to, uint32_t end)
+/* cell_pages: the addresses [x, y) of the whole pages of cells that cover
+ * granules of [from, to) only (from above the start of their free chunk:
+ * they hold no start bit), none of the cells of the record of the chunk
+ * that ends at end. */
+struct pages {
+    uintptr_t x, y;
+};
+static struct pages cell_pages(const slz_heap *h, uint32_t from, uint32_t to, uint32_t end)
 {
-    if (y <= x)
-        return;
-    os_release(chunk_at(h, x), (size_t)(y - x) * SLZ_ALIGN);
     uintptr_t pg = h->page - 1;
-    size_t per_page = h->page / sizeof(struct slz_cell) * SLZ_CELL; /* granules a page of cells covers */
     size_t last = (end - 1) / SLZ_CELL - 1; /* the record's first cell */
-    size_t lo = x - from > per_page ? x - per_page : from, hi = to - y > per_page ? y + per_page : to;
-    lo = (lo + SLZ_CELL - 1) / SLZ_CELL;
-    hi = hi / SLZ_CELL < last ? hi / SLZ_CELL : last;
-    uintptr_t cx = ((uintptr_t)&h->cells[lo] + pg) & ~pg, cy = (uintptr_t)&h->cells[hi] & ~pg;
-    if (cy > cx)
-        os_release((void *)cx, cy - cx);
+    size_t lo = (from + SLZ_CELL - 1) / SLZ_CELL, hi = to / SLZ_CELL < last ? to / SLZ_CELL : last;
+    struct pages c = {((uintptr_t)&h->cells[lo] + pg) & ~pg, (uintptr_t)&h->cells[hi] & ~pg};
+    return c.y > c.x ? c : (struct pages){0, 0};
+}
+static void pages_back(uintptr_t x, uintptr_t y)
+{
+    if (y > x)
+        os_release((void *)x, y - x);
+}
+
+/* give_back: the kernel takes the pages of granules [x, y) (page-aligned,
+ * inside the free chunk that ends at end) that lie outside `was`, what went
+ * back before, and the pages of cells that cover only granules of `now`,
+ * the whole range given back after, except those that covered only `was`
+ * (they went back then; a record's cells are counted out of both, its
+ * words may have moved since): each page goes once. Cells hold no start
+ * bit there (tombs go: a pointer into them then reads as invalid, not as
+ * a double free). They read as zero when touched again. */
+static void give_back(slz_heap *h, uint32_t x, uint32_t y, struct span was, struct span now, uint32_t end)
+{
+    uint32_t r = was.r > x ? was.r : x;
+    if (was.a > x)
+        pages_back((uintptr_t)chunk_at(h, x), (uintptr_t)chunk_at(h, was.a));
+    if (y > r)
+        pages_back((uintptr_t)chunk_at(h, r), (uintptr_t)chunk_at(h, y));
+    struct pages c = cell_pages(h, now.a, now.r, end), o = {c.x, c.x};
+    if (was.a < was.r)
+        o = cell_pages(h, was.a, was.r, was.r);
+    if (o.y <= o.x || o.x >= c.y || o.y <= c.x) {
+        pages_back(c.x, c.y);
+        return;
+    }
+    pages_back(c.x, o.x);
+    pages_back(o.y, c.y);
 }
 
 /* What settle would give back of a free chunk: the granules [x, y) beyond
@@ -269,9 +305,14 @@ static struct plan plan_for(const slz_heap *h, uint32_t lo, uint32_t end, struct
     p.above = p.y > p.in.r ? p.y - p.in.r : 0;
     return p;
 }
+/* worth: the pages not given back weigh the step: 1/256 of what the
+ * chunk would give back in all, from SLZ_RELEASE_STEP to SLZ_RELEASE_STEP_MAX
+ * (a chunk that grows by small frees goes back in few calls). */
 static int worth(const slz_heap *h, const struct plan *p)
 {
-    return (h->flags & SLZ_ANON) && (size_t)(p->below + p->above) * SLZ_ALIGN >= SLZ_RELEASE_STEP;
+    size_t step = (size_t)(p->y - p->x) * SLZ_ALIGN / 256;
+    step = step < SLZ_RELEASE_STEP ? SLZ_RELEASE_STEP : step > SLZ_RELEASE_STEP_MAX ? SLZ_RELEASE_STEP_MAX : step;
+    return (h->flags & SLZ_ANON) && (size_t)(p->below + p->above) * SLZ_ALIGN >= step;
 }
 
 /* adapt: pages are about to go back. A program that has grown again since
@@ -290,19 +331,20 @@ static void adapt(slz_heap *h)
 
 /* settle: release() made [lo, end) one free chunk of the block [g, nx) and
  * its free neighbours: their records become the chunk's, and once the pages
- * beyond the keep zone that are not given back weigh SLZ_RELEASE_STEP, they
- * go. O(1): at most two system calls, each for pages that were in use. */
+ * beyond the keep zone that are not given back weigh the step, they go.
+ * O(1): at most four system calls (pages of the chunk, pages of its cells,
+ * below and above what went back before), each for pages that were in use. */
 static void settle(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
 {
-    struct span held = {0, 0}, none = {0, 0};
+    struct span held = {0, 0};
     uint32_t reach = end == h->grains && h->st.high_water / SLZ_ALIGN < end ? (uint32_t)(h->st.high_water / SLZ_ALIGN) : end;
     if (reach < lo + keep_grains(h) + SLZ_RELEASE_STEP / SLZ_ALIGN) { /* too small to give back: */
         if (h->rel_level == 0)
             return; /* no page ever went back: no record anywhere */
         if (lo < g)
-            record_put(h, g, none); /* (the record of the part above stays where the chunk ends) */
+            record_drop(h, g, lo); /* (the record of the part above stays where the chunk ends) */
         if (nx == end)
-            record_put(h, end, none); /* the block's end: a record there is of a chunk gone */
+            record_drop(h, end, g); /* the block's end: a record there is of a chunk gone */
         return;
     }
     if (lo < g)
@@ -310,9 +352,9 @@ static void settle(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t e
     if (nx < end)
         held = longer(held, part_span(h, nx, end));
     if (lo < g)
-        record_put(h, g, none); /* old ends, inside the chunk now */
+        record_drop(h, g, lo); /* old ends, inside the chunk now */
     if (nx < end)
-        record_put(h, nx, none);
+        record_drop(h, nx, g);
     held = clip(held, lo + MIN_GRAINS, end);
     struct plan p = plan_for(h, lo, end, held);
     if (worth(h, &p)) {
@@ -324,11 +366,38 @@ static void settle(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t e
         return;
     }
     struct span now = {p.in.a < p.x ? p.in.a : p.x, p.in.r > p.y ? p.in.r : p.y};
-    if (p.below)
-        give_back(h, p.x, p.in.a, now.a, now.r, end);
-    if (p.above)
-        give_back(h, p.in.r > p.x ? p.in.r : p.x, p.y, now.a, now.r, end);
+    give_back(h, p.x, p.y, p.in, now, end);
     record_put(h, end, now);
+}
+
+/* trim_chunk: the free chunk [lo, end) gives back every page beyond its
+ * keep zone that its record does not hold, whatever the step. */
+static void trim_chunk(slz_heap *h, uint32_t lo, uint32_t end)
+{
+    struct span held = clip(part_span(h, lo, end), lo + MIN_GRAINS, end);
+    h->keep = SLZ_KEEP / SLZ_ALIGN; /* (part_span raises it for a chunk carved into) */
+    struct plan p = plan_for(h, lo, end, held);
+    if (!(h->flags & SLZ_ANON) || p.below + p.above == 0)
+        return;
+    struct span now = {p.in.a < p.x ? p.in.a : p.x, p.in.r > p.y ? p.in.r : p.y};
+    give_back(h, p.x, p.y, p.in, now, end);
+    record_put(h, end, now);
+}
+
+/* slz_heap_trim: the keep zone back to its least, and every free chunk big
+ * enough to give a page back (found through the index, the arena's last
+ * one too) trimmed to it: O(such chunks), not O(heap). */
+void slz_heap_trim(slz_heap *h)
+{
+    if (h == NULL)
+        return;
+    op_begin(h, "free");
+    heap_collect(h);
+    h->rel_level = h->st.in_use + 1;
+    uint32_t need = (uint32_t)((SLZ_KEEP + 2 * h->page) / SLZ_ALIGN);
+    for (uint32_t g = index_find(h, need, 0); g != SLZ_NONE; g = index_find(h, need, g + 1))
+        trim_chunk(h, g, g + grains_of(h, g));
+    op_end(h);
 }
 
 /* release: the allocated chunk at g (checked) becomes free and merges with

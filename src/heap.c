@@ -103,15 +103,17 @@ slz_heap *slz_heap_create_in(void *mem, size_t bytes, unsigned flags)
     bytes -= lo - (uintptr_t)mem;
     if ((flags & SLZ_GUARDED) && ((lo & (page - 1)) || (bytes & (page - 1))))
         return NULL;
-    size_t arena = arena_for(bytes, flags);
+    size_t arena = arena_for(bytes, flags), planned = arena;
     if (arena < SLZ_MIN_CHUNK)
         return NULL;
     struct layout L;
     plan(&L, arena / SLZ_ALIGN);
+    if ((flags & SLZ_GROWS) && arena > page)
+        arena = page; /* the rest comes with slz_heap_grow */
     char *meta = (char *)lo, *base = meta + L.bytes;
     if (flags & SLZ_GUARDED) {
         base = meta + up(L.bytes, page) + page;
-        if (os_guard(base - page, page) || os_guard(base + arena, page))
+        if (os_guard(base - page, page) || (!(flags & SLZ_GROWS) && os_guard(base + arena, page)))
             return NULL;
     }
     if (!(flags & SLZ_ANON))
@@ -119,6 +121,7 @@ slz_heap *slz_heap_create_in(void *mem, size_t bytes, unsigned flags)
     slz_heap *h = (slz_heap *)meta;
     h->base = base;
     h->grains = (uint32_t)(arena / SLZ_ALIGN);
+    h->grains_max = (uint32_t)(planned / SLZ_ALIGN);
     h->flags = flags;
     h->page = page;
     h->region = mem;
@@ -135,10 +138,43 @@ slz_heap *slz_heap_create_in(void *mem, size_t bytes, unsigned flags)
     make_free(h, 0, h->grains);
     index_raise(h, 0, h->grains);
     h->align_low = SLZ_NONE;
-    h->st.heap_size = arena;
+    h->st.heap_size = planned; /* (what a heap that grows may become) */
     h->st.free_chunks = 1;
     h->st.free_bytes = arena;
     return h;
+}
+
+/* slz_heap_grow: the arena's last chunk takes the new granules when it is
+ * free (it grows, and so does its index entry; its record, the heap's,
+ * stays true); when the arena ends in a block, they become a free chunk of
+ * their own (with no record: nothing there went back). */
+int slz_heap_grow(slz_heap *h, size_t bytes)
+{
+    if (h == NULL || !(h->flags & SLZ_GROWS) || (bytes & (h->page - 1)) || bytes / SLZ_ALIGN > h->grains_max ||
+        bytes / SLZ_ALIGN < h->grains)
+        return -1;
+    uint32_t old = h->grains, g = (uint32_t)(bytes / SLZ_ALIGN);
+    if (g == old)
+        return 0;
+    op_begin(h, "malloc");
+    uint32_t lo = bits_prev_start(h, old); /* the last chunk */
+    if (is_used(h, lo)) {
+        lo = old;
+        h->rel_a = h->rel_r = 0;
+        bits_start(h, old);
+        h->st.free_chunks++;
+    } else {
+        free_checked(h, lo, old - lo);
+    }
+    h->grains = g;
+    bits_note_chunk(h, lo, g);
+    make_free(h, lo, g - lo);
+    index_raise(h, lo / SLZ_CELL, g - lo);
+    if (lo < h->align_low)
+        h->align_low = lo; /* (the aligned search's marks: the chunk may fit now) */
+    h->st.free_bytes += (size_t)(g - old) * SLZ_ALIGN;
+    op_end(h);
+    return 0;
 }
 
 slz_heap *slz_heap_create(size_t bytes)

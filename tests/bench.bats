@@ -335,3 +335,48 @@ pin_within_plain() {
     # the grown block is resident at its peak: 64 MB written
     awk '$1 == "realloc" && $2 == "peak" { ok = $3 + 0 >= 64 } END { exit !ok }' "$BATS_TEST_TMPDIR/out"
 }
+
+@test "bench: memload.sh --quick: issue 21's figures (a,c,b frees, madvise calls, exited threads, worker, python del) for plain and shim1G" {
+    run --separate-stderr "$ROOT/tests/bench/memload.sh" --quick
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(grep -c '^a,c,b free pattern\|madvise calls per 1,000 frees\|threads x .* RSS after\|^worker builds' <<<"$output")" -eq 4 ]
+    # every figure row has a plain and a shim1G number
+    awk 'NR > 2 && !($(NF - 2) ~ /^([0-9.]+|-)$/ && $(NF - 1) ~ /^([0-9.]+|-)$/) { exit 1 }' <<<"$output" # (-: no strace)
+}
+
+@test "bench: the a,c,b free pattern with a 1G heap gives each page back once: at most 3 madvise calls per 1,000 frees (665 before)" {
+    command -v strace >/dev/null || skip "no strace"
+    run -0 env LD_PRELOAD="$LIB" SLZ_HEAP_SIZE=1G strace -f -c -e trace=madvise -o "$BATS_TEST_TMPDIR/st" \
+        "$BB/memload" acb 200000
+    [[ "$output" == "acb "*" 0" ]]
+    calls=$(awk '$NF == "madvise" { print $4 }' "$BATS_TEST_TMPDIR/st")
+    echo "madvise calls: $calls for 600000 frees"
+    [ "${calls:-0}" -gt 0 ]    # pages do go back (the RSS after is that of the live blocks)
+    [ "$calls" -le 1800 ]
+}
+
+# memload_field CONFIG K args...: field K of memload's row (3 peak kB, 4 after kB)
+# on glibc alone (plain) or under the shim with a 1G heap; errors must be 0
+memload_field() {
+    local c=$1 k=$2 pre=()
+    shift 2
+    [ "$c" = plain ] || pre=(LD_PRELOAD="$LIB" SLZ_HEAP_SIZE=1G)
+    run -0 env -u SLZ_HEAP_SIZE "${pre[@]}" "$BB/memload" "$@"
+    [[ "$output" == *" 0" ]]
+    awk -v k="$k" '{ print $k }' <<<"$output"
+}
+
+@test "bench: 8 threads build and free 8 MB three times, then exit: with a 1G heap the RSS kept is within glibc's + 8 MB (68 MB kept before)" {
+    plain=$(memload_field plain 4 exit 8 8 4096)
+    shim=$(memload_field shim1G 4 exit 8 8 4096)
+    echo "RSS after: plain $plain kB, shim1G $shim kB"
+    [ "$shim" -le $((plain + 8192)) ]
+}
+
+@test "bench: a worker builds 100 MB and exits, main frees it all and rebuilds: with a 1G heap the peak RSS is within 1.1x glibc's (2x before)" {
+    plain=$(memload_field plain 3 worker 100 4096)
+    shim=$(memload_field shim1G 3 worker 100 4096)
+    echo "peak RSS: plain $plain kB, shim1G $shim kB"
+    [ "$shim" -le $((plain * 11 / 10)) ]
+}

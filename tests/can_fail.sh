@@ -132,8 +132,8 @@ mutant merge-below-never $F 's/    if (is_used(h, pv))/    if (1)/' core core_co
 mutant merge-below-keeps-header $F '/^static uint32_t merge_below/,/^}/s/    wipe(chunk_at(h, g));/    (void)0;/' core core_reports
 mutant merge-above-keeps-header $F '/^static uint32_t merge_above/,/^}/s/    wipe(c);/    (void)c;/' core core_reports
 mutant merge-above-no-canary $F '/^static uint32_t merge_above/,/^}/s/    if (!CHECKED(c->canary == canary_of(h, c)))/    if (0)/' core core_reports
-mutant release-keeps-pages $F 's/    os_release(chunk_at(h, x), (size_t)(y - x) \* SLZ_ALIGN);/    (void)0;/' core core_release
-mutant release-never $F 's/    return (h->flags \& SLZ_ANON) \&\& (size_t)(p->below + p->above) \* SLZ_ALIGN >= SLZ_RELEASE_STEP;/    return 0;/' core core_release
+mutant release-keeps-pages $F 's/        os_release((void \*)x, y - x);/        (void)0;/' core core_release
+mutant release-never $F 's/    return (h->flags \& SLZ_ANON) \&\& (size_t)(p->below + p->above) \* SLZ_ALIGN >= step;/    return 0;/' core core_release
 mutant release-header-page $F 's/    uintptr_t ax = ((uintptr_t)chunk_at(h, lo) + (size_t)keep_grains(h) \* SLZ_ALIGN + pg) \& ~pg;/    uintptr_t ax = (uintptr_t)chunk_at(h, lo) \& ~pg;/' core core_release
 # ---- tombs and the checks of a block pointer (index.c, free.c, alloc.c) -----
 mutant tomb-not-left $I 's/    wr(\&c->used, c->used | b);/    wr(\&c->used, c->used \& ~b);/' core core_reports
@@ -156,6 +156,10 @@ for v in "index entry differs from its cell's largest free chunk" "index entry b
     "the walk's first line does not cover the span" "index entry differs from the maximum of its line"; do
     mutant "check-$(echo "$v" | tr -c 'a-z\n' - | cut -c1-40)" $I "/\&\& bad++ == 0)\$/{N;/\*first = \"$v\"/s/(.*\&\& bad++ == 0)\n/(0)\n/}" core core_check
 done
+# ---- a heap that grows, trimmed (heap.c, free.c) -----------------------------
+mutant grow-last-not-raised $H 's/    index_raise(h, lo \/ SLZ_CELL, g - lo);/    (void)0;/' core core_grow
+mutant grow-block-end-taken $H 's/    if (is_used(h, lo)) {/    if (0) {/' core core_grow
+mutant trim-nothing $F 's/        trim_chunk(h, g, g + grains_of(h, g));/        (void)g;/' core core_release
 # ---- allocation (alloc.c) ---------------------------------------------------
 mutant alloc-split-needs-more $A 's/    if (n - need >= MIN_GRAINS) {/    if (n - need > MIN_GRAINS) {/' core core_split
 mutant alloc-min-chunk-128 $C 's/#define SLZ_MIN_CHUNK 64/#define SLZ_MIN_CHUNK 128/' core core_split
@@ -186,13 +190,13 @@ mutant pending-malloc-no-collect $A '/^void \*heap_malloc/,/^}/s/        heap_co
 mutant shim-remote-free-dropped $S 's/    } else if (!heaps_lost(i)) {/    } else if (0) {/' shim shim_remote SLZ_HEAP_SIZE=1M
 mutant shim-realloc-own-moves $S '/^static void \*realloc_owned/,/^}/s/    if (h == shim_my_heap && n <= max_request) {/    if (0) {/' shim shim_routing SLZ_HEAP_SIZE=1M
 mutant shim-realloc-remote-size-0 $S 's/        old = slz_block_size(h, p, "realloc");/        old = 0;/' shim shim_remote SLZ_HEAP_SIZE=1M
-mutant shim-slot-first-only $PH 's/return d < shim_heaps.span ?/return d < shim_heaps.footprint ?/' shim shim_remote SLZ_HEAP_SIZE=1M
-mutant shim-slot-shift-off $PH 's/(int)(d >> shim_heaps.shift) : -1;/(int)(d >> (shim_heaps.shift + 1)) : -1;/' shim shim_remote SLZ_HEAP_SIZE=1M
+mutant shim-slot-first-only $PH 's/    if (d >= shim_heaps.span)/    if (d >= shim_heaps.footprint)/' shim shim_remote SLZ_HEAP_SIZE=1M
+mutant shim-slot-shift-off $PH 's/    size_t i = d >> shim_heaps.shift,/    size_t i = d >> (shim_heaps.shift + 1),/' shim shim_remote SLZ_HEAP_SIZE=1M
 mutant shim-fork-keeps-lost-heaps $P 's/            state\[i\] = SLOT_LOST;/            (void)0;/' shim shim_remote SLZ_HEAP_SIZE=1M
 mutant shim-free-clobbers-errno $S '/^static inline void free_mine/,/^}/s/    slz_free(h, p);/    slz_free(h, p); errno = 0;/' shim shim_errno
 mutant shim-memptr-on-error $S 's/        return ENOMEM;/        *memptr = NULL; return ENOMEM;/' shim shim_errno
 mutant shim-calloc-not-zeroed $S 's/: zero ? slz_calloc(h, 1, n) : slz_malloc(h, n);/: slz_malloc(h, n);/' shim shim_calloc SLZ_HEAP_SIZE=256M
-mutant shim-alignment-ignored $S 's/void \*p = align > 16 ? slz_memalign(h, align, n)/void *p = align > 16 ? slz_memalign(h, 16, n)/' shim shim_align SLZ_HEAP_SIZE=256M
+mutant shim-alignment-ignored $S 's/        p = align > 16 ? slz_memalign(h, align, n)/        p = align > 16 ? slz_memalign(h, 16, n)/' shim shim_align SLZ_HEAP_SIZE=256M
 mutant shim-realloc-loses-contents $F 's/        memcpy((char \*)dst + off, (char \*)p + off, k);/        memcpy((char *)dst + off, (char *)p + off, k \/ 2);/' shim shim_routing SLZ_HEAP_SIZE=1M
 
 echo "$caught caught, $missed missed, $stale stale"

@@ -33,8 +33,16 @@ core() {
     core core_calloc
 }
 
-@test "core: big free chunks give their pages back (the resident set drops) and the heap stays whole" {
+@test "core: big free chunks give their pages back (the resident set drops), slz_heap_trim the rest beyond a page, and the heap stays whole" {
     core core_release
+}
+
+@test "core: a heap made with SLZ_GROWS uses its arena a part at a time, grown by slz_heap_grow up to its plan" {
+    core core_grow
+}
+
+@test "core: a heap passed between owners, drained by the threads that free its blocks while it is abandoned, stays whole" {
+    core core_drain
 }
 
 @test "core: every size 0..4096 and every alignment 16..64K is met" {

@@ -70,6 +70,39 @@ signal_fork() {
     signal_fork alloc 1G
 }
 
+# ---- address-space limits (issue 21): the heaps map what they use -------
+rlimit_thread() {
+    bounded "$1" "$BIN/shim_rlimit" thread
+    [ "$output" = "under a 200 MB RLIMIT_AS: thread creation works, 50 MB in the thread works, 50 MB in main works" ]
+}
+
+@test "limits: RLIMIT_AS lowered to 200 MB after start; a thread is created and 50 MB allocated (glibc alone)" {
+    rlimit_thread plain
+}
+
+@test "limits: RLIMIT_AS lowered to 200 MB after start; a thread is created and 50 MB allocated (1M heap)" {
+    rlimit_thread 1M
+}
+
+@test "limits: RLIMIT_AS lowered to 200 MB after start; a thread is created and 50 MB allocated (1G heap)" {
+    rlimit_thread 1G
+}
+
+@test "limits: glibc's tst-malloc-thread-fail scenario: 9 threads fill a 200 MB RLIMIT_AS, 24 ways, and free it all (glibc alone, 1G heap)" {
+    for config in plain 1G; do
+        bounded $config "$BIN/shim_rlimit" fail
+        [ "$output" = "under a 200 MB RLIMIT_AS, 9 threads filled memory: 24 runs, 0 failed" ]
+    done
+}
+
+@test "limits: python's bytearray(1.7e9) under ulimit -v 3500000 with a 1G heap, as with glibc alone" {
+    command -v python3 >/dev/null || skip "no python3"
+    for config in plain 1G; do
+        bounded $config bash -c 'ulimit -v 3500000 && exec python3 -c "print(len(bytearray(int(1.7e9))))"'
+        [ "$output" = 1700000000 ]
+    done
+}
+
 fork_threads() {
     bounded "$1" "$BIN/shim_fork_threads" 100
     [[ "$output" == "100 forks while 4 threads allocated"*": 0 children failed, 0 errors, 0 blocks damaged in the parent" ]]

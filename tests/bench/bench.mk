@@ -9,7 +9,7 @@
 BENCH_DIR  = $(BUILD)/bench
 BENCH_SRC  = tests/bench
 BENCH_BIN  = $(BENCH_DIR)/replay $(BENCH_DIR)/scaling $(BENCH_DIR)/micro $(BENCH_DIR)/runstat \
-             $(BENCH_DIR)/workloads $(BENCH_DIR)/memcases $(BENCH_DIR)/gen-traces
+             $(BENCH_DIR)/workloads $(BENCH_DIR)/memcases $(BENCH_DIR)/gen-traces $(BENCH_DIR)/memload
 BENCH_BIN += $(BENCH_DIR)/unchecked/libslzmalloc.so
 BENCH_FLAGS ?=
 TEST_PROGS += $(BENCH_BIN)
@@ -42,7 +42,7 @@ $(BENCH_DIR)/scaling: $(BENCH_SRC)/scaling.c $(BUILD)/libslz.a
 
 # micro, workloads, memcases and runstat use only the system allocator: the
 # shim comes in by LD_PRELOAD.
-$(BENCH_DIR)/micro $(BENCH_DIR)/workloads $(BENCH_DIR)/memcases: $(BENCH_DIR)/%: $(BENCH_SRC)/%.c
+$(BENCH_DIR)/micro $(BENCH_DIR)/workloads $(BENCH_DIR)/memcases $(BENCH_DIR)/memload: $(BENCH_DIR)/%: $(BENCH_SRC)/%.c
 	@mkdir -p $(@D)
 	$(BENCH_COMPILE) -o $@ $< -lpthread
 

@@ -94,6 +94,7 @@ fi
 if want memory; then
     echo; echo "## 6. Memory cases"
     "$ROOT/tests/bench/memcases.sh" "${QUICK[@]}" || status=1
+    echo; "$ROOT/tests/bench/memload.sh" "${QUICK[@]}" || status=1
 fi
 if want html; then
     echo; echo "## 7. Heap timeline page"

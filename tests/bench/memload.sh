@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# memload.sh - the figures of issue 21 (memory under real load with a large
+# heap): build/bench/memload's cases and a python case, run plainly on glibc
+# and under the shim with SLZ_HEAP_SIZE=1G in the same run, with the ratio
+# shim1G / plain (above 1: slower, or more memory, than glibc). Times are
+# figures, never assertions; madvise calls are counted by strace -c -f (when
+# installed) and shown per 1,000 frees.
+#
+#   tests/bench/memload.sh [--quick]
+#
+# Exit status 1 when a case found wrong contents, got NULL, or failed.
+set -u
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+ML="$ROOT/build/bench/memload"
+LIB="$ROOT/libslzmalloc.so"
+QUICK=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --quick) QUICK=1 ;;
+    --runs) shift ;; # accepted for run.sh; one run each
+    *) echo "usage: memload.sh [--quick]" >&2; exit 2 ;;
+    esac
+    shift
+done
+for f in "$ML" "$LIB"; do
+    [ -e "$f" ] || { echo "memload.sh: $f missing (make bench-build)" >&2; exit 2; }
+done
+if [ "$QUICK" = 1 ]; then
+    N=20000 THREADS=4 TMB=2 WMB=16 PYN=10**4
+else
+    N=1000000 THREADS=16 TMB=8 WMB=400 PYN=10**6
+fi
+status=0
+TMP="$(mktemp)"
+trap 'rm -f "$TMP"' EXIT
+
+# under CONFIG cmd...: cmd on glibc alone (plain) or under the shim, 1G heap
+under() {
+    local c=$1
+    shift
+    if [ "$c" = plain ]; then env -u SLZ_HEAP_SIZE -u LD_PRELOAD "$@"; else env LD_PRELOAD="$LIB" SLZ_HEAP_SIZE=1G "$@"; fi
+}
+# field CONFIG K args...: field K of memload's row (2 seconds, 3 peak kB, 4 after kB)
+field() {
+    local c=$1 k=$2 out
+    shift 2
+    out=$(under "$c" timeout 600 "$ML" "$@") || { echo "# memload $* under $c failed" >&2; status=1; }
+    set -- $out
+    [ "${5:-1}" = 0 ] || { echo "# memload row under $c: '$out' (errors)" >&2; status=1; }
+    eval "echo \${$k:-0}"
+}
+# madvise CONFIG FREES cmd...: madvise calls of cmd per 1,000 frees ("-": no strace)
+madvise_per() {
+    local c=$1 frees=$2
+    shift 2
+    command -v strace >/dev/null || { echo -; return; }
+    under "$c" strace -f -c -e trace=madvise -o "$TMP" "$@" >/dev/null 2>&1
+    awk -v f="$frees" '$NF == "madvise" { n = $4 } END { printf "%.2f", (n + 0) * 1000 / f }' "$TMP"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b != "-") printf "%.2fx", b / a; else print "-" }'; }
+line() { printf '%-72s %12s %12s %8s\n' "$1" "$2" "$3" "$(ratio "$2" "$3")"; }
+mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+echo "# issue 21 (tests/bench/memload.c, memload.sh): a 1G heap under load against glibc, same run"
+printf '%-72s %12s %12s %8s\n' "figure" "plain" "shim1G" "x"
+line "a,c,b free pattern, $N entries of 3 x 48 B: free time (s)" "$(field plain 2 acb $N)" "$(field shim1G 2 acb $N)"
+line "  madvise calls per 1,000 frees" "$(madvise_per plain $((3 * N)) "$ML" acb $N)" \
+    "$(madvise_per shim1G $((3 * N)) "$ML" acb $N)"
+line "$THREADS threads x $TMB MB (4 KiB blocks, 3 rounds), exited: RSS after (MB)" \
+    "$(mb "$(field plain 4 exit $THREADS $TMB 4096)")" "$(mb "$(field shim1G 4 exit $THREADS $TMB 4096)")"
+line "worker builds $WMB MB (4 KiB blocks), exits; main frees, rebuilds: peak RSS (MB)" \
+    "$(mb "$(field plain 3 worker $WMB 4096)")" "$(mb "$(field shim1G 3 worker $WMB 4096)")"
+if command -v python3 >/dev/null; then
+    PY="import time
+d={('k%d'%i):[i,str(i)] for i in range($PYN)}
+t=time.time(); del d; print('%.4f' % (time.time()-t))"
+    line "python (PYTHONMALLOC=malloc): del of a $PYN-entry dict (s)" \
+        "$(under plain env PYTHONMALLOC=malloc python3 -c "$PY")" "$(under shim1G env PYTHONMALLOC=malloc python3 -c "$PY")"
+fi
+# peak RSS of small-object programs (item 4 of the issue): /usr/bin/time's %M, in MB
+peak_mb() {
+    local c=$1 kb
+    shift
+    kb=$(under "$c" /usr/bin/time -f '%M' -o "$TMP" "$@" >/dev/null 2>&1 && cat "$TMP") || { echo -; return; }
+    mb "$kb"
+}
+if [ -x /usr/bin/time ]; then
+    K=$([ "$QUICK" = 1 ] && echo 3000 || echo 300000)
+    if command -v perl >/dev/null; then
+        PL="my %h; \$h{\"k\$_\"} = [\$_, \"v\$_\"] for 1..$K; print scalar(keys %h), \"\\n\""
+        line "perl: a $K-key hash of small arrays: peak RSS (MB)" "$(peak_mb plain perl -e "$PL")" "$(peak_mb shim1G perl -e "$PL")"
+    fi
+    if command -v python3 >/dev/null; then
+        PY="d={('k%d'%i):[i,str(i)] for i in range($K)}; print(len(d))"
+        line "python (PYTHONMALLOC=malloc): a $K-entry dict: peak RSS (MB)" \
+            "$(peak_mb plain env PYTHONMALLOC=malloc python3 -c "$PY")" "$(peak_mb shim1G env PYTHONMALLOC=malloc python3 -c "$PY")"
+    fi
+    if command -v jq >/dev/null; then
+        JQ="[range($K) | {k: ., v: tostring}] | length"
+        line "jq: an array of $K small objects: peak RSS (MB)" "$(peak_mb plain jq -n "$JQ")" "$(peak_mb shim1G jq -n "$JQ")"
+    fi
+fi
+exit $status
