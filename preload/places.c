@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/uio.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "places.h"
@@ -78,6 +79,20 @@ static int in_arena_heap(uintptr_t a)
  * M_MMAP_THRESHOLD below that is not seen). Headers are read without
  * faulting. (A heap that glibc continues with mmap, the break or a new heap
  * refused, would be refused too: memory exhausted.) */
+/* limited: the process runs under a finite RLIMIT_AS or RLIMIT_DATA. When
+ * the break cannot grow (such a limit is the usual cause: glibc's
+ * tst-malloc-thread-fail), glibc carries its main arena on in memory it
+ * maps, outside the break: its chunks there carry neither IS_MMAPPED nor
+ * NON_MAIN_ARENA; and an arena that cannot grow has glibc map a chunk of its
+ * own even for a small request. Such places are accepted only under a
+ * limit, where they can be glibc's; without one they are reported. */
+static int limited(void)
+{
+    struct rlimit as, data;
+    return (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) ||
+           (getrlimit(RLIMIT_DATA, &data) == 0 && data.rlim_cur != RLIM_INFINITY);
+}
+
 int places_glibc(const void *p, size_t n)
 {
     uintptr_t a = (uintptr_t)p;
@@ -93,8 +108,11 @@ int places_glibc(const void *p, size_t n)
         return 0;
     if (c[1] & 4) /* NON_MAIN_ARENA */
         return in_arena_heap(a);
+    int lim = limited();
+    if (!(c[1] & 2) && lim)
+        return 1; /* the main arena moved into mapped memory (below) */
     size_t size = c[1] & ~(size_t)7, page = (size_t)sysconf(_SC_PAGESIZE);
-    return (c[1] & 2) && (n > 1032 || glibc_maps_small) && ((a - 16 - c[0]) & (page - 1)) == 0 && ((c[0] + size) & (page - 1)) == 0;
+    return (c[1] & 2) && (n > 1032 || glibc_maps_small || lim) && ((a - 16 - c[0]) & (page - 1)) == 0 && ((c[0] + size) & (page - 1)) == 0;
 }
 
 void places_setup(void)

@@ -66,12 +66,20 @@ static unsigned n_made;
 
 /* registry_leaf: the leaf of p's region, mapped now unless another thread
  * did it first. */
+/* registry_blind: the registry could not map a page of its own (the
+ * address space is exhausted, e.g. under RLIMIT_AS) and so missed blocks
+ * glibc served: from then on it no longer vouches, and a pointer it does
+ * not know goes to glibc, as it did before the registry existed. */
+static int registry_blind;
+
 uint64_t *__attribute__((noinline)) registry_leaf(uintptr_t p)
 {
     size_t i = p >> REG_REGION_SHIFT, bytes = REG_LEAF_WORDS * sizeof(uint64_t);
     uint64_t *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (m == MAP_FAILED)
+    if (m == MAP_FAILED) {
+        __atomic_store_n(&registry_blind, 1, __ATOMIC_RELAXED);
         return NULL;
+    }
     uint64_t *was = NULL;
     if (!__atomic_compare_exchange_n(&registry_top[i], &was, m, 0, __ATOMIC_RELEASE, __ATOMIC_ACQUIRE)) {
         munmap(m, bytes);
@@ -84,9 +92,12 @@ uint64_t *__attribute__((noinline)) registry_leaf(uintptr_t p)
 }
 
 /* registry_not_live: p (its live word w, NULL if none, and bit) is no
- * live block: a double free if a block began there once. */
-_Noreturn void registry_not_live(const uint64_t *w, uint64_t bit, const char *op, const void *p)
+ * live block: a double free if a block began there once. Returns only
+ * while the registry is blind. */
+void registry_not_live(const uint64_t *w, uint64_t bit, const char *op, const void *p)
 {
+    if (__atomic_load_n(&registry_blind, __ATOMIC_RELAXED))
+        return;
     int was = w != NULL && (__atomic_load_n(w + 1, __ATOMIC_RELAXED) & bit);
     slz_misuse(op, was ? "double free" : "invalid pointer", p);
 }

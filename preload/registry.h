@@ -28,7 +28,7 @@ _Noreturn void slz_misuse(const char *op, const char *what, const void *ptr);
  * same cache line) a word of "was a block" bits. */
 extern uint64_t *registry_top[REG_TOP_N];
 uint64_t *registry_leaf(uintptr_t p);                                    /* made if need be; NULL: no memory */
-_Noreturn void registry_not_live(const uint64_t *w, uint64_t bit, const char *op, const void *p);
+void registry_not_live(const uint64_t *w, uint64_t bit, const char *op, const void *p);
 _Noreturn void registry_twice(const char *op, const void *p);          /* glibc returned a live block */
 
 /* registry_trim: the registry's pages that hold no live block given back
