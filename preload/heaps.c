@@ -47,7 +47,7 @@ static int exit_key_ok;
  * the shim's set-up; nothing here allocates. 0, or -1 (glibc serves all). */
 int heaps_setup(size_t heap_size)
 {
-    size_t foot = slz_heap_footprint(heap_size, SLZ_GUARDED);
+    size_t foot = slz_heap_footprint(heap_size, SLZ_GUARDED | (slz_opt.cache ? SLZ_CACHE : 0));
     if (foot == 0)
         return -1;
     int shift = 12;
@@ -76,7 +76,7 @@ static slz_heap *make_heap(unsigned i)
     char *slot = shim_heaps.area + ((size_t)i << shim_heaps.shift);
     if (mprotect(slot, shim_heaps.footprint, PROT_READ | PROT_WRITE) != 0)
         return NULL;
-    return slz_heap_create_in(slot, shim_heaps.footprint, SLZ_GUARDED | SLZ_ANON);
+    return slz_heap_create_in(slot, shim_heaps.footprint, SLZ_GUARDED | SLZ_ANON | (slz_opt.cache ? SLZ_CACHE : 0));
 }
 
 /* heaps_mine_slow: the calling thread's first allocation (or its first

@@ -89,6 +89,7 @@ static int opt_stats(const char *name, const char *v)
 }
 
 static int opt_check(const char *name, const char *v) { return opt_bool(name, v, &slz_opt.check, "not a boolean (use 1/on/yes or 0/off/no)"); }
+static int opt_cache(const char *name, const char *v) { return opt_bool(name, v, &slz_opt.cache, "not a boolean (use 1/on/yes or 0/off/no); cache off"); }
 static int opt_sites(const char *name, const char *v) { return opt_bool(name, v, &slz_opt.sites, "not a boolean (use 1/on/yes or 0/off/no); call sites off"); }
 
 /* absolute: path made absolute against the directory at start-up, in buf:
@@ -149,6 +150,7 @@ static const struct {
     {"SLZ_CHECK", opt_check, 0},           /* 1: check every heap invariant after every operation */
     {"SLZ_HEAPMAP", opt_heapmap, 1},       /* an SVG map of the heap to this file at exit (and on SIGUSR1) */
     {"SLZ_TRACE", opt_trace, 1},           /* record every allocation call to this .rep file */
+    {"SLZ_CACHE", opt_cache, 0},           /* 1: the fast mode: a cache of recently freed small blocks in front of first fit */
     {"SLZ_SITES", opt_sites, 0},           /* 1: remember where blocks were allocated and freed: misuse reports and the exit report's leaks name them */
 };
 

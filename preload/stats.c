@@ -54,6 +54,25 @@ static void put_col(struct out *o, const char *s, int width)
 
 /* ---- The core's part (shared with slz-replay) -------------------------- */
 
+/* cache_text: the fast mode's line (SLZ_CACHE: any allocation counts as a
+ * hit or a miss; nothing without it). */
+static void cache_text(struct out *o, const struct slz_heap_stats *h)
+{
+    if ((h->cache_hits | h->cache_misses) == 0)
+        return;
+    out_s(o, "slzmalloc:   core: cache hits ");
+    out_u(o, h->cache_hits, 0);
+    out_s(o, ", misses ");
+    out_u(o, h->cache_misses, 0);
+    out_s(o, " (");
+    out_pct(o, h->cache_hits, h->cache_hits + h->cache_misses);
+    out_s(o, "% served by the cache); holding ");
+    out_u(o, h->cached_blocks, 0);
+    out_s(o, " freed blocks of ");
+    out_u(o, h->cached_bytes, 0);
+    out_s(o, " bytes, not merged yet\n");
+}
+
 void stats_core_text(struct out *o, const struct slz_heap_stats *h)
 {
     out_s(o, "slzmalloc:   core: requested ");
@@ -101,6 +120,7 @@ void stats_core_text(struct out *o, const struct slz_heap_stats *h)
     out_pct(o, h->free_bytes - (h->largest_free < h->free_bytes ? h->largest_free : h->free_bytes),
             h->free_bytes);
     out_s(o, "% (free bytes outside the largest free chunk)\n");
+    cache_text(o, h);
 }
 
 static void key(struct out *o, const char *k)
@@ -136,7 +156,14 @@ void stats_core_json(struct out *o, const struct slz_heap_stats *h)
     field(o, "realloc_in_place", h->realloc_in_place, 0);
     field(o, "splits", h->splits, 0);
     field(o, "coalesces", h->coalesces, 0);
-    field(o, "failures", h->failures, 1);
+    int cache = (h->cache_hits | h->cache_misses) != 0;
+    field(o, "failures", h->failures, !cache);
+    if (cache) {
+        field(o, "cache_hits", h->cache_hits, 0);
+        field(o, "cache_misses", h->cache_misses, 0);
+        field(o, "cached_blocks", h->cached_blocks, 0);
+        field(o, "cached_bytes", h->cached_bytes, 1);
+    }
     out_ch(o, '}');
 }
 

@@ -146,6 +146,7 @@ struct slz_heap {
     size_t region_size;
     uintptr_t key[2];    /* keys the check words and canaries */
     const char *op;      /* entry point being served, for reports */
+    struct slz_cache *cache; /* SLZ_CACHE: the fast mode's (cache.h), or NULL */
     struct slz_cell *cells;
     /* the first-fit index: lv[0] one entry per cell, lv[i+1] one per line of
      * lv[i]; lv[nlv - 1] is the root line */

@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "chunk.h"
+#include "cache.h"
 
 /* ---- Checking a block pointer ------------------------------------------ */
 
@@ -23,7 +23,7 @@ static uint32_t block_grain(const slz_heap *h, const void *p, const char *op)
     uint64_t b = bit_of(g);
     if (!(__atomic_load_n(&c->start, __ATOMIC_RELAXED) & b))
         slz_misuse(op, (c->tomb & b) ? "double free" : "invalid pointer", p);
-    if (!(__atomic_load_n(&c->used, __ATOMIC_RELAXED) & b))
+    if (!(__atomic_load_n(&c->used, __ATOMIC_RELAXED) & b) || cache_holds(h, g))
         slz_misuse(op, "double free", p);
     if (!header_ok(h, chunk_at(h, g), (size_t)grains_of(h, g) * SLZ_ALIGN, 1))
         slz_misuse(op, "corrupted chunk header (write past the end of the block below?)", p);
@@ -341,7 +341,8 @@ void slz_free(slz_heap *h, void *p)
     if (p == NULL)
         return;
     op_begin(h, "free");
-    release(h, live_block(h, p));
+    if (h->cache == NULL || !cache_free(h, p))
+        release(h, live_block(h, p));
     op_end(h);
 }
 
@@ -368,6 +369,8 @@ void slz_heap_collect(slz_heap *h)
 {
     op_begin(h, "free");
     heap_collect(h);
+    if (h->cache)
+        cache_flush(h); /* (the heap may pass to another thread: nothing held back) */
     op_end(h);
 }
 
@@ -459,7 +462,10 @@ void *slz_realloc(slz_heap *h, void *p, size_t n)
         return NULL;
     }
     op_begin(h, "realloc");
+    int e = errno;
     void *q = heap_realloc(h, p, n);
+    if (q == NULL && cache_refused(h, e))
+        q = heap_realloc(h, p, n);
     op_end(h);
     return q;
 }

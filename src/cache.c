@@ -1,0 +1,165 @@
+/*
+ * cache.c - the fast mode (SLZ_CACHE): a cache of recently freed small
+ * blocks in front of exact first fit.
+ *
+ * Exact first fit must find the lowest-addressed fit on every call. A
+ * program that frees and allocates blocks of the same sizes again and
+ * again (most do) can be served faster by handing back the block of that
+ * size it freed last, as QuickFit and glibc's tcache do (deferred
+ * coalescing): a free of a chunk below 2 KiB pushes it on the stack of its
+ * exact size, and a request of that size pops it. Only what the cache does
+ * not serve reaches first fit; what it holds reaches the heap (a real free,
+ * with merging) when a stack or the byte bound is full, when a request would
+ * fail, and when the heap is flushed (slz_heap_flush, slz_heap_collect).
+ *
+ * Nothing of the cache lives in a freed block: the stacks and the cached
+ * bits are in the heap's metadata (cache.h), so an overflow or a write after
+ * free can reach no link. A cached chunk stays in use for the bits, so the
+ * core never merges it or hands it out; its cached bit makes every check of
+ * a block pointer (free.c) report it as the double free it is. Its first
+ * payload word is a canary, as a free chunk's is: a write after free is
+ * reported when the block leaves the cache.
+ *
+ * The cache calls only the core's own entry points: heap_malloc for what it
+ * does not serve, live_block and release for what it gives back.
+ */
+#include <errno.h>
+
+#include "cache.h"
+
+/* ---- Where it lives ---------------------------------------------------- */
+
+static size_t up64(size_t n) { return (n + 63) & ~(size_t)63; }
+
+/* cache_meta_bytes: the metadata of the cache for a heap of ncells cells. */
+size_t cache_meta_bytes(size_t ncells)
+{
+    return up64(sizeof(struct slz_cache)) + up64(ncells * sizeof(uint64_t));
+}
+
+/* cache_attach: h (its arena sized) gets the cache at meta, all zero. */
+void cache_attach(slz_heap *h, void *meta, size_t ncells)
+{
+    struct slz_cache *c = meta;
+    size_t sixteenth = (size_t)h->grains * SLZ_ALIGN / 16;
+    (void)ncells;
+    c->bits = (uint64_t *)((char *)meta + up64(sizeof *c));
+    c->bound = sixteenth < SLZ_CACHE_BYTES ? sixteenth : SLZ_CACHE_BYTES;
+    h->cache = c;
+}
+
+/* ---- In and out (the hot paths are in cache.h) ------------------------- */
+
+_Noreturn void cache_damaged(slz_heap *h, slz_chunk *ch)
+{
+    slz_misuse(h->op, "corrupted free chunk (write after free?)", chunk2mem(ch));
+}
+
+/* cache_flush: every cached block freed into the heap, with the checks of
+ * a free (in the order of sizes, each stack from its top). */
+void cache_flush(slz_heap *h)
+{
+    struct slz_cache *c = h->cache;
+    for (uint32_t k = MIN_GRAINS; k <= CACHE_CLASSES && c->bytes; k++)
+        while (c->count[k]) {
+            slz_chunk *ch = cache_pop(h, c, k);
+            release(h, live_block(h, chunk2mem(ch)));
+            h->st.frees--; /* counted when it came in */
+        }
+}
+
+/* cache_refused: a request of h just failed (errno was saved_errno): if
+ * the cache held blocks, they are in the heap now and the caller asks again
+ * (1); else 0. */
+int cache_refused(slz_heap *h, int saved_errno)
+{
+    if (h->cache == NULL || h->cache->bytes == 0)
+        return 0;
+    cache_flush(h);
+    h->st.failures--;
+    errno = saved_errno;
+    return 1;
+}
+
+/* cache_miss: malloc of what the cache does not hold: first fit, once the
+ * frees of other threads are taken (one of them may be a cached block: a
+ * double free, reported); if the heap refuses, the cache empties into it
+ * and first fit is asked again. */
+void *cache_miss(slz_heap *h, size_t n)
+{
+    if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED)) {
+        heap_collect(h);
+        return cache_malloc(h, n);
+    }
+    h->cache->misses++;
+    int e = errno;
+    void *p = heap_malloc(h, n);
+    if (p == NULL && cache_refused(h, e))
+        p = heap_malloc(h, n);
+    return p;
+}
+
+void slz_heap_flush(slz_heap *h)
+{
+    if (h == NULL || h->cache == NULL)
+        return;
+    op_begin(h, "free");
+    cache_flush(h);
+    op_end(h);
+}
+
+/* ---- Questions --------------------------------------------------------- */
+
+/* cache_stats: what the cache adds to a statistics snapshot: its counters,
+ * and its blocks out of the live ones (the core counts them in use). */
+void cache_stats(const slz_heap *h, struct slz_heap_stats *out)
+{
+    const struct slz_cache *c = h->cache;
+    if (c == NULL)
+        return;
+    size_t blocks = 0;
+    for (uint32_t k = MIN_GRAINS; k <= CACHE_CLASSES; k++)
+        blocks += c->count[k];
+    out->cache_hits = c->hits;
+    out->cache_misses = c->misses;
+    out->cached_blocks = blocks;
+    out->cached_bytes = c->bytes;
+    out->live_blocks -= blocks;
+    out->in_use -= c->bytes;
+    out->mallocs += c->hits; /* (the core counts what it serves) */
+}
+
+/* cache_check: invariants C1-C3 (cache.h) over the cells up to the
+ * high-water mark. The number of violations; *first names the first. */
+size_t cache_check(const slz_heap *h, size_t cells, const char **first)
+{
+    const struct slz_cache *c = h->cache;
+    size_t bad = 0, blocks = 0, bytes = 0, set = 0;
+    if (c == NULL)
+        return 0;
+    for (uint32_t k = 0; k <= CACHE_CLASSES; k++) {
+        if (c->count[k] > CACHE_DEPTH || (c->count[k] && k < MIN_GRAINS)) {
+            if (bad++ == 0)
+                *first = "a cache stack is over its depth or of no chunk size";
+            continue;
+        }
+        for (unsigned i = 0; i < c->count[k]; i++) {
+            uint32_t g = c->slot[k][i];
+            blocks++;
+            bytes += (size_t)k * SLZ_ALIGN;
+            if (g >= h->grains || !is_start(h, g) || !is_used(h, g) || grains_of(h, g) != k || !cache_holds(h, g)) {
+                if (bad++ == 0)
+                    *first = "a cached block is not a used chunk of its stack's size with its cached bit";
+            } else if (chunk_at(h, g)->canary != canary_of(h, chunk_at(h, g)) && bad++ == 0) {
+                *first = "a cached block's canary is damaged";
+            }
+        }
+    }
+    for (size_t w = 0; w < cells; w++)
+        set += (size_t)__builtin_popcountll(c->bits[w]);
+    if ((bytes != c->bytes || bytes > c->bound) && bad++ == 0)
+        *first = "the cache's totals disagree with its stacks";
+    if (set != blocks && bad++ == 0)
+        *first = "a cached bit without a cached block";
+    return bad;
+}
