@@ -22,6 +22,20 @@
  *
  * The cache calls only the core's own entry points: heap_malloc for what it
  * does not serve, live_block and release for what it gives back.
+ *
+ * Other threads. Their frees take the same way as without the cache
+ * (slz_free_deferred: pending bits, taken by the owner into the heap, never
+ * into the cache). Only the owner writes the cached bits (one relaxed store
+ * each); another thread reads them in block_grain (one relaxed load). A
+ * block it may free was handed to it live, so it reads the bit clear unless
+ * the block is also freed by the owner: a double free, which is reported
+ * either there (the bit seen set) or by the owner when it takes the pending
+ * free (block_grain again, in its own thread, sees the bit). The owner takes
+ * pending frees before it pops the cache (cache_malloc reads pend_any
+ * first) and before it pushes one (cache_free leaves the free to the core
+ * when pend_any is set), so a block freed twice this way is not handed out
+ * before the second free is seen, as far as pend_any is visible: the same
+ * window as without the cache. tests/c/core_cache_threads.c stresses it.
  */
 #include <errno.h>
 

@@ -27,6 +27,12 @@ setup() {
     [[ "$output" == "core_cache: seed 20261204: 100000 operations, "*" 0 violations" ]]
 }
 
+@test "core_cache_threads: the owner churns a cached heap while another thread frees every third block (slz_free_deferred)" {
+    run -0 "$BIN/core_cache_threads" 200000
+    echo "# $output"
+    [[ "$output" == *"; 0 damaged, 0 violations, 0 live blocks, 1 free chunks at the end" ]]
+}
+
 @test "SLZ_CACHE: a bad value warns once and the cache stays off" {
     run -0 --separate-stderr under_slz SLZ_CACHE=maybe SLZ_HEAP_SIZE=64M SLZ_STATS=1 "$MISUSE/bad_args"
     echo "# [$stderr]"
