@@ -11,7 +11,7 @@
  *
  *   core_cache_threads [STEPS]     default 200000 owner steps
  *
- * Built with ThreadSanitizer by hand (gcc -fsanitize=thread with src/*.c):
+ * Built with ThreadSanitizer by hand (gcc -fsanitize=thread, the core's sources):
  * its only reports are the core's own plain reads of the cell bits in
  * block_grain/grains_of, which the same program without SLZ_CACHE gives too. */
 #include <pthread.h>
