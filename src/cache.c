@@ -99,7 +99,7 @@ int cache_refused(slz_heap *h, int saved_errno)
  * frees of other threads are taken (one of them may be a cached block: a
  * double free, reported); if the heap refuses, the cache empties into it
  * and first fit is asked again. */
-void *cache_miss(slz_heap *h, size_t n)
+__attribute__((noinline)) void *cache_miss(slz_heap *h, size_t n)
 {
     if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED)) {
         heap_collect(h);

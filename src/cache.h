@@ -99,9 +99,10 @@ static inline void *cache_malloc(slz_heap *h, size_t n)
  * other threads waiting) and its stack and the byte bound have room: 1.
  * Otherwise 0, and the caller frees it into the heap with the core's
  * checks, which report a misuse in the words they use without the cache.
- * Of the in-band headers, the block's and the next chunk's head words are
- * compared with the bits (an overflow changes them; the keyed check words
- * are left to the core's checks when the block reaches the heap). */
+ * Of the in-band headers, the block's head word is compared with the bits
+ * and the next chunk's is checked against its keyed check word (an overflow
+ * changes one and not the other); the full checks are the core's, when the
+ * block reaches the heap or is freed again after reuse. */
 static inline int cache_free(slz_heap *h, const void *p)
 {
     struct slz_cache *c = h->cache;
@@ -116,7 +117,7 @@ static inline int cache_free(slz_heap *h, const void *p)
     slz_chunk *ch = chunk_at(h, g);
     if (k > CACHE_CLASSES || c->count[k] == CACHE_DEPTH || c->bytes + (size_t)k * SLZ_ALIGN > c->bound ||
         ch->head != ((uintptr_t)k * SLZ_ALIGN | SLZ_INUSE) ||
-        (nx < h->grains && chunk_at(h, nx)->head != ((uintptr_t)grains_of(h, nx) * SLZ_ALIGN | (is_used(h, nx) ? SLZ_INUSE : 0))))
+        (nx < h->grains && !CHECKED(chunk_at(h, nx)->check == head_check(h, chunk_at(h, nx), chunk_at(h, nx)->head))))
         return 0;
     c->slot[k][c->count[k]++] = g;
     c->bytes += (size_t)k * SLZ_ALIGN;
