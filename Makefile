@@ -18,24 +18,38 @@ DEPFLAGS   = -MMD -MP
 # the one compile command of the project's own code (core, shim, tests, tools)
 COMPILE    = $(CC) $(DEPFLAGS) $(SLZ_CFLAGS)
 
-CORE_SRC  = $(wildcard src/*.c)
-SHIM_SRC  = $(wildcard preload/*.c)
+# three layers: the core (src/*.c, include/slz.h), the report layer that the
+# shim and the tools share (src/report/, include/slz_report.h: it uses the
+# core's public API only), the shim (preload/). The tools in scripts/ link
+# the core and the report layer, never the shim.
+CORE_SRC   = $(wildcard src/*.c)
+REPORT_SRC = $(wildcard src/report/*.c)
+SHIM_SRC   = $(wildcard preload/*.c)
 
-BUILD     = build
-CORE_OBJ  = $(CORE_SRC:src/%.c=$(BUILD)/core/%.o)
-PIC_OBJ   = $(CORE_SRC:src/%.c=$(BUILD)/pic/%.o) $(SHIM_SRC:preload/%.c=$(BUILD)/pic/%.o)
+BUILD      = build
+CORE_OBJ   = $(CORE_SRC:src/%.c=$(BUILD)/core/%.o)
+REPORT_OBJ = $(REPORT_SRC:src/report/%.c=$(BUILD)/report/%.o)
+PIC_OBJ    = $(CORE_SRC:src/%.c=$(BUILD)/pic/%.o) $(REPORT_SRC:src/%.c=$(BUILD)/pic/%.o) \
+             $(SHIM_SRC:preload/%.c=$(BUILD)/pic/%.o)
 
 # Programs the tests need; the fragments below add to it.
 TEST_PROGS =
 
 .PHONY: all test test-progs clean print-flags
-all: libslzmalloc.so $(BUILD)/libslz.a
+all: libslzmalloc.so $(BUILD)/libslz.a $(BUILD)/libslzreport.a
 
 libslzmalloc.so: $(PIC_OBJ)
 	$(CC) -shared $(LTO) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lpthread -ldl
 
 $(BUILD)/libslz.a: $(CORE_OBJ)
 	$(AR) rcs $@ $^
+
+$(BUILD)/libslzreport.a: $(REPORT_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/report/%.o: src/report/%.c
+	@mkdir -p $(@D)
+	$(COMPILE) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/core/%.o: src/%.c
 	@mkdir -p $(@D)

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "shim.h"
-#include "size.h"
 
 struct slz_options slz_opt;
 
@@ -20,10 +19,6 @@ static void warn(const char *name, const char *value, const char *why)
     const char *p[] = {"ignoring ", name, "=", value, ": ", why};
     say(2, p, 6);
 }
-
-/* The old entry points (slz-replay uses parse_size): size.h does the work. */
-size_t parse_size_why(const char *s, const char **why) { return slz_parse_size(s, why); }
-size_t parse_size(const char *s) { return slz_parse_size(s, NULL); }
 
 static int opt_heap_size(const char *name, const char *v)
 {

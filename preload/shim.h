@@ -25,6 +25,7 @@ GLIBC_FN void *__libc_memalign(size_t, size_t);
 
 /* ---- A heap per thread (heaps.c) --------------------------------------- */
 #include "slz.h"
+#include "slz_report.h"
 #define SHIM_SLOTS 1024 /* heaps at most: threads beyond use glibc */
 enum { SLOT_EMPTY, SLOT_OWNED, SLOT_ABANDONED, SLOT_LOST };
 struct shim_heaps {
@@ -101,11 +102,6 @@ struct slz_options {
 };
 extern struct slz_options slz_opt;
 void options_read(void);
-/* parse_size, parse_size_why: size.h's slz_parse_size (kept for old callers) */
-size_t parse_size(const char *s); /* "64K", "256M", "1G"; 0 on a bad value */
-/* parse_size_why: the same; on a bad value 0 and *why says what is wrong */
-size_t parse_size_why(const char *s, const char **why);
-
 /* ---- Counters (stats.c) ----------------------------------------------- */
 enum slz_entry {
     E_MALLOC, E_FREE, E_CALLOC, E_REALLOC, E_REALLOCARRAY, E_POSIX_MEMALIGN,
@@ -139,11 +135,8 @@ void stats_setup(void);
 void stats_report(void); /* at exit */
 void stats_fork_child(void); /* in a fork child: the call counts start again */
 
-/* ---- Messages (out.c) ------------------------------------------------- */
-/* say: write "slzmalloc: " and the pieces as one line to fd, one write(2). */
-void say(int fd, const char *const *pieces, int n);
-
-/* The report fd (out.c): where everything printed at exit or later goes: a
+/* ---- Messages (report_fd.c) -------------------------------------------- */
+/* The report fd (report_fd.c): where everything printed at exit or later goes: a
  * copy of stderr taken by report_setup at start-up (fd >= 100). report_fd:
  * that copy if it still is the same file (fstat), else -1: print nothing.
  * report_say: say() to it, or nothing. */
@@ -151,7 +144,7 @@ void report_setup(void);
 int report_fd(void);
 void report_say(const char *const *pieces, int n);
 
-/* ---- Watching the heap (out.c, stats.c, heapmap.c, trace.c, watch.c) ---- */
+/* ---- Watching the heap (stats.c, trace.c, watch.c; the report layer) ---- */
 
 /* The watching hooks' state, one struct (watch.c): the flags that the
  * TRACE_* and WATCH_POLL hooks of every call test. */
@@ -161,44 +154,10 @@ struct slz_watch_state {
 };
 extern struct slz_watch_state slz_watch;
 
-/* A fixed output buffer, written to fd with write(2) when full and at
- * out_flush: reports are formatted without stdio and without malloc. */
-struct out {
-    int fd;       /* where the text goes (-1: nowhere) */
-    int failed;   /* a write failed */
-    size_t at;    /* bytes in buf */
-    char buf[32768];
-};
-void out_flush(struct out *o);
-void out_ch(struct out *o, char c);
-void out_s(struct out *o, const char *s);
-void out_u(struct out *o, uint64_t v, int width);
-void out_i(struct out *o, int64_t v);
-void out_hex(struct out *o, uint64_t v);
-#define HEX_STR (2 + 16 + 1) /* "0x", 16 digits, the end */
-const char *hex_str(char buf[HEX_STR], uint64_t v);
-void out_pct(struct out *o, uint64_t part, uint64_t whole);
-void out_bytes(struct out *o, uint64_t v);
-void out_json_str(struct out *o, const char *s);
-void out_xml(struct out *o, const char *s);
-int out_path(char *dst, size_t cap, const char *path, const char *ext, uint64_t n, int digits);
-
-/* Core statistics in the report's two forms (stats.c; also used by slz-replay). */
-struct slz_heap_stats;
-void stats_core_text(struct out *o, const struct slz_heap_stats *h);
-void stats_core_json(struct out *o, const struct slz_heap_stats *h);
 /* The leaks by site in the report, set by sites_setup (NULL: not shown;
  * slz-replay, which has no sites, leaves them so). */
 extern void (*stats_leaks_text)(struct out *o);
 extern void (*stats_leaks_json)(struct out *o);
-
-/* heapmap_write: an SVG picture of the slz heap (slz_heap_walk) to fd, one
- * box per chunk in address order, or cells that sum up address ranges when
- * the heap has too many chunks to draw. title: the picture's first line.
- * heapmap_file: the same into path (a temporary file renamed into place).
- * Both return 0, or -1 if the picture could not be written. */
-int heapmap_write(int fd, const char *title);
-int heapmap_file(const char *path, const char *title);
 
 /* Trace recording (trace.c), SLZ_TRACE: every allocation call in the 64-bit
  * malloc-lab .rep format. The hooks cost one load and a branch when off. */
@@ -238,23 +197,6 @@ void watch_exit(void);
         if (__builtin_expect(slz_watch.map_pending, 0))                                            \
             watch_poll();                                                                          \
     } while (0)
-
-/* Report files (file.c): never written through a symlink, never a file the
- * process did not create. file_create: a fresh file "<path>.<pid>[.<k>].tmp"
- * (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600), its name in tmp: the fd, or -1.
- * file_claim: tmp renamed to path only if nothing is there: 0, or -1 (EEXIST
- * when path is taken). file_begin: a report for path in f->fd (-1 on
- * failure); with collect, it starts with what path held (a plain file of
- * ours) and the directory is locked until file_end. file_end: closes f->fd,
- * renames the report onto path when ok (else removes it): 0, or -1. */
-struct file_report {
-    int fd, lock;
-    char tmp[4096];
-};
-int file_create(char *tmp, size_t cap, const char *path);
-int file_claim(const char *tmp, const char *path);
-int file_begin(struct file_report *f, const char *path, int collect);
-int file_end(struct file_report *f, const char *path, int ok);
 
 /* ---- Call sites (sites.c), SLZ_SITES ---------------------------------- */
 /* Where each block of the slz heaps was allocated and freed: named in

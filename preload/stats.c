@@ -3,12 +3,12 @@
  *
  * The numbers are data first (struct slz_shim_stats here, struct
  * slz_heap_stats in the core); the printers format them into a fixed buffer
- * (struct out, out.c) written with write(2). SLZ_STATS=1 prints a table,
+ * (struct out, src/report/out.c) written with write(2). SLZ_STATS=1 prints a table,
  * SLZ_STATS=json (or a SLZ_STATS_FILE named *.json) one JSON object on one
  * line. The report goes to
- * SLZ_STATS_FILE (every process of a pipeline adds its own: file.c writes a
+ * SLZ_STATS_FILE (every process of a pipeline adds its own: src/report/file.c writes a
  * fresh file that starts with what the file held and renames it into place)
- * or to the report fd (out.c), a duplicate of stderr taken at start-up, so that it
+ * or to the report fd (report_fd.c), a duplicate of stderr taken at start-up, so that it
  * survives programs that close stderr before they exit; without that copy
  * nothing is printed. A fork child counts its calls from the fork on; the
  * core's counters describe the heap it inherited, parent's history included.
@@ -50,121 +50,6 @@ static void put_col(struct out *o, const char *s, int width)
     out_s(o, s);
     for (; n < width; n++)
         out_ch(o, ' ');
-}
-
-/* ---- The core's part (shared with slz-replay) -------------------------- */
-
-/* cache_text: the fast mode's line (SLZ_CACHE: any allocation counts as a
- * hit or a miss; nothing without it). */
-static void cache_text(struct out *o, const struct slz_heap_stats *h)
-{
-    if ((h->cache_hits | h->cache_misses) == 0)
-        return;
-    out_s(o, "slzmalloc:   core: cache hits ");
-    out_u(o, h->cache_hits, 0);
-    out_s(o, ", misses ");
-    out_u(o, h->cache_misses, 0);
-    out_s(o, " (");
-    out_pct(o, h->cache_hits, h->cache_hits + h->cache_misses);
-    out_s(o, "% served by the cache); holding ");
-    out_u(o, h->cached_blocks, 0);
-    out_s(o, " freed blocks of ");
-    out_u(o, h->cached_bytes, 0);
-    out_s(o, " bytes, not merged yet\n");
-}
-
-void stats_core_text(struct out *o, const struct slz_heap_stats *h)
-{
-    out_s(o, "slzmalloc:   core: requested ");
-    out_u(o, h->bytes_requested, 0);
-    out_s(o, " bytes in ");
-    out_u(o, h->mallocs, 0);
-    out_s(o, " allocations, chunks handed out ");
-    out_u(o, h->bytes_allocated, 0);
-    out_s(o, " bytes (");
-    out_pct(o, h->bytes_requested, h->bytes_allocated);
-    out_s(o, "% of it asked for)\n");
-    out_s(o, "slzmalloc:   core: in use now ");
-    out_u(o, h->in_use, 0);
-    out_s(o, " bytes in ");
-    out_u(o, h->live_blocks, 0);
-    out_s(o, " blocks; peak use ");
-    out_u(o, h->peak_in_use, 0);
-    out_s(o, " bytes; high water ");
-    out_u(o, h->high_water, 0);
-    out_s(o, " of ");
-    out_u(o, h->heap_size, 0);
-    out_s(o, " bytes (");
-    out_pct(o, h->high_water, h->heap_size);
-    out_s(o, "%)\n");
-    out_s(o, "slzmalloc:   core: splits ");
-    out_u(o, h->splits, 0);
-    out_s(o, ", coalesces ");
-    out_u(o, h->coalesces, 0);
-    out_s(o, ", frees ");
-    out_u(o, h->frees, 0);
-    out_s(o, ", reallocs ");
-    out_u(o, h->reallocs, 0);
-    out_s(o, " (");
-    out_u(o, h->realloc_in_place, 0);
-    out_s(o, " in place), requests it could not serve ");
-    out_u(o, h->failures, 0);
-    out_s(o, "\n");
-    out_s(o, "slzmalloc:   core: free chunks ");
-    out_u(o, h->free_chunks, 0);
-    out_s(o, " (");
-    out_u(o, h->free_bytes, 0);
-    out_s(o, " bytes), largest free ");
-    out_u(o, h->largest_free, 0);
-    out_s(o, " bytes; external fragmentation ");
-    out_pct(o, h->free_bytes - (h->largest_free < h->free_bytes ? h->largest_free : h->free_bytes),
-            h->free_bytes);
-    out_s(o, "% (free bytes outside the largest free chunk)\n");
-    cache_text(o, h);
-}
-
-static void key(struct out *o, const char *k)
-{
-    out_json_str(o, k);
-    out_ch(o, ':');
-}
-
-static void field(struct out *o, const char *k, uint64_t v, int last)
-{
-    key(o, k);
-    out_u(o, v, 0);
-    if (!last)
-        out_ch(o, ',');
-}
-
-void stats_core_json(struct out *o, const struct slz_heap_stats *h)
-{
-    out_ch(o, '{');
-    field(o, "heap_size", h->heap_size, 0);
-    field(o, "in_use", h->in_use, 0);
-    field(o, "peak_in_use", h->peak_in_use, 0);
-    field(o, "high_water", h->high_water, 0);
-    field(o, "live_blocks", h->live_blocks, 0);
-    field(o, "free_chunks", h->free_chunks, 0);
-    field(o, "free_bytes", h->free_bytes, 0);
-    field(o, "largest_free", h->largest_free, 0);
-    field(o, "bytes_requested", h->bytes_requested, 0);
-    field(o, "bytes_allocated", h->bytes_allocated, 0);
-    field(o, "allocations", h->mallocs, 0);
-    field(o, "frees", h->frees, 0);
-    field(o, "reallocs", h->reallocs, 0);
-    field(o, "realloc_in_place", h->realloc_in_place, 0);
-    field(o, "splits", h->splits, 0);
-    field(o, "coalesces", h->coalesces, 0);
-    int cache = (h->cache_hits | h->cache_misses) != 0;
-    field(o, "failures", h->failures, !cache);
-    if (cache) {
-        field(o, "cache_hits", h->cache_hits, 0);
-        field(o, "cache_misses", h->cache_misses, 0);
-        field(o, "cached_blocks", h->cached_blocks, 0);
-        field(o, "cached_bytes", h->cached_bytes, 1);
-    }
-    out_ch(o, '}');
 }
 
 /* ---- The shim's report ------------------------------------------------- */
@@ -213,30 +98,30 @@ static void report_json(struct out *o, const struct slz_heap_stats *h, uint64_t 
 {
     const struct slz_shim_stats *s = &slz_count.st;
     out_ch(o, '{');
-    key(o, "program");
+    out_key(o, "program");
     out_json_str(o, program_invocation_name);
     out_ch(o, ',');
-    field(o, "pid", (uint64_t)getpid(), 0);
-    key(o, "calls_since_fork");
+    out_field(o, "pid", (uint64_t)getpid(), 0);
+    out_key(o, "calls_since_fork");
     out_s(o, forked ? "true," : "false,");
-    field(o, "served_by_core", core, 0);
-    field(o, "served_by_glibc", glibc, 0);
-    key(o, "entry_points");
+    out_field(o, "served_by_core", core, 0);
+    out_field(o, "served_by_glibc", glibc, 0);
+    out_key(o, "entry_points");
     out_ch(o, '{');
     for (int i = 0; i < E_COUNT; i++) {
-        key(o, entry_name[i]);
+        out_key(o, entry_name[i]);
         out_ch(o, '{');
-        field(o, "calls", s->calls[i], 0);
-        field(o, "core", s->core[i], 0);
-        field(o, "glibc", s->glibc[i], 1);
+        out_field(o, "calls", s->calls[i], 0);
+        out_field(o, "core", s->core[i], 0);
+        out_field(o, "glibc", s->glibc[i], 1);
         out_s(o, i + 1 < E_COUNT ? "}," : "}},");
     }
-    key(o, "glibc_because");
+    out_key(o, "glibc_because");
     out_ch(o, '{');
     for (int i = 0; i < W_COUNT; i++)
-        field(o, why_key[i], s->why[i], i + 1 == W_COUNT);
+        out_field(o, why_key[i], s->why[i], i + 1 == W_COUNT);
     out_s(o, "},");
-    key(o, "core");
+    out_key(o, "core");
     stats_core_json(o, h);
     if (stats_leaks_json) {
         out_ch(o, ',');

@@ -1,6 +1,6 @@
 /*
  * watch.c - the glue between the shim and what lets a learner watch the
- * heap: statistics (stats.c), heap maps (heapmap.c), traces (trace.c).
+ * heap: statistics (stats.c), heap maps (src/report/heapmap.c), traces (trace.c).
  *
  * SIGUSR1 with SLZ_HEAPMAP set asks for a heap map while the program runs.
  * Walking the heap from a signal handler is not safe (the signal may arrive
@@ -75,7 +75,7 @@ static const char *title(char *buf, size_t cap, const char *when, uint64_t n)
 static void map(const char *path, const char *t)
 {
     int saved = errno;
-    if (heapmap_file(path, t) != 0) {
+    if (heapmap_file(path, heaps_view(), t) != 0) {
         const char *p[] = {"heap map: cannot write ", path};
         report_say(p, 2);
     }

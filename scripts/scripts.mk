@@ -1,21 +1,21 @@
 # scripts/scripts.mk - the tools for watching the heap, and make install.
 #
-# build/slz-replay: replays a .rep trace through the slz core (scripts/slz-replay.c)
-# with the heap map writer and the statistics printer of the shim compiled in
-# again (not PIC), and the trace reader it shares with the benchmarks (scripts/rep.c).
+# build/slz-replay: replays a .rep trace through the slz core (scripts/slz-replay.c),
+# linked with the core and the report layer (build/libslz.a, build/libslzreport.a:
+# the heap map writer and the statistics printer the shim uses too), and the
+# trace reader it shares with the benchmarks (scripts/rep.c). Nothing of the shim.
 
 #
 # slz-replay --html: the heap timeline (scripts/html.c), whose every call into
 # the core is in scripts/html_core.c, and the page itself (scripts/timeline.html,
 # compiled in; the data goes where its line <!--SLZ-DATA--> is).
 
-REPLAY_SRC = scripts/slz-replay.c preload/out.c preload/heapmap.c preload/stats.c \
-             preload/options.c preload/file.c scripts/rep.c scripts/html.c scripts/html_core.c
+REPLAY_SRC = scripts/slz-replay.c scripts/rep.c scripts/html.c scripts/html_core.c
 REPLAY_OBJ = $(REPLAY_SRC:%.c=$(BUILD)/replay/%.o) $(BUILD)/replay/timeline.o
 
 $(BUILD)/replay/%.o: %.c
 	@mkdir -p $(@D)
-	$(COMPILE) -Ipreload -Iscripts $(CFLAGS) -c -o $@ $<
+	$(COMPILE) -Iscripts $(CFLAGS) -c -o $@ $<
 
 # the page's bytes as a C array (od, sed: no tool beyond coreutils)
 $(BUILD)/replay/timeline.c: scripts/timeline.html scripts/scripts.mk
@@ -29,8 +29,9 @@ $(BUILD)/replay/timeline.c: scripts/timeline.html scripts/scripts.mk
 $(BUILD)/replay/timeline.o: $(BUILD)/replay/timeline.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/slz-replay: $(REPLAY_OBJ) $(BUILD)/libslz.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+# (the link map beside it shows what went in: tests/layout.bats reads it)
+$(BUILD)/slz-replay: $(REPLAY_OBJ) $(BUILD)/libslzreport.a $(BUILD)/libslz.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,-Map,$@.map -o $@ $^
 
 all: $(BUILD)/slz-replay
 TEST_PROGS += $(BUILD)/slz-replay

@@ -13,9 +13,10 @@
  * or a broken heap invariant (with --check) counts as an error. Exit status:
  * 0 without errors, 1 with errors, 2 when the trace cannot be read.
  *
- * It uses the same heap map writer (preload/heapmap.c) and statistics
- * printer (preload/stats.c) as libslzmalloc.so, and the trace reader of the
- * benchmarks (scripts/rep.c).
+ * It links the core and the report layer (include/slz_report.h: the heap
+ * map writer and the statistics printer that libslzmalloc.so uses too),
+ * and the trace reader of the benchmarks (scripts/rep.c); nothing of the
+ * shim.
  *
  * --html FILE (a heap timeline page) and --dump-at K (the heap after K
  * operations, as text) replay on their own, in scripts/html.c, whose every
@@ -30,13 +31,8 @@
 
 #include "html.h"
 #include "rep.h"
-#include "shim.h"
 #include "slz.h"
-
-/* The heap map and the statistics printers of preload/ draw "the heap in
- * view" and sum "every heap": in this tool, the one heap being replayed. */
-slz_heap *heaps_view(void) { return slz_default_heap(); }
-void heaps_stats(struct slz_heap_stats *sum) { slz_heap_get_stats(slz_default_heap(), sum); }
+#include "slz_report.h"
 
 static const char usage[] =
     "usage: slz-replay [options] trace.rep\n"
@@ -183,7 +179,7 @@ static int map(const char *path, uint64_t frame, const struct replay *r)
         return -1;
     snprintf(title, sizeof title, "slz-replay of %s: after %llu of %zu operations", r->t.name,
              (unsigned long long)r->done, r->t.num_ops);
-    if (heapmap_file(name, title) != 0) {
+    if (heapmap_file(name, slz_default_heap(), title) != 0) {
         fprintf(stderr, "slz-replay: cannot write %s: %s\n", name, strerror(errno));
         return -1;
     }
@@ -292,7 +288,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
             quiet = 1;
         else if (!strcmp(a, "--heap-size") && v) {
-            if ((heap = parse_size(v)) == 0) {
+            if ((heap = slz_parse_size(v, NULL)) == 0) {
                 fprintf(stderr, "slz-replay: --heap-size %s: not a size (e.g. 64K, 256M)\n", v);
                 return 2;
             }

@@ -18,28 +18,41 @@ long_functions() {
                 infn = 0 }' "$@"
 }
 
-@test "src and preload: no function longer than 60 lines" {
+@test "src, src/report and preload: no function longer than 60 lines" {
     cd "$ROOT"
-    files=$(ls src/*.c preload/*.c)
+    files=$(ls src/*.c src/report/*.c preload/*.c)
     run -0 long_functions 60 $files
     [ -z "$output" ]
     # the checker itself finds a long function
-    run -0 long_functions 40 preload/heapmap.c
+    run -0 long_functions 40 src/report/heapmap.c
     [ -n "$output" ]
 }
 
-@test "one size parser: slz_parse_size in preload/size.h, no other parse_size body" {
+@test "one size parser: slz_parse_size in include/slz_report.h, no other parse_size body" {
     cd "$ROOT"
     # every function named *parse_size* that takes a string, declarations aside
-    run -0 bash -c "grep -rn 'parse_size[a-z_]*(const char' preload tests scripts --include=*.c --include=*.h |
+    run -0 bash -c "grep -rn 'parse_size[a-z_]*(const char' include src preload tests scripts --include=*.c --include=*.h |
         grep -vE '[)];[[:space:]]*(/[*].*)?\$'"
     echo "# $output"
-    [ "$(grep -c 'preload/size.h:.*static inline size_t slz_parse_size' <<<"$output")" -eq 1 ]
-    # anything else only hands over to it (the old names options.c keeps)
-    [ "$(grep -v '^preload/size.h:' <<<"$output" | grep -vc 'return slz_parse_size(')" -eq 0 ]
-    grep -q '"size.h"' tests/bench/bench.h
-    grep -q '"size.h"' tests/c/shim_served.c
-    grep -q '"size.h"' preload/options.c
+    [ "$(grep -c 'include/slz_report.h:.*static inline size_t slz_parse_size' <<<"$output")" -eq 1 ]
+    [ "$(wc -l <<<"$output")" -eq 1 ]
+}
+
+@test "slz-replay links the core and the report layer, nothing of the shim" {
+    cd "$ROOT"
+    map=build/slz-replay.map
+    [ -f "$map" ]
+    # the objects that went in: the tool's own, the two libraries', none from preload/
+    grep -q 'libslzreport\.a(heapmap\.o)' "$map"
+    grep -q 'libslz\.a(alloc\.o)' "$map"
+    run grep -n 'preload/\|build/pic/' "$map"
+    [ -z "$output" ]
+    # no function of the shim in the program (heaps_view was once faked there)
+    run -0 nm build/slz-replay
+    for f in heaps_view heaps_stats options_read stats_report report_fd watch_setup; do
+        ! grep -qw "$f" <<<"$output"
+    done
+    grep -qw heapmap_write <<<"$output" # the check sees a function that is there
 }
 
 @test "nothing outside tests/ is built from tests/: no include of a tests/ header, no tests/ source in a rule" {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "size.h" /* slz_parse_size: sizes read as SLZ_HEAP_SIZE is (preload/size.h) */
+#include "slz_report.h" /* slz_parse_size: sizes read as SLZ_HEAP_SIZE is */
 
 /* now_ns: a monotonic clock in nanoseconds. */
 static inline uint64_t now_ns(void)

@@ -56,6 +56,6 @@ $(BENCH_DIR)/runstat: $(BENCH_SRC)/runstat.c
 
 # the same library with the in-band header and canary checks compiled out
 # (SLZ_UNCHECKED, src/chunk.h): micro.sh's unchecked1G row shows what they cost
-$(BENCH_DIR)/unchecked/libslzmalloc.so: $(CORE_SRC) $(SHIM_SRC) $(wildcard src/*.h preload/*.h include/*.h)
+$(BENCH_DIR)/unchecked/libslzmalloc.so: $(CORE_SRC) $(REPORT_SRC) $(SHIM_SRC) $(wildcard src/*.h preload/*.h include/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(SLZ_CFLAGS) $(PIC_FLAGS) -DSLZ_UNCHECKED $(CFLAGS) -shared -o $@ $(CORE_SRC) $(SHIM_SRC) -lpthread -ldl
+	$(CC) $(SLZ_CFLAGS) $(PIC_FLAGS) -DSLZ_UNCHECKED $(CFLAGS) -shared -o $@ $(CORE_SRC) $(REPORT_SRC) $(SHIM_SRC) -lpthread -ldl

@@ -6,7 +6,7 @@
  * the heap must lie elsewhere. Run without the shim, it fails. */
 #define _GNU_SOURCE
 #include "shim_probe.h"
-#include "size.h" /* preload/size.h: SLZ_HEAP_SIZE read as the shim reads it */
+#include "slz_report.h" /* slz_parse_size: SLZ_HEAP_SIZE read as the shim reads it */
 
 enum { N = 5000 };
 static void *blk[N];

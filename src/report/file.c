@@ -1,6 +1,6 @@
 /*
- * file.c - how the shim writes its report files (statistics, heap maps,
- * traces) without harming files that are not its own.
+ * file.c - how reports (statistics, heap maps, traces) are written, by the
+ * shim and by slz-replay, without harming files that are not their own.
  *
  * A report is never written through a name that may already exist: it goes
  * into a fresh file created beside the final name with O_CREAT | O_EXCL |
@@ -29,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "slz_report.h"
 
 /* put: s at dst[*at], keeping room for the final NUL; -1 if it does not fit. */
 static int put(char *dst, size_t cap, size_t *at, const char *s)

@@ -14,13 +14,14 @@
  * heap up to its last used chunk is cut into at most MAX_CELLS equal
  * address ranges, each a cell shaded by how much of it is in use.
  *
- * The same file is compiled into libslzmalloc.so and into slz-replay. It
- * allocates nothing: it walks the heap (slz_heap_walk) and writes through a
- * static struct out; the caller serialises calls (the shim holds its lock).
+ * Part of the report layer (libslzmalloc.so and slz-replay both link it).
+ * It allocates nothing: it walks the heap (slz_heap_walk) and writes through
+ * a static struct out; the caller serialises calls and keeps the heap still
+ * while it is drawn (the shim draws the calling thread's own heap).
  */
 #define _GNU_SOURCE
-#include "shim.h"
 #include "slz.h"
+#include "slz_report.h"
 
 #ifndef MAX_BOXES
 #define MAX_BOXES 3000 /* more chunks than this: cells instead of boxes */
@@ -41,6 +42,7 @@
 #define MID_RGB 0x6cb37a
 
 static struct out svg;
+static const slz_heap *heap; /* the heap being drawn */
 
 /* ---- Gathering --------------------------------------------------------- */
 
@@ -259,7 +261,7 @@ static void fill_mix(uint64_t used, uint64_t whole)
 
 /* cells_span: the bytes the cells cover: up to the end of the last used
  * chunk (the free rest is one box of its own), or the whole heap. */
-static size_t cells_span(const struct census *c) { return c->span ? c->span : slz_heap_size(heaps_view()); }
+static size_t cells_span(const struct census *c) { return c->span ? c->span : slz_heap_size(heap); }
 
 /* cell_bytes: the bytes of one cell: at most MAX_CELLS cells, each a whole
  * number of 16-byte units. */
@@ -283,7 +285,7 @@ static uint64_t draw_cells(struct census *c)
     cells.n = cell_count(c);
     for (size_t i = 0; i < cells.n; i++)
         cells.used[i] = cells.starts[i] = cells.used_starts[i] = cells.largest_free[i] = 0;
-    slz_heap_walk(heaps_view(), add_chunk, NULL);
+    slz_heap_walk(heap, add_chunk, NULL);
 
     for (size_t i = 0; i < cells.n; i++) {
         uint64_t row = i / CELL_COLS, col = i % CELL_COLS;
@@ -311,8 +313,8 @@ static uint64_t draw_cells(struct census *c)
         out_s(&svg, " bytes</title></rect>\n");
     }
     uint64_t rows = (cells.n + CELL_COLS - 1) / CELL_COLS;
-    if (span < slz_heap_size(heaps_view())) { /* the free rest of the heap, in one box */
-        size_t rest = slz_heap_size(heaps_view()) - span;
+    if (span < slz_heap_size(heap)) { /* the free rest of the heap, in one box */
+        size_t rest = slz_heap_size(heap) - span;
         out_s(&svg, "<g class=\"f cut\"><title>free from ");
         offset(span);
         out_s(&svg, " to the end: ");
@@ -346,7 +348,7 @@ static uint64_t choose_scale(struct census *c)
 {
     for (c->shift = 1; c->shift > -40; c->shift--) {
         c->px = c->cuts = 0;
-        slz_heap_walk(heaps_view(), sum_px, c);
+        slz_heap_walk(heap, sum_px, c);
         if (c->px <= (uint64_t)MAX_ROWS * ROW_PX && c->cuts == 0)
             break;
     }
@@ -473,17 +475,18 @@ static int finish(void)
     return svg.failed ? -1 : 0;
 }
 
-int heapmap_write(int fd, const char *title)
+int heapmap_write(int fd, const slz_heap *h, const char *title)
 {
     struct census c = {0};
     struct slz_heap_stats st;
-    slz_heap_get_stats(heaps_view(), &st);
-    c.base = slz_heap_base(heaps_view());
+    heap = h;
+    slz_heap_get_stats(heap, &st);
+    c.base = slz_heap_base(heap);
     svg.fd = fd;
     svg.failed = 0;
     svg.at = 0;
     if (c.base)
-        slz_heap_walk(heaps_view(), count_chunk, &c);
+        slz_heap_walk(heap, count_chunk, &c);
     int boxes = c.chunks <= MAX_BOXES;
     uint64_t rows = boxes ? choose_scale(&c) : (cell_count(&c) + CELL_COLS - 1) / CELL_COLS + 1;
     svg_head(LEFT + ROW_PX + 24, row_y(rows) + 40);
@@ -499,17 +502,17 @@ int heapmap_write(int fd, const char *title)
     legend(&c, boxes);
     if (boxes) {
         struct flow f = {&c, 0, 0};
-        slz_heap_walk(heaps_view(), draw_chunk, &f);
+        slz_heap_walk(heap, draw_chunk, &f);
     } else
         draw_cells(&c);
     out_s(&svg, "</svg>\n");
     return finish();
 }
 
-int heapmap_file(const char *path, const char *title)
+int heapmap_file(const char *path, const slz_heap *h, const char *title)
 {
     struct file_report f; /* a fresh file renamed onto path (file.c) */
     if (file_begin(&f, path, 0) < 0)
         return -1;
-    return file_end(&f, path, heapmap_write(f.fd, title) == 0);
+    return file_end(&f, path, heapmap_write(f.fd, h, title) == 0);
 }

@@ -1,17 +1,15 @@
 /*
- * out.c - a fixed output buffer for reports written from inside the
- * allocator: no stdio, no malloc. Text goes into the buffer; when it fills
- * up (and at out_flush) it is written to its file descriptor with write(2).
- * Used by the statistics, the heap map, the trace recorder and slz-replay.
- * Also the one-line messages (say) and the report fd they go to.
+ * out.c - the report layer's formatter: a fixed output buffer for reports
+ * written from inside the allocator, no stdio, no malloc. Text goes into
+ * the buffer; when it fills up (and at out_flush) it is written to its file
+ * descriptor with write(2). Used by the statistics, the heap map, the trace
+ * recorder, the call sites and slz-replay. Also the one-line messages (say).
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "slz_report.h"
 
 /* ---- Messages --------------------------------------------------------- */
 
@@ -28,50 +26,6 @@ void say(int fd, const char *const *pieces, int n)
     buf[at++] = '\n';
     ssize_t r = write(fd, buf, at);
     (void)r;
-}
-
-/* ---- The report fd ---------------------------------------------------- */
-
-/* Everything the shim prints at exit or while the program runs (statistics,
- * heap-map and trace warnings) goes to one place: a copy of stderr taken at
- * start-up, out of the way of the program's own descriptors (>= 100,
- * close-on-exec). There is no fallback to fd 2: by exit it may be a file
- * the program opened itself. The program may also close the copy (daemons,
- * closefrom) and get its number back for a file of its own, so the copy's
- * identity is kept and checked with fstat before every use. */
-static int rep_fd = -1, rep_tried;
-static struct stat rep_id;
-
-void report_setup(void)
-{
-    if (rep_tried)
-        return;
-    rep_tried = 1;
-    int saved = errno;
-    rep_fd = fcntl(2, F_DUPFD_CLOEXEC, 100);
-    if (rep_fd >= 0 && fstat(rep_fd, &rep_id) != 0) {
-        close(rep_fd);
-        rep_fd = -1;
-    }
-    errno = saved;
-}
-
-int report_fd(void)
-{
-    struct stat now;
-    int saved = errno;
-    int same = rep_fd >= 0 && fstat(rep_fd, &now) == 0 && now.st_dev == rep_id.st_dev &&
-               now.st_ino == rep_id.st_ino && now.st_mode == rep_id.st_mode &&
-               now.st_rdev == rep_id.st_rdev;
-    errno = saved;
-    return same ? rep_fd : -1;
-}
-
-void report_say(const char *const *pieces, int n)
-{
-    int fd = report_fd();
-    if (fd >= 0)
-        say(fd, pieces, n);
 }
 
 /* out_flush: write what the buffer holds. Keeps errno; gives up on errors
@@ -203,6 +157,21 @@ void out_json_str(struct out *o, const char *s)
             out_ch(o, (char)c);
     }
     out_ch(o, '"');
+}
+
+/* out_key: "k": (a JSON object's key); out_field: "k":v and a comma unless last. */
+void out_key(struct out *o, const char *k)
+{
+    out_json_str(o, k);
+    out_ch(o, ':');
+}
+
+void out_field(struct out *o, const char *k, uint64_t v, int last)
+{
+    out_key(o, k);
+    out_u(o, v, 0);
+    if (!last)
+        out_ch(o, ',');
 }
 
 /* out_xml: s with the five XML special characters escaped. */
