@@ -104,7 +104,9 @@ SLZ_EXPORT void slz_free_deferred(slz_heap *h, void *p);
  * misuse report. */
 SLZ_EXPORT size_t slz_block_size(const slz_heap *h, const void *p, const char *op);
 
-/* Take the frees left by slz_free_deferred now (allocation does it anyway). */
+/* Take the frees left by slz_free_deferred now (allocation does it anyway),
+ * and empty the cache (SLZ_CACHE) into the heap: for a heap about to pass to
+ * another user (the shim calls it at thread exit). */
 SLZ_EXPORT void slz_heap_collect(slz_heap *h);
 
 /* The fast mode (SLZ_CACHE). A block freed on h whose chunk is smaller than
