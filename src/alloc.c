@@ -119,8 +119,10 @@ void *slz_malloc(slz_heap *h, size_t n)
         errno = ENOMEM;
         return NULL;
     }
+    if (h->cache)
+        return cache_slz_malloc(h, n); /* the fast mode (cache.c) */
     op_begin(h, "malloc");
-    void *p = h->cache ? cache_malloc(h, n) : heap_malloc(h, n);
+    void *p = heap_malloc(h, n);
     op_end(h);
     return p;
 }

@@ -64,9 +64,23 @@ void cache_attach(slz_heap *h, void *meta, size_t ncells)
 
 /* ---- In and out (the hot paths are in cache.h) ------------------------- */
 
-_Noreturn void cache_damaged(slz_heap *h, slz_chunk *ch)
+static _Noreturn __attribute__((noinline, cold)) void damaged(slz_heap *h, slz_chunk *ch)
 {
     slz_misuse(h->op, "corrupted free chunk (write after free?)", chunk2mem(ch));
+}
+
+/* pop: the chunk of k granules the cache took last (its stack is not
+ * empty), out of the cache, its canary checked and cleared. */
+static inline slz_chunk *pop(slz_heap *h, struct slz_cache *c, uint32_t k)
+{
+    uint32_t g = c->slot[k][--c->count[k]];
+    slz_chunk *ch = chunk_at(h, g);
+    cache_mark(c, g, 0);
+    c->bytes -= (size_t)k * SLZ_ALIGN;
+    if (!CHECKED(ch->canary == canary_of(h, ch)))
+        damaged(h, ch);
+    ch->canary = 0; /* nothing of the allocator's stays in a block */
+    return ch;
 }
 
 /* cache_flush: every cached block freed into the heap, with the checks of
@@ -76,7 +90,7 @@ void cache_flush(slz_heap *h)
     struct slz_cache *c = h->cache;
     for (uint32_t k = MIN_GRAINS; k <= CACHE_CLASSES && c->bytes; k++)
         while (c->count[k]) {
-            slz_chunk *ch = cache_pop(h, c, k);
+            slz_chunk *ch = pop(h, c, k);
             release(h, live_block(h, chunk2mem(ch)));
             h->st.frees--; /* counted when it came in */
         }
@@ -95,11 +109,11 @@ int cache_refused(slz_heap *h, int saved_errno)
     return 1;
 }
 
-/* cache_miss: malloc of what the cache does not hold: first fit, once the
+/* miss: malloc of what the cache does not hold: first fit, once the
  * frees of other threads are taken (one of them may be a cached block: a
  * double free, reported); if the heap refuses, the cache empties into it
  * and first fit is asked again. */
-__attribute__((noinline)) void *cache_miss(slz_heap *h, size_t n)
+static __attribute__((noinline)) void *miss(slz_heap *h, size_t n)
 {
     if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED)) {
         heap_collect(h);
@@ -111,6 +125,72 @@ __attribute__((noinline)) void *cache_miss(slz_heap *h, size_t n)
     if (p == NULL && cache_refused(h, e))
         p = heap_malloc(h, n);
     return p;
+}
+
+/* cache_malloc: malloc on a heap with a cache: the block of the request's
+ * size freed last, else first fit (cache_miss). */
+void *cache_malloc(slz_heap *h, size_t n)
+{
+    struct slz_cache *c = h->cache;
+    uint32_t k = (uint32_t)((n + SLZ_HDR + SLZ_ALIGN - 1) / SLZ_ALIGN);
+    k = k < MIN_GRAINS ? MIN_GRAINS : k;
+    if (__builtin_expect(n > CACHE_MAX_REQUEST || c->count[k] == 0 || __atomic_load_n(&h->pend_any, __ATOMIC_RELAXED), 0))
+        return miss(h, n);
+    slz_chunk *ch = pop(h, c, k);
+    c->hits++;
+    h->st.bytes_requested += n;
+    h->st.bytes_allocated += (size_t)k * SLZ_ALIGN;
+    return chunk2mem(ch);
+}
+
+/* cache_free: free block p into the cache, if the bits say it is a live
+ * block (aligned, in the arena, a chunk in use, not cached, no frees of
+ * other threads waiting) and its stack and the byte bound have room: 1.
+ * Otherwise 0, and the caller frees it into the heap with the core's
+ * checks, which report a misuse in the words they use without the cache.
+ * Of the in-band headers, the block's head word is compared with the bits
+ * and the next chunk's is checked against its keyed check word (an overflow
+ * changes one and not the other); the full checks are the core's, when the
+ * block reaches the heap or is freed again after reuse. */
+static int cache_free(slz_heap *h, const void *p)
+{
+    struct slz_cache *c = h->cache;
+    uintptr_t off = (uintptr_t)p - (uintptr_t)h->base - SLZ_HDR;
+    if (off >= (size_t)h->grains * SLZ_ALIGN || (off & (SLZ_ALIGN - 1)))
+        return 0;
+    uint32_t g = (uint32_t)(off / SLZ_ALIGN);
+    if (!is_start(h, g) || !is_used(h, g) || ((c->bits[g / 64] >> (g % 64)) & 1) ||
+        __atomic_load_n(&h->pend_any, __ATOMIC_RELAXED))
+        return 0;
+    uint32_t k = grains_of(h, g), nx = g + k;
+    slz_chunk *ch = chunk_at(h, g);
+    if (k > CACHE_CLASSES || c->count[k] == CACHE_DEPTH || c->bytes + (size_t)k * SLZ_ALIGN > c->bound ||
+        ch->head != ((uintptr_t)k * SLZ_ALIGN | SLZ_INUSE) ||
+        (nx < h->grains && !CHECKED(chunk_at(h, nx)->check == head_check(h, chunk_at(h, nx), chunk_at(h, nx)->head))))
+        return 0;
+    c->slot[k][c->count[k]++] = g;
+    c->bytes += (size_t)k * SLZ_ALIGN;
+    cache_mark(c, g, 1);
+    ch->canary = canary_of(h, ch);
+    h->st.frees++;
+    return 1;
+}
+
+/* cache_slz_malloc, cache_slz_free: slz_malloc and slz_free on a heap with a
+ * cache (out of line: the entry points stay as small as without it). */
+__attribute__((noinline)) void *cache_slz_malloc(slz_heap *h, size_t n)
+{
+    op_begin(h, "malloc");
+    void *p = cache_malloc(h, n);
+    op_end(h);
+    return p;
+}
+__attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
+{
+    op_begin(h, "free");
+    if (!cache_free(h, p))
+        release(h, live_block(h, p));
+    op_end(h);
 }
 
 void slz_heap_flush(slz_heap *h)

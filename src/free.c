@@ -23,10 +23,12 @@ static uint32_t block_grain(const slz_heap *h, const void *p, const char *op)
     uint64_t b = bit_of(g);
     if (!(__atomic_load_n(&c->start, __ATOMIC_RELAXED) & b))
         slz_misuse(op, (c->tomb & b) ? "double free" : "invalid pointer", p);
-    if (!(__atomic_load_n(&c->used, __ATOMIC_RELAXED) & b) || cache_holds(h, g))
+    if (!(__atomic_load_n(&c->used, __ATOMIC_RELAXED) & b))
         slz_misuse(op, "double free", p);
     if (!header_ok(h, chunk_at(h, g), (size_t)grains_of(h, g) * SLZ_ALIGN, 1))
         slz_misuse(op, "corrupted chunk header (write past the end of the block below?)", p);
+    if (cache_holds(h, g)) /* freed into the fast mode's cache (cache.c) */
+        slz_misuse(op, "double free", p);
     return g;
 }
 
@@ -340,9 +342,12 @@ void slz_free(slz_heap *h, void *p)
 {
     if (p == NULL)
         return;
+    if (h->cache) {
+        cache_slz_free(h, p); /* the fast mode (cache.c) */
+        return;
+    }
     op_begin(h, "free");
-    if (h->cache == NULL || !cache_free(h, p))
-        release(h, live_block(h, p));
+    release(h, live_block(h, p));
     op_end(h);
 }
 
