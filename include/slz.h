@@ -158,8 +158,9 @@ struct slz_heap_stats {
     size_t largest_free;    /* size of the largest free chunk now */
     uint64_t bytes_requested; /* bytes asked for, summed over all allocations */
     uint64_t bytes_allocated; /* chunk bytes handed out for them, summed */
-    uint64_t mallocs;       /* successful allocations (any entry point) */
-    uint64_t frees;         /* blocks freed */
+    uint64_t mallocs;       /* blocks handed out (any entry point; a realloc
+                             * that moves its block hands out one) */
+    uint64_t frees;         /* blocks given up (a realloc that moves: one) */
     uint64_t reallocs;      /* realloc calls on a live block */
     uint64_t realloc_in_place; /* of those, served without moving */
     uint64_t splits;        /* chunks split in two */
@@ -188,6 +189,10 @@ SLZ_EXPORT size_t slz_heap_check(const slz_heap *h, const char **first);
  * report, say); the core aborts when it returns. NULL restores the default. */
 typedef void (*slz_error_handler)(const char *function, const char *what, const void *ptr);
 SLZ_EXPORT void slz_set_error_handler(slz_error_handler h);
+
+/* The same report for misuse found outside the core (a layer above that
+ * knows a pointer no heap can own): the handler, the line, abort. */
+SLZ_EXPORT _Noreturn void slz_misuse(const char *function, const char *what, const void *ptr);
 
 /* ------------------------------------------------------------------------
  * The default heap and the five functions of the original design

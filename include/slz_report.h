@@ -10,7 +10,9 @@
  *               stdio, no malloc (safe inside the allocator)
  *   file.c      report files that never harm a file not our own
  *   heapstats.c the core's counters as text lines and as JSON
+ *   table.c     a report as one table of fields, printed as text or JSON
  *   heapmap.c   an SVG picture of one heap
+ *   addr.c      live blocks by address (trace ids), without malloc
  * and, header-only here, the one parser of sizes.
  */
 #ifndef SLZ_REPORT_H
@@ -75,22 +77,28 @@ static inline size_t slz_parse_size(const char *s, const char **why)
 /* say: write "slzmalloc: " and the pieces as one line to fd, one write(2). */
 void say(int fd, const char *const *pieces, int n);
 
-/* A fixed output buffer, written to fd with write(2) when full and at
- * out_flush: reports are formatted without stdio and without malloc. */
+/* A fixed output buffer that the caller gives, written to fd with
+ * write(2) when full and at out_flush: reports are formatted without stdio
+ * and without malloc. With fd -1 it builds a string instead: what does not
+ * fit is cut (failed is set), and out_str ends it with a NUL (OUT_STRING
+ * keeps a byte for it). One left without a buffer (all zero, fd set later)
+ * still works, a write(2) a character. */
 struct out {
-    int fd;       /* where the text goes (-1: nowhere) */
-    int failed;   /* a write failed */
+    int fd;       /* where the text goes (-1: a string in buf) */
+    int failed;   /* a write failed, or the string was cut */
     size_t at;    /* bytes in buf */
-    char buf[32768];
+    size_t cap;   /* bytes buf can take */
+    char *buf;
 };
+#define OUT_FD(fd, buf) {(fd), 0, 0, sizeof(buf), (buf)}
+#define OUT_STRING(buf) {-1, 0, 0, sizeof(buf) - 1, (buf)}
+const char *out_str(struct out *o); /* the string built so far */
 void out_flush(struct out *o);
 void out_ch(struct out *o, char c);
 void out_s(struct out *o, const char *s);
 void out_u(struct out *o, uint64_t v, int width);
 void out_i(struct out *o, int64_t v);
 void out_hex(struct out *o, uint64_t v);
-#define HEX_STR (2 + 16 + 1) /* "0x", 16 digits, the end */
-const char *hex_str(char buf[HEX_STR], uint64_t v);
 void out_pct(struct out *o, uint64_t part, uint64_t whole);
 void out_bytes(struct out *o, uint64_t v);
 void out_json_str(struct out *o, const char *s);
@@ -102,6 +110,34 @@ void stats_core_json(struct out *o, const struct slz_heap_stats *h);
 /* out_key: "k": of a JSON object; out_field: "k":v, then a comma unless last. */
 void out_key(struct out *o, const char *k);
 void out_field(struct out *o, const char *k, uint64_t v, int last);
+
+/* ---- Reports as tables (table.c) -------------------------------------- */
+/* A report is one table of fields over a struct (offsets into it), walked
+ * by two printers. fields_text: each field's text, then its value;
+ * fields_json: "key":value for each field with a key, comma-separated
+ * (the caller writes the braces around them). Numbers are 64 bits wide. */
+enum field_kind {
+    F_TEXT,   /* the text alone */
+    F_U64,    /* a number at at */
+    F_PCT,    /* at / of as a percentage with one decimal ("73.4") */
+    F_STR,    /* a const char * at at */
+    F_BOOL,   /* a uint64_t at at, true or false in JSON (nothing in text) */
+    F_PLURAL, /* text only: the text, then "s" unless the number at at is 1 */
+    F_UNLESS, /* text only: the text; when the number at at is 0, the next of fields are skipped */
+};
+struct field {
+    const char *text; /* the text form's words before the value (NULL: not in text) */
+    const char *key;  /* the JSON key (NULL: not in JSON) */
+    unsigned char kind;
+    unsigned short at, of;
+};
+#define FIELD(text, key, kind, type, m) {text, key, kind, offsetof(type, m), 0}
+#define FIELD_PCT(text, key, type, part, whole) {text, key, F_PCT, offsetof(type, part), offsetof(type, whole)}
+#define FIELD_TEXT(text) {text, NULL, F_TEXT, 0, 0}
+#define FIELD_UNLESS(text, type, m, skip) {text, NULL, F_UNLESS, offsetof(type, m), skip}
+#define FIELDS(table) (table), (sizeof(table) / sizeof((table)[0]))
+void fields_text(struct out *o, const struct field *f, size_t n, const void *data);
+void fields_json(struct out *o, const struct field *f, size_t n, const void *data);
 
 /* ---- The core's counters (heapstats.c) -------------------------------- */
 /* The lines "slzmalloc:   core: ..." of a statistics table, and the same
@@ -117,6 +153,25 @@ void stats_core_json(struct out *o, const struct slz_heap_stats *h);
  * Both return 0, or -1 if the picture could not be written. */
 int heapmap_write(int fd, const slz_heap *h, const char *title);
 int heapmap_file(const char *path, const slz_heap *h, const char *title);
+
+/* ---- Live blocks by address (addr.c) --------------------------------- */
+/* A table from a block's address (never 0) to its trace id and size, with
+ * its memory from mmap (no malloc). An empty table is all zero; addr_put
+ * adds or replaces (0, or -1 without memory); addr_find: the slot of key or
+ * NULL; addr_del empties a slot addr_find gave; addr_free gives it all back. */
+struct addr_slot {
+    uintptr_t key;
+    uint64_t size;
+    int64_t id;
+};
+struct addr_table {
+    struct addr_slot *slot;
+    size_t cap, count; /* cap: a power of two */
+};
+int addr_put(struct addr_table *t, uintptr_t key, int64_t id, uint64_t size);
+struct addr_slot *addr_find(const struct addr_table *t, uintptr_t key);
+void addr_del(struct addr_table *t, struct addr_slot *s);
+void addr_free(struct addr_table *t);
 
 /* ---- Report files (file.c) -------------------------------------------- */
 /* Reports are never written through a symlink, nor into a file the

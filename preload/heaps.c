@@ -29,6 +29,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "heaps.h"
+#include "options.h"
 #include "shim.h"
 #include "slz.h"
 

@@ -10,7 +10,8 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "options.h"
+#include "slz_report.h"
 
 struct slz_options slz_opt;
 

@@ -8,7 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "report_fd.h"
+#include "slz_report.h"
 
 /* Everything the shim prints at exit or while the program runs (statistics,
  * heap-map and trace warnings) goes to one place: a copy of stderr taken at

@@ -21,8 +21,24 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "heaps.h"
+#include "options.h"
 #include "shim.h"
+#include "sites.h"
 #include "slz.h"
+#include "stats.h"
+#include "trace.h"
+#include "watch.h"
+
+/* glibc's allocator, reached without recursion (exported by libc.so.6);
+ * called through the GOT, not a PLT stub (one jump less on every call that
+ * glibc serves). */
+#define GLIBC_FN __attribute__((noplt))
+GLIBC_FN void *__libc_malloc(size_t);
+GLIBC_FN void *__libc_calloc(size_t, size_t);
+GLIBC_FN void *__libc_realloc(void *, size_t);
+GLIBC_FN void __libc_free(void *);
+GLIBC_FN void *__libc_memalign(size_t, size_t);
 
 #define EXPORT __attribute__((visibility("default")))
 #define unlikely(x) __builtin_expect(!!(x), 0)
@@ -447,15 +463,10 @@ EXPORT void *calloc(size_t count, size_t size)
     return calloc_long(n);
 }
 
-/* bad_pointer: p points into the heaps' range but at no heap (a slot not
- * made yet): never glibc's, so report it as glibc would not. */
-static _Noreturn void bad_pointer(const char *op, const void *p)
-{
-    char buf[HEX_STR];
-    const char *parts[] = {op, "(): invalid pointer (", hex_str(buf, (uintptr_t)p), ")"};
-    say(2, parts, 4);
-    abort();
-}
+/* bad_pointer: p is no block of anyone's (at no heap: a slot not made yet;
+ * or in the program's image or the main stack): reported by the core's one
+ * error path, the handler set there (call sites) included. */
+static _Noreturn void bad_pointer(const char *op, const void *p) { slz_misuse(op, "invalid pointer", p); }
 
 /* free_owned: p lies in slot i: the caller's heap frees it now, another
  * thread's heap later; a heap a fork left behind is never touched. */

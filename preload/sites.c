@@ -39,7 +39,9 @@
 #include <unistd.h>
 #include <unwind.h>
 
-#include "shim.h"
+#include "heaps.h"
+#include "sites.h"
+#include "stats.h"
 #include "slz.h"
 
 #define SITE_FRAMES 4
@@ -158,8 +160,7 @@ void sites_setup(void)
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     exe[n > 0 ? n : 0] = '\0';
     slz_set_error_handler(sites_misuse); /* the unwinder comes with sites_prime() */
-    stats_leaks_text = sites_leaks_text;
-    stats_leaks_json = sites_leaks_json;
+    stats_leaks = sites_leaks;
     slz_sites_on = 1;
 }
 
@@ -319,59 +320,31 @@ void sites_realloc(void *p, void *q, size_t n)
 
 /* ---- Printing sites ---------------------------------------------------- */
 
-/* A line built in a fixed buffer. */
-struct line {
-    size_t at;
-    char buf[2048];
-};
-
-static void put(struct line *l, const char *s)
-{
-    while (*s && l->at < sizeof l->buf - 1)
-        l->buf[l->at++] = *s++;
-}
-
-static void put_hex(struct line *l, uintptr_t v)
-{
-    char buf[HEX_STR];
-    put(l, hex_str(buf, v));
-}
-
-static void put_dec(struct line *l, uint64_t v)
-{
-    char d[24], *at = d + sizeof d - 1;
-    *at = 0;
-    do
-        *--at = (char)('0' + v % 10);
-    while (v /= 10);
-    put(l, at);
-}
-
 /* put_frame: pc as module+offset from the module's load bias. */
-static void put_frame(struct line *l, uintptr_t pc)
+static void put_frame(struct out *l, uintptr_t pc)
 {
     Dl_info info;
     struct link_map *m = NULL;
     if (!dladdr1((void *)pc, &info, (void **)&m, RTLD_DL_LINKMAP) || m == NULL) {
-        put_hex(l, pc);
+        out_hex(l, pc);
         return;
     }
     const char *name = m->l_name && *m->l_name ? m->l_name : *exe ? exe : program_invocation_name;
-    put(l, name);
-    put(l, "+");
-    put_hex(l, pc - m->l_addr);
+    out_s(l, name);
+    out_s(l, "+");
+    out_hex(l, pc - m->l_addr);
 }
 
 /* put_site: the frames of site id, separated by spaces. */
-static void put_site(struct line *l, uint32_t id)
+static void put_site(struct out *l, uint32_t id)
 {
     if (id == 0 || id >= DEPOT_SITES) {
-        put(l, "(unknown)");
+        out_s(l, "(unknown)");
         return;
     }
     for (int i = 0; i < SITE_FRAMES && sites[id].pc[i]; i++) {
         if (i)
-            put(l, " ");
+            out_s(l, " ");
         put_frame(l, sites[id].pc[i]);
     }
 }
@@ -379,15 +352,14 @@ static void put_site(struct line *l, uint32_t id)
 /* out_site_json: the frames of site id as a JSON array of strings. */
 static void out_site_json(struct out *o, uint32_t id)
 {
-    static struct line l;
+    static char buf[2048];
     out_ch(o, '[');
     for (int i = 0; id != 0 && id < DEPOT_SITES && i < SITE_FRAMES && sites[id].pc[i]; i++) {
-        l.at = 0;
+        struct out l = OUT_STRING(buf);
         put_frame(&l, sites[id].pc[i]);
-        l.buf[l.at] = 0;
         if (i)
             out_ch(o, ',');
-        out_json_str(o, l.buf);
+        out_json_str(o, out_str(&l));
     }
     out_ch(o, ']');
 }
@@ -419,19 +391,19 @@ static int find_chunk(void *chunk, size_t size, int used, void *arg)
 
 /* put_block: "allocated at ... ; <freed> at ..." from block p's record, if
  * it has one (1), for a report from function. */
-static int put_block(struct line *l, const void *p, const char *freed, const char *function)
+static int put_block(struct out *l, const void *p, const char *freed, const char *function)
 {
     struct rec *r = rec_for(p);
     if (r == NULL)
         return 0;
     uint32_t a = __atomic_load_n(&r->alloc, __ATOMIC_RELAXED), f = __atomic_load_n(&r->freed, __ATOMIC_RELAXED);
-    put(l, "allocated at ");
+    out_s(l, "allocated at ");
     put_site(l, a);
     /* a free site set by the free() being reported is not a free */
     if (f != 0 && !(r == freed_now && !strcmp(function, "free"))) {
-        put(l, " ; ");
-        put(l, freed);
-        put(l, " at ");
+        out_s(l, " ; ");
+        out_s(l, freed);
+        out_s(l, " at ");
         put_site(l, f);
     }
     return 1;
@@ -441,16 +413,16 @@ static int put_block(struct line *l, const void *p, const char *freed, const cha
  * line with what the records know, as one line. The core aborts after. */
 void sites_misuse(const char *function, const char *what, const void *ptr)
 {
-    struct line l; /* on the stack: two threads may report at once */
+    char buf[2048]; /* on the stack: two threads may report at once */
+    struct out l = OUT_STRING(buf); /* a byte kept for the newline */
     int dbl = !strcmp(what, "double free");
-    l.at = 0;
-    put(&l, "slzmalloc: ");
-    put(&l, function);
-    put(&l, "(): ");
-    put(&l, what);
-    put(&l, " (");
-    put_hex(&l, (uintptr_t)ptr);
-    put(&l, ")");
+    out_s(&l, "slzmalloc: ");
+    out_s(&l, function);
+    out_s(&l, "(): ");
+    out_s(&l, what);
+    out_s(&l, " (");
+    out_hex(&l, (uintptr_t)ptr);
+    out_s(&l, ")");
     /* the block around ptr, found by walking the caller's own heap (another
      * thread's heap may be changing under the walk: its records only) */
     struct find f;
@@ -460,28 +432,28 @@ void sites_misuse(const char *function, const char *what, const void *ptr)
     if (h && slz_owns(h, ptr) && !dbl)
         slz_heap_walk(h, find_chunk, &f);
     size_t at = l.at;
-    put(&l, ": ");
+    out_s(&l, ": ");
     if (put_block(&l, ptr, dbl ? "first freed" : "freed", function)) {
         /* ptr is a block, or was one */
     } else if (f.chunk && f.used) {
-        put(&l, "inside the block ");
-        put_hex(&l, f.chunk + 16);
-        put(&l, " (");
-        put_dec(&l, f.size - 16);
-        put(&l, " bytes) ");
+        out_s(&l, "inside the block ");
+        out_hex(&l, f.chunk + 16);
+        out_s(&l, " (");
+        out_u(&l, f.size - 16, 0);
+        out_s(&l, " bytes) ");
         if (!put_block(&l, (void *)(f.chunk + 16), "freed", function))
-            put(&l, "allocated at (unknown)");
+            out_s(&l, "allocated at (unknown)");
     } else if (f.chunk) {
-        put(&l, "in free memory");
+        out_s(&l, "in free memory");
     } else {
         l.at = at; /* nothing known */
     }
     if (!strncmp(what, "corrupted chunk header", 22) && f.below && f.below_used) {
-        put(&l, " ; the block below (");
-        put_hex(&l, f.below + 16);
-        put(&l, ") ");
+        out_s(&l, " ; the block below (");
+        out_hex(&l, f.below + 16);
+        out_s(&l, ") ");
         if (!put_block(&l, (void *)(f.below + 16), "freed", function))
-            put(&l, "allocated at (unknown)");
+            out_s(&l, "allocated at (unknown)");
     }
     l.buf[l.at++] = '\n';
     ssize_t r = write(2, l.buf, l.at);
@@ -583,85 +555,91 @@ static int leaks_gather(struct leaks *k)
 
 static void leaks_done(struct leaks *k) { munmap(k->count, 2 * (size_t)DEPOT_SITES * sizeof(uint64_t)); }
 
-/* sites_leaks_text: the lines of the SLZ_STATS table about leaks. */
-void sites_leaks_text(struct out *o)
+/* The leak report, one table for each of its parts: the totals, a line per
+ * site (its frames a string in text, an array in JSON), the rest summed. */
+#define K(text, key, kind, m) FIELD(text, key, kind, struct leaks, m)
+static const struct field total_fields[] = {
+    K("slzmalloc:   leaks: ", "blocks", F_U64, blocks),
+    K(" block", NULL, F_PLURAL, blocks),
+    K(" (", "bytes", F_U64, total),
+    K(" bytes) still allocated in the slz heaps, from ", "sites", F_U64, sites),
+    K(" site", NULL, F_PLURAL, sites),
+    FIELD_UNLESS("", struct leaks, unseen, 2),
+    K(" (and ", "unseen", F_U64, unseen),
+    FIELD_TEXT(" made before sites were on, not listed)"),
+    FIELD_UNLESS("", struct leaks, blocks, 1),
+    FIELD_TEXT("; largest first:"),
+    FIELD_TEXT("\n"),
+};
+static const struct field rest_fields[] = {
+    K("slzmalloc:   leak: ", "count", F_U64, rest_blocks),
+    K(" blocks, ", "bytes", F_U64, rest_bytes),
+    K(" bytes, from ", "sites", F_U64, rest_sites),
+    FIELD_TEXT(" more sites\n"),
+};
+#undef K
+
+struct leak_line {
+    uint64_t count, bytes;
+    const char *site;
+};
+#define L(text, key, kind, m) FIELD(text, key, kind, struct leak_line, m)
+static const struct field line_fields[] = {
+    L("slzmalloc:   leak: ", "count", F_U64, count),
+    L(" block", NULL, F_PLURAL, count),
+    L(", ", "bytes", F_U64, bytes),
+    L(" bytes, allocated at ", NULL, F_STR, site),
+    FIELD_TEXT("\n"),
+};
+#undef L
+
+/* leak_lines: a line per listed site, or the JSON array of them. */
+static void leak_lines(struct out *o, const struct leaks *k, int json)
 {
-    static struct leaks k;
-    static struct line l;
-    if (leaks_gather(&k) != 0)
-        return;
-    out_s(o, "slzmalloc:   leaks: ");
-    out_u(o, k.blocks, 0);
-    out_s(o, k.blocks == 1 ? " block (" : " blocks (");
-    out_u(o, k.total, 0);
-    out_s(o, " bytes) still allocated in the slz heaps, from ");
-    out_u(o, k.sites, 0);
-    out_s(o, k.sites == 1 ? " site" : " sites");
-    if (k.unseen) {
-        out_s(o, " (and ");
-        out_u(o, k.unseen, 0);
-        out_s(o, " made before sites were on, not listed)");
+    static char buf[2048];
+    for (int i = 0; i < k->n_top; i++) {
+        uint32_t s = k->top[i];
+        struct out l = OUT_STRING(buf);
+        struct leak_line x = {k->count[s], k->bytes[s], ""};
+        if (json) {
+            out_s(o, i ? ",{" : "{");
+            fields_json(o, FIELDS(line_fields), &x);
+            out_s(o, ",\"site\":");
+            out_site_json(o, s);
+            out_ch(o, '}');
+        } else {
+            put_site(&l, s);
+            x.site = out_str(&l);
+            fields_text(o, FIELDS(line_fields), &x);
+        }
     }
-    out_s(o, k.blocks ? "; largest first:\n" : "\n");
-    for (int i = 0; i < k.n_top; i++) {
-        uint32_t s = k.top[i];
-        out_s(o, "slzmalloc:   leak: ");
-        out_u(o, k.count[s], 0);
-        out_s(o, k.count[s] == 1 ? " block, " : " blocks, ");
-        out_u(o, k.bytes[s], 0);
-        out_s(o, " bytes, allocated at ");
-        l.at = 0;
-        put_site(&l, s);
-        l.buf[l.at] = 0;
-        out_s(o, l.buf);
-        out_ch(o, '\n');
-    }
-    if (k.rest_sites) {
-        out_s(o, "slzmalloc:   leak: ");
-        out_u(o, k.rest_blocks, 0);
-        out_s(o, " blocks, ");
-        out_u(o, k.rest_bytes, 0);
-        out_s(o, " bytes, from ");
-        out_u(o, k.rest_sites, 0);
-        out_s(o, " more sites\n");
-    }
-    leaks_done(&k);
 }
 
-/* sites_leaks_json: "leaks":{...} for the SLZ_STATS JSON object. */
-void sites_leaks_json(struct out *o)
+/* sites_leaks: the lines of the SLZ_STATS table about leaks, or with json
+ * "leaks":{...} for the JSON object. */
+void sites_leaks(struct out *o, int json)
 {
     static struct leaks k;
-    out_s(o, "\"leaks\":");
+    if (json)
+        out_s(o, "\"leaks\":");
     if (leaks_gather(&k) != 0) {
-        out_s(o, "null");
+        if (json)
+            out_s(o, "null");
         return;
     }
-    out_s(o, "{\"blocks\":");
-    out_u(o, k.blocks, 0);
-    out_s(o, ",\"bytes\":");
-    out_u(o, k.total, 0);
-    out_s(o, ",\"sites\":");
-    out_u(o, k.sites, 0);
-    out_s(o, ",\"unseen\":");
-    out_u(o, k.unseen, 0);
-    out_s(o, ",\"by_site\":[");
-    for (int i = 0; i < k.n_top; i++) {
-        uint32_t s = k.top[i];
-        out_s(o, i ? ",{\"count\":" : "{\"count\":");
-        out_u(o, k.count[s], 0);
-        out_s(o, ",\"bytes\":");
-        out_u(o, k.bytes[s], 0);
-        out_s(o, ",\"site\":");
-        out_site_json(o, s);
-        out_ch(o, '}');
+    if (json) {
+        out_ch(o, '{');
+        fields_json(o, FIELDS(total_fields), &k);
+        out_s(o, ",\"by_site\":[");
+        leak_lines(o, &k, 1);
+        out_s(o, "],\"more\":{");
+        fields_json(o, FIELDS(rest_fields), &k);
+        out_s(o, "}}");
+    } else {
+        fields_text(o, FIELDS(total_fields), &k);
+        leak_lines(o, &k, 0);
+        if (k.rest_sites)
+            fields_text(o, FIELDS(rest_fields), &k);
     }
-    out_s(o, "],\"more\":{\"sites\":");
-    out_u(o, k.rest_sites, 0);
-    out_s(o, ",\"count\":");
-    out_u(o, k.rest_blocks, 0);
-    out_s(o, ",\"bytes\":");
-    out_u(o, k.rest_bytes, 0);
-    out_s(o, "}}");
     leaks_done(&k);
 }

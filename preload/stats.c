@@ -18,20 +18,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "heaps.h"
+#include "options.h"
+#include "report_fd.h"
+#include "stats.h"
 #include "slz.h"
 
 struct slz_count_state slz_count;
-void (*stats_leaks_text)(struct out *o);
-void (*stats_leaks_json)(struct out *o);
+void (*stats_leaks)(struct out *o, int json);
 
 static const char *const entry_name[E_COUNT] = {
     "malloc", "free", "calloc", "realloc", "reallocarray", "posix_memalign",
     "aligned_alloc", "memalign", "valloc", "pvalloc", "malloc_usable_size",
 };
-static const char *const why_name[W_COUNT] = {"no heap", "too big", "heap full", "alignment", "not ours"};
-static const char *const why_key[W_COUNT] = {"no_heap", "too_big", "heap_full", "alignment", "not_ours"};
-
 static int forked; /* this process is a fork child: call counts since the fork */
 
 void stats_setup(void) { slz_count.on = 1; }
@@ -54,19 +53,33 @@ static void put_col(struct out *o, const char *s, int width)
 
 /* ---- The shim's report ------------------------------------------------- */
 
-static void report_text(struct out *o, const struct slz_heap_stats *h, uint64_t core, uint64_t glibc)
+/* the report's first figures; its first line's format is fixed: tests and
+ * tools parse it */
+struct head {
+    const char *program;
+    uint64_t pid, forked, core, glibc, heap_size, peak;
+};
+#define H(text, key, kind, m) FIELD(text, key, kind, struct head, m)
+static const struct field head_fields[] = {
+    H(NULL, "program", F_STR, program), H(NULL, "pid", F_U64, pid), H(NULL, "calls_since_fork", F_BOOL, forked),
+    H("slzmalloc: stats: ", "served_by_core", F_U64, core),
+    H(" calls served by the core, ", "served_by_glibc", F_U64, glibc),
+    H(" by glibc; heap ", NULL, F_U64, heap_size), H(" bytes, peak use ", NULL, F_U64, peak), FIELD_TEXT(" bytes\n"),
+};
+#undef H
+
+/* why glibc served */
+#define W(text, key, i) FIELD(text, key, F_U64, struct slz_shim_stats, why[i])
+static const struct field why_fields[] = {
+    W("slzmalloc:   glibc served because: no heap ", "no_heap", W_NO_HEAP), W(", too big ", "too_big", W_TOO_BIG),
+    W(", heap full ", "heap_full", W_FULL), W(", alignment ", "alignment", W_ALIGN),
+    W(", not ours ", "not_ours", W_NOT_OURS), FIELD_TEXT("\n"),
+};
+#undef W
+_Static_assert(W_COUNT == 5, "a field for each reason");
+
+static void entries_text(struct out *o, const struct slz_shim_stats *s)
 {
-    const struct slz_shim_stats *s = &slz_count.st;
-    /* the first line's format is fixed: tests and tools parse it */
-    out_s(o, "slzmalloc: stats: ");
-    out_u(o, core, 0);
-    out_s(o, " calls served by the core, ");
-    out_u(o, glibc, 0);
-    out_s(o, " by glibc; heap ");
-    out_u(o, h->heap_size, 0);
-    out_s(o, " bytes, peak use ");
-    out_u(o, h->peak_in_use, 0);
-    out_s(o, " bytes\n");
     out_s(o, "slzmalloc:   entry point           calls        core       glibc\n");
     for (int i = 0; i < E_COUNT; i++) {
         if (s->calls[i] == 0)
@@ -78,35 +91,10 @@ static void report_text(struct out *o, const struct slz_heap_stats *h, uint64_t 
         out_u(o, s->glibc[i], 12);
         out_s(o, "\n");
     }
-    out_s(o, "slzmalloc:   glibc served because:");
-    for (int i = 0; i < W_COUNT; i++) {
-        out_s(o, " ");
-        out_s(o, why_name[i]);
-        out_s(o, " ");
-        out_u(o, s->why[i], 0);
-        out_s(o, i + 1 < W_COUNT ? "," : "\n");
-    }
-    if (forked)
-        out_s(o, "slzmalloc:   (a fork child: calls counted since the fork; the core's counters below "
-                 "include the parent's use of the heap before it)\n");
-    stats_core_text(o, h);
-    if (stats_leaks_text)
-        stats_leaks_text(o); /* what is still allocated, by allocation site */
 }
 
-static void report_json(struct out *o, const struct slz_heap_stats *h, uint64_t core, uint64_t glibc)
+static void entries_json(struct out *o, const struct slz_shim_stats *s)
 {
-    const struct slz_shim_stats *s = &slz_count.st;
-    out_ch(o, '{');
-    out_key(o, "program");
-    out_json_str(o, program_invocation_name);
-    out_ch(o, ',');
-    out_field(o, "pid", (uint64_t)getpid(), 0);
-    out_key(o, "calls_since_fork");
-    out_s(o, forked ? "true," : "false,");
-    out_field(o, "served_by_core", core, 0);
-    out_field(o, "served_by_glibc", glibc, 0);
-    out_key(o, "entry_points");
     out_ch(o, '{');
     for (int i = 0; i < E_COUNT; i++) {
         out_key(o, entry_name[i]);
@@ -114,18 +102,37 @@ static void report_json(struct out *o, const struct slz_heap_stats *h, uint64_t 
         out_field(o, "calls", s->calls[i], 0);
         out_field(o, "core", s->core[i], 0);
         out_field(o, "glibc", s->glibc[i], 1);
-        out_s(o, i + 1 < E_COUNT ? "}," : "}},");
+        out_s(o, i + 1 < E_COUNT ? "}," : "}");
     }
-    out_key(o, "glibc_because");
+    out_ch(o, '}');
+}
+
+static void report_text(struct out *o, const struct slz_heap_stats *h, const struct head *hd)
+{
+    fields_text(o, FIELDS(head_fields), hd);
+    entries_text(o, &slz_count.st);
+    fields_text(o, FIELDS(why_fields), &slz_count.st);
+    if (forked)
+        out_s(o, "slzmalloc:   (a fork child: calls counted since the fork; the core's counters below "
+                 "include the parent's use of the heap before it)\n");
+    stats_core_text(o, h);
+    if (stats_leaks)
+        stats_leaks(o, 0); /* what is still allocated, by allocation site */
+}
+
+static void report_json(struct out *o, const struct slz_heap_stats *h, const struct head *hd)
+{
     out_ch(o, '{');
-    for (int i = 0; i < W_COUNT; i++)
-        out_field(o, why_key[i], s->why[i], i + 1 == W_COUNT);
-    out_s(o, "},");
-    out_key(o, "core");
+    fields_json(o, FIELDS(head_fields), hd);
+    out_s(o, ",\"entry_points\":");
+    entries_json(o, &slz_count.st);
+    out_s(o, ",\"glibc_because\":{");
+    fields_json(o, FIELDS(why_fields), &slz_count.st);
+    out_s(o, "},\"core\":");
     stats_core_json(o, h);
-    if (stats_leaks_json) {
+    if (stats_leaks) {
         out_ch(o, ',');
-        stats_leaks_json(o); /* what is still allocated, by allocation site */
+        stats_leaks(o, 1); /* what is still allocated, by allocation site */
     }
     out_s(o, "}\n");
 }
@@ -147,7 +154,7 @@ static void file_trouble(const char *what)
 }
 
 /* open_file: the report for SLZ_STATS_FILE, in a fresh file that starts
- * with what the file held (file.c): its fd, or -1 (said so). */
+ * with what the file held (src/report/file.c): its fd, or -1 (said so). */
 static int open_file(struct file_report *rf)
 {
     int saved = errno, fd = file_begin(rf, slz_opt.stats_file, 1);
@@ -167,24 +174,24 @@ static void close_file(struct file_report *rf, int failed)
 
 void stats_report(void)
 {
-    static struct out o; /* static: no big stack frames at exit */
+    static char buf[32768]; /* static: no big stack frames at exit */
     static struct file_report file;
+    struct out o = OUT_FD(-1, buf);
     struct slz_heap_stats h = {0};
     heaps_stats(&h);
-    uint64_t core = 0, glibc = 0;
+    struct head hd = {program_invocation_name, (uint64_t)getpid(), (uint64_t)forked, 0, 0, h.heap_size,
+                      h.peak_in_use};
     for (int i = 0; i < E_COUNT; i++) {
-        core += slz_count.st.core[i];
-        glibc += slz_count.st.glibc[i];
+        hd.core += slz_count.st.core[i];
+        hd.glibc += slz_count.st.glibc[i];
     }
-    o.at = 0;
-    o.failed = 0;
     o.fd = slz_opt.stats_file ? open_file(&file) : report_fd();
     if (o.fd < 0)
         return;
     if (slz_opt.stats == 2 || ends_with(slz_opt.stats_file, ".json"))
-        report_json(&o, &h, core, glibc);
+        report_json(&o, &h, &hd);
     else
-        report_text(&o, &h, core, glibc);
+        report_text(&o, &h, &hd);
     out_flush(&o);
     if (slz_opt.stats_file)
         close_file(&file, o.failed);

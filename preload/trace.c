@@ -15,15 +15,17 @@
  *
  * Nothing here uses the allocator being traced: the records go through a
  * fixed buffer written with write(2), and the table that maps a block's
- * address to its id and size lives in memory of its own from mmap. The
- * header is only known at the end, so the file starts with a fixed-width
- * header (an empty trace) that is rewritten with pwrite(2) after every
+ * address to its id and size (src/report/addr.c) lives in memory of its
+ * own from mmap. The header is only known at the end, so the file starts
+ * with a fixed-width header (an empty trace) that is rewritten with pwrite(2) after every
  * flush: the file is a complete trace of what was flushed, even if the
  * program later dies. The file is created under a fresh name of its own
- * (file.c: O_EXCL, O_NOFOLLOW, mode 0600) and takes its final name once it
+ * (src/report/file.c: O_EXCL, O_NOFOLLOW, mode 0600) and takes its final name once it
  * holds that empty trace: SLZ_TRACE if nothing is there, else
  * <stem>.<pid>.rep; no existing file is ever opened. One lock orders the
- * records of all threads; it is taken before the shim's lock, never after.
+ * records of all threads; a realloc holds it across the call (its record
+ * must follow whatever freed or took the blocks before it): glibc's own
+ * lock may be taken inside it, never the other way round.
  * A fork child stops tracing (its ops would interleave with the parent's);
  * a program it execs opens a file of its own.
  */
@@ -35,80 +37,21 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "options.h"
+#include "report_fd.h"
+#include "slz_report.h"
+#include "trace.h"
 
 static pthread_mutex_t tlock = PTHREAD_MUTEX_INITIALIZER;
-static struct out tr;
+static char tr_buf[32768];
+static struct out tr = OUT_FD(-1, tr_buf);
 static uint64_t ids, ops, live, peak;
 static int closing; /* after exit: flush every record */
 
 #define HEADER_LINE 21 /* 20 columns and a newline per header value */
 
-/* ---- Address -> (id, size): open addressing, linear probing ------------ */
-
-struct slot {
-    uintptr_t key; /* block address; 0: empty */
-    uint64_t size;
-    int64_t id;
-};
-static struct slot *tab;
-static size_t cap, count; /* cap: a power of two */
-
-static size_t home(uintptr_t key) { return (size_t)(((key >> 4) * 0x9e3779b97f4a7c15ull) >> 20) & (cap - 1); }
-
-static struct slot *tab_find(uintptr_t key)
-{
-    for (size_t i = home(key);; i = (i + 1) & (cap - 1)) {
-        if (tab[i].key == key)
-            return &tab[i];
-        if (tab[i].key == 0)
-            return NULL;
-    }
-}
-
-static void tab_put(uintptr_t key, int64_t id, uint64_t size)
-{
-    size_t i = home(key);
-    while (tab[i].key != 0)
-        i = (i + 1) & (cap - 1);
-    tab[i] = (struct slot){key, size, id};
-    count++;
-}
-
-/* tab_del: empty slot s, moving later entries of the probe run back. */
-static void tab_del(struct slot *s)
-{
-    size_t i = (size_t)(s - tab), j = i;
-    for (;;) {
-        j = (j + 1) & (cap - 1);
-        if (tab[j].key == 0)
-            break;
-        size_t k = home(tab[j].key);
-        int stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
-        if (!stays) {
-            tab[i] = tab[j];
-            i = j;
-        }
-    }
-    tab[i].key = 0;
-    count--;
-}
-
-static int tab_grow(void)
-{
-    size_t old_cap = cap, bytes = 2 * cap * sizeof(struct slot);
-    struct slot *old = tab, *t = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (t == MAP_FAILED)
-        return -1;
-    tab = t;
-    cap = 2 * old_cap;
-    count = 0;
-    for (size_t i = 0; i < old_cap; i++)
-        if (old[i].key)
-            tab_put(old[i].key, old[i].id, old[i].size);
-    munmap(old, old_cap * sizeof(struct slot));
-    return 0;
-}
+/* the live blocks: address -> (id, size) (src/report/addr.c, mmap'd) */
+static struct addr_table blocks;
 
 /* ---- Writing ----------------------------------------------------------- */
 
@@ -151,7 +94,7 @@ static void stop(const char *why)
 /* record: one line "k id [size]". Called with the trace lock held. */
 static void record(char k, int64_t id, uint64_t size, int with_size)
 {
-    if (tr.at > sizeof tr.buf - 64)
+    if (tr.at > tr.cap - 64)
         flush();
     out_ch(&tr, k);
     out_ch(&tr, ' ');
@@ -171,17 +114,16 @@ static void record(char k, int64_t id, uint64_t size, int with_size)
 /* born: block p of n bytes gets a new id ("a"). Lock held. */
 static void born(void *p, size_t n)
 {
-    struct slot *s = tab_find((uintptr_t)p);
+    struct addr_slot *s = addr_find(&blocks, (uintptr_t)p);
     if (s != NULL) { /* freed where we could not see it: close its record */
         live -= s->size;
         record('f', s->id, 0, 0);
-        tab_del(s);
+        addr_del(&blocks, s);
     }
-    if (2 * (count + 1) > cap && tab_grow() != 0) {
+    if (addr_put(&blocks, (uintptr_t)p, (int64_t)ids, n) != 0) {
         stop("no memory for the table of live blocks");
         return;
     }
-    tab_put((uintptr_t)p, (int64_t)ids, n);
     live += n;
     record('a', (int64_t)ids++, n, 1);
 }
@@ -198,13 +140,13 @@ void trace_free(void *p)
 {
     pthread_mutex_lock(&tlock);
     if (slz_watch.tracing) {
-        struct slot *s = p ? tab_find((uintptr_t)p) : NULL;
+        struct addr_slot *s = addr_find(&blocks, (uintptr_t)p);
         if (p == NULL)
             record('f', -1, 0, 0);
         else if (s != NULL) {
             live -= s->size;
             record('f', s->id, 0, 0);
-            tab_del(s);
+            addr_del(&blocks, s);
         }
     }
     pthread_mutex_unlock(&tlock);
@@ -226,21 +168,23 @@ void trace_realloc_end(int span, void *p, size_t n, void *q)
         return;
     }
     if (slz_watch.tracing && q != NULL) {
-        struct slot *s = tab_find((uintptr_t)p);
+        struct addr_slot *s = addr_find(&blocks, (uintptr_t)p);
         if (s == NULL)
             born(q, n);
         else {
             int64_t id = s->id;
             live = live - s->size + n;
-            tab_del(s);
-            struct slot *t = tab_find((uintptr_t)q); /* only if q was freed unseen */
+            addr_del(&blocks, s);
+            struct addr_slot *t = addr_find(&blocks, (uintptr_t)q); /* only if q was freed unseen */
             if (t != NULL) {
                 live -= t->size;
                 record('f', t->id, 0, 0);
-                tab_del(t);
+                addr_del(&blocks, t);
             }
-            tab_put((uintptr_t)q, id, n);
-            record('r', id, n, 1);
+            if (addr_put(&blocks, (uintptr_t)q, id, n) != 0) /* room: one entry just went */
+                stop("no memory for the table of live blocks");
+            else
+                record('r', id, n, 1);
         }
     }
     pthread_mutex_unlock(&tlock);
@@ -276,7 +220,7 @@ static int place(const char *tmp, const char *path)
 }
 
 /* open_trace: the trace file, written first under a fresh name of its own
- * (file.c) with a valid empty trace in it, then put in place: whoever reads
+ * (src/report/file.c) with a valid empty trace in it, then put in place: whoever reads
  * the final name finds a complete trace from the start. */
 static int open_trace(const char *path)
 {
@@ -296,14 +240,9 @@ static int open_trace(const char *path)
 void trace_setup(void)
 {
     int saved = errno;
-    cap = 1 << 16;
-    tab = mmap(NULL, cap * sizeof(struct slot), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (tab == MAP_FAILED || open_trace(slz_opt.trace) != 0) {
-        const char *p[] = {"trace: cannot open ", slz_opt.trace, " (or map its table); not tracing"};
+    if (open_trace(slz_opt.trace) != 0) {
+        const char *p[] = {"trace: cannot open ", slz_opt.trace, "; not tracing"};
         report_say(p, 3);
-        if (tab != MAP_FAILED)
-            munmap(tab, cap * sizeof(struct slot));
-        tab = NULL;
         errno = saved;
         return;
     }
@@ -323,8 +262,7 @@ static void fork_child(void)
     if (slz_watch.tracing) {
         slz_watch.tracing = 0;
         close(tr.fd);
-        munmap(tab, cap * sizeof(struct slot));
-        tab = NULL;
+        addr_free(&blocks);
     }
     pthread_mutex_init(&tlock, NULL);
 }

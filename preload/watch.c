@@ -7,19 +7,27 @@
  * in the middle of a malloc, with the heap half changed, and write(2) of a
  * big picture is not something to do while interrupting the program), so
  * the handler only sets a flag. The next allocator call that enters the
- * core sees the flag just before it releases the lock (WATCH_POLL in the
- * shim's leave()) and writes the picture then, at a point where the heap
- * is consistent and no other thread can change it. Signals that arrive
- * before that call make one picture. Pictures are numbered: SLZ_HEAPMAP=m.svg
+ * core sees the flag just after its core call (WATCH_POLL in the shim's
+ * after()) and draws its own thread's heap then: consistent, and changed by
+ * no other thread (their frees into it wait as pending bits). One thread
+ * draws at a time (the pictures share one buffer); signals that arrive
+ * before the drawing starts make one picture. Pictures are numbered: SLZ_HEAPMAP=m.svg
  * gives m.1.svg, m.2.svg, ... while running and m.svg at exit.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "heaps.h"
+#include "options.h"
+#include "report_fd.h"
+#include "sites.h"
+#include "stats.h"
+#include "trace.h"
+#include "watch.h"
 
 struct slz_watch_state slz_watch;
 static uint64_t maps; /* pictures written on SIGUSR1 */
@@ -53,9 +61,7 @@ void watch_setup(void)
 /* title: "<program> (pid N), <when>" into buf. */
 static const char *title(char *buf, size_t cap, const char *when, uint64_t n)
 {
-    static struct out t; /* only its buffer is used */
-    t.fd = -1;
-    t.at = 0;
+    struct out t = {-1, 0, 0, cap - 1, buf}; /* a string in buf */
     out_s(&t, "slzmalloc heap of ");
     out_s(&t, program_invocation_short_name);
     out_s(&t, " (pid ");
@@ -66,10 +72,7 @@ static const char *title(char *buf, size_t cap, const char *when, uint64_t n)
         out_s(&t, " #");
         out_u(&t, n, 0);
     }
-    size_t len = t.at < cap - 1 ? t.at : cap - 1;
-    memcpy(buf, t.buf, len);
-    buf[len] = '\0';
-    return buf;
+    return out_str(&t);
 }
 
 static void map(const char *path, const char *t)
@@ -82,24 +85,39 @@ static void map(const char *path, const char *t)
     errno = saved;
 }
 
-/* watch_poll: the heap map asked for by SIGUSR1 (the shim's lock held). */
+/* drawing: a thread is writing a report (the heap map's and the
+ * statistics' buffers are static): the acquire of the exchange orders the
+ * drawing after the previous one's release. */
+static int drawing;
+
+/* watch_poll: the heap map asked for by SIGUSR1, of the calling thread's
+ * heap, just after its core call. Another thread drawing: left pending for
+ * a later call. */
 void watch_poll(void)
 {
     char path[4096], t[512];
-    slz_watch.map_pending = 0;
-    if (slz_opt.heapmap == NULL)
+    if (__atomic_exchange_n(&drawing, 1, __ATOMIC_ACQUIRE))
         return;
-    maps++;
-    if (out_path(path, sizeof path, slz_opt.heapmap, ".svg", maps, 0) == 0)
-        map(path, title(t, sizeof t, "on SIGUSR1", maps));
+    slz_watch.map_pending = 0;
+    if (slz_opt.heapmap != NULL) {
+        maps++;
+        if (out_path(path, sizeof path, slz_opt.heapmap, ".svg", maps, 0) == 0)
+            map(path, title(t, sizeof t, "on SIGUSR1", maps));
+    }
+    __atomic_store_n(&drawing, 0, __ATOMIC_RELEASE);
 }
 
-/* watch_exit: the reports at exit (the shim's lock held). */
+/* watch_exit: the reports at exit (the shim's destructor), once any
+ * picture under way is done; other threads may still be running: the
+ * counters summed are a report, not an invariant. */
 void watch_exit(void)
 {
     char t[512];
+    while (__atomic_exchange_n(&drawing, 1, __ATOMIC_ACQUIRE))
+        sched_yield();
     if (slz_opt.stats)
         stats_report();
     if (slz_opt.heapmap)
         map(slz_opt.heapmap, title(t, sizeof t, "at exit", 0));
+    __atomic_store_n(&drawing, 0, __ATOMIC_RELEASE);
 }

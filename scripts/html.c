@@ -43,6 +43,7 @@
 
 #include "html.h"
 #include "html_core.h"
+#include "slz_report.h"
 
 #define HOLES_MAX 400      /* passed-over holes stored per malloc step */
 #define KEY_MIN 4096       /* changes always allowed between keyframes */
@@ -64,24 +65,15 @@ struct chunks {
     size_t n, cap;
 };
 
-/* live blocks: payload pointer -> trace id, open addressing with linear
- * probing and backward-shift deletion */
-struct idmap {
-    uintptr_t *key;
-    int64_t *val;
-    size_t cap; /* a power of two */
-    size_t n;
-};
-
 struct tl {
     const struct rep_trace *t;
-    void **ptr;          /* per id: its block, or NULL */
-    struct idmap ids;
+    struct rep_block *blk; /* per id: its block (the replayer's, rep.h) */
+    struct rep_tally tally;
+    struct addr_table ids; /* live blocks: payload pointer -> trace id (slz_report.h) */
     uintptr_t base;      /* address of the first chunk */
     uintptr_t hdr;       /* payload pointer - chunk address, learned at the first block */
     int hdr_known;
     uint64_t extent;     /* highest end of a used chunk at any step */
-    uint64_t failed, misused;
     struct chunks prev, cur, pre;
     FILE *out;
 };
@@ -100,64 +92,11 @@ static void *xrealloc(void *p, size_t n)
     return q;
 }
 
-static size_t mix(uintptr_t k, size_t cap) { return (size_t)((k >> 4) * 0x9E3779B97F4A7C15ull) & (cap - 1); }
-
-static void id_put(struct idmap *m, uintptr_t k, int64_t v)
+/* id_of: the trace id of the block at payload address p, or -1 */
+static int64_t id_of(const struct tl *tl, uintptr_t p)
 {
-    if ((m->n + 1) * 2 > m->cap) {
-        struct idmap g = {NULL, NULL, m->cap ? m->cap * 2 : 1024, 0};
-        g.key = calloc(g.cap, sizeof *g.key);
-        g.val = calloc(g.cap, sizeof *g.val);
-        if (!g.key || !g.val)
-            out_of_memory();
-        for (size_t i = 0; i < m->cap; i++)
-            if (m->key[i])
-                id_put(&g, m->key[i], m->val[i]);
-        free(m->key);
-        free(m->val);
-        *m = g;
-    }
-    size_t i = mix(k, m->cap);
-    while (m->key[i] && m->key[i] != k)
-        i = (i + 1) & (m->cap - 1);
-    m->n += !m->key[i];
-    m->key[i] = k;
-    m->val[i] = v;
-}
-
-static int64_t id_get(const struct idmap *m, uintptr_t k)
-{
-    if (!m->cap)
-        return -1;
-    for (size_t i = mix(k, m->cap); m->key[i]; i = (i + 1) & (m->cap - 1))
-        if (m->key[i] == k)
-            return m->val[i];
-    return -1;
-}
-
-static void id_del(struct idmap *m, uintptr_t k)
-{
-    if (!m->cap)
-        return;
-    size_t i = mix(k, m->cap);
-    while (m->key[i] && m->key[i] != k)
-        i = (i + 1) & (m->cap - 1);
-    if (!m->key[i])
-        return;
-    m->key[i] = 0;
-    m->n--;
-    /* shift back the entries of the run that follows, so no lookup stops early */
-    for (size_t j = (i + 1) & (m->cap - 1); m->key[j]; j = (j + 1) & (m->cap - 1)) {
-        size_t home = mix(m->key[j], m->cap);
-        /* the entry at j may move to the hole i unless its home lies in (i, j] */
-        int stays = i < j ? (home > i && home <= j) : (home > i || home <= j);
-        if (!stays) {
-            m->key[i] = m->key[j];
-            m->val[i] = m->val[j];
-            m->key[j] = 0;
-            i = j;
-        }
-    }
+    const struct addr_slot *s = addr_find(&tl->ids, p);
+    return s ? s->id : -1;
 }
 
 /* ---- heap walks ---------------------------------------------------------- */
@@ -183,7 +122,7 @@ static void walk_ids(struct tl *tl, struct chunks *s, int ids)
     for (size_t i = 0; i < s->n; i++) {
         struct chunk *c = &s->c[i];
         if (ids && c->used && tl->hdr_known)
-            c->id = id_get(&tl->ids, (uintptr_t)c->off + tl->hdr);
+            c->id = id_of(tl, (uintptr_t)c->off + tl->hdr);
         c->off -= tl->base;
     }
 }
@@ -222,53 +161,36 @@ static void learn_hdr(struct tl *tl, void *p)
 
 /* ---- replaying ----------------------------------------------------------- */
 
-static void forget(struct tl *tl, int32_t id)
+/* The replayer's calls (rep.h): the core through html_core.c; each block
+ * placed is named by its id for the walks. */
+static void *cb_alloc(void *ctx, size_t n) { return (void)ctx, hc_malloc(n); }
+static void *cb_realloc(void *ctx, void *p, size_t n) { return (void)ctx, hc_realloc(p, n); }
+static void cb_free(void *ctx, void *p) { (void)ctx, hc_free(p); }
+
+static void forget(struct tl *tl, void *p)
 {
-    id_del(&tl->ids, (uintptr_t)tl->ptr[id]);
-    tl->ptr[id] = NULL;
+    struct addr_slot *s = addr_find(&tl->ids, (uintptr_t)p);
+    if (s)
+        addr_del(&tl->ids, s);
 }
 
-/* run one operation; returns the block it placed (NULL if none) */
-static void *run(struct tl *tl, const struct rep_op *o)
+static void cb_gone(void *ctx, int32_t id, void *p) { (void)id, forget(ctx, p); }
+
+static void cb_placed(void *ctx, int32_t id, const struct rep_block *b, struct rep_block old, size_t i)
 {
-    int32_t id = o->id;
-    void *p = NULL;
-    switch (o->kind) {
-    case REP_ALLOC:
-        if (tl->ptr[id]) { /* id still live: a malformed trace; as slz-replay does */
-            tl->misused++;
-            hc_free(tl->ptr[id]);
-            forget(tl, id);
-        }
-        p = hc_malloc(o->size);
-        if (!p)
-            tl->failed++;
-        break;
-    case REP_REALLOC: {
-        void *old = tl->ptr[id];
-        p = hc_realloc(old, o->size);
-        if (old && (p || o->size == 0))
-            forget(tl, id);
-        if (!p && o->size)
-            tl->failed++;
-        break;
-    }
-    case REP_FREE:
-        if (id < 0)
-            hc_free(NULL);
-        else if (tl->ptr[id]) {
-            hc_free(tl->ptr[id]);
-            forget(tl, id);
-        }
-        return NULL;
-    }
-    if (p) {
-        learn_hdr(tl, p);
-        tl->ptr[id] = p;
-        id_put(&tl->ids, (uintptr_t)p, id);
-    }
-    return p;
+    struct tl *tl = ctx;
+    (void)i;
+    if (old.p)
+        forget(tl, old.p);
+    learn_hdr(tl, b->p);
+    if (addr_put(&tl->ids, (uintptr_t)b->p, id, b->size) != 0)
+        out_of_memory();
 }
+
+static const struct rep_calls calls = {cb_alloc, cb_realloc, cb_free, NULL, cb_placed, cb_gone};
+
+/* run operation j (from 0); returns the block it placed (NULL if none) */
+static void *run(struct tl *tl, size_t j) { return rep_step(&calls, tl, tl->blk, &tl->tally, &tl->t->ops[j], j); }
 
 /* ---- writing ------------------------------------------------------------- */
 
@@ -363,10 +285,10 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
     static struct tl tl;
     size_t n = t->num_ops;
     tl.t = t;
-    tl.ptr = calloc(t->num_ids ? t->num_ids : 1, sizeof *tl.ptr);
+    tl.blk = calloc(t->num_ids ? t->num_ids : 1, sizeof *tl.blk);
     /* step[j]: the page shows the heap after j operations */
     unsigned char *step = calloc(n + 1, 1);
-    if (!tl.ptr || !step) {
+    if (!tl.blk || !step) {
         fprintf(stderr, "slz-replay: no memory for %zu ids\n", t->num_ids);
         return 2;
     }
@@ -416,7 +338,7 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
             walk_ids(&tl, &tl.pre, 0); /* only its free chunks are used */
             before = &tl.pre;
         }
-        void *p = run(&tl, op);
+        void *p = run(&tl, j - 1);
         if (o->dump_at >= 0 && (uint64_t)o->dump_at == j)
             print_dump(&tl, j);
         prev_fresh = 0;
@@ -474,7 +396,7 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
                 ",\"ops\":%zu,\"ids\":%zu,\"heap\":%" PRIu64 ",\"base\":\"%" PRIxPTR "\",\"hdr\":%" PRIuPTR
                 ",\"extent\":%" PRIu64 ",\"keys\":%zu,\"sampled\":%s,\"holes_max\":%d,\"failed\":%" PRIu64 "}\n",
                 n, t->num_ids, heap_bytes, tl.base, tl.hdr, tl.extent, keys, steps < n + 1 ? "true" : "false", HOLES_MAX,
-                tl.failed);
+                tl.tally.failed);
         fputs("</script>\n", f);
         fputs(strstr(timeline_page, MARKER) + strlen(MARKER), f);
         if (fclose(f) != 0) {
@@ -486,16 +408,15 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
                     "slz-replay: heap timeline of %zu operations in %s (%zu steps%s, %zu keyframes, %zu holes passed over)\n",
                     n, o->out, steps, steps < n + 1 ? ", sampled" : "", keys, passed_total);
     }
-    if (tl.failed)
+    if (tl.tally.failed)
         fprintf(stderr, "slz-replay: %" PRIu64 " allocations did not fit in the heap (no fallback here):"
-                        " try a bigger --heap-size\n", tl.failed);
+                        " try a bigger --heap-size\n", tl.tally.failed);
     hc_release();
-    free(tl.ptr);
+    free(tl.blk);
     free(step);
     free(tl.prev.c);
     free(tl.cur.c);
     free(tl.pre.c);
-    free(tl.ids.key);
-    free(tl.ids.val);
-    return tl.failed || tl.misused ? 1 : 0;
+    addr_free(&tl.ids);
+    return tl.tally.failed || tl.tally.misused ? 1 : 0;
 }

@@ -17,7 +17,9 @@
  * ids in range, op count matching the header). Its memory comes from mmap,
  * never from malloc, so loading a trace leaves the allocator under test
  * untouched.
- * The reader knows nothing about allocators; replaying is the caller's job.
+ * The reader knows nothing about allocators. The replayer below (rep_step)
+ * is the one walk of a trace that slz-replay, its heap timeline and the
+ * benchmark share: it calls the caller's allocator and hooks.
  */
 #ifndef REP_H
 #define REP_H
@@ -72,5 +74,118 @@ uint64_t rep_peak_payload(const struct rep_op *ops, size_t num_ops, size_t num_i
 
 /* "classic" or "64". */
 const char *rep_format_name(enum rep_format f);
+
+/* ---- The replayer ------------------------------------------------------ */
+
+/* An id's block now: p NULL when it has none; then size is REP_FAILED
+ * when its last allocation failed (its free is no misuse). */
+struct rep_block {
+    void *p;
+    uint64_t size;
+};
+#define REP_FAILED UINT64_MAX
+
+/* The allocator under replay and what the caller watches. alloc, realloc
+ * and free are the allocator's (realloc(p, 0) frees p and gives NULL);
+ * check (may be NULL): block b of id is about to be freed or reallocated
+ * (kind says which: REP_FREE also for a live id allocated again);
+ * placed (may be NULL): id's block is now b (old: where it was, p NULL if
+ * nowhere), after op i; gone (may be NULL): id's block at p was freed. */
+struct rep_calls {
+    void *(*alloc)(void *ctx, size_t n);
+    void *(*realloc)(void *ctx, void *p, size_t n);
+    void (*free)(void *ctx, void *p);
+    void (*check)(void *ctx, int32_t id, const struct rep_block *b, int kind);
+    void (*placed)(void *ctx, int32_t id, const struct rep_block *b, struct rep_block old, size_t i);
+    void (*gone)(void *ctx, int32_t id, void *p);
+};
+
+/* What a replay saw: allocations the allocator refused; operations that
+ * misused an id (allocating a live one, freeing one not live); the live
+ * payload of the blocks actually allocated, and its peak. */
+struct rep_tally {
+    uint64_t failed, misused, live, peak;
+};
+
+/* rep_drop: id's block is gone (freed, or realloc'd to nothing). */
+static inline void rep_drop(const struct rep_calls *c, void *ctx, struct rep_block *b, struct rep_tally *t,
+                            int32_t id)
+{
+    if (c->gone)
+        c->gone(ctx, id, b->p);
+    t->live -= b->size;
+    b->p = NULL;
+    b->size = 0;
+}
+
+/* rep_place: id's block is now p, of size bytes. */
+static inline void rep_place(const struct rep_calls *c, void *ctx, struct rep_block *b, struct rep_tally *t,
+                             int32_t id, void *p, uint64_t size, size_t i)
+{
+    struct rep_block old = *b;
+    t->live = t->live - (old.p ? old.size : 0) + size;
+    *b = (struct rep_block){p, size};
+    if (c->placed)
+        c->placed(ctx, id, b, old, i);
+    if (t->live > t->peak)
+        t->peak = t->live;
+}
+
+/* rep_step: operation i of a trace (o), against blk (one rep_block per id,
+ * all zero at first). Returns the block the operation placed, or NULL.
+ * static inline: each caller's allocator and hooks are inlined into its
+ * loop (the benchmark times it). */
+static inline void *rep_step(const struct rep_calls *c, void *ctx, struct rep_block *blk, struct rep_tally *t,
+                             const struct rep_op *o, size_t i)
+{
+    if (o->id < 0) { /* free(NULL) */
+        c->free(ctx, NULL);
+        return NULL;
+    }
+    struct rep_block *b = &blk[o->id];
+    void *p;
+    switch (o->kind) {
+    case REP_ALLOC:
+        if (b->p != NULL) { /* id still live: a malformed trace */
+            t->misused++;
+            if (c->check)
+                c->check(ctx, o->id, b, REP_FREE);
+            c->free(ctx, b->p);
+            rep_drop(c, ctx, b, t, o->id);
+        }
+        p = c->alloc(ctx, o->size);
+        if (p == NULL) {
+            t->failed++;
+            b->size = REP_FAILED;
+            return NULL;
+        }
+        break;
+    case REP_REALLOC:
+        if (b->p != NULL && c->check)
+            c->check(ctx, o->id, b, REP_REALLOC);
+        p = c->realloc(ctx, b->p, o->size);
+        if (p == NULL) {
+            if (o->size == 0 && b->p != NULL)
+                rep_drop(c, ctx, b, t, o->id); /* realloc(p, 0) freed p */
+            else if (o->size != 0)
+                t->failed++; /* the old block stays as it was */
+            return NULL;
+        }
+        break;
+    default: /* REP_FREE */
+        if (b->p == NULL) { /* not live: its allocation failed, or a malformed trace */
+            t->misused += b->size != REP_FAILED;
+            b->size = 0;
+            return NULL;
+        }
+        if (c->check)
+            c->check(ctx, o->id, b, REP_FREE);
+        c->free(ctx, b->p);
+        rep_drop(c, ctx, b, t, o->id);
+        return NULL;
+    }
+    rep_place(c, ctx, b, t, o->id, p, o->size, i);
+    return p;
+}
 
 #endif /* REP_H */

@@ -60,15 +60,12 @@ static const char usage[] =
 
 struct replay {
     struct rep_trace t;
-    void **ptr;
-    uint64_t *size;
-    uint64_t done, failed, damaged, violations, misused;
-    uint64_t live, peak; /* live payload of the blocks actually allocated */
+    struct rep_block *blk; /* per id (the replayer's, scripts/rep.h) */
+    struct rep_tally tally; /* failed, misused, live and peak payload */
+    uint64_t done, damaged, violations;
     uint64_t count[3]; /* a, r, f */
     const char *first_violation;
 };
-
-#define FAILED UINT64_MAX /* size of an id whose allocation failed */
 
 static unsigned char fill_byte(int32_t id) { return (unsigned char)(id * 37 + 11) | 1; }
 
@@ -106,70 +103,39 @@ static int intact(const unsigned char *p, uint64_t size, uint64_t keep, int32_t 
     return same(p, 0, keep < MARK ? keep : MARK, b) && (keep <= tail || same(p, tail, keep < size ? keep : size, b));
 }
 
-static void step(struct replay *r, const struct rep_op *o)
+/* The replayer's calls: the core's five functions of the original design
+ * on the default heap, every block marked and checked. */
+static void *cb_alloc(void *ctx, size_t n) { return (void)ctx, slz_Heap_Allocator_impl(n); }
+static void *cb_realloc(void *ctx, void *p, size_t n) { return (void)ctx, slz_Heap_reAllocator_impl(p, n); }
+static void cb_free(void *ctx, void *p) { (void)ctx, slz_Heap_deAllocator_impl(p); }
+
+/* cb_check: a block about to be freed still holds its byte (one being
+ * reallocated is checked where it lands). */
+static void cb_check(void *ctx, int32_t id, const struct rep_block *b, int kind)
 {
-    int32_t id = o->id;
-    switch (o->kind) {
-    case REP_ALLOC: {
-        r->count[0]++;
-        if (r->ptr[id] != NULL) { /* id still live: a malformed trace */
-            r->misused++;
-            slz_Heap_deAllocator_impl(r->ptr[id]);
-            r->ptr[id] = NULL;
-        }
-        void *p = slz_Heap_Allocator_impl(o->size);
-        if (p == NULL) {
-            r->failed++;
-            r->size[id] = FAILED; /* its free is not an error again */
-            break;
-        }
-        fill(p, o->size, id);
-        r->ptr[id] = p;
-        r->size[id] = o->size;
-        r->live += o->size;
-        break;
-    }
-    case REP_REALLOC: {
-        r->count[1]++;
-        void *old = r->ptr[id];
-        uint64_t keep = old && o->size < r->size[id] ? o->size : old ? r->size[id] : 0;
-        void *p = slz_Heap_reAllocator_impl(old, o->size);
-        if (p == NULL) {
-            if (o->size == 0 && old) { /* realloc(p, 0) frees p */
-                r->live -= r->size[id];
-                r->ptr[id] = NULL;
-            } else if (o->size)
-                r->failed++;
-            break;
-        }
-        if (old && !intact(p, r->size[id], keep, id))
-            r->damaged++;
-        fill(p, o->size, id);
-        r->live = r->live - (old ? r->size[id] : 0) + o->size;
-        r->ptr[id] = p;
-        r->size[id] = o->size;
-        break;
-    }
-    case REP_FREE:
-        r->count[2]++;
-        if (id < 0) {
-            slz_Heap_deAllocator_impl(NULL);
-            break;
-        }
-        if (r->ptr[id] == NULL) { /* not live: its allocation failed, or a malformed trace */
-            r->misused += r->size[id] != FAILED;
-            r->size[id] = 0;
-            break;
-        }
-        if (!intact(r->ptr[id], r->size[id], r->size[id], id))
-            r->damaged++;
-        slz_Heap_deAllocator_impl(r->ptr[id]);
-        r->live -= r->size[id];
-        r->ptr[id] = NULL;
-        break;
-    }
-    if (r->live > r->peak)
-        r->peak = r->live;
+    struct replay *r = ctx;
+    if (kind == REP_FREE && !intact(b->p, b->size, b->size, id))
+        r->damaged++;
+}
+
+/* cb_placed: a block moved or resized kept what had to survive; every
+ * placed block gets its byte. */
+static void cb_placed(void *ctx, int32_t id, const struct rep_block *b, struct rep_block old, size_t i)
+{
+    struct replay *r = ctx;
+    (void)i;
+    if (old.p != NULL && !intact(b->p, old.size, old.size < b->size ? old.size : b->size, id))
+        r->damaged++;
+    fill(b->p, b->size, id);
+}
+
+static const struct rep_calls calls = {cb_alloc, cb_realloc, cb_free, cb_check, cb_placed, NULL};
+
+static void step(struct replay *r, size_t i)
+{
+    const struct rep_op *o = &r->t.ops[i];
+    r->count[o->kind == REP_ALLOC ? 0 : o->kind == REP_REALLOC ? 1 : 2]++;
+    rep_step(&calls, r, r->blk, &r->tally, o, i);
 }
 
 static int map(const char *path, uint64_t frame, const struct replay *r)
@@ -186,82 +152,55 @@ static int map(const char *path, uint64_t frame, const struct replay *r)
     return 0;
 }
 
+/* errors_of: everything that makes the exit status 1 */
+static uint64_t errors_of(const struct replay *r)
+{
+    return r->tally.failed + r->damaged + r->violations + r->tally.misused;
+}
+
+/* what the report shows of a replay, named once for its two forms */
+struct summary {
+    const char *trace, *format;
+    uint64_t ops, ids, peak_payload, done, allocs, reallocs, frees, errors;
+    uint64_t failed, damaged, misused, violations, peak, high_water;
+};
+
+#define N(text, key, m) FIELD(text, key, F_U64, struct summary, m)
+/* a source line for each line of the text form */
+static const struct field summary_fields[] = {
+    FIELD("slz-replay: ", "trace", F_STR, struct summary, trace),
+    FIELD(" (", "format", F_STR, struct summary, format), N(" trace format): ", "ops", ops),
+    N(" ops over ", "ids", ids), N(" ids, peak live payload ", "peak_payload", peak_payload), FIELD_TEXT(" bytes\n"),
+
+    N("slz-replay: replayed ", "replayed", done), N(" ops (", "allocs", allocs), N(" a, ", "reallocs", reallocs),
+    N(" r, ", "frees", frees), N(" f), ", "errors", errors), N(" errors (", "failed", failed),
+    N(" failed, ", "damaged", damaged), N(" damaged, ", "misused", misused),
+    N(" not live, ", "check_violations", violations), FIELD_TEXT(" check violations)\n"),
+
+    N(NULL, "peak_payload_replayed", peak),
+    FIELD_PCT("slz-replay: utilization ", "utilization_pct", struct summary, peak, high_water),
+    FIELD_TEXT("% (peak live payload replayed / heap high water)\n"),
+};
+#undef N
+
 static void report(const struct replay *r, const char *path, int json)
 {
-    static struct out o;
+    static char buf[32768];
+    struct out o = OUT_FD(1, buf);
     struct slz_heap_stats h;
     slz_heap_get_stats(slz_default_heap(), &h);
-    uint64_t errors = r->failed + r->damaged + r->violations + r->misused;
-    o.fd = 1;
-    o.at = 0;
+    struct summary s = {path, rep_format_name(r->t.format), r->t.num_ops, r->t.num_ids, r->t.peak_payload,
+                        r->done, r->count[0], r->count[1], r->count[2],
+                        errors_of(r), r->tally.failed, r->damaged, r->tally.misused, r->violations, r->tally.peak,
+                        h.high_water};
     if (json) {
-        out_s(&o, "{\"trace\":");
-        out_json_str(&o, path);
-        out_s(&o, ",\"format\":");
-        out_json_str(&o, rep_format_name(r->t.format));
-        out_s(&o, ",\"ops\":");
-        out_u(&o, r->t.num_ops, 0);
-        out_s(&o, ",\"replayed\":");
-        out_u(&o, r->done, 0);
-        out_s(&o, ",\"allocs\":");
-        out_u(&o, r->count[0], 0);
-        out_s(&o, ",\"reallocs\":");
-        out_u(&o, r->count[1], 0);
-        out_s(&o, ",\"frees\":");
-        out_u(&o, r->count[2], 0);
-        out_s(&o, ",\"ids\":");
-        out_u(&o, r->t.num_ids, 0);
-        out_s(&o, ",\"peak_payload\":");
-        out_u(&o, r->t.peak_payload, 0);
-        out_s(&o, ",\"peak_payload_replayed\":");
-        out_u(&o, r->peak, 0);
-        out_s(&o, ",\"errors\":");
-        out_u(&o, errors, 0);
-        out_s(&o, ",\"failed\":");
-        out_u(&o, r->failed, 0);
-        out_s(&o, ",\"damaged\":");
-        out_u(&o, r->damaged, 0);
-        out_s(&o, ",\"misused\":");
-        out_u(&o, r->misused, 0);
-        out_s(&o, ",\"check_violations\":");
-        out_u(&o, r->violations, 0);
-        out_s(&o, ",\"utilization_pct\":");
-        out_pct(&o, r->peak, h.high_water);
+        out_ch(&o, '{');
+        fields_json(&o, FIELDS(summary_fields), &s);
         out_s(&o, ",\"core\":");
         stats_core_json(&o, &h);
         out_s(&o, "}\n");
     } else {
-        out_s(&o, "slz-replay: ");
-        out_s(&o, path);
-        out_s(&o, " (");
-        out_s(&o, rep_format_name(r->t.format));
-        out_s(&o, " trace format): ");
-        out_u(&o, r->t.num_ops, 0);
-        out_s(&o, " ops over ");
-        out_u(&o, r->t.num_ids, 0);
-        out_s(&o, " ids, peak live payload ");
-        out_u(&o, r->t.peak_payload, 0);
-        out_s(&o, " bytes\nslz-replay: replayed ");
-        out_u(&o, r->done, 0);
-        out_s(&o, " ops (");
-        out_u(&o, r->count[0], 0);
-        out_s(&o, " a, ");
-        out_u(&o, r->count[1], 0);
-        out_s(&o, " r, ");
-        out_u(&o, r->count[2], 0);
-        out_s(&o, " f), ");
-        out_u(&o, errors, 0);
-        out_s(&o, " errors (");
-        out_u(&o, r->failed, 0);
-        out_s(&o, " failed, ");
-        out_u(&o, r->damaged, 0);
-        out_s(&o, " damaged, ");
-        out_u(&o, r->misused, 0);
-        out_s(&o, " not live, ");
-        out_u(&o, r->violations, 0);
-        out_s(&o, " check violations)\nslz-replay: utilization ");
-        out_pct(&o, r->peak, h.high_water);
-        out_s(&o, "% (peak live payload replayed / heap high water)\n");
+        fields_text(&o, FIELDS(summary_fields), &s);
         stats_core_text(&o, &h);
     }
     out_flush(&o);
@@ -376,16 +315,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "slz-replay: cannot map a heap of %zu bytes\n", heap);
         return 2;
     }
-    r.ptr = calloc(r.t.num_ids ? r.t.num_ids : 1, sizeof *r.ptr);
-    r.size = calloc(r.t.num_ids ? r.t.num_ids : 1, sizeof *r.size);
-    if (!r.ptr || !r.size) {
+    r.blk = calloc(r.t.num_ids ? r.t.num_ids : 1, sizeof *r.blk);
+    if (!r.blk) {
         fprintf(stderr, "slz-replay: no memory for %zu ids\n", r.t.num_ids);
         return 2;
     }
 
     uint64_t frame = 0;
     for (size_t i = 0; i < r.t.num_ops; i++) {
-        step(&r, &r.t.ops[i]);
+        step(&r, i);
         r.done++;
         if (check) {
             const char *what = NULL;
@@ -399,12 +337,12 @@ int main(int argc, char **argv)
     }
     if (map_path)
         map(map_path, 0, &r);
-    uint64_t errors = r.failed + r.damaged + r.violations + r.misused;
+    uint64_t errors = errors_of(&r);
     if (!quiet)
         report(&r, path, json);
-    if (r.failed)
+    if (r.tally.failed)
         fprintf(stderr, "slz-replay: %llu allocations did not fit in the %zu-byte heap (no fallback here):"
-                        " try a bigger --heap-size\n", (unsigned long long)r.failed, slz_heap_size(slz_default_heap()));
+                        " try a bigger --heap-size\n", (unsigned long long)r.tally.failed, slz_heap_size(slz_default_heap()));
     if (r.first_violation)
         fprintf(stderr, "slz-replay: first heap check violation: %s\n", r.first_violation);
     if (errors && quiet)
@@ -412,8 +350,7 @@ int main(int argc, char **argv)
     if (!quiet && map_path)
         fprintf(stderr, "slz-replay: heap map in %s%s\n", map_path,
                 frame ? " (and numbered frames beside it)" : "");
-    free(r.ptr);
-    free(r.size);
+    free(r.blk);
     rep_free(&r.t);
     return errors ? 1 : 0;
 }

@@ -92,7 +92,7 @@ void cache_flush(slz_heap *h)
         while (c->count[k]) {
             slz_chunk *ch = pop(h, c, k);
             release(h, live_block(h, chunk2mem(ch)));
-            h->st.frees--; /* counted when it came in */
+            h->st.live_blocks--; /* (its free was counted when it came in) */
         }
 }
 
@@ -188,8 +188,11 @@ __attribute__((noinline)) void *cache_slz_malloc(slz_heap *h, size_t n)
 __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
 {
     op_begin(h, "free");
-    if (!cache_free(h, p))
+    if (!cache_free(h, p)) {
         release(h, live_block(h, p));
+        h->st.live_blocks--; /* as slz_free counts a block given up */
+        h->st.frees++;
+    }
     op_end(h);
 }
 

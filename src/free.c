@@ -317,15 +317,15 @@ static void settle(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t e
 }
 
 /* release: the allocated chunk at g (checked) becomes free and merges with
- * both neighbours at once; then the chunk settles what it gives back. */
+ * both neighbours at once; then the chunk settles what it gives back. Only
+ * the chunks are counted here: a block given up is counted once by the
+ * caller that gives one up (count_free), not for shrink's tail. */
 void release(slz_heap *h, uint32_t g)
 {
     uint32_t n = grains_of(h, g);
     struct slz_heap_stats *st = &h->st;
     st->in_use -= (size_t)n * SLZ_ALIGN;
     st->free_bytes += (size_t)n * SLZ_ALIGN;
-    st->live_blocks--;
-    st->frees++;
     st->free_chunks++;
     mark_used(h, g, 0);
     uint32_t nx = g + n;
@@ -338,6 +338,14 @@ void release(slz_heap *h, uint32_t g)
     settle(h, lo, g, nx, end);
 }
 
+/* count_free: a block is given up (slz_free, a deferred free taken back,
+ * the old place of a block realloc moved). */
+static void count_free(slz_heap *h)
+{
+    h->st.live_blocks--;
+    h->st.frees++;
+}
+
 void slz_free(slz_heap *h, void *p)
 {
     if (p == NULL)
@@ -348,6 +356,7 @@ void slz_free(slz_heap *h, void *p)
     }
     op_begin(h, "free");
     release(h, live_block(h, p));
+    count_free(h);
     op_end(h);
 }
 
@@ -366,6 +375,7 @@ void slz_free_deferred(slz_heap *h, void *p)
 static void take_pending(slz_heap *h, uint32_t g)
 {
     release(h, checked_block(h, chunk2mem(chunk_at(h, g))));
+    count_free(h);
 }
 
 void heap_collect(slz_heap *h) { pending_drain(h, take_pending); }
@@ -426,8 +436,6 @@ static void shrink(slz_heap *h, uint32_t g, uint32_t need)
     write_header(h, chunk_at(h, g), (size_t)need * SLZ_ALIGN, 1);
     write_header(h, chunk_at(h, g + need), (size_t)(n - need) * SLZ_ALIGN, 1);
     h->st.splits++;
-    h->st.live_blocks++;
-    h->st.frees--;
     release(h, g + need);
 }
 
@@ -452,9 +460,8 @@ static void *heap_realloc(slz_heap *h, void *p, size_t n)
         slz_copy_out(h, q, p, len); /* a big block: never both copies resident */
     else
         memcpy(q, p, len);
-    h->st.mallocs--; /* a move, not a new block */
-    release(h, g);
-    h->st.frees--;
+    release(h, g); /* a move: an allocation (counted by heap_malloc) and a free */
+    count_free(h);
     return q;
 }
 

@@ -270,6 +270,27 @@ static void check_release(const slz_heap *h, struct tally *t, size_t cells)
         violation(t, "the top's release record or the keep zone is out of range");
 }
 
+/* The walk's running totals, to compare with the heap's counters. */
+struct totals {
+    size_t nfree, freeb, used, live;
+    int prev_free; /* the chunk before was free */
+};
+
+/* take_chunk: the chunk from g up to end (the next start bit, or the end of
+ * the arena): checked, then counted. */
+static void take_chunk(const slz_heap *h, struct tally *t, struct totals *s, uint32_t g, uint32_t end)
+{
+    size_t bytes = (size_t)(end - g) * SLZ_ALIGN;
+    if (end - g != grains_of(h, g))
+        violation(t, "a cell's last size differs from its last chunk");
+    check_chunk(h, t, g, end - g, s->prev_free);
+    s->prev_free = !is_used(h, g);
+    s->nfree += s->prev_free;
+    s->freeb += s->prev_free ? bytes : 0;
+    s->used += s->prev_free ? 0 : bytes;
+    s->live += !s->prev_free;
+}
+
 size_t slz_heap_check(const slz_heap *h, const char **first)
 {
     struct tally t = {0, NULL};
@@ -277,8 +298,7 @@ size_t slz_heap_check(const slz_heap *h, const char **first)
         goto out;
     if ((h->cells[0].start & 1) == 0)
         violation(&t, "no chunk begins at the arena's start");
-    size_t nfree = 0, freeb = 0, used = 0, live = 0;
-    int prev_free = 0;
+    struct totals s = {0, 0, 0, 0, 0};
     uint32_t g = 0;
     /* every start bit, in order: the next one (or the end) bounds the chunk.
      * Cells above the high-water mark were never written: their bits stay
@@ -287,36 +307,22 @@ size_t slz_heap_check(const slz_heap *h, const char **first)
     cells = cells < h->ncells ? cells : h->ncells;
     for (size_t k = 0; k < cells; k++) {
         for (uint64_t w = h->cells[k].start; w; w &= w - 1) {
-            uint32_t s = (uint32_t)(k * SLZ_CELL + (size_t)__builtin_ctzll(w));
-            if (s == 0)
+            uint32_t b = (uint32_t)(k * SLZ_CELL + (size_t)__builtin_ctzll(w));
+            if (b == 0)
                 continue;
-            if (s - g != grains_of(h, g))
-                violation(&t, "a cell's last size differs from its last chunk");
-            check_chunk(h, &t, g, s - g, prev_free);
-            prev_free = !is_used(h, g);
-            nfree += prev_free;
-            freeb += prev_free ? (size_t)(s - g) * SLZ_ALIGN : 0;
-            used += prev_free ? 0 : (size_t)(s - g) * SLZ_ALIGN;
-            live += !prev_free;
-            g = s;
+            take_chunk(h, &t, &s, g, b);
+            g = b;
         }
         if (h->cells[k].used & ~h->cells[k].start)
             violation(&t, "a used bit without a start bit");
     }
-    if (h->grains - g != grains_of(h, g))
-        violation(&t, "a cell's last size differs from its last chunk");
-    check_chunk(h, &t, g, h->grains - g, prev_free);
-    prev_free = !is_used(h, g);
-    nfree += prev_free;
-    freeb += prev_free ? (size_t)(h->grains - g) * SLZ_ALIGN : 0;
-    used += prev_free ? 0 : (size_t)(h->grains - g) * SLZ_ALIGN;
-    live += !prev_free;
+    take_chunk(h, &t, &s, g, h->grains);
     check_release(h, &t, cells);
-    if (prev_free ? h->top != g : h->top != SLZ_NONE)
+    if (s.prev_free ? h->top != g : h->top != SLZ_NONE)
         violation(&t, "top chunk is not the free chunk that ends the arena");
-    if (nfree != h->st.free_chunks || freeb != h->st.free_bytes)
+    if (s.nfree != h->st.free_chunks || s.freeb != h->st.free_bytes)
         violation(&t, "free chunk totals disagree with the heap");
-    if (used != h->st.in_use || live != h->st.live_blocks)
+    if (s.used != h->st.in_use || s.live != h->st.live_blocks)
         violation(&t, "bytes in use disagree with the heap");
     const char *iw = NULL, *cw = NULL;
     size_t ib = index_check(h, cells, &iw), cb = cache_check(h, cells, &cw);

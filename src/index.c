@@ -28,7 +28,9 @@
  * and above that one bit per nonzero word, so that the chunk before a
  * granule is found in a few word reads however far below it begins.
  */
+#if defined(__SSE2__)
 #include <emmintrin.h>
+#endif
 
 #include "chunk.h"
 
@@ -122,6 +124,7 @@ uint32_t bits_prev_start(const slz_heap *h, uint32_t g)
 
 /* ---- The first-fit index ------------------------------------------------ */
 
+#if defined(__SSE2__)
 /* The 16 entries of a line as four vectors, each entry's sign bit flipped
  * so that SSE2's signed compares order them as unsigned. */
 struct line4 {
@@ -165,6 +168,25 @@ static inline uint32_t line_max(const uint32_t *line)
     m = vmax(m, _mm_shuffle_epi32(m, _MM_SHUFFLE(2, 3, 0, 1)));
     return (uint32_t)_mm_cvtsi128_si32(m) ^ 0x80000000u;
 }
+#else
+/* first_ge and line_max in plain C, for machines without SSE2 (aarch64:
+ * make test-aarch64): the same results, one entry at a time. */
+static inline int first_ge(const uint32_t *line, uint32_t need)
+{
+    for (int i = 0; i < SLZ_FAN; i++)
+        if (line[i] >= need)
+            return i;
+    return -1;
+}
+
+static inline uint32_t line_max(const uint32_t *line)
+{
+    uint32_t m = 0;
+    for (int i = 0; i < SLZ_FAN; i++)
+        m = line[i] > m ? line[i] : m;
+    return m;
+}
+#endif
 
 /* cell_max: the largest free chunk that begins in cell k, the top excepted. */
 static uint32_t cell_max(const slz_heap *h, size_t k)

@@ -130,6 +130,51 @@ EOF
     done
 }
 
+@test "bench: instr.sh --quick: callgrind counts per malloc+free of st, rep and live for plain, shim1G and cache1G are numbers" {
+    run --separate-stderr "$ROOT/tests/bench/instr.sh" --quick
+    echo "$output" >"$BATS_TEST_TMPDIR/out"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    run columns_match "$BATS_TEST_TMPDIR/out" test
+    [ "$status" -eq 0 ]
+    [ "$output" -eq 9 ]
+    num='^-?[0-9]+(\.[0-9]+)?$'
+    for t in st rep live; do
+        for c in plain shim1G cache1G; do
+            read -r _ _ instr xi d1 xd br xb < <(awk -v t=$t -v c=$c '$1 == t && $2 == c' "$BATS_TEST_TMPDIR/out")
+            echo "$t $c: $instr $xi $d1 $xd $br $xb"
+            # the cache row reads n/a (every field) when the library has no cache
+            if [ "$c" = cache1G ] && [ "$instr" = n/a ]; then
+                [ "$d1 $br" = "n/a n/a" ]
+                continue
+            fi
+            [[ "$instr" =~ $num && "$xi" =~ $num && "$d1" =~ $num && "$xd" =~ $num && "$br" =~ $num && "$xb" =~ $num ]]
+            awk -v i="$instr" 'BEGIN { exit !(i > 0) }'
+        done
+    done
+    [ "$(awk '$1 == "st" && $2 == "plain" { print $4 }' "$BATS_TEST_TMPDIR/out")" = 1.00 ]
+}
+
+@test "bench: micro holes makes the free holes it asks for and returns aligned blocks, plain and under the shim" {
+    for pre in "" "LD_PRELOAD=$LIB SLZ_HEAP_SIZE=1G"; do
+        run --separate-stderr env $pre "$BB/micro" holes 300 20
+        echo "${pre:-plain}: $output"
+        [ "$status" -eq 0 ]
+        [[ "$output" =~ ^holes\ 1\ [0-9]+\ [0-9.]+\ [0-9.]+\ 0$ ]]
+    done
+    run --separate-stderr "$ROOT/tests/bench/holes.sh" --quick
+    echo "$output" >"$BATS_TEST_TMPDIR/out"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    run columns_match "$BATS_TEST_TMPDIR/out" config
+    [ "$status" -eq 0 ]
+    [ "$output" -eq 2 ]
+    for c in plain shim1G; do
+        awk -v c=$c '$1 == c { f = 1; if (!($2 + 0 > 0 && $3 + 0 > 0 && $4 + 0 > 0) || $5 != 0) exit 1 } END { exit !f }' \
+            "$BATS_TEST_TMPDIR/out"
+    done
+}
+
 @test "bench: micro under the shim with a 1G heap is served by the core" {
     run --separate-stderr env LD_PRELOAD="$LIB" SLZ_HEAP_SIZE=1G SLZ_STATS=1 "$BB/micro" mt 2 2000
     [ "$status" -eq 0 ]

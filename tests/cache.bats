@@ -113,33 +113,27 @@ setup() {
 
 # ---- Threads and fork ------------------------------------------------------
 
-ok_under() {
-    run -0 --separate-stderr under_slz SLZ_CACHE=1 "$@"
-    echo "# $output" >&3
-    [[ "$stderr" != *slzmalloc:* ]]
-}
-
 @test "SLZ_CACHE=1 threads: 8 threads for 2 s pass blocks and free each other's (256M and default heap)" {
-    ok_under SLZ_HEAP_SIZE=256M "$BIN/shim_threads" 8 2
+    ok_under SLZ_CACHE=1 SLZ_HEAP_SIZE=256M "$BIN/shim_threads" 8 2
     [[ "$output" == *", 0 errors" ]]
-    ok_under "$BIN/shim_threads" 8 1
+    ok_under SLZ_CACHE=1 "$BIN/shim_threads" 8 1
     [[ "$output" == *", 0 errors" ]]
 }
 
 @test "SLZ_CACHE=1 threads: 8 threads for 1 s on a 64K heap with the heap checked after every call" {
-    ok_under SLZ_HEAP_SIZE=64K SLZ_CHECK=1 "$BIN/shim_threads" 8 1
+    ok_under SLZ_CACHE=1 SLZ_HEAP_SIZE=64K SLZ_CHECK=1 "$BIN/shim_threads" 8 1
     [[ "$output" == *", 0 errors" ]]
 }
 
 @test "SLZ_CACHE=1 threads: 1200 threads created and joined, blocks outliving their thread (256M heap)" {
-    ok_under SLZ_HEAP_SIZE=256M "$BIN/shim_thread_loop" 300
+    ok_under SLZ_CACHE=1 SLZ_HEAP_SIZE=256M "$BIN/shim_thread_loop" 300
     [[ "$output" == "1200 threads created and joined"*", 0 errors" ]]
 }
 
 @test "SLZ_CACHE=1 fork: 50 forks from the main thread, 20 from a worker (256M heap)" {
-    ok_under SLZ_HEAP_SIZE=256M "$BIN/shim_fork" 50 main
+    ok_under SLZ_CACHE=1 SLZ_HEAP_SIZE=256M "$BIN/shim_fork" 50 main
     [[ "$output" == "50 forks from the main thread"*": 0 children failed, 0 errors in the parent, 0 pre-fork"* ]]
-    ok_under SLZ_HEAP_SIZE=256M "$BIN/shim_fork" 20 worker
+    ok_under SLZ_CACHE=1 SLZ_HEAP_SIZE=256M "$BIN/shim_fork" 20 worker
     [[ "$output" == "20 forks from a worker thread"*": 0 children failed, 0 errors in the parent, 0 pre-fork"* ]]
 }
 

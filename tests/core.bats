@@ -1,6 +1,61 @@
 #!/usr/bin/env bats
-# core.bats - the slz core on its own (no shim).
+# core.bats - exact behaviour of the slz core on its own (tests/c/core_*.c,
+# linked with build/libslz.a, no shim; a heap on a static array or a mapped
+# heap): first fit against a model, the split rule, coalescing, in-place
+# realloc, calloc on dirty memory, alignment, errno, the checker and the
+# misuse reports. Each program prints what it compared and exits with the
+# number of failed checks.
 load test_helper
+
+# core: programs linked with build/libslz.a, no shim
+core() {
+    run -0 "$BIN/$1"
+    [[ "$output" == *" checks, 0 failed"* ]]
+}
+
+@test "core: first fit takes the lowest-addressed hole, even over a better fit higher up (model of 20000 steps)" {
+    core core_firstfit
+}
+
+@test "core: a chunk is split exactly when the remainder is at least 64 bytes" {
+    core core_split
+}
+
+@test "core: a freed chunk coalesces with its previous, next or both neighbours" {
+    core core_coalesce
+}
+
+@test "core: realloc grows into a free successor and shrinks in place, keeping the address" {
+    core core_realloc
+}
+
+@test "core: calloc zeroes reused dirty memory (caller memory and mapped heap)" {
+    core core_calloc
+}
+
+@test "core: big free chunks give their pages back (the resident set drops) and the heap stays whole" {
+    core core_release
+}
+
+@test "core: every size 0..4096 and every alignment 16..64K is met" {
+    core core_align
+}
+
+@test "core: impossible sizes give NULL and ENOMEM, malloc(0) is unique, free keeps errno" {
+    core core_errno
+}
+
+@test "core: the counters: every block handed out or given up counted once (a moving realloc: one of each), none for a realloc in place" {
+    core core_stats
+}
+
+@test "core: slz_heap_check names each kind of damage to the bits, index, summary, headers and counters" {
+    core core_check
+}
+
+@test "core: double frees (merged or not, deferred or not), bad pointers and damaged headers are reported; pending frees are taken back" {
+    core core_reports
+}
 
 @test "core: first fit, split and coalesce on caller memory" {
     run "$BIN/core_basic"

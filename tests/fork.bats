@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
-# fork.bats - fork against stdio and from signal handlers, threads that exit
-# or fail, posix_memalign in threads, and errno after every failing entry
-# point, each compared with glibc alone (issue 9). Every program runs its
+# fork.bats - fork against stdio and from signal handlers, from the main
+# thread and from workers while threads allocate, each compared with glibc
+# alone where glibc can pass (issue 9). Every program runs its
 # scenario 100 times (forks, signals, rounds) in one run, without the shim
 # (glibc passes: the test itself is right), under it with the default
 # one-page heap (owners mix, most blocks fall back to glibc) and with
@@ -10,31 +10,6 @@
 # whole process group (children, signal senders) and fails the test with
 # "hung".
 load test_helper
-
-BOUND=20 # seconds; a passing run takes 0.1 to 3
-
-# bounded CONFIG prog args...: run prog within BOUND seconds, CONFIG being
-# plain (glibc alone), default (the shim, default heap) or a heap size (the
-# shim with SLZ_HEAP_SIZE=CONFIG); it must exit 0, with no slzmalloc: line.
-bounded() {
-    local config=$1 pre=()
-    shift
-    case $config in
-    plain) ;;
-    default) pre=(LD_PRELOAD="$LIB") ;;
-    *) pre=(LD_PRELOAD="$LIB" SLZ_HEAP_SIZE="$config") ;;
-    esac
-    run --separate-stderr timeout -k 5 "$BOUND" env "${pre[@]}" "$@"
-    if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
-        echo "# [$config] hung: killed after $BOUND s" >&3
-        echo "hung: ${*##*/} ($config) killed after $BOUND s; stderr: $stderr"
-        return 1
-    fi
-    echo "# [$config] ${output##*$'\n'}" >&3 # the summary, the last line
-    echo "exit status $status; stderr: $stderr"
-    [ "$status" -eq 0 ]
-    [[ "$stderr" != *slzmalloc:* ]]
-}
 
 # ---- fork against stdio (glibc bug 19431) ----------------------------------
 
@@ -95,43 +70,6 @@ signal_fork() {
     signal_fork alloc 1G
 }
 
-# ---- threads -----------------------------------------------------------------
-
-thread_exit() {
-    bounded "$1" "$BIN/shim_thread_exit" 100
-    [[ "$output" == "800 threads (200 detached) in 100 rounds exited with live blocks; 31680 of their blocks freed by other threads (31680 expected)"*"; 0 errors" ]]
-}
-
-@test "threads: 800 threads exit with live blocks that later threads free; the address space does not grow (glibc alone)" {
-    thread_exit plain
-}
-
-@test "threads: 800 threads exit with live blocks that later threads free; the address space does not grow (default heap)" {
-    thread_exit default
-}
-
-@test "threads: 800 threads exit with live blocks that later threads free; the address space does not grow (1G heap)" {
-    thread_exit 1G
-}
-
-thread_fail() {
-    bounded "$1" "$BIN/shim_thread_fail" 100
-    [[ "$output" =~ ^"8 threads, 100 rounds: "([0-9]+)" of "([0-9]+)" impossible requests failed with ENOMEM and left their block intact, "[0-9]+" blocks handed between threads, 0 errors"$ ]]
-    [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ]
-}
-
-@test "threads: impossible requests in 8 threads at once all fail with ENOMEM and damage no block (glibc alone)" {
-    thread_fail plain
-}
-
-@test "threads: impossible requests in 8 threads at once all fail with ENOMEM and damage no block (default heap)" {
-    thread_fail default
-}
-
-@test "threads: impossible requests in 8 threads at once all fail with ENOMEM and damage no block (1G heap)" {
-    thread_fail 1G
-}
-
 fork_threads() {
     bounded "$1" "$BIN/shim_fork_threads" 100
     [[ "$output" == "100 forks while 4 threads allocated"*": 0 children failed, 0 errors, 0 blocks damaged in the parent" ]]
@@ -149,49 +87,24 @@ fork_threads() {
     fork_threads 1G
 }
 
-memalign_threads() {
-    bounded "$1" "$BIN/shim_memalign_threads" 100
-    [[ "$output" == "8 threads, 100 rounds of posix_memalign"*": "*" blocks freed by another thread, 0 requests failed, 0 misaligned, 0 shorter than asked, 0 bad alignments not refused with EINVAL, 0 blocks damaged" ]]
+# ---- fork from the main thread or a worker, while threads allocate ----------
+
+@test "fork: 50 forks from the main thread while 4 threads allocate; children use pre-fork blocks (default heap)" {
+    ok_under "$BIN/shim_fork" 50 main
+    [[ "$output" == "50 forks from the main thread"*": 0 children failed, 0 errors in the parent, 0 pre-fork"* ]]
 }
 
-@test "threads: posix_memalign in 8 threads gives aligned blocks that stay intact when freed by another thread; bad alignments EINVAL (glibc alone)" {
-    memalign_threads plain
+@test "fork: 50 forks from the main thread while 4 threads allocate; children use pre-fork blocks (256M heap)" {
+    ok_under SLZ_HEAP_SIZE=256M "$BIN/shim_fork" 50 main
+    [[ "$output" == "50 forks from the main thread"*": 0 children failed, 0 errors in the parent, 0 pre-fork"* ]]
 }
 
-@test "threads: posix_memalign in 8 threads gives aligned blocks that stay intact when freed by another thread; bad alignments EINVAL (default heap)" {
-    memalign_threads default
+@test "fork: 20 forks from an allocating worker thread (64K heap, heap checked after every call)" {
+    ok_under SLZ_HEAP_SIZE=64K SLZ_CHECK=1 "$BIN/shim_fork" 20 worker
+    [[ "$output" == "20 forks from a worker thread"*": 0 children failed, 0 errors in the parent, 0 pre-fork"* ]]
 }
 
-@test "threads: posix_memalign in 8 threads gives aligned blocks that stay intact when freed by another thread; bad alignments EINVAL (1G heap)" {
-    memalign_threads 1G
-}
-
-# ---- errno: glibc is the oracle ------------------------------------------------
-
-# the facts the comparison rests on, as glibc 2.36 has them
-@test "errno: glibc alone sets ENOMEM after a failed posix_memalign, EINVAL after aligned_alloc and memalign with an alignment above 2^63, and keeps errno in free" {
-    bounded plain "$BIN/shim_errno_glibc"
-    [[ "$output" == *"posix_memalign(64, SIZE_MAX)"*"-> returns ENOMEM, errno ENOMEM, *memptr untouched"* ]]
-    [[ "$output" == *"posix_memalign(3, 16)"*"-> returns EINVAL, errno EDOM (left alone), *memptr untouched"* ]]
-    [[ "$output" == *"aligned_alloc(SIZE_MAX, 16)"*"-> NULL, errno EINVAL"* ]]
-    [[ "$output" == *"memalign(SIZE_MAX, 16)"*"-> NULL, errno EINVAL"* ]]
-    [[ "$output" == *"free(NULL)"*"-> errno EDOM (left alone)"* ]]
-    [[ "$output" == *$'\n'"82 calls" ]]
-}
-
-# errno_as_glibc CONFIG: the same program's output under the shim, line for
-# line, is glibc's; the diff names every call that differs
-errno_as_glibc() {
-    run -0 "$BIN/shim_errno_glibc"
-    local glibc=$output
-    bounded "$1" "$BIN/shim_errno_glibc"
-    diff <(echo "$glibc") <(echo "$output")
-}
-
-@test "errno: every failing entry point (malloc, calloc, realloc, reallocarray, posix_memalign, aligned_alloc, memalign, valloc, pvalloc) answers and sets errno as glibc does (default heap)" {
-    errno_as_glibc default
-}
-
-@test "errno: every failing entry point (malloc, calloc, realloc, reallocarray, posix_memalign, aligned_alloc, memalign, valloc, pvalloc) answers and sets errno as glibc does (1G heap)" {
-    errno_as_glibc 1G
+@test "fork: 20 forks from an allocating worker thread (256M heap)" {
+    ok_under SLZ_HEAP_SIZE=256M "$BIN/shim_fork" 20 worker
+    [[ "$output" == "20 forks from a worker thread"*": 0 children failed, 0 errors in the parent, 0 pre-fork"* ]]
 }

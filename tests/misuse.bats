@@ -158,6 +158,31 @@ aborts() {
     aborts malloc_usable_size "invalid pointer" bad_pointer metadata usable
 }
 
+# pointers no heap can own, found by the shim, reported by the core's one error path
+@test "pointer into the main stack: free() says invalid pointer [glibc: aborts: free(): invalid pointer]" {
+    aborts free "invalid pointer" bad_pointer stack free
+}
+
+@test "pointer into the main stack: realloc() says invalid pointer [glibc: aborts: realloc(): invalid pointer]" {
+    aborts realloc "invalid pointer" bad_pointer stack realloc
+}
+
+@test "pointer into the main stack: malloc_usable_size() says invalid pointer [glibc: silent]" {
+    aborts malloc_usable_size "invalid pointer" bad_pointer stack usable
+}
+
+@test "pointer into the program's data: free() says invalid pointer [glibc: aborts: free(): invalid pointer]" {
+    aborts free "invalid pointer" bad_pointer image free
+}
+
+@test "pointer into the program's data: realloc() says invalid pointer [glibc: aborts: realloc(): invalid pointer]" {
+    aborts realloc "invalid pointer" bad_pointer image realloc
+}
+
+@test "pointer into the program's data: malloc_usable_size() says invalid pointer [glibc: silent]" {
+    aborts malloc_usable_size "invalid pointer" bad_pointer image usable
+}
+
 # ---- Writes past the end of a block ----------------------------------------
 
 @test "write of one byte past the end, then free() of the block [glibc: silent]" {

@@ -19,3 +19,7 @@ $(ASAN_DIR)/obj/%.o: src/%.c
 $(ASAN_DIR)/%: tests/c/%.c $(ASAN_CORE)
 	@mkdir -p $(@D)
 	$(COMPILE) $(SAN_FLAGS) -o $@ $< $(ASAN_CORE) -lpthread
+
+# the objects are kept (not intermediate files make deletes after the build):
+# the next make would rebuild them, and the programs after them, every time
+.SECONDARY: $(ASAN_CORE)

@@ -195,3 +195,10 @@ archive_round_trip() {
     [ "$core" -gt 1000 ]
     [ "$core" -gt $((19 * glibc)) ] # more than 95% of the calls
 }
+
+@test "stock: ls -la /usr/bin" {
+    expected="$(ls -la /usr/bin)"
+    run under_slz ls -la /usr/bin
+    [ "$status" -eq 0 ]
+    [ "$output" = "$expected" ]
+}

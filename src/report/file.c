@@ -31,39 +31,21 @@
 
 #include "slz_report.h"
 
-/* put: s at dst[*at], keeping room for the final NUL; -1 if it does not fit. */
-static int put(char *dst, size_t cap, size_t *at, const char *s)
-{
-    for (; *s; s++) {
-        if (*at + 1 >= cap)
-            return -1;
-        dst[(*at)++] = *s;
-    }
-    dst[*at] = '\0';
-    return 0;
-}
-
-static int put_u(char *dst, size_t cap, size_t *at, uint64_t v)
-{
-    char d[24];
-    int n = sizeof d - 1;
-    d[n] = '\0';
-    do {
-        d[--n] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    return put(dst, cap, at, d + n);
-}
-
-/* temp_name: "<path>.<pid>.tmp", or with try > 0 "<path>.<pid>.<try>.tmp". */
+/* temp_name: "<path>.<pid>.tmp", or with try > 0 "<path>.<pid>.<try>.tmp";
+ * -1 if it does not fit in cap bytes. */
 static int temp_name(char *dst, size_t cap, const char *path, unsigned try)
 {
-    size_t at = 0;
-    if (put(dst, cap, &at, path) || put(dst, cap, &at, ".") || put_u(dst, cap, &at, (uint64_t)getpid()))
-        return -1;
-    if (try > 0 && (put(dst, cap, &at, ".") || put_u(dst, cap, &at, try)))
-        return -1;
-    return put(dst, cap, &at, ".tmp");
+    struct out o = {-1, 0, 0, cap - 1, dst}; /* a string in dst */
+    out_s(&o, path);
+    out_ch(&o, '.');
+    out_u(&o, (uint64_t)getpid(), 0);
+    if (try > 0) {
+        out_ch(&o, '.');
+        out_u(&o, try, 0);
+    }
+    out_s(&o, ".tmp");
+    out_str(&o);
+    return o.failed ? -1 : 0;
 }
 
 int file_create(char *tmp, size_t cap, const char *path)

@@ -41,7 +41,8 @@
 #define FREE_RGB 0xf2d16b
 #define MID_RGB 0x6cb37a
 
-static struct out svg;
+static char svg_buf[32768];
+static struct out svg = OUT_FD(-1, svg_buf);
 static const slz_heap *heap; /* the heap being drawn */
 
 /* ---- Gathering --------------------------------------------------------- */

@@ -1,106 +1,75 @@
 /*
  * heapstats.c - the core's counters (struct slz_heap_stats) as the lines of
- * a statistics table and as a JSON object: the part of the report that the
- * shim's SLZ_STATS and slz-replay share.
+ * a statistics table and as a JSON object, from one table: the part of the
+ * report that the shim's SLZ_STATS and slz-replay share.
  */
 #include "slz.h"
 #include "slz_report.h"
 
-/* cache_text: the fast mode's line (SLZ_CACHE: any allocation counts as a
- * hit or a miss; nothing without it). */
-static void cache_text(struct out *o, const struct slz_heap_stats *h)
+/* what the report shows: the counters and one figure made from them */
+struct heap_view {
+    struct slz_heap_stats s;
+    uint64_t outside_largest; /* free bytes outside the largest free chunk */
+    uint64_t cache_asked;     /* SLZ_CACHE: allocations the cache was asked for */
+};
+
+#define C(text, key, m) FIELD(text, key, F_U64, struct heap_view, s.m)
+#define P(text, part, whole) FIELD_PCT(text, NULL, struct heap_view, part, whole)
+/* a source line for each line of the text form */
+static const struct field heap_fields[] = {
+    C("slzmalloc:   core: requested ", "bytes_requested", bytes_requested), C(" bytes in ", "allocations", mallocs),
+    C(" allocations, chunks handed out ", "bytes_allocated", bytes_allocated),
+    P(" bytes (", s.bytes_requested, s.bytes_allocated), FIELD_TEXT("% of it asked for)\n"),
+
+    C("slzmalloc:   core: in use now ", "in_use", in_use), C(" bytes in ", "live_blocks", live_blocks),
+    C(" blocks; peak use ", "peak_in_use", peak_in_use), C(" bytes; high water ", "high_water", high_water),
+    C(" of ", "heap_size", heap_size), P(" bytes (", s.high_water, s.heap_size), FIELD_TEXT("%)\n"),
+
+    C("slzmalloc:   core: splits ", "splits", splits), C(", coalesces ", "coalesces", coalesces),
+    C(", frees ", "frees", frees), C(", reallocs ", "reallocs", reallocs),
+    C(" (", "realloc_in_place", realloc_in_place), C(" in place), requests it could not serve ", "failures", failures),
+    FIELD_TEXT("\n"),
+
+    C("slzmalloc:   core: free chunks ", "free_chunks", free_chunks), C(" (", "free_bytes", free_bytes),
+    C(" bytes), largest free ", "largest_free", largest_free),
+    P(" bytes; external fragmentation ", outside_largest, s.free_bytes),
+    FIELD_TEXT("% (free bytes outside the largest free chunk)\n"),
+};
+/* the fast mode's line (SLZ_CACHE), when its heaps counted anything */
+static const struct field cache_fields[] = {
+    C("slzmalloc:   core: cache hits ", "cache_hits", cache_hits), C(", misses ", "cache_misses", cache_misses),
+    P(" (", s.cache_hits, cache_asked), FIELD_TEXT("% served by the cache); holding "),
+    C("", "cached_blocks", cached_blocks), C(" freed blocks of ", "cached_bytes", cached_bytes),
+    FIELD_TEXT(" bytes, not merged yet\n"),
+};
+#undef C
+#undef P
+
+static void view(struct heap_view *v, const struct slz_heap_stats *h)
 {
-    if ((h->cache_hits | h->cache_misses) == 0)
-        return;
-    out_s(o, "slzmalloc:   core: cache hits ");
-    out_u(o, h->cache_hits, 0);
-    out_s(o, ", misses ");
-    out_u(o, h->cache_misses, 0);
-    out_s(o, " (");
-    out_pct(o, h->cache_hits, h->cache_hits + h->cache_misses);
-    out_s(o, "% served by the cache); holding ");
-    out_u(o, h->cached_blocks, 0);
-    out_s(o, " freed blocks of ");
-    out_u(o, h->cached_bytes, 0);
-    out_s(o, " bytes, not merged yet\n");
+    v->s = *h;
+    v->outside_largest = h->free_bytes - (h->largest_free < h->free_bytes ? h->largest_free : h->free_bytes);
+    v->cache_asked = h->cache_hits + h->cache_misses;
 }
 
 void stats_core_text(struct out *o, const struct slz_heap_stats *h)
 {
-    out_s(o, "slzmalloc:   core: requested ");
-    out_u(o, h->bytes_requested, 0);
-    out_s(o, " bytes in ");
-    out_u(o, h->mallocs, 0);
-    out_s(o, " allocations, chunks handed out ");
-    out_u(o, h->bytes_allocated, 0);
-    out_s(o, " bytes (");
-    out_pct(o, h->bytes_requested, h->bytes_allocated);
-    out_s(o, "% of it asked for)\n");
-    out_s(o, "slzmalloc:   core: in use now ");
-    out_u(o, h->in_use, 0);
-    out_s(o, " bytes in ");
-    out_u(o, h->live_blocks, 0);
-    out_s(o, " blocks; peak use ");
-    out_u(o, h->peak_in_use, 0);
-    out_s(o, " bytes; high water ");
-    out_u(o, h->high_water, 0);
-    out_s(o, " of ");
-    out_u(o, h->heap_size, 0);
-    out_s(o, " bytes (");
-    out_pct(o, h->high_water, h->heap_size);
-    out_s(o, "%)\n");
-    out_s(o, "slzmalloc:   core: splits ");
-    out_u(o, h->splits, 0);
-    out_s(o, ", coalesces ");
-    out_u(o, h->coalesces, 0);
-    out_s(o, ", frees ");
-    out_u(o, h->frees, 0);
-    out_s(o, ", reallocs ");
-    out_u(o, h->reallocs, 0);
-    out_s(o, " (");
-    out_u(o, h->realloc_in_place, 0);
-    out_s(o, " in place), requests it could not serve ");
-    out_u(o, h->failures, 0);
-    out_s(o, "\n");
-    out_s(o, "slzmalloc:   core: free chunks ");
-    out_u(o, h->free_chunks, 0);
-    out_s(o, " (");
-    out_u(o, h->free_bytes, 0);
-    out_s(o, " bytes), largest free ");
-    out_u(o, h->largest_free, 0);
-    out_s(o, " bytes; external fragmentation ");
-    out_pct(o, h->free_bytes - (h->largest_free < h->free_bytes ? h->largest_free : h->free_bytes),
-            h->free_bytes);
-    out_s(o, "% (free bytes outside the largest free chunk)\n");
-    cache_text(o, h);
+    struct heap_view v;
+    view(&v, h);
+    fields_text(o, FIELDS(heap_fields), &v);
+    if (v.cache_asked)
+        fields_text(o, FIELDS(cache_fields), &v);
 }
 
 void stats_core_json(struct out *o, const struct slz_heap_stats *h)
 {
+    struct heap_view v;
+    view(&v, h);
     out_ch(o, '{');
-    out_field(o, "heap_size", h->heap_size, 0);
-    out_field(o, "in_use", h->in_use, 0);
-    out_field(o, "peak_in_use", h->peak_in_use, 0);
-    out_field(o, "high_water", h->high_water, 0);
-    out_field(o, "live_blocks", h->live_blocks, 0);
-    out_field(o, "free_chunks", h->free_chunks, 0);
-    out_field(o, "free_bytes", h->free_bytes, 0);
-    out_field(o, "largest_free", h->largest_free, 0);
-    out_field(o, "bytes_requested", h->bytes_requested, 0);
-    out_field(o, "bytes_allocated", h->bytes_allocated, 0);
-    out_field(o, "allocations", h->mallocs, 0);
-    out_field(o, "frees", h->frees, 0);
-    out_field(o, "reallocs", h->reallocs, 0);
-    out_field(o, "realloc_in_place", h->realloc_in_place, 0);
-    out_field(o, "splits", h->splits, 0);
-    out_field(o, "coalesces", h->coalesces, 0);
-    int cache = (h->cache_hits | h->cache_misses) != 0;
-    out_field(o, "failures", h->failures, !cache);
-    if (cache) {
-        out_field(o, "cache_hits", h->cache_hits, 0);
-        out_field(o, "cache_misses", h->cache_misses, 0);
-        out_field(o, "cached_blocks", h->cached_blocks, 0);
-        out_field(o, "cached_bytes", h->cached_bytes, 1);
+    fields_json(o, FIELDS(heap_fields), &v);
+    if (v.cache_asked) {
+        out_ch(o, ',');
+        fields_json(o, FIELDS(cache_fields), &v);
     }
     out_ch(o, '}');
 }

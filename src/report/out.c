@@ -49,9 +49,25 @@ void out_flush(struct out *o)
 
 void out_ch(struct out *o, char c)
 {
-    if (o->at == sizeof o->buf)
+    if (o->buf == NULL) { /* set up without a buffer (all zero): each character straight to fd */
+        if (o->fd >= 0 && write(o->fd, &c, 1) != 1)
+            o->failed = 1;
+        return;
+    }
+    if (o->at == o->cap) {
+        if (o->fd < 0) { /* a string: cut */
+            o->failed = 1;
+            return;
+        }
         out_flush(o);
+    }
     o->buf[o->at++] = c;
+}
+
+const char *out_str(struct out *o)
+{
+    o->buf[o->at] = '\0';
+    return o->buf;
 }
 
 void out_s(struct out *o, const char *s)
@@ -84,25 +100,17 @@ void out_i(struct out *o, int64_t v)
         out_u(o, (uint64_t)v, 0);
 }
 
-/* hex_str: "0x" and v in lower-case hex, written at the end of buf; returns
- * where it begins. */
-const char *hex_str(char buf[HEX_STR], uint64_t v)
-{
-    char *at = buf + HEX_STR - 1;
-    *at = 0;
-    do
-        *--at = "0123456789abcdef"[v & 15];
-    while (v >>= 4);
-    *--at = 'x';
-    *--at = '0';
-    return at;
-}
-
 /* out_hex: "0x" and v in lower-case hex. */
 void out_hex(struct out *o, uint64_t v)
 {
-    char buf[HEX_STR];
-    out_s(o, hex_str(buf, v));
+    char d[16];
+    int n = 0;
+    do
+        d[n++] = "0123456789abcdef"[v & 15];
+    while (v >>= 4);
+    out_s(o, "0x");
+    while (n > 0)
+        out_ch(o, d[--n]);
 }
 
 /* out_pct: part/whole as a percentage with one decimal ("73.4"). */

@@ -1,6 +1,7 @@
 # tests/bench/bench.mk - the benchmark suite: `make bench` builds and runs
 # every benchmark and prints its tables (figures only, no assertions on time).
-#   make bench                    full run (about 4 minutes on 2 cores, plus the workloads and memory cases)
+#   make bench                    full run (about 4 minutes on 2 cores, plus the workloads and memory cases,
+#                                 plus 3 minutes of CPU for the callgrind counts, section 3b)
 #   make bench BENCH_FLAGS=--quick  tiny inputs, a few seconds
 #   make bench-build              build the programs only
 # tests/bench/RESULTS.md holds the recorded tables.

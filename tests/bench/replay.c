@@ -58,12 +58,6 @@ static const char *usage_text =
 
 /* ---- One replay (the child) ------------------------------------------- */
 
-struct block {
-    unsigned char *p;
-    uint64_t size;
-    uint64_t seed;
-};
-
 struct outcome {
     uint64_t fails;    /* allocations/reallocs that returned NULL */
     uint64_t errors;   /* content, alignment or heap-check errors */
@@ -142,13 +136,13 @@ static int range_ok(const unsigned char *p, uint64_t a, uint64_t b, uint64_t see
     return 1;
 }
 
-/* fill_block: writes the block's pattern. */
-static void fill_block(struct block *b)
+/* fill_block: writes the pattern of seed into block b. */
+static void fill_block(const struct rep_block *b, uint64_t seed)
 {
     uint64_t seg[2][2];
     int n = segments(b->size, seg);
     for (int i = 0; i < n; i++)
-        fill_range(b->p, seg[i][0], seg[i][1], b->seed);
+        fill_range(b->p, seg[i][0], seg[i][1], seed);
 }
 
 /* block_ok: the pattern of a block of old_size bytes, looked at below limit. */
@@ -164,23 +158,6 @@ static int block_ok(const unsigned char *p, uint64_t old_size, uint64_t limit, u
     return 1;
 }
 
-/* set_block: records a fresh pointer for a block and checks its alignment:
- * slz promises 16 for every block; other allocators are held to what C asks,
- * the largest power of two up to the size, at most 16 (jemalloc gives 8 for
- * an 8-byte block). */
-static void set_block(enum which w, struct block *b, void *p, uint64_t size, uint64_t seed, struct outcome *o)
-{
-    uint64_t align = 16;
-    if (w != USE_SLZ)
-        while (align > 1 && align > size)
-            align /= 2;
-    b->p = p;
-    b->size = size;
-    b->seed = seed;
-    if ((uintptr_t)p % align)
-        o->errors++;
-}
-
 /* sample_hw: after an allocation, the system heap's size by mallinfo2. */
 static inline void sample_hw(enum which w)
 {
@@ -191,92 +168,87 @@ static inline void sample_hw(enum which w)
     }
 }
 
-/* replay_checked: one pass with fill and checks. */
-static void replay_checked(enum which w, const struct rep_trace *t, struct block *blk, struct outcome *o)
+/* The replayer's calls (scripts/rep.h): the allocator w, and for the
+ * checked pass the pattern of each block. */
+struct replay_ctx {
+    enum which w;
+    struct outcome *o;
+    uint64_t *seed; /* per id: the pattern of its block */
+};
+
+static void *cb_alloc(void *ctx, size_t n)
 {
-    for (size_t i = 0; i < t->num_ops; i++) {
-        const struct rep_op *op = &t->ops[i];
-        uint64_t seed = (i + 1) * 0xD1B54A32D192ED03ULL;
-        if (op->id < 0) {
-            a_free(w, NULL);
-            continue;
-        }
-        struct block *b = &blk[op->id];
-        if (op->kind == REP_ALLOC) {
-            if (b->p) { /* a trace that allocates a live id: free it first */
-                if (!block_ok(b->p, b->size, b->size, b->seed))
-                    o->errors++;
-                a_free(w, b->p);
-                b->p = NULL;
-            }
-            void *p = a_malloc(w, op->size);
-            sample_hw(w);
-            if (!p) {
-                o->fails++;
-                continue;
-            }
-            set_block(w, b, p, op->size, seed, o);
-            fill_block(b);
-        } else if (op->kind == REP_REALLOC) {
-            if (b->p && !block_ok(b->p, b->size, b->size, b->seed))
-                o->errors++;
-            void *p = a_realloc(w, b->p, op->size);
-            sample_hw(w);
-            if (!p) {
-                if (op->size == 0 && b->p) { /* realloc(p, 0) freed p */
-                    b->p = NULL;
-                    continue;
-                }
-                o->fails++; /* the old block stays as it was */
-                continue;
-            }
-            if (b->p) {
-                uint64_t keep = b->size < op->size ? b->size : op->size;
-                if (!block_ok(p, b->size, keep, b->seed))
-                    o->errors++;
-            }
-            set_block(w, b, p, op->size, seed, o);
-            fill_block(b);
-        } else {
-            if (b->p && !block_ok(b->p, b->size, b->size, b->seed))
-                o->errors++;
-            a_free(w, b->p);
-            b->p = NULL;
-        }
-    }
+    struct replay_ctx *x = ctx;
+    void *p = a_malloc(x->w, n);
+    sample_hw(x->w);
+    return p;
 }
 
-/* replay_timed: the same operations, nothing written into the blocks. */
-static void replay_timed(enum which w, const struct rep_trace *t, struct block *blk)
+static void *cb_realloc(void *ctx, void *p, size_t n)
 {
-    for (size_t i = 0; i < t->num_ops; i++) {
-        const struct rep_op *op = &t->ops[i];
-        if (op->id < 0) {
-            a_free(w, NULL);
-            continue;
-        }
-        struct block *b = &blk[op->id];
-        if (op->kind == REP_ALLOC) {
-            if (b->p)
-                a_free(w, b->p);
-            b->p = a_malloc(w, op->size);
-        } else if (op->kind == REP_REALLOC) {
-            void *p = a_realloc(w, b->p, op->size);
-            if (p || op->size == 0)
-                b->p = p;
-        } else {
-            a_free(w, b->p);
-            b->p = NULL;
-        }
-    }
+    struct replay_ctx *x = ctx;
+    void *q = a_realloc(x->w, p, n);
+    sample_hw(x->w);
+    return q;
 }
 
-static void free_all(enum which w, const struct rep_trace *t, struct block *blk)
+static void cb_free(void *ctx, void *p) { a_free(((struct replay_ctx *)ctx)->w, p); }
+
+/* cb_check: a block about to be freed or reallocated still holds its pattern. */
+static void cb_check(void *ctx, int32_t id, const struct rep_block *b, int kind)
+{
+    struct replay_ctx *x = ctx;
+    (void)kind;
+    if (!block_ok(b->p, b->size, b->size, x->seed[id]))
+        x->o->errors++;
+}
+
+/* cb_placed: a block moved by realloc kept its pattern below the smaller
+ * size; every new block is aligned (slz promises 16 for every block; other
+ * allocators are held to what C asks, the largest power of two up to the
+ * size, at most 16: jemalloc gives 8 for an 8-byte block), and gets a
+ * pattern of its own. */
+static void cb_placed(void *ctx, int32_t id, const struct rep_block *b, struct rep_block old, size_t i)
+{
+    struct replay_ctx *x = ctx;
+    if (old.p != NULL && !block_ok(b->p, old.size, old.size < b->size ? old.size : b->size, x->seed[id]))
+        x->o->errors++;
+    uint64_t align = 16;
+    if (x->w != USE_SLZ)
+        while (align > 1 && align > b->size)
+            align /= 2;
+    if ((uintptr_t)b->p % align)
+        x->o->errors++;
+    x->seed[id] = (i + 1) * 0xD1B54A32D192ED03ULL;
+    fill_block(b, x->seed[id]);
+}
+
+static const struct rep_calls checked = {cb_alloc, cb_realloc, cb_free, cb_check, cb_placed, NULL};
+static const struct rep_calls timed = {cb_alloc, cb_realloc, cb_free, NULL, NULL, NULL};
+
+/* replay: one pass of the trace through w (checked: filled and checked,
+ * allocation failures counted in o). */
+static void replay(enum which w, const struct rep_trace *t, struct rep_block *blk, uint64_t *seed, int check,
+                   struct outcome *o)
+{
+    struct replay_ctx x = {w, o, seed};
+    struct rep_tally tally = {0, 0, 0, 0};
+    if (!check) {
+        for (size_t i = 0; i < t->num_ops; i++)
+            rep_step(&timed, &x, blk, &tally, &t->ops[i], i);
+        return;
+    }
+    for (size_t i = 0; i < t->num_ops; i++)
+        rep_step(&checked, &x, blk, &tally, &t->ops[i], i);
+    o->fails += tally.failed;
+}
+
+static void free_all(enum which w, const struct rep_trace *t, struct rep_block *blk)
 {
     for (size_t i = 0; i < t->num_ids; i++) {
         if (blk[i].p)
             a_free(w, blk[i].p);
-        blk[i].p = NULL;
+        blk[i] = (struct rep_block){NULL, 0};
     }
 }
 
@@ -330,14 +302,16 @@ static int run_child(const char *alloc, const char *path, enum rep_format fmt, u
     }
     /* the driver's own tables come from mmap, as the trace's do: the
      * allocator under test starts untouched */
-    size_t tab = (t.num_ids ? t.num_ids : 1) * sizeof(struct block) + (size_t)reps * sizeof(uint64_t);
+    size_t ids = t.num_ids ? t.num_ids : 1;
+    size_t tab = ids * (sizeof(struct rep_block) + sizeof(uint64_t)) + (size_t)reps * sizeof(uint64_t);
     void *mem = mmap(NULL, tab, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     if (mem == MAP_FAILED) {
         fprintf(stderr, "replay: no memory\n");
         return 2;
     }
     uint64_t *ns = mem;
-    struct block *blk = (struct block *)(ns + reps);
+    uint64_t *seed = ns + reps;
+    struct rep_block *blk = (struct rep_block *)(seed + ids);
     if (w == USE_SLZ && slz_heap_initialize_size(heap ? heap : default_heap(&t))) {
         fprintf(stderr, "replay: cannot map a core heap of %llu bytes\n",
                 (unsigned long long)(heap ? heap : default_heap(&t)));
@@ -351,7 +325,7 @@ static int run_child(const char *alloc, const char *path, enum rep_format fmt, u
         struct mallinfo2 mi = mallinfo2();
         hw_base = hw_peak = mi.arena + mi.hblkhd;
     }
-    replay_checked(w, &t, blk, &o);
+    replay(w, &t, blk, seed, 1, &o);
     uint64_t hw;
     if (w == USE_SLZ) {
         struct slz_heap_stats st;
@@ -373,7 +347,7 @@ static int run_child(const char *alloc, const char *path, enum rep_format fmt, u
     free_all(w, &t, blk);
     for (int r = 0; r < reps; r++) {
         uint64_t t0 = now_ns();
-        replay_timed(w, &t, blk);
+        replay(w, &t, blk, seed, 0, &o);
         ns[r] = now_ns() - t0;
         free_all(w, &t, blk);
     }

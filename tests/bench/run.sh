@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # run.sh - the whole benchmark suite (what `make bench` runs): trace replay,
-# scaling, microbenchmarks, real programs, allocation-heavy workloads (with
+# scaling, microbenchmarks, their callgrind counts per malloc+free, aligned
+# requests over free holes, real programs, allocation-heavy workloads (with
 # aligned allocation), memory cases, the heap timeline page. Prints tables;
 # asserts nothing about time. Exit status is nonzero only if a benchmark found
 # wrong contents, failed to run, or a program of the battery failed.
 #
-#   tests/bench/run.sh [--quick] [--runs N] [--only replay,scaling,micro,programs,workloads,memory,html]
+#   tests/bench/run.sh [--quick] [--runs N] [--only replay,scaling,micro,instr,holes,programs,workloads,memory,html]
 set -u
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 B="$ROOT/build/bench"
@@ -16,14 +17,14 @@ B="$ROOT/build/bench"
 GEN="$B/traces"
 TR="${SLZ_TRACES:-}"
 TR64="${SLZ_TRACES64:-}"
-QUICK=() RUNS=() ONLY="replay,scaling,micro,programs,workloads,memory,html"
+QUICK=() RUNS=() ONLY="replay,scaling,micro,instr,holes,programs,workloads,memory,html"
 . "$ROOT/tests/bench/peers.sh"
 while [ $# -gt 0 ]; do
     case "$1" in
     --quick) QUICK=(--quick) ;;
     --runs) RUNS=(--runs "$2"); shift ;;
     --only) ONLY="$2"; shift ;;
-    *) echo "usage: run.sh [--quick] [--runs N] [--only replay,scaling,micro,programs,workloads,memory,html]" >&2; exit 2 ;;
+    *) echo "usage: run.sh [--quick] [--runs N] [--only replay,scaling,micro,instr,holes,programs,workloads,memory,html]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -73,6 +74,14 @@ fi
 if want micro; then
     echo; echo "## 3. Microbenchmarks"
     "$ROOT/tests/bench/micro.sh" "${QUICK[@]}" "${RUNS[@]}" || status=1
+fi
+if want instr; then
+    echo; echo "## 3b. Instructions, L1 data misses and branch mispredictions per malloc+free (callgrind)"
+    "$ROOT/tests/bench/instr.sh" "${QUICK[@]}" || status=1
+fi
+if want holes; then
+    echo; echo "## 3c. Aligned requests over free holes"
+    "$ROOT/tests/bench/holes.sh" "${QUICK[@]}" "${RUNS[@]}" || status=1
 fi
 if want programs; then
     echo; echo "## 4. Real programs"

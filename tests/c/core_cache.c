@@ -17,7 +17,8 @@
  * block for real. Any request the heap refuses first empties the cache
  * (every cached chunk becomes free, merged with its free neighbours) and is
  * asked again. The walk must show as cached (used 2) exactly the model's
- * blocks, and the statistics its hits, misses and cached blocks.
+ * blocks, and the statistics its hits, misses and cached blocks, and as
+ * live blocks (and as allocations less frees) what the slots hold.
  *
  * Heaps rotate: one page and 1 MiB and 16 MiB mapped by the core
  * (slz_heap_create_flags), 64 KiB of caller memory (slz_heap_create_in). */
@@ -393,6 +394,12 @@ static int agree(void)
     if (shown != cblocks || st.cached_blocks != cblocks || st.cached_bytes != cbytes)
         return FAIL("cached blocks: walk %zu, stats %zu (%zu bytes), model %zu (%zu bytes)", shown, st.cached_blocks,
                     st.cached_bytes, cblocks, cbytes);
+    size_t live = 0;
+    for (unsigned i = 0; i < SLOTS; i++)
+        live += s[i].p != NULL;
+    if (st.live_blocks != live || st.mallocs - st.frees != live)
+        return FAIL("live blocks: stats %zu (%llu allocations, %llu frees), the slots hold %zu", st.live_blocks,
+                    (unsigned long long)st.mallocs, (unsigned long long)st.frees, live);
     if (st.cache_hits != hits || st.cache_misses != misses)
         return FAIL("cache hits/misses: stats %llu/%llu, model %llu/%llu", (unsigned long long)st.cache_hits,
                     (unsigned long long)st.cache_misses, (unsigned long long)hits, (unsigned long long)misses);

@@ -105,6 +105,11 @@ int main(void)
     REPORTS("invalid pointer", slz_free(h, (char *)a + 32));
     REPORTS("invalid pointer", slz_free(h, (char *)slz_heap_base(h) + slz_heap_size(h) + 64));
 
+    /* misuse a layer above finds (the shim: a pointer no heap owns) goes
+     * the same way, through the handler */
+    int local;
+    REPORTS("invalid pointer, seen above the core", slz_misuse("free", "invalid pointer, seen above the core", &local));
+
     /* a write after free: the free chunk's canary */
     h = fresh();
     a = slz_malloc(h, 100), b = slz_malloc(h, 100);

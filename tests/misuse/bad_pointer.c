@@ -4,7 +4,9 @@
  *   interior    p + 32, inside a live block
  *   unaligned   p + 1
  *   in_free     the middle of a free chunk
- *   metadata    the header of a live block (p - 16) */
+ *   metadata    the header of a live block (p - 16)
+ *   stack       an address on the main thread's stack (no heap's)
+ *   image       an address in the program's own data (no heap's) */
 #include "misuse.h"
 
 int main(int argc, char **argv)
@@ -22,5 +24,11 @@ int main(int argc, char **argv)
     }
     if (IS(v, "metadata"))
         return hand(op, b - 16);
-    return usage("where: interior | unaligned | in_free | metadata\n");
+    static char data[64];
+    char local[64];
+    if (IS(v, "stack"))
+        return hand(op, local + 16);
+    if (IS(v, "image"))
+        return hand(op, data + 16);
+    return usage("where: interior | unaligned | in_free | metadata | stack | image\n");
 }
