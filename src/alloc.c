@@ -30,8 +30,8 @@ void *heap_fail(slz_heap *h)
 slz_chunk *free_checked(slz_heap *h, uint32_t g, uint32_t n)
 {
     slz_chunk *c = chunk_at(h, g);
-    if (!header_ok(h, c, (size_t)n * SLZ_ALIGN, 0) || !CHECKED(c->canary == canary_of(h, c)))
-        slz_misuse(h->op, g == h->top ? "corrupted top chunk" : "corrupted free chunk (write after free?)",
+    if (!CHECKED(c->canary == canary_of(h, c)) || !header_ok(h, c, (size_t)n * SLZ_ALIGN, 0))
+        slz_misuse(h->op, g + n == h->grains ? "corrupted top chunk" : "corrupted free chunk (write after free?)",
                    chunk2mem(c));
     return c;
 }
@@ -58,35 +58,34 @@ void account_use(slz_heap *h, uint32_t g, uint32_t n, uint32_t added)
         st->high_water = (size_t)(g + n) * SLZ_ALIGN;
 }
 
-/* carve: allocate need granules at the start of free chunk g for a request
- * of request bytes. The rest stays free, in g's place, when it can stand
- * alone (the top's rest is the new top). */
-static void *carve(slz_heap *h, uint32_t g, uint32_t need, size_t request)
+/* carve: allocate need granules at the start of free chunk g of n
+ * granules for a request of request bytes. The rest stays free, in g's
+ * place, when it can stand alone. The cell's index entry falls only when g
+ * was its largest free chunk; the rest's rises when it begins in another
+ * cell. */
+static void *carve(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, size_t request)
 {
-    uint32_t n = grains_of(h, g);
+    size_t k = g / SLZ_CELL;
+    uint32_t was_max = h->lv[0][k] == n;
     slz_chunk *c = free_checked(h, g, n);
-    int top = g == h->top;
     if (n - need >= MIN_GRAINS) {
         uint32_t r = g + need;
-        bits_start(h, r, n - need);
-        bits_note_size(h, g, need);
+        bits_start(h, r);
+        bits_note_chunk(h, g, r);
+        bits_note_chunk(h, r, g + n);
         make_free(h, r, n - need);
-        if (top)
-            h->top = r;
-        else if (r / SLZ_CELL != g / SLZ_CELL)
-            index_grew(h, r, n - need);
+        if (r / SLZ_CELL != k)
+            index_raise(h, r / SLZ_CELL, n - need);
         h->st.splits++;
     } else {
         need = n;
         h->st.free_chunks--;
-        if (top)
-            h->top = SLZ_NONE;
     }
     mark_used(h, g, 1);
     write_header(h, c, (size_t)need * SLZ_ALIGN, 1);
     c->canary = 0; /* nothing of the allocator's stays in a block */
-    if (!top)
-        index_lost(h, g, n);
+    if (was_max)
+        index_refresh(h, k);
     account_use(h, g, need, need);
     h->st.live_blocks++;
     h->st.mallocs++;
@@ -95,22 +94,18 @@ static void *carve(slz_heap *h, uint32_t g, uint32_t need, size_t request)
     return chunk2mem(c);
 }
 
-/* heap_malloc: first fit: the index's, else the top chunk, which lies above
- * every chunk in the index. */
+/* heap_malloc: first fit, in one walk of the index. */
 void *heap_malloc(slz_heap *h, size_t n)
 {
     if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED))
         heap_collect(h);
-    uint32_t need = grains_for(h, n);
+    uint32_t need = grains_for(h, n), size;
     if (need == 0)
         return heap_fail(h);
-    uint32_t g = index_find(h, need, 0);
-    if (g == SLZ_NONE) {
-        g = h->top;
-        if (g == SLZ_NONE || grains_of(h, g) < need)
-            return heap_fail(h);
-    }
-    return carve(h, g, need, n);
+    uint32_t g = index_walk(h, need, &size);
+    if (g == SLZ_NONE)
+        return heap_fail(h);
+    return carve(h, g, size, need, n);
 }
 
 void *slz_malloc(slz_heap *h, size_t n)
@@ -179,15 +174,12 @@ static uint32_t aligned_spot(const slz_heap *h, uint32_t g, uint32_t n, uint32_t
 }
 
 /* aligned_fit: the lowest free chunk with an aligned spot, from granule from
- * up (the top chunk last); *spot gets the spot. */
+ * up; *spot gets the spot. */
 static uint32_t aligned_fit(const slz_heap *h, uint32_t need, size_t align, uint32_t from, uint32_t *spot)
 {
     for (uint32_t g = index_find(h, need, from); g != SLZ_NONE; g = index_find(h, need, g + 1))
         if ((*spot = aligned_spot(h, g, grains_of(h, g), need, align)) != SLZ_NONE)
             return g;
-    uint32_t t = h->top;
-    if (t != SLZ_NONE && (*spot = aligned_spot(h, t, grains_of(h, t), need, align)) != SLZ_NONE)
-        return t;
     return SLZ_NONE;
 }
 
@@ -196,14 +188,13 @@ static void split_at(slz_heap *h, uint32_t g, uint32_t s)
 {
     uint32_t n = grains_of(h, g);
     free_checked(h, g, n);
-    bits_start(h, s, g + n - s);
-    bits_note_size(h, g, s - g);
+    bits_start(h, s);
+    bits_note_chunk(h, g, s);
+    bits_note_chunk(h, s, g + n);
     make_free(h, g, s - g);
     make_free(h, s, g + n - s);
-    if (g == h->top)
-        h->top = s;
-    index_refresh(h, g);
-    index_refresh(h, s);
+    index_refresh(h, g / SLZ_CELL);
+    index_refresh(h, s / SLZ_CELL);
     h->st.free_chunks++;
     h->st.splits++;
 }
@@ -219,37 +210,51 @@ static uint32_t spotless_upto(slz_heap *h, uint32_t from, uint32_t to, size_t al
     return to;
 }
 
-/* The aligned search remembers two marks. No free chunk below align_from
- * fits the last request, nor any with a larger need or alignment (an aligned
- * spot for those is one for it). No free chunk below spotless has an aligned
- * spot at all for spotless_align (or any multiple), whatever the need: the
- * gaps left below aligned blocks are like that, and a run of aligned
- * requests of mixed sizes then passes each gap once. A free below a mark
- * lowers it (free.c). */
+/* The aligned search keeps marks per alignment (class c: 32 << c bytes),
+ * so that requests of alternating alignments do not undo each other's. No
+ * free chunk below from fits the class's last request, nor any with a
+ * larger need. No free chunk below spotless has an aligned spot at all,
+ * whatever the need: the gaps left below aligned blocks are like that, and a
+ * run of aligned requests of mixed sizes passes each gap once. A spot for an
+ * alignment is one for every smaller one, so a request starts above the
+ * marks of its class and of every smaller one. A free below a mark voids it:
+ * free.c keeps the lowest chunk freed since (align_low), and marks_from
+ * brings every mark down to it first. */
+static uint32_t marks_from(slz_heap *h, int c, uint32_t need, uint32_t *spotless)
+{
+    uint32_t low = h->align_low, from = 0, spot = 0;
+    h->align_low = SLZ_NONE;
+    for (int i = 0; i < 32; i++) {
+        struct slz_marks *m = &h->marks[i];
+        m->from = m->from < low ? m->from : low;
+        m->spotless = m->spotless < low ? m->spotless : low;
+        if (i <= c && m->spotless > spot)
+            spot = m->spotless;
+        if (i <= c && need >= m->need && m->from > from)
+            from = m->from;
+    }
+    *spotless = spot;
+    return from > spot ? from : spot;
+}
+
 static void *heap_memalign(slz_heap *h, size_t align, size_t n)
 {
     if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED))
         heap_collect(h);
-    uint32_t need = grains_for(h, n);
+    uint32_t need = grains_for(h, n), spotless, spot;
     if (need == 0 || align > (size_t)h->grains * SLZ_ALIGN)
         return heap_fail(h);
-    if (align != h->spotless_align) {
-        h->spotless_align = align;
-        h->spotless = 0;
-    }
-    uint32_t from = h->spotless, spot;
-    if (need >= h->align_need && align >= h->align_align && h->align_align && h->align_from > from)
-        from = h->align_from;
-    uint32_t g = aligned_fit(h, need, align, from, &spot);
+    int c = __builtin_ctzll(align) - 5;
+    uint32_t g = aligned_fit(h, need, align, marks_from(h, c, need, &spotless), &spot);
     if (g == SLZ_NONE)
         return heap_fail(h);
-    h->align_from = g;
-    h->align_need = need;
-    h->align_align = align;
-    h->spotless = spotless_upto(h, h->spotless, g, align);
+    struct slz_marks *m = &h->marks[c];
+    m->from = g;
+    m->need = need;
+    m->spotless = spotless_upto(h, spotless, g, align);
     if (spot != g)
         split_at(h, g, spot);
-    return carve(h, spot, need, n);
+    return carve(h, spot, grains_of(h, spot), need, n);
 }
 
 void *slz_memalign(slz_heap *h, size_t align, size_t n)

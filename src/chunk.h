@@ -26,14 +26,18 @@
  * struct slz_cell per 64 granules (1 KiB of arena):
  *
  *   start  bit i: a chunk begins at granule i of the cell
- *   used   bit i: that chunk is allocated (used is a subset of start)
- *   tomb   bit i: a chunk began here until a merge swallowed it (so that
+ *   used   bit i with start bit i: that chunk is allocated; without it: a
+ *          tomb, where a chunk began until a merge swallowed it (so that
  *          freeing its old pointer again reads as a double free)
  *   last   size in granules of the last chunk that begins in the cell (any
  *          other chunk of the cell ends at the next start bit)
+ *   lead   where the chunk began whose last granule lies in this cell, when
+ *          it began in an earlier cell (so the chunk before any granule is
+ *          found in O(1): a start bit below it in its cell, or a lead)
  *   spare  a release record (free.c): the cell where a big free chunk ends
  *          holds r, the cell before it a, for the granules [a, r) of the
- *          chunk whose pages went back to the kernel (the top's: in the heap)
+ *          chunk whose pages went back to the kernel (the last chunk's: in
+ *          the heap)
  *
  * Invariants (slz_heap_check() verifies each one):
  *   1. The start bits tile the arena: the first granule is a start, and a
@@ -44,19 +48,19 @@
  *      check; every free chunk's first payload word is its canary.
  *   4. No two free chunks are adjacent: a freed chunk merges with both
  *      neighbours at once.
- *   5. The top chunk is the free chunk that ends at the arena's end, if any.
- *      It stays out of the index: being the highest free chunk, it is the
- *      first fit exactly when nothing in the index fits.
+ *   5. The last chunk of the arena is indexed like any other: a free one
+ *      there is simply the highest free chunk (the top).
  *   6. The index (see index.c) holds, for every cell, the largest free
- *      chunk that begins in it (the top excepted), and above that, for every
- *      16 entries, their maximum, up to one root line.
- *   7. The summary bits (any) say which cells have a start bit, and which
- *      summary words are nonzero, level by level.
+ *      chunk that begins in it, and above that, for every 16 entries, their
+ *      maximum, up to the line the walk starts from.
+ *   7. Each cell in which a chunk that began in an earlier cell has its
+ *      last granule holds that chunk's start as its lead.
  *   8. calloc trusts no memory to be zero: it clears every byte it hands
  *      out, or has the kernel replace whole pages by zero pages.
- *   9. Nothing above the high-water mark was ever written: its cells, index
- *      entries and summary bits are still zero (so the checker reads the
- *      state up to the mark, not the whole heap's).
+ *   9. Nothing above the high-water mark was ever written but the lead of
+ *      the arena's last cell: its cells and index entries are still
+ *      zero (so the checker reads the state up to the mark and that lead,
+ *      not the whole heap's).
  *  10. Release records are granules of the arena (a < r, or both zero), and
  *      the keep zone is at most SLZ_KEEP_MAX. A record is a hint and no
  *      more: pages go back only inside the free chunk a free just made,
@@ -102,7 +106,7 @@
 #define SLZ_INUSE ((uintptr_t)1)
 #define SLZ_CELL 64 /* granules per cell: one bit each in a 64-bit word */
 #define SLZ_FAN 16  /* index entries per 64-byte line */
-#define SLZ_LEVELS 8 /* index and summary levels at most (2^32 granules) */
+#define SLZ_LEVELS 8 /* index levels at most (2^32 granules) */
 #define SLZ_MAX_HEAP ((size_t)UINT32_MAX << 4) /* sizes count granules in 32 bits */
 #define SLZ_NONE UINT32_MAX /* no granule */
 
@@ -118,9 +122,9 @@ typedef struct slz_chunk {
 } slz_chunk;
 
 struct slz_cell {
-    uint64_t start, used, tomb;
-    uint32_t last;
-    uint32_t spare;
+    uint64_t start, used;
+    uint32_t last, lead;
+    uint32_t spare, unused;
 };
 _Static_assert(sizeof(struct slz_cell) == 32, "two cells per cache line");
 
@@ -128,12 +132,10 @@ _Static_assert(sizeof(struct slz_cell) == 32, "two cells per cache line");
 struct slz_heap {
     char *base;          /* the arena: first chunk */
     uint32_t grains;     /* arena size in granules */
-    uint32_t top;        /* granule of the top chunk, or SLZ_NONE */
-    uint32_t align_from; /* no free chunk below it fits the last aligned request */
-    uint32_t align_need;  /* that request: granules */
-    size_t align_align;   /* and alignment */
-    uint32_t spotless;    /* no free chunk below it has a spot for spotless_align */
-    size_t spotless_align;
+    uint32_t align_low;  /* lowest chunk freed since the marks were read (alloc.c) */
+    struct slz_marks {   /* the aligned search's marks, per alignment 32 << i */
+        uint32_t from, need, spotless;
+    } marks[32];
     unsigned flags;      /* SLZ_GUARDED, SLZ_ANON; SLZ_MAPPED: destroy unmaps */
     volatile int busy;   /* an operation is under way (for a fork child) */
     int pend_any;        /* another thread left pending frees (atomic) */
@@ -155,11 +157,7 @@ struct slz_heap {
     int start;        /* the walk starts at line 0 of lv[start]: */
     size_t span;      /* no level-0 entry at or beyond span is nonzero, */
     size_t reach[SLZ_LEVELS]; /* and line 0 of lv[l] covers reach[l] cells */
-    /* which cells hold a start bit: any[0] one bit per cell, any[i+1] one
-     * bit per word of any[i] */
-    uint64_t *any[SLZ_LEVELS];
-    size_t anyn[SLZ_LEVELS]; /* words */
-    int nany;
+    int lines;        /* line version of the index (index.c): 1 AVX2 */
     /* frees by other threads: pend[0] one bit per granule, pend[1] one per
      * word of pend[0], pend[2] one per word of pend[1] */
     uint64_t *pend[3];
@@ -189,13 +187,36 @@ static inline void mark_used(slz_heap *h, uint32_t g, int on)
     __atomic_store_n(w, on ? *w | bit_of(g) : *w & ~bit_of(g), __ATOMIC_RELAXED);
 }
 
-/* grains_of: the size in granules of the chunk that begins at g: up to the
- * next start bit of its cell, else the cell's last. */
+/* size_in_cell: the size in granules of the chunk that begins at bit b of
+ * cell c whose start bits are st: up to the next start bit, else the cell's
+ * last. Without a branch (the choice is data, and mispredicts): the next
+ * start is searched with a sentinel bit, the choice made with a mask. */
+static inline uint32_t size_in_cell(const struct slz_cell *c, uint64_t st, unsigned b)
+{
+    uint64_t after = (st >> b) >> 1;
+    uint32_t next = (uint32_t)__builtin_ctzll(after | (uint64_t)1 << 63) + 1;
+    uint32_t mine = -(uint32_t)(after != 0);
+    return (next & mine) | (c->last & ~mine);
+}
+
+/* grains_of: the size in granules of the chunk that begins at g. */
 static inline uint32_t grains_of(const slz_heap *h, uint32_t g)
 {
     const struct slz_cell *c = cell_of(h, g);
-    uint64_t after = (c->start >> (g % SLZ_CELL)) >> 1;
-    return after ? (uint32_t)__builtin_ctzll(after) + 1 : c->last;
+    return size_in_cell(c, c->start, g % SLZ_CELL);
+}
+
+/* bits_note_chunk: a chunk spans granules [a, e): the cell where it begins
+ * records its size when it is the cell's last chunk (it reaches the next
+ * cell, or the arena's end), the cell of its last granule its start when
+ * that is another cell. */
+static inline void bits_note_chunk(slz_heap *h, uint32_t a, uint32_t e)
+{
+    uint32_t cell_end = a | (SLZ_CELL - 1); /* the last granule of a's cell */
+    struct slz_cell *c = cell_of(h, a), *ce = cell_of(h, e - 1);
+    uint32_t is_last = -(uint32_t)((e > cell_end) | (e == h->grains)), leads = -(uint32_t)(e - 1 > cell_end);
+    c->last = ((e - a) & is_last) | (c->last & ~is_last); /* (a choice by masks, not branches) */
+    ce->lead = (a & leads) | (ce->lead & ~leads);
 }
 
 /* The check word and the canary: keyed mixes of an address and a value.
@@ -210,9 +231,13 @@ static inline uintptr_t head_check(const slz_heap *h, const slz_chunk *c, uintpt
 {
     return keyed(h, (uintptr_t)c, head);
 }
+/* canary_of: the canary of free chunk c, the complement of its check word:
+ * a write over the first payload word changes one and not the other, and
+ * the keyed function runs once per free chunk written or read, not twice. */
 static inline uintptr_t canary_of(const slz_heap *h, const slz_chunk *c)
 {
-    return keyed(h, (uintptr_t)c, ~(uintptr_t)0);
+    (void)h;
+    return ~c->check;
 }
 /* SLZ_UNCHECKED: only for `make bench`, which builds a second library
  * with it to measure what the in-band checks cost: headers and canaries are
@@ -264,17 +289,17 @@ uint32_t live_block(slz_heap *h, const void *p);
 void release(slz_heap *h, uint32_t g);
 void heap_collect(slz_heap *h);
 
-/* index.c: the bits, the summary and the first-fit index */
-void bits_start(slz_heap *h, uint32_t g, uint32_t size);
+/* index.c: the bits and the first-fit index */
+void bits_start(slz_heap *h, uint32_t g);
 void bits_unstart(slz_heap *h, uint32_t g);
-void bits_note_size(slz_heap *h, uint32_t g, uint32_t size);
 uint32_t bits_prev_start(const slz_heap *h, uint32_t g);
-void index_refresh(slz_heap *h, uint32_t g);
-void index_grew(slz_heap *h, uint32_t g, uint32_t size);
-void index_lost(slz_heap *h, uint32_t g, uint32_t old);
+void index_raise(slz_heap *h, size_t k, uint32_t s);
+void index_refresh(slz_heap *h, size_t k);
+uint32_t index_walk(const slz_heap *h, uint32_t need, uint32_t *size);
 uint32_t index_find(const slz_heap *h, uint32_t need, uint32_t from);
 uint32_t index_root_max(const slz_heap *h);
 size_t index_check(const slz_heap *h, size_t cells, const char **first);
+void index_pick_lines(slz_heap *h);
 int pending_mark(slz_heap *h, uint32_t g); /* any thread */
 void pending_drain(slz_heap *h, void (*fn)(slz_heap *, uint32_t));
 

@@ -9,26 +9,44 @@
 
 /* ---- Checking a block pointer ------------------------------------------ */
 
-/* block_grain: the granule of block p's chunk, checked against the bits:
- * a pointer inside the arena at a chunk that is allocated. op names the
- * caller in a report. Reads the bits with single loads only, so another
- * thread may call it while the owner works (see slz_free_deferred). */
-static uint32_t block_grain(const slz_heap *h, const void *p, const char *op)
+/* bad_block: block p (granule g, if inside the arena) failed block_grain's
+ * checks: say which. */
+static _Noreturn __attribute__((cold, noinline)) void bad_block(const slz_heap *h, const void *p, const char *op, uint32_t g)
 {
-    uintptr_t a = (uintptr_t)p, base = (uintptr_t)h->base;
-    if ((a & (SLZ_ALIGN - 1)) || a < base + SLZ_HDR || a >= base + (size_t)h->grains * SLZ_ALIGN)
+    uintptr_t off = (uintptr_t)p - (uintptr_t)h->base - SLZ_HDR;
+    if ((off & (SLZ_ALIGN - 1)) || off >= (size_t)h->grains * SLZ_ALIGN)
         slz_misuse(op, "invalid pointer", p);
-    uint32_t g = grain_of(h, mem2chunk(p));
     const struct slz_cell *c = cell_of(h, g);
     uint64_t b = bit_of(g);
     if (!(__atomic_load_n(&c->start, __ATOMIC_RELAXED) & b))
-        slz_misuse(op, (c->tomb & b) ? "double free" : "invalid pointer", p);
+        slz_misuse(op, (__atomic_load_n(&c->used, __ATOMIC_RELAXED) & b) ? "double free" : "invalid pointer", p);
     if (!(__atomic_load_n(&c->used, __ATOMIC_RELAXED) & b))
         slz_misuse(op, "double free", p);
-    if (!header_ok(h, chunk_at(h, g), (size_t)grains_of(h, g) * SLZ_ALIGN, 1))
-        slz_misuse(op, "corrupted chunk header (write past the end of the block below?)", p);
+    slz_misuse(op, "corrupted chunk header (write past the end of the block below?)", p);
+}
+
+/* block_grain: the granule of block p's chunk, checked against the bits:
+ * a pointer inside the arena (one unsigned compare) at a chunk that is
+ * allocated (one test of both bits), whose header says so; *size gets its
+ * size. op names the caller in a report. Reads the bits with single loads
+ * only, so another thread may call it while the owner works (see
+ * slz_free_deferred). */
+static uint32_t block_grain(const slz_heap *h, const void *p, const char *op, uint32_t *size)
+{
+    uintptr_t off = (uintptr_t)p - (uintptr_t)h->base - SLZ_HDR;
+    if ((off & (SLZ_ALIGN - 1)) || off >= (size_t)h->grains * SLZ_ALIGN)
+        bad_block(h, p, op, 0);
+    uint32_t g = (uint32_t)(off / SLZ_ALIGN);
+    const struct slz_cell *c = cell_of(h, g);
+    uint64_t b = bit_of(g), st = __atomic_load_n(&c->start, __ATOMIC_RELAXED);
+    if (!(st & __atomic_load_n(&c->used, __ATOMIC_RELAXED) & b))
+        bad_block(h, p, op, g);
+    uint32_t n = size_in_cell(c, st, g % SLZ_CELL);
+    if (!header_ok(h, chunk_at(h, g), (size_t)n * SLZ_ALIGN, 1))
+        bad_block(h, p, op, g);
     if (cache_holds(h, g)) /* freed into the fast mode's cache (cache.c) */
         slz_misuse(op, "double free", p);
+    *size = n;
     return g;
 }
 
@@ -36,8 +54,7 @@ static uint32_t block_grain(const slz_heap *h, const void *p, const char *op)
  * of the chunk above (a write past the end of the block lands there). */
 static uint32_t checked_block(slz_heap *h, const void *p)
 {
-    uint32_t g = block_grain(h, p, h->op);
-    uint32_t nx = g + grains_of(h, g);
+    uint32_t n, g = block_grain(h, p, h->op, &n), nx = g + n;
     if (nx < h->grains && !header_ok(h, chunk_at(h, nx), (size_t)grains_of(h, nx) * SLZ_ALIGN, is_used(h, nx)))
         slz_misuse(h->op, "corrupted next chunk (write past the end of a block?)", p);
     return g;
@@ -58,16 +75,21 @@ uint32_t live_block(slz_heap *h, const void *p)
 static void wipe(slz_chunk *c) { memset(c, 0, sizeof *c); }
 
 /* merge_above: the chunk being freed ends at end; take in the free chunk
- * there, if any. Returns the new end. */
-static uint32_t merge_above(slz_heap *h, uint32_t end)
+ * there, if any. Returns the new end; *cell gets the cell whose index entry
+ * that chunk was (to be read again), else SIZE_MAX. */
+static uint32_t merge_above(slz_heap *h, uint32_t end, size_t *cell)
 {
+    *cell = SIZE_MAX;
     if (end >= h->grains || is_used(h, end))
         return end;
     uint32_t n = grains_of(h, end);
-    wipe(free_checked(h, end, n));
+    slz_chunk *c = chunk_at(h, end); /* (its header was checked with the block's) */
+    if (!CHECKED(c->canary == canary_of(h, c)))
+        free_checked(h, end, n); /* reports */
+    wipe(c);
     bits_unstart(h, end);
-    if (end == h->top)
-        h->top = SLZ_NONE; /* place() makes the merged chunk the top */
+    if (h->lv[0][end / SLZ_CELL] == n)
+        *cell = end / SLZ_CELL;
     h->st.free_chunks--;
     h->st.coalesces++;
     return end + n;
@@ -91,21 +113,16 @@ static uint32_t merge_below(slz_heap *h, uint32_t g)
 }
 
 /* place: [lo, end) is one free chunk now: its header, its size in the
- * bits, the top or the index. */
-static void place(slz_heap *h, uint32_t lo, uint32_t end)
+ * bits, the index (cell, when not lo's, lost its largest chunk to it). */
+static void place(slz_heap *h, uint32_t lo, uint32_t end, size_t cell)
 {
-    bits_note_size(h, lo, end - lo);
+    bits_note_chunk(h, lo, end);
     make_free(h, lo, end - lo);
-    if (end == h->grains) {
-        h->top = lo;
-        index_refresh(h, lo); /* a chunk below may have left the index to head it */
-    } else {
-        index_grew(h, lo, end - lo); /* anything it swallowed in its cell was smaller */
-    }
-    if (lo < h->align_from)
-        h->align_from = lo;
-    if (lo < h->spotless)
-        h->spotless = lo;
+    if (cell != SIZE_MAX && cell != lo / SLZ_CELL)
+        index_refresh(h, cell);
+    index_raise(h, lo / SLZ_CELL, end - lo); /* anything it swallowed in its cell was smaller */
+    if (lo < h->align_low)
+        h->align_low = lo; /* (the aligned search's marks come down to it) */
 }
 
 /* ---- Giving pages back to the kernel ------------------------------------
@@ -327,14 +344,13 @@ void release(slz_heap *h, uint32_t g)
     st->in_use -= (size_t)n * SLZ_ALIGN;
     st->free_bytes += (size_t)n * SLZ_ALIGN;
     st->free_chunks++;
-    mark_used(h, g, 0);
     uint32_t nx = g + n;
-    int nx_indexed = nx < h->grains && !is_used(h, nx) && nx != h->top;
-    uint32_t end = merge_above(h, nx);
+    size_t cell;
+    uint32_t end = merge_above(h, nx, &cell);
     uint32_t lo = merge_below(h, g);
-    place(h, lo, end);
-    if (nx_indexed && nx / SLZ_CELL != lo / SLZ_CELL)
-        index_lost(h, nx, end - nx); /* g's own cell: g was no index entry */
+    if (lo == g)
+        mark_used(h, g, 0);
+    place(h, lo, end, cell);
     settle(h, lo, g, nx, end);
 }
 
@@ -366,7 +382,7 @@ void slz_free_deferred(slz_heap *h, void *p)
 {
     if (p == NULL)
         return;
-    uint32_t g = block_grain(h, p, "free");
+    uint32_t n, g = block_grain(h, p, "free", &n);
     if (pending_mark(h, g))
         slz_misuse("free", "double free", p);
 }
@@ -399,25 +415,19 @@ static int grow_into_next(slz_heap *h, uint32_t g, uint32_t need)
     if (nx >= h->grains || is_used(h, nx) || n + grains_of(h, nx) < need)
         return 0;
     uint32_t nn = grains_of(h, nx), take = need - n;
-    int top = nx == h->top;
     wipe(free_checked(h, nx, nn));
     bits_unstart(h, nx);
     if (nn - take >= MIN_GRAINS) {
-        bits_start(h, nx + take, nn - take);
+        bits_start(h, nx + take);
+        bits_note_chunk(h, nx + take, nx + nn);
         make_free(h, nx + take, nn - take);
-        if (top)
-            h->top = nx + take;
-        else
-            index_refresh(h, nx + take);
+        index_refresh(h, (nx + take) / SLZ_CELL);
     } else {
         take = nn;
         h->st.free_chunks--;
-        if (top)
-            h->top = SLZ_NONE;
     }
-    if (!top)
-        index_refresh(h, nx);
-    bits_note_size(h, g, n + take);
+    bits_note_chunk(h, g, nx + take);
+    index_refresh(h, nx / SLZ_CELL);
     write_header(h, chunk_at(h, g), (size_t)(n + take) * SLZ_ALIGN, 1);
     account_use(h, g, n + take, take);
     return 1;
@@ -430,9 +440,10 @@ static void shrink(slz_heap *h, uint32_t g, uint32_t need)
     uint32_t n = grains_of(h, g);
     if (n - need < MIN_GRAINS)
         return;
-    bits_start(h, g + need, n - need);
+    bits_start(h, g + need);
     mark_used(h, g + need, 1);
-    bits_note_size(h, g, need);
+    bits_note_chunk(h, g, g + need);
+    bits_note_chunk(h, g + need, g + n);
     write_header(h, chunk_at(h, g), (size_t)need * SLZ_ALIGN, 1);
     write_header(h, chunk_at(h, g + need), (size_t)(n - need) * SLZ_ALIGN, 1);
     h->st.splits++;
@@ -486,7 +497,9 @@ void *slz_realloc(slz_heap *h, void *p, size_t n)
 
 size_t slz_block_size(const slz_heap *h, const void *p, const char *op)
 {
-    return (size_t)grains_of(h, block_grain(h, p, op)) * SLZ_ALIGN - SLZ_HDR;
+    uint32_t n;
+    block_grain(h, p, op, &n);
+    return (size_t)n * SLZ_ALIGN - SLZ_HDR;
 }
 
 size_t slz_usable_size(slz_heap *h, const void *p)

@@ -15,11 +15,10 @@ static size_t up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
 struct layout {
     size_t ncells;
     size_t lv_off[SLZ_LEVELS], lvn[SLZ_LEVELS];
-    size_t any_off[SLZ_LEVELS], anyn[SLZ_LEVELS];
     size_t pend_off[3], pendn[3];
     size_t cells_off;
     size_t cache_off; /* SLZ_CACHE: the cache (cache.h) */
-    int nlv, nany;
+    int nlv;
     size_t bytes; /* all of it */
 };
 
@@ -39,15 +38,6 @@ static void plan(struct layout *L, size_t grains, unsigned flags)
             break;
         }
         n = L->lvn[L->nlv];
-    }
-    n = L->ncells;
-    for (L->nany = 0;; ) { /* summary levels, 64 bits a word */
-        L->anyn[L->nany] = (n + 63) / 64;
-        L->any_off[L->nany] = at;
-        at += up(L->anyn[L->nany] * 8, 64);
-        n = L->anyn[L->nany++];
-        if (n <= 1)
-            break;
     }
     at = up(at, 128); /* other threads write here: its own lines */
     L->pendn[0] = L->ncells;
@@ -102,11 +92,6 @@ static void attach(slz_heap *h, char *meta, const struct layout *L)
         h->lv[i] = (uint32_t *)(meta + L->lv_off[i]);
         h->reach[i] = i == 0 ? SLZ_FAN : h->reach[i - 1] * SLZ_FAN;
     }
-    h->nany = L->nany;
-    for (int i = 0; i < L->nany; i++) {
-        h->any[i] = (uint64_t *)(meta + L->any_off[i]);
-        h->anyn[i] = L->anyn[i];
-    }
     for (int i = 0; i < 3; i++) {
         h->pend[i] = (uint64_t *)(meta + L->pend_off[i]);
         h->pendn[i] = L->pendn[i];
@@ -148,13 +133,13 @@ slz_heap *slz_heap_create_in(void *mem, size_t bytes, unsigned flags)
     attach(h, meta, &L);
     if (flags & SLZ_CACHE)
         cache_attach(h, meta + L.cache_off, L.ncells);
-    /* one free chunk, the top, over the whole arena */
-    bits_start(h, 0, h->grains);
-    h->top = 0;
-    h->align_from = 0;
-    slz_chunk *c = chunk_at(h, 0);
-    write_header(h, c, arena, 0);
-    c->canary = canary_of(h, c);
+    index_pick_lines(h);
+    /* one free chunk over the whole arena */
+    bits_start(h, 0);
+    bits_note_chunk(h, 0, h->grains);
+    make_free(h, 0, h->grains);
+    index_raise(h, 0, h->grains);
+    h->align_low = SLZ_NONE;
     h->st.heap_size = arena;
     h->st.free_chunks = 1;
     h->st.free_bytes = arena;
@@ -203,8 +188,7 @@ size_t slz_largest_free(const slz_heap *h)
 {
     if (h == NULL)
         return 0;
-    size_t m = index_root_max(h), t = h->top == SLZ_NONE ? 0 : grains_of(h, h->top);
-    return (t > m ? t : m) * SLZ_ALIGN;
+    return (size_t)index_root_max(h) * SLZ_ALIGN;
 }
 
 void slz_heap_get_stats(const slz_heap *h, struct slz_heap_stats *out)
@@ -242,7 +226,7 @@ static void violation(struct tally *t, const char *what)
         t->what = what;
 }
 
-/* check_chunk: one chunk at g of n granules against invariants 1, 3, 4, 5. */
+/* check_chunk: one chunk at g of n granules against invariants 1, 3, 4, 7. */
 static void check_chunk(const slz_heap *h, struct tally *t, uint32_t g, uint32_t n, int prev_free)
 {
     slz_chunk *c = chunk_at(h, g);
@@ -255,8 +239,8 @@ static void check_chunk(const slz_heap *h, struct tally *t, uint32_t g, uint32_t
         violation(t, "free chunk canary is damaged");
     if (!used && prev_free)
         violation(t, "two free chunks are adjacent");
-    if (!used && g + n == h->grains && h->top != g)
-        violation(t, "the free chunk at the end is not the top chunk");
+    if ((g + n - 1) / SLZ_CELL != g / SLZ_CELL && h->cells[(g + n - 1) / SLZ_CELL].lead != g)
+        violation(t, "a cell's lead differs from where its chunk began");
 }
 
 /* check_release: invariant 10, for the cells up to the mark and the top. */
@@ -302,7 +286,7 @@ size_t slz_heap_check(const slz_heap *h, const char **first)
     uint32_t g = 0;
     /* every start bit, in order: the next one (or the end) bounds the chunk.
      * Cells above the high-water mark were never written: their bits stay
-     * zero (the top chunk, if any, begins below the mark). */
+     * zero (the top chunk, if any, begins at or below the mark). */
     size_t cells = h->st.high_water / (SLZ_CELL * SLZ_ALIGN) + 1;
     cells = cells < h->ncells ? cells : h->ncells;
     for (size_t k = 0; k < cells; k++) {
@@ -313,13 +297,9 @@ size_t slz_heap_check(const slz_heap *h, const char **first)
             take_chunk(h, &t, &s, g, b);
             g = b;
         }
-        if (h->cells[k].used & ~h->cells[k].start)
-            violation(&t, "a used bit without a start bit");
     }
     take_chunk(h, &t, &s, g, h->grains);
     check_release(h, &t, cells);
-    if (s.prev_free ? h->top != g : h->top != SLZ_NONE)
-        violation(&t, "top chunk is not the free chunk that ends the arena");
     if (s.nfree != h->st.free_chunks || s.freeb != h->st.free_bytes)
         violation(&t, "free chunk totals disagree with the heap");
     if (s.used != h->st.in_use || s.live != h->st.live_blocks)

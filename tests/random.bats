@@ -12,6 +12,12 @@ load test_helper
     [[ "$output" == "core_random: seed 1: 1000000 operations ("*" 0 violations, "* ]]
 }
 
+@test "core_random: the baseline line operations (SSE2 or plain C, not AVX2), 300,000 operations" {
+    run -0 "$BIN/core_random" 300000 7 0
+    echo "# $output"
+    [[ "$output" == "core_random: seed 7: 300000 operations ("*" 0 violations, "* ]]
+}
+
 @test "core_random: a seed from the command line (300,000 operations, seed 20261126)" {
     run -0 "$BIN/core_random" 300000 20261126
     echo "# $output"

@@ -3,7 +3,11 @@
  * a heap walk, every block's content checked, slz_heap_check(HEAP, ) after every
  * step (the checks are in ops.h, shared with the fuzzer in tests/fuzz/).
  *
- *   core_random [OPS [SEED]]     defaults: 200000 operations, seed 1
+ *   core_random [OPS [SEED [LINES]]]   defaults: 200000 operations, seed 1
+ *
+ * LINES 0 makes the index use its baseline line operations (SSE2 on
+ * x86-64, plain C elsewhere) even where the CPU has AVX2 (src/lines.h), so
+ * that both versions are tested on one machine; by default the core picks.
  *
  * The operations run in rounds of ROUND steps, each on a fresh heap: one page
  * and 1 MiB mapped by the core (freed big chunks give their pages back), and
@@ -22,6 +26,7 @@
 #include <sys/types.h>
 #include <time.h>
 #include "ops.h"
+#include "chunk.h"
 
 static uint64_t kernel_rng;
 
@@ -47,6 +52,7 @@ int main(int argc, char **argv)
 {
     unsigned long long nops = argc > 1 ? strtoull(argv[1], NULL, 0) : 200000;
     unsigned long long seed = argc > 2 ? strtoull(argv[2], NULL, 0) : 1;
+    int baseline = argc > 3 && atoi(argv[3]) == 0;
     struct ops_src src = {NULL, 0, 0, seed};
     kernel_rng = ~seed;
     static struct ops_state st;
@@ -64,6 +70,8 @@ int main(int argc, char **argv)
             printf("core_random: cannot map a heap of %zu bytes\n", heap);
             return 1;
         }
+        if (baseline)
+            slz_default_heap()->lines = 0;
         memset(&st, 0, sizeof st);
         st.next_tag = (uint8_t)seed;
         size_t max = slz_max_request(HEAP);

@@ -117,6 +117,21 @@ int main(void)
     memset(a, 'w', 8);
     REPORTS("corrupted free chunk (write after free?)", slz_malloc(h, 100));
 
+    /* ... found when the block below is freed and takes the chunk in */
+    h = fresh();
+    a = slz_malloc(h, 100), b = slz_malloc(h, 100), c = slz_malloc(h, 100);
+    slz_free(h, b);
+    memset(b, 'w', 8);
+    REPORTS("corrupted free chunk (write after free?)", slz_free(h, a));
+
+    /* a double free whose header was forged to read as in use (with the
+     * right check word): the bits alone say the chunk is free */
+    h = fresh();
+    a = slz_malloc(h, 100), b = slz_malloc(h, 100), c = slz_malloc(h, 100);
+    slz_free(h, b);
+    write_header(h, mem2chunk(b), (size_t)grains_of(h, grain_of(h, mem2chunk(b))) * SLZ_ALIGN, 1);
+    REPORTS("double free", slz_free(h, b));
+
     /* damage to the top chunk */
     h = fresh();
     a = slz_malloc(h, 100);

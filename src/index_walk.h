@@ -1,0 +1,47 @@
+/*
+ * index_walk.h - the index's two hot paths, compiled by index.c once per
+ * line version (lines.h): V(name) is name with the version's suffix
+ * (_avx2, _sse2, _plain), VATTR the version's target attribute. No include
+ * guard: it is meant to be read more than once.
+ */
+
+/* walk: the first fit for need granules: the first entry >= need of each
+ * line down from the walk's first line, then the first free chunk of the
+ * cell that is big enough (the index promises one). */
+VATTR static uint32_t V(walk)(const slz_heap *h, uint32_t need, uint32_t *size)
+{
+    int l = h->start;
+    unsigned m = V(ge_mask)(h->lv[l], need);
+    if (m == 0)
+        return SLZ_NONE;
+    size_t idx = (size_t)__builtin_ctz(m);
+    while (l-- > 0)
+        idx = idx * SLZ_FAN + (size_t)__builtin_ctz(V(ge_mask)(h->lv[l] + idx * SLZ_FAN, need));
+    const struct slz_cell *c = &h->cells[idx];
+    uint64_t st = c->start, f = st & ~c->used;
+    for (;; f &= f - 1) {
+        unsigned b = (unsigned)__builtin_ctzll(f);
+        uint32_t s = size_in_cell(c, st, b);
+        if (s >= need) {
+            *size = s;
+            return (uint32_t)(idx * SLZ_CELL + b);
+        }
+    }
+}
+
+/* set: level-0 entry k becomes v. A rise climbs while it beats the
+ * parent (index_raise); a fall rewrites every parent on the way up to the
+ * walk's first line with the maximum of its line: no early exit, whose
+ * branch on data would mispredict about every other time. */
+VATTR static void V(set)(slz_heap *h, size_t k, uint32_t v)
+{
+    if (v >= h->lv[0][k]) {
+        index_raise(h, k, v);
+        return;
+    }
+    h->lv[0][k] = v;
+    for (int l = 1; l <= h->start; l++) {
+        const uint32_t *line = h->lv[l - 1] + (k & ~(size_t)(SLZ_FAN - 1));
+        h->lv[l][k /= SLZ_FAN] = V(line_max)(line);
+    }
+}
