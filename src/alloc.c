@@ -108,13 +108,13 @@ void *heap_malloc(slz_heap *h, size_t n)
     return carve(h, g, size, need, n);
 }
 
-void *slz_malloc(slz_heap *h, size_t n)
+inline void *slz_malloc(slz_heap *h, size_t n)
 {
     if (h == NULL) {
         errno = ENOMEM;
         return NULL;
     }
-    if (h->cache)
+    if (__builtin_expect(h->cache != NULL, 0))
         return cache_slz_malloc(h, n); /* the fast mode (cache.c) */
     op_begin(h, "malloc");
     void *p = heap_malloc(h, n);

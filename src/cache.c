@@ -15,10 +15,11 @@
  * Nothing of the cache lives in a freed block: the stacks and the cached
  * bits are in the heap's metadata (cache.h), so an overflow or a write after
  * free can reach no link. A cached chunk stays in use for the bits, so the
- * core never merges it or hands it out; its cached bit makes every check of
- * a block pointer (free.c) report it as the double free it is. Its first
- * payload word is a canary, as a free chunk's is: a write after free is
- * reported when the block leaves the cache.
+ * core never merges it or hands it out; the K flag in its header fails the
+ * check of a block pointer (free.c), whose report reads the cached bit: the
+ * double free it is (cache.h). Its first payload word is a canary, as a
+ * free chunk's is: a write after free is reported when the block leaves the
+ * cache.
  *
  * The cache calls only the core's own entry points: heap_malloc for what it
  * does not serve, live_block and release for what it gives back.
@@ -26,7 +27,8 @@
  * Other threads. Their frees take the same way as without the cache
  * (slz_free_deferred: pending bits, taken by the owner into the heap, never
  * into the cache). Only the owner writes the cached bits (one relaxed store
- * each); another thread reads them in block_grain (one relaxed load). A
+ * each); another thread reads them when block_grain fails (one relaxed
+ * load). A
  * block it may free was handed to it live, so it reads the bit clear unless
  * the block is also freed by the owner: a double free, which is reported
  * either there (the bit seen set) or by the owner when it takes the pending
@@ -76,6 +78,7 @@ static inline slz_chunk *pop(slz_heap *h, struct slz_cache *c, uint32_t k)
     uint32_t g = c->slot[k][--c->count[k]];
     slz_chunk *ch = chunk_at(h, g);
     cache_mark(c, g, 0);
+    ch->head = (uintptr_t)k * SLZ_ALIGN | SLZ_INUSE; /* K off */
     c->bytes -= (size_t)k * SLZ_ALIGN;
     if (!CHECKED(ch->canary == canary_of(h, ch)))
         damaged(h, ch);
@@ -159,18 +162,20 @@ static int cache_free(slz_heap *h, const void *p)
     if (off >= (size_t)h->grains * SLZ_ALIGN || (off & (SLZ_ALIGN - 1)))
         return 0;
     uint32_t g = (uint32_t)(off / SLZ_ALIGN);
-    if (!is_start(h, g) || !is_used(h, g) || ((c->bits[g / 64] >> (g % 64)) & 1) ||
-        __atomic_load_n(&h->pend_any, __ATOMIC_RELAXED))
+    if (!is_start(h, g) || !is_used(h, g) || __atomic_load_n(&h->pend_any, __ATOMIC_RELAXED))
         return 0;
+    if ((c->bits[g / 64] >> (g % 64)) & 1) /* (said here too: a build without */
+        slz_misuse(h->op, "double free", p); /* header checks, SLZ_UNCHECKED) */
     uint32_t k = grains_of(h, g), nx = g + k;
     slz_chunk *ch = chunk_at(h, g);
     if (k > CACHE_CLASSES || c->count[k] == CACHE_DEPTH || c->bytes + (size_t)k * SLZ_ALIGN > c->bound ||
         ch->head != ((uintptr_t)k * SLZ_ALIGN | SLZ_INUSE) ||
-        (nx < h->grains && !CHECKED(chunk_at(h, nx)->check == head_check(h, chunk_at(h, nx), chunk_at(h, nx)->head))))
+        (nx < h->grains && !CHECKED(chunk_at(h, nx)->check == head_check(h, chunk_at(h, nx), chunk_at(h, nx)->head & ~SLZ_CACHED))))
         return 0;
     c->slot[k][c->count[k]++] = g;
     c->bytes += (size_t)k * SLZ_ALIGN;
     cache_mark(c, g, 1);
+    ch->head |= SLZ_CACHED;
     ch->canary = canary_of(h, ch);
     h->st.frees++;
     return 1;
@@ -206,6 +211,13 @@ void slz_heap_flush(slz_heap *h)
 }
 
 /* ---- Questions --------------------------------------------------------- */
+
+int cache_header_ok(const slz_heap *h, uint32_t g)
+{
+    const slz_chunk *ch = chunk_at(h, g);
+    uintptr_t head = (uintptr_t)grains_of(h, g) * SLZ_ALIGN | SLZ_INUSE;
+    return cache_holds(h, g) && ch->head == (head | SLZ_CACHED) && ch->check == head_check(h, ch, head);
+}
 
 /* cache_stats: what the cache adds to a statistics snapshot: its counters,
  * and its blocks out of the live ones (the core counts them in use). */
@@ -247,6 +259,9 @@ size_t cache_check(const slz_heap *h, size_t cells, const char **first)
             if (g >= h->grains || !is_start(h, g) || !is_used(h, g) || grains_of(h, g) != k || !cache_holds(h, g)) {
                 if (bad++ == 0)
                     *first = "a cached block is not a used chunk of its stack's size with its cached bit";
+            } else if (!cache_header_ok(h, g)) {
+                if (bad++ == 0)
+                    *first = "a cached block's header is not size | U | K with its check";
             } else if (chunk_at(h, g)->canary != canary_of(h, chunk_at(h, g)) && bad++ == 0) {
                 *first = "a cached block's canary is damaged";
             }

@@ -10,12 +10,18 @@
  *         of up to CACHE_DEPTH granules: chunks that a free put there.
  * cached: one bit per granule: the chunk that begins there is in the cache.
  *
- * A cached chunk stays in use for the bits, the index and its header: the
- * core sees a live block. Invariants (slz_heap_check verifies them):
+ * A cached chunk stays in use for the bits and the index: the core never
+ * merges it or hands it out. Its header says so too, with K: its head is
+ * size | U | K (SLZ_CACHED), its check word still that of size | U. So the
+ * check every block pointer passes (free.c, block_grain), which compares
+ * the header with size | U, fails on a cached block at no cost to a heap
+ * without a cache, and its report reads the cached bit: a double free.
+ * Invariants (slz_heap_check verifies them):
  *  C1. Every granule in a stack is the start of a used chunk of that stack's
  *      size, and its cached bit is set; no other cached bit is set.
  *  C2. blocks and bytes are what the stacks hold; bytes <= bound.
- *  C3. A cached chunk's first payload word is its canary.
+ *  C3. A cached chunk's header is size | U | K with the check of size | U,
+ *      and its first payload word is its canary.
  */
 #ifndef SLZ_CACHE_H
 #define SLZ_CACHE_H
@@ -40,7 +46,7 @@ struct slz_cache {
 #define CACHE_MAX_REQUEST ((size_t)CACHE_CLASSES * SLZ_ALIGN - SLZ_HDR)
 
 /* cache_holds: the chunk at g is in h's cache. Another thread may ask
- * (slz_free_deferred checks a block): one relaxed load. */
+ * (slz_free_deferred's check of a block, when it fails): one relaxed load. */
 static inline int cache_holds(const slz_heap *h, uint32_t g)
 {
     const struct slz_cache *c = h->cache;
@@ -52,6 +58,10 @@ static inline void cache_mark(struct slz_cache *c, uint32_t g, int on)
     uint64_t *w = &c->bits[g / 64], b = (uint64_t)1 << (g % 64);
     __atomic_store_n(w, on ? *w | b : *w & ~b, __ATOMIC_RELAXED);
 }
+
+/* cache_header_ok: the chunk at g is cached and its header is a cached
+ * chunk's (C3): for the checks of headers against the bits. */
+__attribute__((cold)) int cache_header_ok(const slz_heap *h, uint32_t g);
 
 size_t cache_meta_bytes(size_t ncells);
 void cache_attach(slz_heap *h, void *meta, size_t ncells);

@@ -20,8 +20,8 @@ static _Noreturn __attribute__((cold, noinline)) void bad_block(const slz_heap *
     uint64_t b = bit_of(g);
     if (!(__atomic_load_n(&c->start, __ATOMIC_RELAXED) & b))
         slz_misuse(op, (__atomic_load_n(&c->used, __ATOMIC_RELAXED) & b) ? "double free" : "invalid pointer", p);
-    if (!(__atomic_load_n(&c->used, __ATOMIC_RELAXED) & b))
-        slz_misuse(op, "double free", p);
+    if (!(__atomic_load_n(&c->used, __ATOMIC_RELAXED) & b) || cache_holds(h, g)) /* (a cached block: */
+        slz_misuse(op, "double free", p); /* its header has K, cache.h) */
     slz_misuse(op, "corrupted chunk header (write past the end of the block below?)", p);
 }
 
@@ -44,8 +44,6 @@ static uint32_t block_grain(const slz_heap *h, const void *p, const char *op, ui
     uint32_t n = size_in_cell(c, st, g % SLZ_CELL);
     if (!header_ok(h, chunk_at(h, g), (size_t)n * SLZ_ALIGN, 1))
         bad_block(h, p, op, g);
-    if (cache_holds(h, g)) /* freed into the fast mode's cache (cache.c) */
-        slz_misuse(op, "double free", p);
     *size = n;
     return g;
 }
@@ -55,7 +53,8 @@ static uint32_t block_grain(const slz_heap *h, const void *p, const char *op, ui
 static uint32_t checked_block(slz_heap *h, const void *p)
 {
     uint32_t n, g = block_grain(h, p, h->op, &n), nx = g + n;
-    if (nx < h->grains && !header_ok(h, chunk_at(h, nx), (size_t)grains_of(h, nx) * SLZ_ALIGN, is_used(h, nx)))
+    if (nx < h->grains && !header_ok(h, chunk_at(h, nx), (size_t)grains_of(h, nx) * SLZ_ALIGN, is_used(h, nx)) &&
+        !cache_header_ok(h, nx))
         slz_misuse(h->op, "corrupted next chunk (write past the end of a block?)", p);
     return g;
 }
@@ -362,11 +361,11 @@ static void count_free(slz_heap *h)
     h->st.frees++;
 }
 
-void slz_free(slz_heap *h, void *p)
+inline void slz_free(slz_heap *h, void *p)
 {
     if (p == NULL)
         return;
-    if (h->cache) {
+    if (__builtin_expect(h->cache != NULL, 0)) {
         cache_slz_free(h, p); /* the fast mode (cache.c) */
         return;
     }

@@ -33,6 +33,12 @@ setup() {
     [[ "$output" == *"; 0 damaged, 0 violations, 0 live blocks, 1 free chunks at the end" ]]
 }
 
+@test "core_cache_misuse: a cached block passed to free, realloc, usable_size, block_size or another thread's free is a double free; its header is no damage to the block below" {
+    run -0 "$BIN/core_cache_misuse"
+    echo "# $output"
+    [[ "$output" == *"checks, 0 failed" ]]
+}
+
 @test "SLZ_CACHE: a bad value warns once and the cache stays off" {
     run -0 --separate-stderr under_slz SLZ_CACHE=maybe SLZ_HEAP_SIZE=64M SLZ_STATS=1 "$MISUSE/bad_args"
     echo "# [$stderr]"
