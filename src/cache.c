@@ -131,8 +131,8 @@ static __attribute__((noinline)) void *miss(slz_heap *h, size_t n)
 }
 
 /* cache_malloc: malloc on a heap with a cache: the block of the request's
- * size freed last, else first fit (cache_miss). */
-void *cache_malloc(slz_heap *h, size_t n)
+ * size freed last, else first fit (miss). take: the same, inline. */
+static inline void *take(slz_heap *h, size_t n)
 {
     struct slz_cache *c = h->cache;
     uint32_t k = (uint32_t)((n + SLZ_HDR + SLZ_ALIGN - 1) / SLZ_ALIGN);
@@ -145,6 +145,7 @@ void *cache_malloc(slz_heap *h, size_t n)
     h->st.bytes_allocated += (size_t)k * SLZ_ALIGN;
     return chunk2mem(ch);
 }
+void *cache_malloc(slz_heap *h, size_t n) { return take(h, n); }
 
 /* cache_free: free block p into the cache, if the bits say it is a live
  * block (aligned, in the arena, a chunk in use, not cached, no frees of
@@ -162,11 +163,12 @@ static int cache_free(slz_heap *h, const void *p)
     if (off >= (size_t)h->grains * SLZ_ALIGN || (off & (SLZ_ALIGN - 1)))
         return 0;
     uint32_t g = (uint32_t)(off / SLZ_ALIGN);
-    if (!is_start(h, g) || !is_used(h, g) || __atomic_load_n(&h->pend_any, __ATOMIC_RELAXED))
+    const struct slz_cell *cell = cell_of(h, g);
+    if (!(cell->start & cell->used & bit_of(g)) || __atomic_load_n(&h->pend_any, __ATOMIC_RELAXED))
         return 0;
     if ((c->bits[g / 64] >> (g % 64)) & 1) /* (said here too: a build without */
         slz_misuse(h->op, "double free", p); /* header checks, SLZ_UNCHECKED) */
-    uint32_t k = grains_of(h, g), nx = g + k;
+    uint32_t k = size_in_cell(cell, cell->start, g % SLZ_CELL), nx = g + k;
     slz_chunk *ch = chunk_at(h, g);
     if (k > CACHE_CLASSES || c->count[k] == CACHE_DEPTH || c->bytes + (size_t)k * SLZ_ALIGN > c->bound ||
         ch->head != ((uintptr_t)k * SLZ_ALIGN | SLZ_INUSE) ||
@@ -186,18 +188,23 @@ static int cache_free(slz_heap *h, const void *p)
 __attribute__((noinline)) void *cache_slz_malloc(slz_heap *h, size_t n)
 {
     op_begin(h, "malloc");
-    void *p = cache_malloc(h, n);
+    void *p = take(h, n);
     op_end(h);
     return p;
+}
+/* free_to_heap: what cache_free refused, freed as slz_free does (out of
+ * line: the way into the cache saves and restores fewer registers). */
+static __attribute__((noinline)) void free_to_heap(slz_heap *h, void *p)
+{
+    release(h, live_block(h, p));
+    h->st.live_blocks--; /* as slz_free counts a block given up */
+    h->st.frees++;
 }
 __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
 {
     op_begin(h, "free");
-    if (!cache_free(h, p)) {
-        release(h, live_block(h, p));
-        h->st.live_blocks--; /* as slz_free counts a block given up */
-        h->st.frees++;
-    }
+    if (!cache_free(h, p))
+        free_to_heap(h, p);
     op_end(h);
 }
 

@@ -39,6 +39,16 @@ setup() {
     [[ "$output" == *"checks, 0 failed" ]]
 }
 
+@test "SLZ_CACHE=1 malloc_trim: empties the calling thread's cache (40 blocks held without it, none after it)" {
+    run -0 --separate-stderr under_slz SLZ_CACHE=1 SLZ_HEAP_SIZE=64M SLZ_STATS=1 "$BIN/shim_trim"
+    echo "# without: $output / $(grep cache <<<"$stderr")"
+    [[ "$stderr" == *"holding 40 freed blocks of "* ]]
+    run -0 --separate-stderr under_slz SLZ_CACHE=1 SLZ_HEAP_SIZE=64M SLZ_STATS=1 "$BIN/shim_trim" trim
+    echo "# with: $output / $(grep cache <<<"$stderr")"
+    [[ "$output" == "malloc_trim: "[01] ]]
+    [[ "$stderr" == *"holding 0 freed blocks of 0 bytes"* ]]
+}
+
 @test "SLZ_CACHE: a bad value warns once and the cache stays off" {
     run -0 --separate-stderr under_slz SLZ_CACHE=maybe SLZ_HEAP_SIZE=64M SLZ_STATS=1 "$MISUSE/bad_args"
     echo "# [$stderr]"
