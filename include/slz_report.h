@@ -190,5 +190,9 @@ int file_create(char *tmp, size_t cap, const char *path);
 int file_claim(const char *tmp, const char *path);
 int file_begin(struct file_report *f, const char *path, int collect);
 int file_end(struct file_report *f, const char *path, int ok);
+/* file_end_own: as file_end for a report begun without collect, but the
+ * report takes path only if nothing is there, else "<stem>.<pid><ext>"
+ * (a file of its own: one JSON document each). */
+int file_end_own(struct file_report *f, const char *path, const char *ext, int ok);
 
 #endif

@@ -78,15 +78,15 @@ static int opt_stats(const char *name, const char *v)
         slz_opt.stats = 2;
         return 0;
     }
-    if (opt_bool(name, v, &slz_opt.stats, "not 1/on/yes, 0/off/no or json") == 0)
+    if (opt_bool(name, v, &slz_opt.stats, "not 1/on/yes/true, 0/off/no/false or json") == 0)
         return 0;
     stats_given = 0;
     return -1;
 }
 
-static int opt_check(const char *name, const char *v) { return opt_bool(name, v, &slz_opt.check, "not a boolean (use 1/on/yes or 0/off/no)"); }
-static int opt_cache(const char *name, const char *v) { return opt_bool(name, v, &slz_opt.cache, "not a boolean (use 1/on/yes or 0/off/no); cache off"); }
-static int opt_sites(const char *name, const char *v) { return opt_bool(name, v, &slz_opt.sites, "not a boolean (use 1/on/yes or 0/off/no); call sites off"); }
+static int opt_check(const char *name, const char *v) { return opt_bool(name, v, &slz_opt.check, "not 1/on/yes/true or 0/off/no/false"); }
+static int opt_cache(const char *name, const char *v) { return opt_bool(name, v, &slz_opt.cache, "not 1/on/yes/true or 0/off/no/false; cache off"); }
+static int opt_sites(const char *name, const char *v) { return opt_bool(name, v, &slz_opt.sites, "not 1/on/yes/true or 0/off/no/false; call sites off"); }
 
 /* absolute: path made absolute against the directory at start-up, in buf:
  * the reports opened at exit must not follow the program's chdir. A path
@@ -120,44 +120,61 @@ static int opt_stats_file(const char *name, const char *v)
     return 0;
 }
 
+/* a_path: SLZ_HEAPMAP and SLZ_TRACE take a file name where their
+ * neighbours take 1: "1" (or on/yes/true) is a switch turned on by mistake,
+ * warned about, never a file named 1; 0/off/no/false turn them off. */
+static int a_path(const char *name, const char *v, const char *example)
+{
+    if (is_yes(v)) {
+        const char *p[] = {"ignoring ", name, "=", v, ": it takes a file name (as ", name, "=", example,
+                           "), not a switch; ./", v, " names a file ", v};
+        say(2, p, 12);
+        return 0;
+    }
+    return !is_no(v);
+}
+
 static int opt_heapmap(const char *name, const char *v)
 {
     static char buf[4096];
-    slz_opt.heapmap = absolute(name, v, buf, sizeof buf);
+    if (a_path(name, v, "heap.svg"))
+        slz_opt.heapmap = absolute(name, v, buf, sizeof buf);
     return 0;
 }
 
 static int opt_trace(const char *name, const char *v)
 {
     static char buf[4096];
-    slz_opt.trace = absolute(name, v, buf, sizeof buf);
+    if (a_path(name, v, "prog.rep"))
+        slz_opt.trace = absolute(name, v, buf, sizeof buf);
     return 0;
 }
 
 static const struct {
     const char *name;
     int (*parse)(const char *name, const char *value);
-    int writes; /* names a file the shim writes: ignored in secure-execution mode */
     /* help: one line each, for the README and slz-run --help */
 } options[] = {
-    {"SLZ_HEAP_SIZE", opt_heap_size, 0},   /* bytes of the slz heap; K/M/G; default one page */
-    {"SLZ_STATS", opt_stats, 0},           /* 1: a statistics table at exit; json: the same as JSON */
-    {"SLZ_STATS_FILE", opt_stats_file, 1}, /* the statistics to this file instead of stderr; implies SLZ_STATS=1 */
-    {"SLZ_CHECK", opt_check, 0},           /* 1: check every heap invariant after every operation */
-    {"SLZ_HEAPMAP", opt_heapmap, 1},       /* an SVG map of the heap to this file at exit (and on SIGUSR1) */
-    {"SLZ_TRACE", opt_trace, 1},           /* record every allocation call to this .rep file */
-    {"SLZ_CACHE", opt_cache, 0},           /* 1: the fast mode: a cache of recently freed small blocks in front of first fit */
-    {"SLZ_SITES", opt_sites, 0},           /* 1: remember where blocks were allocated and freed: misuse reports and the exit report's leaks name them */
+    {"SLZ_HEAP_SIZE", opt_heap_size},   /* bytes of the slz heap; K/M/G; default one page */
+    {"SLZ_STATS", opt_stats},           /* 1: a statistics table at exit; json: the same as JSON */
+    {"SLZ_STATS_FILE", opt_stats_file}, /* the statistics to this file instead of stderr; implies SLZ_STATS=1 */
+    {"SLZ_CHECK", opt_check},           /* 1: check every heap invariant after every operation */
+    {"SLZ_HEAPMAP", opt_heapmap},       /* an SVG map of the heap to this file at exit (and on SIGUSR1) */
+    {"SLZ_TRACE", opt_trace},           /* record every allocation call to this .rep file */
+    {"SLZ_CACHE", opt_cache},           /* 1: the fast mode: a cache of recently freed small blocks in front of first fit */
+    {"SLZ_SITES", opt_sites},           /* 1: remember where blocks were allocated and freed: misuse reports and the exit report's leaks name them */
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
 
 /* In secure-execution mode (AT_SECURE: set-user-ID, set-group-ID or file
- * capabilities) the variables that name files are ignored, as glibc ignores
- * MALLOC_TRACE there: the environment belongs to a less privileged user,
- * and the files would be written with the program's privileges. One
+ * capabilities) every SLZ_* variable is ignored, as glibc ignores its
+ * MALLOC_* tunables there: the environment belongs to a less privileged
+ * user. The file names would be written with the program's privileges, and
+ * the others let that user choose the heap's size (so which allocator serves
+ * a block), turn on checks, call-site records or reports on stderr. One
  * warning line names the ones that were set. */
-static void ignore_files(const char *const *names, int n)
+static void ignore_all(const char *const *names, int n)
 {
     const char *p[2 * N_OPTIONS + 2];
     int k = 0;
@@ -166,7 +183,7 @@ static void ignore_files(const char *const *names, int n)
         p[k++] = i ? ", " : " ";
         p[k++] = names[i];
     }
-    p[k++] = "; no report files are written";
+    p[k++] = "; defaults used, no report files are written";
     say(2, p, k);
 }
 
@@ -177,14 +194,14 @@ void options_read(void)
     slz_opt.heap_size = (size_t)sysconf(_SC_PAGESIZE);
     for (size_t i = 0; i < N_OPTIONS; i++) {
         const char *v = getenv(options[i].name);
-        if (v != NULL && secure && options[i].writes) {
+        if (v != NULL && secure) {
             if (*v)
                 ignored[n_ignored++] = options[i].name;
         } else if (v != NULL)
             options[i].parse(options[i].name, v);
     }
     if (n_ignored)
-        ignore_files(ignored, n_ignored);
+        ignore_all(ignored, n_ignored);
     if (slz_opt.stats_file && !stats_given) /* naming a report file asks for the report */
         slz_opt.stats = 1;
 }

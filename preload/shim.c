@@ -23,6 +23,8 @@
 
 #include "heaps.h"
 #include "options.h"
+#include "places.h"
+#include "registry.h"
 #include "shim.h"
 #include "sites.h"
 #include "slz.h"
@@ -45,7 +47,7 @@ GLIBC_FN void *__libc_memalign(size_t, size_t);
 #define likely(x) __builtin_expect(!!(x), 1)
 
 static int ready;          /* options read, heaps reserved (or given up) */
-static size_t max_request; /* the largest request a heap can ever serve */
+static size_t max_request; /* the largest request a heap serves (big_limit) */
 static size_t heap_bytes;  /* the arena of each heap */
 static pthread_mutex_t setup_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -100,6 +102,21 @@ static void fork_child(void)
     stats_fork_child(); /* the child counts its own calls */
 }
 
+/* big_limit: the largest request a heap of heap bytes serves. Bigger ones
+ * go to glibc (which maps them itself above its mmap threshold), so that no
+ * single request takes a heap whole and sends every request after it to
+ * glibc: at most 1/16 of the heap, but anything that fits in a heap of 128
+ * KiB or less (glibc's own first mmap threshold, M_MMAP_THRESHOLD), or up to
+ * 128 KiB in a larger one. */
+#define BIG_SHARE 16
+#define BIG_FLOOR ((size_t)128 << 10)
+static size_t big_limit(size_t heap)
+{
+    size_t whole = heap - 16; /* less one chunk header: slz_max_request */
+    size_t floor = whole < BIG_FLOOR ? whole : BIG_FLOOR;
+    return heap / BIG_SHARE > floor ? heap / BIG_SHARE : floor;
+}
+
 /* setup: once. Nothing here allocates. */
 static void setup(void)
 {
@@ -109,7 +126,7 @@ static void setup(void)
         find_foreign();
         if (heaps_setup(slz_opt.heap_size) == 0) {
             heap_bytes = slz_opt.heap_size;
-            max_request = heap_bytes - 16; /* less one chunk header: slz_max_request */
+            max_request = big_limit(heap_bytes);
         } else {
             const char *p[] = {"could not reserve the slz heaps; glibc serves everything"};
             say(2, p, 1);
@@ -121,6 +138,7 @@ static void setup(void)
          * thread first outgrew its heap, and the main thread would get a
          * new arena later (a worker of malloc-large then ran on brk where
          * glibc alone gives it an mmap'd arena: 1.2x the time). */
+        places_setup(); /* before glibc's first block */
         __libc_free(__libc_malloc(1));
         __atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
     }
@@ -330,6 +348,7 @@ static void glibc_report(void)
     __atomic_store_n(&glibc_trimmed, peak, __ATOMIC_RELAXED);
     int saved = errno;
     glibc_trim(GLIBC_TOP_PAD);
+    registry_trim();
     errno = saved;
     __atomic_store_n(&glibc_trimming, 0, __ATOMIC_RELEASE);
 }
@@ -339,24 +358,67 @@ static void *__attribute__((noinline)) glibc_took_report(void *p)
     glibc_report();
     return p;
 }
-/* glibc_took: p, a block just served by glibc (or NULL), counted. */
-static inline void *glibc_took(void *p)
+/* glibc_new_place: p, a block glibc served for op where no block of its
+ * began before (or that the registry could not take: r < 0): where glibc's
+ * blocks can be (places_glibc, never foreign), else a poisoned free list is reported;
+ * NULL (the block given back) if unregistered. A block realloc moved holds
+ * the program's data: not given back, the process stops. */
+static void *__attribute__((noinline)) glibc_new_place(void *p, size_t n, int r, const char *op)
 {
-    if (p != NULL && unlikely((shim_me.held += glibc_chunk(p)) >= shim_me.step))
+    if (foreign(p) || !places_glibc(p, n))
+        slz_misuse(op, "glibc returned memory outside its heaps (corrupted free list?)", p);
+    if (r > 0)
+        return p;
+    if (op[0] == 'r') { /* realloc */
+        const char *m[] = {"realloc(): no memory for the registry of glibc's blocks"};
+        say(2, m, 1);
+        abort();
+    }
+    __libc_free(p);
+    errno = ENOMEM;
+    return NULL;
+}
+
+/* glibc_took: p, a block just served by glibc for entry point op (or
+ * NULL): checked (never a block still live, never in the program's image
+ * or main stack: a poisoned free list), registered and counted. A place
+ * where a block began before was checked then: only a new one is again. */
+static inline __attribute__((always_inline)) void *glibc_took(void *p, size_t n, const char *op)
+{
+    int r;
+    if (p == NULL)
+        return p;
+    if (unlikely((r = registry_add(p, op)) != 0) && glibc_new_place(p, n, r, op) == NULL)
+        return NULL;
+    if (unlikely((shim_me.held += glibc_chunk(p)) >= shim_me.step))
         return glibc_took_report(p);
     return p;
 }
 
-/* glibc_realloc: glibc's realloc of its block p (n > 0), counted. */
+/* glibc_fresh: glibc_took for a new block, with the first 16 bytes (where
+ * glibc's thread cache and fast bins keep their links) cleared: a fresh
+ * block shows nothing of the allocator. */
+static inline __attribute__((always_inline)) void *glibc_fresh(void *p, size_t n, const char *op)
+{
+    p = glibc_took(p, n, op);
+    if (p != NULL)
+        memset(p, 0, 16); /* glibc's smallest block has 24 usable bytes */
+    return p;
+}
+
+/* glibc_realloc: glibc's realloc of its block p (n > 0), checked and
+ * counted; p is dropped from the registry before glibc sees it. */
 static inline void *glibc_realloc(void *p, size_t n)
 {
+    registry_drop(p, "realloc");
     long old = glibc_chunk(p);
     void *q = __libc_realloc(p, n);
-    if (q != NULL) { /* the old chunk given back, the new one taken */
-        shim_me.held -= old;
-        glibc_took(q);
+    if (q == NULL) { /* p is still the program's */
+        registry_add(p, "realloc");
+        return NULL;
     }
-    return q;
+    shim_me.held -= old; /* the old chunk given back, the new one taken */
+    return glibc_took(q, n, "realloc");
 }
 
 /* glibc_flush: the thread's count into the process's (at thread exit). */
@@ -369,6 +431,7 @@ void glibc_flush(void)
 /* glibc_free: give p back to glibc, counted. */
 static inline void glibc_free(void *p)
 {
+    registry_drop(p, "free");
     if (unlikely((shim_me.held -= glibc_chunk(p)) <= -shim_me.step)) {
         __libc_free(p);
         glibc_report(); /* may trim: after the free */
@@ -384,7 +447,11 @@ enum kind { K_MALLOC, K_CALLOC, K_ALIGNED };
 /* glibc_alloc: glibc's answer to the same request. */
 static void *glibc_alloc(enum kind k, size_t n, size_t align)
 {
-    return glibc_took(k == K_ALIGNED ? __libc_memalign(align, n) : k == K_CALLOC ? __libc_calloc(1, n) : __libc_malloc(n));
+    if (k == K_CALLOC)
+        return glibc_took(__libc_calloc(1, n), n, "calloc");
+    if (k == K_ALIGNED) /* glibc asks its lists for n + align bytes */
+        return glibc_fresh(__libc_memalign(align, n), n + align, "memalign");
+    return glibc_fresh(__libc_malloc(n), n, "malloc");
 }
 
 /* served: a block of n bytes for entry point e, from the core when it can,
@@ -447,7 +514,7 @@ static void *__attribute__((noinline)) malloc_failed(slz_heap *h, size_t n, int 
 {
     errno = saved;
     refusal_seen(h);
-    return glibc_took(__libc_malloc(n));
+    return glibc_fresh(__libc_malloc(n), n, "malloc");
 }
 
 static void *__attribute__((noinline)) malloc_long(size_t n)
@@ -466,7 +533,7 @@ EXPORT void *malloc(size_t n)
         return likely(p != NULL) ? p : malloc_failed(h, n, saved);
     }
     if (likely(n <= PTRDIFF_MAX) && refused(n))
-        return glibc_took(__libc_malloc(n));
+        return glibc_fresh(__libc_malloc(n), n, "malloc");
     return malloc_long(n);
 }
 
@@ -481,7 +548,7 @@ EXPORT void *calloc(size_t count, size_t size)
     if (__builtin_mul_overflow(count, size, &n) || n > PTRDIFF_MAX)
         return too_big();
     if (refused(n))
-        return glibc_took(__libc_calloc(1, n));
+        return glibc_took(__libc_calloc(1, n), n, "calloc");
     return calloc_long(n);
 }
 
@@ -507,12 +574,12 @@ static void free_owned(int i, void *p)
     }
 }
 
-/* glibc_short: p is glibc's block (not NULL, outside the heaps, not
- * foreign) and nothing watches the call: it takes the short way. */
+/* glibc_short: p is for glibc (not NULL, outside the heaps) and nothing
+ * watches the call: it takes the short way (the registry judges p). */
 static inline int glibc_short(const void *p)
 {
     return likely((uintptr_t)p - (uintptr_t)shim_heaps.area >= shim_heaps.span) && likely(p != NULL) && quiet() &&
-           likely(__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) && !foreign(p);
+           likely(__atomic_load_n(&ready, __ATOMIC_ACQUIRE));
 }
 
 static void __attribute__((noinline)) free_long(void *p);
@@ -573,7 +640,7 @@ static void *move_out(int i, void *p, size_t old, size_t n)
     slz_heap *h = shim_heaps.heap[i];
     enum slz_why why = W_FULL;
     void *q = h == shim_my_heap ? NULL : core_alloc(n, 0, 0, &why);
-    if (q == NULL && (q = glibc_took(__libc_malloc(n))) == NULL)
+    if (q == NULL && (q = glibc_fresh(__libc_malloc(n), n, "realloc")) == NULL)
         return NULL;
     size_t len = old < n ? old : n;
     if (h == shim_my_heap)
@@ -593,10 +660,10 @@ static void *realloc_owned(int i, void *p, size_t n, enum slz_entry e)
     size_t old;
     if (h == NULL)
         bad_pointer("realloc", p);
-    if (h == shim_my_heap) {
+    if (h == shim_my_heap && n <= max_request) {
         int saved = errno;
         before(h);
-        void *q = slz_realloc(h, p, n); /* even when n is too big: a bad p is reported as realloc()'s */
+        void *q = slz_realloc(h, p, n);
         after(h);
         room_made(); /* a block resized in place may leave room */
         SITES_REALLOC(p, q, n);
@@ -606,7 +673,7 @@ static void *realloc_owned(int i, void *p, size_t n, enum slz_entry e)
         }
         errno = saved;
         old = slz_usable_size(h, p);
-    } else {
+    } else { /* another thread's block, or n too big for a heap: checked here, moved */
         old = slz_block_size(h, p, "realloc");
     }
     COUNT(glibc, e);
@@ -731,6 +798,7 @@ EXPORT size_t malloc_usable_size(void *p)
     if (foreign(p))
         bad_pointer("malloc_usable_size", p);
     COUNT(glibc, E_USABLE_SIZE);
+    registry_check(p, "malloc_usable_size");
     if (glibc_usable == NULL) /* dlsym allocates nothing since glibc 2.34 */
         glibc_usable = (size_t(*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
     return glibc_usable ? glibc_usable(p) : 0;

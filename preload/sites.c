@@ -318,6 +318,14 @@ void sites_realloc(void *p, void *q, size_t n)
         set_alloc(r, q, n, site);
 }
 
+/* sites_of: the number of p's allocation site (0: unknown, or not a block
+ * of the heaps), for the trace (trace.c). */
+uint32_t sites_of(const void *p)
+{
+    struct rec *r = rec_for(p);
+    return r ? __atomic_load_n(&r->alloc, __ATOMIC_RELAXED) : 0;
+}
+
 /* ---- Printing sites ---------------------------------------------------- */
 
 /* put_frame: pc as module+offset from the module's load bias. */
@@ -346,6 +354,19 @@ static void put_site(struct out *l, uint32_t id)
         if (i)
             out_s(l, " ");
         put_frame(l, sites[id].pc[i]);
+    }
+}
+
+/* sites_table: "N frames" a line for every site numbered so far (the
+ * trace's table of sites, trace.c; at exit: dladdr1 names the modules). */
+void sites_table(struct out *o)
+{
+    uint32_t n = __atomic_load_n(&n_sites, __ATOMIC_RELAXED);
+    for (uint32_t id = 1; id <= n && id < DEPOT_SITES; id++) {
+        out_u(o, id, 0);
+        out_ch(o, ' ');
+        put_site(o, id);
+        out_ch(o, '\n');
     }
 }
 

@@ -5,6 +5,7 @@
 #define SLZ_SITES_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "slz_report.h"
 
@@ -17,6 +18,8 @@ void sites_prime(void);                      /* from the shim's constructor: loa
 void sites_alloc(void *p, size_t n);         /* p just served by the caller's heap */
 void sites_free(void *p);                    /* p (in the heaps) about to be freed */
 void sites_realloc(void *p, void *q, size_t n); /* the caller's heap moved or resized p to q */
+uint32_t sites_of(const void *p);            /* p's allocation site number, 0 if unknown */
+void sites_table(struct out *o);             /* "N frames" a line, every site so far */
 void sites_misuse(const char *function, const char *what, const void *ptr);
 void sites_leaks(struct out *o, int json);   /* the leak lines of the SLZ_STATS table, or "leaks":{...} */
 #define SITES_ALLOC(p, n)                                                                          \

@@ -157,7 +157,7 @@ static void file_trouble(const char *what)
  * with what the file held (src/report/file.c): its fd, or -1 (said so). */
 static int open_file(struct file_report *rf)
 {
-    int saved = errno, fd = file_begin(rf, slz_opt.stats_file, 1);
+    int saved = errno, fd = file_begin(rf, slz_opt.stats_file, !ends_with(slz_opt.stats_file, ".json"));
     if (fd < 0)
         file_trouble("open");
     errno = saved;
@@ -167,7 +167,8 @@ static int open_file(struct file_report *rf)
 static void close_file(struct file_report *rf, int failed)
 {
     int saved = errno;
-    if (file_end(rf, slz_opt.stats_file, !failed) != 0)
+    int one = ends_with(slz_opt.stats_file, ".json"); /* one document a file; .jsonl collects lines */
+    if ((one ? file_end_own(rf, slz_opt.stats_file, ".json", !failed) : file_end(rf, slz_opt.stats_file, !failed)) != 0)
         file_trouble("write");
     errno = saved;
 }
@@ -188,7 +189,7 @@ void stats_report(void)
     o.fd = slz_opt.stats_file ? open_file(&file) : report_fd();
     if (o.fd < 0)
         return;
-    if (slz_opt.stats == 2 || ends_with(slz_opt.stats_file, ".json"))
+    if (slz_opt.stats == 2 || ends_with(slz_opt.stats_file, ".json") || ends_with(slz_opt.stats_file, ".jsonl"))
         report_json(&o, &h, &hd);
     else
         report_text(&o, &h, &hd);

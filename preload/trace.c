@@ -8,6 +8,9 @@
  *                realloc(NULL, n)
  *   r ID SIZE    realloc of a live block (moved or not)
  *   f ID         free, realloc(p, 0); "f -1" is free(NULL)
+ * With SLZ_SITES on, an "a" or "r" line of a block the slz heaps hold ends
+ * with a fourth number, the block's allocation site (sites.c's number:
+ * equal numbers, same site), for the timeline's colour by call site.
  * Every block gets a new id when it is allocated. Calls that fail (NULL)
  * are not recorded: they change nothing. Blocks allocated before tracing
  * started are unknown: freeing one is not recorded, reallocating one is
@@ -39,6 +42,7 @@
 
 #include "options.h"
 #include "report_fd.h"
+#include "sites.h"
 #include "slz_report.h"
 #include "trace.h"
 
@@ -47,6 +51,8 @@ static char tr_buf[32768];
 static struct out tr = OUT_FD(-1, tr_buf);
 static uint64_t ids, ops, live, peak;
 static int closing; /* after exit: flush every record */
+static const void *tr_block; /* the block an "a" or "r" record is about (its site) */
+static char tr_name[4096];   /* the trace's final name */
 
 #define HEADER_LINE 21 /* 20 columns and a newline per header value */
 
@@ -91,9 +97,10 @@ static void stop(const char *why)
     report_say(p, 3);
 }
 
-/* record: one line "k id [size]". Called with the trace lock held. */
+/* record: one line "k id [size [site]]". Called with the trace lock held. */
 static void record(char k, int64_t id, uint64_t size, int with_size)
 {
+    uint32_t site = with_size && slz_sites_on ? sites_of(tr_block) : 0;
     if (tr.at > tr.cap - 64)
         flush();
     out_ch(&tr, k);
@@ -102,6 +109,10 @@ static void record(char k, int64_t id, uint64_t size, int with_size)
     if (with_size) {
         out_ch(&tr, ' ');
         out_u(&tr, size, 0);
+    }
+    if (site) { /* SLZ_SITES: the block's allocation site (sites.c's number) */
+        out_ch(&tr, ' ');
+        out_u(&tr, site, 0);
     }
     out_ch(&tr, '\n');
     ops++;
@@ -125,6 +136,7 @@ static void born(void *p, size_t n)
         return;
     }
     live += n;
+    tr_block = p;
     record('a', (int64_t)ids++, n, 1);
 }
 
@@ -181,6 +193,7 @@ void trace_realloc_end(int span, void *p, size_t n, void *q)
                 record('f', t->id, 0, 0);
                 addr_del(&blocks, t);
             }
+            tr_block = q;
             if (addr_put(&blocks, (uintptr_t)q, id, n) != 0) /* room: one entry just went */
                 stop("no memory for the table of live blocks");
             else
@@ -211,12 +224,12 @@ static int place(const char *tmp, const char *path)
 {
     char mine[4096];
     if (file_claim(tmp, path) == 0)
-        return 0;
+        return out_path(tr_name, sizeof tr_name, path, "", 0, 0), 0;
     if (out_path(mine, sizeof mine, path, ".rep", (uint64_t)getpid(), 0) != 0 || rename(tmp, mine) != 0) {
         unlink(tmp);
         return -1;
     }
-    return 0;
+    return out_path(tr_name, sizeof tr_name, mine, "", 0, 0), 0;
 }
 
 /* open_trace: the trace file, written first under a fresh name of its own
@@ -273,12 +286,33 @@ void trace_atfork(void)
         pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
+/* write_sites: with SLZ_SITES, "<trace>.sites" names the site numbers of
+ * the trace ("N frames" a line; sites.c), written at exit. */
+static void write_sites(void)
+{
+    static char buf[8192];
+    char path[4096 + 8];
+    struct out name = OUT_STRING(path), o;
+    struct file_report f;
+    out_s(&name, tr_name);
+    out_s(&name, ".sites");
+    if (!slz_sites_on || !*tr_name || name.failed || file_begin(&f, out_str(&name), 0) < 0)
+        return;
+    o = (struct out)OUT_FD(f.fd, buf);
+    sites_table(&o);
+    out_flush(&o);
+    file_end(&f, path, !o.failed);
+}
+
 void trace_exit(void)
 {
     pthread_mutex_lock(&tlock);
-    if (slz_watch.tracing) {
+    int tracing = slz_watch.tracing;
+    if (tracing) {
         flush();
         closing = 1; /* what later destructors free is written at once */
     }
     pthread_mutex_unlock(&tlock);
+    if (tracing)
+        write_sites(); /* outside the lock: dladdr1 takes the loader's */
 }

@@ -79,8 +79,9 @@ static void map(const char *path, const char *t)
 {
     int saved = errno;
     if (heapmap_file(path, heaps_view(), t) != 0) {
-        const char *p[] = {"heap map: cannot write ", path};
-        report_say(p, 2);
+        const char *e = strerrorname_np(errno); /* a constant string: no locale, no malloc */
+        const char *p[] = {"heap map: cannot write ", path, " (", e ? e : "error", "); no heap map"};
+        report_say(p, 5);
     }
     errno = saved;
 }

@@ -43,6 +43,8 @@
 
 #include "html.h"
 #include "html_core.h"
+#include "outfile.h"
+#include "plot.h"
 #include "slz_report.h"
 
 #define HOLES_MAX 400      /* passed-over holes stored per malloc step */
@@ -56,7 +58,7 @@ extern const char timeline_page[]; /* scripts/timeline.html, compiled in by scri
 
 struct chunk {
     uint64_t off, size;
-    int64_t id;
+    int64_t id, site; /* site: the block's allocation site in the trace, -1 none */
     int used;
 };
 
@@ -76,7 +78,14 @@ struct tl {
     uint64_t extent;     /* highest end of a used chunk at any step */
     struct chunks prev, cur, pre;
     FILE *out;
+    struct outfile file;
+    int fallback;        /* --fallback: what the heap cannot hold is glibc's, as under the shim */
+    uint64_t glibc;      /* calls left to glibc (fallback) */
+    struct plot plot;    /* memory over time (scripts/plot.c) */
+    uint32_t *site;      /* per id: its allocation site, when the trace has sites (else NULL) */
 };
+
+static int sites; /* the trace carries allocation sites: chunks have a "site" field */
 
 static void out_of_memory(void)
 {
@@ -108,7 +117,7 @@ static void collect(uintptr_t addr, size_t size, int used, void *arg)
         s->cap = s->cap ? s->cap * 2 : 1024;
         s->c = xrealloc(s->c, s->cap * sizeof *s->c);
     }
-    s->c[s->n++] = (struct chunk){.off = addr, .size = size, .id = -1, .used = used};
+    s->c[s->n++] = (struct chunk){.off = addr, .size = size, .id = -1, .site = -1, .used = used};
 }
 
 /* walk: the heap now, offsets from the first chunk, used chunks named by
@@ -123,6 +132,8 @@ static void walk_ids(struct tl *tl, struct chunks *s, int ids)
         struct chunk *c = &s->c[i];
         if (ids && c->used && tl->hdr_known)
             c->id = id_of(tl, (uintptr_t)c->off + tl->hdr);
+        if (c->id >= 0 && tl->site && tl->site[c->id])
+            c->site = tl->site[c->id];
         c->off -= tl->base;
     }
 }
@@ -179,18 +190,114 @@ static void cb_gone(void *ctx, int32_t id, void *p) { (void)id, forget(ctx, p); 
 static void cb_placed(void *ctx, int32_t id, const struct rep_block *b, struct rep_block old, size_t i)
 {
     struct tl *tl = ctx;
-    (void)i;
     if (old.p)
         forget(tl, old.p);
     learn_hdr(tl, b->p);
     if (addr_put(&tl->ids, (uintptr_t)b->p, id, b->size) != 0)
         out_of_memory();
+    if (tl->site)
+        tl->site[id] = tl->t->ops[i].site;
 }
 
-static const struct rep_calls calls = {cb_alloc, cb_realloc, cb_free, NULL, cb_placed, cb_gone};
+/* --fallback, as the shim does: a block the heap cannot hold is glibc's (a
+ * realloc that no longer fits moves it there), and so are the calls on it
+ * until it is freed (rep.h's away): each is counted, none reaches the heap. */
+static void cb_away(void *ctx, int32_t id, const struct rep_op *o) { (void)id, (void)o, ((struct tl *)ctx)->glibc++; }
+
+static const struct rep_calls calls = {cb_alloc, cb_realloc, cb_free, NULL, cb_placed, cb_gone, NULL};
+static const struct rep_calls calls_fallback = {cb_alloc, cb_realloc, cb_free, NULL, cb_placed, cb_gone, cb_away};
 
 /* run operation j (from 0); returns the block it placed (NULL if none) */
-static void *run(struct tl *tl, size_t j) { return rep_step(&calls, tl, tl->blk, &tl->tally, &tl->t->ops[j], j); }
+static void *run(struct tl *tl, size_t j)
+{
+    return rep_step(tl->fallback ? &calls_fallback : &calls, tl, tl->blk, &tl->tally, &tl->t->ops[j], j);
+}
+
+/* measure: the point of the memory plot after op operations, from the
+ * heap s then: bytes live, the footprint, and the free chunks below it */
+static void measure(struct tl *tl, const struct chunks *s, uint64_t op)
+{
+    struct plot_point pt = {.op = op};
+    hc_usage(&pt.live, &pt.hw);
+    for (size_t i = 0; i < s->n && s->c[i].off < pt.hw; i++) {
+        const struct chunk *c = &s->c[i];
+        uint64_t below = (c->off + c->size < pt.hw ? c->off + c->size : pt.hw) - c->off;
+        if (!c->used && below > pt.largest)
+            pt.largest = below;
+    }
+    pt.free = pt.hw > pt.live ? pt.hw - pt.live : 0;
+    plot_add(&tl->plot, &pt);
+}
+
+static void put_json_str(FILE *f, const char *s);
+
+/* site_names: the frames of each site number, from "<trace>.sites" ("N
+ * frames" a line, written by the shim at exit), or NULL; names[N] or NULL */
+static char **site_names(const char *trace_path, uint32_t max_site)
+{
+    char path[4096], *line = NULL;
+    size_t cap = 0;
+    snprintf(path, sizeof path, "%s.sites", trace_path);
+    FILE *in = fopen(path, "r");
+    if (!in)
+        return NULL;
+    char **names = calloc((size_t)max_site + 1, sizeof *names);
+    if (!names)
+        out_of_memory();
+    ssize_t len;
+    while ((len = getline(&line, &cap, in)) > 0) {
+        char *rest;
+        unsigned long n = strtoul(line, &rest, 10);
+        line[len - 1] = line[len - 1] == '\n' ? '\0' : line[len - 1];
+        if (n && n <= max_site && *rest == ' ' && !names[n] && !(names[n] = strdup(rest + 1)))
+            out_of_memory();
+    }
+    free(line);
+    fclose(in);
+    return names;
+}
+
+/* "sites": the allocation sites the trace names, by number: their frames
+ * when "<trace>.sites" has them, else "#N" (a number stands for one site) */
+static void put_sites(FILE *f, const struct rep_trace *t, const char *trace_path)
+{
+    unsigned char *seen = calloc((size_t)t->max_site + 1, 1);
+    char **names = site_names(trace_path, t->max_site);
+    if (!seen)
+        out_of_memory();
+    for (size_t i = 0; i < t->num_ops; i++)
+        seen[t->ops[i].site] = 1;
+    fputs(",\"sites\":{", f);
+    for (uint32_t s = 1, first = 1; s <= t->max_site; s++)
+        if (seen[s]) {
+            char num[16];
+            snprintf(num, sizeof num, "#%" PRIu32, s);
+            fprintf(f, "%s\"%" PRIu32 "\":", first ? "" : ",", s);
+            put_json_str(f, names && names[s] ? names[s] : num);
+            first = 0;
+        }
+    fputc('}', f);
+    for (uint32_t s = 0; names && s <= t->max_site; s++)
+        free(names[s]);
+    free(names);
+    free(seen);
+}
+
+/* the plot for the page: the SVG as a JSON string */
+static void put_plot(FILE *f, const struct plot *p)
+{
+    char *svg = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&svg, &len);
+    if (!m)
+        out_of_memory();
+    plot_svg(m, p, 0);
+    if (fclose(m) != 0)
+        out_of_memory();
+    fputs(",\"plot\":", f);
+    put_json_str(f, svg);
+    free(svg);
+}
 
 /* ---- writing ------------------------------------------------------------- */
 
@@ -198,20 +305,25 @@ static void *run(struct tl *tl, size_t j) { return rep_step(&calls, tl, tl->blk,
 static void put_key(FILE *f, const struct chunks *s)
 {
     fputs(",\"key\":[", f);
-    for (size_t i = 0; i < s->n; i++)
+    for (size_t i = 0; i < s->n; i++) {
         fprintf(f, "%s%" PRIu64 ",%d,%" PRId64, i ? "," : "", s->c[i].size, s->c[i].used, s->c[i].id);
+        if (sites)
+            fprintf(f, ",%" PRId64, s->c[i].site);
+    }
     fputc(']', f);
 }
 
 static void put_chunk(FILE *f, const struct chunk *c, int *first)
 {
     fprintf(f, "%s%" PRIu64 ",%" PRIu64 ",%d,%" PRId64, *first ? "" : ",", c->off, c->size, c->used, c->id);
+    if (sites)
+        fprintf(f, ",%" PRId64, c->site);
     *first = 0;
 }
 
 static int same_chunk(const struct chunk *a, const struct chunk *b)
 {
-    return a->off == b->off && a->size == b->size && a->used == b->used && a->id == b->id;
+    return a->off == b->off && a->size == b->size && a->used == b->used && a->id == b->id && a->site == b->site;
 }
 
 /* the change from prev to cur: "d" offsets removed, "a" chunks added; the
@@ -286,9 +398,12 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
     size_t n = t->num_ops;
     tl.t = t;
     tl.blk = calloc(t->num_ids ? t->num_ids : 1, sizeof *tl.blk);
+    tl.fallback = o->fallback;
+    sites = t->max_site > 0;
+    tl.site = sites ? calloc(t->num_ids ? t->num_ids : 1, sizeof *tl.site) : NULL;
     /* step[j]: the page shows the heap after j operations */
     unsigned char *step = calloc(n + 1, 1);
-    if (!tl.blk || !step) {
+    if (!tl.blk || !step || (sites && !tl.site)) {
         fprintf(stderr, "slz-replay: no memory for %zu ids\n", t->num_ids);
         return 2;
     }
@@ -308,7 +423,7 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
         return 2;
     }
     if (o->out) {
-        tl.out = fopen(o->out, "w");
+        tl.out = outfile_open(&tl.file, o->out);
         if (!tl.out) {
             fprintf(stderr, "slz-replay: cannot write %s: %s\n", o->out, strerror(errno));
             return 2;
@@ -318,6 +433,7 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
     FILE *f = tl.out;
     size_t steps = 0, keys = 0, since_key = 0, passed_total = 0;
     walk(&tl, &tl.prev);
+    measure(&tl, &tl.prev, 0);
     if (o->dump_at == 0)
         print_dump(&tl, 0);
     if (f) {
@@ -329,24 +445,33 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
     }
     int prev_fresh = 1; /* tl.prev is the heap after j - 1 operations */
     size_t next = 0;    /* no evenly spaced step before this operation */
-    for (size_t j = 1; j <= n && (f || (o->dump_at >= 0 && (uint64_t)o->dump_at >= j)); j++) {
+    for (size_t j = 1; j <= n && (f || o->plot || (o->dump_at >= 0 && (uint64_t)o->dump_at >= j)); j++) {
         const struct rep_op *op = &t->ops[j - 1];
-        int take = f && step[j] && !(step[j] == 1 && j < next && j < n);
-        int detail = take && op->kind == REP_ALLOC;
+        int take = (f || o->plot) && step[j] && !(step[j] == 1 && j < next && j < n);
+        int detail = f && take && op->kind == REP_ALLOC;
         struct chunks *before = &tl.prev;
         if (detail && !prev_fresh) {
             walk_ids(&tl, &tl.pre, 0); /* only its free chunks are used */
             before = &tl.pre;
         }
+        uint64_t to_glibc = tl.glibc;
         void *p = run(&tl, j - 1);
+        uint64_t live, hw;
+        hc_usage(&live, &hw);
+        plot_live(&tl.plot, j, live); /* the peak, at every operation */
         if (o->dump_at >= 0 && (uint64_t)o->dump_at == j)
             print_dump(&tl, j);
         prev_fresh = 0;
         if (!take)
             continue;
         walk(&tl, &tl.cur);
+        measure(&tl, &tl.cur, j);
+        if (!f) /* --plot alone */
+            goto thin;
         fprintf(f, ",\n{\"o\":%zu,\"k\":\"%c\",\"i\":%" PRId32 ",\"n\":%" PRIu64, j, op->kind, op->id, op->size);
-        if (op->kind != REP_FREE && !p && op->size)
+        if (tl.glibc != to_glibc)
+            fputs(",\"g\":1", f);
+        else if (op->kind != REP_FREE && !p && op->size)
             fputs(",\"x\":1", f);
         const struct chunk *placed = p ? holding(&tl.cur, (uintptr_t)p - tl.base) : NULL;
         if (placed)
@@ -379,27 +504,43 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
             since_key += put_delta(f, &tl.prev, &tl.cur);
         fputc('}', f);
         steps++;
-        /* thin the steps that follow where the heap has many chunks */
+    thin: /* the steps that follow, fewer where the heap has many chunks */
         next = j + (size_t)((unsigned __int128)tl.cur.n * n / VISITS);
         swap(&tl.prev, &tl.cur);
         prev_fresh = 1;
     }
     if (o->dump_at > 0 && (uint64_t)o->dump_at > n)
         fprintf(stderr, "slz-replay: --dump-at %lld: the trace has only %zu operations\n", o->dump_at, n);
+    uint64_t heap_bytes = tl.prev.n ? tl.prev.c[tl.prev.n - 1].off + tl.prev.c[tl.prev.n - 1].size : 0;
+    tl.plot.ops = n;
+    tl.plot.heap = heap_bytes;
+    tl.plot.name = t->name;
+    if (o->plot && plot_file(o->plot, &tl.plot) != 0) {
+        fprintf(stderr, "slz-replay: cannot write %s: %s\n", o->plot, strerror(errno));
+        return 2;
+    }
+    if (o->plot && !o->quiet)
+        fprintf(stderr, "slz-replay: memory over time in %s (peak %" PRIu64 " bytes live after op %" PRIu64 ")\n",
+                o->plot, tl.plot.peak, tl.plot.peak_op);
     if (f) {
-        uint64_t heap_bytes = tl.prev.n ? tl.prev.c[tl.prev.n - 1].off + tl.prev.c[tl.prev.n - 1].size : 0;
-        fputs("\n],\n\"fields\":[\"off\",\"size\",\"used\",\"id\"],\"trace\":", f);
+        fputs(sites ? "\n],\n\"fields\":[\"off\",\"size\",\"used\",\"id\",\"site\"]"
+                    : "\n],\n\"fields\":[\"off\",\"size\",\"used\",\"id\"]", f);
+        if (sites)
+            put_sites(f, t, trace_path);
+        fputs(",\"trace\":", f);
         put_json_str(f, t->name);
         fputs(",\"path\":", f);
         put_json_str(f, trace_path);
+        put_plot(f, &tl.plot);
         fprintf(f,
                 ",\"ops\":%zu,\"ids\":%zu,\"heap\":%" PRIu64 ",\"base\":\"%" PRIxPTR "\",\"hdr\":%" PRIuPTR
-                ",\"extent\":%" PRIu64 ",\"keys\":%zu,\"sampled\":%s,\"holes_max\":%d,\"failed\":%" PRIu64 "}\n",
+                ",\"extent\":%" PRIu64 ",\"keys\":%zu,\"sampled\":%s,\"holes_max\":%d,\"failed\":%" PRIu64
+                ",\"glibc\":%" PRIu64 "}\n",
                 n, t->num_ids, heap_bytes, tl.base, tl.hdr, tl.extent, keys, steps < n + 1 ? "true" : "false", HOLES_MAX,
-                tl.tally.failed);
+                tl.tally.failed, tl.glibc);
         fputs("</script>\n", f);
         fputs(strstr(timeline_page, MARKER) + strlen(MARKER), f);
-        if (fclose(f) != 0) {
+        if (outfile_close(&tl.file) != 0) {
             fprintf(stderr, "slz-replay: cannot write %s: %s\n", o->out, strerror(errno));
             return 2;
         }
@@ -413,6 +554,8 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
                         " try a bigger --heap-size\n", tl.tally.failed);
     hc_release();
     free(tl.blk);
+    free(tl.site);
+    plot_release(&tl.plot);
     free(step);
     free(tl.prev.c);
     free(tl.cur.c);

@@ -11,11 +11,13 @@
 
 struct html_opts {
     const char *out;      /* the page to write, or NULL */
+    const char *plot;     /* memory over time as SVG (scripts/plot.c), or NULL */
     long long dump_at;    /* print the heap after this many operations; -1: never */
     long long around;     /* also a step for every operation near this one; -1: none */
     size_t max_steps;     /* evenly spaced steps of a long trace; 0: 5000 */
     size_t heap;          /* bytes of the heap */
     int quiet;
+    int fallback;         /* what the heap cannot hold is glibc's, left out (the run under the shim) */
 };
 
 /* Replays t through the core (scripts/html_core.c) and writes what o asks.

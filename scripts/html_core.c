@@ -19,6 +19,14 @@ void hc_release(void)
     heap = NULL;
 }
 
+void hc_usage(uint64_t *in_use, uint64_t *high_water)
+{
+    struct slz_heap_stats st;
+    slz_heap_get_stats(heap, &st);
+    *in_use = st.in_use;
+    *high_water = st.high_water;
+}
+
 struct walk_ctx {
     hc_chunk_fn fn;
     void *arg;

@@ -19,6 +19,8 @@ void *hc_realloc(void *p, size_t n);
  * included) and whether it is in use. */
 typedef void (*hc_chunk_fn)(uintptr_t addr, size_t size, int used, void *arg);
 void hc_walk(hc_chunk_fn fn, void *arg);
+/* Bytes of chunks in use now, and the highest chunk end ever used. */
+void hc_usage(uint64_t *in_use, uint64_t *high_water);
 /* Forget the heap. */
 void hc_release(void);
 

@@ -207,6 +207,13 @@ int rep_load(const char *path, enum rep_format fmt, struct rep_trace *t, char *e
             fail(err, errlen, "%s:%zu: bad size", path, c.line);
             goto bad;
         }
+        uint64_t site = 0; /* an optional site number, on the same line */
+        while (k != REP_FREE && c.p < c.end && (*c.p == ' ' || *c.p == '\t'))
+            c.p++;
+        if (k != REP_FREE && c.p < c.end && *c.p >= '0' && *c.p <= '9' && (read_u(&c, &site) || site > UINT32_MAX)) {
+            fail(err, errlen, "%s:%zu: bad site", path, c.line);
+            goto bad;
+        }
         if (neg ? k != REP_FREE : uid >= t->num_ids) {
             fail(err, errlen, "%s:%zu: id %s%llu out of range (%zu ids)", path, c.line, neg ? "-" : "",
                  (unsigned long long)uid, t->num_ids);
@@ -219,6 +226,9 @@ int rep_load(const char *path, enum rep_format fmt, struct rep_trace *t, char *e
         t->ops[n].kind = (uint8_t)k;
         t->ops[n].id = neg ? -1 : (int32_t)uid;
         t->ops[n].size = size;
+        t->ops[n].site = (uint32_t)site;
+        if (site > t->max_site)
+            t->max_site = (uint32_t)site;
         if (size > t->max_request)
             t->max_request = size;
         n++;

@@ -6,6 +6,9 @@
  *   a ID SIZE   allocate SIZE bytes for block ID
  *   r ID SIZE   reallocate block ID to SIZE bytes (min(old, new) bytes survive)
  *   f ID        free block ID
+ * An "a" or "r" line may end with a fourth number, the allocation site
+ * (traces recorded with SLZ_SITES): kept in the op (the timeline colours
+ * blocks by it), ignored by the replayer.
  * Two header orders exist:
  *   classic (the CS:APP set):  suggested heap size, number of ids, number of ops, weight
  *   64-bit  (CMU 15-213 set): weight, number of ids, number of ops, peak live payload
@@ -43,6 +46,7 @@ struct rep_op {
     uint8_t kind;   /* enum rep_kind */
     int32_t id;     /* 0 .. num_ids-1; -1 only in REP_FREE: free(NULL) */
     uint64_t size;  /* bytes asked for; 0 for REP_FREE */
+    uint32_t site;  /* allocation site (an optional fourth number on a/r lines, SLZ_SITES); 0: none */
 };
 
 struct rep_trace {
@@ -56,6 +60,7 @@ struct rep_trace {
     struct rep_op *ops;      /* num_ops operations */
     uint64_t peak_payload;   /* computed: highest sum of live requested bytes */
     uint64_t max_request;    /* computed: largest single size asked for */
+    uint32_t max_site;       /* the highest site number on a line; 0: the trace has none */
 };
 
 /* Reads path into *t. fmt REP_AUTO guesses: a first header value of 0 or 1
@@ -78,19 +83,26 @@ const char *rep_format_name(enum rep_format f);
 /* ---- The replayer ------------------------------------------------------ */
 
 /* An id's block now: p NULL when it has none; then size is REP_FAILED
- * when its last allocation failed (its free is no misuse). */
+ * when its last allocation failed (its free is no misuse), REP_AWAY when
+ * the fallback holds it (see away below). */
 struct rep_block {
     void *p;
     uint64_t size;
 };
 #define REP_FAILED UINT64_MAX
+#define REP_AWAY (UINT64_MAX - 1)
 
 /* The allocator under replay and what the caller watches. alloc, realloc
  * and free are the allocator's (realloc(p, 0) frees p and gives NULL);
  * check (may be NULL): block b of id is about to be freed or reallocated
  * (kind says which: REP_FREE also for a live id allocated again);
  * placed (may be NULL): id's block is now b (old: where it was, p NULL if
- * nowhere), after op i; gone (may be NULL): id's block at p was freed. */
+ * nowhere), after op i; gone (may be NULL): id's block at p was freed.
+ * away (may be NULL: none) is a fallback, as the shim's glibc: an
+ * allocation the allocator refuses is the fallback's (a realloc's old block
+ * is freed, as if moved there), and so is every call on that id until its
+ * free; away is told each such call o, which counts neither as failed nor
+ * as misuse and never reaches the allocator. */
 struct rep_calls {
     void *(*alloc)(void *ctx, size_t n);
     void *(*realloc)(void *ctx, void *p, size_t n);
@@ -98,6 +110,7 @@ struct rep_calls {
     void (*check)(void *ctx, int32_t id, const struct rep_block *b, int kind);
     void (*placed)(void *ctx, int32_t id, const struct rep_block *b, struct rep_block old, size_t i);
     void (*gone)(void *ctx, int32_t id, void *p);
+    void (*away)(void *ctx, int32_t id, const struct rep_op *o);
 };
 
 /* What a replay saw: allocations the allocator refused; operations that
@@ -144,6 +157,11 @@ static inline void *rep_step(const struct rep_calls *c, void *ctx, struct rep_bl
     }
     struct rep_block *b = &blk[o->id];
     void *p;
+    if (c->away && b->size == REP_AWAY && o->kind != REP_ALLOC) { /* a call on the fallback's block */
+        c->away(ctx, o->id, o);
+        b->size = o->kind == REP_REALLOC && o->size ? REP_AWAY : 0; /* realloc(p, 0) frees */
+        return NULL;
+    }
     switch (o->kind) {
     case REP_ALLOC:
         if (b->p != NULL) { /* id still live: a malformed trace */
@@ -155,8 +173,11 @@ static inline void *rep_step(const struct rep_calls *c, void *ctx, struct rep_bl
         }
         p = c->alloc(ctx, o->size);
         if (p == NULL) {
-            t->failed++;
-            b->size = REP_FAILED;
+            if (c->away)
+                c->away(ctx, o->id, o);
+            else
+                t->failed++;
+            b->size = c->away ? REP_AWAY : REP_FAILED;
             return NULL;
         }
         break;
@@ -167,7 +188,14 @@ static inline void *rep_step(const struct rep_calls *c, void *ctx, struct rep_bl
         if (p == NULL) {
             if (o->size == 0 && b->p != NULL)
                 rep_drop(c, ctx, b, t, o->id); /* realloc(p, 0) freed p */
-            else if (o->size != 0)
+            else if (o->size != 0 && c->away) { /* moved to the fallback */
+                if (b->p != NULL) {
+                    c->free(ctx, b->p);
+                    rep_drop(c, ctx, b, t, o->id);
+                }
+                c->away(ctx, o->id, o);
+                b->size = REP_AWAY;
+            } else if (o->size != 0)
                 t->failed++; /* the old block stays as it was */
             return NULL;
         }

@@ -10,7 +10,8 @@
 # the core is in scripts/html_core.c, and the page itself (scripts/timeline.html,
 # compiled in; the data goes where its line <!--SLZ-DATA--> is).
 
-REPLAY_SRC = scripts/slz-replay.c scripts/rep.c scripts/html.c scripts/html_core.c
+REPLAY_SRC = scripts/slz-replay.c scripts/rep.c scripts/html.c scripts/html_core.c \
+             scripts/outfile.c scripts/plot.c
 REPLAY_OBJ = $(REPLAY_SRC:%.c=$(BUILD)/replay/%.o) $(BUILD)/replay/timeline.o
 
 $(BUILD)/replay/%.o: %.c

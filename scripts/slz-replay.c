@@ -48,6 +48,12 @@ static const char usage[] =
     "  --steps N       with --html, at most N evenly spaced steps for a longer\n"
     "                  trace (default 5000; shorter traces: every operation)\n"
     "  --around K      with --html, also every operation within 100 of K\n"
+    "  --plot FILE.svg memory over time as SVG: bytes live, the footprint (high\n"
+    "                  water), free bytes and the largest free chunk below it,\n"
+    "                  the peak marked (also drawn on the --html page)\n"
+    "  --fallback      with --html, --plot or --dump-at, as under the shim: an allocation the heap\n"
+    "                  cannot hold goes to glibc (left out, counted), and so do\n"
+    "                  the calls on its block (slz-run --html gives it)\n"
     "  --dump-at K     print the heap after K operations: offset size\n"
     "                  used|free id, one chunk a line\n"
     "  --check         check every heap invariant after every operation\n"
@@ -57,6 +63,19 @@ static const char usage[] =
     "  -h, --help      this text\n"
     "Exit status: 0 no errors, 1 errors (failed allocations, damaged blocks,\n"
     "heap check violations), 2 the trace or the options could not be used.\n";
+
+/* the value an option takes, named, or NULL for a flag or no option */
+static const char *needs_value(const char *a)
+{
+    static const char *const named[][2] = {
+        {"--heap-size", "N"}, {"--map", "FILE.svg"}, {"--every", "N"},  {"--html", "FILE.html"},
+        {"--steps", "N"},     {"--around", "K"},     {"--dump-at", "K"}, {"--format", "64 or classic"}, {"--plot", "FILE.svg"},
+    };
+    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
+        if (!strcmp(a, named[i][0]))
+            return named[i][1];
+    return NULL;
+}
 
 struct replay {
     struct rep_trace t;
@@ -129,7 +148,7 @@ static void cb_placed(void *ctx, int32_t id, const struct rep_block *b, struct r
     fill(b->p, b->size, id);
 }
 
-static const struct rep_calls calls = {cb_alloc, cb_realloc, cb_free, cb_check, cb_placed, NULL};
+static const struct rep_calls calls = {cb_alloc, cb_realloc, cb_free, cb_check, cb_placed, NULL, NULL};
 
 static void step(struct replay *r, size_t i)
 {
@@ -224,6 +243,8 @@ int main(int argc, char **argv)
             json = 1;
         else if (!strcmp(a, "--check"))
             check = 1;
+        else if (!strcmp(a, "--fallback"))
+            html.fallback = 1;
         else if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
             quiet = 1;
         else if (!strcmp(a, "--heap-size") && v) {
@@ -245,6 +266,9 @@ int main(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--html") && v) {
             html.out = v;
+            i++;
+        } else if (!strcmp(a, "--plot") && v) {
+            html.plot = v;
             i++;
         } else if ((!strcmp(a, "--dump-at") || !strcmp(a, "--steps") || !strcmp(a, "--around")) && v) {
             char *end;
@@ -268,6 +292,9 @@ int main(int argc, char **argv)
                 return 2;
             }
             i++;
+        } else if (!v && needs_value(a)) {
+            fprintf(stderr, "slz-replay: %s needs a value (%s)\n", a, needs_value(a));
+            return 2;
         } else if (a[0] == '-' || path) {
             fprintf(stderr, "slz-replay: %s: unknown option or extra argument\n%s", a, usage);
             return 2;
@@ -275,7 +302,7 @@ int main(int argc, char **argv)
             path = a;
     }
     if (!path) {
-        fputs(usage, stderr);
+        fprintf(stderr, "slz-replay: no trace file given\n%s", usage);
         return 2;
     }
     if (every && !map_path) {
@@ -283,9 +310,13 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    int timeline = html.out || html.dump_at >= 0;
+    int timeline = html.out || html.plot || html.dump_at >= 0;
+    if (html.fallback && !timeline) {
+        fprintf(stderr, "slz-replay: --fallback needs --html FILE, --plot FILE or --dump-at K\n");
+        return 2;
+    }
     if (timeline && (map_path || check || json)) {
-        fprintf(stderr, "slz-replay: --html and --dump-at replay on their own: no --map, --check or --json with them\n");
+        fprintf(stderr, "slz-replay: --html, --plot and --dump-at replay on their own: no --map, --check or --json with them\n");
         return 2;
     }
     if (!html.out && (html.max_steps || html.around >= 0)) {

@@ -91,6 +91,9 @@ static void *carve(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, size_t re
     h->st.mallocs++;
     h->st.bytes_requested += request;
     h->st.bytes_allocated += (size_t)need * SLZ_ALIGN;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST); /* g marked used, then remote read (see slz_free_deferred) */
+    if (__atomic_load_n(&h->remote, __ATOMIC_RELAXED))
+        pending_reused(h, g);
     return chunk2mem(c);
 }
 

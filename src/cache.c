@@ -26,18 +26,18 @@
  *
  * Other threads. Their frees take the same way as without the cache
  * (slz_free_deferred: pending bits, taken by the owner into the heap, never
- * into the cache). Only the owner writes the cached bits (one relaxed store
- * each); another thread reads them when block_grain fails (one relaxed
- * load). A
- * block it may free was handed to it live, so it reads the bit clear unless
- * the block is also freed by the owner: a double free, which is reported
- * either there (the bit seen set) or by the owner when it takes the pending
- * free (block_grain again, in its own thread, sees the bit). The owner takes
- * pending frees before it pops the cache (cache_malloc reads pend_any
+ * into the cache). Only the owner reads and writes the cached bits and the
+ * K flags. A cached block is live for the bits another thread reads, so its
+ * free there is taken; the owner, when it takes the pending free, finds K
+ * (block_grain fails, bad_block reads the cached bit): a double free. The
+ * owner takes pending frees before it pops the cache (take reads pend_any
  * first) and before it pushes one (cache_free leaves the free to the core
- * when pend_any is set), so a block freed twice this way is not handed out
- * before the second free is seen, as far as pend_any is visible: the same
- * window as without the cache. tests/c/core_cache_threads.c stresses it.
+ * when pend_any is set); and a pop is where a block becomes live again, so
+ * it reads the block's pending bit after it, as carve does (pending_reused,
+ * fenced, in a heap that ever had a remote free; see slz_free_deferred for
+ * the order): a free by another thread of the block's cached life is
+ * reported, never applied to its next one. tests/c/core_cache_threads.c
+ * stresses it.
  */
 #include <errno.h>
 
@@ -140,6 +140,9 @@ static inline void *take(slz_heap *h, size_t n)
     if (__builtin_expect(n > CACHE_MAX_REQUEST || c->count[k] == 0 || __atomic_load_n(&h->pend_any, __ATOMIC_RELAXED), 0))
         return miss(h, n);
     slz_chunk *ch = pop(h, c, k);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST); /* (as carve: see slz_free_deferred) */
+    if (__atomic_load_n(&h->remote, __ATOMIC_RELAXED))
+        pending_reused(h, grain_of(h, ch));
     c->hits++;
     h->st.bytes_requested += n;
     h->st.bytes_allocated += (size_t)k * SLZ_ALIGN;

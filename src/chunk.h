@@ -142,6 +142,8 @@ struct slz_heap {
     unsigned flags;      /* SLZ_GUARDED, SLZ_ANON; SLZ_MAPPED: destroy unmaps */
     volatile int busy;   /* an operation is under way (for a fork child) */
     int pend_any;        /* another thread left pending frees (atomic) */
+    int remote;          /* 0: no other thread ever freed here; 1: one is saying
+                          * so; 2: said (index.c, pending_announce) (atomic) */
     uint32_t keep;       /* granules every free chunk keeps resident (0: SLZ_KEEP) */
     uint32_t rel_a, rel_r; /* the top's record: granules given back (free.c) */
     size_t rel_level;    /* in_use + 1 when pages last went back; 0: never */
@@ -222,13 +224,91 @@ static inline void bits_note_chunk(slz_heap *h, uint32_t a, uint32_t e)
     ce->lead = (a & leads) | (ce->lead & ~leads);
 }
 
-/* The check word and the canary: keyed mixes of an address and a value.
- * They catch accidents (an overflow, a write after free); the allocator's
- * integrity does not rest on them (see above), so one multiply will do. */
+/* The check word and the canary: a keyed function of an address and a
+ * value that gives up nothing of its key, however many outputs are read
+ * (through an under-read of a block, say). A forged or replayed header is
+ * refused by the bits in any case (see above); the key keeps the check
+ * words from being computed for a forgery, and the canaries from being
+ * written back. The heap's 128-bit key (key[0], key[1]) keys one of two
+ * functions of the two words, chosen by what the CPU has (the same answer
+ * for every heap of the process):
+ *   - x86-64 with AES-NI: the words as one 128-bit block, whitened with
+ *     the key, through 10 AES rounds whose keys alternate between the key
+ *     xored with two constants (the digits of pi), folded to 64 bits. Ten
+ *     rounds, as in AES-128: the known- and chosen-plaintext attacks on
+ *     AES reach 7 rounds at most; an attacker here only reads outputs for
+ *     addresses and sizes. About 25 instructions, inline.
+ *   - anywhere else: SipHash-1-3 (Aumasson and Bernstein) of the two words,
+ *     one compression round a word and three to finish; the inputs always
+ *     are two words, so the length block is left out. About 85
+ *     instructions, inline.
+ * tests/attacks/key_recovery.c reads check words and canaries as an
+ * attacker would and tries to forge from them. */
+#define SLZ_ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+#define SLZ_SIPROUND(v0, v1, v2, v3)                                                               \
+    do {                                                                                           \
+        v0 += v1, v1 = SLZ_ROTL(v1, 13), v1 ^= v0, v0 = SLZ_ROTL(v0, 32);                          \
+        v2 += v3, v3 = SLZ_ROTL(v3, 16), v3 ^= v2;                                                 \
+        v0 += v3, v3 = SLZ_ROTL(v3, 21), v3 ^= v0;                                                 \
+        v2 += v1, v1 = SLZ_ROTL(v1, 17), v1 ^= v2, v2 = SLZ_ROTL(v2, 32);                          \
+    } while (0)
+static inline uint64_t keyed_sip(uint64_t k0, uint64_t k1, uint64_t a, uint64_t b)
+{
+    uint64_t v0 = k0 ^ 0x736f6d6570736575ull, v1 = k1 ^ 0x646f72616e646f6dull;
+    uint64_t v2 = k0 ^ 0x6c7967656e657261ull, v3 = k1 ^ 0x7465646279746573ull;
+    v3 ^= a;
+    SLZ_SIPROUND(v0, v1, v2, v3);
+    v0 ^= a;
+    v3 ^= b;
+    SLZ_SIPROUND(v0, v1, v2, v3);
+    v0 ^= b;
+    v2 ^= 0xff;
+    SLZ_SIPROUND(v0, v1, v2, v3);
+    SLZ_SIPROUND(v0, v1, v2, v3);
+    SLZ_SIPROUND(v0, v1, v2, v3);
+    return v0 ^ v1 ^ v2 ^ v3;
+}
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#include <immintrin.h>
+/* aes_round: one AES encryption round of x under round key k (AESENC,
+ * written as assembly so that it inlines into code built for any x86-64;
+ * it runs only where slz_aes() found the instruction). */
+#define SLZ_AES_ROUND(x, k) __asm__("aesenc %1, %0" : "+x"(x) : "x"(k))
+static inline uint64_t keyed_aes(uint64_t k0, uint64_t k1, uint64_t a, uint64_t b)
+{
+    __m128i k = _mm_set_epi64x((long long)k1, (long long)k0);
+    __m128i r0 = _mm_xor_si128(k, _mm_set_epi64x(0x243f6a8885a308d3ll, 0x13198a2e03707344ll));
+    __m128i r1 = _mm_xor_si128(k, _mm_set_epi64x(0x299f31d0082efa98ll, (long long)0xa4093822ec4e6c89ull));
+    __m128i x = _mm_xor_si128(_mm_set_epi64x((long long)b, (long long)a), k);
+    for (int i = 0; i < 4; i++) {
+        SLZ_AES_ROUND(x, r0);
+        SLZ_AES_ROUND(x, r1);
+    }
+    SLZ_AES_ROUND(x, r0);
+    __asm__("aesenclast %1, %0" : "+x"(x) : "x"(r1));
+    return (uint64_t)_mm_cvtsi128_si64(x) ^ (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(x, x));
+}
+/* slz_aes: whether the CPU has AES-NI (cpuid once per file; every file
+ * finds the same). */
+static inline int slz_aes(void)
+{
+    static int known; /* 0: not asked yet, 1: no, 2: yes */
+    int k = __atomic_load_n(&known, __ATOMIC_RELAXED);
+    if (__builtin_expect(k == 0, 0)) {
+        unsigned a, b, c, d;
+        k = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_AES) ? 2 : 1;
+        __atomic_store_n(&known, k, __ATOMIC_RELAXED);
+    }
+    return k == 2;
+}
+#define SLZ_KEYED_AES(k0, k1, a, b) (slz_aes() ? keyed_aes(k0, k1, a, b) : keyed_sip(k0, k1, a, b))
+#else
+#define SLZ_KEYED_AES(k0, k1, a, b) keyed_sip(k0, k1, a, b)
+#endif
 static inline uintptr_t keyed(const slz_heap *h, uintptr_t a, uintptr_t b)
 {
-    uint64_t x = ((uint64_t)a ^ h->key[0]) * 0x9e3779b97f4a7c15ull + (uint64_t)b;
-    return (uintptr_t)(x ^ (x >> 29) ^ h->key[1]);
+    return (uintptr_t)SLZ_KEYED_AES(h->key[0], h->key[1], (uint64_t)a, (uint64_t)b);
 }
 static inline uintptr_t head_check(const slz_heap *h, const slz_chunk *c, uintptr_t head)
 {
@@ -304,6 +384,9 @@ uint32_t index_root_max(const slz_heap *h);
 size_t index_check(const slz_heap *h, size_t cells, const char **first);
 void index_pick_lines(slz_heap *h);
 int pending_mark(slz_heap *h, uint32_t g); /* any thread */
+int pending_is(const slz_heap *h, uint32_t g); /* any thread */
+void pending_announce(slz_heap *h); /* any thread */
+void pending_reused(slz_heap *h, uint32_t g);
 void pending_drain(slz_heap *h, void (*fn)(slz_heap *, uint32_t));
 
 /* heap.c */
@@ -317,6 +400,8 @@ int os_guard(void *p, size_t bytes);
 size_t os_page_size(void);
 uint64_t os_random(void);
 void os_write_err(const char *buf, size_t len);
+int os_membarrier_ready(void);
+void os_membarrier(void);
 _Noreturn void os_abort(void);
 
 #endif /* SLZ_CHUNK_H */

@@ -384,15 +384,52 @@ inline void slz_free(slz_heap *h, void *p)
     op_end(h);
 }
 
-/* ---- Frees from another thread ----------------------------------------- */
-
+/* ---- Frees from another thread -----------------------------------------
+ *
+ * Thread B frees block p (granule g) of a heap that thread A owns. B sets
+ * g's pending bit (pending_mark) and THEN reads g's start and used bits;
+ * A takes the bit later (heap_collect: the block is checked again, header
+ * too, and released), and whenever it makes a chunk a live block (carve,
+ * the one place that does) it reads that chunk's bit: set, it is a double
+ * free (pending_reused). The block released is then always the one B saw
+ * live, never a later life of g. The ordering, in the single order S of
+ * sequentially consistent operations and fences (B's OR and loads; A's
+ * fence in pending_reused, after its store of the used bit):
+ *  - B's OR before A's fence: A's load after the fence sees the bit (or a
+ *    drain's exchange after it, which took it). A new life of g never
+ *    carries a bit set before it began: reported, never applied to it.
+ *  - A's fence before B's OR: then before B's loads too, so they see A's
+ *    used bit (or later): B checks the new life, and its free is a free of
+ *    that block (a stale free after reuse looks exactly like it; only a
+ *    quarantine can tell them apart).
+ *  - B reads g not live: a bad pointer or a double free, unless a drain
+ *    took the bit meanwhile (it released the block and checked it itself):
+ *    B reports only if its bit is still set.
+ * A reads remote (the heap has had frees from other threads) without a
+ * fence, as a single-threaded program pays one load a malloc. B sets it
+ * before its first bit and waits on os_membarrier (pending_announce), which
+ * makes every running thread pass a full barrier: A's carve read 0 only
+ * before that barrier, so its used bit (stored before the read, kept there
+ * by the compiler fence) is visible to B's loads after the call returns;
+ * after the barrier A reads nonzero and takes the fenced path above. B
+ * reads only bits (atomic words): the header is the owner's to check, when
+ * it drains. */
 void slz_free_deferred(slz_heap *h, void *p)
 {
     if (p == NULL)
         return;
-    uint32_t n, g = block_grain(h, p, "free", &n);
+    uintptr_t off = (uintptr_t)p - (uintptr_t)h->base - SLZ_HDR;
+    if ((off & (SLZ_ALIGN - 1)) || off >= (size_t)h->grains * SLZ_ALIGN)
+        bad_block(h, p, "free", 0);
+    uint32_t g = (uint32_t)(off / SLZ_ALIGN);
+    pending_announce(h);
     if (pending_mark(h, g))
         slz_misuse("free", "double free", p);
+    const struct slz_cell *c = cell_of(h, g);
+    uint64_t b = bit_of(g), st = __atomic_load_n(&c->start, __ATOMIC_SEQ_CST);
+    uint64_t us = __atomic_load_n(&c->used, __ATOMIC_SEQ_CST);
+    if (!(st & us & b) && pending_is(h, g)) /* (a tomb, or a free chunk, or inside a chunk) */
+        slz_misuse("free", ((st | us) & b) ? "double free" : "invalid pointer", p);
 }
 
 /* take_pending: a block another thread freed, given back by the owner. */

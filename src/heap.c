@@ -130,6 +130,7 @@ slz_heap *slz_heap_create_in(void *mem, size_t bytes, unsigned flags)
     h->key[0] = (uintptr_t)os_random();
     h->key[1] = (uintptr_t)os_random();
     h->op = "malloc";
+    h->remote = os_membarrier_ready() ? 0 : 2; /* (without the barrier, the owner always looks: index.c) */
     attach(h, meta, &L);
     if (flags & SLZ_CACHE)
         cache_attach(h, meta + L.cache_off, L.ncells);

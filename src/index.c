@@ -267,6 +267,41 @@ int pending_mark(slz_heap *h, uint32_t g)
     return 0;
 }
 
+/* pending_is: g's bit is set (read by the thread that set it, after its
+ * check of the block failed: still set, no drain took it). */
+int pending_is(const slz_heap *h, uint32_t g)
+{
+    return (__atomic_load_n(&h->pend[0][g / SLZ_CELL], __ATOMIC_SEQ_CST) & bit_of(g)) != 0;
+}
+
+/* pending_announce: before its first pending bit, a thread other than the
+ * owner makes sure the owner's carve looks at the bits (free.c, before
+ * slz_free_deferred, argues why). remote goes 0 -> 1, every running thread
+ * passes a full barrier, then 2: a thread that reads 2 knows the barrier is
+ * behind it (the release store after it, the acquire load here). A heap
+ * where the barrier is not available starts at 2 (heap.c). */
+void pending_announce(slz_heap *h)
+{
+    if (__atomic_load_n(&h->remote, __ATOMIC_ACQUIRE) == 2)
+        return;
+    int zero = 0;
+    __atomic_compare_exchange_n(&h->remote, &zero, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    os_membarrier();
+    __atomic_store_n(&h->remote, 2, __ATOMIC_RELEASE);
+}
+
+/* pending_reused: the owner has just marked the chunk at g used (carve),
+ * in a heap where another thread has freed. A full fence, then g's bit: set
+ * means another thread freed g after the owner freed it itself (a free of
+ * the block's old life): reported, never applied to the new block. Out of
+ * line (cold): carve's fast path keeps nothing alive for it. */
+__attribute__((noinline, cold)) void pending_reused(slz_heap *h, uint32_t g)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&h->pend[0][g / SLZ_CELL], __ATOMIC_RELAXED) & bit_of(g))
+        slz_misuse(h->op, "double free", chunk2mem(chunk_at(h, g)));
+}
+
 /* pending_drain: the owner takes every pending free, calling fn for each.
  * Every block lies below the high-water mark: so do the words to read. */
 void pending_drain(slz_heap *h, void (*fn)(slz_heap *, uint32_t))

@@ -3,10 +3,12 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/membarrier.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,6 +52,47 @@ uint64_t os_random(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     x = ((uint64_t)ts.tv_nsec << 32) ^ (uint64_t)ts.tv_sec ^ (uint64_t)(uintptr_t)&x;
     return x | 1;
+}
+
+/* The process-wide barrier of a heap's first free by another thread
+ * (index.c, pending_announce). os_membarrier_ready registers the process
+ * for it, once (the first heap created asks; later calls read the answer):
+ * nonzero when it works. os_membarrier: every thread of the process that
+ * is running executes a full memory barrier before it returns (one that is
+ * not running passed one when it was switched out). A fork child keeps the
+ * registration (observed on Linux 6.x); should the command fail anyway, the
+ * process registers again and retries once. errno is left as it was. */
+static long membarrier_call(int cmd)
+{
+#ifdef SYS_membarrier
+    return syscall(SYS_membarrier, cmd, 0, 0);
+#else
+    (void)cmd;
+    return -1;
+#endif
+}
+
+int os_membarrier_ready(void)
+{
+    static int state; /* 0: not asked yet; 1: works; -1: does not */
+    int s = __atomic_load_n(&state, __ATOMIC_ACQUIRE);
+    if (s == 0) {
+        int saved = errno;
+        s = membarrier_call(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0 ? 1 : -1;
+        errno = saved;
+        __atomic_store_n(&state, s, __ATOMIC_RELEASE);
+    }
+    return s > 0;
+}
+
+void os_membarrier(void)
+{
+    int saved = errno;
+    if (membarrier_call(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0) {
+        membarrier_call(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED);
+        membarrier_call(MEMBARRIER_CMD_PRIVATE_EXPEDITED);
+    }
+    errno = saved;
 }
 
 void os_write_err(const char *buf, size_t len)

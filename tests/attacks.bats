@@ -71,6 +71,18 @@ resists() {
 
 # ---- Forged and replayed headers ----------------------------------------------
 
+@test "keyed(): SipHash-1-3 and the AES rounds (where the CPU has them) each flip about half the output bits for any one input or key bit flipped (the old mix: 2 bits for the value's top bit)" {
+    run -0 "$ROOT/build/tests/core_keyed"
+    echo "# $output"
+    [ "${lines[0]:0:16}" = "siphash-1-3: ok " ]
+    [[ "${lines[1]}" == "aes: ok "* || "${lines[1]}" == "aes: not on this CPU" ]]
+    [ "${lines[-1]}" = "5 checks, 0 failed" ] || [ "${lines[-1]}" = "4 checks, 0 failed" ]
+}
+
+@test "key_recovery: the check-word key recovered from 24 headers read through under-reads predicts no new check word [glibc: no check words]" {
+    resists key_recovery
+}
+
 @test "forged_header stale: a larger size written over a live neighbour's header, then free, gives no overlap [glibc: goal reached]" {
     resists forged_header stale
 }
@@ -157,11 +169,15 @@ resists() {
     resists thread_double_free racing
 }
 
+@test "thread_handover_race: another thread frees a block while its owner frees and reallocates it in a loop: the two never hold one block [glibc: goal reached]" {
+    resists thread_handover_race
+}
+
 # ---- Pointers that are no block --------------------------------------------------
-# house_of_spirit frees memory slz does not own. The shim knows the main
-# program's image and the main thread's stack hold no block of anyone's and
-# reports such a free itself; glibc would take the fake chunk into its cache
-# and hand it out once the one-page slz heap is full ("full").
+# house_of_spirit frees memory slz does not own. The shim's registry of the
+# blocks glibc serves knows no block begins there and reports the free;
+# glibc would take the fake chunk into its cache and hand it out once the
+# one-page slz heap is full ("full").
 
 @test "house_of_spirit stack: a fake chunk on the stack, freed, is never returned by malloc [glibc: goal reached]" {
     resists house_of_spirit stack
@@ -203,4 +219,51 @@ resists() {
 
 @test "guard_pointer meta: free() of a pointer into the metadata beyond a guard is reported [glibc: SIGSEGV: no guard, the page below its heap]" {
     resists guard_pointer meta
+}
+
+# ---- The blocks glibc serves, once the heap is full -------------------------------
+# glibc_side fills the thread's slz heap (16 blocks a round, 64 MiB down to
+# 16 bytes) until small requests come from glibc's main heap, then attacks
+# glibc's own lists. The registry of glibc's blocks stops each one: a free
+# of a place no block began at, a second free, or glibc handing out a place
+# that is not its own.
+
+@test "glibc_side tcache stack: the heap filled, a glibc block's tcache link pointed at another thread's stack: malloc does not return it [glibc: goal reached]" {
+    resists glibc_side tcache stack
+}
+
+@test "glibc_side tcache mmap: the heap filled, a glibc block's tcache link pointed into an anonymous mapping: malloc does not return it [glibc: goal reached]" {
+    resists glibc_side tcache mmap
+}
+
+@test "glibc_side tcache lib: the heap filled, a glibc block's tcache link pointed at libc's data: malloc does not return it [glibc: goal reached]" {
+    resists glibc_side tcache lib
+}
+
+@test "glibc_side tcache bss: the heap filled, a glibc block's tcache link pointed at a global: malloc does not return it [glibc: goal reached]" {
+    resists glibc_side tcache bss
+}
+
+@test "glibc_side fastbin: the heap filled, free(a), free(b), free(a) of glibc blocks: no two mallocs return the same block [glibc: goal reached]" {
+    resists glibc_side fastbin
+}
+
+@test "glibc_side spirit stack: the heap filled, a fake chunk on another thread's stack, freed, is never returned by malloc [glibc: goal reached]" {
+    resists glibc_side spirit stack
+}
+
+@test "glibc_side spirit mmap: the heap filled, a fake chunk in an anonymous mapping, freed, is never returned by malloc [glibc: goal reached]" {
+    resists glibc_side spirit mmap
+}
+
+@test "glibc_side spirit lib: the heap filled, a fake chunk in libc's data, freed, is never returned by malloc [glibc: goal reached]" {
+    resists glibc_side spirit lib
+}
+
+@test "glibc_side spirit bss: the heap filled, a fake chunk in a global, freed, is never returned by malloc [glibc: goal reached]" {
+    resists glibc_side spirit bss
+}
+
+@test "glibc_side leak: the heap filled, glibc blocks written, freed and taken again hold no list link [glibc: goal reached: a tcache link]" {
+    resists glibc_side leak
 }

@@ -178,10 +178,13 @@ mutant pending-no-level-2 $I 's/    mark_once(\&h->pend\[2\]/    (void)(\&h->pen
 mutant pending-no-flag $I 's/        __atomic_store_n(\&h->pend_any, 1, __ATOMIC_SEQ_CST);/        (void)0;/' core core_reports
 mutant pending-drain-first-cell-only $I 's/            for (; w1; w1 \&= w1 - 1) {/            for (; w1; w1 = 0) {/' core core_reports
 mutant pending-deferred-skips-mark $F 's/    if (pending_mark(h, g))/    if (0)/' core core_reports
+mutant handover-carve-no-look $A 's/        pending_reused(h, g);/        (void)g;/' core core_handover_race
+mutant handover-no-announce $F 's/    pending_announce(h);/    (void)0;/' core core_handover_race
+mutant handover-check-ignores-drain $F 's/    if (!(st \& us \& b) \&\& pending_is(h, g))/    if (!(st \& us \& b))/' core core_handover_race
 mutant pending-malloc-no-collect $A '/^void \*heap_malloc/,/^}/s/        heap_collect(h);/        (void)0;/' core core_reports
 # ---- the shim's routing (preload/) -------------------------------------------
 mutant shim-remote-free-dropped $S 's/    } else if (!heaps_lost(i)) {/    } else if (0) {/' shim shim_remote SLZ_HEAP_SIZE=1M
-mutant shim-realloc-own-moves $S '/^static void \*realloc_owned/,/^}/s/    if (h == shim_my_heap) {/    if (0) {/' shim shim_routing SLZ_HEAP_SIZE=1M
+mutant shim-realloc-own-moves $S '/^static void \*realloc_owned/,/^}/s/    if (h == shim_my_heap && n <= max_request) {/    if (0) {/' shim shim_routing SLZ_HEAP_SIZE=1M
 mutant shim-realloc-remote-size-0 $S 's/        old = slz_block_size(h, p, "realloc");/        old = 0;/' shim shim_remote SLZ_HEAP_SIZE=1M
 mutant shim-slot-first-only $PH 's/return d < shim_heaps.span ?/return d < shim_heaps.footprint ?/' shim shim_remote SLZ_HEAP_SIZE=1M
 mutant shim-slot-shift-off $PH 's/(int)(d >> shim_heaps.shift) : -1;/(int)(d >> (shim_heaps.shift + 1)) : -1;/' shim shim_remote SLZ_HEAP_SIZE=1M

@@ -61,3 +61,12 @@ core() {
     run "$BIN/core_basic"
     [ "$status" -eq 0 ]
 }
+
+@test "core: the cross-thread hand-over under stress: blocks other threads free keep their contents, the checker finds nothing" {
+    core core_handover
+    [[ "$output" == *" freed by other threads"* ]]
+}
+
+@test "core: the hand-over's orders, made deterministic by stopping the freeing thread at each access (protected pages): a reuse after its mark is reported; a stale free after reuse frees the new block" {
+    core core_handover_race
+}

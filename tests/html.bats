@@ -13,6 +13,7 @@
 load test_helper
 
 REPLAY="$ROOT/build/slz-replay"
+DUMP_ARGS=() # how the page was replayed (slz-run --html: the run's heap, --fallback)
 RUN="$ROOT/scripts/slz-run"
 PY=/usr/bin/python3
 CHROMIUM=${CHROMIUM:-$(command -v chromium || true)}
@@ -84,8 +85,8 @@ check_page() {
     # a step back with the slider and forward with the key draws the same chunks
     grep -qx 'ST back-and-forth same' "$T/selftest"
     # step 0: the heap before any operation; step k: the heap after op operations
-    "$REPLAY" -q --dump-at 0 "$trace" | grep -v '^#' >"$T/dump0"
-    "$REPLAY" -q --dump-at "$op" "$trace" | grep -v '^#' >"$T/dumpk"
+    "$REPLAY" -q "${DUMP_ARGS[@]}" --dump-at 0 "$trace" | grep -v '^#' >"$T/dump0"
+    "$REPLAY" -q "${DUMP_ARGS[@]}" --dump-at "$op" "$trace" | grep -v '^#' >"$T/dumpk"
     [ "$(wc -l <"$T/dump0")" -ge 1 ]
     [ "$(wc -l <"$T/dumpk")" -gt 2 ]
     diff <(sed -n 's/^ST0 //p' "$T/selftest") "$T/dump0"
@@ -119,6 +120,23 @@ check_holes() {
         <(awk -v t="$took" '$3 == "free" && $1 < t' "$T/before")
     grep -qx 'ST pixel 228,87,46' "$T/selftest"
     grep -q "^ST tip block id $id (just placed) | size $psize B" "$T/selftest"
+    # the first hole's mark is painted at least 6 px wide at the zoom that fits the heap
+    grep '^ST holemark ' "$T/selftest"
+    read -r _ _ px _ < <(grep '^ST holemark ' "$T/selftest")
+    [ "$px" -ge 6 ]
+}
+
+# check_rows: rows hold a round number of bytes, labelled in round units
+check_rows() {
+    T=$BATS_TEST_TMPDIR
+    read -r _ _ bytes l0 l1 l2 l3 < <(grep '^ST rows ' "$T/selftest" | sed 's/ \([KMG]*i*B\)/_\1/g')
+    echo "# rows of $bytes bytes: $l0 $l1 $l2 $l3"
+    [ "$l0" = +0 ]
+    for l in $l1 $l2 $l3; do [[ "$l" =~ ^\+[0-9]+(\.[0-9]{1,2})?_(B|KiB|MiB|GiB)$ ]]; done
+    $PY -c 'import sys
+b = int(sys.argv[1])
+k = 1 << (b.bit_length() - 1)
+assert b % k == 0 and b // k == 1 or (b * 4) % k == 0 and (b * 4) // k in (5, 6, 7), b' "$bytes"
 }
 
 # first_malloc_after TRACE N: the number of operations up to and including
@@ -170,12 +188,14 @@ assert d["ops"] == len(d["steps"]) - 1 and not d["sampled"], (d["ops"], len(d["s
     echo "# step $k"
     check_page "$BATS_TEST_TMPDIR/p.html" "$t" "$k"
     check_holes "$t"
+    check_rows
 }
 
 @test "html: a python3 trace recorded under the shim (slz-run --html): the page matches the core" {
     need_chromium
     d="$BATS_TEST_TMPDIR"
-    run -0 "$RUN" --trace "$d/py.rep" --html "$d/py.html" -- $PY -c '
+    # a heap that holds every block: the page and the trace's live blocks agree
+    run -0 "$RUN" --heap-size 64M --trace "$d/py.rep" --html "$d/py.html" -- $PY -c '
 import json
 kept = []
 for i in range(300):
@@ -184,6 +204,7 @@ for i in range(300):
     [[ "$output" == *"heap timeline of "*" operations in $d/py.html"* ]]
     [ -s "$d/py.rep" ]
     # step 40: after op 40 (after a later one if the trace were long enough to be sampled)
+    DUMP_ARGS=(--heap-size 64M --fallback)
     check_page "$d/py.html" "$d/py.rep" 40
     [ "$(sed -n 3p "$d/py.rep" | tr -d ' ')" -gt 1000 ]
 }
@@ -240,4 +261,67 @@ print([st["o"] for st in d["steps"]].index(int(sys.argv[2])))' "$d/py.html" "$k"
     awk '$1 == "ops" { h = 1; next } h { ok = NF == 8 && $5 > 0 && $7 > 0; exit } END { exit !ok }' <<<"$output"
     run -0 "$ROOT/tests/bench/run.sh" --quick --only html
     [[ "$output" == *"## 7. Heap timeline page"* ]]
+}
+
+@test "html: the page of a --heap-size 64K run says 64 KiB, is titled after the program, and draws memory over time" {
+    need_chromium
+    d="$BATS_TEST_TMPDIR"
+    run -0 "$RUN" --heap-size 64K --html "$d/p.html" -- $PY -c 'x = [bytearray(i % 900) for i in range(2000)]'
+    open_page "$d/p.html" 40
+    T=$BATS_TEST_TMPDIR
+    echo "# errors: $(cat "$T/errors")"
+    [ ! -s "$T/errors" ]
+    grep '^ST \(title\|meta\|plot\)' "$T/selftest"
+    grep -qx 'ST title python3 - slz heap timeline' "$T/selftest"
+    grep -q '^ST meta .*; heap 64 KiB (65,536 B) at ' "$T/selftest"
+    # the four lines of the plot: one point per step, drawn across the plot
+    steps=$(grep '^ST step ' "$T/selftest" | awk '{ print $9 + 1 }')
+    for id in plot-live plot-hw plot-free plot-largest; do
+        read -r _ _ _ n w < <(grep "^ST plot $id " "$T/selftest")
+        [ "$n" -eq "$steps" ]
+        [ "$w" -gt 700 ]
+    done
+    grep -q '^ST plot peak peak [0-9.]* [KM]*i*B live, after op [0-9]* (footprint 64 KiB)$' "$T/selftest"
+    # a click in the middle of the plot goes to the step of the operation there, and the line follows
+    read -r _ _ _ want _ step _ op _ x wantx < <(grep '^ST plot click ' "$T/selftest")
+    [ "$step" -ne 40 ]
+    [ $((op - want)) -le $((steps / 200 + 1)) ] && [ $((want - op)) -le $((steps / 200 + 1)) ]
+    [ $((x - wantx)) -le 1 ] && [ $((wantx - x)) -le 1 ]
+}
+
+@test "html: a trace recorded with --sites carries each block's allocation site, and the page colours by it" {
+    need_chromium
+    d="$BATS_TEST_TMPDIR"
+    run -0 "$RUN" --sites --heap-size 1M --trace "$d/t.rep" --html "$d/p.html" -- $PY -c '
+def a(): return [bytes(200 + i % 50) for i in range(100)]
+def b(): return [bytes(900 + i % 50) for i in range(100)]
+x, y = a(), b()'
+    # allocation lines carry a site number; the trace still replays without errors
+    [ "$(awk 'NR > 4 && ($1 == "a" || $1 == "r") && NF == 4' "$d/t.rep" | wc -l)" -gt 100 ]
+    run -0 "$REPLAY" --json "$d/t.rep"
+    [ "$(json_get_s <(echo "$output") "d['errors']")" -eq 0 ]
+    [ "$(page_data "$d/p.html" "'site' in d['fields'] and len(d['sites']) > 3")" = True ]
+    # the site numbers are named (t.rep.sites, written at exit): frames, through addr2line when installed
+    [ "$(stat -c %a "$d/t.rep.sites")" = 600 ]
+    page_data "$d/p.html" "list(d['sites'].values())[:3]"
+    [ "$(page_data "$d/p.html" "all(v and v[0] != '#' for v in d['sites'].values()) and any('python3' in v for v in d['sites'].values())")" = True ]
+    open_page "$d/p.html" 50
+    T=$BATS_TEST_TMPDIR
+    [ ! -s "$T/errors" ]
+    grep '^ST bysite' "$T/selftest"
+    read -r _ _ enabled same sites < <(grep '^ST bysite ' "$T/selftest")
+    [ "$enabled" = enabled ]
+    [ "$same" = changed ]
+    [ "$sites" -gt 3 ]
+}
+
+json_get_s() {
+    $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+page_data() {
+    $PY -c 'import json, re, sys
+s = open(sys.argv[1]).read()
+d = json.loads(re.search(r"id=\"slz-data\">(.*?)</script>", s, re.S).group(1))
+print(eval(sys.argv[2]))' "$1" "$2"
 }

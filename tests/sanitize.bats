@@ -34,10 +34,29 @@ core_tests() {
     for t in $(core_tests); do
         local args=()
         [ "$t" != core_random ] || args=(50000) # valgrind is ~30x slower: keep to the budget
+        [ "$t" != core_handover ] || args=(20000)
+        # (core_handover_race stops a thread by protecting pages of the heap's
+        # state and repeating the faulting access: valgrind does not run that
+        # trick faithfully, so it runs natively and under ASan only)
+        [ "$t" != core_handover_race ] || continue
         run valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "$BIN/$t" "${args[@]}"
         if [ "$status" -ne 0 ]; then
             echo "# $t: status $status"
             echo "$output" | tail -20
+            failed+=("$t")
+        fi
+    done
+    echo "# failed: ${failed[*]}"
+    [ ${#failed[@]} -eq 0 ]
+}
+
+@test "TSan: the cross-thread hand-over under stress and the pending frees: no ThreadSanitizer report" {
+    local t failed=()
+    for t in "core_handover 200000" core_reports; do
+        run env TSAN_OPTIONS=halt_on_error=1:exitcode=66 $ROOT/build/tsan/$t
+        if [ "$status" -ne 0 ] || grep -q 'ThreadSanitizer' <<<"$output" || [[ "$output" != *" checks, 0 failed"* ]]; then
+            echo "# $t: status $status"
+            echo "$output" | tail -30
             failed+=("$t")
         fi
     done

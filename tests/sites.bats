@@ -184,7 +184,7 @@ for s in r["by_site"]:
     run -134 --separate-stderr under_slz SLZ_SITES=maybe "$SITES/misuse" double
     echo "# stderr [$stderr]"
     [ "${#stderr_lines[@]}" -eq 2 ]
-    [ "${stderr_lines[0]}" = "slzmalloc: ignoring SLZ_SITES=maybe: not a boolean (use 1/on/yes or 0/off/no); call sites off" ]
+    [ "${stderr_lines[0]}" = "slzmalloc: ignoring SLZ_SITES=maybe: not 1/on/yes/true or 0/off/no/false; call sites off" ]
     [[ "${stderr_lines[1]}" =~ ^slzmalloc:\ free\(\):\ double\ free\ \(0x[0-9a-f]+\)$ ]]
 }
 

@@ -260,7 +260,7 @@ print(min(fds), max(fds))'
     run -0 --separate-stderr under_slz SLZ_HEAPMAP=/nonexistent/x.svg ls /
     echo "# stderr [$stderr]"
     [ "${#stderr_lines[@]}" -eq 1 ]
-    [[ "${stderr_lines[0]}" == "slzmalloc: heap map: cannot write /nonexistent/x.svg" ]]
+    [[ "${stderr_lines[0]}" == "slzmalloc: heap map: cannot write /nonexistent/x.svg (ENOENT); no heap map" ]]
 }
 
 # ---- Relative paths: the directory at start-up ------------------------------
@@ -289,7 +289,7 @@ print(min(fds), max(fds))'
 # ---- Fork ---------------------------------------------------------------------
 
 @test "stats: a fork child reports its own calls, not the parent's before the fork" {
-    f="$BATS_TEST_TMPDIR/s.json"
+    f="$BATS_TEST_TMPDIR/s.jsonl"
     run -0 under_slz SLZ_HEAP_SIZE=16M SLZ_STATS=json SLZ_STATS_FILE="$f" $PY -c '
 import os, sys
 x = [bytes(600 + i % 100) for i in range(50000)]

@@ -155,9 +155,10 @@ int file_begin(struct file_report *f, const char *path, int collect)
     return f->fd;
 }
 
-int file_end(struct file_report *f, const char *path, int ok)
+/* settle: the end of a report whose fate is r (0: it took its name; -1:
+ * it is removed), the directory unlocked; r, with errno kept */
+static int settle(struct file_report *f, int r)
 {
-    int r = close(f->fd) == 0 && ok && rename(f->tmp, path) == 0 ? 0 : -1;
     if (r != 0) {
         int e = errno;
         unlink(f->tmp);
@@ -166,4 +167,23 @@ int file_end(struct file_report *f, const char *path, int ok)
     dir_unlock(f->lock);
     f->fd = -1;
     return r;
+}
+
+int file_end(struct file_report *f, const char *path, int ok)
+{
+    return settle(f, close(f->fd) == 0 && ok && rename(f->tmp, path) == 0 ? 0 : -1);
+}
+
+/* ---- Files of one report each ------------------------------------------ */
+
+int file_end_own(struct file_report *f, const char *path, const char *ext, int ok)
+{
+    char own[4096];
+    int r = close(f->fd) == 0 && ok ? 0 : -1;
+    if (r == 0 && file_claim(f->tmp, path) != 0) {
+        r = errno == EEXIST && out_path(own, sizeof own, path, ext, (uint64_t)getpid(), 0) == 0 ? 0 : -1;
+        if (r == 0)
+            r = rename(f->tmp, own);
+    }
+    return settle(f, r);
 }

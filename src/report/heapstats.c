@@ -22,7 +22,8 @@ static const struct field heap_fields[] = {
     P(" bytes (", s.bytes_requested, s.bytes_allocated), FIELD_TEXT("% of it asked for)\n"),
 
     C("slzmalloc:   core: in use now ", "in_use", in_use), C(" bytes in ", "live_blocks", live_blocks),
-    C(" blocks; peak use ", "peak_in_use", peak_in_use), C(" bytes; high water ", "high_water", high_water),
+    FIELD(" block", NULL, F_PLURAL, struct heap_view, s.live_blocks), /* '1 block' */
+    C("; peak use ", "peak_in_use", peak_in_use), C(" bytes; high water ", "high_water", high_water),
     C(" of ", "heap_size", heap_size), P(" bytes (", s.high_water, s.heap_size), FIELD_TEXT("%)\n"),
 
     C("slzmalloc:   core: splits ", "splits", splits), C(", coalesces ", "coalesces", coalesces),

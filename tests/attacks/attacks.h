@@ -187,4 +187,31 @@ ATK_FN int map_index(int n, uintptr_t a)
     return -1;
 }
 
+/* ---- Blocks glibc serves ---------------------------------------------- */
+
+extern char end[]; /* the end of the program's image: glibc's main heap lies above */
+
+/* from_glibc_heap: p lies in glibc's main heap (between the image and the
+ * program break): glibc served it (in the main thread). */
+ATK_FN int from_glibc_heap(const void *p) { return (const char *)p >= end && (const char *)p < (char *)sbrk(0); }
+
+/* fill_heap: under the shim, fill the thread's slz heap so that small
+ * requests go to glibc (as an attacker would, to reach glibc's weaker
+ * lists): rounds of 16 blocks, each round's size a sixteenth of the one
+ * before, from 64 MiB (the largest request a 1G heap serves) down to 16
+ * bytes, until a probe of n bytes comes from glibc's main heap. Every block
+ * is kept. Returns whether requests of n bytes now go to glibc (bare
+ * glibc: at once). */
+ATK_FN int fill_heap(size_t n)
+{
+    static const size_t sizes[] = {64 << 20, 4 << 20, 256 << 10, 16 << 10, 1024, 256, 64, 32, 16};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        if (from_glibc_heap(opaque(malloc(n))))
+            return 1;
+        for (int k = 0; k < 16; k++)
+            opaque(malloc(sizes[i]));
+    }
+    return from_glibc_heap(opaque(malloc(n)));
+}
+
 #endif

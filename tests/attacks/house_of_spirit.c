@@ -18,12 +18,11 @@
  *                           blocks are asked for: enough to fill the
  *                           default one-page slz heap, after which the shim
  *                           sends small requests to glibc, which holds the
- *                           fake. Not in attacks.bats: there glibc alone
- *                           decides (observed: goal reached under the shim
- *                           with the default heap, not with a 1G heap).
- * A pointer slz does not own goes to glibc: under the shim glibc's own
- * defences decide what becomes of the free; the blocks asked for after it
- * come from slz (they fit its heap).
+ *                           fake.
+ * Under the shim a pointer outside the slz heaps is judged by the registry
+ * of the blocks glibc served (issue 18): no block began at the fake, so the
+ * free is reported before glibc sees it. glibc_side.c aims the same fake
+ * at another thread's stack, a mapping and libc's data.
  */
 #include "attacks.h"
 

@@ -223,8 +223,8 @@ static void cb_placed(void *ctx, int32_t id, const struct rep_block *b, struct r
     fill_block(b, x->seed[id]);
 }
 
-static const struct rep_calls checked = {cb_alloc, cb_realloc, cb_free, cb_check, cb_placed, NULL};
-static const struct rep_calls timed = {cb_alloc, cb_realloc, cb_free, NULL, NULL, NULL};
+static const struct rep_calls checked = {cb_alloc, cb_realloc, cb_free, cb_check, cb_placed, NULL, NULL};
+static const struct rep_calls timed = {cb_alloc, cb_realloc, cb_free, NULL, NULL, NULL, NULL};
 
 /* replay: one pass of the trace through w (checked: filled and checked,
  * allocation failures counted in o). */

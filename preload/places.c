@@ -1,0 +1,104 @@
+/*
+ * places.c - whether a place glibc hands a block out from is glibc's own
+ * (places.h). The registry of glibc's blocks (registry.c) takes a block
+ * glibc returns at a place where a block began before as glibc's (it was
+ * checked then); a new place is checked here against how glibc 2.36 lays
+ * out its memory (malloc/malloc.c, malloc/arena.c): its main heap on the
+ * program break, its thread arenas' heaps, its chunks mapped on their own.
+ * A poisoned free list (a thread-cache link rewritten after a free) makes
+ * glibc return whatever address the attacker wrote: a thread's stack, a
+ * mapping, a library's data, a global; none of them passes.
+ */
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "places.h"
+
+static uintptr_t brk_lo; /* the program break before glibc's first block: its main heap starts there */
+static int glibc_maps_small; /* glibc was told to map blocks of any size on their own */
+
+/* find_mmap_threshold: whether the environment lowers glibc's mmap
+ * threshold (MALLOC_MMAP_THRESHOLD_, glibc.malloc.mmap_threshold), so that
+ * small blocks may be mapped on their own. glibc ignores both in
+ * secure-execution mode, and so does this. */
+static void find_mmap_threshold(void)
+{
+    const char *t = getenv("GLIBC_TUNABLES");
+    glibc_maps_small = !getauxval(AT_SECURE) &&
+                       (getenv("MALLOC_MMAP_THRESHOLD_") != NULL || (t != NULL && strstr(t, "mmap_threshold") != NULL));
+}
+
+/* safe_words: n words at a, read without faulting (the kernel copies
+ * them): 0, or -1 if any is not readable. */
+static int safe_words(uintptr_t a, size_t *out, size_t n)
+{
+    struct iovec mine = {out, n * sizeof *out}, theirs = {(void *)a, n * sizeof *out};
+    return process_vm_readv(getpid(), &mine, 1, &theirs, 1, 0) == (ssize_t)(n * sizeof *out) ? 0 : -1;
+}
+
+/* glibc's heaps beside its main one (malloc/arena.c): each thread arena
+ * lives in heaps that glibc maps HEAP_MAX 64 MiB-aligned and reserves
+ * whole, each beginning with a heap_info {ar_ptr, prev, size, ...}; an
+ * arena's first heap holds the arena itself just after that. A heap found
+ * so is remembered (one bit per 64 MiB), so each is read once (a heap glibc
+ * deletes stays remembered: its range is then trusted as glibc's). */
+#define HEAP_MAX ((uintptr_t)64 << 20)
+static uint64_t glibc_heaps[((uintptr_t)1 << 47) / HEAP_MAX / 64];
+
+/* in_arena_heap: a lies in one of glibc's thread-arena heaps. */
+static int in_arena_heap(uintptr_t a)
+{
+    uintptr_t h = a & ~(HEAP_MAX - 1), i = h / HEAP_MAX;
+    if (i / 64 >= sizeof glibc_heaps / sizeof glibc_heaps[0])
+        return 0;
+    if (__atomic_load_n(&glibc_heaps[i / 64], __ATOMIC_RELAXED) & (1ull << (i % 64)))
+        return 1;
+    size_t info[3], first[1]; /* ar_ptr, prev, size; the arena's own heap's ar_ptr */
+    if (safe_words(h, info, 3) != 0 || a - h >= info[2] || safe_words(info[0] & ~(HEAP_MAX - 1), first, 1) != 0)
+        return 0;
+    if (first[0] != info[0] || info[0] - (info[0] & ~(HEAP_MAX - 1)) >= 4096)
+        return 0;
+    __atomic_fetch_or(&glibc_heaps[i / 64], 1ull << (i % 64), __ATOMIC_RELAXED);
+    return 1;
+}
+
+/* places_glibc: p, a place where glibc returned no block before, served
+ * for a request of n bytes (its alignment added), lies where glibc's
+ * blocks can (a poisoned free list points anywhere): in its main heap (from
+ * the program break at set-up to the break now), in one of its thread-arena
+ * heaps (its chunk marked NON_MAIN_ARENA), or a chunk mapped on its own
+ * (IS_MMAPPED, whose mapping starts and ends on pages, never for a request
+ * small enough for glibc's free lists, 1,032 bytes and below, unless the
+ * environment lowered glibc's mmap threshold; a program's own mallopt of
+ * M_MMAP_THRESHOLD below that is not seen). Headers are read without
+ * faulting. (A heap that glibc continues with mmap, the break or a new heap
+ * refused, would be refused too: memory exhausted.) */
+int places_glibc(const void *p, size_t n)
+{
+    uintptr_t a = (uintptr_t)p;
+    size_t c[2]; /* the chunk header: prev_size (an mmapped chunk's offset), size|flags */
+    static uintptr_t brk_seen; /* the break as last read; read again when p lies above it */
+    if (a >= brk_lo && a < __atomic_load_n(&brk_seen, __ATOMIC_RELAXED))
+        return 1; /* the main heap: above the program's image, far below the main stack */
+    uintptr_t brk = (uintptr_t)sbrk(0);
+    __atomic_store_n(&brk_seen, brk, __ATOMIC_RELAXED);
+    if (a >= brk_lo && a < brk)
+        return 1;
+    if (safe_words(a - 16, c, 2) != 0)
+        return 0;
+    if (c[1] & 4) /* NON_MAIN_ARENA */
+        return in_arena_heap(a);
+    size_t size = c[1] & ~(size_t)7, page = (size_t)sysconf(_SC_PAGESIZE);
+    return (c[1] & 2) && (n > 1032 || glibc_maps_small) && ((a - 16 - c[0]) & (page - 1)) == 0 && ((c[0] + size) & (page - 1)) == 0;
+}
+
+void places_setup(void)
+{
+    brk_lo = (uintptr_t)sbrk(0);
+    find_mmap_threshold();
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bats
+# registry.bats - the registry of the blocks glibc serves (preload/registry.c,
+# issue 18): its protocol between threads through its API, plain and under
+# ThreadSanitizer; then, through the shim with the default heap, frees of
+# glibc-served blocks judged as strictly as slz's own.
+load test_helper
+
+@test "registry stress: pages given back by a trim, shared words, racing double frees, new leaves made at once, a live block added twice (plain build)" {
+    run -0 "$ROOT/build/tests/registry_stress"
+    echo "# $output"
+    [ "${lines[0]}" = "ok trim" ]
+    [ "${lines[1]}" = "ok words" ]
+    [[ "${lines[2]}" == "ok race ("* ]]
+    [ "${lines[3]}" = "ok leaves" ]
+    [ "${lines[4]}" = "ok twice" ]
+}
+
+@test "registry stress under ThreadSanitizer: no data race reported" {
+    run -0 --separate-stderr env TSAN_OPTIONS="halt_on_error=1 exitcode=66" "$ROOT/build/tsan/registry_stress"
+    echo "# $output"
+    echo "# stderr [$stderr]"
+    [ "${#lines[@]}" -eq 5 ]
+    [ "${lines[4]}" = "ok twice" ]
+    [ -z "$stderr" ]
+}
+
+@test "the registry through the shim (default heap): every place glibc serves from is its own, no false report: main heap, 6 threads' arenas, aligned and mapped blocks, realloc of a mapped block" {
+    run -0 --separate-stderr under_slz "$BIN/shim_glibc_places"
+    echo "# $output [$stderr]"
+    [ "$output" = "13 checks, 0 failed" ]
+    [ -z "$stderr" ]
+    run -0 under_slz SLZ_HEAP_SIZE=64K "$BIN/shim_glibc_places"
+    [ "$output" = "13 checks, 0 failed" ]
+}
+
+@test "the registry through the shim: glibc told to map every block on its own (MALLOC_MMAP_THRESHOLD_=0, or the tunable) is still judged right" {
+    run -0 --separate-stderr under_slz MALLOC_MMAP_THRESHOLD_=0 "$BIN/shim_glibc_places"
+    echo "# $output [$stderr]"
+    [ "$output" = "13 checks, 0 failed" ]
+    run -0 --separate-stderr under_slz GLIBC_TUNABLES=glibc.malloc.mmap_threshold=0 "$BIN/shim_glibc_places"
+    [ "$output" = "13 checks, 0 failed" ]
+}
