@@ -48,11 +48,13 @@ static uint32_t block_grain(const slz_heap *h, const void *p, const char *op, ui
     return g;
 }
 
-/* next_damaged: the header of the chunk at nx, above block p (at g),
- * failed its check: a block held by the fast mode's cache (its header has
- * K, cache.h), then g; else damage, reported. */
-static __attribute__((cold, noinline)) uint32_t next_damaged(slz_heap *h, const void *p, uint32_t g, uint32_t nx)
+/* next_damaged: the header of the chunk above block p (at g) failed its
+ * check: a block held by the fast mode's cache (its header has K,
+ * cache.h), then g; else damage, reported. (It takes only what checked_block
+ * keeps anyway: one more live value there costs a saved register a free.) */
+static __attribute__((cold, noinline)) uint32_t next_damaged(slz_heap *h, const void *p, uint32_t g)
 {
+    uint32_t nx = g + grains_of(h, g);
     if (!cache_header_ok(h, nx))
         slz_misuse(h->op, "corrupted next chunk (write past the end of a block?)", p);
     return g;
@@ -64,7 +66,7 @@ static uint32_t checked_block(slz_heap *h, const void *p)
 {
     uint32_t n, g = block_grain(h, p, h->op, &n), nx = g + n;
     if (nx < h->grains && !header_ok(h, chunk_at(h, nx), (size_t)grains_of(h, nx) * SLZ_ALIGN, is_used(h, nx)))
-        return next_damaged(h, p, g, nx);
+        return next_damaged(h, p, g);
     return g;
 }
 
