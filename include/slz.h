@@ -49,10 +49,16 @@ typedef struct slz_heap slz_heap;
                         * need be mapped; slz_heap_grow makes more usable,
                         * and no guard page is made after the arena (the
                         * caller guards what lies beyond it) */
+#define SLZ_CACHE 16u  /* the fast mode: a small cache of recently freed blocks
+                        * in front of first fit (see slz_heap_flush) */
 
 /* A heap whose arena holds bytes (rounded up to whole pages, at most
  * 64 GiB), on memory the core maps, with guard pages. NULL on failure. */
 SLZ_EXPORT slz_heap *slz_heap_create(size_t bytes);
+
+/* The same with flags: SLZ_CACHE or 0 (the heap is mapped and guarded
+ * either way). */
+SLZ_EXPORT slz_heap *slz_heap_create_flags(size_t bytes, unsigned flags);
 
 /* A heap on caller memory [mem, mem + bytes): metadata first, the arena in
  * the rest. The memory must stay valid until slz_heap_destroy(). NULL when
@@ -107,12 +113,24 @@ SLZ_EXPORT void slz_free_deferred(slz_heap *h, void *p);
  * misuse report. */
 SLZ_EXPORT size_t slz_block_size(const slz_heap *h, const void *p, const char *op);
 
-/* Take the frees left by slz_free_deferred now (allocation does it anyway). */
+/* Take the frees left by slz_free_deferred now (allocation does it anyway),
+ * and empty the cache (SLZ_CACHE) into the heap: for a heap about to pass to
+ * another user (the shim calls it at thread exit). */
 SLZ_EXPORT void slz_heap_collect(slz_heap *h);
 /* Take those frees, then give the kernel back the pages of every free chunk
  * beyond its first page (its keep zone at its least): for a heap whose user
  * is gone or idle. Costs what it gives back, not the heap's size. */
 SLZ_EXPORT void slz_heap_trim(slz_heap *h);
+
+/* The fast mode (SLZ_CACHE). A block freed on h whose chunk is smaller than
+ * 2 KiB goes into a cache held in h's metadata (a few blocks per exact
+ * size, a bound in bytes), still marked in use, and the next request of
+ * that size takes the most recent one back: placement is first fit for what
+ * reaches the heap, not for what the cache serves. A second free of a cached
+ * block, or any other call on it, is reported as for a freed block; calloc
+ * from the cache zeroes. The cache empties into the heap (real frees, with
+ * merging) when a request would fail, and here: slz_heap_flush. */
+SLZ_EXPORT void slz_heap_flush(slz_heap *h);
 
 /* Copy the first len bytes of live block p to dst (outside p) a megabyte
  * at a time, giving each piece's whole pages back to the kernel once it is
@@ -161,11 +179,16 @@ struct slz_heap_stats {
     uint64_t splits;        /* chunks split in two */
     uint64_t coalesces;     /* merges with a free neighbour */
     uint64_t failures;      /* requests the heap could not serve */
+    uint64_t cache_hits;    /* SLZ_CACHE: allocations served by the cache */
+    uint64_t cache_misses;  /* SLZ_CACHE: allocations that went to first fit */
+    size_t cached_blocks;   /* SLZ_CACHE: blocks the cache holds now (freed: */
+    size_t cached_bytes;    /* not in live_blocks, in_use, nor free_*) */
 };
 SLZ_EXPORT void slz_heap_get_stats(const slz_heap *h, struct slz_heap_stats *out);
 
 /* Calls fn for every chunk in address order: its address, its size in bytes
- * (header included) and whether it is in use. Stops if fn returns nonzero. */
+ * (header included) and whether it is in use: 1, 0 free, 2 held by the
+ * cache (SLZ_CACHE: freed, not merged yet). Stops if fn returns nonzero. */
 typedef int (*slz_walker)(void *chunk, size_t size, int used, void *arg);
 SLZ_EXPORT void slz_heap_walk(const slz_heap *h, slz_walker fn, void *arg);
 

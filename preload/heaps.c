@@ -54,6 +54,7 @@
 #include <unistd.h>
 
 #include "heaps.h"
+#include "options.h"
 #include "shim.h"
 #include "slz.h"
 
@@ -117,7 +118,7 @@ static char *place(size_t *n, int shift)
  * the shim's set-up; nothing here allocates. 0, or -1 (glibc serves all). */
 int heaps_setup(size_t heap_size)
 {
-    size_t foot = slz_heap_footprint(heap_size, SLZ_GUARDED);
+    size_t foot = slz_heap_footprint(heap_size, SLZ_GUARDED | (slz_opt.cache ? SLZ_CACHE : 0));
     if (foot == 0)
         return -1;
     long pg = sysconf(_SC_PAGESIZE);
@@ -162,12 +163,12 @@ static slz_heap *make_heap(unsigned i)
 {
     char *slot = shim_heaps.area + ((size_t)i << shim_heaps.shift);
     size_t arena = arena_allowed();
-    size_t foot = slz_heap_footprint(arena, SLZ_GUARDED), meta = foot - arena - page; /* meta, guard */
+    size_t foot = slz_heap_footprint(arena, SLZ_GUARDED | (slz_opt.cache ? SLZ_CACHE : 0)), meta = foot - arena - page; /* meta, guard */
     size_t first = arena < FIRST_ARENA ? arena : FIRST_ARENA;
     if (arena < page || map_at(slot, meta + first + page) != 0)
         return NULL;
     slz_heap *h = mprotect(slot + meta + first, page, PROT_NONE) == 0 /* the guard after the arena */
-                      ? slz_heap_create_in(slot, foot, SLZ_GUARDED | SLZ_ANON | SLZ_GROWS)
+                      ? slz_heap_create_in(slot, foot, SLZ_GUARDED | SLZ_ANON | SLZ_GROWS | (slz_opt.cache ? SLZ_CACHE : 0))
                       : NULL;
     if (h == NULL || slz_heap_grow(h, first) != 0) {
         munmap(slot, meta + first + page);

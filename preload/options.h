@@ -15,6 +15,7 @@ struct slz_options {
     const char *heapmap;    /* SLZ_HEAPMAP: SVG heap map at exit and on SIGUSR1 */
     const char *trace;      /* SLZ_TRACE: record every allocation call (.rep) */
     int sites;              /* SLZ_SITES: remember where blocks were allocated and freed */
+    int cache;              /* SLZ_CACHE: the heaps' fast mode (SLZ_CACHE of slz.h) */
 };
 extern struct slz_options slz_opt;
 void options_read(void);

@@ -256,6 +256,28 @@ static void *core_alloc(size_t n, size_t align, int zero, enum slz_why *why)
     return p;
 }
 
+/* glibc_trim: glibc's own malloc_trim (the shim's, below, exports the name) */
+static int glibc_trim(size_t pad)
+{
+    static int (*fn)(size_t);
+    int (*f)(size_t) = __atomic_load_n(&fn, __ATOMIC_RELAXED);
+    if (f == NULL) { /* dlsym allocates nothing since glibc 2.34 */
+        f = (int (*)(size_t))dlsym(RTLD_NEXT, "malloc_trim");
+        __atomic_store_n(&fn, f, __ATOMIC_RELAXED);
+    }
+    return f ? f(pad) : 0;
+}
+
+/* malloc_trim: the calling thread's heap empties its cache into itself
+ * (SLZ_CACHE: real frees, with merging, which give pages back as any free
+ * does), then glibc trims what it serves. */
+EXPORT int malloc_trim(size_t pad)
+{
+    if (shim_my_heap != NULL)
+        slz_heap_flush(shim_my_heap);
+    return glibc_trim(pad);
+}
+
 /* ---- What glibc holds, and when to ask it to trim ------------------------
  *
  * What the slz heaps take changes where glibc's blocks land: with the
@@ -328,7 +350,7 @@ static void glibc_report(void)
     __atomic_store_n(&glibc_peak, held, __ATOMIC_RELAXED);
     __atomic_store_n(&glibc_trimmed, peak, __ATOMIC_RELAXED);
     int saved = errno;
-    malloc_trim(GLIBC_TOP_PAD);
+    glibc_trim(GLIBC_TOP_PAD);
     registry_trim();
     errno = saved;
     __atomic_store_n(&glibc_trimming, 0, __ATOMIC_RELEASE);

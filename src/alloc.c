@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "chunk.h"
+#include "cache.h"
 
 /* ---- Sizes ------------------------------------------------------------- */
 
@@ -111,12 +111,14 @@ void *heap_malloc(slz_heap *h, size_t n)
     return carve(h, g, size, need, n);
 }
 
-void *slz_malloc(slz_heap *h, size_t n)
+inline void *slz_malloc(slz_heap *h, size_t n)
 {
     if (h == NULL) {
         errno = ENOMEM;
         return NULL;
     }
+    if (__builtin_expect(h->cache != NULL, 0))
+        return cache_slz_malloc(h, n); /* the fast mode (cache.c) */
     op_begin(h, "malloc");
     void *p = heap_malloc(h, n);
     op_end(h);
@@ -151,7 +153,7 @@ void *slz_calloc(slz_heap *h, size_t count, size_t size)
         return NULL;
     }
     op_begin(h, "calloc");
-    char *p = heap_malloc(h, total);
+    char *p = h->cache ? cache_malloc(h, total) : heap_malloc(h, total);
     if (p)
         zero(h, p, (size_t)grains_of(h, grain_of(h, mem2chunk(p))) * SLZ_ALIGN - SLZ_HDR);
     op_end(h);
@@ -271,7 +273,10 @@ void *slz_memalign(slz_heap *h, size_t align, size_t n)
         return NULL;
     }
     op_begin(h, "memalign");
+    int e = errno;
     void *p = heap_memalign(h, align, n);
+    if (p == NULL && cache_refused(h, e))
+        p = heap_memalign(h, align, n);
     op_end(h);
     return p;
 }

@@ -21,7 +21,9 @@
  *           .   the rest is whatever the last user left)   |
  *  nextchunk-> +-----------------------------------------+
  *
- * U (SLZ_INUSE) is the only flag. The header is a copy, for the reader of a
+ * U (SLZ_INUSE) is the flag of a chunk in use; K (SLZ_CACHED) beside it marks
+ * a block held by the fast mode's cache (cache.h), whose check word stays
+ * that of size | U. The header is a copy, for the reader of a
  * hex dump and for catching damage: the truth is out of band, in one
  * struct slz_cell per 64 granules (1 KiB of arena):
  *
@@ -108,6 +110,7 @@
 #define SLZ_ALIGN 16 /* payload and chunk alignment: one granule */
 #define SLZ_HDR 16   /* head + check, before every payload */
 #define SLZ_INUSE ((uintptr_t)1)
+#define SLZ_CACHED ((uintptr_t)2) /* (cache.h) */
 #define SLZ_CELL 64 /* granules per cell: one bit each in a 64-bit word */
 #define SLZ_FAN 16  /* index entries per 64-byte line */
 #define SLZ_LEVELS 8 /* index levels at most (2^32 granules) */
@@ -155,6 +158,7 @@ struct slz_heap {
     size_t region_size;
     uintptr_t key[2];    /* keys the check words and canaries */
     const char *op;      /* entry point being served, for reports */
+    struct slz_cache *cache; /* SLZ_CACHE: the fast mode's (cache.h), or NULL */
     struct slz_cell *cells;
     /* the first-fit index: lv[0] one entry per cell, lv[i+1] one per line of
      * lv[i]; lv[nlv - 1] is the root line */

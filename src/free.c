@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "chunk.h"
+#include "cache.h"
 
 /* ---- Checking a block pointer ------------------------------------------ */
 
@@ -20,8 +20,8 @@ static _Noreturn __attribute__((cold, noinline)) void bad_block(const slz_heap *
     uint64_t b = bit_of(g);
     if (!(__atomic_load_n(&c->start, __ATOMIC_RELAXED) & b))
         slz_misuse(op, (__atomic_load_n(&c->used, __ATOMIC_RELAXED) & b) ? "double free" : "invalid pointer", p);
-    if (!(__atomic_load_n(&c->used, __ATOMIC_RELAXED) & b))
-        slz_misuse(op, "double free", p);
+    if (!(__atomic_load_n(&c->used, __ATOMIC_RELAXED) & b) || cache_holds(h, g)) /* (a cached block: */
+        slz_misuse(op, "double free", p); /* its header has K, cache.h) */
     slz_misuse(op, "corrupted chunk header (write past the end of the block below?)", p);
 }
 
@@ -48,13 +48,25 @@ static uint32_t block_grain(const slz_heap *h, const void *p, const char *op, ui
     return g;
 }
 
+/* next_damaged: the header of the chunk above block p (at g) failed its
+ * check: a block held by the fast mode's cache (its header has K,
+ * cache.h), then g; else damage, reported. (It takes only what checked_block
+ * keeps anyway: one more live value there costs a saved register a free.) */
+static __attribute__((cold, noinline)) uint32_t next_damaged(slz_heap *h, const void *p, uint32_t g)
+{
+    uint32_t nx = g + grains_of(h, g);
+    if (!cache_header_ok(h, nx))
+        slz_misuse(h->op, "corrupted next chunk (write past the end of a block?)", p);
+    return g;
+}
+
 /* checked_block: block_grain, by the owner, which also checks the header
  * of the chunk above (a write past the end of the block lands there). */
 static uint32_t checked_block(slz_heap *h, const void *p)
 {
     uint32_t n, g = block_grain(h, p, h->op, &n), nx = g + n;
     if (nx < h->grains && !header_ok(h, chunk_at(h, nx), (size_t)grains_of(h, nx) * SLZ_ALIGN, is_used(h, nx)))
-        slz_misuse(h->op, "corrupted next chunk (write past the end of a block?)", p);
+        return next_damaged(h, p, g);
     return g;
 }
 
@@ -429,10 +441,14 @@ static void count_free(slz_heap *h)
     h->st.frees++;
 }
 
-void slz_free(slz_heap *h, void *p)
+inline void slz_free(slz_heap *h, void *p)
 {
     if (p == NULL)
         return;
+    if (__builtin_expect(h->cache != NULL, 0)) {
+        cache_slz_free(h, p); /* the fast mode (cache.c) */
+        return;
+    }
     op_begin(h, "free");
     release(h, live_block(h, p));
     count_free(h);
@@ -500,6 +516,8 @@ void slz_heap_collect(slz_heap *h)
 {
     op_begin(h, "free");
     heap_collect(h);
+    if (h->cache)
+        cache_flush(h); /* (the heap may pass to another thread: nothing held back) */
     op_end(h);
 }
 
@@ -583,7 +601,10 @@ void *slz_realloc(slz_heap *h, void *p, size_t n)
         return NULL;
     }
     op_begin(h, "realloc");
+    int e = errno;
     void *q = heap_realloc(h, p, n);
+    if (q == NULL && cache_refused(h, e))
+        q = heap_realloc(h, p, n);
     op_end(h);
     return q;
 }

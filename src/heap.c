@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "chunk.h"
+#include "cache.h"
 
 /* ---- Laying out a heap ------------------------------------------------- */
 
@@ -17,11 +17,12 @@ struct layout {
     size_t lv_off[SLZ_LEVELS], lvn[SLZ_LEVELS];
     size_t pend_off[3], pendn[3];
     size_t cells_off;
+    size_t cache_off; /* SLZ_CACHE: the cache (cache.h) */
     int nlv;
     size_t bytes; /* all of it */
 };
 
-static void plan(struct layout *L, size_t grains)
+static void plan(struct layout *L, size_t grains, unsigned flags)
 {
     size_t at = up(sizeof(struct slz_heap), 64);
     L->ncells = (grains + SLZ_CELL - 1) / SLZ_CELL;
@@ -46,6 +47,9 @@ static void plan(struct layout *L, size_t grains)
         L->pend_off[i] = at;
         at += up(L->pendn[i] * 8, 64);
     }
+    L->cache_off = at;
+    if (flags & SLZ_CACHE)
+        at += cache_meta_bytes(L->ncells);
     L->bytes = up(at, 128);
 }
 
@@ -56,7 +60,7 @@ size_t slz_heap_footprint(size_t arena, unsigned flags)
     if (arena > SLZ_MAX_HEAP)
         return 0;
     arena = up(arena, SLZ_ALIGN);
-    plan(&L, arena / SLZ_ALIGN);
+    plan(&L, arena / SLZ_ALIGN, flags);
     if (flags & SLZ_GUARDED)
         return up(L.bytes, page) + 2 * page + up(arena, page);
     return L.bytes + 64 + arena;
@@ -68,7 +72,7 @@ static size_t arena_for(size_t bytes, unsigned flags)
     size_t step = (flags & SLZ_GUARDED) ? os_page_size() : SLZ_ALIGN;
     struct layout L;
     size_t g = (bytes > SLZ_MAX_HEAP ? SLZ_MAX_HEAP : bytes) / SLZ_ALIGN;
-    plan(&L, g);
+    plan(&L, g, flags);
     size_t fixed = L.bytes + ((flags & SLZ_GUARDED) ? 3 * step : 64);
     if (bytes <= fixed)
         return 0;
@@ -107,7 +111,7 @@ slz_heap *slz_heap_create_in(void *mem, size_t bytes, unsigned flags)
     if (arena < SLZ_MIN_CHUNK)
         return NULL;
     struct layout L;
-    plan(&L, arena / SLZ_ALIGN);
+    plan(&L, arena / SLZ_ALIGN, flags);
     if ((flags & SLZ_GROWS) && arena > page)
         arena = page; /* the rest comes with slz_heap_grow */
     char *meta = (char *)lo, *base = meta + L.bytes;
@@ -131,6 +135,8 @@ slz_heap *slz_heap_create_in(void *mem, size_t bytes, unsigned flags)
     h->op = "malloc";
     h->remote = os_membarrier_ready() ? 0 : 2; /* (without the barrier, the owner always looks: index.c) */
     attach(h, meta, &L);
+    if (flags & SLZ_CACHE)
+        cache_attach(h, meta + L.cache_off, L.ncells);
     index_pick_lines(h);
     /* one free chunk over the whole arena */
     bits_start(h, 0);
@@ -177,16 +183,19 @@ int slz_heap_grow(slz_heap *h, size_t bytes)
     return 0;
 }
 
-slz_heap *slz_heap_create(size_t bytes)
+slz_heap *slz_heap_create(size_t bytes) { return slz_heap_create_flags(bytes, 0); }
+
+slz_heap *slz_heap_create_flags(size_t bytes, unsigned flags)
 {
     size_t page = os_page_size();
+    flags = SLZ_GUARDED | SLZ_ANON | (flags & SLZ_CACHE);
     if (bytes == 0 || bytes > SLZ_MAX_HEAP)
         return NULL;
-    size_t total = slz_heap_footprint(up(bytes, page), SLZ_GUARDED);
+    size_t total = slz_heap_footprint(up(bytes, page), flags);
     void *mem = os_map(total);
     if (mem == NULL)
         return NULL;
-    slz_heap *h = slz_heap_create_in(mem, total, SLZ_GUARDED | SLZ_ANON);
+    slz_heap *h = slz_heap_create_in(mem, total, flags);
     if (h == NULL) {
         os_unmap(mem, total);
         return NULL;
@@ -227,6 +236,7 @@ void slz_heap_get_stats(const slz_heap *h, struct slz_heap_stats *out)
     }
     *out = h->st;
     out->largest_free = slz_largest_free(h);
+    cache_stats(h, out);
 }
 
 void slz_heap_walk(const slz_heap *h, slz_walker fn, void *arg)
@@ -235,7 +245,7 @@ void slz_heap_walk(const slz_heap *h, slz_walker fn, void *arg)
         uint32_t n = grains_of(h, g);
         if (n < MIN_GRAINS || n > h->grains - g)
             return; /* damaged: slz_heap_check says where */
-        if (fn(chunk_at(h, g), (size_t)n * SLZ_ALIGN, is_used(h, g), arg))
+        if (fn(chunk_at(h, g), (size_t)n * SLZ_ALIGN, is_used(h, g) ? 1 + cache_holds(h, g) : 0, arg))
             return;
         g += n;
     }
@@ -260,7 +270,7 @@ static void check_chunk(const slz_heap *h, struct tally *t, uint32_t g, uint32_t
     int used = is_used(h, g);
     if (n < MIN_GRAINS)
         violation(t, "chunk smaller than the minimum");
-    if (!header_ok(h, c, (size_t)n * SLZ_ALIGN, used))
+    if (!header_ok(h, c, (size_t)n * SLZ_ALIGN, used) && !cache_header_ok(h, g))
         violation(t, "chunk header differs from the heap's bits");
     if (!used && c->canary != canary_of(h, c))
         violation(t, "free chunk canary is damaged");
@@ -331,11 +341,11 @@ size_t slz_heap_check(const slz_heap *h, const char **first)
         violation(&t, "free chunk totals disagree with the heap");
     if (s.used != h->st.in_use || s.live != h->st.live_blocks)
         violation(&t, "bytes in use disagree with the heap");
-    const char *iw = NULL;
-    size_t ib = index_check(h, cells, &iw);
-    if (ib && t.bad == 0)
-        t.what = iw;
-    t.bad += ib;
+    const char *iw = NULL, *cw = NULL;
+    size_t ib = index_check(h, cells, &iw), cb = cache_check(h, cells, &cw);
+    if ((ib || cb) && t.bad == 0)
+        t.what = ib ? iw : cw;
+    t.bad += ib + cb;
 out:
     if (first)
         *first = t.what;

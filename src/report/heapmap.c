@@ -166,11 +166,11 @@ static int draw_chunk(void *chunk, size_t size, int used, void *arg)
     int cut = exact > CUT_PX;
 
     out_s(&svg, "<g class=\"");
-    out_s(&svg, used ? "u" : "f");
+    out_s(&svg, used == 2 ? "u k" : used ? "u" : "f"); /* 2: held by the cache (SLZ_CACHE) */
     if (cut)
         out_s(&svg, " cut");
     out_s(&svg, "\"><title>");
-    out_s(&svg, used ? "used" : "free");
+    out_s(&svg, used == 2 ? "cached" : used ? "used" : "free");
     out_s(&svg, " chunk at ");
     offset(off);
     out_s(&svg, " (");
@@ -370,6 +370,7 @@ static void svg_head(uint64_t width, uint64_t height)
                 "<style>\n"
                 ".u rect{fill:#3b6fb6;stroke:#fff;stroke-width:0.5}\n"
                 ".f rect{fill:#f2d16b;stroke:#fff;stroke-width:0.5}\n"
+                ".k rect{fill:#9cc3e8}\n"
                 ".cut rect{fill:url(#hatch)}\n"
                 ".u.cut rect{fill:url(#uhatch)}\n"
                 ".cell{stroke:#fff;stroke-width:0.5}\n"

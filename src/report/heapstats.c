@@ -10,6 +10,7 @@
 struct heap_view {
     struct slz_heap_stats s;
     uint64_t outside_largest; /* free bytes outside the largest free chunk */
+    uint64_t cache_asked;     /* SLZ_CACHE: allocations the cache was asked for */
 };
 
 #define C(text, key, m) FIELD(text, key, F_U64, struct heap_view, s.m)
@@ -35,6 +36,13 @@ static const struct field heap_fields[] = {
     P(" bytes; external fragmentation ", outside_largest, s.free_bytes),
     FIELD_TEXT("% (free bytes outside the largest free chunk)\n"),
 };
+/* the fast mode's line (SLZ_CACHE), when its heaps counted anything */
+static const struct field cache_fields[] = {
+    C("slzmalloc:   core: cache hits ", "cache_hits", cache_hits), C(", misses ", "cache_misses", cache_misses),
+    P(" (", s.cache_hits, cache_asked), FIELD_TEXT("% served by the cache); holding "),
+    C("", "cached_blocks", cached_blocks), C(" freed blocks of ", "cached_bytes", cached_bytes),
+    FIELD_TEXT(" bytes, not merged yet\n"),
+};
 #undef C
 #undef P
 
@@ -42,6 +50,7 @@ static void view(struct heap_view *v, const struct slz_heap_stats *h)
 {
     v->s = *h;
     v->outside_largest = h->free_bytes - (h->largest_free < h->free_bytes ? h->largest_free : h->free_bytes);
+    v->cache_asked = h->cache_hits + h->cache_misses;
 }
 
 void stats_core_text(struct out *o, const struct slz_heap_stats *h)
@@ -49,6 +58,8 @@ void stats_core_text(struct out *o, const struct slz_heap_stats *h)
     struct heap_view v;
     view(&v, h);
     fields_text(o, FIELDS(heap_fields), &v);
+    if (v.cache_asked)
+        fields_text(o, FIELDS(cache_fields), &v);
 }
 
 void stats_core_json(struct out *o, const struct slz_heap_stats *h)
@@ -57,5 +68,9 @@ void stats_core_json(struct out *o, const struct slz_heap_stats *h)
     view(&v, h);
     out_ch(o, '{');
     fields_json(o, FIELDS(heap_fields), &v);
+    if (v.cache_asked) {
+        out_ch(o, ',');
+        fields_json(o, FIELDS(cache_fields), &v);
+    }
     out_ch(o, '}');
 }

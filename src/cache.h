@@ -1,0 +1,76 @@
+/*
+ * cache.h - the fast mode's cache (SLZ_CACHE): its state and the hooks the
+ * core's entry points call. See cache.c.
+ *
+ * The state is out of band, in the heap's metadata after the pending bits:
+ *
+ *   | struct slz_heap | cells | index | pending | cache | cached | guard | ...
+ *
+ * cache:  for each chunk size of CACHE_CLASSES granules or fewer, a stack
+ *         of up to CACHE_DEPTH granules: chunks that a free put there.
+ * cached: one bit per granule: the chunk that begins there is in the cache.
+ *
+ * A cached chunk stays in use for the bits and the index: the core never
+ * merges it or hands it out. Its header says so too, with K: its head is
+ * size | U | K (SLZ_CACHED), its check word still that of size | U. So the
+ * check every block pointer passes (free.c, block_grain), which compares
+ * the header with size | U, fails on a cached block at no cost to a heap
+ * without a cache, and its report reads the cached bit: a double free.
+ * Invariants (slz_heap_check verifies them):
+ *  C1. Every granule in a stack is the start of a used chunk of that stack's
+ *      size, and its cached bit is set; no other cached bit is set.
+ *  C2. blocks and bytes are what the stacks hold; bytes <= bound.
+ *  C3. A cached chunk's header is size | U | K with the check of size | U,
+ *      and its first payload word is its canary.
+ */
+#ifndef SLZ_CACHE_H
+#define SLZ_CACHE_H
+
+#include "chunk.h"
+
+#define CACHE_CLASSES 127 /* chunks below 2 KiB: 4 .. 127 granules */
+#ifndef CACHE_DEPTH
+#define CACHE_DEPTH 15 /* blocks per size (glibc's tcache: 7; see README) */
+#endif
+#ifndef SLZ_CACHE_BYTES
+#define SLZ_CACHE_BYTES (1 << 20) /* bytes held at most (and 1/16 of the arena) */
+#endif
+
+struct slz_cache {
+    uint64_t *bits;      /* cached: one bit per granule */
+    size_t bytes, bound; /* held in the stacks; at most */
+    uint64_t hits, misses;
+    uint8_t count[CACHE_CLASSES + 1];
+    uint32_t slot[CACHE_CLASSES + 1][CACHE_DEPTH + 1];
+};
+#define CACHE_MAX_REQUEST ((size_t)CACHE_CLASSES * SLZ_ALIGN - SLZ_HDR)
+
+/* cache_holds: the chunk at g is in h's cache. Another thread may ask
+ * (slz_free_deferred's check of a block, when it fails): one relaxed load. */
+static inline int cache_holds(const slz_heap *h, uint32_t g)
+{
+    const struct slz_cache *c = h->cache;
+    return c && ((__atomic_load_n(&c->bits[g / 64], __ATOMIC_RELAXED) >> (g % 64)) & 1);
+}
+/* cache_mark: g's cached bit on or off: one relaxed store (see above). */
+static inline void cache_mark(struct slz_cache *c, uint32_t g, int on)
+{
+    uint64_t *w = &c->bits[g / 64], b = (uint64_t)1 << (g % 64);
+    __atomic_store_n(w, on ? *w | b : *w & ~b, __ATOMIC_RELAXED);
+}
+
+/* cache_header_ok: the chunk at g is cached and its header is a cached
+ * chunk's (C3): for the checks of headers against the bits. */
+__attribute__((cold)) int cache_header_ok(const slz_heap *h, uint32_t g);
+
+size_t cache_meta_bytes(size_t ncells);
+void cache_attach(slz_heap *h, void *meta, size_t ncells);
+void *cache_malloc(slz_heap *h, size_t n);
+void *cache_slz_malloc(slz_heap *h, size_t n);
+void cache_slz_free(slz_heap *h, void *p);
+int cache_refused(slz_heap *h, int saved_errno);
+void cache_flush(slz_heap *h);
+void cache_stats(const slz_heap *h, struct slz_heap_stats *out);
+size_t cache_check(const slz_heap *h, size_t cells, const char **first);
+
+#endif /* SLZ_CACHE_H */

@@ -1,0 +1,461 @@
+/* core_cache: the fast mode (SLZ_CACHE) against a model of it: random
+ * malloc, calloc, realloc, free, aligned allocation and flushes on heaps
+ * made with the flag, every address predicted from a heap walk plus the
+ * model's stacks, every block's content checked, slz_heap_check() after
+ * every step.
+ *
+ *   core_cache [OPS [SEED]]      defaults: 100000 operations, seed 1
+ *
+ * The model: a free of a block whose chunk is below 2 KiB (CACHE_CLASSES
+ * granules or fewer) goes on the stack of its exact chunk size, if that
+ * stack holds fewer than DEPTH blocks and the cache's bytes stay within its
+ * bound (1 MiB, at most a sixteenth of the arena); otherwise, and for
+ * anything else, the free is a real one. malloc, calloc and memalign with an
+ * alignment of 16 or less take the top of their size's stack, else first fit
+ * over the chunks the walk shows free (cached chunks are not free). realloc
+ * and aligned requests never take from the cache, and realloc frees a moved
+ * block for real. Any request the heap refuses first empties the cache
+ * (every cached chunk becomes free, merged with its free neighbours) and is
+ * asked again. The walk must show as cached (used 2) exactly the model's
+ * blocks, and the statistics its hits, misses and cached blocks, and as
+ * live blocks (and as allocations less frees) what the slots hold.
+ *
+ * Heaps rotate: one page and 1 MiB and 16 MiB mapped by the core
+ * (slz_heap_create_flags), 64 KiB of caller memory (slz_heap_create_in). */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "slz.h"
+
+#define SLOTS 64
+#define ROUND 50000
+#define HDR 16
+#define MIN_CHUNK 64
+#define CLASSES 127 /* cached chunk sizes: up to this many granules */
+#define DEPTH 15
+#define CACHE_BYTES (1 << 20)
+#define MAX_CHUNKS (4 * SLOTS + 8)
+
+static slz_heap *H;
+static char msg[512];
+#define FAIL(...) (snprintf(msg, sizeof msg, __VA_ARGS__), 1)
+
+static uint64_t rnd(uint64_t *s)
+{
+    uint64_t x = *s += 0x9e3779b97f4a7c15ull; /* splitmix64 */
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+/* ---- The walk ------------------------------------------------------------ */
+struct chunk {
+    char *at;
+    size_t size;
+    int used; /* 0 free, 1 live, 2 cached */
+};
+static struct chunk w[MAX_CHUNKS];
+static size_t nw;
+static int walk_add(void *c, size_t size, int used, void *arg)
+{
+    (void)arg;
+    if (nw == MAX_CHUNKS)
+        return 1;
+    w[nw++] = (struct chunk){c, size, used};
+    return 0;
+}
+static void walk(void)
+{
+    nw = 0;
+    slz_heap_walk(H, walk_add, NULL);
+}
+/* flushed: the walk as it will be once the cache empties: cached chunks
+ * free, merged with free neighbours. */
+static void flushed(void)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < nw; i++) {
+        struct chunk c = w[i];
+        if (c.used == 2)
+            c.used = 0;
+        if (o && c.used == 0 && w[o - 1].used == 0)
+            w[o - 1].size += c.size;
+        else
+            w[o++] = c;
+    }
+    nw = o;
+}
+
+/* ---- The model of the cache ---------------------------------------------- */
+static char *stack[CLASSES + 1][DEPTH];
+static int count[CLASSES + 1];
+static size_t cbytes, cbound, cblocks;
+static uint64_t hits, misses;
+
+static void model_flush(void)
+{
+    memset(count, 0, sizeof count);
+    cbytes = cblocks = 0;
+}
+/* model_free: chunk c (a live block) freed: 1 if the cache takes it. */
+static int model_free(char *c, size_t size)
+{
+    size_t k = size / 16;
+    if (k > CLASSES || count[k] == DEPTH || cbytes + size > cbound)
+        return 0;
+    stack[k][count[k]++] = c;
+    cbytes += size;
+    cblocks++;
+    return 1;
+}
+
+/* ---- First fit ------------------------------------------------------------ */
+static size_t need_of(size_t n)
+{
+    if (n > slz_max_request(H))
+        return 0;
+    size_t sz = (n + HDR + 15) & ~(size_t)15;
+    return sz < MIN_CHUNK ? MIN_CHUNK : sz;
+}
+static char *spot_in(const struct chunk *k, size_t need, size_t align)
+{
+    uintptr_t start = (uintptr_t)k->at;
+    uintptr_t mem = (start + HDR + align - 1) & ~(uintptr_t)(align - 1);
+    if (mem - HDR != start && mem - HDR - start < MIN_CHUNK)
+        mem = (start + HDR + MIN_CHUNK + align - 1) & ~(uintptr_t)(align - 1);
+    if (mem - HDR - start + need > k->size)
+        return NULL;
+    return (char *)mem;
+}
+/* first_fit: the payload first fit gives over the walk's free chunks, and
+ * the usable bytes of the block (the rest split off when it can stand). */
+static char *first_fit(size_t need, size_t align, size_t *usable)
+{
+    for (size_t i = 0; i < nw; i++) {
+        const struct chunk *k = &w[i];
+        if (k->used || k->size < need)
+            continue;
+        char *m = align <= 16 ? k->at + HDR : spot_in(k, need, align);
+        if (m) {
+            size_t avail = (size_t)(k->at + k->size - (m - HDR));
+            *usable = (avail - need >= MIN_CHUNK ? need : avail) - HDR;
+            return m;
+        }
+    }
+    return NULL;
+}
+
+/* ---- Predictions ------------------------------------------------------------
+ * Each returns the expected block (NULL: refused), *usable its usable size,
+ * and updates the model as the call will. */
+static char *predict_malloc(size_t n, size_t *usable)
+{
+    size_t need = need_of(n);
+    if (need && need / 16 <= CLASSES && count[need / 16]) {
+        hits++;
+        cbytes -= need;
+        cblocks--;
+        *usable = need - HDR;
+        return stack[need / 16][--count[need / 16]] + HDR;
+    }
+    misses++;
+    char *p = need ? first_fit(need, 0, usable) : NULL;
+    if (p == NULL && cblocks) {
+        model_flush();
+        flushed();
+        p = need ? first_fit(need, 0, usable) : NULL;
+    }
+    return p;
+}
+static char *predict_aligned(size_t align, size_t n, size_t *usable)
+{
+    size_t need = need_of(n);
+    int impossible = need == 0 || align > slz_heap_size(H);
+    char *p = impossible ? NULL : first_fit(need, align, usable);
+    if (p == NULL && cblocks) {
+        model_flush();
+        flushed();
+        p = impossible ? NULL : first_fit(need, align, usable);
+    }
+    return p;
+}
+static size_t index_of(const char *p)
+{
+    for (size_t i = 0; i < nw; i++)
+        if (w[i].at + HDR == p)
+            return i;
+    return SIZE_MAX;
+}
+/* realloc_at: where realloc(p, n) of the live block p lands: in place when
+ * its chunk or its free successor is big enough, else first fit. */
+static char *realloc_at(char *p, size_t need, size_t *usable)
+{
+    size_t i = index_of(p);
+    size_t size = w[i].size;
+    if (need <= size) {
+        *usable = (size - need >= MIN_CHUNK ? need : size) - HDR;
+        return p;
+    }
+    if (i + 1 < nw && w[i + 1].used == 0 && size + w[i + 1].size >= need) {
+        size_t avail = size + w[i + 1].size;
+        *usable = (avail - need >= MIN_CHUNK ? need : avail) - HDR;
+        return p;
+    }
+    return first_fit(need, 0, usable);
+}
+static char *predict_realloc(char *p, size_t n, size_t *usable)
+{
+    size_t need = need_of(n);
+    char *q = need ? realloc_at(p, need, usable) : NULL;
+    if (q == NULL && cblocks) {
+        model_flush();
+        flushed();
+        q = need ? realloc_at(p, need, usable) : NULL;
+    }
+    return q;
+}
+
+/* ---- Blocks ------------------------------------------------------------------ */
+struct slot {
+    unsigned char *p;
+    size_t n;
+    uint8_t tag;
+};
+static struct slot s[SLOTS];
+static uint8_t next_tag;
+static unsigned char pat(uint8_t tag, size_t i) { return (unsigned char)(tag + i * 7 + (i >> 8)); }
+static int intact(unsigned i)
+{
+    for (size_t j = 0; s[i].p && j < s[i].n; j++)
+        if (s[i].p[j] != pat(s[i].tag, j))
+            return FAIL("slot %u: byte %zu of %zu at %p changed", i, j, s[i].n, (void *)s[i].p);
+    return 0;
+}
+static void fill(unsigned i, unsigned char *p, size_t from)
+{
+    s[i].p = p;
+    s[i].n = slz_usable_size(H, p);
+    for (size_t j = from; j < s[i].n; j++)
+        p[j] = pat(s[i].tag, j);
+}
+
+/* drop: free slot i's block (the model first), by free or realloc(p, 0). */
+static void drop_by(unsigned i, int by_realloc)
+{
+    if (s[i].p == NULL)
+        return;
+    walk();
+    size_t k = index_of((char *)s[i].p);
+    model_free(w[k].at, w[k].size);
+    if (by_realloc)
+        slz_realloc(H, s[i].p, 0);
+    else
+        slz_free(H, s[i].p);
+    s[i].p = NULL;
+}
+static void drop(unsigned i) { drop_by(i, 0); }
+
+static size_t size_of(uint64_t *r)
+{
+    uint64_t v = rnd(r);
+    static const size_t few[] = {1, 24, 40, 100, 200, 500, 1000, 2000, 2016, 2017};
+    switch (v % 32) {
+    case 0: return v >> 60;                              /* 0..15 */
+    case 1: case 2: case 3: case 4: case 5: case 6: case 7: case 8:
+        return (v >> 8) % 2100;                          /* the cache's sizes, and just above */
+    case 25: case 26: case 27: return (v >> 8) % (slz_heap_size(H) / 8 + 1);
+    case 28: if ((v >> 40) % 8 == 0) return (v >> 8) % (slz_heap_size(H) + 1);
+        __attribute__((fallthrough));
+    case 29: if ((v >> 40) % 8 == 1) return slz_max_request(H) + (v >> 60); /* refused */
+        __attribute__((fallthrough));
+    case 30: case 31: return (v >> 8) % 64;
+    default: return few[(v >> 8) % 10];                  /* a few sizes again and again */
+    }
+}
+
+static int expect(const char *what, void *got, int e, void *want, size_t usable)
+{
+    if (got != want)
+        return FAIL("%s gave %p, the model says %p", what, got, want);
+    if (got == NULL && e != ENOMEM)
+        return FAIL("%s failed with errno %d", what, e);
+    if (got && slz_usable_size(H, got) != usable)
+        return FAIL("%s: %p holds %zu bytes, the model says %zu", what, got, slz_usable_size(H, got), usable);
+    return 0;
+}
+
+/* ---- One step ------------------------------------------------------------------ */
+static int step(uint64_t *r)
+{
+    unsigned i = (unsigned)(rnd(r) % SLOTS), op = (unsigned)(rnd(r) % 400) / 20;
+    op = op == 19 && rnd(r) % 8 ? 0 : op; /* a flush now and then */
+    size_t n = size_of(r), usable = 0;
+    char *want;
+    void *got;
+    if (intact(i))
+        return 1;
+    if (op < 7) { /* free, then malloc or calloc */
+        drop(i);
+        walk();
+        int zero = op == 6;
+        want = predict_malloc(n, &usable);
+        errno = 0;
+        got = zero ? slz_calloc(H, 1, n) : slz_malloc(H, n);
+        if (expect(zero ? "calloc" : "malloc", got, errno, want, usable))
+            return 1;
+        for (size_t j = 0; zero && got && j < n; j++)
+            if (((unsigned char *)got)[j])
+                return FAIL("calloc(1, %zu) = %p: byte %zu is not zero", n, got, j);
+        if (got) {
+            s[i].tag = next_tag++;
+            fill(i, got, 0);
+        }
+    } else if (op < 12) {
+        drop(i);
+    } else if (op < 16) { /* realloc: of NULL, to 0, or to n */
+        if (s[i].p == NULL || op == 12) {
+            drop(i);
+            walk();
+            want = predict_malloc(n, &usable);
+            errno = 0;
+            got = slz_realloc(H, NULL, n);
+            if (expect("realloc(NULL)", got, errno, want, usable))
+                return 1;
+            if (got) {
+                s[i].tag = next_tag++;
+                fill(i, got, 0);
+            }
+        } else if (n == 0) {
+            drop_by(i, 1);
+        } else {
+            walk();
+            char *p = (char *)s[i].p;
+            want = predict_realloc(p, n, &usable);
+            errno = 0;
+            got = slz_realloc(H, p, n);
+            if (expect("realloc", got, errno, want, usable))
+                return 1;
+            if (got) {
+                size_t kept = s[i].n < n ? s[i].n : n;
+                s[i].n = kept;
+                s[i].p = got;
+                if (intact(i))
+                    return 1;
+                fill(i, got, kept);
+            }
+        }
+    } else if (op < 19) { /* aligned */
+        size_t align = (size_t)1 << (rnd(r) % 14);
+        drop(i);
+        walk();
+        want = align <= 16 ? predict_malloc(n, &usable) : predict_aligned(align, n, &usable);
+        errno = 0;
+        got = slz_memalign(H, align, n);
+        if (expect("memalign", got, errno, want, usable))
+            return 1;
+        if (got) {
+            s[i].tag = next_tag++;
+            fill(i, got, 0);
+        }
+    } else {
+        slz_heap_flush(H);
+        model_flush();
+    }
+    return 0;
+}
+
+/* agree: the walk shows the model's cached blocks, the statistics its
+ * counters, and the heap checks clean. */
+static int agree(void)
+{
+    const char *what = NULL;
+    size_t bad = slz_heap_check(H, &what);
+    if (bad)
+        return FAIL("heap check: %zu violations, first: %s", bad, what ? what : "?");
+    walk();
+    size_t shown = 0;
+    for (size_t i = 0; i < nw; i++) {
+        if (w[i].used != 2)
+            continue;
+        shown++;
+        size_t k = w[i].size / 16;
+        int found = 0;
+        for (int j = 0; k <= CLASSES && j < count[k]; j++)
+            found |= stack[k][j] == w[i].at;
+        if (!found)
+            return FAIL("the walk shows %p (%zu bytes) cached; the model does not hold it", (void *)w[i].at,
+                        w[i].size);
+    }
+    struct slz_heap_stats st;
+    slz_heap_get_stats(H, &st);
+    if (shown != cblocks || st.cached_blocks != cblocks || st.cached_bytes != cbytes)
+        return FAIL("cached blocks: walk %zu, stats %zu (%zu bytes), model %zu (%zu bytes)", shown, st.cached_blocks,
+                    st.cached_bytes, cblocks, cbytes);
+    size_t live = 0;
+    for (unsigned i = 0; i < SLOTS; i++)
+        live += s[i].p != NULL;
+    if (st.live_blocks != live || st.mallocs - st.frees != live)
+        return FAIL("live blocks: stats %zu (%llu allocations, %llu frees), the slots hold %zu", st.live_blocks,
+                    (unsigned long long)st.mallocs, (unsigned long long)st.frees, live);
+    if (st.cache_hits != hits || st.cache_misses != misses)
+        return FAIL("cache hits/misses: stats %llu/%llu, model %llu/%llu", (unsigned long long)st.cache_hits,
+                    (unsigned long long)st.cache_misses, (unsigned long long)hits, (unsigned long long)misses);
+    return 0;
+}
+
+static const struct {
+    size_t size;
+    int caller;
+} heaps[] = {{4096, 0}, {64 * 1024, 1}, {1 << 20, 0}, {16 << 20, 0}};
+#define NHEAPS (sizeof heaps / sizeof heaps[0])
+
+int main(int argc, char **argv)
+{
+    unsigned long long nops = argc > 1 ? strtoull(argv[1], NULL, 0) : 100000;
+    unsigned long long seed = argc > 2 ? strtoull(argv[2], NULL, 0) : 1;
+    uint64_t r = seed;
+    static char mem[64 * 1024 + 4096] __attribute__((aligned(64)));
+    unsigned long long done = 0, total_hits = 0, total_misses = 0;
+    for (unsigned round = 0; done < nops; round++) {
+        size_t hs = heaps[round % NHEAPS].size;
+        H = heaps[round % NHEAPS].caller ? slz_heap_create_in(mem, sizeof mem, SLZ_CACHE)
+                                         : slz_heap_create_flags(hs, SLZ_CACHE);
+        if (H == NULL) {
+            printf("core_cache: cannot make a heap of %zu bytes\n", hs);
+            return 1;
+        }
+        size_t sixteenth = slz_heap_size(H) / 16;
+        cbound = sixteenth < CACHE_BYTES ? sixteenth : CACHE_BYTES;
+        model_flush();
+        hits = misses = 0;
+        memset(s, 0, sizeof s);
+        for (unsigned long long k = 0; k < ROUND && done < nops; k++, done++)
+            if (step(&r) || agree()) {
+                printf("core_cache: seed %llu, step %llu (round %u, heap %zu): %s\n", seed, done, round, hs, msg);
+                return 1;
+            }
+        for (unsigned i = 0; i < SLOTS; i++)
+            if (intact(i) || (drop(i), 0))
+                break;
+        slz_heap_flush(H);
+        model_flush();
+        struct slz_heap_stats st;
+        slz_heap_get_stats(H, &st);
+        if (*msg || agree() || st.live_blocks || st.free_chunks != 1) {
+            printf("core_cache: seed %llu, end of round %u: %s (%zu live blocks, %zu free chunks)\n", seed, round,
+                   *msg ? msg : "heap not one free chunk", st.live_blocks, st.free_chunks);
+            return 1;
+        }
+        total_hits += hits;
+        if (getenv("CORE_CACHE_VERBOSE"))
+            printf("round %u heap %zu: %llu hits %llu misses\n", round, hs, (unsigned long long)hits, (unsigned long long)misses);
+        total_misses += misses;
+        slz_heap_destroy(H);
+    }
+    printf("core_cache: seed %llu: %llu operations, %llu cache hits, %llu misses, all predicted, 0 violations\n",
+           seed, done, total_hits, total_misses);
+    return 0;
+}

@@ -1,0 +1,137 @@
+/* core_cache_misuse: what the core reports for a block held by the fast
+ * mode's cache (SLZ_CACHE), through every entry point that takes a block
+ * pointer, and what it must not report. A cached block is still in use for
+ * the bits; its header carries K (src/cache.h), so the check of a block
+ * pointer fails on it and the report reads the cached bit: a double free,
+ * as without the cache. The header of a cached block above a block freed
+ * for real is a valid neighbour, not damage; damage to it is reported.
+ *
+ * Reports are caught as in core_reports.c: an error handler records the
+ * report and jumps back; each case uses a heap of its own. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "slz.h"
+
+static __thread sigjmp_buf back; /* (each thread jumps back in itself) */
+static const char *seen;          /* (read once the thread that saw it is joined) */
+
+static void handler(const char *op, const char *what, const void *ptr)
+{
+    (void)op, (void)ptr;
+    seen = what;
+    siglongjmp(back, 1);
+}
+
+/* REPORTS(what, stmt): stmt must end in the core's report what (NULL: no
+ * report at all). */
+#define REPORTS(what, stmt)                                                                        \
+    do {                                                                                           \
+        seen = NULL;                                                                               \
+        if (sigsetjmp(back, 0) == 0) {                                                             \
+            stmt;                                                                                  \
+        }                                                                                          \
+        int ok_ = (what) == NULL ? seen == NULL : seen != NULL && strcmp(seen, (what) ? (what) : "") == 0; \
+        CHECK(#stmt, ok_);                                                                         \
+        if (!ok_)                                                                                  \
+            fprintf(stderr, "  expected \"%s\", got \"%s\"\n", (what) ? (what) : "(no report)",   \
+                    seen ? seen : "(no report)");                                                  \
+    } while (0)
+
+static slz_heap *fresh(void) { return slz_heap_create_flags(1 << 20, SLZ_CACHE); }
+
+/* cached: a heap h whose block *b (100 bytes) sits in the cache between two
+ * live blocks; 1 if the statistics say the cache holds it. */
+static int cached(slz_heap **h, void **b)
+{
+    *h = fresh();
+    void *a = slz_malloc(*h, 100);
+    *b = slz_malloc(*h, 100);
+    void *c = slz_malloc(*h, 100);
+    (void)a, (void)c;
+    slz_free(*h, *b);
+    struct slz_heap_stats st;
+    slz_heap_get_stats(*h, &st);
+    return st.cached_blocks == 1;
+}
+
+static void *remote_free(void *arg)
+{
+    void **x = arg;
+    if (sigsetjmp(back, 0) == 0)
+        slz_free_deferred(x[0], x[1]);
+    return NULL;
+}
+
+int main(void)
+{
+    slz_set_error_handler(handler);
+    slz_heap *h;
+    void *b;
+    const char *none = NULL;
+
+    CHECK("the cache took the block", cached(&h, &b));
+    REPORTS("double free", slz_free(h, b));
+    CHECK("the cache took the block", cached(&h, &b));
+    REPORTS("double free", slz_realloc(h, b, 200));
+    CHECK("the cache took the block", cached(&h, &b));
+    REPORTS("double free", slz_realloc(h, b, 50));
+    CHECK("the cache took the block", cached(&h, &b));
+    REPORTS("double free", slz_usable_size(h, b));
+    CHECK("the cache took the block", cached(&h, &b));
+    REPORTS("double free", slz_block_size(h, b, "free"));
+    /* another thread frees it: that thread reads the bits only, which say
+     * live; the owner's next call takes the pending free and finds K */
+    CHECK("the cache took the block", cached(&h, &b));
+    seen = NULL;
+    void *x[2] = {h, b};
+    pthread_t t;
+    pthread_create(&t, NULL, remote_free, x);
+    pthread_join(t, NULL);
+    CHECK("the other thread reports nothing", seen == NULL);
+    REPORTS("double free", slz_malloc(h, 100));
+
+    /* the heap check accepts a cached block's header (K), in the middle of
+     * the heap and at its end */
+    CHECK("the cache took the block", cached(&h, &b));
+    CHECK("heap check with a cached block", slz_heap_check(h, NULL) == 0);
+
+    /* a block freed for real (2 KiB and more: never cached) below a cached
+     * one: the header above it is a cached block's, not damage */
+    h = fresh();
+    void *big = slz_malloc(h, 4000), *small = slz_malloc(h, 100), *top = slz_malloc(h, 100);
+    (void)top;
+    slz_free(h, small);
+    REPORTS(none, slz_free(h, big));
+    CHECK("heap check after the real free", slz_heap_check(h, NULL) == 0);
+    void *again = slz_malloc(h, 100);
+    CHECK("the cached block comes back", again == small);
+    REPORTS(none, slz_free(h, again));
+    REPORTS(none, slz_heap_flush(h));
+    CHECK("heap check after the flush", slz_heap_check(h, NULL) == 0);
+
+    /* a write past the end of a block into a cached block's header: reported
+     * when the block below is freed */
+    h = fresh();
+    big = slz_malloc(h, 4000), small = slz_malloc(h, 100), top = slz_malloc(h, 100);
+    slz_free(h, small);
+    size_t room = slz_usable_size(h, big);
+    memset(big, 0x41, room + 8);
+    REPORTS("corrupted next chunk (write past the end of a block?)", slz_free(h, big));
+    const char *what = NULL;
+    CHECK("the heap check sees the damaged cached header", slz_heap_check(h, &what) > 0 && what != NULL);
+
+    /* the check word of a cached block's header damaged: the check says so */
+    h = fresh();
+    small = slz_malloc(h, 100), top = slz_malloc(h, 100);
+    slz_free(h, small);
+    ((unsigned long *)small)[-1] ^= 1;
+    what = NULL;
+    CHECK("the heap check sees a cached header's bad check word", slz_heap_check(h, &what) > 0 && what != NULL);
+    if (what)
+        printf("damaged cached header: %s\n", what);
+    return CHECK_DONE();
+}
