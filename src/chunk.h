@@ -15,6 +15,7 @@
  *   chunk-> +----------------------------------------------+  16-byte aligned
  *           | head:  size in bytes (multiple of 16) | U    |
  *           | check: keyed hash of (address, head)         |
+ *           |   (a free chunk: its seal, see free_seal)    |
  *     mem-> +----------------------------------------------+  16-byte aligned
  *           | payload: size - 16 bytes, all the user's     |
  *           .  (a free chunk: word 0 holds a keyed canary; |
@@ -146,7 +147,8 @@ struct slz_heap {
     size_t page;
     char *region;        /* what create_in was given */
     size_t region_size;
-    uintptr_t key[2];    /* keys the check words and canaries */
+    uintptr_t key[2];    /* keys the check words of allocated chunks */
+    uintptr_t seal;      /* keys the check words and canaries of free chunks */
     const char *op;      /* entry point being served, for reports */
     struct slz_cell *cells;
     /* the first-fit index: lv[0] one entry per cell, lv[i+1] one per line of
@@ -232,7 +234,7 @@ static inline uintptr_t head_check(const slz_heap *h, const slz_chunk *c, uintpt
 }
 /* canary_of: the canary of free chunk c, the complement of its check word:
  * a write over the first payload word changes one and not the other, and
- * the keyed function runs once per free chunk written or read, not twice. */
+ * the seal is computed once per free chunk written or read, not twice. */
 static inline uintptr_t canary_of(const slz_heap *h, const slz_chunk *c)
 {
     (void)h;
@@ -247,17 +249,32 @@ static inline uintptr_t canary_of(const slz_heap *h, const slz_chunk *c)
 #define CHECKED(ok) (ok)
 #endif
 
+/* free_seal: the check word of a free chunk: not keyed() but a multiply
+ * and the heap's own seal. A free chunk's truth is the bits, which the
+ * header must match (its size, no U); the seal only makes a write after free
+ * over the header or canary show, and a header copied from elsewhere fail.
+ * So a free chunk costs no keyed call, written or read, and a seal read from
+ * freed memory tells nothing of the keys of allocated chunks' check words. */
+static inline uintptr_t free_seal(const slz_heap *h, const slz_chunk *c, uintptr_t head)
+{
+    return ((uintptr_t)c * 0x9e3779b97f4a7c15ull) ^ head ^ h->seal;
+}
+static inline uintptr_t check_of(const slz_heap *h, const slz_chunk *c, uintptr_t head)
+{
+    return (head & SLZ_INUSE) ? head_check(h, c, head) : free_seal(h, c, head);
+}
+
 /* header_ok: c's header says size bytes and used, with its check. */
 static inline int header_ok(const slz_heap *h, const slz_chunk *c, size_t size, int used)
 {
     uintptr_t head = size | (used ? SLZ_INUSE : 0);
-    return CHECKED(c->head == head && c->check == head_check(h, c, head));
+    return CHECKED(c->head == head && c->check == check_of(h, c, head));
 }
 static inline void write_header(const slz_heap *h, slz_chunk *c, size_t size, int used)
 {
     uintptr_t head = size | (used ? SLZ_INUSE : 0);
     c->head = head;
-    c->check = head_check(h, c, head);
+    c->check = check_of(h, c, head);
 }
 
 /* op_begin/op_end: around every operation that changes the heap; a fork

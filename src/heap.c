@@ -125,6 +125,7 @@ slz_heap *slz_heap_create_in(void *mem, size_t bytes, unsigned flags)
     h->region_size = bytes + (lo - (uintptr_t)mem);
     h->key[0] = (uintptr_t)os_random();
     h->key[1] = (uintptr_t)os_random();
+    h->seal = (uintptr_t)os_random();
     h->op = "malloc";
     attach(h, meta, &L);
     index_pick_lines(h);
