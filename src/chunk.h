@@ -277,6 +277,30 @@ static inline void write_header(const slz_heap *h, slz_chunk *c, size_t size, in
     c->check = check_of(h, c, head);
 }
 
+/* HOT: a helper of malloc's or free's one pass that is inlined into it
+ * even where the compiler would call it: a call's saves, restores and
+ * argument moves cost as much as the helper's own work. */
+#define HOT static inline __attribute__((always_inline))
+
+/* free_checked: the free chunk at g of n granules, its header and canary
+ * intact (a write after free or an overflow would have changed them). */
+_Noreturn void corrupt_free(const slz_heap *h, uint32_t g, uint32_t n); /* alloc.c: reports */
+HOT slz_chunk *free_checked(slz_heap *h, uint32_t g, uint32_t n)
+{
+    slz_chunk *c = chunk_at(h, g);
+    if (!CHECKED(c->canary == canary_of(h, c)) || !header_ok(h, c, (size_t)n * SLZ_ALIGN, 0))
+        corrupt_free(h, g, n);
+    return c;
+}
+
+/* make_free: write the header and canary of free chunk g of n granules. */
+HOT void make_free(slz_heap *h, uint32_t g, uint32_t n)
+{
+    slz_chunk *c = chunk_at(h, g);
+    write_header(h, c, (size_t)n * SLZ_ALIGN, 0);
+    c->canary = canary_of(h, c);
+}
+
 /* op_begin/op_end: around every operation that changes the heap; a fork
  * child (or a signal handler) can tell that one was under way. op names the
  * entry point in misuse reports. */
@@ -297,8 +321,6 @@ static inline void op_end(slz_heap *h)
 uint32_t grains_for(const slz_heap *h, size_t n);
 void *heap_fail(slz_heap *h);
 void *heap_malloc(slz_heap *h, size_t n);
-slz_chunk *free_checked(slz_heap *h, uint32_t g, uint32_t n);
-void make_free(slz_heap *h, uint32_t g, uint32_t n);
 void account_use(slz_heap *h, uint32_t g, uint32_t n, uint32_t added);
 /* free.c: giving them back */
 uint32_t live_block(slz_heap *h, const void *p);

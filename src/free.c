@@ -31,7 +31,7 @@ static _Noreturn __attribute__((cold, noinline)) void bad_block(const slz_heap *
  * size. op names the caller in a report. Reads the bits with single loads
  * only, so another thread may call it while the owner works (see
  * slz_free_deferred). */
-static uint32_t block_grain(const slz_heap *h, const void *p, const char *op, uint32_t *size)
+HOT uint32_t block_grain(const slz_heap *h, const void *p, const char *op, uint32_t *size)
 {
     uintptr_t off = (uintptr_t)p - (uintptr_t)h->base - SLZ_HDR;
     if ((off & (SLZ_ALIGN - 1)) || off >= (size_t)h->grains * SLZ_ALIGN)
@@ -50,7 +50,7 @@ static uint32_t block_grain(const slz_heap *h, const void *p, const char *op, ui
 
 /* checked_block: block_grain, by the owner, which also checks the header
  * of the chunk above (a write past the end of the block lands there). */
-static uint32_t checked_block(slz_heap *h, const void *p)
+HOT uint32_t checked_block(slz_heap *h, const void *p)
 {
     uint32_t n, g = block_grain(h, p, h->op, &n), nx = g + n;
     if (nx < h->grains && !header_ok(h, chunk_at(h, nx), (size_t)grains_of(h, nx) * SLZ_ALIGN, is_used(h, nx)))
