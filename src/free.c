@@ -60,12 +60,13 @@ HOT uint32_t checked_block(slz_heap *h, const void *p)
 
 /* live_block: the chunk of block p, checked, once the frees other threads
  * left are taken (one of them may be p: then this is a double free). */
-uint32_t live_block(slz_heap *h, const void *p)
+HOT uint32_t live_pass(slz_heap *h, const void *p)
 {
     if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED))
         heap_collect(h);
     return checked_block(h, p);
 }
+uint32_t live_block(slz_heap *h, const void *p) { return live_pass(h, p); }
 
 /* ---- Giving a chunk back: merge above, merge below, place -------------- */
 
@@ -365,7 +366,7 @@ void slz_free(slz_heap *h, void *p)
     if (p == NULL)
         return;
     op_begin(h, "free");
-    release(h, live_block(h, p));
+    release(h, live_pass(h, p));
     count_free(h);
     op_end(h);
 }
