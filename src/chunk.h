@@ -282,6 +282,46 @@ static inline void write_header(const slz_heap *h, slz_chunk *c, size_t size, in
  * argument moves cost as much as the helper's own work. */
 #define HOT static inline __attribute__((always_inline))
 
+/* ---- Bits and index updates on the hot path ----------------------------- */
+/* The owner changes the bits while another thread may read them for a free
+ * of its own (slz_free_deferred): word-sized relaxed accesses. */
+static inline void wr(uint64_t *w, uint64_t v) { __atomic_store_n(w, v, __ATOMIC_RELAXED); }
+
+/* bits_start: a free chunk begins at g (a tomb there goes). */
+HOT void bits_start(slz_heap *h, uint32_t g)
+{
+    struct slz_cell *c = cell_of(h, g);
+    wr(&c->used, c->used & ~bit_of(g));
+    wr(&c->start, c->start | bit_of(g));
+}
+
+/* bits_unstart: the chunk at g is swallowed by the one below it: a tomb
+ * (the used bit without the start bit). */
+HOT void bits_unstart(slz_heap *h, uint32_t g)
+{
+    struct slz_cell *c = cell_of(h, g);
+    uint64_t b = bit_of(g);
+    wr(&c->start, c->start & ~b);
+    wr(&c->used, c->used | b);
+}
+
+void widen(slz_heap *h, size_t k);
+/* index_raise: a free chunk of s granules begins in cell k now, and no
+ * other free chunk of the cell shrank: its entry rises to s if below, and
+ * each parent while it is below s. */
+HOT void index_raise(slz_heap *h, size_t k, uint32_t s)
+{
+    if (s <= h->lv[0][k])
+        return;
+    h->lv[0][k] = s;
+    if (k >= h->span)
+        widen(h, k); /* (index.c) */
+    for (int l = 1; l <= h->start; l++) { /* every level: a max, not a branch */
+        uint32_t *par = &h->lv[l][k /= SLZ_FAN];
+        *par = *par > s ? *par : s;
+    }
+}
+
 /* free_checked: the free chunk at g of n granules, its header and canary
  * intact (a write after free or an overflow would have changed them). */
 _Noreturn void corrupt_free(const slz_heap *h, uint32_t g, uint32_t n); /* alloc.c: reports */
@@ -328,10 +368,7 @@ void release(slz_heap *h, uint32_t g);
 void heap_collect(slz_heap *h);
 
 /* index.c: the bits and the first-fit index */
-void bits_start(slz_heap *h, uint32_t g);
-void bits_unstart(slz_heap *h, uint32_t g);
 uint32_t bits_prev_start(const slz_heap *h, uint32_t g);
-void index_raise(slz_heap *h, size_t k, uint32_t s);
 void index_refresh(slz_heap *h, size_t k);
 uint32_t index_walk(const slz_heap *h, uint32_t need, uint32_t *size);
 uint32_t index_find(const slz_heap *h, uint32_t need, uint32_t from);
