@@ -213,13 +213,13 @@ static inline uint32_t grains_of(const slz_heap *h, uint32_t g)
  * that is another cell. */
 static inline void bits_note_chunk(slz_heap *h, uint32_t a, uint32_t e)
 {
-    uint32_t cell_end = a | (SLZ_CELL - 1); /* the last granule of a's cell */
     struct slz_cell *c = cell_of(h, a), *ce = cell_of(h, e - 1);
-    uint32_t is_last = -(uint32_t)((e > cell_end) | (e == h->grains)), leads = -(uint32_t)(e - 1 > cell_end);
-    c->last = ((e - a) & is_last) | (c->last & ~is_last); /* (a choice by masks, not branches) */
-    ce->lead = (a & leads) | (ce->lead & ~leads);
+    uint32_t lim = (a | (SLZ_CELL - 1)) + 1, last = c->last, lead = ce->lead;
+    lim = lim < h->grains ? lim : h->grains; /* it is the cell's last chunk when it ends here or beyond */
+    uint32_t is_last = -(uint32_t)(e >= lim), leads = -(uint32_t)(ce != c); /* (masks, not branches) */
+    c->last = last ^ ((last ^ (e - a)) & is_last);
+    ce->lead = lead ^ ((lead ^ a) & leads);
 }
-
 /* The check word and the canary: keyed mixes of an address and a value.
  * They catch accidents (an overflow, a write after free); the allocator's
  * integrity does not rest on them (see above), so one multiply will do. */
