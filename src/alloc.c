@@ -39,7 +39,6 @@ void account_use(slz_heap *h, uint32_t g, uint32_t n, uint32_t added)
 {
     struct slz_heap_stats *st = &h->st;
     st->in_use += (size_t)added * SLZ_ALIGN;
-    st->free_bytes -= (size_t)added * SLZ_ALIGN;
     if (st->in_use > st->peak_in_use)
         st->peak_in_use = st->in_use;
     if ((size_t)(g + n) * SLZ_ALIGN > st->high_water)
@@ -75,7 +74,6 @@ HOT void *carve(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, size_t reque
     if (was_max)
         index_refresh(h, k);
     account_use(h, g, need, need);
-    h->st.live_blocks++;
     h->st.mallocs++;
     h->st.bytes_requested += request;
     h->st.bytes_allocated += (size_t)need * SLZ_ALIGN;

@@ -163,7 +163,7 @@ struct slz_heap {
      * word of pend[0], pend[2] one per word of pend[1] */
     uint64_t *pend[3];
     size_t pendn[3];
-    struct slz_heap_stats st;
+    struct slz_heap_stats st; /* (free_bytes and live_blocks: derived by slz_heap_get_stats) */
 };
 
 #define SLZ_MAPPED 0x100u

@@ -341,7 +341,6 @@ void release(slz_heap *h, uint32_t g)
     uint32_t n = grains_of(h, g);
     struct slz_heap_stats *st = &h->st;
     st->in_use -= (size_t)n * SLZ_ALIGN;
-    st->free_bytes += (size_t)n * SLZ_ALIGN;
     st->free_chunks++;
     uint32_t nx = g + n;
     size_t cell;
@@ -357,7 +356,6 @@ void release(slz_heap *h, uint32_t g)
  * the old place of a block realloc moved). */
 static void count_free(slz_heap *h)
 {
-    h->st.live_blocks--;
     h->st.frees++;
 }
 

@@ -137,7 +137,6 @@ slz_heap *slz_heap_create_in(void *mem, size_t bytes, unsigned flags)
     h->align_low = SLZ_NONE;
     h->st.heap_size = arena;
     h->st.free_chunks = 1;
-    h->st.free_bytes = arena;
     return h;
 }
 
@@ -191,6 +190,8 @@ void slz_heap_get_stats(const slz_heap *h, struct slz_heap_stats *out)
     }
     *out = h->st;
     out->largest_free = slz_largest_free(h);
+    out->free_bytes = h->st.heap_size - h->st.in_use; /* (derived, not kept: two stores less an operation) */
+    out->live_blocks = h->st.mallocs - h->st.frees;
 }
 
 void slz_heap_walk(const slz_heap *h, slz_walker fn, void *arg)
@@ -291,9 +292,9 @@ size_t slz_heap_check(const slz_heap *h, const char **first)
     }
     take_chunk(h, &t, &s, g, h->grains);
     check_release(h, &t, cells);
-    if (s.nfree != h->st.free_chunks || s.freeb != h->st.free_bytes)
+    if (s.nfree != h->st.free_chunks || s.freeb != h->st.heap_size - h->st.in_use)
         violation(&t, "free chunk totals disagree with the heap");
-    if (s.used != h->st.in_use || s.live != h->st.live_blocks)
+    if (s.used != h->st.in_use || s.live != h->st.mallocs - h->st.frees)
         violation(&t, "bytes in use disagree with the heap");
     const char *iw = NULL;
     size_t ib = index_check(h, cells, &iw);
