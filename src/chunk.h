@@ -188,6 +188,31 @@ static inline void mark_used(slz_heap *h, uint32_t g, int on)
     __atomic_store_n(w, on ? *w | bit_of(g) : *w & ~bit_of(g), __ATOMIC_RELAXED);
 }
 
+/* pick_nz: x != 0 ? a : b, by a conditional move: the compiler, left to
+ * itself, branches, and on data such a branch mispredicts often. */
+static inline uint32_t pick_nz(uint64_t x, uint32_t a, uint32_t b)
+{
+#if defined(__x86_64__)
+    __asm__("test %2, %2\n\tcmovnz %1, %0" : "+r"(b) : "r"(a), "r"(x) : "cc");
+    return b;
+#else
+    uint32_t m = -(uint32_t)(x != 0);
+    return (a & m) | (b & ~m);
+#endif
+}
+
+/* pick_ae: x >= y ? a : b (unsigned), the same way. */
+static inline uint32_t pick_ae(uint32_t x, uint32_t y, uint32_t a, uint32_t b)
+{
+#if defined(__x86_64__)
+    __asm__("cmp %3, %2\n\tcmovae %1, %0" : "+r"(b) : "r"(a), "r"(x), "r"(y) : "cc");
+    return b;
+#else
+    uint32_t m = -(uint32_t)(x >= y);
+    return (a & m) | (b & ~m);
+#endif
+}
+
 /* size_in_cell: the size in granules of the chunk that begins at bit b of
  * cell c whose start bits are st: up to the next start bit, else the cell's
  * last. Without a branch (the choice is data, and mispredicts): the next
@@ -196,8 +221,7 @@ static inline uint32_t size_in_cell(const struct slz_cell *c, uint64_t st, unsig
 {
     uint64_t after = (st >> b) >> 1;
     uint32_t next = (uint32_t)__builtin_ctzll(after | (uint64_t)1 << 63) + 1;
-    uint32_t mine = -(uint32_t)(after != 0);
-    return (next & mine) | (c->last & ~mine);
+    return pick_nz(after, next, c->last);
 }
 
 /* grains_of: the size in granules of the chunk that begins at g. */
@@ -214,11 +238,10 @@ static inline uint32_t grains_of(const slz_heap *h, uint32_t g)
 static inline void bits_note_chunk(slz_heap *h, uint32_t a, uint32_t e)
 {
     struct slz_cell *c = cell_of(h, a), *ce = cell_of(h, e - 1);
-    uint32_t lim = (a | (SLZ_CELL - 1)) + 1, last = c->last, lead = ce->lead;
+    uint32_t lim = (a | (SLZ_CELL - 1)) + 1;
     lim = lim < h->grains ? lim : h->grains; /* it is the cell's last chunk when it ends here or beyond */
-    uint32_t is_last = -(uint32_t)(e >= lim), leads = -(uint32_t)(ce != c); /* (masks, not branches) */
-    c->last = last ^ ((last ^ (e - a)) & is_last);
-    ce->lead = lead ^ ((lead ^ a) & leads);
+    c->last = pick_ae(e, lim, e - a, c->last);
+    ce->lead = pick_ae((e - 1) ^ a, SLZ_CELL, a, ce->lead); /* (its last granule in another cell) */
 }
 /* The check word and the canary: keyed mixes of an address and a value.
  * They catch accidents (an overflow, a write after free); the allocator's
