@@ -185,7 +185,7 @@ static void word_set(uint32_t *w, uint32_t v)
     if (*w != v) /* (no write into a page given back, if it need not) */
         *w = v;
 }
-static void record_put(slz_heap *h, uint32_t end, struct span s)
+HOT void record_put(slz_heap *h, uint32_t end, struct span s)
 {
     struct words w = record_words(h, end);
     if (s.a >= s.r)
