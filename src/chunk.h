@@ -339,7 +339,11 @@ HOT void index_raise(slz_heap *h, size_t k, uint32_t s)
     h->lv[0][k] = s;
     if (k >= h->span)
         widen(h, k); /* (index.c) */
-    for (int l = 1; l <= h->start; l++) { /* every level: a max, not a branch */
+    int top = h->start;
+#pragma GCC unroll 8
+    for (int l = 1; l < SLZ_LEVELS; l++) { /* every level: a max, not a branch; unrolled, so */
+        if (l > top)                       /* that each exit test goes the same way every time */
+            break;
         uint32_t *par = &h->lv[l][k /= SLZ_FAN];
         *par = *par > s ? *par : s;
     }

@@ -50,9 +50,10 @@ HOT uint32_t block_grain(const slz_heap *h, const void *p, const char *op, uint3
 
 /* checked_block: block_grain, by the owner, which also checks the header
  * of the chunk above (a write past the end of the block lands there). */
-HOT uint32_t checked_block(slz_heap *h, const void *p)
+HOT uint32_t checked_block(slz_heap *h, const void *p, uint32_t *size)
 {
     uint32_t n, g = block_grain(h, p, h->op, &n), nx = g + n;
+    *size = n;
     if (nx < h->grains && !header_ok(h, chunk_at(h, nx), (size_t)grains_of(h, nx) * SLZ_ALIGN, is_used(h, nx)))
         slz_misuse(h->op, "corrupted next chunk (write past the end of a block?)", p);
     return g;
@@ -60,13 +61,17 @@ HOT uint32_t checked_block(slz_heap *h, const void *p)
 
 /* live_block: the chunk of block p, checked, once the frees other threads
  * left are taken (one of them may be p: then this is a double free). */
-HOT uint32_t live_pass(slz_heap *h, const void *p)
+HOT uint32_t live_pass(slz_heap *h, const void *p, uint32_t *size)
 {
     if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED))
         heap_collect(h);
-    return checked_block(h, p);
+    return checked_block(h, p, size);
 }
-uint32_t live_block(slz_heap *h, const void *p) { return live_pass(h, p); }
+uint32_t live_block(slz_heap *h, const void *p)
+{
+    uint32_t n;
+    return live_pass(h, p, &n);
+}
 
 /* ---- Giving a chunk back: merge above, merge below, place -------------- */
 
@@ -117,7 +122,7 @@ static void place(slz_heap *h, uint32_t lo, uint32_t end, size_t cell)
 {
     bits_note_chunk(h, lo, end);
     make_free(h, lo, end - lo);
-    if (cell != SIZE_MAX && cell != lo / SLZ_CELL)
+    if ((cell != SIZE_MAX) & (cell != lo / SLZ_CELL)) /* (one branch, not two) */
         index_refresh(h, cell);
     index_raise(h, lo / SLZ_CELL, end - lo); /* anything it swallowed in its cell was smaller */
     if (lo < h->align_low)
@@ -332,13 +337,13 @@ static void settle(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t e
     record_put(h, end, now);
 }
 
-/* release: the allocated chunk at g (checked) becomes free and merges with
- * both neighbours at once; then the chunk settles what it gives back. Only
- * the chunks are counted here: a block given up is counted once by the
- * caller that gives one up (count_free), not for shrink's tail. */
-void release(slz_heap *h, uint32_t g)
+/* release: the allocated chunk at g of n granules (checked) becomes free
+ * and merges with both neighbours at once; then the chunk settles what it
+ * gives back. Only the chunks are counted here: a block given up is counted
+ * once by the caller that gives one up (count_free), not for shrink's tail.
+ * (slz_free passes the size the checks just read; release() reads it.) */
+static void release_sized(slz_heap *h, uint32_t g, uint32_t n)
 {
-    uint32_t n = grains_of(h, g);
     struct slz_heap_stats *st = &h->st;
     st->in_use -= (size_t)n * SLZ_ALIGN;
     st->free_chunks++;
@@ -351,6 +356,7 @@ void release(slz_heap *h, uint32_t g)
     place(h, lo, end, cell);
     settle(h, lo, g, nx, end);
 }
+void release(slz_heap *h, uint32_t g) { release_sized(h, g, grains_of(h, g)); }
 
 /* count_free: a block is given up (slz_free, a deferred free taken back,
  * the old place of a block realloc moved). */
@@ -364,7 +370,8 @@ void slz_free(slz_heap *h, void *p)
     if (p == NULL)
         return;
     op_begin(h, "free");
-    release(h, live_pass(h, p));
+    uint32_t n, g = live_pass(h, p, &n);
+    release_sized(h, g, n);
     count_free(h);
     op_end(h);
 }
@@ -383,7 +390,8 @@ void slz_free_deferred(slz_heap *h, void *p)
 /* take_pending: a block another thread freed, given back by the owner. */
 static void take_pending(slz_heap *h, uint32_t g)
 {
-    release(h, checked_block(h, chunk2mem(chunk_at(h, g))));
+    uint32_t n, b = checked_block(h, chunk2mem(chunk_at(h, g)), &n);
+    release_sized(h, b, n);
     count_free(h);
 }
 

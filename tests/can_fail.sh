@@ -116,7 +116,7 @@ mutant index-widen-start-stays $I 's/        h->start++;/        break;/' core "
 mutant index-refresh-nothing $I 's/    sets\[h->lines \& 1\](h, k, cell_max(h, k));/    (void)0;/' core "$R"
 mutant carve-no-lowering $A 's/    if (was_max)$/    if (0)/' core "$R"
 mutant carve-rest-not-indexed $A 's/        if (r \/ SLZ_CELL != k)$/        if (0)/' core "$R"
-mutant place-upper-cell-stale $F 's/    if (cell != SIZE_MAX \&\& cell != lo \/ SLZ_CELL)/    if (0)/' core "$R"
+mutant place-upper-cell-stale $F 's/    if ((cell != SIZE_MAX) \& (cell != lo \/ SLZ_CELL))/    if (0)/' core "$R"
 mutant merge-above-cell-not-noted $F 's/    if (h->lv\[0\]\[end \/ SLZ_CELL\] == n)/    if (0)/' core "$R"
 # ---- the chunk bits, sizes and leads (index.c, chunk.h) -----------------------
 mutant bits-start-lost $C 's/    wr(\&c->start, c->start | bit_of(g));/    (void)c;/' core "$R"
