@@ -95,7 +95,7 @@ R="core_random 300000" # every step predicted by a model of first fit and slz_he
 W=src/index_walk.h L=src/lines.h
 R0="core_random 300000 1 0" # the same with the baseline (SSE2) line operations
 mutant walk-first-ge-takes-the-last $W 's/    size_t idx = (size_t)__builtin_ctz(m);/    size_t idx = (size_t)(31 - __builtin_clz(m));/' core "$R"
-mutant walk-descend-takes-entry-0 $W 's/        idx = idx \* SLZ_FAN + (size_t)__builtin_ctz(V(ge_mask)(h->lv\[l\] + idx \* SLZ_FAN, need));/        idx = idx * SLZ_FAN;/' core "$R"
+mutant walk-descend-takes-entry-0 $W 's/        idx = idx \* SLZ_FAN + (size_t)__builtin_ctz(V(ge_mask)(h->lv\[l - j\] + idx \* SLZ_FAN, need));/        idx = idx * SLZ_FAN;/' core "$R"
 mutant walk-cell-strictly-greater $W 's/        if (s >= need) {/        if (s > need) {/' core core_firstfit
 mutant lines-sse2-strictly-greater $L 's/_mm_set1_epi32((int)((need - 1) ^ 0x80000000u))/_mm_set1_epi32((int)(need ^ 0x80000000u))/' core "$R0"
 mutant lines-sse2-max-half-line $L 's/    m = vmax_sse2(m, _mm_shuffle_epi32(m, _MM_SHUFFLE(2, 3, 0, 1)));/    (void)0;/' core "$R0"
@@ -107,7 +107,7 @@ mutant find-right-skips-a-neighbour $I 's/(0xfffeu << (idx % SLZ_FAN))/(0xfffcu 
 mutant find-from-skips-own-cell $I 's/    if (h->lv\[0\]\[idx\] >= need) {/    if (h->lv[0][idx] > need) {/' core "$R"
 # ---- the index updates (index_walk.h, index.c, alloc.c, free.c) --------------
 mutant cell-max-keeps-the-last $I 's/        m = s > m ? s : m;/        m = s ? s : m;/' core "$R"
-mutant index-set-short-of-the-top $W '/^VATTR static void V(set)/,/^}/s/    for (int l = 1; l <= h->start; l++) {/    for (int l = 1; l < h->start; l++) {/' core "$R"
+mutant index-set-short-of-the-top $W '/^VATTR static void V(set)/,/^}/s/        if (l > top)/        if (l >= top)/' core "$R"
 mutant index-set-wrong-line $W 's/        const uint32_t \*line = h->lv\[l - 1\] + (k \& ~(size_t)(SLZ_FAN - 1));/        const uint32_t *line = h->lv[l - 1] + (k \& ~(size_t)(2 * SLZ_FAN - 1));/' core "$R"
 mutant index-raise-no-parents $C 's/        \*par = \*par > s ? \*par : s;/        (void)par;/' core "$R"
 mutant index-raise-one-short $C 's/    if (s <= h->lv\[0\]\[k\])$/    if (s <= h->lv[0][k] + 1)/' core "$R"
