@@ -25,23 +25,11 @@ void *heap_fail(slz_heap *h)
     return NULL;
 }
 
-/* free_checked: the free chunk at g of n granules, its header and canary
- * intact (a write after free or an overflow would have changed them). */
-slz_chunk *free_checked(slz_heap *h, uint32_t g, uint32_t n)
+/* corrupt_free: free chunk g of n granules failed free_checked. */
+_Noreturn __attribute__((cold, noinline)) void corrupt_free(const slz_heap *h, uint32_t g, uint32_t n)
 {
-    slz_chunk *c = chunk_at(h, g);
-    if (!CHECKED(c->canary == canary_of(h, c)) || !header_ok(h, c, (size_t)n * SLZ_ALIGN, 0))
-        slz_misuse(h->op, g + n == h->grains ? "corrupted top chunk" : "corrupted free chunk (write after free?)",
-                   chunk2mem(c));
-    return c;
-}
-
-/* make_free: write the header and canary of free chunk g of n granules. */
-void make_free(slz_heap *h, uint32_t g, uint32_t n)
-{
-    slz_chunk *c = chunk_at(h, g);
-    write_header(h, c, (size_t)n * SLZ_ALIGN, 0);
-    c->canary = canary_of(h, c);
+    slz_misuse(h->op, g + n == h->grains ? "corrupted top chunk" : "corrupted free chunk (write after free?)",
+               chunk2mem(chunk_at(h, g)));
 }
 
 /* ---- Carving ----------------------------------------------------------- */
@@ -51,7 +39,6 @@ void account_use(slz_heap *h, uint32_t g, uint32_t n, uint32_t added)
 {
     struct slz_heap_stats *st = &h->st;
     st->in_use += (size_t)added * SLZ_ALIGN;
-    st->free_bytes -= (size_t)added * SLZ_ALIGN;
     if (st->in_use > st->peak_in_use)
         st->peak_in_use = st->in_use;
     if ((size_t)(g + n) * SLZ_ALIGN > st->high_water)
@@ -63,7 +50,7 @@ void account_use(slz_heap *h, uint32_t g, uint32_t n, uint32_t added)
  * place, when it can stand alone. The cell's index entry falls only when g
  * was its largest free chunk; the rest's rises when it begins in another
  * cell. */
-static void *carve(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, size_t request)
+HOT void *carve(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, size_t request)
 {
     size_t k = g / SLZ_CELL;
     uint32_t was_max = h->lv[0][k] == n;
@@ -87,7 +74,6 @@ static void *carve(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, size_t re
     if (was_max)
         index_refresh(h, k);
     account_use(h, g, need, need);
-    h->st.live_blocks++;
     h->st.mallocs++;
     h->st.bytes_requested += request;
     h->st.bytes_allocated += (size_t)need * SLZ_ALIGN;
@@ -97,8 +83,8 @@ static void *carve(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, size_t re
     return chunk2mem(c);
 }
 
-/* heap_malloc: first fit, in one walk of the index. */
-void *heap_malloc(slz_heap *h, size_t n)
+/* malloc_pass: first fit, in one walk of the index. */
+HOT void *malloc_pass(slz_heap *h, size_t n)
 {
     if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED))
         heap_collect(h);
@@ -110,6 +96,7 @@ void *heap_malloc(slz_heap *h, size_t n)
         return heap_fail(h);
     return carve(h, g, size, need, n);
 }
+void *heap_malloc(slz_heap *h, size_t n) { return malloc_pass(h, n); }
 
 inline void *slz_malloc(slz_heap *h, size_t n)
 {
@@ -120,7 +107,7 @@ inline void *slz_malloc(slz_heap *h, size_t n)
     if (__builtin_expect(h->cache != NULL, 0))
         return cache_slz_malloc(h, n); /* the fast mode (cache.c) */
     op_begin(h, "malloc");
-    void *p = heap_malloc(h, n);
+    void *p = malloc_pass(h, n);
     op_end(h);
     return p;
 }

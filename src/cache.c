@@ -94,8 +94,7 @@ void cache_flush(slz_heap *h)
     for (uint32_t k = MIN_GRAINS; k <= CACHE_CLASSES && c->bytes; k++)
         while (c->count[k]) {
             slz_chunk *ch = pop(h, c, k);
-            release(h, live_block(h, chunk2mem(ch)));
-            h->st.live_blocks--; /* (its free was counted when it came in) */
+            release(h, live_block(h, chunk2mem(ch))); /* (its free was counted when it came in) */
         }
 }
 
@@ -175,7 +174,7 @@ static int cache_free(slz_heap *h, const void *p)
     slz_chunk *ch = chunk_at(h, g);
     if (k > CACHE_CLASSES || c->count[k] == CACHE_DEPTH || c->bytes + (size_t)k * SLZ_ALIGN > c->bound ||
         ch->head != ((uintptr_t)k * SLZ_ALIGN | SLZ_INUSE) ||
-        (nx < h->grains && !CHECKED(chunk_at(h, nx)->check == head_check(h, chunk_at(h, nx), chunk_at(h, nx)->head & ~SLZ_CACHED))))
+        (nx < h->grains && !CHECKED(chunk_at(h, nx)->check == check_of(h, chunk_at(h, nx), chunk_at(h, nx)->head & ~SLZ_CACHED))))
         return 0;
     c->slot[k][c->count[k]++] = g;
     c->bytes += (size_t)k * SLZ_ALIGN;
@@ -200,8 +199,7 @@ __attribute__((noinline)) void *cache_slz_malloc(slz_heap *h, size_t n)
 static __attribute__((noinline)) void free_to_heap(slz_heap *h, void *p)
 {
     release(h, live_block(h, p));
-    h->st.live_blocks--; /* as slz_free counts a block given up */
-    h->st.frees++;
+    h->st.frees++; /* as slz_free counts a block given up */
 }
 __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
 {
@@ -231,6 +229,20 @@ int cache_header_ok(const slz_heap *h, uint32_t g)
 
 /* cache_stats: what the cache adds to a statistics snapshot: its counters,
  * and its blocks out of the live ones (the core counts them in use). */
+/* cache_held: what the core's counters miss of the chunks in use: the
+ * allocations the cache served (not counted as mallocs) and the blocks it
+ * holds (counted as freed); 0 without the cache. For the checker. */
+size_t cache_held(const slz_heap *h)
+{
+    const struct slz_cache *c = h->cache;
+    if (c == NULL)
+        return 0;
+    size_t blocks = 0;
+    for (uint32_t k = MIN_GRAINS; k <= CACHE_CLASSES; k++)
+        blocks += c->count[k];
+    return c->hits + blocks;
+}
+
 void cache_stats(const slz_heap *h, struct slz_heap_stats *out)
 {
     const struct slz_cache *c = h->cache;
@@ -243,9 +255,9 @@ void cache_stats(const slz_heap *h, struct slz_heap_stats *out)
     out->cache_misses = c->misses;
     out->cached_blocks = blocks;
     out->cached_bytes = c->bytes;
-    out->live_blocks -= blocks;
     out->in_use -= c->bytes;
     out->mallocs += c->hits; /* (the core counts what it serves) */
+    out->live_blocks += c->hits; /* (mallocs - frees counted the core's alone) */
 }
 
 /* cache_check: invariants C1-C3 (cache.h) over the cells up to the

@@ -71,6 +71,7 @@ void cache_slz_free(slz_heap *h, void *p);
 int cache_refused(slz_heap *h, int saved_errno);
 void cache_flush(slz_heap *h);
 void cache_stats(const slz_heap *h, struct slz_heap_stats *out);
+size_t cache_held(const slz_heap *h);
 size_t cache_check(const slz_heap *h, size_t cells, const char **first);
 
 #endif /* SLZ_CACHE_H */

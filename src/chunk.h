@@ -15,6 +15,7 @@
  *   chunk-> +----------------------------------------------+  16-byte aligned
  *           | head:  size in bytes (multiple of 16) | U    |
  *           | check: keyed hash of (address, head)         |
+ *           |   (a free chunk: its seal, see free_seal)    |
  *     mem-> +----------------------------------------------+  16-byte aligned
  *           | payload: size - 16 bytes, all the user's     |
  *           .  (a free chunk: word 0 holds a keyed canary; |
@@ -156,7 +157,8 @@ struct slz_heap {
     size_t page;
     char *region;        /* what create_in was given */
     size_t region_size;
-    uintptr_t key[2];    /* keys the check words and canaries */
+    uintptr_t key[2];    /* keys the check words of allocated chunks */
+    uintptr_t seal;      /* keys the check words and canaries of free chunks */
     const char *op;      /* entry point being served, for reports */
     struct slz_cache *cache; /* SLZ_CACHE: the fast mode's (cache.h), or NULL */
     struct slz_cell *cells;
@@ -172,7 +174,7 @@ struct slz_heap {
      * word of pend[0], pend[2] one per word of pend[1] */
     uint64_t *pend[3];
     size_t pendn[3];
-    struct slz_heap_stats st;
+    struct slz_heap_stats st; /* (free_bytes and live_blocks: derived by slz_heap_get_stats) */
 };
 
 #define SLZ_MAPPED 0x100u
@@ -197,6 +199,31 @@ static inline void mark_used(slz_heap *h, uint32_t g, int on)
     __atomic_store_n(w, on ? *w | bit_of(g) : *w & ~bit_of(g), __ATOMIC_RELAXED);
 }
 
+/* pick_nz: x != 0 ? a : b, by a conditional move: the compiler, left to
+ * itself, branches, and on data such a branch mispredicts often. */
+static inline uint32_t pick_nz(uint64_t x, uint32_t a, uint32_t b)
+{
+#if defined(__x86_64__)
+    __asm__("test %2, %2\n\tcmovnz %1, %0" : "+r"(b) : "r"(a), "r"(x) : "cc");
+    return b;
+#else
+    uint32_t m = -(uint32_t)(x != 0);
+    return (a & m) | (b & ~m);
+#endif
+}
+
+/* pick_ae: x >= y ? a : b (unsigned), the same way. */
+static inline uint32_t pick_ae(uint32_t x, uint32_t y, uint32_t a, uint32_t b)
+{
+#if defined(__x86_64__)
+    __asm__("cmp %3, %2\n\tcmovae %1, %0" : "+r"(b) : "r"(a), "r"(x), "r"(y) : "cc");
+    return b;
+#else
+    uint32_t m = -(uint32_t)(x >= y);
+    return (a & m) | (b & ~m);
+#endif
+}
+
 /* size_in_cell: the size in granules of the chunk that begins at bit b of
  * cell c whose start bits are st: up to the next start bit, else the cell's
  * last. Without a branch (the choice is data, and mispredicts): the next
@@ -205,8 +232,7 @@ static inline uint32_t size_in_cell(const struct slz_cell *c, uint64_t st, unsig
 {
     uint64_t after = (st >> b) >> 1;
     uint32_t next = (uint32_t)__builtin_ctzll(after | (uint64_t)1 << 63) + 1;
-    uint32_t mine = -(uint32_t)(after != 0);
-    return (next & mine) | (c->last & ~mine);
+    return pick_nz(after, next, c->last);
 }
 
 /* grains_of: the size in granules of the chunk that begins at g. */
@@ -222,11 +248,11 @@ static inline uint32_t grains_of(const slz_heap *h, uint32_t g)
  * that is another cell. */
 static inline void bits_note_chunk(slz_heap *h, uint32_t a, uint32_t e)
 {
-    uint32_t cell_end = a | (SLZ_CELL - 1); /* the last granule of a's cell */
     struct slz_cell *c = cell_of(h, a), *ce = cell_of(h, e - 1);
-    uint32_t is_last = -(uint32_t)((e > cell_end) | (e == h->grains)), leads = -(uint32_t)(e - 1 > cell_end);
-    c->last = ((e - a) & is_last) | (c->last & ~is_last); /* (a choice by masks, not branches) */
-    ce->lead = (a & leads) | (ce->lead & ~leads);
+    uint32_t lim = (a | (SLZ_CELL - 1)) + 1;
+    lim = lim < h->grains ? lim : h->grains; /* it is the cell's last chunk when it ends here or beyond */
+    c->last = pick_ae(e, lim, e - a, c->last);
+    ce->lead = pick_ae((e - 1) ^ a, SLZ_CELL, a, ce->lead); /* (its last granule in another cell) */
 }
 
 /* The check word and the canary: a keyed function of an address and a
@@ -321,7 +347,7 @@ static inline uintptr_t head_check(const slz_heap *h, const slz_chunk *c, uintpt
 }
 /* canary_of: the canary of free chunk c, the complement of its check word:
  * a write over the first payload word changes one and not the other, and
- * the keyed function runs once per free chunk written or read, not twice. */
+ * the seal is computed once per free chunk written or read, not twice. */
 static inline uintptr_t canary_of(const slz_heap *h, const slz_chunk *c)
 {
     (void)h;
@@ -336,17 +362,100 @@ static inline uintptr_t canary_of(const slz_heap *h, const slz_chunk *c)
 #define CHECKED(ok) (ok)
 #endif
 
+/* free_seal: the check word of a free chunk: not keyed() but a multiply
+ * and the heap's own seal. A free chunk's truth is the bits, which the
+ * header must match (its size, no U); the seal only makes a write after free
+ * over the header or canary show, and a header copied from elsewhere fail.
+ * So a free chunk costs no keyed call, written or read, and a seal read from
+ * freed memory tells nothing of the keys of allocated chunks' check words. */
+static inline uintptr_t free_seal(const slz_heap *h, const slz_chunk *c, uintptr_t head)
+{
+    return ((uintptr_t)c * 0x9e3779b97f4a7c15ull) ^ head ^ h->seal;
+}
+static inline uintptr_t check_of(const slz_heap *h, const slz_chunk *c, uintptr_t head)
+{
+    return (head & SLZ_INUSE) ? head_check(h, c, head) : free_seal(h, c, head);
+}
+
 /* header_ok: c's header says size bytes and used, with its check. */
 static inline int header_ok(const slz_heap *h, const slz_chunk *c, size_t size, int used)
 {
     uintptr_t head = size | (used ? SLZ_INUSE : 0);
-    return CHECKED(c->head == head && c->check == head_check(h, c, head));
+    return CHECKED(c->head == head && c->check == check_of(h, c, head));
 }
 static inline void write_header(const slz_heap *h, slz_chunk *c, size_t size, int used)
 {
     uintptr_t head = size | (used ? SLZ_INUSE : 0);
     c->head = head;
-    c->check = head_check(h, c, head);
+    c->check = check_of(h, c, head);
+}
+
+/* HOT: a helper of malloc's or free's one pass that is inlined into it
+ * even where the compiler would call it: a call's saves, restores and
+ * argument moves cost as much as the helper's own work. */
+#define HOT static inline __attribute__((always_inline))
+
+/* ---- Bits and index updates on the hot path ----------------------------- */
+/* The owner changes the bits while another thread may read them for a free
+ * of its own (slz_free_deferred): word-sized relaxed accesses. */
+static inline void wr(uint64_t *w, uint64_t v) { __atomic_store_n(w, v, __ATOMIC_RELAXED); }
+
+/* bits_start: a free chunk begins at g (a tomb there goes). */
+HOT void bits_start(slz_heap *h, uint32_t g)
+{
+    struct slz_cell *c = cell_of(h, g);
+    wr(&c->used, c->used & ~bit_of(g));
+    wr(&c->start, c->start | bit_of(g));
+}
+
+/* bits_unstart: the chunk at g is swallowed by the one below it: a tomb
+ * (the used bit without the start bit). */
+HOT void bits_unstart(slz_heap *h, uint32_t g)
+{
+    struct slz_cell *c = cell_of(h, g);
+    uint64_t b = bit_of(g);
+    wr(&c->start, c->start & ~b);
+    wr(&c->used, c->used | b);
+}
+
+void widen(slz_heap *h, size_t k);
+/* index_raise: a free chunk of s granules begins in cell k now, and no
+ * other free chunk of the cell shrank: its entry rises to s if below, and
+ * each parent while it is below s. */
+HOT void index_raise(slz_heap *h, size_t k, uint32_t s)
+{
+    if (s <= h->lv[0][k])
+        return;
+    h->lv[0][k] = s;
+    if (k >= h->span)
+        widen(h, k); /* (index.c) */
+    int top = h->start;
+#pragma GCC unroll 8
+    for (int l = 1; l < SLZ_LEVELS; l++) { /* every level: a max, not a branch; unrolled, so */
+        if (l > top)                       /* that each exit test goes the same way every time */
+            break;
+        uint32_t *par = &h->lv[l][k /= SLZ_FAN];
+        *par = *par > s ? *par : s;
+    }
+}
+
+/* free_checked: the free chunk at g of n granules, its header and canary
+ * intact (a write after free or an overflow would have changed them). */
+_Noreturn void corrupt_free(const slz_heap *h, uint32_t g, uint32_t n); /* alloc.c: reports */
+HOT slz_chunk *free_checked(slz_heap *h, uint32_t g, uint32_t n)
+{
+    slz_chunk *c = chunk_at(h, g);
+    if (!CHECKED(c->canary == canary_of(h, c)) || !header_ok(h, c, (size_t)n * SLZ_ALIGN, 0))
+        corrupt_free(h, g, n);
+    return c;
+}
+
+/* make_free: write the header and canary of free chunk g of n granules. */
+HOT void make_free(slz_heap *h, uint32_t g, uint32_t n)
+{
+    slz_chunk *c = chunk_at(h, g);
+    write_header(h, c, (size_t)n * SLZ_ALIGN, 0);
+    c->canary = canary_of(h, c);
 }
 
 /* op_begin/op_end: around every operation that changes the heap; a fork
@@ -369,8 +478,6 @@ static inline void op_end(slz_heap *h)
 uint32_t grains_for(const slz_heap *h, size_t n);
 void *heap_fail(slz_heap *h);
 void *heap_malloc(slz_heap *h, size_t n);
-slz_chunk *free_checked(slz_heap *h, uint32_t g, uint32_t n);
-void make_free(slz_heap *h, uint32_t g, uint32_t n);
 void account_use(slz_heap *h, uint32_t g, uint32_t n, uint32_t added);
 /* free.c: giving them back */
 uint32_t live_block(slz_heap *h, const void *p);
@@ -378,10 +485,7 @@ void release(slz_heap *h, uint32_t g);
 void heap_collect(slz_heap *h);
 
 /* index.c: the bits and the first-fit index */
-void bits_start(slz_heap *h, uint32_t g);
-void bits_unstart(slz_heap *h, uint32_t g);
 uint32_t bits_prev_start(const slz_heap *h, uint32_t g);
-void index_raise(slz_heap *h, size_t k, uint32_t s);
 void index_refresh(slz_heap *h, size_t k);
 uint32_t index_walk(const slz_heap *h, uint32_t need, uint32_t *size);
 uint32_t index_find(const slz_heap *h, uint32_t need, uint32_t from);
@@ -408,5 +512,6 @@ void os_write_err(const char *buf, size_t len);
 int os_membarrier_ready(void);
 void os_membarrier(void);
 _Noreturn void os_abort(void);
+_Noreturn void os_park(void);
 
 #endif /* SLZ_CHUNK_H */

@@ -31,7 +31,7 @@ static _Noreturn __attribute__((cold, noinline)) void bad_block(const slz_heap *
  * size. op names the caller in a report. Reads the bits with single loads
  * only, so another thread may call it while the owner works (see
  * slz_free_deferred). */
-static uint32_t block_grain(const slz_heap *h, const void *p, const char *op, uint32_t *size)
+HOT uint32_t block_grain(const slz_heap *h, const void *p, const char *op, uint32_t *size)
 {
     uintptr_t off = (uintptr_t)p - (uintptr_t)h->base - SLZ_HDR;
     if ((off & (SLZ_ALIGN - 1)) || off >= (size_t)h->grains * SLZ_ALIGN)
@@ -62,9 +62,10 @@ static __attribute__((cold, noinline)) uint32_t next_damaged(slz_heap *h, const 
 
 /* checked_block: block_grain, by the owner, which also checks the header
  * of the chunk above (a write past the end of the block lands there). */
-static uint32_t checked_block(slz_heap *h, const void *p)
+HOT uint32_t checked_block(slz_heap *h, const void *p, uint32_t *size)
 {
     uint32_t n, g = block_grain(h, p, h->op, &n), nx = g + n;
+    *size = n;
     if (nx < h->grains && !header_ok(h, chunk_at(h, nx), (size_t)grains_of(h, nx) * SLZ_ALIGN, is_used(h, nx)))
         return next_damaged(h, p, g);
     return g;
@@ -72,11 +73,16 @@ static uint32_t checked_block(slz_heap *h, const void *p)
 
 /* live_block: the chunk of block p, checked, once the frees other threads
  * left are taken (one of them may be p: then this is a double free). */
-uint32_t live_block(slz_heap *h, const void *p)
+HOT uint32_t live_pass(slz_heap *h, const void *p, uint32_t *size)
 {
     if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED))
         heap_collect(h);
-    return checked_block(h, p);
+    return checked_block(h, p, size);
+}
+uint32_t live_block(slz_heap *h, const void *p)
+{
+    uint32_t n;
+    return live_pass(h, p, &n);
 }
 
 /* ---- Giving a chunk back: merge above, merge below, place -------------- */
@@ -128,7 +134,7 @@ static void place(slz_heap *h, uint32_t lo, uint32_t end, size_t cell)
 {
     bits_note_chunk(h, lo, end);
     make_free(h, lo, end - lo);
-    if (cell != SIZE_MAX && cell != lo / SLZ_CELL)
+    if ((cell != SIZE_MAX) & (cell != lo / SLZ_CELL)) /* (one branch, not two) */
         index_refresh(h, cell);
     index_raise(h, lo / SLZ_CELL, end - lo); /* anything it swallowed in its cell was smaller */
     if (lo < h->align_low)
@@ -196,7 +202,7 @@ static void word_set(uint32_t *w, uint32_t v)
     if (*w != v) /* (no write into a page given back, if it need not) */
         *w = v;
 }
-static void record_put(slz_heap *h, uint32_t end, struct span s)
+HOT void record_put(slz_heap *h, uint32_t end, struct span s)
 {
     struct words w = record_words(h, end);
     if (s.a >= s.r)
@@ -412,16 +418,15 @@ void slz_heap_trim(slz_heap *h)
     op_end(h);
 }
 
-/* release: the allocated chunk at g (checked) becomes free and merges with
- * both neighbours at once; then the chunk settles what it gives back. Only
- * the chunks are counted here: a block given up is counted once by the
- * caller that gives one up (count_free), not for shrink's tail. */
-void release(slz_heap *h, uint32_t g)
+/* release: the allocated chunk at g of n granules (checked) becomes free
+ * and merges with both neighbours at once; then the chunk settles what it
+ * gives back. Only the chunks are counted here: a block given up is counted
+ * once by the caller that gives one up (count_free), not for shrink's tail.
+ * (slz_free passes the size the checks just read; release() reads it.) */
+static void release_sized(slz_heap *h, uint32_t g, uint32_t n)
 {
-    uint32_t n = grains_of(h, g);
     struct slz_heap_stats *st = &h->st;
     st->in_use -= (size_t)n * SLZ_ALIGN;
-    st->free_bytes += (size_t)n * SLZ_ALIGN;
     st->free_chunks++;
     uint32_t nx = g + n;
     size_t cell;
@@ -432,12 +437,12 @@ void release(slz_heap *h, uint32_t g)
     place(h, lo, end, cell);
     settle(h, lo, g, nx, end);
 }
+void release(slz_heap *h, uint32_t g) { release_sized(h, g, grains_of(h, g)); }
 
 /* count_free: a block is given up (slz_free, a deferred free taken back,
  * the old place of a block realloc moved). */
 static void count_free(slz_heap *h)
 {
-    h->st.live_blocks--;
     h->st.frees++;
 }
 
@@ -450,7 +455,8 @@ inline void slz_free(slz_heap *h, void *p)
         return;
     }
     op_begin(h, "free");
-    release(h, live_block(h, p));
+    uint32_t n, g = live_pass(h, p, &n);
+    release_sized(h, g, n);
     count_free(h);
     op_end(h);
 }
@@ -506,7 +512,8 @@ void slz_free_deferred(slz_heap *h, void *p)
 /* take_pending: a block another thread freed, given back by the owner. */
 static void take_pending(slz_heap *h, uint32_t g)
 {
-    release(h, checked_block(h, chunk2mem(chunk_at(h, g))));
+    uint32_t n, b = checked_block(h, chunk2mem(chunk_at(h, g)), &n);
+    release_sized(h, b, n);
     count_free(h);
 }
 

@@ -132,6 +132,7 @@ slz_heap *slz_heap_create_in(void *mem, size_t bytes, unsigned flags)
     h->region_size = bytes + (lo - (uintptr_t)mem);
     h->key[0] = (uintptr_t)os_random();
     h->key[1] = (uintptr_t)os_random();
+    h->seal = (uintptr_t)os_random();
     h->op = "malloc";
     h->remote = os_membarrier_ready() ? 0 : 2; /* (without the barrier, the owner always looks: index.c) */
     attach(h, meta, &L);
@@ -146,7 +147,6 @@ slz_heap *slz_heap_create_in(void *mem, size_t bytes, unsigned flags)
     h->align_low = SLZ_NONE;
     h->st.heap_size = planned; /* (what a heap that grows may become) */
     h->st.free_chunks = 1;
-    h->st.free_bytes = arena;
     return h;
 }
 
@@ -178,7 +178,6 @@ int slz_heap_grow(slz_heap *h, size_t bytes)
     index_raise(h, lo / SLZ_CELL, g - lo);
     if (lo < h->align_low)
         h->align_low = lo; /* (the aligned search's marks: the chunk may fit now) */
-    h->st.free_bytes += (size_t)(g - old) * SLZ_ALIGN;
     op_end(h);
     return 0;
 }
@@ -236,6 +235,8 @@ void slz_heap_get_stats(const slz_heap *h, struct slz_heap_stats *out)
     }
     *out = h->st;
     out->largest_free = slz_largest_free(h);
+    out->free_bytes = (size_t)h->grains * SLZ_ALIGN - h->st.in_use; /* (derived, not kept: two stores less an operation) */
+    out->live_blocks = h->st.mallocs - h->st.frees;
     cache_stats(h, out);
 }
 
@@ -337,9 +338,9 @@ size_t slz_heap_check(const slz_heap *h, const char **first)
     }
     take_chunk(h, &t, &s, g, h->grains);
     check_release(h, &t, cells);
-    if (s.nfree != h->st.free_chunks || s.freeb != h->st.free_bytes)
+    if (s.nfree != h->st.free_chunks || s.freeb != (size_t)h->grains * SLZ_ALIGN - h->st.in_use)
         violation(&t, "free chunk totals disagree with the heap");
-    if (s.used != h->st.in_use || s.live != h->st.live_blocks)
+    if (s.used != h->st.in_use || s.live != h->st.mallocs - h->st.frees + cache_held(h))
         violation(&t, "bytes in use disagree with the heap");
     const char *iw = NULL, *cw = NULL;
     size_t ib = index_check(h, cells, &iw), cb = cache_check(h, cells, &cw);
@@ -419,10 +420,15 @@ static void hex(char *out, uintptr_t v)
 /* slz_misuse: "slzmalloc: <op>(): <what> (<ptr>)", then abort. */
 _Noreturn void slz_misuse(const char *op, const char *what, const void *ptr)
 {
-    if (error_handler) {
+    if (error_handler) { /* (a test's handler may jump out: no guard) */
         error_handler(op, what, ptr);
         os_abort();
     }
+    /* One report a process: two threads may meet the same misuse at once
+     * (a block both free, say); the second waits for the first's abort. */
+    static int reporting;
+    if (__atomic_exchange_n(&reporting, 1, __ATOMIC_ACQ_REL))
+        os_park();
     char buf[256], num[2 + 16 + 1];
     hex(num, (uintptr_t)ptr);
     size_t at = 0, cap = sizeof buf - 1;

@@ -31,29 +31,7 @@
 
 /* ---- Bits ------------------------------------------------------------- */
 
-/* The owner changes the bits while another thread may read them for a free
- * of its own (slz_free_deferred): word-sized relaxed accesses. */
-static inline void wr(uint64_t *w, uint64_t v) { __atomic_store_n(w, v, __ATOMIC_RELAXED); }
-
 static inline unsigned top_bit(uint64_t w) { return 63u - (unsigned)__builtin_clzll(w); }
-
-/* bits_start: a free chunk begins at g (a tomb there goes). */
-void bits_start(slz_heap *h, uint32_t g)
-{
-    struct slz_cell *c = cell_of(h, g);
-    wr(&c->used, c->used & ~bit_of(g));
-    wr(&c->start, c->start | bit_of(g));
-}
-
-/* bits_unstart: the chunk at g is swallowed by the one below it: a tomb
- * (the used bit without the start bit). */
-void bits_unstart(slz_heap *h, uint32_t g)
-{
-    struct slz_cell *c = cell_of(h, g);
-    uint64_t b = bit_of(g);
-    wr(&c->start, c->start & ~b);
-    wr(&c->used, c->used | b);
-}
 
 /* bits_prev_start: where the chunk just below granule g begins (g > 0, a
  * start): the start bit below g in its cell, else the chunk ends in g's
@@ -146,28 +124,12 @@ void index_refresh(slz_heap *h, size_t k)
 /* widen: the walk's first line must cover cell k: raise start, and give
  * each new level its first entry (the levels above start are not kept:
  * nothing beyond the span is nonzero, so line 0 of lv[start] sees all). */
-static void widen(slz_heap *h, size_t k)
+void widen(slz_heap *h, size_t k)
 {
     h->span = k + 1;
     while (h->start < h->nlv - 1 && h->span > h->reach[h->start]) {
         h->start++;
         h->lv[h->start][0] = line_max_default(h->lv[h->start - 1]);
-    }
-}
-
-/* index_raise: a free chunk of s granules begins in cell k now, and no
- * other free chunk of the cell shrank: its entry rises to s if below, and
- * each parent while it is below s. */
-void index_raise(slz_heap *h, size_t k, uint32_t s)
-{
-    if (s <= h->lv[0][k])
-        return;
-    h->lv[0][k] = s;
-    if (k >= h->span)
-        widen(h, k);
-    for (int l = 1; l <= h->start; l++) { /* every level: a max, not a branch */
-        uint32_t *par = &h->lv[l][k /= SLZ_FAN];
-        *par = *par > s ? *par : s;
     }
 }
 

@@ -15,8 +15,12 @@ VATTR static uint32_t V(walk)(const slz_heap *h, uint32_t need, uint32_t *size)
     if (m == 0)
         return SLZ_NONE;
     size_t idx = (size_t)__builtin_ctz(m);
-    while (l-- > 0)
-        idx = idx * SLZ_FAN + (size_t)__builtin_ctz(V(ge_mask)(h->lv[l] + idx * SLZ_FAN, need));
+#pragma GCC unroll 8
+    for (int j = 1; j < SLZ_LEVELS; j++) { /* down to level 0 (unrolled, as set's climb) */
+        if (j > l)
+            break;
+        idx = idx * SLZ_FAN + (size_t)__builtin_ctz(V(ge_mask)(h->lv[l - j] + idx * SLZ_FAN, need));
+    }
     const struct slz_cell *c = &h->cells[idx];
     uint64_t st = c->start, f = st & ~c->used;
     for (;; f &= f - 1) {
@@ -40,7 +44,11 @@ VATTR static void V(set)(slz_heap *h, size_t k, uint32_t v)
         return;
     }
     h->lv[0][k] = v;
-    for (int l = 1; l <= h->start; l++) {
+    int top = h->start;
+#pragma GCC unroll 8
+    for (int l = 1; l < SLZ_LEVELS; l++) { /* (unrolled: each exit test always goes one way) */
+        if (l > top)
+            break;
         const uint32_t *line = h->lv[l - 1] + (k & ~(size_t)(SLZ_FAN - 1));
         h->lv[l][k /= SLZ_FAN] = V(line_max)(line);
     }

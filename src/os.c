@@ -107,3 +107,10 @@ void os_write_err(const char *buf, size_t len)
 }
 
 _Noreturn void os_abort(void) { abort(); }
+
+/* os_park: wait for another thread's abort, for ever. */
+_Noreturn void os_park(void)
+{
+    for (;;)
+        pause();
+}

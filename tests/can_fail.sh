@@ -95,7 +95,7 @@ R="core_random 300000" # every step predicted by a model of first fit and slz_he
 W=src/index_walk.h L=src/lines.h
 R0="core_random 300000 1 0" # the same with the baseline (SSE2) line operations
 mutant walk-first-ge-takes-the-last $W 's/    size_t idx = (size_t)__builtin_ctz(m);/    size_t idx = (size_t)(31 - __builtin_clz(m));/' core "$R"
-mutant walk-descend-takes-entry-0 $W 's/        idx = idx \* SLZ_FAN + (size_t)__builtin_ctz(V(ge_mask)(h->lv\[l\] + idx \* SLZ_FAN, need));/        idx = idx * SLZ_FAN;/' core "$R"
+mutant walk-descend-takes-entry-0 $W 's/        idx = idx \* SLZ_FAN + (size_t)__builtin_ctz(V(ge_mask)(h->lv\[l - j\] + idx \* SLZ_FAN, need));/        idx = idx * SLZ_FAN;/' core "$R"
 mutant walk-cell-strictly-greater $W 's/        if (s >= need) {/        if (s > need) {/' core core_firstfit
 mutant lines-sse2-strictly-greater $L 's/_mm_set1_epi32((int)((need - 1) ^ 0x80000000u))/_mm_set1_epi32((int)(need ^ 0x80000000u))/' core "$R0"
 mutant lines-sse2-max-half-line $L 's/    m = vmax_sse2(m, _mm_shuffle_epi32(m, _MM_SHUFFLE(2, 3, 0, 1)));/    (void)0;/' core "$R0"
@@ -107,22 +107,22 @@ mutant find-right-skips-a-neighbour $I 's/(0xfffeu << (idx % SLZ_FAN))/(0xfffcu 
 mutant find-from-skips-own-cell $I 's/    if (h->lv\[0\]\[idx\] >= need) {/    if (h->lv[0][idx] > need) {/' core "$R"
 # ---- the index updates (index_walk.h, index.c, alloc.c, free.c) --------------
 mutant cell-max-keeps-the-last $I 's/        m = s > m ? s : m;/        m = s ? s : m;/' core "$R"
-mutant index-set-short-of-the-top $W '/^VATTR static void V(set)/,/^}/s/    for (int l = 1; l <= h->start; l++) {/    for (int l = 1; l < h->start; l++) {/' core "$R"
+mutant index-set-short-of-the-top $W '/^VATTR static void V(set)/,/^}/s/        if (l > top)/        if (l >= top)/' core "$R"
 mutant index-set-wrong-line $W 's/        const uint32_t \*line = h->lv\[l - 1\] + (k \& ~(size_t)(SLZ_FAN - 1));/        const uint32_t *line = h->lv[l - 1] + (k \& ~(size_t)(2 * SLZ_FAN - 1));/' core "$R"
-mutant index-raise-no-parents $I 's/        \*par = \*par > s ? \*par : s;/        (void)par;/' core "$R"
-mutant index-raise-one-short $I 's/    if (s <= h->lv\[0\]\[k\])$/    if (s <= h->lv[0][k] + 1)/' core "$R"
-mutant index-raise-span-one-short $I 's/    if (k >= h->span)$/    if (k > h->span)/' core "$R"
+mutant index-raise-no-parents $C 's/        \*par = \*par > s ? \*par : s;/        (void)par;/' core "$R"
+mutant index-raise-one-short $C 's/    if (s <= h->lv\[0\]\[k\])$/    if (s <= h->lv[0][k] + 1)/' core "$R"
+mutant index-raise-span-one-short $C 's/    if (k >= h->span)$/    if (k > h->span)/' core "$R"
 mutant index-widen-start-stays $I 's/        h->start++;/        break;/' core "$R"
 mutant index-refresh-nothing $I 's/    sets\[h->lines \& 1\](h, k, cell_max(h, k));/    (void)0;/' core "$R"
 mutant carve-no-lowering $A 's/    if (was_max)$/    if (0)/' core "$R"
 mutant carve-rest-not-indexed $A 's/        if (r \/ SLZ_CELL != k)$/        if (0)/' core "$R"
-mutant place-upper-cell-stale $F 's/    if (cell != SIZE_MAX \&\& cell != lo \/ SLZ_CELL)/    if (0)/' core "$R"
+mutant place-upper-cell-stale $F 's/    if ((cell != SIZE_MAX) \& (cell != lo \/ SLZ_CELL))/    if (0)/' core "$R"
 mutant merge-above-cell-not-noted $F 's/    if (h->lv\[0\]\[end \/ SLZ_CELL\] == n)/    if (0)/' core "$R"
 # ---- the chunk bits, sizes and leads (index.c, chunk.h) -----------------------
-mutant bits-start-lost $I 's/    wr(\&c->start, c->start | bit_of(g));/    (void)c;/' core "$R"
-mutant size-ignores-last $C 's/    return (next \& mine) | (c->last \& ~mine);/    return next;/' core "$R"
-mutant note-last-not-at-arena-end $C 's/-(uint32_t)((e > cell_end) | (e == h->grains))/-(uint32_t)(e > cell_end)/' core "$R"
-mutant note-lead-never $C 's/    ce->lead = (a \& leads) | (ce->lead \& ~leads);/    (void)ce;/' core "$R"
+mutant bits-start-lost $C 's/    wr(\&c->start, c->start | bit_of(g));/    (void)c;/' core "$R"
+mutant size-ignores-last $C 's/    return pick_nz(after, next, c->last);/    return next;/' core "$R"
+mutant note-last-not-at-arena-end $C 's/    lim = lim < h->grains ? lim : h->grains;/    (void)0;/' core "$R"
+mutant note-lead-never $C 's/    ce->lead = pick_ae(/    (void)pick_ae(/' core "$R"
 mutant prev-start-same-cell-lowest $I 's/    uint32_t near = (uint32_t)(k \* SLZ_CELL + top_bit(below | 1))/    uint32_t near = (uint32_t)(k * SLZ_CELL + (unsigned)__builtin_ctzll(below | 1))/' core "$R"
 mutant prev-start-cell-before-lowest $I 's/top_bit(c\[-1\].start)) : c\[-1\].lead;/(unsigned)__builtin_ctzll(c[-1].start)) : c[-1].lead;/' core "$R"
 mutant prev-start-lead-ignored $I 's/    return (near \& mine) | (c->lead \& ~mine);/    return near;/' core "$R"
@@ -136,13 +136,13 @@ mutant release-keeps-pages $F 's/        os_release((void \*)x, y - x);/        
 mutant release-never $F 's/    return (h->flags \& SLZ_ANON) \&\& (size_t)(p->below + p->above) \* SLZ_ALIGN >= step;/    return 0;/' core core_release
 mutant release-header-page $F 's/    uintptr_t ax = ((uintptr_t)chunk_at(h, lo) + (size_t)keep_grains(h) \* SLZ_ALIGN + pg) \& ~pg;/    uintptr_t ax = (uintptr_t)chunk_at(h, lo) \& ~pg;/' core core_release
 # ---- tombs and the checks of a block pointer (index.c, free.c, alloc.c) -----
-mutant tomb-not-left $I 's/    wr(\&c->used, c->used | b);/    wr(\&c->used, c->used \& ~b);/' core core_reports
+mutant tomb-not-left $C 's/    wr(\&c->used, c->used | b);/    wr(\&c->used, c->used \& ~b);/' core core_reports
 mutant tomb-not-read $F 's/(__atomic_load_n(\&c->used, __ATOMIC_RELAXED) \& b) ? "double free" : "invalid pointer"/"invalid pointer"/' core core_reports
-mutant tomb-kept-on-start $I '/^void bits_start/,/^}/s/    wr(\&c->used, c->used \& ~bit_of(g));/    (void)0;/' core "$R"
+mutant tomb-kept-on-start $C '/^HOT void bits_start/,/^}/s/    wr(\&c->used, c->used \& ~bit_of(g));/    (void)0;/' core "$R"
 mutant block-no-used-check $F 's/    if (!(st \& __atomic_load_n(\&c->used, __ATOMIC_RELAXED) \& b))/    if (!(st \& b))/' core core_reports
-mutant block-no-header-check $F '/^static uint32_t block_grain/,/^}/s/    if (!header_ok(h, chunk_at(h, g)/    if (0 \&\& !header_ok(h, chunk_at(h, g)/' core core_reports
+mutant block-no-header-check $F '/^HOT uint32_t block_grain/,/^}/s/    if (!header_ok(h, chunk_at(h, g)/    if (0 \&\& !header_ok(h, chunk_at(h, g)/' core core_reports
 mutant block-no-next-header-check $F 's/    if (nx < h->grains \&\& !header_ok(/    if (0 \&\& !header_ok(/' core core_reports
-mutant free-checked-no-canary $A 's/    if (!CHECKED(c->canary == canary_of(h, c)) || /    if (/' core core_reports
+mutant free-checked-no-canary $C 's/    if (!CHECKED(c->canary == canary_of(h, c)) || /    if (/' core core_reports
 mutant free-checked-names-top-wrongly $A 's/g + n == h->grains ? "corrupted top chunk"/g + n != h->grains ? "corrupted top chunk"/' core core_reports
 # ---- the checker (heap.c slz_heap_check, index.c index_check) ---------------
 for v in "no chunk begins at the arena's start" "chunk smaller than the minimum" \
@@ -172,9 +172,9 @@ mutant align-spotless-not-lowered $A 's/        m->spotless = m->spotless < low 
 mutant align-from-not-lowered $A 's/        m->from = m->from < low ? m->from : low;/        (void)0;/' core "$R"
 mutant align-spotless-of-larger-alignments $A 's/        if (i <= c \&\& m->spotless > spot)/        if (m->spotless > spot)/' core "$R"
 mutant align-low-not-kept $F 's/        h->align_low = lo; /        (void)lo; /' core "$R"
-# ---- the counters, each counted once (free.c) --------------------------------
+# ---- the counters, each counted once (free.c, heap.c) --------------------------------
 mutant count-free-no-frees $F 's/^    h->st.frees++;$/    (void)0;/' core core_stats
-mutant count-free-no-live $F 's/^    h->st.live_blocks--;$/    (void)0;/' core core_stats
+mutant stats-live-not-derived $H 's/    out->live_blocks = h->st.mallocs - h->st.frees;/    out->live_blocks = h->st.mallocs;/' core core_stats
 # ---- pending (cross-thread) frees (index.c, free.c, alloc.c) ----------------
 mutant pending-double-not-seen $I 's/__ATOMIC_SEQ_CST) \& b)$/__ATOMIC_SEQ_CST) \& 0)/' core core_reports
 mutant pending-no-level-1 $I 's/    mark_once(\&h->pend\[1\]/    (void)(\&h->pend[1]/' core core_reports
@@ -185,7 +185,7 @@ mutant pending-deferred-skips-mark $F 's/    if (pending_mark(h, g))/    if (0)/
 mutant handover-carve-no-look $A 's/        pending_reused(h, g);/        (void)g;/' core core_handover_race
 mutant handover-no-announce $F 's/    pending_announce(h);/    (void)0;/' core core_handover_race
 mutant handover-check-ignores-drain $F 's/    if (!(st \& us \& b) \&\& pending_is(h, g))/    if (!(st \& us \& b))/' core core_handover_race
-mutant pending-malloc-no-collect $A '/^void \*heap_malloc/,/^}/s/        heap_collect(h);/        (void)0;/' core core_reports
+mutant pending-malloc-no-collect $A '/^HOT void \*malloc_pass/,/^}/s/        heap_collect(h);/        (void)0;/' core core_reports
 # ---- the shim's routing (preload/) -------------------------------------------
 mutant shim-remote-free-dropped $S 's/    } else if (!heaps_lost(i)) {/    } else if (0) {/' shim shim_remote SLZ_HEAP_SIZE=1M
 mutant shim-realloc-own-moves $S '/^static void \*realloc_owned/,/^}/s/    if (h == shim_my_heap && n <= max_request) {/    if (0) {/' shim shim_routing SLZ_HEAP_SIZE=1M
