@@ -45,11 +45,17 @@ static unsigned made; /* slots with a heap, in order */
 static pthread_key_t exit_key;
 static int exit_key_ok;
 
+/* heap_flags: the option flags of every heap. SLZ_SECURE wins over SLZ_CACHE
+ * (one policy of the same hold). A heap adopted from an exited thread holds
+ * nothing back (slz_heap_collect at exit) and, with SLZ_SECURE, every block
+ * freed on it was zeroed: nothing to clear before its next thread. */
+static unsigned heap_flags(void) { return slz_opt.secure ? SLZ_SECURE : slz_opt.cache ? SLZ_CACHE : 0; }
+
 /* heaps_setup: reserve the slots for heaps of heap_size bytes. Once, from
  * the shim's set-up; nothing here allocates. 0, or -1 (glibc serves all). */
 int heaps_setup(size_t heap_size)
 {
-    size_t foot = slz_heap_footprint(heap_size, SLZ_GUARDED | (slz_opt.cache ? SLZ_CACHE : 0));
+    size_t foot = slz_heap_footprint(heap_size, SLZ_GUARDED | heap_flags());
     if (foot == 0)
         return -1;
     int shift = 12;
@@ -78,7 +84,7 @@ static slz_heap *make_heap(unsigned i)
     char *slot = shim_heaps.area + ((size_t)i << shim_heaps.shift);
     if (mprotect(slot, shim_heaps.footprint, PROT_READ | PROT_WRITE) != 0)
         return NULL;
-    return slz_heap_create_in(slot, shim_heaps.footprint, SLZ_GUARDED | SLZ_ANON | (slz_opt.cache ? SLZ_CACHE : 0));
+    return slz_heap_create_in(slot, shim_heaps.footprint, SLZ_GUARDED | SLZ_ANON | heap_flags());
 }
 
 /* heaps_mine_slow: the calling thread's first allocation (or its first

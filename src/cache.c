@@ -56,9 +56,11 @@ void cache_attach(slz_heap *h, void *meta, size_t ncells)
 {
     struct slz_cache *c = meta;
     size_t sixteenth = (size_t)h->grains * SLZ_ALIGN / 16;
+    size_t most = (h->flags & SLZ_SECURE) == SLZ_SECURE ? SLZ_QUARANTINE_BYTES : SLZ_CACHE_BYTES;
     (void)ncells;
     c->bits = (uint64_t *)((char *)meta + up64(sizeof *c));
-    c->bound = sixteenth < SLZ_CACHE_BYTES ? sixteenth : SLZ_CACHE_BYTES;
+    c->bound = sixteenth < most ? sixteenth : most;
+    c->secure = (h->flags & SLZ_SECURE) == SLZ_SECURE; /* the quarantine (quarantine.c) */
     h->cache = c;
 }
 
@@ -88,6 +90,10 @@ static inline slz_chunk *pop(slz_heap *h, struct slz_cache *c, uint32_t k)
 void cache_flush(slz_heap *h)
 {
     struct slz_cache *c = h->cache;
+    if (c->secure) {
+        quarantine_flush(h);
+        return;
+    }
     for (uint32_t k = MIN_GRAINS; k <= CACHE_CLASSES && c->bytes; k++)
         while (c->count[k]) {
             slz_chunk *ch = pop(h, c, k);
@@ -132,6 +138,8 @@ static __attribute__((noinline)) void *miss(slz_heap *h, size_t n)
 void *cache_malloc(slz_heap *h, size_t n)
 {
     struct slz_cache *c = h->cache;
+    if (c->secure)
+        return quarantine_malloc(h, n);
     uint32_t k = (uint32_t)((n + SLZ_HDR + SLZ_ALIGN - 1) / SLZ_ALIGN);
     k = k < MIN_GRAINS ? MIN_GRAINS : k;
     if (__builtin_expect(n > CACHE_MAX_REQUEST || c->count[k] == 0 || __atomic_load_n(&h->pend_any, __ATOMIC_RELAXED), 0))
@@ -188,7 +196,9 @@ __attribute__((noinline)) void *cache_slz_malloc(slz_heap *h, size_t n)
 __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
 {
     op_begin(h, "free");
-    if (!cache_free(h, p)) {
+    if (h->cache->secure)
+        quarantine_free(h, p);
+    else if (!cache_free(h, p)) {
         release(h, live_block(h, p));
         h->st.live_blocks--; /* as slz_free counts a block given up */
         h->st.frees++;
@@ -214,7 +224,7 @@ void cache_stats(const slz_heap *h, struct slz_heap_stats *out)
     const struct slz_cache *c = h->cache;
     if (c == NULL)
         return;
-    size_t blocks = 0;
+    size_t blocks = c->qlen;
     for (uint32_t k = MIN_GRAINS; k <= CACHE_CLASSES; k++)
         blocks += c->count[k];
     out->cache_hits = c->hits;
@@ -234,6 +244,8 @@ size_t cache_check(const slz_heap *h, size_t cells, const char **first)
     size_t bad = 0, blocks = 0, bytes = 0, set = 0;
     if (c == NULL)
         return 0;
+    if (c->secure)
+        return quarantine_check(h, cells, first);
     for (uint32_t k = 0; k <= CACHE_CLASSES; k++) {
         if (c->count[k] > CACHE_DEPTH || (c->count[k] && k < MIN_GRAINS)) {
             if (bad++ == 0)
