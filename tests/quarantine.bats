@@ -32,6 +32,12 @@ setup() {
     [[ "$stderr" =~ ^"slzmalloc: free(): double free (${p%%,*})"$ ]]
 }
 
+@test "core_cache_threads secure: the owner churns a quarantined heap while another thread frees every third block (slz_free_deferred)" {
+    run -0 "$BIN/core_cache_threads" 200000 secure
+    echo "# $output"
+    [[ "$output" == *" 0 cache hits, "*" fresh blocks not zero; 0 damaged, 0 violations, 0 live blocks, 1 free chunks at the end" ]]
+}
+
 @test "SLZ_SECURE: a bad value warns once and the profile stays off" {
     run -1 --separate-stderr under_slz SLZ_SECURE=maybe SLZ_HEAP_SIZE=64M "$STALE" free
     echo "# $output [$stderr]"
