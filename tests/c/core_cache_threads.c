@@ -19,7 +19,9 @@
  *
  * Built with ThreadSanitizer by hand (gcc -fsanitize=thread, the core's sources):
  * its only reports are the core's own plain reads of the cell bits in
- * block_grain/grains_of, which the same program without SLZ_CACHE gives too. */
+ * block_grain/grains_of, which the same program without SLZ_CACHE gives too
+ * (with "secure": the same reads, against the writes of a block leaving the
+ * quarantine). */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
