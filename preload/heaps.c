@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "heaps.h"
 #include "options.h"
@@ -46,10 +47,32 @@ static pthread_key_t exit_key;
 static int exit_key_ok;
 
 /* heap_flags: the option flags of every heap. SLZ_SECURE wins over SLZ_CACHE
- * (one policy of the same hold). A heap adopted from an exited thread holds
- * nothing back (slz_heap_collect at exit) and, with SLZ_SECURE, every block
- * freed on it was zeroed: nothing to clear before its next thread. */
+ * (one policy of the same hold). */
 static unsigned heap_flags(void) { return slz_opt.secure ? SLZ_SECURE : slz_opt.cache ? SLZ_CACHE : 0; }
+
+/* clear_free: with SLZ_SECURE, a free chunk of a heap taken over from an
+ * exited thread is cleared past its header and canary (the only words of
+ * the core's in a free chunk): whole pages given back to the kernel (zero
+ * on the next touch, none made resident), the rest zeroed. The quarantine
+ * zeroed what free gave back; this clears what reached the heap another way
+ * (realloc's old places, see src/quarantine.c) before a new thread sees it. */
+static int clear_free(void *chunk, size_t size, int used, void *arg)
+{
+    uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE) - 1;
+    char *a = (char *)chunk + 24, *e = (char *)chunk + size; /* header 16, canary 8 */
+    char *pa = (char *)(((uintptr_t)a + pg) & ~pg), *pe = (char *)((uintptr_t)e & ~pg);
+    (void)arg;
+    if (used || e <= a)
+        return 0;
+    if (pe <= pa) {
+        memset(a, 0, (size_t)(e - a));
+        return 0;
+    }
+    memset(a, 0, (size_t)(pa - a));
+    madvise(pa, (size_t)(pe - pa), MADV_DONTNEED);
+    memset(pe, 0, (size_t)(e - pe));
+    return 0;
+}
 
 /* heaps_setup: reserve the slots for heaps of heap_size bytes. Once, from
  * the shim's set-up; nothing here allocates. 0, or -1 (glibc serves all). */
@@ -95,11 +118,13 @@ slz_heap *heaps_mine_slow(void)
     if (shim_my_heap || gave_up || shim_heaps.area == NULL)
         return shim_my_heap;
     slz_heap *h = NULL;
+    int adopted = 0;
     pthread_mutex_lock(&pool_lock);
     for (unsigned i = 0; i < made && h == NULL; i++)
         if (state[i] == SLOT_ABANDONED) {
             state[i] = SLOT_OWNED;
             h = shim_heaps.heap[i];
+            adopted = 1;
         }
     if (h == NULL && made < shim_heaps.slots && (h = make_heap(made)) != NULL) {
         __atomic_store_n(&shim_heaps.heap[made], h, __ATOMIC_RELEASE);
@@ -110,6 +135,8 @@ slz_heap *heaps_mine_slow(void)
         gave_up = 1;
         return NULL;
     }
+    if (slz_opt.secure && adopted)
+        slz_heap_walk(h, clear_free, NULL);
     shim_my_heap = h;
     shim_me.slot = heaps_slot(h);
     shim_me.refused = SIZE_MAX;

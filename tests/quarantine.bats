@@ -148,6 +148,24 @@ setup() {
     [[ "$output" == "1200 threads created and joined"*", 0 errors" ]]
 }
 
+# A heap taken over from an exited thread: the old thread's bytes that
+# reached its free space without a free (realloc's old place) are cleared
+# before the new thread allocates (preload/heaps.c, clear_free); without the
+# profile the new thread reads them.
+@test "SLZ_SECURE=1 heap taken over: the exited thread's secret is not seen (seen without the profile), 1G and default heap" {
+    local heap
+    for heap in 1G default; do
+        local size=(SLZ_HEAP_SIZE=$heap)
+        [ "$heap" != default ] || size=()
+        run -0 --separate-stderr under_slz "${size[@]}" "$BIN/shim_adopt_clear"
+        echo "# $heap: $output"
+        [ "$output" = "secret seen" ]
+        run -0 --separate-stderr under_slz SLZ_SECURE=1 "${size[@]}" "$BIN/shim_adopt_clear"
+        echo "# $heap SLZ_SECURE=1: $output"
+        [ "$output" = "no secret" ] && [ -z "$stderr" ]
+    done
+}
+
 @test "SLZ_SECURE=1 stock: sort of a 100k-line file gives the same output, no slzmalloc line" {
     local t="$BATS_TEST_TMPDIR"
     awk 'BEGIN { srand(7); for (i = 0; i < 100000; i++) printf "%x %d\n", int(rand() * 1e9), int(rand() * 1000) }' >"$t/lines.txt"
