@@ -36,8 +36,8 @@
 #define QUARANTINE_BLOCKS ((CACHE_CLASSES + 1) * (CACHE_DEPTH + 1)) /* SLZ_SECURE: blocks held at most */
 
 /* With SLZ_SECURE (slz.h; quarantine.c) the same hold is a quarantine: the
- * slots are one FIFO ring of QUARANTINE_BLOCKS granules, the oldest at
- * qhead, and nothing is served from it. Its invariants:
+ * slots' words are one FIFO ring of QUARANTINE_BLOCKS granules (ring), the
+ * oldest at qhead, and nothing is served from it. Its invariants:
  *  Q1. Every granule in the ring is the start of a used chunk with its
  *      cached bit set; no other cached bit is set; count is 0 everywhere.
  *  Q2. bytes is what the ring holds (whole chunks); bytes <= bound.
@@ -49,7 +49,10 @@ struct slz_cache {
     int secure;          /* SLZ_SECURE: the slots are the quarantine's ring */
     uint32_t qhead, qlen; /* SLZ_SECURE: the oldest slot; slots held */
     uint8_t count[CACHE_CLASSES + 1];
-    uint32_t slot[CACHE_CLASSES + 1][CACHE_DEPTH + 1];
+    union {
+        uint32_t slot[CACHE_CLASSES + 1][CACHE_DEPTH + 1]; /* the stacks */
+        uint32_t ring[QUARANTINE_BLOCKS];                  /* SLZ_SECURE: the ring */
+    };
 };
 #define CACHE_MAX_REQUEST ((size_t)CACHE_CLASSES * SLZ_ALIGN - SLZ_HDR)
 

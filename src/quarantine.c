@@ -44,8 +44,6 @@ static _Noreturn __attribute__((noinline, cold)) void damaged(slz_heap *h, slz_c
     slz_misuse(h->op, what, chunk2mem(ch));
 }
 
-static uint32_t *ring(struct slz_cache *c) { return &c->slot[0][0]; }
-
 /* payload_zero: the chunk's payload after its canary is all zero (its
  * first byte is, and every byte equals the one after it: memcmp's speed). */
 static int payload_zero(const slz_heap *h, uint32_t g)
@@ -59,7 +57,7 @@ static int payload_zero(const slz_heap *h, uint32_t g)
  * the next one's as slz_free checks them) and freed into the heap. */
 static void leave(slz_heap *h, struct slz_cache *c)
 {
-    uint32_t g = ring(c)[c->qhead];
+    uint32_t g = c->ring[c->qhead];
     slz_chunk *ch = chunk_at(h, g);
     c->qhead = (c->qhead + 1) % QUARANTINE_BLOCKS;
     c->qlen--;
@@ -99,7 +97,7 @@ static void hold(slz_heap *h, uint32_t g)
     }
     while (c->qlen == QUARANTINE_BLOCKS || c->bytes + size > c->bound)
         leave(h, c);
-    ring(c)[(c->qhead + c->qlen++) % QUARANTINE_BLOCKS] = g;
+    c->ring[(c->qhead + c->qlen++) % QUARANTINE_BLOCKS] = g;
     c->bytes += size;
     cache_mark(c, g, 1);
     ch->canary = canary_of(h, ch);
@@ -145,7 +143,7 @@ size_t quarantine_check(const slz_heap *h, size_t cells, const char **first)
     const struct slz_cache *c = h->cache;
     size_t bad = 0, bytes = 0, set = 0;
     for (uint32_t i = 0; i < c->qlen; i++) {
-        uint32_t g = c->slot[0][(c->qhead + i) % QUARANTINE_BLOCKS];
+        uint32_t g = c->ring[(c->qhead + i) % QUARANTINE_BLOCKS];
         if (g >= h->grains || !is_start(h, g) || !is_used(h, g) || !cache_holds(h, g)) {
             if (bad++ == 0)
                 *first = "a quarantined block is not a used chunk with its cached bit";
