@@ -12,7 +12,7 @@
 # edit that no longer applies (the code moved on) or no longer compiles is
 # "stale", never caught.
 #
-# Not part of `make test` (88 rebuilds and runs, about a minute on 2 cores).
+# Not part of `make test` (92 rebuilds and runs, about a minute on 2 cores).
 # Usage: tests/can_fail.sh [NAME-PATTERN]   (a shell glob on mutant names)
 #        tests/can_fail.sh --quick          (one mutant of each area, 13 in
 #        all, about 10 s of CPU: what CI runs after make test)
@@ -87,7 +87,7 @@ mutant() {
 }
 
 I=src/index.c A=src/alloc.c F=src/free.c H=src/heap.c C=src/chunk.h
-S=preload/shim.c P=preload/heaps.c PH=preload/heaps.h
+S=preload/shim.c P=preload/heaps.c PH=preload/heaps.h Q=src/quarantine.c
 R="core_random 300000" # every step predicted by a model of first fit and slz_heap_check()ed
 
 # ---- the first-fit search (index.c) -----------------------------------------
@@ -172,6 +172,11 @@ mutant pending-no-flag $I 's/        __atomic_store_n(\&h->pend_any, 1, __ATOMIC
 mutant pending-drain-first-cell-only $I 's/            for (; w1; w1 \&= w1 - 1) {/            for (; w1; w1 = 0) {/' core core_reports
 mutant pending-deferred-skips-mark $F 's/    if (pending_mark(h, g))/    if (0)/' core core_reports
 mutant pending-malloc-no-collect $A '/^void \*heap_malloc/,/^}/s/        heap_collect(h);/        (void)0;/' core core_reports
+# ---- the secure profile's quarantine (quarantine.c) -----------------------------
+mutant quarantine-no-clear $Q 's/    memset(chunk2mem(ch), 0, size - SLZ_HDR);/    (void)0;/' core "core_quarantine 20000"
+mutant quarantine-not-marked $Q '/^static void hold/,/^}/s/    cache_mark(c, g, 1);/    (void)0;/' core "core_quarantine 20000"
+mutant quarantine-no-byte-bound $Q 's/ || c->bytes + size > c->bound)/)/' core "core_quarantine 20000"
+mutant quarantine-leave-unchecked $Q 's/ \&\& payload_zero(h, g)))/))/' core "core_quarantine waf"
 # ---- the shim's routing (preload/) -------------------------------------------
 mutant shim-remote-free-dropped $S 's/    } else if (!heaps_lost(i)) {/    } else if (0) {/' shim shim_remote SLZ_HEAP_SIZE=1M
 mutant shim-realloc-own-moves $S '/^static void \*realloc_owned/,/^}/s/    if (h == shim_my_heap) {/    if (0) {/' shim shim_routing SLZ_HEAP_SIZE=1M

@@ -32,6 +32,13 @@ setup() {
     [[ "$stderr" =~ ^"slzmalloc: free(): double free (${p%%,*})"$ ]]
 }
 
+@test "core_quarantine waf: a write after free into a held block, past its canary, is reported when the block leaves" {
+    run -134 --separate-stderr "$BIN/core_quarantine" waf
+    echo "# $output [$stderr]"
+    local p=${output#p }
+    [[ "$stderr" =~ ^"slzmalloc: free(): freed block written in the quarantine (write after free?) (${p%% *})"$ ]]
+}
+
 @test "core_cache_threads secure: the owner churns a quarantined heap while another thread frees every third block (slz_free_deferred)" {
     run -0 "$BIN/core_cache_threads" 200000 secure
     echo "# $output"

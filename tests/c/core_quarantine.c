@@ -6,6 +6,8 @@
  *   core_quarantine [OPS [SEED]]   defaults: 100000 operations, seed 1
  *   core_quarantine stale          a stale free after reuse: must abort
  *                                  with "slzmalloc: free(): double free"
+ *   core_quarantine waf            a write after free, past the canary, into
+ *                                  a held block: must abort when it leaves
  *
  * The model: a freed block (its chunk of s bytes) joins the tail of a FIFO
  * unless s is over the bound (1/16 of the arena, 4 MiB at most): then it is
@@ -163,10 +165,25 @@ static int stale(void)
     return 1;
 }
 
+static int write_after_free(void)
+{
+    slz_heap *h = slz_heap_create_flags(1 << 20, SLZ_SECURE);
+    char *p = slz_malloc(h, 100);
+    slz_free(h, p);
+    p[40] = 1; /* (the canary is word 0: this is only seen by the zeros) */
+    printf("p %p written after its free\n", (void *)p);
+    fflush(stdout);
+    slz_heap_flush(h);
+    printf("the write after free was not reported\n");
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "stale"))
         return stale();
+    if (argc > 1 && !strcmp(argv[1], "waf"))
+        return write_after_free();
     long ops = argc > 1 ? atol(argv[1]) : 100000;
     uint64_t seed0 = argc > 2 ? strtoull(argv[2], NULL, 10) : 1, seed = seed0;
     size_t bad = 0, left = 0;
