@@ -51,12 +51,14 @@ typedef struct slz_heap slz_heap;
                         * caller guards what lies beyond it) */
 #define SLZ_CACHE 16u  /* the fast mode: a small cache of recently freed blocks
                         * in front of first fit (see slz_heap_flush) */
+#define SLZ_SECURE (8u | SLZ_CACHE) /* the secure profile: the cache's hold
+                        * as a quarantine, no reuse cache (see slz_heap_flush) */
 
 /* A heap whose arena holds bytes (rounded up to whole pages, at most
  * 64 GiB), on memory the core maps, with guard pages. NULL on failure. */
 SLZ_EXPORT slz_heap *slz_heap_create(size_t bytes);
 
-/* The same with flags: SLZ_CACHE or 0 (the heap is mapped and guarded
+/* The same with flags: SLZ_CACHE, SLZ_SECURE or 0 (the heap is mapped and guarded
  * either way). */
 SLZ_EXPORT slz_heap *slz_heap_create_flags(size_t bytes, unsigned flags);
 
@@ -129,7 +131,16 @@ SLZ_EXPORT void slz_heap_trim(slz_heap *h);
  * reaches the heap, not for what the cache serves. A second free of a cached
  * block, or any other call on it, is reported as for a freed block; calloc
  * from the cache zeroes. The cache empties into the heap (real frees, with
- * merging) when a request would fail, and here: slz_heap_flush. */
+ * merging) when a request would fail, and here: slz_heap_flush.
+ *
+ * The secure profile (SLZ_SECURE, which holds SLZ_CACHE's bit: no reuse
+ * cache then). A block freed on h is zeroed and waits in a FIFO quarantine
+ * of at most 2048 blocks and 1/16 of the arena (4 MiB at most), still marked
+ * in use: a second free of it, a stale free after its owner freed it, or
+ * any other call on it, is reported as for a freed block. Nothing is served
+ * from the quarantine; the oldest block leaves (checked: a write after free
+ * is reported; then a real free, with merging) to make room, and all of
+ * them when a request would fail and here. */
 SLZ_EXPORT void slz_heap_flush(slz_heap *h);
 
 /* Copy the first len bytes of live block p to dst (outside p) a megabyte

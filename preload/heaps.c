@@ -69,6 +69,34 @@ static unsigned made; /* slots with a heap, in order */
 static pthread_key_t exit_key;
 static int exit_key_ok;
 
+/* heap_flags: the option flags of every heap. SLZ_SECURE wins over SLZ_CACHE
+ * (one policy of the same hold). */
+static unsigned heap_flags(void) { return slz_opt.secure ? SLZ_SECURE : slz_opt.cache ? SLZ_CACHE : 0; }
+
+/* clear_free: with SLZ_SECURE, a free chunk of a heap taken over from an
+ * exited thread is cleared past its header and canary (the only words of
+ * the core's in a free chunk): whole pages given back to the kernel (zero
+ * on the next touch, none made resident), the rest zeroed. The quarantine
+ * zeroed what free gave back; this clears what reached the heap another way
+ * (realloc's old places, see src/quarantine.c) before a new thread sees it. */
+static int clear_free(void *chunk, size_t size, int used, void *arg)
+{
+    uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE) - 1;
+    char *a = (char *)chunk + 24, *e = (char *)chunk + size; /* header 16, canary 8 */
+    char *pa = (char *)(((uintptr_t)a + pg) & ~pg), *pe = (char *)((uintptr_t)e & ~pg);
+    (void)arg;
+    if (used || e <= a)
+        return 0;
+    if (pe <= pa) {
+        memset(a, 0, (size_t)(e - a));
+        return 0;
+    }
+    memset(a, 0, (size_t)(pa - a));
+    madvise(pa, (size_t)(pe - pa), MADV_DONTNEED);
+    memset(pe, 0, (size_t)(e - pe));
+    return 0;
+}
+
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
 #endif
@@ -118,7 +146,7 @@ static char *place(size_t *n, int shift)
  * the shim's set-up; nothing here allocates. 0, or -1 (glibc serves all). */
 int heaps_setup(size_t heap_size)
 {
-    size_t foot = slz_heap_footprint(heap_size, SLZ_GUARDED | (slz_opt.cache ? SLZ_CACHE : 0));
+    size_t foot = slz_heap_footprint(heap_size, SLZ_GUARDED | heap_flags());
     if (foot == 0)
         return -1;
     long pg = sysconf(_SC_PAGESIZE);
@@ -163,12 +191,12 @@ static slz_heap *make_heap(unsigned i)
 {
     char *slot = shim_heaps.area + ((size_t)i << shim_heaps.shift);
     size_t arena = arena_allowed();
-    size_t foot = slz_heap_footprint(arena, SLZ_GUARDED | (slz_opt.cache ? SLZ_CACHE : 0)), meta = foot - arena - page; /* meta, guard */
+    size_t foot = slz_heap_footprint(arena, SLZ_GUARDED | heap_flags()), meta = foot - arena - page; /* meta, guard */
     size_t first = arena < FIRST_ARENA ? arena : FIRST_ARENA;
     if (arena < page || map_at(slot, meta + first + page) != 0)
         return NULL;
     slz_heap *h = mprotect(slot + meta + first, page, PROT_NONE) == 0 /* the guard after the arena */
-                      ? slz_heap_create_in(slot, foot, SLZ_GUARDED | SLZ_ANON | SLZ_GROWS | (slz_opt.cache ? SLZ_CACHE : 0))
+                      ? slz_heap_create_in(slot, foot, SLZ_GUARDED | SLZ_ANON | SLZ_GROWS | heap_flags())
                       : NULL;
     if (h == NULL || slz_heap_grow(h, first) != 0) {
         munmap(slot, meta + first + page);
@@ -217,11 +245,13 @@ slz_heap *heaps_mine_slow(void)
         return shim_my_heap;
     slz_heap *h = NULL;
     int saved = errno;
+    int adopted = 0;
     pthread_mutex_lock(&pool_lock);
     for (unsigned i = 0; i < made && h == NULL; i++)
         if (state[i] == SLOT_ABANDONED) {
             __atomic_store_n(&state[i], SLOT_OWNED, __ATOMIC_RELAXED);
             h = shim_heaps.heap[i];
+            adopted = 1;
         }
     while (h == NULL && made < shim_heaps.slots) {
         if ((h = make_heap(made)) != NULL) {
@@ -238,6 +268,8 @@ slz_heap *heaps_mine_slow(void)
         gave_up = 1;
         return NULL;
     }
+    if (slz_opt.secure && adopted)
+        slz_heap_walk(h, clear_free, NULL);
     shim_my_heap = h;
     shim_me.slot = heaps_slot(h);
     shim_me.refused = SIZE_MAX;

@@ -86,6 +86,7 @@ static int opt_stats(const char *name, const char *v)
 
 static int opt_check(const char *name, const char *v) { return opt_bool(name, v, &slz_opt.check, "not 1/on/yes/true or 0/off/no/false"); }
 static int opt_cache(const char *name, const char *v) { return opt_bool(name, v, &slz_opt.cache, "not 1/on/yes/true or 0/off/no/false; cache off"); }
+static int opt_secure(const char *name, const char *v) { return opt_bool(name, v, &slz_opt.secure, "not 1/on/yes/true or 0/off/no/false; secure profile off"); }
 static int opt_sites(const char *name, const char *v) { return opt_bool(name, v, &slz_opt.sites, "not 1/on/yes/true or 0/off/no/false; call sites off"); }
 
 /* absolute: path made absolute against the directory at start-up, in buf:
@@ -162,6 +163,7 @@ static const struct {
     {"SLZ_HEAPMAP", opt_heapmap},       /* an SVG map of the heap to this file at exit (and on SIGUSR1) */
     {"SLZ_TRACE", opt_trace},           /* record every allocation call to this .rep file */
     {"SLZ_CACHE", opt_cache},           /* 1: the fast mode: a cache of recently freed small blocks in front of first fit */
+    {"SLZ_SECURE", opt_secure},         /* 1: the secure profile: freed blocks zeroed and held in a quarantine (no reuse cache) */
     {"SLZ_SITES", opt_sites},           /* 1: remember where blocks were allocated and freed: misuse reports and the exit report's leaks name them */
 };
 

@@ -16,6 +16,7 @@ struct slz_options {
     const char *trace;      /* SLZ_TRACE: record every allocation call (.rep) */
     int sites;              /* SLZ_SITES: remember where blocks were allocated and freed */
     int cache;              /* SLZ_CACHE: the heaps' fast mode (SLZ_CACHE of slz.h) */
+    int secure;             /* SLZ_SECURE: the heaps' secure profile (SLZ_SECURE of slz.h; wins over cache) */
 };
 extern struct slz_options slz_opt;
 void options_read(void);

@@ -58,9 +58,11 @@ void cache_attach(slz_heap *h, void *meta, size_t ncells)
 {
     struct slz_cache *c = meta;
     size_t sixteenth = (size_t)h->grains_max * SLZ_ALIGN / 16; /* (of the arena planned: a heap that grows) */
+    size_t most = (h->flags & SLZ_SECURE) == SLZ_SECURE ? SLZ_QUARANTINE_BYTES : SLZ_CACHE_BYTES;
     (void)ncells;
     c->bits = (uint64_t *)((char *)meta + up64(sizeof *c));
-    c->bound = sixteenth < SLZ_CACHE_BYTES ? sixteenth : SLZ_CACHE_BYTES;
+    c->bound = sixteenth < most ? sixteenth : most;
+    c->secure = (h->flags & SLZ_SECURE) == SLZ_SECURE; /* the quarantine (quarantine.c) */
     h->cache = c;
 }
 
@@ -91,6 +93,10 @@ static inline slz_chunk *pop(slz_heap *h, struct slz_cache *c, uint32_t k)
 void cache_flush(slz_heap *h)
 {
     struct slz_cache *c = h->cache;
+    if (c->secure) {
+        quarantine_flush(h);
+        return;
+    }
     for (uint32_t k = MIN_GRAINS; k <= CACHE_CLASSES && c->bytes; k++)
         while (c->count[k]) {
             slz_chunk *ch = pop(h, c, k);
@@ -134,6 +140,8 @@ static __attribute__((noinline)) void *miss(slz_heap *h, size_t n)
 static inline void *take(slz_heap *h, size_t n)
 {
     struct slz_cache *c = h->cache;
+    if (c->secure)
+        return quarantine_malloc(h, n);
     uint32_t k = (uint32_t)((n + SLZ_HDR + SLZ_ALIGN - 1) / SLZ_ALIGN);
     k = k < MIN_GRAINS ? MIN_GRAINS : k;
     if (__builtin_expect(n > CACHE_MAX_REQUEST || c->count[k] == 0 || __atomic_load_n(&h->pend_any, __ATOMIC_RELAXED), 0))
@@ -204,7 +212,9 @@ static __attribute__((noinline)) void free_to_heap(slz_heap *h, void *p)
 __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
 {
     op_begin(h, "free");
-    if (!cache_free(h, p))
+    if (h->cache->secure)
+        quarantine_free(h, p);
+    else if (!cache_free(h, p))
         free_to_heap(h, p);
     op_end(h);
 }
@@ -227,8 +237,6 @@ int cache_header_ok(const slz_heap *h, uint32_t g)
     return cache_holds(h, g) && ch->head == (head | SLZ_CACHED) && ch->check == head_check(h, ch, head);
 }
 
-/* cache_stats: what the cache adds to a statistics snapshot: its counters,
- * and its blocks out of the live ones (the core counts them in use). */
 /* cache_held: what the core's counters miss of the chunks in use: the
  * allocations the cache served (not counted as mallocs) and the blocks it
  * holds (counted as freed); 0 without the cache. For the checker. */
@@ -237,18 +245,20 @@ size_t cache_held(const slz_heap *h)
     const struct slz_cache *c = h->cache;
     if (c == NULL)
         return 0;
-    size_t blocks = 0;
+    size_t blocks = c->qlen; /* (the quarantine's, SLZ_SECURE) */
     for (uint32_t k = MIN_GRAINS; k <= CACHE_CLASSES; k++)
         blocks += c->count[k];
     return c->hits + blocks;
 }
 
+/* cache_stats: what the cache adds to a statistics snapshot: its counters,
+ * and its blocks out of the live ones (the core counts them in use). */
 void cache_stats(const slz_heap *h, struct slz_heap_stats *out)
 {
     const struct slz_cache *c = h->cache;
     if (c == NULL)
         return;
-    size_t blocks = 0;
+    size_t blocks = c->qlen;
     for (uint32_t k = MIN_GRAINS; k <= CACHE_CLASSES; k++)
         blocks += c->count[k];
     out->cache_hits = c->hits;
@@ -268,6 +278,8 @@ size_t cache_check(const slz_heap *h, size_t cells, const char **first)
     size_t bad = 0, blocks = 0, bytes = 0, set = 0;
     if (c == NULL)
         return 0;
+    if (c->secure)
+        return quarantine_check(h, cells, first);
     for (uint32_t k = 0; k <= CACHE_CLASSES; k++) {
         if (c->count[k] > CACHE_DEPTH || (c->count[k] && k < MIN_GRAINS)) {
             if (bad++ == 0)

@@ -36,12 +36,29 @@
 #define SLZ_CACHE_BYTES (1 << 20) /* bytes held at most (and 1/16 of the arena) */
 #endif
 
+#ifndef SLZ_QUARANTINE_BYTES
+#define SLZ_QUARANTINE_BYTES (4 << 20) /* SLZ_SECURE: bytes held at most (and 1/16 of the arena) */
+#endif
+#define QUARANTINE_BLOCKS ((CACHE_CLASSES + 1) * (CACHE_DEPTH + 1)) /* SLZ_SECURE: blocks held at most */
+
+/* With SLZ_SECURE (slz.h; quarantine.c) the same hold is a quarantine: the
+ * slots' words are one FIFO ring of QUARANTINE_BLOCKS granules (ring), the
+ * oldest at qhead, and nothing is served from it. Its invariants:
+ *  Q1. Every granule in the ring is the start of a used chunk with its
+ *      cached bit set; no other cached bit is set; count is 0 everywhere.
+ *  Q2. bytes is what the ring holds (whole chunks); bytes <= bound.
+ *  Q3. A held chunk's first payload word is its canary, the rest is zero. */
 struct slz_cache {
     uint64_t *bits;      /* cached: one bit per granule */
-    size_t bytes, bound; /* held in the stacks; at most */
+    size_t bytes, bound; /* held in the stacks (the ring); at most */
     uint64_t hits, misses;
+    int secure;          /* SLZ_SECURE: the slots are the quarantine's ring */
+    uint32_t qhead, qlen; /* SLZ_SECURE: the oldest slot; slots held */
     uint8_t count[CACHE_CLASSES + 1];
-    uint32_t slot[CACHE_CLASSES + 1][CACHE_DEPTH + 1];
+    union {
+        uint32_t slot[CACHE_CLASSES + 1][CACHE_DEPTH + 1]; /* the stacks */
+        uint32_t ring[QUARANTINE_BLOCKS];                  /* SLZ_SECURE: the ring */
+    };
 };
 #define CACHE_MAX_REQUEST ((size_t)CACHE_CLASSES * SLZ_ALIGN - SLZ_HDR)
 
@@ -73,5 +90,10 @@ void cache_flush(slz_heap *h);
 void cache_stats(const slz_heap *h, struct slz_heap_stats *out);
 size_t cache_held(const slz_heap *h);
 size_t cache_check(const slz_heap *h, size_t cells, const char **first);
+/* quarantine.c: the SLZ_SECURE policy of the same hold */
+void *quarantine_malloc(slz_heap *h, size_t n);
+void quarantine_free(slz_heap *h, void *p);
+void quarantine_flush(slz_heap *h);
+size_t quarantine_check(const slz_heap *h, size_t cells, const char **first);
 
 #endif /* SLZ_CACHE_H */

@@ -12,7 +12,7 @@
 # edit that no longer applies (the code moved on) or no longer compiles is
 # "stale", never caught.
 #
-# Not part of `make test` (88 rebuilds and runs, about a minute on 2 cores).
+# Not part of `make test` (92 rebuilds and runs, about a minute on 2 cores).
 # Usage: tests/can_fail.sh [NAME-PATTERN]   (a shell glob on mutant names)
 #        tests/can_fail.sh --quick          (one mutant of each area, 13 in
 #        all, about 10 s of CPU: what CI runs after make test)
@@ -88,7 +88,7 @@ mutant() {
 }
 
 I=src/index.c A=src/alloc.c F=src/free.c H=src/heap.c C=src/chunk.h
-S=preload/shim.c P=preload/heaps.c PH=preload/heaps.h
+S=preload/shim.c P=preload/heaps.c PH=preload/heaps.h Q=src/quarantine.c
 R="core_random 300000" # every step predicted by a model of first fit and slz_heap_check()ed
 
 # ---- the first-fit walk (index_walk.h, lines.h, index.c) --------------------
@@ -186,6 +186,11 @@ mutant handover-carve-no-look $A 's/        pending_reused(h, g);/        (void)
 mutant handover-no-announce $F 's/    pending_announce(h);/    (void)0;/' core core_handover_race
 mutant handover-check-ignores-drain $F 's/    if (!(st \& us \& b) \&\& pending_is(h, g))/    if (!(st \& us \& b))/' core core_handover_race
 mutant pending-malloc-no-collect $A '/^HOT void \*malloc_pass/,/^}/s/        heap_collect(h);/        (void)0;/' core core_reports
+# ---- the secure profile's quarantine (quarantine.c) -----------------------------
+mutant quarantine-no-clear $Q 's/    memset(chunk2mem(ch), 0, size - SLZ_HDR);/    (void)0;/' core "core_quarantine 20000"
+mutant quarantine-not-marked $Q '/^static void hold/,/^}/s/    cache_mark(c, g, 1);/    (void)0;/' core "core_quarantine 20000"
+mutant quarantine-no-byte-bound $Q 's/ || c->bytes + size > c->bound)/)/' core "core_quarantine 20000"
+mutant quarantine-leave-unchecked $Q 's/ \&\& payload_zero(h, g)))/))/' core "core_quarantine waf"
 # ---- the shim's routing (preload/) -------------------------------------------
 mutant shim-remote-free-dropped $S 's/    } else if (!heaps_lost(i)) {/    } else if (0) {/' shim shim_remote SLZ_HEAP_SIZE=1M
 mutant shim-realloc-own-moves $S '/^static void \*realloc_owned/,/^}/s/    if (h == shim_my_heap && n <= max_request) {/    if (0) {/' shim shim_routing SLZ_HEAP_SIZE=1M

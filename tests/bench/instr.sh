@@ -17,7 +17,7 @@ MICRO="$ROOT/build/bench/micro"
 LIB="$ROOT/libslzmalloc.so"
 S1=100000 S2=300000 LIVE=1000000 QUICK=
 case "${1:-}" in
---quick) S1=2000 S2=6000 LIVE=20000 QUICK=1 ;; # plain, shim1G and cache1G only
+--quick) S1=2000 S2=6000 LIVE=20000 QUICK=1 ;; # plain, shim1G, cache1G and secure1G only
 "") ;;
 *) echo "usage: instr.sh [--quick]" >&2; exit 2 ;;
 esac
@@ -30,14 +30,15 @@ if ! command -v valgrind >/dev/null || ! command -v callgrind_annotate >/dev/nul
 fi
 
 # configurations: plain glibc, the shim with its default heap and with 1G,
-# the shim with 1G and its opt-in cache (SLZ_CACHE=1), every installed peer
-CONFIGS=(plain shim shim1G cache1G)
-declare -A PRE=([plain]="" [shim]="$LIB" [shim1G]="$LIB" [cache1G]="$LIB")
-declare -A ENV=([shim1G]="SLZ_HEAP_SIZE=1G" [cache1G]="SLZ_HEAP_SIZE=1G SLZ_CACHE=1")
+# the shim with 1G and its opt-in cache (SLZ_CACHE=1) or secure profile
+# (SLZ_SECURE=1), every installed peer
+CONFIGS=(plain shim shim1G cache1G secure1G)
+declare -A PRE=([plain]="" [shim]="$LIB" [shim1G]="$LIB" [cache1G]="$LIB" [secure1G]="$LIB")
+declare -A ENV=([shim1G]="SLZ_HEAP_SIZE=1G" [cache1G]="SLZ_HEAP_SIZE=1G SLZ_CACHE=1" [secure1G]="SLZ_HEAP_SIZE=1G SLZ_SECURE=1")
 . "$ROOT/tests/bench/peers.sh"
 add_peer() { CONFIGS+=("$1"); PRE[$1]="$2"; }
 if [ -n "$QUICK" ]; then
-    CONFIGS=(plain shim1G cache1G)
+    CONFIGS=(plain shim1G cache1G secure1G)
 else
     each_peer add_peer
 fi
@@ -102,7 +103,7 @@ echo "#   blocks of 8..1024 bytes), rep (the same, 80% of the sizes from 16 valu
 echo "#   $LIVE blocks, all filled first); (cost at $S2 steps - at $S1) / pairs between them."
 echo "#   instr = instructions, D1 = L1 data misses, brmiss = branch mispredictions; x_ = ratio to plain."
 echo "#   shim = default heap, shim1G/cache1G = SLZ_HEAP_SIZE=1G, cache1G with SLZ_CACHE=1 (n/a: the"
-echo "#   library has no cache). Counts, not times: they do not move with the machine's load."
+echo "#   library has no cache); secure1G with SLZ_SECURE=1 (the quarantine). Counts, not times: they do not move with the machine's load."
 awk '
 function per(i) { return (r[i + 4] - r[i]) / (r[4] - r[0]) }
 { if (!($1 in seen)) { seen[$1] = 1; order[++nt] = $1 } if (!($2 in cseen)) { cseen[$2] = 1; corder[++nc] = $2 } }

@@ -9,11 +9,19 @@
  * holds, collects and flushes: the heap must be one free chunk, every
  * invariant holding, no stamp damaged.
  *
- *   core_cache_threads [STEPS]     default 200000 owner steps
+ *   core_cache_threads [STEPS [secure]]   default 200000 owner steps
+ *
+ * With "secure" the heap is made with SLZ_SECURE instead: the owner takes
+ * the other thread's frees into its quarantine (quarantine.c, collect)
+ * while that thread reads the held bits; the fresh blocks found not all
+ * zero are counted (a free marked while the owner is inside a leave is
+ * freed uncleared by the core: a known gap, shown, not failed).
  *
  * Built with ThreadSanitizer by hand (gcc -fsanitize=thread, the core's sources):
  * its only reports are the core's own plain reads of the cell bits in
- * block_grain/grains_of, which the same program without SLZ_CACHE gives too. */
+ * block_grain/grains_of, which the same program without SLZ_CACHE gives too
+ * (with "secure": the same reads, against the writes of a block leaving the
+ * quarantine). */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -86,7 +94,9 @@ int main(int argc, char **argv)
     static unsigned char *p[SLOTS];
     static size_t len[SLOTS];
     uint64_t r = 88172645463325252ull;
-    H = slz_heap_create_flags(64 << 20, SLZ_CACHE);
+    int secure = argc > 2 && strcmp(argv[2], "secure") == 0;
+    unsigned long dirty = 0;
+    H = slz_heap_create_flags(64 << 20, secure ? SLZ_SECURE : SLZ_CACHE);
     pthread_t t;
     if (H == NULL || pthread_create(&t, NULL, other, NULL))
         return 1;
@@ -107,6 +117,11 @@ int main(int argc, char **argv)
             bad++;
             break;
         }
+        for (size_t i = 0; secure && i < len[k]; i++)
+            if (p[k][i]) {
+                dirty++;
+                break;
+            }
         stamp(p[k], len[k]);
     }
     pthread_mutex_lock(&lock);
@@ -126,10 +141,10 @@ int main(int argc, char **argv)
     const char *what = NULL;
     size_t v = slz_heap_check(H, &what);
     slz_heap_get_stats(H, &st);
-    printf("core_cache_threads: %lu steps, %lu blocks freed by the other thread, %llu cache hits; "
+    printf("core_cache_threads: %lu steps, %lu blocks freed by the other thread, %llu cache hits, %lu fresh blocks not zero; "
            "%lu damaged, %zu violations%s%s, %zu live blocks, %zu free chunks at the end\n",
-           steps, passed, (unsigned long long)hits, bad, v, v ? ": " : "", v ? what : "", st.live_blocks,
+           steps, passed, (unsigned long long)hits, dirty, bad, v, v ? ": " : "", v ? what : "", st.live_blocks,
            st.free_chunks);
     slz_heap_destroy(H);
-    return bad || v || st.live_blocks || st.free_chunks != 1 || passed < steps / 10 || hits < steps / 4;
+    return bad || v || st.live_blocks || st.free_chunks != 1 || passed < steps / 10 || (!secure && hits < steps / 4);
 }
