@@ -64,11 +64,13 @@ static void leave(slz_heap *h, struct slz_cache *c)
     c->bytes -= (size_t)grains_of(h, g) * SLZ_ALIGN;
     uint32_t k = grains_of(h, g), nx = g + k;
     cache_mark(c, g, 0);
+    ch->head &= ~SLZ_CACHED; /* (held: K in its header, as a cached block's) */
     if (!CHECKED(ch->canary == canary_of(h, ch) && payload_zero(h, g)))
         damaged(h, ch, "freed block written in the quarantine (write after free?)");
     if (!header_ok(h, ch, (size_t)k * SLZ_ALIGN, 1)) /* the checks of free.c's checked_block */
         damaged(h, ch, "corrupted chunk header (write past the end of the block below?)");
-    if (nx < h->grains && !header_ok(h, chunk_at(h, nx), (size_t)grains_of(h, nx) * SLZ_ALIGN, is_used(h, nx)))
+    if (nx < h->grains && !header_ok(h, chunk_at(h, nx), (size_t)grains_of(h, nx) * SLZ_ALIGN, is_used(h, nx)) &&
+        !cache_header_ok(h, nx)) /* (a held neighbour has K in its header) */
         damaged(h, ch, "corrupted next chunk (write past the end of a block?)");
     ch->canary = 0;
     release(h, g); /* (not live_block: it would take other threads' frees past the ring; its free was counted when it came in) */
@@ -98,6 +100,7 @@ static void hold(slz_heap *h, uint32_t g)
     c->ring[(c->qhead + c->qlen++) % QUARANTINE_BLOCKS] = g;
     c->bytes += size;
     cache_mark(c, g, 1);
+    ch->head |= SLZ_CACHED; /* a free of it fails block_grain's header compare: reported as double free */
     ch->canary = canary_of(h, ch);
 }
 

@@ -48,7 +48,7 @@ setup() {
 @test "SLZ_SECURE: a bad value warns once and the profile stays off" {
     run -1 --separate-stderr under_slz SLZ_SECURE=maybe SLZ_HEAP_SIZE=64M "$STALE" free
     echo "# $output [$stderr]"
-    [ "$stderr" = "slzmalloc: ignoring SLZ_SECURE=maybe: not a boolean (use 1/on/yes or 0/off/no); secure profile off" ]
+    [ "$stderr" = "slzmalloc: ignoring SLZ_SECURE=maybe: not 1/on/yes/true or 0/off/no/false; secure profile off" ]
     [[ "$output" == "GOAL REACHED: "* ]] # the stale free went through: no quarantine
 }
 
