@@ -85,7 +85,9 @@ static int in_arena_heap(uintptr_t a)
  * maps, outside the break: its chunks there carry neither IS_MMAPPED nor
  * NON_MAIN_ARENA; and an arena that cannot grow has glibc map a chunk of its
  * own even for a small request. Such places are accepted only under a
- * limit, where they can be glibc's; without one they are reported. */
+ * limit, or where the break never moved since set-up (glibc could not use
+ * it at all: qemu-user's emulated break, say), where they can be glibc's;
+ * otherwise they are reported. */
 static int limited(void)
 {
     struct rlimit as, data;
@@ -108,7 +110,7 @@ int places_glibc(const void *p, size_t n)
         return 0;
     if (c[1] & 4) /* NON_MAIN_ARENA */
         return in_arena_heap(a);
-    int lim = limited();
+    int lim = brk == brk_lo || limited(); /* (a break that never moved: glibc's main arena never used it) */
     if (!(c[1] & 2) && lim)
         return 1; /* the main arena moved into mapped memory (below) */
     size_t size = c[1] & ~(size_t)7, page = (size_t)sysconf(_SC_PAGESIZE);
