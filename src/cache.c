@@ -240,15 +240,19 @@ int cache_header_ok(const slz_heap *h, uint32_t g)
 /* cache_held: what the core's counters miss of the chunks in use: the
  * allocations the cache served (not counted as mallocs) and the blocks it
  * holds (counted as freed); 0 without the cache. For the checker. */
-size_t cache_held(const slz_heap *h)
+/* held_blocks: the blocks c holds, in its stacks or its quarantine ring. */
+static size_t held_blocks(const struct slz_cache *c)
 {
-    const struct slz_cache *c = h->cache;
-    if (c == NULL)
-        return 0;
     size_t blocks = c->qlen; /* (the quarantine's, SLZ_SECURE) */
     for (uint32_t k = MIN_GRAINS; k <= CACHE_CLASSES; k++)
         blocks += c->count[k];
-    return c->hits + blocks;
+    return blocks;
+}
+
+size_t cache_held(const slz_heap *h)
+{
+    const struct slz_cache *c = h->cache;
+    return c == NULL ? 0 : c->hits + held_blocks(c);
 }
 
 /* cache_stats: what the cache adds to a statistics snapshot: its counters,
@@ -258,9 +262,7 @@ void cache_stats(const slz_heap *h, struct slz_heap_stats *out)
     const struct slz_cache *c = h->cache;
     if (c == NULL)
         return;
-    size_t blocks = c->qlen;
-    for (uint32_t k = MIN_GRAINS; k <= CACHE_CLASSES; k++)
-        blocks += c->count[k];
+    size_t blocks = held_blocks(c);
     out->cache_hits = c->hits;
     out->cache_misses = c->misses;
     out->cached_blocks = blocks;
