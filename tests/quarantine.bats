@@ -82,35 +82,7 @@ setup() {
 # the cache: a double free or bad pointer gives exactly its line; damage is
 # reported (SIGABRT, one slzmalloc line) or harmless.
 @test "misuse with SLZ_SECURE=1: double frees and bad pointers reported as without it, damage reported or harmless" {
-    local n=0 fn what line heap
-    while read -r line; do
-        fn=${line%% *}
-        what=${line#* \"}
-        what=${what%%\"*}
-        read -r -a args <<<"${line##*\" }"
-        for heap in 64M default; do
-            local env=(SLZ_SECURE=1 SLZ_HEAP_SIZE=$heap)
-            [ "$heap" != default ] || env=(SLZ_SECURE=1)
-            run --separate-stderr under_slz "${env[@]}" "$MISUSE/${args[0]}" "${args[@]:1}"
-            echo "# ${args[*]} ($heap): status $status stdout [$output] stderr [$stderr]"
-            case ${args[0]} in
-            double_free | bad_pointer)
-                [ "$status" -eq 134 ]
-                [[ "$stderr" =~ ^"slzmalloc: $fn(): $what (0x"[0-9a-f]+")"$ ]]
-                ;;
-            *)
-                if [ "$status" -eq 134 ]; then
-                    [ "${#stderr_lines[@]}" -eq 1 ] && [[ "$stderr" == "slzmalloc: "* ]]
-                else
-                    [ "$status" -eq 0 ] && [ "$output" = survived ] && [ -z "$stderr" ]
-                fi
-                ;;
-            esac
-            n=$((n + 1))
-        done
-    done < <(sed -n 's/^    aborts //p' "$ROOT/tests/misuse.bats")
-    echo "# $n runs"
-    [ "$n" -gt 100 ]
+    misuse_suite_under SLZ_SECURE=1
 }
 
 # The attacks of attacks.bats with SLZ_SECURE=1, a 1G and the default heap:
@@ -118,27 +90,7 @@ setup() {
 # that cannot aim (the quarantine keeps the freed block they wanted back)
 # are listed and must be exactly the ones named here: replay, as with the cache.
 @test "attacks with SLZ_SECURE=1: reported or harmless; the ones that cannot aim are the ones named" {
-    local n=0 line heap unaimed=()
-    while read -r line; do
-        read -r -a args <<<"$line"
-        for heap in 1G default; do
-            local env=(SLZ_SECURE=1 SLZ_HEAP_SIZE=$heap)
-            [ "$heap" != default ] || env=(SLZ_SECURE=1)
-            run --separate-stderr under_slz "${env[@]}" "$ROOT/build/attacks/${args[0]}" "${args[@]:1}"
-            echo "# ${args[*]} ($heap): status $status stdout [$output] stderr [$stderr]"
-            if [ "$status" -eq 134 ]; then
-                [ -z "$output" ] && [ "${#stderr_lines[@]}" -eq 1 ] && [[ "$stderr" == "slzmalloc: "* ]]
-            else
-                [ "$status" -eq 0 ] && [ "${#lines[@]}" -eq 1 ] && [[ "$output" == "goal not reached: "* ]]
-                [ -z "$stderr" ]
-                [[ "$output" != "goal not reached: cannot aim"* ]] || unaimed+=("${args[*]} ($heap)")
-            fi
-            n=$((n + 1))
-        done
-    done < <(sed -n 's/^    resists //p' "$ROOT/tests/attacks.bats" | sort -u)
-    echo "# $n runs; could not aim: ${unaimed[*]}"
-    [ "$n" -ge 60 ]
-    [ "${unaimed[*]}" = "replay (1G) replay (default)" ]
+    attack_suite_under SLZ_SECURE=1
 }
 
 @test "SLZ_SECURE=1 threads: 8 threads for 2 s pass blocks and free each other's (256M and default heap); 64K checked" {

@@ -49,3 +49,70 @@ ok_under() {
     echo "# $output" >&3
     [[ "$stderr" != *slzmalloc:* ]]
 }
+
+# misuse_suite_under MODE (e.g. SLZ_CACHE=1): every `aborts` case of
+# misuse.bats under MODE with a 64M and the default heap: a double free or a
+# bad pointer gives exactly its line; damage is reported (SIGABRT, one
+# slzmalloc line) or harmless.
+misuse_suite_under() {
+    local mode=$1
+    local n=0 fn what prog line heap
+    while read -r line; do
+        fn=${line%% *}
+        what=${line#* \"}
+        what=${what%%\"*}
+        read -r -a args <<<"${line##*\" }"
+        for heap in 64M default; do
+            local env=("$mode" SLZ_HEAP_SIZE=$heap)
+            [ "$heap" != default ] || env=("$mode")
+            run --separate-stderr under_slz "${env[@]}" "$MISUSE/${args[0]}" "${args[@]:1}"
+            echo "# ${args[*]} ($heap): status $status stdout [$output] stderr [$stderr]"
+            case ${args[0]} in
+            double_free | bad_pointer)
+                [ "$status" -eq 134 ]
+                [[ "$stderr" =~ ^"slzmalloc: $fn(): $what (0x"[0-9a-f]+")"$ ]]
+                ;;
+            *)
+                if [ "$status" -eq 134 ]; then
+                    [ "${#stderr_lines[@]}" -eq 1 ] && [[ "$stderr" == "slzmalloc: "* ]]
+                else
+                    [ "$status" -eq 0 ] && [ "$output" = survived ] && [ -z "$stderr" ]
+                fi
+                ;;
+            esac
+            n=$((n + 1))
+        done
+    done < <(sed -n 's/^    aborts //p' "$ROOT/tests/misuse.bats")
+    echo "# $n runs"
+    [ "$n" -gt 100 ]
+}
+
+# attack_suite_under MODE: every `resists` attack of attacks.bats under MODE
+# with a 1G and the default heap: stopped by slz (SIGABRT, one slzmalloc
+# line) or harmless, never GOAL REACHED nor another signal; those that could
+# not even aim must be exactly replay's (the mode keeps the freed block it
+# wanted back).
+attack_suite_under() {
+    local mode=$1
+    local n=0 line heap unaimed=()
+    while read -r line; do
+        read -r -a args <<<"$line"
+        for heap in 1G default; do
+            local env=("$mode" SLZ_HEAP_SIZE=$heap)
+            [ "$heap" != default ] || env=("$mode")
+            run --separate-stderr under_slz "${env[@]}" "$ROOT/build/attacks/${args[0]}" "${args[@]:1}"
+            echo "# ${args[*]} ($heap): status $status stdout [$output] stderr [$stderr]"
+            if [ "$status" -eq 134 ]; then
+                [ -z "$output" ] && [ "${#stderr_lines[@]}" -eq 1 ] && [[ "$stderr" == "slzmalloc: "* ]]
+            else
+                [ "$status" -eq 0 ] && [ "${#lines[@]}" -eq 1 ] && [[ "$output" == "goal not reached: "* ]]
+                [ -z "$stderr" ]
+                [[ "$output" != "goal not reached: cannot aim"* ]] || unaimed+=("${args[*]} ($heap)")
+            fi
+            n=$((n + 1))
+        done
+    done < <(sed -n 's/^    resists //p' "$ROOT/tests/attacks.bats" | sort -u)
+    echo "# $n runs; could not aim: ${unaimed[*]}"
+    [ "$n" -ge 60 ]
+    [ "${unaimed[*]}" = "replay (1G) replay (default)" ]
+}
