@@ -38,23 +38,23 @@ _Noreturn __attribute__((cold, noinline)) void corrupt_free(const slz_heap *h, u
 void account_use(slz_heap *h, uint32_t g, uint32_t n, uint32_t added)
 {
     struct slz_heap_stats *st = &h->st;
-    st->in_use += (size_t)added * SLZ_ALIGN;
-    if (st->in_use > st->peak_in_use)
-        st->peak_in_use = st->in_use;
-    if ((size_t)(g + n) * SLZ_ALIGN > st->high_water)
-        st->high_water = (size_t)(g + n) * SLZ_ALIGN;
+    size_t in_use = st->in_use + (size_t)added * SLZ_ALIGN, hw = (size_t)(g + n) * SLZ_ALIGN;
+    st->in_use = in_use; /* (maxima without a branch: a branch on them mispredicts) */
+    st->peak_in_use = in_use > st->peak_in_use ? in_use : st->peak_in_use;
+    st->high_water = hw > st->high_water ? hw : st->high_water;
 }
 
 /* carve: allocate need granules at the start of free chunk g of n
  * granules for a request of request bytes. The rest stays free, in g's
  * place, when it can stand alone. The cell's index entry falls only when g
- * was its largest free chunk; the rest's rises when it begins in another
- * cell. */
-HOT void *carve(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, size_t request)
+ * was its largest free chunk (*lower gets the cell, to refresh; else
+ * SIZE_MAX); the rest's rises when it begins in another cell. */
+HOT void *carve(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, size_t request, size_t *lower)
 {
     size_t k = g / SLZ_CELL;
-    uint32_t was_max = h->lv[0][k] == n;
+    *lower = h->lv[0][k] == n ? k : SIZE_MAX;
     slz_chunk *c = free_checked(h, g, n);
+    struct slz_heap_stats *st = &h->st;
     if (n - need >= MIN_GRAINS) {
         uint32_t r = g + need;
         bits_start(h, r);
@@ -63,40 +63,52 @@ HOT void *carve(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, size_t reque
         make_free(h, r, n - need);
         if (r / SLZ_CELL != k)
             index_raise(h, r / SLZ_CELL, n - need);
-        h->st.splits++;
+        st->splits++;
     } else {
         need = n;
-        h->st.free_chunks--;
+        st->free_chunks--;
     }
     mark_used(h, g, 1);
     write_header(h, c, (size_t)need * SLZ_ALIGN, 1);
     c->canary = 0; /* nothing of the allocator's stays in a block */
-    if (was_max)
-        index_refresh(h, k);
     account_use(h, g, need, need);
-    h->st.mallocs++;
-    h->st.bytes_requested += request;
-    h->st.bytes_allocated += (size_t)need * SLZ_ALIGN;
+    st->mallocs++;
+    st->bytes_requested += request;
+    st->bytes_allocated += (size_t)need * SLZ_ALIGN;
     __atomic_signal_fence(__ATOMIC_SEQ_CST); /* g marked used, then remote read (see slz_free_deferred) */
     if (__atomic_load_n(&h->remote, __ATOMIC_RELAXED))
         pending_reused(h, g);
     return chunk2mem(c);
 }
 
-/* malloc_pass: first fit, in one walk of the index. */
-HOT void *malloc_pass(slz_heap *h, size_t n)
-{
-    if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED))
-        heap_collect(h);
-    uint32_t need = grains_for(h, n), size;
-    if (need == 0)
-        return heap_fail(h);
-    uint32_t g = index_walk(h, need, &size);
-    if (g == SLZ_NONE)
-        return heap_fail(h);
-    return carve(h, g, size, need, n);
-}
-void *heap_malloc(slz_heap *h, size_t n) { return malloc_pass(h, n); }
+/* malloc's pass, first fit in one walk of the index, is compiled once per
+ * line version (lines.h), the walk and the index's fall inlined into it
+ * (malloc_pass.h); heap_malloc calls the heap's. */
+#include "lines.h"
+#define CAT2(a, b) a##b
+#define CAT(a, b) CAT2(a, b)
+#define V(name) CAT(name, SFX)
+#ifdef SLZ_LINES_X86
+#define SFX _avx2
+#define VATTR SLZ_AVX2
+#include "index_walk.h"
+#include "malloc_pass.h"
+#undef SFX
+#undef VATTR
+#define SFX _sse2
+#define VATTR
+#include "index_walk.h"
+#include "malloc_pass.h"
+#define malloc_versions(h, n) ((h)->lines & 1 ? malloc_pass_avx2(h, n) : malloc_pass_sse2(h, n))
+#else
+#define SFX _plain
+#define VATTR
+#include "index_walk.h"
+#include "malloc_pass.h"
+#define malloc_versions(h, n) malloc_pass_plain(h, n)
+#endif
+
+void *heap_malloc(slz_heap *h, size_t n) { return malloc_versions(h, n); }
 
 inline void *slz_malloc(slz_heap *h, size_t n)
 {
@@ -107,7 +119,7 @@ inline void *slz_malloc(slz_heap *h, size_t n)
     if (__builtin_expect(h->cache != NULL, 0))
         return cache_slz_malloc(h, n); /* the fast mode (cache.c) */
     op_begin(h, "malloc");
-    void *p = malloc_pass(h, n);
+    void *p = malloc_versions(h, n);
     op_end(h);
     return p;
 }
@@ -244,7 +256,11 @@ static void *heap_memalign(slz_heap *h, size_t align, size_t n)
     m->spotless = spotless_upto(h, spotless, g, align);
     if (spot != g)
         split_at(h, g, spot);
-    return carve(h, spot, grains_of(h, spot), need, n);
+    size_t lower;
+    void *p = carve(h, spot, grains_of(h, spot), need, n, &lower);
+    if (lower != SIZE_MAX)
+        index_refresh(h, lower);
+    return p;
 }
 
 void *slz_memalign(slz_heap *h, size_t align, size_t n)

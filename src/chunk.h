@@ -439,6 +439,19 @@ HOT void index_raise(slz_heap *h, size_t k, uint32_t s)
     }
 }
 
+/* cell_max: the largest free chunk that begins in cell k. */
+static inline uint32_t cell_max(const slz_heap *h, size_t k)
+{
+    const struct slz_cell *c = &h->cells[k];
+    uint64_t st = c->start, f = st & ~c->used;
+    uint32_t m = 0;
+    for (; f; f &= f - 1) {
+        uint32_t s = size_in_cell(c, st, (unsigned)__builtin_ctzll(f));
+        m = s > m ? s : m;
+    }
+    return m;
+}
+
 /* free_checked: the free chunk at g of n granules, its header and canary
  * intact (a write after free or an overflow would have changed them). */
 _Noreturn void corrupt_free(const slz_heap *h, uint32_t g, uint32_t n); /* alloc.c: reports */
@@ -487,7 +500,6 @@ void heap_collect(slz_heap *h);
 /* index.c: the bits and the first-fit index */
 uint32_t bits_prev_start(const slz_heap *h, uint32_t g);
 void index_refresh(slz_heap *h, size_t k);
-uint32_t index_walk(const slz_heap *h, uint32_t need, uint32_t *size);
 uint32_t index_find(const slz_heap *h, uint32_t need, uint32_t from);
 uint32_t index_root_max(const slz_heap *h);
 size_t index_check(const slz_heap *h, size_t cells, const char **first);

@@ -49,35 +49,22 @@ HOT uint32_t block_grain(const slz_heap *h, const void *p, const char *op, uint3
 }
 
 /* next_damaged: the header of the chunk above block p (at g) failed its
- * check: a block held by the fast mode's cache (its header has K,
- * cache.h), then g; else damage, reported. (It takes only what checked_block
- * keeps anyway: one more live value there costs a saved register a free.) */
-static __attribute__((cold, noinline)) uint32_t next_damaged(slz_heap *h, const void *p, uint32_t g)
+ * check: a block held by the fast mode's cache or the secure profile's
+ * quarantine (its header has K, cache.h) passes; else damage, reported. */
+static __attribute__((cold, noinline)) void next_damaged(slz_heap *h, uint32_t g, uint32_t nx)
 {
-    uint32_t nx = g + grains_of(h, g);
     if (!cache_header_ok(h, nx))
-        slz_misuse(h->op, "corrupted next chunk (write past the end of a block?)", p);
-    return g;
-}
-
-/* checked_block: block_grain, by the owner, which also checks the header
- * of the chunk above (a write past the end of the block lands there). */
-HOT uint32_t checked_block(slz_heap *h, const void *p, uint32_t *size)
-{
-    uint32_t n, g = block_grain(h, p, h->op, &n), nx = g + n;
-    *size = n;
-    if (nx < h->grains && !header_ok(h, chunk_at(h, nx), (size_t)grains_of(h, nx) * SLZ_ALIGN, is_used(h, nx)))
-        return next_damaged(h, p, g);
-    return g;
+        slz_misuse(h->op, "corrupted next chunk (write past the end of a block?)", chunk2mem(chunk_at(h, g)));
 }
 
 /* live_block: the chunk of block p, checked, once the frees other threads
- * left are taken (one of them may be p: then this is a double free). */
+ * left are taken (one of them may be p: then this is a double free). The
+ * chunk above is checked when the block is released (release_sized). */
 HOT uint32_t live_pass(slz_heap *h, const void *p, uint32_t *size)
 {
     if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED))
         heap_collect(h);
-    return checked_block(h, p, size);
+    return block_grain(h, p, h->op, size);
 }
 uint32_t live_block(slz_heap *h, const void *p)
 {
@@ -88,58 +75,21 @@ uint32_t live_block(slz_heap *h, const void *p)
 /* ---- Giving a chunk back: merge above, merge below, place -------------- */
 
 /* wipe: a header swallowed by a merge leaves nothing behind. */
-static void wipe(slz_chunk *c) { memset(c, 0, sizeof *c); }
+static inline void wipe(slz_chunk *c) { memset(c, 0, sizeof *c); }
 
-/* merge_above: the chunk being freed ends at end; take in the free chunk
- * there, if any. Returns the new end; *cell gets the cell whose index entry
- * that chunk was (to be read again), else SIZE_MAX. */
-static uint32_t merge_above(slz_heap *h, uint32_t end, size_t *cell)
+/* prev_start: where the chunk just below granule g begins (g > 0, a start
+ * in cell c whose start bits are st): the start bit below g in its cell,
+ * else the lead of its cell (the chunk began in an earlier cell and ends
+ * in this one), chosen by a mask; for g at a cell's first granule, from
+ * the cell before (bits_prev_start). */
+HOT uint32_t prev_start(const slz_heap *h, const struct slz_cell *c, uint64_t st, uint32_t g)
 {
-    *cell = SIZE_MAX;
-    if (end >= h->grains || is_used(h, end))
-        return end;
-    uint32_t n = grains_of(h, end);
-    slz_chunk *c = chunk_at(h, end); /* (its header was checked with the block's) */
-    if (!CHECKED(c->canary == canary_of(h, c)))
-        free_checked(h, end, n); /* reports */
-    wipe(c);
-    bits_unstart(h, end);
-    if (h->lv[0][end / SLZ_CELL] == n)
-        *cell = end / SLZ_CELL;
-    h->st.free_chunks--;
-    h->st.coalesces++;
-    return end + n;
+    if (__builtin_expect(g % SLZ_CELL == 0, 0))
+        return bits_prev_start(h, g);
+    uint64_t below = st & (bit_of(g) - 1);
+    return pick_nz(below, (g & ~(uint32_t)(SLZ_CELL - 1)) + 63u - (uint32_t)__builtin_clzll(below | 1), c->lead);
 }
 
-/* merge_below: the free chunk just below g, if any, takes g in. Returns
- * where the merged chunk begins. */
-static uint32_t merge_below(slz_heap *h, uint32_t g)
-{
-    if (g == 0)
-        return g;
-    uint32_t pv = bits_prev_start(h, g);
-    if (is_used(h, pv))
-        return g;
-    free_checked(h, pv, g - pv);
-    wipe(chunk_at(h, g));
-    bits_unstart(h, g);
-    h->st.free_chunks--;
-    h->st.coalesces++;
-    return pv;
-}
-
-/* place: [lo, end) is one free chunk now: its header, its size in the
- * bits, the index (cell, when not lo's, lost its largest chunk to it). */
-static void place(slz_heap *h, uint32_t lo, uint32_t end, size_t cell)
-{
-    bits_note_chunk(h, lo, end);
-    make_free(h, lo, end - lo);
-    if ((cell != SIZE_MAX) & (cell != lo / SLZ_CELL)) /* (one branch, not two) */
-        index_refresh(h, cell);
-    index_raise(h, lo / SLZ_CELL, end - lo); /* anything it swallowed in its cell was smaller */
-    if (lo < h->align_low)
-        h->align_low = lo; /* (the aligned search's marks come down to it) */
-}
 
 /* ---- Giving pages back to the kernel ------------------------------------
  *
@@ -217,11 +167,12 @@ HOT void record_put(slz_heap *h, uint32_t end, struct span s)
  * end within a cell of each other share words (one of them small, holding
  * no record): a record that does not reach into (s, end] is the other's
  * and stays, else the other chunk's pages would go back again. */
-static void record_drop(slz_heap *h, uint32_t end, uint32_t s)
+static __attribute__((noinline)) void record_clear(slz_heap *h, uint32_t end) { record_put(h, end, (struct span){0, 0}); }
+HOT void record_drop(slz_heap *h, uint32_t end, uint32_t s)
 {
-    struct span r = record_get(h, end);
-    if (r.r > s && r.r <= end)
-        record_put(h, end, (struct span){0, 0});
+    uint32_t r = end == h->grains ? h->rel_r : end > 2 * SLZ_CELL ? h->cells[(end - 1) / SLZ_CELL].spare : 0;
+    if (r > s && r <= end) /* (the r word of record_words, read alone: usually 0) */
+        record_clear(h, end);
 }
 
 /* part_span: what the record of free chunk [lo, end) still holds for it.
@@ -352,19 +303,9 @@ static void adapt(slz_heap *h)
  * beyond the keep zone that are not given back weigh the step, they go.
  * O(1): at most four system calls (pages of the chunk, pages of its cells,
  * below and above what went back before), each for pages that were in use. */
-static void settle(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
+static __attribute__((noinline)) void settle_big(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
 {
     struct span held = {0, 0};
-    uint32_t reach = end == h->grains && h->st.high_water / SLZ_ALIGN < end ? (uint32_t)(h->st.high_water / SLZ_ALIGN) : end;
-    if (reach < lo + keep_grains(h) + SLZ_RELEASE_STEP / SLZ_ALIGN) { /* too small to give back: */
-        if (h->rel_level == 0)
-            return; /* no page ever went back: no record anywhere */
-        if (lo < g)
-            record_drop(h, g, lo); /* (the record of the part above stays where the chunk ends) */
-        if (nx == end)
-            record_drop(h, end, g); /* the block's end: a record there is of a chunk gone */
-        return;
-    }
     if (lo < g)
         held = part_span(h, lo, g);
     if (nx < end)
@@ -386,6 +327,23 @@ static void settle(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t e
     struct span now = {p.in.a < p.x ? p.in.a : p.x, p.in.r > p.y ? p.in.r : p.y};
     give_back(h, p.x, p.y, p.in, now, end);
     record_put(h, end, now);
+}
+/* (settle's first test, the one most frees take: the chunk, or the part of
+ * the top below the high-water mark, is smaller than its keep zone and a
+ * step: it gives nothing back.) */
+HOT void settle(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
+{
+    uint32_t least = lo + keep_grains(h) + SLZ_RELEASE_STEP / SLZ_ALIGN;
+    if (end >= least && (end != h->grains || h->st.high_water / SLZ_ALIGN >= least)) {
+        settle_big(h, lo, g, nx, end);
+        return;
+    }
+    if (h->rel_level == 0)
+        return; /* no page ever went back: no record anywhere */
+    if (lo < g)
+        record_drop(h, g, lo); /* (the record of the part above stays where the chunk ends) */
+    if (nx == end)
+        record_drop(h, end, g); /* the block's end: a record there is of a chunk gone */
 }
 
 /* trim_chunk: the free chunk [lo, end) gives back every page beyond its
@@ -418,23 +376,66 @@ void slz_heap_trim(slz_heap *h)
     op_end(h);
 }
 
-/* release: the allocated chunk at g of n granules (checked) becomes free
- * and merges with both neighbours at once; then the chunk settles what it
- * gives back. Only the chunks are counted here: a block given up is counted
- * once by the caller that gives one up (count_free), not for shrink's tail.
- * (slz_free passes the size the checks just read; release() reads it.) */
+/* release_sized: the allocated chunk at g of n granules (its own header
+ * checked) becomes free and merges with both neighbours at once, in one
+ * pass over their bits: the chunk above (its header checked here: a write
+ * past the end of the block lands there; a free one's canary too, a write
+ * after free), then the one below; the merged chunk [lo, end) gets its
+ * header, its size in the bits and its index entry, and settles what it
+ * gives back (settle). Only the chunks are counted here: a block given up
+ * is counted once by the caller that gives one up (count_free), not for
+ * shrink's tail. */
 static void release_sized(slz_heap *h, uint32_t g, uint32_t n)
 {
+    struct slz_cell *const cells = h->cells;
+    const uint32_t grains = h->grains;
     struct slz_heap_stats *st = &h->st;
+    uint32_t nx = g + n, end = nx, lo = g;
+    size_t lost = SIZE_MAX; /* a cell whose largest free chunk the merge took */
     st->in_use -= (size_t)n * SLZ_ALIGN;
+    if (nx < grains) {
+        struct slz_cell *cn = &cells[nx / SLZ_CELL];
+        uint64_t nb = bit_of(nx), used = __atomic_load_n(&cn->used, __ATOMIC_RELAXED);
+        uint32_t sn = size_in_cell(cn, cn->start, nx % SLZ_CELL);
+        slz_chunk *up = chunk_at(h, nx);
+        if (used & nb) { /* in use: its size word (the first a write past the end reaches) */
+            if (!CHECKED(up->head == ((size_t)sn * SLZ_ALIGN | SLZ_INUSE)))
+                next_damaged(h, g, nx);
+        } else { /* free: its header (damaged: a write past the end), canary, and taken in */
+            if (!header_ok(h, up, (size_t)sn * SLZ_ALIGN, 0))
+                next_damaged(h, g, nx);
+            free_checked(h, nx, sn);
+            wipe(up);
+            wr(&cn->start, cn->start & ~nb); /* a tomb (bits_unstart) */
+            wr(&cn->used, used | nb);
+            lost = h->lv[0][nx / SLZ_CELL] == sn ? nx / SLZ_CELL : SIZE_MAX;
+            end = nx + sn;
+            st->coalesces++;
+            st->free_chunks--;
+        }
+    }
+    struct slz_cell *c = &cells[g / SLZ_CELL];
+    uint64_t b = bit_of(g);
+    if (g > 0) {
+        uint32_t pv = prev_start(h, c, c->start, g);
+        if (!(__atomic_load_n(&cells[pv / SLZ_CELL].used, __ATOMIC_RELAXED) & bit_of(pv))) {
+            free_checked(h, pv, g - pv); /* free: it takes g in */
+            wipe(chunk_at(h, g));
+            wr(&c->start, c->start & ~b);
+            lo = pv;
+            st->coalesces++;
+            st->free_chunks--;
+        }
+    }
+    wr(&c->used, (c->used & ~b) | (lo != g ? b : 0)); /* free, or a tomb */
     st->free_chunks++;
-    uint32_t nx = g + n;
-    size_t cell;
-    uint32_t end = merge_above(h, nx, &cell);
-    uint32_t lo = merge_below(h, g);
-    if (lo == g)
-        mark_used(h, g, 0);
-    place(h, lo, end, cell);
+    bits_note_chunk(h, lo, end);
+    make_free(h, lo, end - lo);
+    if ((lost != SIZE_MAX) & (lost != lo / SLZ_CELL)) /* (one branch, not two) */
+        index_refresh(h, lost);
+    index_raise(h, lo / SLZ_CELL, end - lo); /* anything it swallowed in its cell was smaller */
+    if (lo < h->align_low)
+        h->align_low = lo; /* (the aligned search's marks come down to it) */
     settle(h, lo, g, nx, end);
 }
 void release(slz_heap *h, uint32_t g) { release_sized(h, g, grains_of(h, g)); }
@@ -512,7 +513,7 @@ void slz_free_deferred(slz_heap *h, void *p)
 /* take_pending: a block another thread freed, given back by the owner. */
 static void take_pending(slz_heap *h, uint32_t g)
 {
-    uint32_t n, b = checked_block(h, chunk2mem(chunk_at(h, g)), &n);
+    uint32_t n, b = block_grain(h, chunk2mem(chunk_at(h, g)), h->op, &n);
     release_sized(h, b, n);
     count_free(h);
 }

@@ -50,19 +50,6 @@ uint32_t bits_prev_start(const slz_heap *h, uint32_t g)
 
 /* ---- The first-fit index ------------------------------------------------ */
 
-/* cell_max: the largest free chunk that begins in cell k. */
-static uint32_t cell_max(const slz_heap *h, size_t k)
-{
-    const struct slz_cell *c = &h->cells[k];
-    uint64_t st = c->start, f = st & ~c->used;
-    uint32_t m = 0;
-    for (; f; f &= f - 1) {
-        uint32_t s = size_in_cell(c, st, (unsigned)__builtin_ctzll(f));
-        m = s > m ? s : m;
-    }
-    return m;
-}
-
 /* The line versions (lines.h): the walk and the fall of an entry, compiled
  * once per version; the heap calls the one its CPU runs best. */
 #define CAT2(a, b) a##b
@@ -99,26 +86,18 @@ void index_pick_lines(slz_heap *h)
 }
 
 /* The versions, in read-only tables indexed by h->lines (0 baseline, 1
- * AVX2): one indirect call, no branch on the version in the hot path. */
+ * AVX2): one indirect call, no branch on the version. (malloc's pass has
+ * its own versions, alloc.c.) */
 #ifdef SLZ_LINES_X86
-static uint32_t (*const walks[2])(const slz_heap *, uint32_t, uint32_t *) = {walk_sse2, walk_avx2};
-static void (*const sets[2])(slz_heap *, size_t, uint32_t) = {set_sse2, set_avx2};
+static void (*const refreshes[2])(slz_heap *, size_t) = {refresh_sse2, refresh_avx2};
 #else
-static uint32_t (*const walks[2])(const slz_heap *, uint32_t, uint32_t *) = {walk_plain, walk_plain};
-static void (*const sets[2])(slz_heap *, size_t, uint32_t) = {set_plain, set_plain};
+static void (*const refreshes[2])(slz_heap *, size_t) = {refresh_plain, refresh_plain};
 #endif
-
-/* index_walk: the lowest-addressed free chunk of need granules (need >=
- * 1): its granule, and its size in *size; SLZ_NONE if none. */
-uint32_t index_walk(const slz_heap *h, uint32_t need, uint32_t *size)
-{
-    return walks[h->lines & 1](h, need, size);
-}
 
 /* index_refresh: the free chunks that begin in cell k have changed. */
 void index_refresh(slz_heap *h, size_t k)
 {
-    sets[h->lines & 1](h, k, cell_max(h, k));
+    refreshes[h->lines & 1](h, k);
 }
 
 /* widen: the walk's first line must cover cell k: raise start, and give

@@ -1,14 +1,16 @@
 /*
- * index_walk.h - the index's two hot paths, compiled by index.c once per
- * line version (lines.h): V(name) is name with the version's suffix
+ * index_walk.h - the index's hot paths, compiled once per line version
+ * (lines.h) by index.c (the index's own upkeep) and alloc.c (malloc's
+ * pass, into which they inline): V(name) is name with the version's suffix
  * (_avx2, _sse2, _plain), VATTR the version's target attribute. No include
- * guard: it is meant to be read more than once.
+ * guard: it is meant to be read more than once. (static inline: a file that
+ * uses one of them only is not warned of the others.)
  */
 
 /* walk: the first fit for need granules: the first entry >= need of each
  * line down from the walk's first line, then the first free chunk of the
  * cell that is big enough (the index promises one). */
-VATTR static uint32_t V(walk)(const slz_heap *h, uint32_t need, uint32_t *size)
+VATTR static inline uint32_t V(walk)(const slz_heap *h, uint32_t need, uint32_t *size)
 {
     int l = h->start;
     unsigned m = V(ge_mask)(h->lv[l], need);
@@ -37,7 +39,7 @@ VATTR static uint32_t V(walk)(const slz_heap *h, uint32_t need, uint32_t *size)
  * parent (index_raise); a fall rewrites every parent on the way up to the
  * walk's first line with the maximum of its line: no early exit, whose
  * branch on data would mispredict about every other time. */
-VATTR static void V(set)(slz_heap *h, size_t k, uint32_t v)
+VATTR static inline void V(set)(slz_heap *h, size_t k, uint32_t v)
 {
     if (v >= h->lv[0][k]) {
         index_raise(h, k, v);
@@ -53,3 +55,6 @@ VATTR static void V(set)(slz_heap *h, size_t k, uint32_t v)
         h->lv[l][k /= SLZ_FAN] = V(line_max)(line);
     }
 }
+
+/* refresh: the free chunks that begin in cell k have changed. */
+VATTR static inline void V(refresh)(slz_heap *h, size_t k) { V(set)(h, k, cell_max(h, k)); }

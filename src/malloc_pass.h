@@ -1,0 +1,23 @@
+/*
+ * malloc_pass.h - malloc's one pass, compiled by alloc.c once per line
+ * version (as index_walk.h, whose walk and refresh it inlines): the frees
+ * other threads left, the size, the walk to the first fit, the carve, and
+ * the cell's index entry lowered when the chunk carved was its largest. No
+ * include guard: it is meant to be read more than once.
+ */
+VATTR static __attribute__((noinline)) void *V(malloc_pass)(slz_heap *h, size_t n)
+{
+    if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED))
+        heap_collect(h);
+    uint32_t need = grains_for(h, n), size;
+    if (need == 0)
+        return heap_fail(h);
+    uint32_t g = V(walk)(h, need, &size);
+    if (g == SLZ_NONE)
+        return heap_fail(h);
+    size_t lower;
+    void *p = carve(h, g, size, need, n, &lower);
+    if (lower != SIZE_MAX)
+        V(refresh)(h, lower);
+    return p;
+}
