@@ -158,6 +158,8 @@ struct slz_heap {
     char *region;        /* what create_in was given */
     size_t region_size;
     uintptr_t key[2];    /* keys the check words of allocated chunks */
+    uint64_t rk[6] __attribute__((aligned(16))); /* and, with AES: the key and
+                          * the two round keys, made once (keys_set) */
     uintptr_t seal;      /* keys the check words and canaries of free chunks */
     const char *op;      /* entry point being served, for reports */
     struct slz_cache *cache; /* SLZ_CACHE: the fast mode's (cache.h), or NULL */
@@ -306,19 +308,34 @@ static inline uint64_t keyed_sip(uint64_t k0, uint64_t k1, uint64_t a, uint64_t 
  * written as assembly so that it inlines into code built for any x86-64;
  * it runs only where slz_aes() found the instruction). */
 #define SLZ_AES_ROUND(x, k) __asm__("aesenc %1, %0" : "+x"(x) : "x"(k))
+static const uint64_t slz_aes_pi[4] = {0x13198a2e03707344ull, 0x243f6a8885a308d3ull, 0xa4093822ec4e6c89ull,
+                                        0x299f31d0082efa98ull};
+/* aes_keys: rk gets the key (k0, k1) and the two round keys made of it. */
+static inline void aes_keys(uint64_t rk[6], uint64_t k0, uint64_t k1)
+{
+    rk[0] = k0, rk[1] = k1;
+    for (int i = 0; i < 4; i++)
+        rk[2 + i] = rk[i % 2] ^ slz_aes_pi[i];
+}
+/* keyed_aes_rk: the function, with the keys made (16-byte aligned rk): the
+ * rounds read their keys from memory, nothing is set up per call. */
+static inline uint64_t keyed_aes_rk(const uint64_t *rk, uint64_t a, uint64_t b)
+{
+    const __m128i *k = (const __m128i *)rk;
+    __m128i x = _mm_xor_si128(_mm_set_epi64x((long long)b, (long long)a), _mm_load_si128(k));
+    for (int i = 0; i < 4; i++) {
+        __asm__("aesenc %1, %0" : "+x"(x) : "m"(k[1]));
+        __asm__("aesenc %1, %0" : "+x"(x) : "m"(k[2]));
+    }
+    __asm__("aesenc %1, %0" : "+x"(x) : "m"(k[1]));
+    __asm__("aesenclast %1, %0" : "+x"(x) : "m"(k[2]));
+    return (uint64_t)_mm_cvtsi128_si64(x) ^ (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(x, x));
+}
 static inline uint64_t keyed_aes(uint64_t k0, uint64_t k1, uint64_t a, uint64_t b)
 {
-    __m128i k = _mm_set_epi64x((long long)k1, (long long)k0);
-    __m128i r0 = _mm_xor_si128(k, _mm_set_epi64x(0x243f6a8885a308d3ll, 0x13198a2e03707344ll));
-    __m128i r1 = _mm_xor_si128(k, _mm_set_epi64x(0x299f31d0082efa98ll, (long long)0xa4093822ec4e6c89ull));
-    __m128i x = _mm_xor_si128(_mm_set_epi64x((long long)b, (long long)a), k);
-    for (int i = 0; i < 4; i++) {
-        SLZ_AES_ROUND(x, r0);
-        SLZ_AES_ROUND(x, r1);
-    }
-    SLZ_AES_ROUND(x, r0);
-    __asm__("aesenclast %1, %0" : "+x"(x) : "x"(r1));
-    return (uint64_t)_mm_cvtsi128_si64(x) ^ (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(x, x));
+    uint64_t rk[6] __attribute__((aligned(16)));
+    aes_keys(rk, k0, k1);
+    return keyed_aes_rk(rk, a, b);
 }
 /* slz_aes: whether the CPU has AES-NI (cpuid once per file; every file
  * finds the same). */
@@ -334,12 +351,21 @@ static inline int slz_aes(void)
     return k == 2;
 }
 #define SLZ_KEYED_AES(k0, k1, a, b) (slz_aes() ? keyed_aes(k0, k1, a, b) : keyed_sip(k0, k1, a, b))
+#define SLZ_KEYED_HEAP(h, a, b) (slz_aes() ? keyed_aes_rk((h)->rk, a, b) : keyed_sip((h)->key[0], (h)->key[1], a, b))
 #else
 #define SLZ_KEYED_AES(k0, k1, a, b) keyed_sip(k0, k1, a, b)
+#define SLZ_KEYED_HEAP(h, a, b) keyed_sip((h)->key[0], (h)->key[1], a, b)
+static inline void aes_keys(uint64_t rk[6], uint64_t k0, uint64_t k1) { rk[0] = k0, rk[1] = k1; }
 #endif
+/* keys_set: h's key is (k0, k1). */
+static inline void keys_set(slz_heap *h, uint64_t k0, uint64_t k1)
+{
+    h->key[0] = (uintptr_t)k0, h->key[1] = (uintptr_t)k1;
+    aes_keys(h->rk, k0, k1);
+}
 static inline uintptr_t keyed(const slz_heap *h, uintptr_t a, uintptr_t b)
 {
-    return (uintptr_t)SLZ_KEYED_AES(h->key[0], h->key[1], (uint64_t)a, (uint64_t)b);
+    return (uintptr_t)SLZ_KEYED_HEAP(h, (uint64_t)a, (uint64_t)b);
 }
 static inline uintptr_t head_check(const slz_heap *h, const slz_chunk *c, uintptr_t head)
 {

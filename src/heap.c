@@ -130,8 +130,7 @@ slz_heap *slz_heap_create_in(void *mem, size_t bytes, unsigned flags)
     h->page = page;
     h->region = mem;
     h->region_size = bytes + (lo - (uintptr_t)mem);
-    h->key[0] = (uintptr_t)os_random();
-    h->key[1] = (uintptr_t)os_random();
+    keys_set(h, os_random(), os_random());
     h->seal = (uintptr_t)os_random();
     h->op = "malloc";
     h->remote = os_membarrier_ready() ? 0 : 2; /* (without the barrier, the owner always looks: index.c) */

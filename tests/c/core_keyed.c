@@ -65,7 +65,7 @@ int main(void)
     /* keyed() itself is one of the two, keyed by the heap's two words */
     slz_heap h;
     memset(&h, 0, sizeof h);
-    h.key[0] = next(), h.key[1] = next();
+    keys_set(&h, next(), next());
     uint64_t want = SLZ_KEYED_AES(h.key[0], h.key[1], 0x7f0000001230ull, 0x41);
     CHECK("keyed() is the form chosen", keyed(&h, 0x7f0000001230ull, 0x41) == want);
     return CHECK_DONE();
