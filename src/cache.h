@@ -93,6 +93,7 @@ size_t cache_check(const slz_heap *h, size_t cells, const char **first);
 /* quarantine.c: the SLZ_SECURE policy of the same hold */
 void *quarantine_malloc(slz_heap *h, size_t n);
 void quarantine_free(slz_heap *h, void *p);
+void quarantine_hold(slz_heap *h, uint32_t g);
 void quarantine_flush(slz_heap *h);
 size_t quarantine_check(const slz_heap *h, size_t cells, const char **first);
 

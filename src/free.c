@@ -557,6 +557,11 @@ static int grow_into_next(slz_heap *h, uint32_t g, uint32_t need)
     return 1;
 }
 
+/* secure: the heap has the secure profile (quarantine.c), whose promise
+ * realloc's leftovers keep too: the old place of a block it moves is held
+ * in the quarantine, the tail it cuts off is cleared before it is freed. */
+static int secure(const slz_heap *h) { return h->cache != NULL && h->cache->secure; }
+
 /* shrink: give back the tail of chunk g beyond need when it can stand alone:
  * it is released like a block of its own, merging upwards. */
 static void shrink(slz_heap *h, uint32_t g, uint32_t need)
@@ -571,6 +576,8 @@ static void shrink(slz_heap *h, uint32_t g, uint32_t need)
     write_header(h, chunk_at(h, g), (size_t)need * SLZ_ALIGN, 1);
     write_header(h, chunk_at(h, g + need), (size_t)(n - need) * SLZ_ALIGN, 1);
     h->st.splits++;
+    if (secure(h))
+        memset(chunk2mem(chunk_at(h, g + need)), 0, (size_t)(n - need) * SLZ_ALIGN - SLZ_HDR);
     release(h, g + need);
 }
 
@@ -595,6 +602,10 @@ static void *heap_realloc(slz_heap *h, void *p, size_t n)
         slz_copy_out(h, q, p, len); /* a big block: never both copies resident */
     else
         memcpy(q, p, len);
+    if (secure(h)) {
+        quarantine_hold(h, g); /* (counts the free) */
+        return q;
+    }
     release(h, g); /* a move: an allocation (counted by heap_malloc) and a free */
     count_free(h);
     return q;

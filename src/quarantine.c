@@ -30,9 +30,10 @@
  * or while the owner is in realloc or memalign, is taken by the core's
  * heap_collect, which frees it into the heap uncleared and without waiting
  * (tests/c/core_cache_threads.c counts such blocks: 0 in its plain runs,
- * 265 of 50,000 under ThreadSanitizer, whose slowness widens the window). Not
- * covered either (no hook of the core's): the old place of a block realloc
- * moves and the tail realloc cuts off reach the heap the same way.
+ * 265 of 50,000 under ThreadSanitizer, whose slowness widens the window).
+ * realloc's leftovers take the same ways (free.c, secure): the old place of
+ * a block it moves is held like a freed block, the tail it cuts off is
+ * cleared and freed.
  */
 #include <errno.h>
 #include <string.h>
@@ -162,3 +163,7 @@ size_t quarantine_check(const slz_heap *h, size_t cells, const char **first)
         *first = "a cached bit without a quarantined block";
     return bad;
 }
+
+/* quarantine_hold: realloc moved the block at g (checked): its old place is
+ * held as a freed block is. */
+void quarantine_hold(slz_heap *h, uint32_t g) { hold(h, g); }

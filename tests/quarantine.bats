@@ -56,9 +56,9 @@ setup() {
 # the profile lose both (the documented result: no allocator that reuses
 # memory at once and keeps contents stops them); with SLZ_SECURE=1 the stale
 # free is reported and the secret is gone, on a 1G and the default heap.
-@test "stale attacks: GOAL REACHED under glibc and slz without the profile; reported or harmless with SLZ_SECURE=1" {
+@test "stale attacks (also through realloc's leftovers): GOAL REACHED under glibc and slz without the profile; reported or harmless with SLZ_SECURE=1" {
     local how heap
-    for how in free secrets; do
+    for how in free secrets realloc-free realloc-secrets; do
         run -1 "$STALE" $how
         echo "# glibc $how: $output"
         [[ "$output" == "GOAL REACHED: "* ]]
@@ -71,8 +71,9 @@ setup() {
             run --separate-stderr under_slz SLZ_SECURE=1 "${size[@]}" "$STALE" $how
             echo "# slz $heap SLZ_SECURE=1 $how: status $status [$output] [$stderr]"
             case $how in
-            free) [ "$status" -eq 134 ] && [[ "$stderr" =~ ^"slzmalloc: free(): double free (0x"[0-9a-f]+")"$ ]] ;;
+            free | realloc-free) [ "$status" -eq 134 ] && [[ "$stderr" =~ ^"slzmalloc: free(): double free (0x"[0-9a-f]+")"$ ]] ;;
             secrets) [ "$status" -eq 0 ] && [[ "$output" == "goal not reached: "*"was handed out again, cleared)" ]] ;;
+            realloc-secrets) [ "$status" -eq 0 ] && [[ "$output" == "goal not reached: no fresh block held the secret "* ]] ;;
             esac
         done
     done
