@@ -59,8 +59,8 @@
 #include "slz.h"
 
 struct shim_heaps shim_heaps;
-__thread slz_heap *shim_my_heap __attribute__((tls_model("initial-exec")));
-__thread struct shim_thread shim_me __attribute__((tls_model("initial-exec"))) = {.refused = SIZE_MAX, .slot = -1};
+__thread struct shim_thread shim_me __attribute__((tls_model("initial-exec"))) = {.refused = SIZE_MAX};
+size_t shim_fast_max;
 static __thread int gave_up __attribute__((tls_model("initial-exec")));
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -208,6 +208,13 @@ static slz_heap *make_heap(unsigned i)
     return h;
 }
 
+/* short_free: what a free takes the short way for (struct shim_thread):
+ * the mapped part of the thread's slot, none when nothing may. */
+static void short_free(int i)
+{
+    shim_me.len = shim_fast_max ? __atomic_load_n(&shim_heaps.mapped[i], __ATOMIC_RELAXED) : 0;
+}
+
 /* heaps_grow: the caller's heap h refused a request of need bytes: map more
  * of its slot after its arena (twice what the arena has, or at least need
  * and GROW_MIN more, up to its plan) and hand it to the arena. 1 when it
@@ -233,7 +240,25 @@ int heaps_grow(slz_heap *h, size_t need)
         slz_heap_grow(h, want) != 0)
         return 0;
     __atomic_store_n(&shim_heaps.mapped[i], (size_t)(base - slot) + want + page, __ATOMIC_RELEASE);
+    short_free(i); /* (h is the caller's) */
     return 1;
+}
+
+/* take_heap, drop_heap: the calling thread's heap is h from now on, or it
+ * has none. */
+static void take_heap(slz_heap *h)
+{
+    int i = heaps_slot(h);
+    shim_my_heap = h;
+    shim_me.lo = (uintptr_t)shim_heaps.area + ((uintptr_t)i << shim_heaps.shift);
+    short_free(i);
+    shim_me.errno_at = &errno;
+    heaps_refused(SIZE_MAX);
+}
+static void drop_heap(void)
+{
+    shim_my_heap = NULL;
+    shim_me.fast = shim_me.len = 0;
 }
 
 /* heaps_mine_slow: the calling thread's first allocation (or its first
@@ -270,9 +295,7 @@ slz_heap *heaps_mine_slow(void)
     }
     if (slz_opt.secure && adopted)
         slz_heap_walk(h, clear_free, NULL);
-    shim_my_heap = h;
-    shim_me.slot = heaps_slot(h);
-    shim_me.refused = SIZE_MAX;
+    take_heap(h);
     if (exit_key_ok)
         pthread_setspecific(exit_key, h); /* thread exit calls heaps_thread_exit */
     return h;
@@ -288,8 +311,7 @@ void heaps_thread_exit(void *arg)
         return;
     slz_heap_trim(h);
     glibc_flush();
-    shim_my_heap = NULL;
-    shim_me.slot = -1;
+    drop_heap();
     pthread_mutex_lock(&pool_lock);
     __atomic_store_n(&state[heaps_slot(h)], SLOT_ABANDONED, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&pool_lock);
@@ -344,8 +366,7 @@ void heaps_fork_child(void)
             state[i] = SLOT_LOST;
     if (shim_my_heap && slz_heap_interrupted(shim_my_heap)) {
         state[heaps_slot(shim_my_heap)] = SLOT_LOST;
-        shim_my_heap = NULL;
-        shim_me.slot = -1;
+        drop_heap();
     }
 }
 

@@ -25,9 +25,21 @@ struct shim_heaps {
     size_t mapped[SHIM_SLOTS];  /* bytes of slot i mapped for its heap (only grows) */
 };
 extern struct shim_heaps shim_heaps;
-extern __thread slz_heap *shim_my_heap __attribute__((tls_model("initial-exec")));
-/* What the shim keeps for each thread beside its heap, in one place (one
- * thread-pointer offset for the short way to glibc).
+/* What the shim keeps for each thread, its heap included, in one place: one
+ * thread-pointer offset (one GOT load) for every short way.
+ *
+ * heap: the thread's heap (shim_my_heap), NULL while it has none.
+ *
+ * fast: a malloc of fewer bytes goes to heap at once (shim.c, "The short
+ * way to the core"): the least of refused and shim_fast_max; 0 while the
+ * thread has no heap. lo, len: the thread's slot, [lo, lo + len) mapped
+ * (heaps_slot_of's test for this one slot): a free of a block there goes to
+ * heap at once; len 0 while the thread has no heap or shim_fast_max is 0.
+ * Only the thread writes them (and mapped[] of its slot).
+ *
+ * errno_at: the thread's errno (set with its heap), and saved, its value
+ * before a short-way malloc: the core sets errno only when it fails, and
+ * glibc's malloc leaves it alone when the fallback serves.
  *
  * refused: the smallest request (unaligned) the thread's heap would refuse
  * now, as far as the shim knows: a request as large is not put to the core,
@@ -36,21 +48,34 @@ extern __thread slz_heap *shim_my_heap __attribute__((tls_model("initial-exec"))
  * the heap's largest free chunk when a request fails; SIZE_MAX (nothing
  * known: ask the core) once the heap may have gained room (a free or
  * realloc into it, a retry served, a new heap), so that a program whose
- * requests fit pays nothing for it.
- *
- * slot: the slot of the thread's own heap, -1 while it has none: a free
- * of a block in it takes the short way to the core.
+ * requests fit pays nothing for it (heaps_refused sets both it and fast).
  *
  * held, step: the bytes the thread took from glibc less those it gave back,
  * not yet added to the process's count, and how far held may go either way
  * before it is (shim.c, "What glibc holds"). */
 struct shim_thread {
-    size_t refused;
+    slz_heap *heap;
+    size_t fast;
+    uintptr_t lo, len;
+    int *errno_at;
+    int saved;
     unsigned skips;
-    int slot; /* the slot of the thread's heap (shim_my_heap), or -1 */
+    size_t refused;
     long held, step;
 };
 extern __thread struct shim_thread shim_me __attribute__((tls_model("initial-exec")));
+#define shim_my_heap (shim_me.heap)
+/* shim_fast_max: one more than the largest request the short way to the
+ * core takes (the shim's max_request + 1); 0 when a watcher that is on from
+ * set-up to exit (counting, SLZ_CHECK, SLZ_SITES) must see every call: then
+ * no call takes the short way to the core. Set once, at set-up. */
+extern size_t shim_fast_max;
+/* heaps_refused: the thread's heap (it has one) refuses r bytes and more. */
+static inline void heaps_refused(size_t r)
+{
+    shim_me.refused = r;
+    shim_me.fast = r < shim_fast_max ? r : shim_fast_max;
+}
 #define SHIM_RETRY 64 /* a power of two */
 int heaps_setup(size_t heap_size);
 slz_heap *heaps_mine_slow(void);

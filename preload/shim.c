@@ -132,6 +132,8 @@ static void setup(void)
             say(2, p, 1);
         }
         watch_setup(); /* counting, trace file, SIGUSR1 heap map */
+        if (heap_bytes != 0 && !(slz_count.on | slz_opt.check | slz_sites_on))
+            shim_fast_max = max_request + 1; /* the short way to the core is open */
         /* glibc's allocator gives its main arena to the thread that calls
          * it first. Without the shim that is the thread that allocates
          * first, as here; left to the fallback, it would be whichever
@@ -204,8 +206,8 @@ static inline size_t refused_from(size_t big)
  * refusal_seen, its heap h refused an unaligned request: from h's largest
  * free chunk; room_made, h may have room again (a free or realloc into it,
  * a retry served): nothing is known, ask it. */
-static inline void refusal_seen(slz_heap *h) { shim_me.refused = refused_from(slz_largest_free(h)); }
-static inline void room_made(void) { shim_me.refused = SIZE_MAX; }
+static inline void refusal_seen(slz_heap *h) { heaps_refused(refused_from(slz_largest_free(h))); }
+static inline void room_made(void) { heaps_refused(SIZE_MAX); }
 
 /* free_mine: p, a block of the thread's own heap h, freed (the core's frees
  * leave errno alone). */
@@ -502,16 +504,28 @@ static inline int refused(size_t n)
 }
 
 /* ---- The short way to the core -------------------------------------------
- * With nothing watching or checking the calls (unwatched: no counting,
- * trace, pending heap map, heap check or sites), a request the thread's heap
+ * With nothing watching or checking the calls, a request the thread's heap
  * may serve goes to it at once, and a free of a block of the thread's own
- * heap too: what the long way adds is all off. */
-static inline int unwatched(void) { return quiet() && !(slz_opt.check | slz_sites_on); }
-
-/* malloc_failed: the thread's heap refused n (errno was saved): as the long
- * way does, remember what it refuses and let glibc serve. */
-static void *__attribute__((noinline)) malloc_failed(slz_heap *h, size_t n, int saved)
+ * heap too: what the long way adds is all off. A watcher on from set-up to
+ * exit (counting, SLZ_CHECK, SLZ_SITES) closes the short way at set-up
+ * (shim_fast_max 0: see struct shim_thread); those that come and go (the
+ * trace, a heap map SIGUSR1 asked for) are read at each call, slz_watch's
+ * two flags in one load. */
+static inline int watched_now(void)
 {
+    uint64_t w;
+    _Static_assert(sizeof slz_watch == sizeof w, "slz_watch holds two int flags");
+    memcpy(&w, (const void *)&slz_watch, sizeof w);
+    return w != 0;
+}
+
+/* malloc_failed: the thread's heap refused n (errno was saved in
+ * shim_me.saved): as the long way does, remember what it refuses and let
+ * glibc serve. */
+static void *__attribute__((noinline)) malloc_failed(size_t n)
+{
+    slz_heap *h = shim_my_heap;
+    int saved = shim_me.saved;
     void *p = NULL;
     while (p == NULL && heaps_grow(h, n)) /* a heap maps its arena as it fills */
         p = slz_malloc(h, n);
@@ -522,8 +536,11 @@ static void *__attribute__((noinline)) malloc_failed(slz_heap *h, size_t n, int 
     return glibc_fresh(__libc_malloc(n), n, "malloc");
 }
 
-static void *__attribute__((noinline)) malloc_long(size_t n)
+/* malloc_other: every malloc but the short way to the core. */
+static void *__attribute__((noinline)) malloc_other(size_t n)
 {
+    if (likely(n <= PTRDIFF_MAX) && refused(n))
+        return glibc_fresh(__libc_malloc(n), n, "malloc");
     if (unlikely(n > PTRDIFF_MAX))
         return too_big();
     return trace_ret(served(E_MALLOC, K_MALLOC, n, 0), n);
@@ -531,15 +548,12 @@ static void *__attribute__((noinline)) malloc_long(size_t n)
 
 EXPORT void *malloc(size_t n)
 {
-    slz_heap *h = shim_my_heap;
-    if (likely(h != NULL) && likely(n < shim_me.refused) && likely(n <= max_request) && likely(unwatched())) {
-        int saved = errno;
-        void *p = slz_malloc(h, n);
-        return likely(p != NULL) ? p : malloc_failed(h, n, saved);
+    if (likely(n < shim_me.fast) && likely(!watched_now())) {
+        shim_me.saved = *shim_me.errno_at;
+        void *p = slz_malloc(shim_my_heap, n);
+        return likely(p != NULL) ? p : malloc_failed(n);
     }
-    if (likely(n <= PTRDIFF_MAX) && refused(n))
-        return glibc_fresh(__libc_malloc(n), n, "malloc");
-    return malloc_long(n);
+    return malloc_other(n);
 }
 
 static void *__attribute__((noinline)) calloc_long(size_t n)
@@ -592,9 +606,9 @@ static void __attribute__((noinline)) free_long(void *p);
 
 EXPORT void free(void *p)
 {
-    int i = heaps_slot_of(p);
-    if (likely(i == shim_me.slot) && likely(i >= 0) && likely(unwatched())) {
-        free_mine(shim_my_heap, p);
+    if (likely((uintptr_t)p - shim_me.lo < shim_me.len) && likely(!watched_now())) {
+        room_made(); /* (first: slz_free is then the last call) */
+        slz_free(shim_my_heap, p);
     } else if (glibc_short(p)) {
         glibc_free(p);
     } else {

@@ -130,17 +130,17 @@ EOF
     done
 }
 
-@test "bench: instr.sh --quick: callgrind counts per malloc+free of st, rep and live for plain, shim1G, cache1G and secure1G are numbers" {
+@test "bench: instr.sh --quick: callgrind counts per malloc+free of st, rep and live for plain, shim1G, cache1G, secure1G and the core alone are numbers" {
     run --separate-stderr "$ROOT/tests/bench/instr.sh" --quick
     echo "$output" >"$BATS_TEST_TMPDIR/out"
     echo "$output"
     [ "$status" -eq 0 ]
     run columns_match "$BATS_TEST_TMPDIR/out" test
     [ "$status" -eq 0 ]
-    [ "$output" -eq 12 ]
+    [ "$output" -eq 18 ]
     num='^-?[0-9]+(\.[0-9]+)?$'
     for t in st rep live; do
-        for c in plain shim1G cache1G secure1G; do
+        for c in plain shim1G cache1G secure1G core1G corecache1G; do
             read -r _ _ instr xi d1 xd br xb < <(awk -v t=$t -v c=$c '$1 == t && $2 == c' "$BATS_TEST_TMPDIR/out")
             echo "$t $c: $instr $xi $d1 $xd $br $xb"
             # the cache row reads n/a (every field) when the library has no cache

@@ -10,6 +10,7 @@ BENCH_DIR  = $(BUILD)/bench
 BENCH_SRC  = tests/bench
 BENCH_BIN  = $(BENCH_DIR)/replay $(BENCH_DIR)/scaling $(BENCH_DIR)/micro $(BENCH_DIR)/runstat \
              $(BENCH_DIR)/workloads $(BENCH_DIR)/memcases $(BENCH_DIR)/gen-traces $(BENCH_DIR)/memload
+BENCH_BIN += $(BENCH_DIR)/microcore
 BENCH_BIN += $(BENCH_DIR)/unchecked/libslzmalloc.so
 BENCH_FLAGS ?=
 TEST_PROGS += $(BENCH_BIN)
@@ -45,6 +46,11 @@ $(BENCH_DIR)/scaling: $(BENCH_SRC)/scaling.c $(BUILD)/libslz.a
 $(BENCH_DIR)/micro $(BENCH_DIR)/workloads $(BENCH_DIR)/memcases $(BENCH_DIR)/memload: $(BENCH_DIR)/%: $(BENCH_SRC)/%.c
 	@mkdir -p $(@D)
 	$(BENCH_COMPILE) -o $@ $< -lpthread
+
+# micro's workloads on the core alone (build/libslz.a): instr.sh's core rows
+$(BENCH_DIR)/microcore: $(BENCH_SRC)/microcore.c $(BUILD)/libslz.a
+	@mkdir -p $(@D)
+	$(BENCH_COMPILE) -o $@ $< $(BUILD)/libslz.a -lpthread
 
 # the replay's own traces (run.sh writes them into build/bench/traces/)
 $(BENCH_DIR)/gen-traces: $(BENCH_SRC)/gen-traces.c

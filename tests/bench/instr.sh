@@ -14,14 +14,15 @@
 set -u
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 MICRO="$ROOT/build/bench/micro"
+CORE="$ROOT/build/bench/microcore" # micro on the core alone (libslz.a): the core rows
 LIB="$ROOT/libslzmalloc.so"
 S1=100000 S2=300000 LIVE=1000000 QUICK=
 case "${1:-}" in
---quick) S1=2000 S2=6000 LIVE=20000 QUICK=1 ;; # plain, shim1G, cache1G and secure1G only
+--quick) S1=2000 S2=6000 LIVE=20000 QUICK=1 ;; # plain, shim1G, cache1G, secure1G and the core rows only
 "") ;;
 *) echo "usage: instr.sh [--quick]" >&2; exit 2 ;;
 esac
-for f in "$MICRO" "$LIB"; do
+for f in "$MICRO" "$CORE" "$LIB"; do
     [ -e "$f" ] || { echo "instr.sh: $f missing (make bench-build)" >&2; exit 2; }
 done
 if ! command -v valgrind >/dev/null || ! command -v callgrind_annotate >/dev/null; then
@@ -35,10 +36,16 @@ fi
 CONFIGS=(plain shim shim1G cache1G secure1G)
 declare -A PRE=([plain]="" [shim]="$LIB" [shim1G]="$LIB" [cache1G]="$LIB" [secure1G]="$LIB")
 declare -A ENV=([shim1G]="SLZ_HEAP_SIZE=1G" [cache1G]="SLZ_HEAP_SIZE=1G SLZ_CACHE=1" [secure1G]="SLZ_HEAP_SIZE=1G SLZ_SECURE=1")
+# core1G, corecache1G: the same churn on one core heap of 1G (flags 0 or
+# SLZ_CACHE), slz_malloc and slz_free called directly: shim1G - core1G and
+# cache1G - corecache1G are what the shim adds to a pair
+CONFIGS+=(core1G corecache1G)
+declare -A PROG=([core1G]="$CORE" [corecache1G]="$CORE")
+ENV[corecache1G]="SLZ_CACHE=1"
 . "$ROOT/tests/bench/peers.sh"
 add_peer() { CONFIGS+=("$1"); PRE[$1]="$2"; }
 if [ -n "$QUICK" ]; then
-    CONFIGS=(plain shim1G cache1G secure1G)
+    CONFIGS=(plain shim1G cache1G secure1G core1G corecache1G)
 else
     each_peer add_peer
 fi
@@ -57,11 +64,11 @@ trap 'rm -rf "$OUT"' EXIT
 # cost C TEST STEPS: "pairs Ir D1miss Bmiss" of one callgrind run of micro
 # TEST STEPS under configuration C (pairs: micro's malloc and free calls / 2)
 cost() {
-    local f="$OUT/cg.$1.$2.$3" line
+    local f="$OUT/cg.$1.$2.$3" line prog="${PROG[$1]:-$MICRO}"
     # shellcheck disable=SC2086
     line=$(env -u SLZ_HEAP_SIZE ${PRE[$1]:+LD_PRELOAD=${PRE[$1]}} ${ENV[$1]:-} \
         valgrind --tool=callgrind --cache-sim=yes --branch-sim=yes --callgrind-out-file="$f" \
-        "$MICRO" "$2" "$3" ${EXTRA[$2]:-} 2>"$f.err")
+        "$prog" "$2" "$3" ${EXTRA[$2]:-} 2>"$f.err")
     # shellcheck disable=SC2086 # the row: test threads ops seconds Mops errors
     set -- $line
     if [ $# -ne 6 ] || [ "$6" != 0 ]; then
@@ -71,12 +78,14 @@ cost() {
     # (from /: callgrind_annotate leaves out the object of a file under the
     # current folder, and the object tells the program from the allocator)
     (cd / && callgrind_annotate --tree=calling --inclusive=yes --auto=no --show=Ir,D1mr,D1mw,Bcm,Bim "$f" 2>/dev/null) |
-        awk -v pairs="$(($3 / 2))" -v prog="[$MICRO]" '
+        awk -v pairs="$(($3 / 2))" -v prog="[$prog]" '
         { gsub(/\( *[0-9.]+%\)/, ""); gsub(/,/, "") }
         $6 == "*" { inside = $7 ~ /micro\.c:single_thread/; next }
         # a call the churn loop makes: its inclusive cost, unless it stays in
-        # the program or is the dynamic linker binding a symbol
-        inside && $6 == ">" && index($0, prog) == 0 && $0 !~ /ld-linux|dl-trampoline|tests\/bench\// {
+        # the program or is the dynamic linker binding a symbol (the core
+        # rows: the calls into the core linked in)
+        inside && $6 == ">" && (index($0, prog) == 0 && $0 !~ /ld-linux|dl-trampoline|tests\/bench\// ||
+                                $7 ~ /:slz_(malloc|calloc|free)$/) {
             for (i = 1; i <= 5; i++) if ($i == ".") $i = 0
             ir += $1; d1 += $2 + $3; bm += $4 + $5; n++
         }
@@ -104,6 +113,8 @@ echo "#   $LIVE blocks, all filled first); (cost at $S2 steps - at $S1) / pairs 
 echo "#   instr = instructions, D1 = L1 data misses, brmiss = branch mispredictions; x_ = ratio to plain."
 echo "#   shim = default heap, shim1G/cache1G = SLZ_HEAP_SIZE=1G, cache1G with SLZ_CACHE=1 (n/a: the"
 echo "#   library has no cache); secure1G with SLZ_SECURE=1 (the quarantine). Counts, not times: they do not move with the machine's load."
+echo "#   core1G/corecache1G: the core alone (build/bench/microcore, flags 0/SLZ_CACHE): the shim's own cost"
+echo "#   per pair is shim1G - core1G, and cache1G - corecache1G."
 awk '
 function per(i) { return (r[i + 4] - r[i]) / (r[4] - r[0]) }
 { if (!($1 in seen)) { seen[$1] = 1; order[++nt] = $1 } if (!($2 in cseen)) { cseen[$2] = 1; corder[++nc] = $2 } }
@@ -117,12 +128,12 @@ function per(i) { return (r[i + 4] - r[i]) / (r[4] - r[0]) }
 function fmt(x, d) { return x == "n/a" || x == "failed" ? x : sprintf("%." d "f", x) }
 function ratio(x, b) { return x == "n/a" || x == "failed" || b == "n/a" || b == "failed" || b + 0 == 0 ? "n/a" : sprintf("%.2f", x / b) }
 END {
-    printf "%-5s %-9s %8s %8s %7s %7s %7s %8s\n", "test", "config", "instr", "x_instr", "D1", "x_D1", "brmiss", "x_brmiss"
+    printf "%-5s %-11s %8s %8s %7s %7s %7s %8s\n", "test", "config", "instr", "x_instr", "D1", "x_D1", "brmiss", "x_brmiss"
     for (i = 1; i <= nt; i++) {
         t = order[i]
         for (k = 1; k <= nc; k++) {
             c = corder[k]
-            printf "%-5s %-9s %8s %8s %7s %7s %7s %8s\n", t, c, fmt(v[t, c, 0], 1), ratio(v[t, c, 0], v[t, "plain", 0]), \
+            printf "%-5s %-11s %8s %8s %7s %7s %7s %8s\n", t, c, fmt(v[t, c, 0], 1), ratio(v[t, c, 0], v[t, "plain", 0]), \
                 fmt(v[t, c, 1], 2), ratio(v[t, c, 1], v[t, "plain", 1]), fmt(v[t, c, 2], 2), ratio(v[t, c, 2], v[t, "plain", 2])
         }
     }
