@@ -152,6 +152,9 @@ struct slz_heap {
                           * so; 2: said (index.c, pending_announce) (atomic) */
     uint32_t keep;       /* granules every free chunk keeps resident (0: SLZ_KEEP) */
     uint32_t rel_a, rel_r; /* the top's record: granules given back (free.c) */
+    size_t cell_records; /* records written in cells' spares and not yet cleared
+                          * (free.c; at least as many as are there: pages of
+                          * cells given back clear theirs unseen) */
     size_t rel_level;    /* in_use + 1 when pages last went back; 0: never */
     size_t ncells;
     size_t page;

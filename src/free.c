@@ -158,6 +158,8 @@ HOT void record_put(slz_heap *h, uint32_t end, struct span s)
     if (s.a >= s.r)
         s.a = s.r = 0;
     if (w.a) {
+        if (w.r != &h->rel_r)
+            h->cell_records += (size_t)(s.r != 0) - (size_t)(*w.r != 0);
         word_set(w.a, s.a);
         word_set(w.r, s.r);
     }
@@ -340,6 +342,8 @@ HOT void settle(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
     }
     if (h->rel_level == 0)
         return; /* no page ever went back: no record anywhere */
+    if (h->cell_records == 0 && (nx != end || end != h->grains))
+        return; /* no record in any cell, and the block was not the top's */
     if (lo < g)
         record_drop(h, g, lo); /* (the record of the part above stays where the chunk ends) */
     if (nx == end)
@@ -393,11 +397,13 @@ static void release_sized(slz_heap *h, uint32_t g, uint32_t n)
     uint32_t nx = g + n, end = nx, lo = g;
     size_t lost = SIZE_MAX; /* a cell whose largest free chunk the merge took */
     st->in_use -= (size_t)n * SLZ_ALIGN;
-    if (nx < grains) {
-        struct slz_cell *cn = &cells[nx / SLZ_CELL];
-        uint64_t nb = bit_of(nx), used = __atomic_load_n(&cn->used, __ATOMIC_RELAXED);
-        uint32_t sn = size_in_cell(cn, cn->start, nx % SLZ_CELL);
-        slz_chunk *up = chunk_at(h, nx);
+    { /* the chunk above; at the arena's end the block itself stands in
+       * for it, a used chunk whose size word is right (no branch) */
+        uint32_t un = pick_ae(nx, grains, g, nx);
+        struct slz_cell *cn = &cells[un / SLZ_CELL];
+        uint64_t nb = bit_of(un), used = __atomic_load_n(&cn->used, __ATOMIC_RELAXED);
+        uint32_t sn = size_in_cell(cn, cn->start, un % SLZ_CELL);
+        slz_chunk *up = chunk_at(h, un);
         if (used & nb) { /* in use: its size word (the first a write past the end reaches) */
             if (!CHECKED(up->head == ((size_t)sn * SLZ_ALIGN | SLZ_INUSE)))
                 next_damaged(h, g, nx);
