@@ -84,27 +84,11 @@ HOT void *carve(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, size_t reque
 /* malloc's pass, first fit in one walk of the index, is compiled once per
  * line version (lines.h), the walk and the index's fall inlined into it
  * (malloc_pass.h); heap_malloc calls the heap's. */
-#include "lines.h"
-#define CAT2(a, b) a##b
-#define CAT(a, b) CAT2(a, b)
-#define V(name) CAT(name, SFX)
+#define SLZ_VERSIONED "malloc_pass.h"
+#include "versions.h"
 #ifdef SLZ_LINES_X86
-#define SFX _avx2
-#define VATTR SLZ_AVX2
-#include "index_walk.h"
-#include "malloc_pass.h"
-#undef SFX
-#undef VATTR
-#define SFX _sse2
-#define VATTR
-#include "index_walk.h"
-#include "malloc_pass.h"
 #define malloc_versions(h, n) ((h)->lines & 1 ? malloc_pass_avx2(h, n) : malloc_pass_sse2(h, n))
 #else
-#define SFX _plain
-#define VATTR
-#include "index_walk.h"
-#include "malloc_pass.h"
 #define malloc_versions(h, n) malloc_pass_plain(h, n)
 #endif
 

@@ -52,27 +52,8 @@ uint32_t bits_prev_start(const slz_heap *h, uint32_t g)
 
 /* The line versions (lines.h): the walk and the fall of an entry, compiled
  * once per version; the heap calls the one its CPU runs best. */
-#define CAT2(a, b) a##b
-#define CAT(a, b) CAT2(a, b)
-#define V(name) CAT(name, SFX)
-#ifdef SLZ_LINES_X86
-#define SFX _avx2
-#define VATTR SLZ_AVX2
-#include "index_walk.h"
-#undef SFX
-#undef VATTR
-#define SFX _sse2
-#define VATTR
-#include "index_walk.h"
-#define line_max_default line_max_sse2
-#define ge_mask_default ge_mask_sse2
-#else
-#define SFX _plain
-#define VATTR
-#include "index_walk.h"
-#define line_max_default line_max_plain
-#define ge_mask_default ge_mask_plain
-#endif
+#define SLZ_VERSIONED "index_walk.h"
+#include "versions.h"
 
 /* index_pick_lines: the line version for this CPU. */
 void index_pick_lines(slz_heap *h)

@@ -3,8 +3,9 @@
  * version (as index_walk.h, whose walk and refresh it inlines): the frees
  * other threads left, the size, the walk to the first fit, the carve, and
  * the cell's index entry lowered when the chunk carved was its largest. No
- * include guard: it is meant to be read more than once.
+ * include guard: it is meant to be read more than once (versions.h).
  */
+#include "index_walk.h"
 VATTR static __attribute__((noinline)) void *V(malloc_pass)(slz_heap *h, size_t n)
 {
     if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED))

@@ -1,0 +1,36 @@
+/*
+ * versions.h - compiles the file SLZ_VERSIONED names once per line version
+ * (lines.h): on x86-64 with the suffix _avx2 (VATTR: AVX2's target
+ * attribute) and _sse2, elsewhere _plain; V(name) is name with the
+ * version's suffix. Then line_max_default and ge_mask_default name the
+ * baseline version's line operations (the ones every CPU of the
+ * architecture has). index.c compiles the index's hot paths this way,
+ * alloc.c malloc's pass.
+ */
+#ifndef SLZ_VERSIONS_H
+#define SLZ_VERSIONS_H
+#include "lines.h"
+
+#define CAT2(a, b) a##b
+#define CAT(a, b) CAT2(a, b)
+#define V(name) CAT(name, SFX)
+#ifdef SLZ_LINES_X86
+#define SFX _avx2
+#define VATTR SLZ_AVX2
+#include SLZ_VERSIONED
+#undef SFX
+#undef VATTR
+#define SFX _sse2
+#define VATTR
+#include SLZ_VERSIONED
+#define line_max_default line_max_sse2
+#define ge_mask_default ge_mask_sse2
+#else
+#define SFX _plain
+#define VATTR
+#include SLZ_VERSIONED
+#define line_max_default line_max_plain
+#define ge_mask_default ge_mask_plain
+#endif
+
+#endif /* SLZ_VERSIONS_H */
