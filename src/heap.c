@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cache.h"
+#include "grains.h"
 
 /* ---- Laying out a heap ------------------------------------------------- */
 
@@ -172,7 +173,7 @@ int slz_heap_grow(slz_heap *h, size_t bytes)
     } else {
         free_checked(h, lo, old - lo);
     }
-    h->grains = g;
+    heap_grains_publish(h, g); /* (another thread may read it: grains.h) */
     bits_note_chunk(h, lo, g);
     make_free(h, lo, g - lo);
     index_raise(h, lo / SLZ_CELL, g - lo);

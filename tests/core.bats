@@ -41,6 +41,11 @@ core() {
     core core_grow
 }
 
+@test "core: a heap grows a page at a time while another thread frees its blocks (slz_free_deferred): every block of the grown granules is taken, the heap stays whole" {
+    core core_grow_threads
+    [[ "$output" == *" grows, "* ]]
+}
+
 @test "core: a heap passed between owners, drained by the threads that free its blocks while it is abandoned, stays whole" {
     core core_drain
 }
