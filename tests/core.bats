@@ -66,6 +66,10 @@ core() {
     core core_check
 }
 
+@test "core: slz_heap_check_at names damage next to a block (headers, canaries, adjacency, sizes, leads, the index path), leaves damage far away to slz_heap_check, and finds its chunks in a 1 GiB heap" {
+    core core_check_at
+}
+
 @test "core: double frees (merged or not, deferred or not), bad pointers and damaged headers are reported; pending frees are taken back" {
     core core_reports
 }
