@@ -6,7 +6,7 @@
 # asserts nothing about time. Exit status is nonzero only if a benchmark found
 # wrong contents, failed to run, or a program of the battery failed.
 #
-#   tests/bench/run.sh [--quick] [--runs N] [--only replay,scaling,micro,instr,holes,check,programs,workloads,memory,html]
+#   tests/bench/run.sh [--quick] [--runs N] [--only replay,scaling,micro,instr,holes,programs,workloads,memory,html]
 set -u
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 B="$ROOT/build/bench"
@@ -17,14 +17,14 @@ B="$ROOT/build/bench"
 GEN="$B/traces"
 TR="${SLZ_TRACES:-}"
 TR64="${SLZ_TRACES64:-}"
-QUICK=() RUNS=() ONLY="replay,scaling,micro,instr,holes,check,programs,workloads,memory,html"
+QUICK=() RUNS=() ONLY="replay,scaling,micro,instr,holes,programs,workloads,memory,html"
 . "$ROOT/tests/bench/peers.sh"
 while [ $# -gt 0 ]; do
     case "$1" in
     --quick) QUICK=(--quick) ;;
     --runs) RUNS=(--runs "$2"); shift ;;
     --only) ONLY="$2"; shift ;;
-    *) echo "usage: run.sh [--quick] [--runs N] [--only replay,scaling,micro,instr,holes,check,programs,workloads,memory,html]" >&2; exit 2 ;;
+    *) echo "usage: run.sh [--quick] [--runs N] [--only replay,scaling,micro,instr,holes,programs,workloads,memory,html]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -83,7 +83,7 @@ if want holes; then
     echo; echo "## 3c. Aligned requests over free holes"
     "$ROOT/tests/bench/holes.sh" "${QUICK[@]}" "${RUNS[@]}" || status=1
 fi
-if want check; then
+if want micro; then
     echo; echo "## 3d. What SLZ_CHECK=1 costs a call, 1M against 1G heap"
     "$ROOT/tests/bench/checkcost.sh" "${QUICK[@]}" "${RUNS[@]}" || status=1
 fi
