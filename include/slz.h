@@ -207,6 +207,16 @@ SLZ_EXPORT void slz_heap_walk(const slz_heap *h, slz_walker fn, void *arg);
  * when first is not NULL, *first names the first one found. */
 SLZ_EXPORT size_t slz_heap_check(const slz_heap *h, const char **first);
 
+/* The same checks for the chunks around address p (a block pointer, live
+ * or just freed): the chunk that holds it, its neighbours below and above,
+ * the arena's last chunk, their cells' sizes, leads and records, and the
+ * first-fit index from their cells to the root; with p NULL or outside the
+ * arena, the last chunk only. Its cost does not grow with the heap (but
+ * for p deep inside a chunk of many KiB: as far as the chunk's nearer
+ * end, a word a KiB); the totals and the rest of the heap are
+ * slz_heap_check's: run this around each operation, that now and then. */
+SLZ_EXPORT size_t slz_heap_check_at(const slz_heap *h, const void *p, const char **first);
+
 /* Misuse reports. By default the core writes one line
  *   slzmalloc: <function>(): <what> (<pointer>)
  * to stderr and aborts. A handler set here is called first (to add to the

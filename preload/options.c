@@ -159,7 +159,7 @@ static const struct {
     {"SLZ_HEAP_SIZE", opt_heap_size},   /* bytes of the slz heap; K/M/G; default one page */
     {"SLZ_STATS", opt_stats},           /* 1: a statistics table at exit; json: the same as JSON */
     {"SLZ_STATS_FILE", opt_stats_file}, /* the statistics to this file instead of stderr; implies SLZ_STATS=1 */
-    {"SLZ_CHECK", opt_check},           /* 1: check every heap invariant after every operation */
+    {"SLZ_CHECK", opt_check},           /* 1: check the heap around every operation (shim.c, check_heap) */
     {"SLZ_HEAPMAP", opt_heapmap},       /* an SVG map of the heap to this file at exit (and on SIGUSR1) */
     {"SLZ_TRACE", opt_trace},           /* record every allocation call to this .rep file */
     {"SLZ_CACHE", opt_cache},           /* 1: the fast mode: a cache of recently freed small blocks in front of first fit */

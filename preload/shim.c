@@ -169,29 +169,41 @@ __attribute__((destructor)) static void shim_fini(void)
 
 /* ---- Calling the core -------------------------------------------------- */
 
-/* check_heap: SLZ_CHECK=1: every invariant of the caller's heap, before and
- * after each call into the core, so that damage done between calls is
- * named at the next one. */
-static void check_heap(slz_heap *h)
+/* check_heap: SLZ_CHECK=1, before and after each call into the core, so
+ * that damage done between calls is named at the next one: the chunks
+ * around block p (slz_heap_check_at: what the call touches, at a cost that
+ * does not grow with the heap), and every invariant of the heap while its
+ * high-water mark is at most CHECK_SMALL, else once the checks since the
+ * last full one outnumber the KiB below the mark (a full check costs about
+ * that many cells: a few more per call, and damage anywhere is named
+ * within that many checks). */
+#define CHECK_SMALL (64 << 10)
+static void check_heap(slz_heap *h, const void *p)
 {
+    static __thread size_t checks; /* since the last full one (the caller's heap: one a thread) */
+    struct slz_heap_stats st;
     const char *what = NULL;
-    if (slz_heap_check(h, &what)) {
-        const char *p[] = {"heap check failed: ", what ? what : "?"};
-        say(2, p, 2);
+    slz_heap_get_stats(h, &st);
+    int whole = st.high_water <= CHECK_SMALL || ++checks > st.high_water >> 10;
+    checks = whole ? 0 : checks;
+    if (whole ? slz_heap_check(h, &what) : slz_heap_check_at(h, p, &what)) {
+        const char *m[] = {"heap check failed: ", what ? what : "?"};
+        say(2, m, 2);
         abort();
     }
 }
 
-/* around: the slow hooks around a core call, off unless asked for. */
-static inline void before(slz_heap *h)
+/* around: the slow hooks around a core call on block p (NULL: a new
+ * block; after: the block the call returned), off unless asked for. */
+static inline void before(slz_heap *h, const void *p)
 {
     if (unlikely(slz_opt.check))
-        check_heap(h);
+        check_heap(h, p);
 }
-static inline void after(slz_heap *h)
+static inline void after(slz_heap *h, const void *p)
 {
     if (unlikely(slz_opt.check))
-        check_heap(h);
+        check_heap(h, p);
     WATCH_POLL(); /* a heap map asked for by SIGUSR1 */
 }
 
@@ -242,9 +254,9 @@ static void *core_alloc(size_t n, size_t align, int zero, enum slz_why *why)
     int saved = errno;
     void *p;
     do {
-        before(h);
+        before(h, NULL);
         p = align > 16 ? slz_memalign(h, align, n) : zero ? slz_calloc(h, 1, n) : slz_malloc(h, n);
-        after(h);
+        after(h, p);
     } while (p == NULL && heaps_grow(h, n + align)); /* a heap maps its arena as it fills */
     SITES_ALLOC(p, n);
     if (p == NULL) {
@@ -583,9 +595,9 @@ static void free_owned(int i, void *p)
     slz_heap *h = __atomic_load_n(&shim_heaps.heap[i], __ATOMIC_ACQUIRE);
     SITES_FREE(p);
     if (h != NULL && h == shim_my_heap) {
-        before(h);
+        before(h, p);
         free_mine(h, p);
-        after(h);
+        after(h, p);
     } else if (h == NULL) {
         bad_pointer("free", p);
     } else if (!heaps_lost(i)) {
@@ -645,9 +657,9 @@ static size_t block_size(int i, void *p, const char *op)
         bad_pointer(op, p);
     if (h != shim_my_heap)
         return slz_block_size(h, p, op);
-    before(h);
+    before(h, p);
     size_t n = slz_usable_size(h, p);
-    after(h);
+    after(h, p);
     return n;
 }
 
@@ -682,9 +694,9 @@ static void *realloc_owned(int i, void *p, size_t n, enum slz_entry e)
         bad_pointer("realloc", p);
     if (h == shim_my_heap && n <= max_request) {
         int saved = errno;
-        before(h);
+        before(h, p);
         void *q = slz_realloc(h, p, n);
-        after(h);
+        after(h, q ? q : p);
         room_made(); /* a block resized in place may leave room */
         SITES_REALLOC(p, q, n);
         if (q != NULL) {

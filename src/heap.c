@@ -1,10 +1,12 @@
 /*
- * heap.c - making and destroying heaps, looking inside them, the default
- * heap of the original interface, and the one error path.
+ * heap.c - making and destroying heaps, looking inside them (the checker:
+ * check.c), the default heap of the original interface, and the one error
+ * path.
  */
 #include <string.h>
 
 #include "cache.h"
+#include "grains.h"
 
 /* ---- Laying out a heap ------------------------------------------------- */
 
@@ -171,7 +173,7 @@ int slz_heap_grow(slz_heap *h, size_t bytes)
     } else {
         free_checked(h, lo, old - lo);
     }
-    h->grains = g;
+    heap_grains_publish(h, g); /* (another thread may read it: grains.h) */
     bits_note_chunk(h, lo, g);
     make_free(h, lo, g - lo);
     index_raise(h, lo / SLZ_CELL, g - lo);
@@ -249,107 +251,6 @@ void slz_heap_walk(const slz_heap *h, slz_walker fn, void *arg)
             return;
         g += n;
     }
-}
-
-/* ---- The checker ------------------------------------------------------- */
-
-struct tally {
-    size_t bad;
-    const char *what;
-};
-static void violation(struct tally *t, const char *what)
-{
-    if (t->bad++ == 0)
-        t->what = what;
-}
-
-/* check_chunk: one chunk at g of n granules against invariants 1, 3, 4, 7. */
-static void check_chunk(const slz_heap *h, struct tally *t, uint32_t g, uint32_t n, int prev_free)
-{
-    slz_chunk *c = chunk_at(h, g);
-    int used = is_used(h, g);
-    if (n < MIN_GRAINS)
-        violation(t, "chunk smaller than the minimum");
-    if (!header_ok(h, c, (size_t)n * SLZ_ALIGN, used) && !cache_header_ok(h, g))
-        violation(t, "chunk header differs from the heap's bits");
-    if (!used && c->canary != canary_of(h, c))
-        violation(t, "free chunk canary is damaged");
-    if (!used && prev_free)
-        violation(t, "two free chunks are adjacent");
-    if ((g + n - 1) / SLZ_CELL != g / SLZ_CELL && h->cells[(g + n - 1) / SLZ_CELL].lead != g)
-        violation(t, "a cell's lead differs from where its chunk began");
-}
-
-/* check_release: invariant 10, for the cells up to the mark and the top. */
-static void check_release(const slz_heap *h, struct tally *t, size_t cells)
-{
-    for (size_t k = 0; k < cells; k++)
-        if (h->cells[k].spare > h->grains)
-            violation(t, "a cell's release record lies outside the arena");
-    if (h->rel_a > h->rel_r || h->rel_r > h->grains || (h->rel_a == h->rel_r && h->rel_a != 0) ||
-        h->keep > SLZ_KEEP_MAX / SLZ_ALIGN)
-        violation(t, "the top's release record or the keep zone is out of range");
-}
-
-/* The walk's running totals, to compare with the heap's counters. */
-struct totals {
-    size_t nfree, freeb, used, live;
-    int prev_free; /* the chunk before was free */
-};
-
-/* take_chunk: the chunk from g up to end (the next start bit, or the end of
- * the arena): checked, then counted. */
-static void take_chunk(const slz_heap *h, struct tally *t, struct totals *s, uint32_t g, uint32_t end)
-{
-    size_t bytes = (size_t)(end - g) * SLZ_ALIGN;
-    if (end - g != grains_of(h, g))
-        violation(t, "a cell's last size differs from its last chunk");
-    check_chunk(h, t, g, end - g, s->prev_free);
-    s->prev_free = !is_used(h, g);
-    s->nfree += s->prev_free;
-    s->freeb += s->prev_free ? bytes : 0;
-    s->used += s->prev_free ? 0 : bytes;
-    s->live += !s->prev_free;
-}
-
-size_t slz_heap_check(const slz_heap *h, const char **first)
-{
-    struct tally t = {0, NULL};
-    if (h == NULL)
-        goto out;
-    if ((h->cells[0].start & 1) == 0)
-        violation(&t, "no chunk begins at the arena's start");
-    struct totals s = {0, 0, 0, 0, 0};
-    uint32_t g = 0;
-    /* every start bit, in order: the next one (or the end) bounds the chunk.
-     * Cells above the high-water mark were never written: their bits stay
-     * zero (the top chunk, if any, begins at or below the mark). */
-    size_t cells = h->st.high_water / (SLZ_CELL * SLZ_ALIGN) + 1;
-    cells = cells < h->ncells ? cells : h->ncells;
-    for (size_t k = 0; k < cells; k++) {
-        for (uint64_t w = h->cells[k].start; w; w &= w - 1) {
-            uint32_t b = (uint32_t)(k * SLZ_CELL + (size_t)__builtin_ctzll(w));
-            if (b == 0)
-                continue;
-            take_chunk(h, &t, &s, g, b);
-            g = b;
-        }
-    }
-    take_chunk(h, &t, &s, g, h->grains);
-    check_release(h, &t, cells);
-    if (s.nfree != h->st.free_chunks || s.freeb != (size_t)h->grains * SLZ_ALIGN - h->st.in_use)
-        violation(&t, "free chunk totals disagree with the heap");
-    if (s.used != h->st.in_use || s.live != h->st.mallocs - h->st.frees + cache_held(h))
-        violation(&t, "bytes in use disagree with the heap");
-    const char *iw = NULL, *cw = NULL;
-    size_t ib = index_check(h, cells, &iw), cb = cache_check(h, cells, &cw);
-    if ((ib || cb) && t.bad == 0)
-        t.what = ib ? iw : cw;
-    t.bad += ib + cb;
-out:
-    if (first)
-        *first = t.what;
-    return t.bad;
 }
 
 /* ---- The default heap and the original interface ----------------------- */

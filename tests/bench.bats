@@ -155,6 +155,16 @@ EOF
     [ "$(awk '$1 == "st" && $2 == "plain" { print $4 }' "$BATS_TEST_TMPDIR/out")" = 1.00 ]
 }
 
+@test "bench: checkcost.sh --quick: ns per call without and with SLZ_CHECK=1 for st at 1M and 1G and live at 1G, no wrong block" {
+    run --separate-stderr "$ROOT/tests/bench/checkcost.sh" --quick
+    echo "$output"
+    [ "$status" -eq 0 ]
+    for row in "st 1M" "st 1G" "live 1G"; do
+        awk -v t="${row% *}" -v h="${row#* }" '$1 == t && $2 == h { found = 1; if (!($3 + 0 > 0) || !($4 + 0 > 0) || $6 != 0) exit 1 }
+            END { exit !found }' <<<"$output"
+    done
+}
+
 @test "bench: micro holes makes the free holes it asks for and returns aligned blocks, plain and under the shim" {
     for pre in "" "LD_PRELOAD=$LIB SLZ_HEAP_SIZE=1G"; do
         run --separate-stderr env $pre "$BB/micro" holes 300 20

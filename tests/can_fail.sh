@@ -87,7 +87,7 @@ mutant() {
     fi
 }
 
-I=src/index.c A=src/alloc.c F=src/free.c H=src/heap.c C=src/chunk.h
+I=src/index.c A=src/alloc.c F=src/free.c H=src/heap.c C=src/chunk.h K=src/check.c
 S=preload/shim.c P=preload/heaps.c PH=preload/heaps.h Q=src/quarantine.c
 R="core_random 300000" # every step predicted by a model of first fit and slz_heap_check()ed
 
@@ -144,14 +144,18 @@ mutant block-no-header-check $F '/^HOT uint32_t block_grain/,/^}/s/    if (!head
 mutant block-no-next-header-check $F 's/    if (nx < h->grains \&\& !header_ok(/    if (0 \&\& !header_ok(/' core core_reports
 mutant free-checked-no-canary $C 's/    if (!CHECKED(c->canary == canary_of(h, c)) || /    if (/' core core_reports
 mutant free-checked-names-top-wrongly $A 's/g + n == h->grains ? "corrupted top chunk"/g + n != h->grains ? "corrupted top chunk"/' core core_reports
-# ---- the checker (heap.c slz_heap_check, index.c index_check) ---------------
+# ---- the checker (check.c slz_heap_check, index.c index_check) --------------
 for v in "no chunk begins at the arena's start" "chunk smaller than the minimum" \
     "chunk header differs from the heap's bits" "free chunk canary is damaged" \
     "two free chunks are adjacent" "a cell's lead differs from where its chunk began" \
     "free chunk totals disagree with the heap" "bytes in use disagree with the heap"; do
-    mutant "check-$(echo "$v" | tr -c 'a-z\n' - | cut -c1-40)" $H "s/violation(\(t\|&t\), \"$v\");/(void)0;/" core core_check
+    mutant "check-$(echo "$v" | tr -c 'a-z\n' - | cut -c1-40)" $K "s/violation(\(t\|&t\), \"$v\");/(void)0;/" core core_check
 done
-mutant check-cell-last $H 's/violation(t, "a cell.s last size differs from its last chunk");/(void)0;/' core core_check
+mutant check-cell-last $K 's/violation(t, "a cell.s last size differs from its last chunk");/(void)0;/' core core_check
+# the local check (check.c slz_heap_check_at): its own steps
+mutant check-at-no-chunk-above $K 's/        near_chunk(h, t, e, !is_used(h, s));/        (void)0;/' core core_check_at
+mutant check-at-no-index-path $K 's/            index_path(h, t, at\[i\] \/ SLZ_CELL);/            (void)0;/' core core_check_at
+mutant check-at-no-scan $K 's/    for (size_t d = 1; d <= k || k + d <= kmax; d++) {/    for (size_t d = 1; 0; d++) {/' core core_check_at
 for v in "index entry differs from its cell's largest free chunk" "index entry beyond the span the walk starts from" \
     "the walk's first line does not cover the span" "index entry differs from the maximum of its line"; do
     mutant "check-$(echo "$v" | tr -c 'a-z\n' - | cut -c1-40)" $I "/\&\& bad++ == 0)\$/{N;/\*first = \"$v\"/s/(.*\&\& bad++ == 0)\n/(0)\n/}" core core_check

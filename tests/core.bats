@@ -41,6 +41,11 @@ core() {
     core core_grow
 }
 
+@test "core: a heap grows a page at a time while another thread frees its blocks (slz_free_deferred): every block of the grown granules is taken, the heap stays whole" {
+    core core_grow_threads
+    [[ "$output" == *" grows, "* ]]
+}
+
 @test "core: a heap passed between owners, drained by the threads that free its blocks while it is abandoned, stays whole" {
     core core_drain
 }
@@ -59,6 +64,10 @@ core() {
 
 @test "core: slz_heap_check names each kind of damage to the bits, index, summary, headers and counters" {
     core core_check
+}
+
+@test "core: slz_heap_check_at names damage next to a block (headers, canaries, adjacency, sizes, leads, the index path), leaves damage far away to slz_heap_check, and finds its chunks in a 1 GiB heap" {
+    core core_check_at
 }
 
 @test "core: double frees (merged or not, deferred or not), bad pointers and damaged headers are reported; pending frees are taken back" {

@@ -364,6 +364,29 @@ checker_aborts() {
     harmless corrupt_free foot usable
 }
 
+# check_near HOW: shim_check_near HOW with a 1G heap (high-water mark 2 MiB:
+# the local check around each call, the full one now and then) survives
+# without SLZ_CHECK and, with it, aborts after "damaged" with one line
+# "slzmalloc: heap check failed: chunk header differs from the heap's bits".
+check_near() {
+    run -0 under_slz SLZ_HEAP_SIZE=1G "$BIN/shim_check_near" "$1"
+    [[ "$output" == *survived ]]
+    run -134 --separate-stderr under_slz SLZ_HEAP_SIZE=1G SLZ_CHECK=1 "$BIN/shim_check_near" "$1"
+    echo "# stdout [$output] stderr [$stderr]"
+    [ "${lines[0]}" = damaged ] && [[ "$output" != *survived* ]]
+    [ "$stderr" = "slzmalloc: heap check failed: chunk header differs from the heap's bits" ]
+}
+
+@test "SLZ_CHECK=1, 1G heap: an overflow into the next block's header is named at the next call on a block beside it, the local check [without SLZ_CHECK: unseen]" {
+    check_near near
+    [ "$output" = damaged ]
+}
+
+@test "SLZ_CHECK=1, 1G heap: the same damage away from every later call is named by the full check within about 1,000 calls (a check per KiB below the high-water mark) [without SLZ_CHECK: unseen]" {
+    check_near far
+    [[ "$output" == *"calls 00500"* ]]
+}
+
 # ---- Not misuse, or not ours ------------------------------------------------
 
 @test "a double free of a block glibc served (too big for the one-page heap) is reported by slz (the registry of glibc's blocks) [glibc: aborts]" {

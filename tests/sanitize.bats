@@ -50,9 +50,9 @@ core_tests() {
     [ ${#failed[@]} -eq 0 ]
 }
 
-@test "TSan: the cross-thread hand-over under stress, the pending frees, a heap drained while abandoned (core_drain): no ThreadSanitizer report" {
+@test "TSan: the cross-thread hand-over under stress, the pending frees, a heap drained while abandoned (core_drain), a heap grown while another thread frees (core_grow_threads): no ThreadSanitizer report" {
     local t failed=()
-    for t in "core_handover 200000" core_reports "core_drain 300"; do
+    for t in "core_handover 200000" core_reports "core_drain 300" "core_grow_threads 60000"; do
         run env TSAN_OPTIONS=halt_on_error=1:exitcode=66 $ROOT/build/tsan/$t
         if [ "$status" -ne 0 ] || grep -q 'ThreadSanitizer' <<<"$output" || [[ "$output" != *" checks, 0 failed"* ]]; then
             echo "# $t: status $status"

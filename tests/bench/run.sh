@@ -83,6 +83,10 @@ if want holes; then
     echo; echo "## 3c. Aligned requests over free holes"
     "$ROOT/tests/bench/holes.sh" "${QUICK[@]}" "${RUNS[@]}" || status=1
 fi
+if want micro; then
+    echo; echo "## 3d. What SLZ_CHECK=1 costs a call, 1M against 1G heap"
+    "$ROOT/tests/bench/checkcost.sh" "${QUICK[@]}" "${RUNS[@]}" || status=1
+fi
 if want programs; then
     echo; echo "## 4. Real programs"
     "$ROOT/tests/bench/programs.sh" "${QUICK[@]}" "${RUNS[@]}" || status=1
