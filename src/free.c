@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cache.h"
+#include "grains.h" /* (a thread other than the owner reads the arena size) */
 
 /* ---- Checking a block pointer ------------------------------------------ */
 
@@ -14,7 +15,7 @@
 static _Noreturn __attribute__((cold, noinline)) void bad_block(const slz_heap *h, const void *p, const char *op, uint32_t g)
 {
     uintptr_t off = (uintptr_t)p - (uintptr_t)h->base - SLZ_HDR;
-    if ((off & (SLZ_ALIGN - 1)) || off >= (size_t)h->grains * SLZ_ALIGN)
+    if ((off & (SLZ_ALIGN - 1)) || off >= (size_t)heap_grains_acquire(h) * SLZ_ALIGN)
         slz_misuse(op, "invalid pointer", p);
     const struct slz_cell *c = cell_of(h, g);
     uint64_t b = bit_of(g);
@@ -34,7 +35,7 @@ static _Noreturn __attribute__((cold, noinline)) void bad_block(const slz_heap *
 HOT uint32_t block_grain(const slz_heap *h, const void *p, const char *op, uint32_t *size)
 {
     uintptr_t off = (uintptr_t)p - (uintptr_t)h->base - SLZ_HDR;
-    if ((off & (SLZ_ALIGN - 1)) || off >= (size_t)h->grains * SLZ_ALIGN)
+    if ((off & (SLZ_ALIGN - 1)) || off >= (size_t)heap_grains_acquire(h) * SLZ_ALIGN)
         bad_block(h, p, op, 0);
     uint32_t g = (uint32_t)(off / SLZ_ALIGN);
     const struct slz_cell *c = cell_of(h, g);
@@ -503,7 +504,7 @@ void slz_free_deferred(slz_heap *h, void *p)
     if (p == NULL)
         return;
     uintptr_t off = (uintptr_t)p - (uintptr_t)h->base - SLZ_HDR;
-    if ((off & (SLZ_ALIGN - 1)) || off >= (size_t)h->grains * SLZ_ALIGN)
+    if ((off & (SLZ_ALIGN - 1)) || off >= (size_t)heap_grains_acquire(h) * SLZ_ALIGN)
         bad_block(h, p, "free", 0);
     uint32_t g = (uint32_t)(off / SLZ_ALIGN);
     pending_announce(h);
