@@ -72,15 +72,26 @@ void cache_attach(slz_heap *h, void *meta, size_t ncells)
 
 /* ---- In and out (the hot paths are in cache.h) ------------------------- */
 
-static _Noreturn __attribute__((noinline, cold)) void damaged(slz_heap *h, slz_chunk *ch)
+static _Noreturn __attribute__((noinline, cold)) void damaged(const char *op, slz_chunk *ch)
 {
-    slz_misuse(h->op, "corrupted free chunk (write after free?)", chunk2mem(ch));
+    slz_misuse(op, "corrupted free chunk (write after free?)", chunk2mem(ch));
+}
+
+/* busy: op_begin on the hit paths: the heap is marked busy (a fork child
+ * can tell), and h->op, which only a report reads, is set on the ways that
+ * can report through it (the misses; pop and the push's double free name
+ * their entry point themselves): two instructions less a call. */
+static inline void busy(slz_heap *h)
+{
+    h->busy = 1;
+    __asm__ volatile("" ::: "memory");
 }
 
 /* pop: the chunk of k granules the cache took last (its stack holds
  * i > 0), out of the cache: its cached bit and K off, its canary checked
- * and cleared. One pass: each word read once. */
-HOT slz_chunk *pop(slz_heap *h, struct slz_cache *c, size_t k, size_t i)
+ * (op names the entry point in a report) and cleared. One pass: each word
+ * read once. */
+HOT slz_chunk *pop(slz_heap *h, struct slz_cache *c, size_t k, size_t i, const char *op)
 {
     uint32_t g = c->slot[k][--i];
     slz_chunk *ch = chunk_at(h, g);
@@ -88,7 +99,7 @@ HOT slz_chunk *pop(slz_heap *h, struct slz_cache *c, size_t k, size_t i)
     c->bytes -= k * SLZ_ALIGN;
     cache_mark(c, g, 0);
     if (!CHECKED(ch->canary == canary_of(h, ch)))
-        damaged(h, ch);
+        damaged(op, ch);
     ch->head = k * SLZ_ALIGN | SLZ_INUSE; /* K off */
     ch->canary = 0; /* nothing of the allocator's stays in a block */
     return ch;
@@ -105,7 +116,7 @@ void cache_flush(slz_heap *h)
     }
     for (uint32_t k = MIN_GRAINS; k <= CACHE_CLASSES && c->bytes; k++)
         while (c->count[k]) {
-            slz_chunk *ch = pop(h, c, k, c->count[k]);
+            slz_chunk *ch = pop(h, c, k, c->count[k], h->op);
             release(h, live_block(h, chunk2mem(ch)));
             h->st.frees++; /* (a free into the heap for the core; not one for the program: cache_stats) */
             c->flushed++;
@@ -140,9 +151,9 @@ static inline size_t class_of(size_t n)
  * cache_stats derives them.) A pop is where a block becomes live again, so
  * the block's pending bit is read after it, as carve does (see the head of
  * this file); the caller calls pending_reused when h->remote says so. */
-HOT void *serve(slz_heap *h, struct slz_cache *c, size_t k, size_t i, size_t n)
+HOT void *serve(slz_heap *h, struct slz_cache *c, size_t k, size_t i, size_t n, const char *op)
 {
-    slz_chunk *ch = pop(h, c, k, i);
+    slz_chunk *ch = pop(h, c, k, i, op);
     h->st.bytes_allocated += k * SLZ_ALIGN;
     __atomic_signal_fence(__ATOMIC_SEQ_CST); /* (as carve: see slz_free_deferred) */
     h->st.bytes_requested += n; /* (apart: two adds, not one vector add of four instructions more) */
@@ -172,7 +183,7 @@ void *cache_malloc(slz_heap *h, size_t n)
     size_t k = class_of(n), i;
     if (n > CACHE_MAX_REQUEST || (i = c->count[k]) == 0)
         return miss(h, n);
-    void *p = serve(h, c, k, i, n);
+    void *p = serve(h, c, k, i, n, h->op);
     if (__atomic_load_n(&h->remote, __ATOMIC_RELAXED))
         pending_reused(h, grain_of(h, mem2chunk(p)));
     return p;
@@ -182,12 +193,14 @@ void *cache_malloc(slz_heap *h, size_t n)
  * hit path (out of line: the hit saves no register). */
 static __attribute__((noinline)) void *malloc_miss(slz_heap *h, size_t n)
 {
+    h->op = "malloc";
     void *p = miss(h, n);
     op_end(h);
     return p;
 }
 static __attribute__((noinline)) void *malloc_reused(slz_heap *h, void *p)
 {
+    h->op = "malloc";
     pending_reused(h, grain_of(h, mem2chunk(p)));
     op_end(h);
     return p;
@@ -201,10 +214,10 @@ __attribute__((noinline)) void *cache_slz_malloc(slz_heap *h, size_t n)
 {
     struct slz_cache *c = h->cache;
     size_t k = class_of(n), i;
-    op_begin(h, "malloc");
+    busy(h);
     if (__builtin_expect(n > CACHE_MAX_REQUEST || (i = c->count[k]) == 0, 0))
         return malloc_miss(h, n);
-    void *p = serve(h, c, k, i, n);
+    void *p = serve(h, c, k, i, n, "malloc");
     if (__atomic_load_n(&h->remote, __ATOMIC_RELAXED))
         return malloc_reused(h, p);
     op_end(h);
@@ -218,6 +231,7 @@ __attribute__((noinline)) void *cache_slz_malloc(slz_heap *h, size_t n)
  * way into its quarantine. The operation ends here. */
 static __attribute__((noinline)) void free_to_heap(slz_heap *h, void *p)
 {
+    h->op = "free";
     if (h->cache->secure) {
         quarantine_free(h, p);
     } else {
@@ -255,7 +269,7 @@ HOT int next_ok(const slz_heap *h, uintptr_t nx)
  * leaves the cache or is freed again after reuse. */
 __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
 {
-    op_begin(h, "free");
+    busy(h);
     uintptr_t g = (uintptr_t)p - (uintptr_t)h->base - SLZ_HDR;
     g = g >> 4 | g << 60; /* (granules; a misaligned pointer is far beyond the arena) */
     if (__builtin_expect(g >= h->grains || __atomic_load_n(&h->pend_any, __ATOMIC_RELAXED), 0))
@@ -274,7 +288,7 @@ __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
         return free_to_heap(h, p);
     uint64_t *w = &c->bits[g / 64], cached = *w;
     if ((cached >> (g % 64)) & 1) /* (its header was damaged too: said here) */
-        slz_misuse(h->op, "double free", p);
+        slz_misuse("free", "double free", p);
     __atomic_store_n(w, cached | bit_of((uint32_t)g), __ATOMIC_RELAXED); /* (cache_mark, the word read once) */
     c->slot[k][i] = (uint32_t)g;
     c->count[k] = (uint8_t)(i + 1);
