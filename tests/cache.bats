@@ -84,6 +84,9 @@ chunks() {
     [ "$(grep -c '^cached ' "$d/run.txt")" -gt 100 ]
     [ "$(grep -c '^used ' "$d/run.txt")" -gt 100 ]
     diff "$d/run.txt" "$d/rep.txt"
+    # drawn in their own colour (class k), which the legend names
+    [ "$(grep -c '<g class="u k"' "$d/run.svg")" -eq "$(grep -c '^cached ' "$d/run.txt")" ]
+    grep -q 'class="kk"/><text [^>]*>used chunk the cache holds' "$d/run.svg"
     run -0 "$ROOT/build/slz-replay" --heap-size 64M --map "$d/plain.svg" "$d/c.rep"
     ! diff -q "$d/run.txt" <(chunks "$d/plain.svg")
     # --dump-at names the cached blocks too, as the map does
