@@ -130,7 +130,7 @@ static void walk_ids(struct tl *tl, struct chunks *s, int ids)
         tl->base = (uintptr_t)s->c[0].off;
     for (size_t i = 0; i < s->n; i++) {
         struct chunk *c = &s->c[i];
-        if (ids && c->used && tl->hdr_known)
+        if (ids && c->used == 1 && tl->hdr_known) /* (a cached block, 2, is no live id) */
             c->id = id_of(tl, (uintptr_t)c->off + tl->hdr);
         if (c->id >= 0 && tl->site && tl->site[c->id])
             c->site = tl->site[c->id];
@@ -380,7 +380,8 @@ static void print_dump(struct tl *tl, uint64_t k)
     printf("# offset size state id\n");
     for (size_t i = 0; i < tl->pre.n; i++) {
         const struct chunk *c = &tl->pre.c[i];
-        printf("%" PRIu64 " %" PRIu64 " %s %" PRId64 "\n", c->off, c->size, c->used ? "used" : "free", c->id);
+        printf("%" PRIu64 " %" PRIu64 " %s %" PRId64 "\n", c->off, c->size,
+               c->used == 2 ? "cached" : c->used ? "used" : "free", c->id);
     }
     fflush(stdout);
 }
@@ -418,7 +419,7 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
             if (j >= 0 && (uint64_t)j <= n)
                 step[j] = 2; /* never thinned */
 
-    if (hc_init(o->heap) != 0) {
+    if (hc_init(o->heap, o->cache) != 0) {
         fprintf(stderr, "slz-replay: cannot map a heap of %zu bytes\n", o->heap);
         return 2;
     }
@@ -535,9 +536,9 @@ int html_replay(const struct rep_trace *t, const char *trace_path, const struct 
         fprintf(f,
                 ",\"ops\":%zu,\"ids\":%zu,\"heap\":%" PRIu64 ",\"base\":\"%" PRIxPTR "\",\"hdr\":%" PRIuPTR
                 ",\"extent\":%" PRIu64 ",\"keys\":%zu,\"sampled\":%s,\"holes_max\":%d,\"failed\":%" PRIu64
-                ",\"glibc\":%" PRIu64 "}\n",
+                ",\"glibc\":%" PRIu64 ",\"cache\":%s}\n",
                 n, t->num_ids, heap_bytes, tl.base, tl.hdr, tl.extent, keys, steps < n + 1 ? "true" : "false", HOLES_MAX,
-                tl.tally.failed, tl.glibc);
+                tl.tally.failed, tl.glibc, o->cache ? "true" : "false");
         fputs("</script>\n", f);
         fputs(strstr(timeline_page, MARKER) + strlen(MARKER), f);
         if (outfile_close(&tl.file) != 0) {

@@ -18,6 +18,7 @@ struct html_opts {
     size_t heap;          /* bytes of the heap */
     int quiet;
     int fallback;         /* what the heap cannot hold is glibc's, left out (the run under the shim) */
+    int cache;            /* the fast mode's heap (SLZ_CACHE), grown as the shim grows it */
 };
 
 /* Replays t through the core (scripts/html_core.c) and writes what o asks.

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "html.h"
+#include "html_core.h"
 #include "rep.h"
 #include "slz.h"
 #include "slz_report.h"
@@ -55,7 +56,9 @@ static const char usage[] =
     "                  cannot hold goes to glibc (left out, counted), and so do\n"
     "                  the calls on its block (slz-run --html gives it)\n"
     "  --dump-at K     print the heap after K operations: offset size\n"
-    "                  used|free id, one chunk a line\n"
+    "                  used|cached|free id, one chunk a line\n"
+    "  --cache         the fast mode (SLZ_CACHE=1): a heap with the cache, grown\n"
+    "                  as the shim grows it, so a run's trace replays at its addresses\n"
     "  --check         check every heap invariant after every operation\n"
     "  --format F      64 (weight, ids, ops, peak) or classic (heap, ids, ops,\n"
     "                  weight); default: guessed from the header\n"
@@ -123,10 +126,16 @@ static int intact(const unsigned char *p, uint64_t size, uint64_t keep, int32_t 
 }
 
 /* The replayer's calls: the core's five functions of the original design
- * on the default heap, every block marked and checked. */
-static void *cb_alloc(void *ctx, size_t n) { return (void)ctx, slz_Heap_Allocator_impl(n); }
-static void *cb_realloc(void *ctx, void *p, size_t n) { return (void)ctx, slz_Heap_reAllocator_impl(p, n); }
-static void cb_free(void *ctx, void *p) { (void)ctx, slz_Heap_deAllocator_impl(p); }
+ * on the default heap, every block marked and checked; with --cache, the
+ * calls of scripts/html_core.c on its heap in the fast mode. */
+static int cached; /* --cache */
+static void *cb_alloc(void *ctx, size_t n) { return (void)ctx, cached ? hc_malloc(n) : slz_Heap_Allocator_impl(n); }
+static void *cb_realloc(void *ctx, void *p, size_t n)
+{
+    return (void)ctx, cached ? hc_realloc(p, n) : slz_Heap_reAllocator_impl(p, n);
+}
+static void cb_free(void *ctx, void *p) { (void)ctx, cached ? hc_free(p) : slz_Heap_deAllocator_impl(p); }
+static slz_heap *the_heap(void) { return cached ? hc_heap() : slz_default_heap(); }
 
 /* cb_check: a block about to be freed still holds its byte (one being
  * reallocated is checked where it lands). */
@@ -164,7 +173,7 @@ static int map(const char *path, uint64_t frame, const struct replay *r)
         return -1;
     snprintf(title, sizeof title, "slz-replay of %s: after %llu of %zu operations", r->t.name,
              (unsigned long long)r->done, r->t.num_ops);
-    if (heapmap_file(name, slz_default_heap(), title) != 0) {
+    if (heapmap_file(name, the_heap(), title) != 0) {
         fprintf(stderr, "slz-replay: cannot write %s: %s\n", name, strerror(errno));
         return -1;
     }
@@ -207,7 +216,7 @@ static void report(const struct replay *r, const char *path, int json)
     static char buf[32768];
     struct out o = OUT_FD(1, buf);
     struct slz_heap_stats h;
-    slz_heap_get_stats(slz_default_heap(), &h);
+    slz_heap_get_stats(the_heap(), &h);
     struct summary s = {path, rep_format_name(r->t.format), r->t.num_ops, r->t.num_ids, r->t.peak_payload,
                         r->done, r->count[0], r->count[1], r->count[2],
                         errors_of(r), r->tally.failed, r->damaged, r->tally.misused, r->violations, r->tally.peak,
@@ -245,6 +254,8 @@ int main(int argc, char **argv)
             check = 1;
         else if (!strcmp(a, "--fallback"))
             html.fallback = 1;
+        else if (!strcmp(a, "--cache"))
+            html.cache = cached = 1;
         else if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
             quiet = 1;
         else if (!strcmp(a, "--heap-size") && v) {
@@ -342,7 +353,7 @@ int main(int argc, char **argv)
         rep_free(&r.t);
         return status;
     }
-    if (slz_heap_initialize_size(heap) != 0) {
+    if (cached ? hc_init(heap, 1) != 0 : slz_heap_initialize_size(heap) != 0) {
         fprintf(stderr, "slz-replay: cannot map a heap of %zu bytes\n", heap);
         return 2;
     }
@@ -358,7 +369,7 @@ int main(int argc, char **argv)
         r.done++;
         if (check) {
             const char *what = NULL;
-            size_t bad = slz_heap_check(slz_default_heap(), &what);
+            size_t bad = slz_heap_check(the_heap(), &what);
             if (bad && !r.violations)
                 r.first_violation = what;
             r.violations += bad;
@@ -373,7 +384,7 @@ int main(int argc, char **argv)
         report(&r, path, json);
     if (r.tally.failed)
         fprintf(stderr, "slz-replay: %llu allocations did not fit in the %zu-byte heap (no fallback here):"
-                        " try a bigger --heap-size\n", (unsigned long long)r.tally.failed, slz_heap_size(slz_default_heap()));
+                        " try a bigger --heap-size\n", (unsigned long long)r.tally.failed, slz_heap_size(the_heap()));
     if (r.first_violation)
         fprintf(stderr, "slz-replay: first heap check violation: %s\n", r.first_violation);
     if (errors && quiet)

@@ -30,14 +30,17 @@
  * K flags. A cached block is live for the bits another thread reads, so its
  * free there is taken; the owner, when it takes the pending free, finds K
  * (block_grain fails, bad_block reads the cached bit): a double free. The
- * owner takes pending frees before it pops the cache (take reads pend_any
- * first) and before it pushes one (cache_free leaves the free to the core
- * when pend_any is set); and a pop is where a block becomes live again, so
- * it reads the block's pending bit after it, as carve does (pending_reused,
- * fenced, in a heap that ever had a remote free; see slz_free_deferred for
- * the order): a free by another thread of the block's cached life is
- * reported, never applied to its next one. tests/c/core_cache_threads.c
- * stresses it.
+ * owner takes pending frees before it pushes a block (cache_slz_free leaves
+ * the free to the core when pend_any is set: a double free of a block
+ * another thread freed first is reported at the call that makes it, as
+ * without the cache) and at every miss (heap_malloc). A pop is where a
+ * block becomes live again, so it reads the block's pending bit after it,
+ * as carve does (pending_reused, fenced, in a heap that ever had a remote
+ * free; see slz_free_deferred for the order): a free by another thread of
+ * the block's cached life, marked before the pop, is reported, never
+ * applied to its next one; one marked after it frees the new block (a stale
+ * free after reuse, as without the cache). So a hit need not look at
+ * pend_any. tests/c/core_cache_threads.c stresses it.
  */
 #include <errno.h>
 
@@ -63,27 +66,41 @@ void cache_attach(slz_heap *h, void *meta, size_t ncells)
     c->bits = (uint64_t *)((char *)meta + up64(sizeof *c));
     c->bound = sixteenth < most ? sixteenth : most;
     c->secure = (h->flags & SLZ_SECURE) == SLZ_SECURE; /* the quarantine (quarantine.c) */
+    c->depth = c->secure ? 0 : CACHE_DEPTH;
     h->cache = c;
 }
 
 /* ---- In and out (the hot paths are in cache.h) ------------------------- */
 
-static _Noreturn __attribute__((noinline, cold)) void damaged(slz_heap *h, slz_chunk *ch)
+static _Noreturn __attribute__((noinline, cold)) void damaged(const char *op, slz_chunk *ch)
 {
-    slz_misuse(h->op, "corrupted free chunk (write after free?)", chunk2mem(ch));
+    slz_misuse(op, "corrupted free chunk (write after free?)", chunk2mem(ch));
 }
 
-/* pop: the chunk of k granules the cache took last (its stack is not
- * empty), out of the cache, its canary checked and cleared. */
-static inline slz_chunk *pop(slz_heap *h, struct slz_cache *c, uint32_t k)
+/* busy: op_begin on the hit paths: the heap is marked busy (a fork child
+ * can tell), and h->op, which only a report reads, is set on the ways that
+ * can report through it (the misses; pop and the push's double free name
+ * their entry point themselves): two instructions less a call. */
+static inline void busy(slz_heap *h)
 {
-    uint32_t g = c->slot[k][--c->count[k]];
+    h->busy = 1;
+    __asm__ volatile("" ::: "memory");
+}
+
+/* pop: the chunk of k granules the cache took last (its stack holds
+ * i > 0), out of the cache: its cached bit and K off, its canary checked
+ * (op names the entry point in a report) and cleared. One pass: each word
+ * read once. */
+HOT slz_chunk *pop(slz_heap *h, struct slz_cache *c, size_t k, size_t i, const char *op)
+{
+    uint32_t g = c->slot[k][--i];
     slz_chunk *ch = chunk_at(h, g);
+    c->count[k] = (uint8_t)i;
+    c->bytes -= k * SLZ_ALIGN;
     cache_mark(c, g, 0);
-    ch->head = (uintptr_t)k * SLZ_ALIGN | SLZ_INUSE; /* K off */
-    c->bytes -= (size_t)k * SLZ_ALIGN;
     if (!CHECKED(ch->canary == canary_of(h, ch)))
-        damaged(h, ch);
+        damaged(op, ch);
+    ch->head = k * SLZ_ALIGN | SLZ_INUSE; /* K off */
     ch->canary = 0; /* nothing of the allocator's stays in a block */
     return ch;
 }
@@ -99,8 +116,10 @@ void cache_flush(slz_heap *h)
     }
     for (uint32_t k = MIN_GRAINS; k <= CACHE_CLASSES && c->bytes; k++)
         while (c->count[k]) {
-            slz_chunk *ch = pop(h, c, k);
-            release(h, live_block(h, chunk2mem(ch))); /* (its free was counted when it came in) */
+            slz_chunk *ch = pop(h, c, k, c->count[k], h->op);
+            release(h, live_block(h, chunk2mem(ch)));
+            h->st.frees++; /* (a free into the heap for the core; not one for the program: cache_stats) */
+            c->flushed++;
         }
 }
 
@@ -117,16 +136,38 @@ int cache_refused(slz_heap *h, int saved_errno)
     return 1;
 }
 
-/* miss: malloc of what the cache does not hold: first fit, once the
+/* ---- malloc ------------------------------------------------------------ */
+
+/* class_of: the chunk size in granules of a request of n bytes (n at most
+ * CACHE_MAX_REQUEST): its stack. */
+static inline size_t class_of(size_t n)
+{
+    size_t k = (n + SLZ_HDR + SLZ_ALIGN - 1) / SLZ_ALIGN;
+    return k < MIN_GRAINS ? MIN_GRAINS : k;
+}
+
+/* serve: the hit: the block of k granules freed last (its stack holds
+ * i > 0), live again for a request of n bytes. (The hits are not counted:
+ * cache_stats derives them.) A pop is where a block becomes live again, so
+ * the block's pending bit is read after it, as carve does (see the head of
+ * this file); the caller calls pending_reused when h->remote says so. */
+HOT void *serve(slz_heap *h, struct slz_cache *c, size_t k, size_t i, size_t n, const char *op)
+{
+    slz_chunk *ch = pop(h, c, k, i, op);
+    h->st.bytes_allocated += k * SLZ_ALIGN;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST); /* (as carve: see slz_free_deferred) */
+    h->st.bytes_requested += n; /* (apart: two adds, not one vector add of four instructions more) */
+    return chunk2mem(ch);
+}
+
+/* miss: malloc of what the cache does not serve: first fit, once the
  * frees of other threads are taken (one of them may be a cached block: a
  * double free, reported); if the heap refuses, the cache empties into it
- * and first fit is asked again. */
+ * and first fit is asked again. In the secure profile, the quarantine's. */
 static __attribute__((noinline)) void *miss(slz_heap *h, size_t n)
 {
-    if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED)) {
-        heap_collect(h);
-        return cache_malloc(h, n);
-    }
+    if (h->cache->secure)
+        return quarantine_malloc(h, n);
     h->cache->misses++;
     int e = errno;
     void *p = heap_malloc(h, n);
@@ -135,87 +176,141 @@ static __attribute__((noinline)) void *miss(slz_heap *h, size_t n)
     return p;
 }
 
-/* cache_malloc: malloc on a heap with a cache: the block of the request's
- * size freed last, else first fit (miss). take: the same, inline. */
-static inline void *take(slz_heap *h, size_t n)
+/* cache_malloc: malloc on a heap with a cache, inside an operation (calloc). */
+void *cache_malloc(slz_heap *h, size_t n)
 {
     struct slz_cache *c = h->cache;
-    if (c->secure)
-        return quarantine_malloc(h, n);
-    uint32_t k = (uint32_t)((n + SLZ_HDR + SLZ_ALIGN - 1) / SLZ_ALIGN);
-    k = k < MIN_GRAINS ? MIN_GRAINS : k;
-    if (__builtin_expect(n > CACHE_MAX_REQUEST || c->count[k] == 0 || __atomic_load_n(&h->pend_any, __ATOMIC_RELAXED), 0))
+    size_t k = class_of(n), i;
+    if (n > CACHE_MAX_REQUEST || (i = c->count[k]) == 0)
         return miss(h, n);
-    slz_chunk *ch = pop(h, c, k);
-    __atomic_signal_fence(__ATOMIC_SEQ_CST); /* (as carve: see slz_free_deferred) */
+    void *p = serve(h, c, k, i, n, h->op);
     if (__atomic_load_n(&h->remote, __ATOMIC_RELAXED))
-        pending_reused(h, grain_of(h, ch));
-    c->hits++;
-    h->st.bytes_requested += n;
-    h->st.bytes_allocated += (size_t)k * SLZ_ALIGN;
-    return chunk2mem(ch);
-}
-void *cache_malloc(slz_heap *h, size_t n) { return take(h, n); }
-
-/* cache_free: free block p into the cache, if the bits say it is a live
- * block (aligned, in the arena, a chunk in use, not cached, no frees of
- * other threads waiting) and its stack and the byte bound have room: 1.
- * Otherwise 0, and the caller frees it into the heap with the core's
- * checks, which report a misuse in the words they use without the cache.
- * Of the in-band headers, the block's head word is compared with the bits
- * and the next chunk's is checked against its keyed check word (an overflow
- * changes one and not the other); the full checks are the core's, when the
- * block reaches the heap or is freed again after reuse. */
-static int cache_free(slz_heap *h, const void *p)
-{
-    struct slz_cache *c = h->cache;
-    uintptr_t off = (uintptr_t)p - (uintptr_t)h->base - SLZ_HDR;
-    if (off >= (size_t)h->grains * SLZ_ALIGN || (off & (SLZ_ALIGN - 1)))
-        return 0;
-    uint32_t g = (uint32_t)(off / SLZ_ALIGN);
-    const struct slz_cell *cell = cell_of(h, g);
-    if (!(cell->start & cell->used & bit_of(g)) || __atomic_load_n(&h->pend_any, __ATOMIC_RELAXED))
-        return 0;
-    if ((c->bits[g / 64] >> (g % 64)) & 1) /* (said here too: a build without */
-        slz_misuse(h->op, "double free", p); /* header checks, SLZ_UNCHECKED) */
-    uint32_t k = size_in_cell(cell, cell->start, g % SLZ_CELL), nx = g + k;
-    slz_chunk *ch = chunk_at(h, g);
-    if (k > CACHE_CLASSES || c->count[k] == CACHE_DEPTH || c->bytes + (size_t)k * SLZ_ALIGN > c->bound ||
-        ch->head != ((uintptr_t)k * SLZ_ALIGN | SLZ_INUSE) ||
-        (nx < h->grains && !CHECKED(chunk_at(h, nx)->check == check_of(h, chunk_at(h, nx), chunk_at(h, nx)->head & ~SLZ_CACHED))))
-        return 0;
-    c->slot[k][c->count[k]++] = g;
-    c->bytes += (size_t)k * SLZ_ALIGN;
-    cache_mark(c, g, 1);
-    ch->head |= SLZ_CACHED;
-    ch->canary = canary_of(h, ch);
-    h->st.frees++;
-    return 1;
+        pending_reused(h, grain_of(h, mem2chunk(p)));
+    return p;
 }
 
-/* cache_slz_malloc, cache_slz_free: slz_malloc and slz_free on a heap with a
- * cache (out of line: the entry points stay as small as without it). */
-__attribute__((noinline)) void *cache_slz_malloc(slz_heap *h, size_t n)
+/* malloc_miss, malloc_reused: the ends of slz_malloc's operation off the
+ * hit path (out of line: the hit saves no register). */
+static __attribute__((noinline)) void *malloc_miss(slz_heap *h, size_t n)
 {
-    op_begin(h, "malloc");
-    void *p = take(h, n);
+    h->op = "malloc";
+    void *p = miss(h, n);
     op_end(h);
     return p;
 }
-/* free_to_heap: what cache_free refused, freed as slz_free does (out of
- * line: the way into the cache saves and restores fewer registers). */
+static __attribute__((noinline)) void *malloc_reused(slz_heap *h, void *p)
+{
+    h->op = "malloc";
+    pending_reused(h, grain_of(h, mem2chunk(p)));
+    op_end(h);
+    return p;
+}
+
+/* cache_slz_malloc: slz_malloc on a heap with a cache (out of line: the
+ * entry point stays as small as without it). A hit when a block of the
+ * request's size is held (never in the secure profile: its counts are 0,
+ * cache.h Q1). */
+__attribute__((noinline)) void *cache_slz_malloc(slz_heap *h, size_t n)
+{
+    struct slz_cache *c = h->cache;
+    size_t k = class_of(n), i;
+    busy(h);
+    if (__builtin_expect(n > CACHE_MAX_REQUEST || (i = c->count[k]) == 0, 0))
+        return malloc_miss(h, n);
+    void *p = serve(h, c, k, i, n, "malloc");
+    if (__atomic_load_n(&h->remote, __ATOMIC_RELAXED))
+        return malloc_reused(h, p);
+    op_end(h);
+    return p;
+}
+
+/* ---- free -------------------------------------------------------------- */
+
+/* free_to_heap: a free the cache does not take, as slz_free frees (out of
+ * line: the way into the cache saves no register); the secure profile's
+ * way into its quarantine. The operation ends here. */
 static __attribute__((noinline)) void free_to_heap(slz_heap *h, void *p)
 {
-    release(h, live_block(h, p));
-    h->st.frees++; /* as slz_free counts a block given up */
+    h->op = "free";
+    if (h->cache->secure) {
+        quarantine_free(h, p);
+    } else {
+        release(h, live_block(h, p));
+        h->st.frees++; /* as slz_free counts a block given up */
+    }
+    op_end(h);
 }
+
+/* size_at: size_in_cell (chunk.h), its sentinel bit set by an instruction
+ * of its own on x86-64: the compiler keeps the constant in a register
+ * across both of cache_slz_free's uses, which then saves and restores two. */
+static inline uint32_t size_at(const struct slz_cell *c, uint64_t st, unsigned b)
+{
+    uint64_t after = (st >> b) >> 1, s = after;
+#if defined(__x86_64__)
+    __asm__("bts $63, %0" : "+r"(s) : : "cc");
+#else
+    s |= (uint64_t)1 << 63;
+#endif
+    return pick_nz(after, (uint32_t)__builtin_ctzll(s) + 1, c->last);
+}
+
+/* next_ok: the head of the chunk that begins at nx (above a block being
+ * freed; nx in the arena) says what the bits say: its size and U (and K or
+ * not). A cheap check, where the default way checks the same header keyed
+ * (free.c, checked_block): a free that fails it goes that way, and is
+ * reported in its words (or finds a cached block's header, which is no
+ * damage). */
+HOT int next_ok(const slz_heap *h, uintptr_t nx)
+{
+    const struct slz_cell *cell = cell_of(h, (uint32_t)nx);
+    uintptr_t want = (uintptr_t)size_at(cell, cell->start, nx % SLZ_CELL) * SLZ_ALIGN;
+    want |= (cell->used >> (nx % SLZ_CELL)) & 1;
+    return (chunk_at(h, (uint32_t)nx)->head & ~SLZ_CACHED) == want;
+}
+
+/* cache_slz_free: slz_free on a heap with a cache (out of line, as
+ * cache_slz_malloc). Block p goes into the cache, in one pass, when the bits
+ * say it is a live block (in the arena, aligned: one compare of the offset
+ * rotated; a start with its used bit) of a cached size, its header says so
+ * (a cached block's has K: it fails, as in free.c's check of a block
+ * pointer), the next chunk's header says what the bits say, its stack and
+ * the byte bound have room (none in the secure profile: depth 0), its
+ * cached bit is clear (else a double free, whatever its header says), and
+ * no frees of other threads wait. Otherwise the free goes to the heap with
+ * the core's checks, which report a misuse in the words they use without
+ * the cache. The keyed check words are the core's to check, when the block
+ * leaves the cache or is freed again after reuse. */
 __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
 {
-    op_begin(h, "free");
-    if (h->cache->secure)
-        quarantine_free(h, p);
-    else if (!cache_free(h, p))
-        free_to_heap(h, p);
+    busy(h);
+    uintptr_t g = (uintptr_t)p - (uintptr_t)h->base - SLZ_HDR;
+    g = g >> 4 | g << 60; /* (granules; a misaligned pointer is far beyond the arena) */
+    if (__builtin_expect(g >= h->grains || __atomic_load_n(&h->pend_any, __ATOMIC_RELAXED), 0))
+        return free_to_heap(h, p);
+    const struct slz_cell *cell = cell_of(h, (uint32_t)g);
+    uint64_t st = cell->start;
+    if (!((st & cell->used) >> (g % SLZ_CELL) & 1))
+        return free_to_heap(h, p);
+    uintptr_t k = size_at(cell, st, g % SLZ_CELL);
+    slz_chunk *ch = mem2chunk(p);
+    if (k > CACHE_CLASSES || ch->head != (k * SLZ_ALIGN | SLZ_INUSE) || (g + k < h->grains && !next_ok(h, g + k)))
+        return free_to_heap(h, p);
+    __asm__("" : "+r"(g), "+r"(k)); /* (what derives from them is derived again: fewer registers saved) */
+    struct slz_cache *c = h->cache;
+    uintptr_t i = c->count[k];
+    if (i >= c->depth || c->bytes + k * SLZ_ALIGN > c->bound)
+        return free_to_heap(h, p);
+    uint64_t *w = &c->bits[g / 64], cached = *w;
+    if ((cached >> (g % 64)) & 1) /* (its header was damaged too: said here) */
+        slz_misuse("free", "double free", p);
+    __atomic_store_n(w, cached | bit_of((uint32_t)g), __ATOMIC_RELAXED); /* (cache_mark, the word read once) */
+    c->slot[k][i] = (uint32_t)g;
+    c->count[k] = (uint8_t)(i + 1);
+    c->bytes += k * SLZ_ALIGN;
+    ch->head |= SLZ_CACHED;
+    ch->canary = canary_of(h, ch);
+    c->pushes++;
     op_end(h);
 }
 
@@ -237,9 +332,6 @@ int cache_header_ok(const slz_heap *h, uint32_t g)
     return cache_holds(h, g) && ch->head == (head | SLZ_CACHED) && ch->check == head_check(h, ch, head);
 }
 
-/* cache_held: what the core's counters miss of the chunks in use: the
- * allocations the cache served (not counted as mallocs) and the blocks it
- * holds (counted as freed); 0 without the cache. For the checker. */
 /* held_blocks: the blocks c holds, in its stacks or its quarantine ring. */
 static size_t held_blocks(const struct slz_cache *c)
 {
@@ -249,27 +341,36 @@ static size_t held_blocks(const struct slz_cache *c)
     return blocks;
 }
 
+/* cache_held: what the core's counters miss of the chunks in use (for the
+ * checker): the blocks the quarantine holds (counted as freed when they came
+ * in); 0 without it. A cached block is neither: the core counts a block
+ * freed when the cache gives it to the heap (cache_flush), and the cache's
+ * own frees and hits apart (pushes; cache_stats). */
 size_t cache_held(const slz_heap *h)
 {
-    const struct slz_cache *c = h->cache;
-    return c == NULL ? 0 : c->hits + held_blocks(c);
+    return h->cache == NULL ? 0 : h->cache->qlen;
 }
 
-/* cache_stats: what the cache adds to a statistics snapshot: its counters,
- * and its blocks out of the live ones (the core counts them in use). */
+/* cache_stats: what the cache adds to a statistics snapshot, where the
+ * core's counters are the heap's view (heap.c): the frees and mallocs the
+ * cache served, for the program's view, and its counters. The cache counts
+ * what a hit need not: each block it took (pushes) left it as a hit, to the
+ * heap (flushed) or is held. */
 void cache_stats(const slz_heap *h, struct slz_heap_stats *out)
 {
     const struct slz_cache *c = h->cache;
     if (c == NULL)
         return;
-    size_t blocks = held_blocks(c);
-    out->cache_hits = c->hits;
+    size_t blocks = held_blocks(c), cached = blocks - c->qlen;
+    uint64_t hits = c->pushes - c->flushed - cached;
+    out->cache_hits = hits;
     out->cache_misses = c->misses;
     out->cached_blocks = blocks;
     out->cached_bytes = c->bytes;
     out->in_use -= c->bytes;
-    out->mallocs += c->hits; /* (the core counts what it serves) */
-    out->live_blocks += c->hits; /* (mallocs - frees counted the core's alone) */
+    out->mallocs += hits; /* (the core counts what it serves) */
+    out->frees += c->pushes - c->flushed; /* (the core counts the flushed blocks, not the frees the cache took) */
+    out->live_blocks -= cached; /* mallocs - frees: the heap's view was mallocs - frees of the core's */
 }
 
 /* cache_check: invariants C1-C3 (cache.h) over the cells up to the
@@ -305,7 +406,7 @@ size_t cache_check(const slz_heap *h, size_t cells, const char **first)
     }
     for (size_t w = 0; w < cells; w++)
         set += (size_t)__builtin_popcountll(c->bits[w]);
-    if ((bytes != c->bytes || bytes > c->bound) && bad++ == 0)
+    if ((bytes != c->bytes || bytes > c->bound || blocks > c->pushes - c->flushed) && bad++ == 0)
         *first = "the cache's totals disagree with its stacks";
     if (set != blocks && bad++ == 0)
         *first = "a cached bit without a cached block";

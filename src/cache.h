@@ -19,7 +19,8 @@
  * Invariants (slz_heap_check verifies them):
  *  C1. Every granule in a stack is the start of a used chunk of that stack's
  *      size, and its cached bit is set; no other cached bit is set.
- *  C2. blocks and bytes are what the stacks hold; bytes <= bound.
+ *  C2. bytes is what the stacks hold; bytes <= bound; the blocks held
+ *      are at most pushes - flushed (the rest went out as hits).
  *  C3. A cached chunk's header is size | U | K with the check of size | U,
  *      and its first payload word is its canary.
  */
@@ -51,8 +52,11 @@
 struct slz_cache {
     uint64_t *bits;      /* cached: one bit per granule */
     size_t bytes, bound; /* held in the stacks (the ring); at most */
-    uint64_t hits, misses;
+    uint64_t pushes;     /* frees the cache took (the core's frees count the rest) */
+    uint64_t flushed;    /* blocks it gave to the heap (counted as the core's frees too) */
+    uint64_t misses;     /* mallocs first fit served (the hits are derived, cache_stats) */
     int secure;          /* SLZ_SECURE: the slots are the quarantine's ring */
+    uint32_t depth;      /* blocks a stack takes: CACHE_DEPTH; 0 in the secure profile */
     uint32_t qhead, qlen; /* SLZ_SECURE: the oldest slot; slots held */
     uint8_t count[CACHE_CLASSES + 1];
     union {

@@ -58,6 +58,42 @@ setup() {
     [[ "$stderr" == *"slzmalloc:   core: cache hits "* ]]
 }
 
+# chunks SVG: "kind offset size" of every chunk a heap map draws, in order
+# (the address in each title left out: a replay's heap lies elsewhere).
+chunks() {
+    grep -o '<title>[a-z]* chunk at [^ ]* ([^)]*): [0-9]* bytes' "$1" | sed 's/<title>\([a-z]*\) chunk at \([^ ]*\) ([^)]*): \([0-9]*\) bytes/\1 \2 \3/'
+}
+
+# A run with SLZ_CACHE=1 whose heap grows (a request refused first empties
+# the cache into the heap: src/cache.c, cache_refused) and whose cache holds
+# blocks at exit: its trace, replayed with --cache (the heap with the cache,
+# grown as the shim grows it), draws the heap map the run drew at exit,
+# chunk for chunk, cached blocks included; replayed without --cache it does
+# not (the test can fail).
+@test "slz-replay --cache: a trace recorded with SLZ_CACHE=1 replays at the run's addresses, cached blocks included" {
+    d=$BATS_TEST_TMPDIR
+    run -0 --separate-stderr under_slz SLZ_CACHE=1 SLZ_HEAP_SIZE=64M SLZ_TRACE="$d/c.rep" SLZ_HEAPMAP="$d/run.svg" \
+        SLZ_STATS=1 "$BIN/shim_cache_churn" 20000
+    echo "# $output / $(grep 'could not serve\|cache hits' <<<"$stderr")"
+    [[ "$stderr" =~ "requests it could not serve "[1-9] ]] # the heap grew: it refused first
+    run -0 "$ROOT/build/slz-replay" --cache --heap-size 64M --map "$d/rep.svg" "$d/c.rep"
+    [[ "$output" == *"replayed 39701 ops ("*" 0 errors ("* ]]
+    chunks "$d/run.svg" >"$d/run.txt"
+    chunks "$d/rep.svg" >"$d/rep.txt"
+    echo "# $(wc -l <"$d/run.txt") chunks, $(grep -c '^cached ' "$d/run.txt") cached"
+    [ "$(grep -c '^cached ' "$d/run.txt")" -gt 100 ]
+    [ "$(grep -c '^used ' "$d/run.txt")" -gt 100 ]
+    diff "$d/run.txt" "$d/rep.txt"
+    # drawn in their own colour (class k), which the legend names
+    [ "$(grep -c '<g class="u k"' "$d/run.svg")" -eq "$(grep -c '^cached ' "$d/run.txt")" ]
+    grep -q 'class="kk"/><text [^>]*>used chunk the cache holds' "$d/run.svg"
+    run -0 "$ROOT/build/slz-replay" --heap-size 64M --map "$d/plain.svg" "$d/c.rep"
+    ! diff -q "$d/run.txt" <(chunks "$d/plain.svg")
+    # --dump-at names the cached blocks too, as the map does
+    run -0 "$ROOT/build/slz-replay" --cache --heap-size 64M --dump-at 39701 "$d/c.rep"
+    [ "$(grep -c ' cached -1$' <<<"$output")" -eq "$(grep -c '^cached ' "$d/run.txt")" ]
+}
+
 # The cases of misuse.bats (its `aborts` lines), with SLZ_CACHE=1, a 64M and
 # the default heap. A double free or a pointer that is no live block
 # (double_free, bad_pointer) gives exactly the line it gives without the

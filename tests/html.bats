@@ -325,3 +325,18 @@ s = open(sys.argv[1]).read()
 d = json.loads(re.search(r"id=\"slz-data\">(.*?)</script>", s, re.S).group(1))
 print(eval(sys.argv[2]))' "$1" "$2"
 }
+
+@test "html: a run with SLZ_CACHE=1 (slz-run --html): the page matches the core replayed with --cache, cached blocks in their own colour" {
+    need_chromium
+    d="$BATS_TEST_TMPDIR"
+    run -0 env SLZ_CACHE=1 "$RUN" -q --heap-size 64M --trace "$d/c.rep" --html "$d/c.html" -- "$BIN/shim_cache_churn" 2000
+    [ -s "$d/c.rep" ]
+    grep -q '"cache":true' "$d/c.html"
+    DUMP_ARGS=(--heap-size 64M --fallback --cache)
+    check_page "$d/c.html" "$d/c.rep" 3000
+    # the page draws what the core holds: the blocks the cache holds among them
+    grep -q '^STK [0-9]* [0-9]* cached -1$' "$BATS_TEST_TMPDIR/selftest"
+    grep '^STC ' "$BATS_TEST_TMPDIR/selftest"
+    grep -qx 'ST cached pixel 156,195,232' "$BATS_TEST_TMPDIR/selftest"
+    grep -q '^ST cached tip freed block the cache holds (SLZ_CACHE: not merged yet) | size ' "$BATS_TEST_TMPDIR/selftest"
+}

@@ -63,3 +63,16 @@ core_tests() {
     echo "# failed: ${failed[*]}"
     [ ${#failed[@]} -eq 0 ]
 }
+
+@test "TSan: the fast mode's and the secure profile's hand-over (core_cache_threads): no ThreadSanitizer report" {
+    local mode failed=()
+    for mode in cache secure; do
+        run env TSAN_OPTIONS=halt_on_error=1:exitcode=66 $ROOT/build/tsan/core_cache_threads 50000 $mode
+        echo "# $mode: $output"
+        if [ "$status" -ne 0 ] || grep -q 'ThreadSanitizer' <<<"$output" ||
+            [[ "$output" != *" blocks freed by the other thread, "*"; 0 damaged, 0 violations, 0 live blocks, 1 free chunks at the end" ]]; then
+            failed+=("$mode")
+        fi
+    done
+    [ ${#failed[@]} -eq 0 ]
+}

@@ -34,6 +34,7 @@ TSAN_FLAGS = -O1 -g -fsanitize=thread -fno-omit-frame-pointer -Wno-tsan
 TSAN_BIN   = $(TSAN_DIR)/core_handover $(TSAN_DIR)/core_reports $(TSAN_DIR)/core_drain $(TSAN_DIR)/core_grow_threads
 TEST_PROGS += $(TSAN_BIN)
 TSAN_CORE  = $(CORE_SRC:src/%.c=$(TSAN_DIR)/obj/%.o)
+TSAN_BIN  += $(TSAN_DIR)/core_cache_threads # (TEST_PROGS expands it when used)
 
 $(TSAN_DIR)/obj/%.o: src/%.c
 	@mkdir -p $(@D)

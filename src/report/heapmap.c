@@ -50,6 +50,7 @@ static const slz_heap *heap; /* the heap being drawn */
 struct census {
     char *base;
     size_t chunks, used, free, used_bytes, free_bytes, largest_free;
+    size_t cached;      /* of the used: blocks the fast mode's cache holds (SLZ_CACHE) */
     size_t span;        /* offset of the end of the last used chunk */
     size_t last;        /* offset of the last chunk */
     int shift;          /* scale: 2^shift pixels per byte (shift may be < 0) */
@@ -64,6 +65,7 @@ static int count_chunk(void *chunk, size_t size, int used, void *arg)
     c->last = (size_t)((char *)chunk - c->base);
     if (used) {
         c->used++;
+        c->cached += used == 2;
         c->used_bytes += size;
         c->span = (size_t)((char *)chunk - c->base) + size;
     } else {
@@ -377,7 +379,7 @@ static void svg_head(uint64_t width, uint64_t height)
                 "g:hover rect,.cell:hover{stroke:#000;stroke-width:1.5}\n"
                 ".in{font-size:10px;pointer-events:none}\n"
                 ".iu{fill:#fff}.if{fill:#333}\n"
-                ".ku{fill:#3b6fb6}.kf{fill:#f2d16b}.kc{fill:url(#hatch)}\n"
+                ".ku{fill:#3b6fb6}.kf{fill:#f2d16b}.kc{fill:url(#hatch)}.kk{fill:#9cc3e8}\n"
                 ".addr{font-family:DejaVu Sans Mono,monospace;font-size:10px;fill:#555;text-anchor:end}\n"
                 ".title{font-size:15px;font-weight:bold}\n"
                 ".note{fill:#333}\n"
@@ -463,6 +465,8 @@ static void legend(const struct census *c, int boxes)
     legend_box(12, 56, "ku", "used chunk");
     legend_box(112, 56, "kf", "free chunk");
     legend_box(212, 56, "kc", "cut short (not to scale)");
+    if (c->cached)
+        legend_box(12, 76, "kk", "used chunk the cache holds: a block freed, not merged yet (SLZ_CACHE)");
     text_at(450, 68, "note");
     if (boxes)
         scale_note(c);

@@ -17,11 +17,9 @@
  * zero are counted (a free marked while the owner is inside a leave is
  * freed uncleared by the core: a known gap, shown, not failed).
  *
- * Built with ThreadSanitizer by hand (gcc -fsanitize=thread, the core's sources):
- * its only reports are the core's own plain reads of the cell bits in
- * block_grain/grains_of, which the same program without SLZ_CACHE gives too
- * (with "secure": the same reads, against the writes of a block leaving the
- * quarantine). */
+ * tests/sanitize.bats runs it built with ThreadSanitizer (build/tsan/), both
+ * ways: no report. (Its second argument other than "secure" means the
+ * cache.) */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
