@@ -79,9 +79,10 @@ static unsigned heap_flags(void) { return slz_opt.secure ? SLZ_SECURE : slz_opt.
  * on the next touch, none made resident), the rest zeroed. The quarantine
  * zeroed what free gave back; this clears what reached the heap another way
  * (realloc's old places, see src/quarantine.c) before a new thread sees it. */
+static size_t page; /* set by heaps_setup */
 static int clear_free(void *chunk, size_t size, int used, void *arg)
 {
-    uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE) - 1;
+    uintptr_t pg = (uintptr_t)page - 1;
     char *a = (char *)chunk + 24, *e = (char *)chunk + size; /* header 16, canary 8 */
     char *pa = (char *)(((uintptr_t)a + pg) & ~pg), *pe = (char *)((uintptr_t)e & ~pg);
     (void)arg;
@@ -104,7 +105,7 @@ static int clear_free(void *chunk, size_t size, int used, void *arg)
 #define FIRST_ARENA ((size_t)256 << 10) /* the part of its arena a new heap maps at once */
 #define GROW_MIN ((size_t)64 << 10)    /* a heap grows by at least the request and this */
 
-static size_t page, planned[SHIM_SLOTS]; /* the arena each heap plans */
+static size_t planned[SHIM_SLOTS]; /* the arena each heap plans */
 
 static size_t up(size_t n) { return (n + page - 1) & ~(page - 1); }
 

@@ -10,12 +10,16 @@
  * mapping, a library's data, a global; none of them passes.
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <linux/futex.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/uio.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "places.h"
@@ -34,12 +38,38 @@ static void find_mmap_threshold(void)
                        (getenv("MALLOC_MMAP_THRESHOLD_") != NULL || (t != NULL && strstr(t, "mmap_threshold") != NULL));
 }
 
+/* probed_read: len bytes at a copied to out once each 4 KiB page they
+ * touch has shown itself readable: a futex wait reads the page's first
+ * word (EFAULT if it cannot) and, with a zero timeout, returns at once.
+ * For where process_vm_readv is refused (qemu-user 7.2 lacks it; a seccomp
+ * filter: tests/c/deny_vm_readv.c). Another thread unmapping the page
+ * between the probe and the copy would make this fault: a crash, never a
+ * wrong answer. 0, or -1 if a page is not readable. */
+static int probed_read(uintptr_t a, void *out, size_t len)
+{
+    struct timespec zero = {0, 0};
+    if (a + len < a)
+        return -1;
+    for (uintptr_t pg = a & ~(uintptr_t)4095; pg < a + len; pg += 4096)
+        if (syscall(SYS_futex, (void *)pg, FUTEX_WAIT_PRIVATE, 0, &zero) != 0 && errno == EFAULT)
+            return -1;
+    memcpy(out, (const void *)a, len);
+    return 0;
+}
+
 /* safe_words: n words at a, read without faulting (the kernel copies
- * them): 0, or -1 if any is not readable. */
+ * them, or probed_read where it refuses to): 0, or -1 if any is not
+ * readable. errno is left alone. */
 static int safe_words(uintptr_t a, size_t *out, size_t n)
 {
-    struct iovec mine = {out, n * sizeof *out}, theirs = {(void *)a, n * sizeof *out};
-    return process_vm_readv(getpid(), &mine, 1, &theirs, 1, 0) == (ssize_t)(n * sizeof *out) ? 0 : -1;
+    size_t len = n * sizeof *out;
+    struct iovec mine = {out, len}, theirs = {(void *)a, len};
+    int saved = errno, r = 0;
+    ssize_t got = process_vm_readv(getpid(), &mine, 1, &theirs, 1, 0);
+    if (got != (ssize_t)len)
+        r = got < 0 && errno != EFAULT ? probed_read(a, out, len) : -1;
+    errno = saved;
+    return r;
 }
 
 /* glibc's heaps beside its main one (malloc/arena.c): each thread arena

@@ -15,6 +15,7 @@
 #include <link.h>
 #include <malloc.h>
 #include <sys/auxv.h>
+#include <sys/resource.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <stdint.h>
@@ -58,7 +59,9 @@ static pthread_mutex_t setup_lock = PTHREAD_MUTEX_INITIALIZER;
  * chunk header there (house of spirit). Found once at set-up from the
  * auxiliary vector and ld.so's __libc_stack_end; the kernel keeps every
  * mapping at least 128 MiB below the stack's top, so 64 MiB below where
- * the stack began is stack or nothing. */
+ * the stack began is stack or nothing, and so is RLIMIT_STACK below it
+ * when that is less: qemu-user maps the guest's stack whole, that size,
+ * with the program's image and break a few MiB below it. */
 extern void *__libc_stack_end;
 static uintptr_t image_lo, image_len, stack_lo, stack_len;
 
@@ -79,10 +82,13 @@ static void find_foreign(void)
         image_lo = lo;
         image_len = hi - lo;
     }
-    uintptr_t top = (uintptr_t)__libc_stack_end;
-    if (top > ((uintptr_t)64 << 20)) {
-        stack_lo = top - ((uintptr_t)64 << 20);
-        stack_len = ((uintptr_t)64 << 20) + ((uintptr_t)1 << 20);
+    uintptr_t top = (uintptr_t)__libc_stack_end, depth = (uintptr_t)64 << 20;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur < depth)
+        depth = (uintptr_t)rl.rlim_cur;
+    if (top > depth) {
+        stack_lo = top - depth;
+        stack_len = depth + ((uintptr_t)1 << 20);
     }
 }
 

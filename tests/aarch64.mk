@@ -7,10 +7,11 @@
 A64_CC    = aarch64-linux-gnu-gcc
 A64_DIR   = $(BUILD)/aarch64
 A64_CORE  = $(CORE_SRC:src/%.c=$(A64_DIR)/core/%.o)
-A64_PIC   = $(CORE_SRC:src/%.c=$(A64_DIR)/pic/%.o) $(SHIM_SRC:preload/%.c=$(A64_DIR)/pic/%.o)
+A64_PIC   = $(CORE_SRC:src/%.c=$(A64_DIR)/pic/%.o) $(REPORT_SRC:src/%.c=$(A64_DIR)/pic/%.o) \
+            $(SHIM_SRC:preload/%.c=$(A64_DIR)/pic/%.o)
 # every core test, and the shim tests that run under tests/aarch64.sh
 A64_TESTS = $(patsubst tests/c/%.c,$(A64_DIR)/tests/%,$(wildcard tests/c/core_*.c)) \
-            $(addprefix $(A64_DIR)/tests/,shim_errno shim_align shim_calloc shim_threads)
+            $(addprefix $(A64_DIR)/tests/,shim_errno shim_align shim_calloc shim_threads shim_glibc_places)
 A64_COMPILE = $(A64_CC) $(DEPFLAGS) $(SLZ_CFLAGS)
 
 .PHONY: test-aarch64 aarch64-build

@@ -40,3 +40,21 @@ load test_helper
     run -0 --separate-stderr under_slz GLIBC_TUNABLES=glibc.malloc.mmap_threshold=0 "$BIN/shim_glibc_places"
     [ "$output" = "13 checks, 0 failed" ]
 }
+
+@test "process_vm_readv refused (a seccomp filter; qemu-user lacks the call): glibc's chunk headers are still read (a futex probe of each page): no false report with threads or in every kind of place, and a poisoned tcache link to a stack, a mapping, libc's data or a global is still reported" {
+    run -0 --separate-stderr under_slz "$BIN/deny_vm_readv" "$BIN/shim_glibc_places"
+    echo "# $output [$stderr]"
+    [ "$output" = "13 checks, 0 failed" ]
+    [ -z "$stderr" ]
+    run -0 --separate-stderr under_slz "$BIN/deny_vm_readv" "$BIN/shim_threads" 8 1
+    echo "# $output [$stderr]"
+    [[ "$output" == *", 0 errors" ]]
+    [ -z "$stderr" ]
+    local target
+    for target in stack mmap lib bss; do
+        run -134 --separate-stderr under_slz "$BIN/deny_vm_readv" "$ROOT/build/attacks/glibc_side" tcache "$target"
+        echo "# $target: [$output] [$stderr]"
+        [ -z "$output" ]
+        [[ "$stderr" == "slzmalloc: malloc(): glibc returned memory outside its heaps (corrupted free list?) (0x"*")" ]]
+    done
+}

@@ -13,18 +13,9 @@ set -u
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 MC="$ROOT/build/bench/memcases"
 LIB="$ROOT/libslzmalloc.so"
-QUICK=0
-while [ $# -gt 0 ]; do
-    case "$1" in
-    --quick) QUICK=1 ;;
-    --runs) shift ;; # accepted for run.sh; one run each
-    *) echo "usage: memcases.sh [--quick]" >&2; exit 2 ;;
-    esac
-    shift
-done
-for f in "$MC" "$LIB"; do
-    [ -e "$f" ] || { echo "memcases.sh: $f missing (make bench-build)" >&2; exit 2; }
-done
+. "$ROOT/tests/bench/args.sh"
+bench_args memcases.sh "$@"
+need_built memcases.sh "$MC" "$LIB"
 
 . "$ROOT/tests/bench/peers.sh"
 shim_and_peers "$LIB"

@@ -13,18 +13,9 @@ set -u
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 ML="$ROOT/build/bench/memload"
 LIB="$ROOT/libslzmalloc.so"
-QUICK=0
-while [ $# -gt 0 ]; do
-    case "$1" in
-    --quick) QUICK=1 ;;
-    --runs) shift ;; # accepted for run.sh; one run each
-    *) echo "usage: memload.sh [--quick]" >&2; exit 2 ;;
-    esac
-    shift
-done
-for f in "$ML" "$LIB"; do
-    [ -e "$f" ] || { echo "memload.sh: $f missing (make bench-build)" >&2; exit 2; }
-done
+. "$ROOT/tests/bench/args.sh"
+bench_args memload.sh "$@"
+need_built memload.sh "$ML" "$LIB"
 if [ "$QUICK" = 1 ]; then
     N=20000 THREADS=4 TMB=2 WMB=16 PYN=10**4
 else

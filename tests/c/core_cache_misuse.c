@@ -6,40 +6,13 @@
  * as without the cache. The header of a cached block above a block freed
  * for real is a valid neighbour, not damage; damage to it is reported.
  *
- * Reports are caught as in core_reports.c: an error handler records the
- * report and jumps back; each case uses a heap of its own. */
+ * Reports are caught as in core_reports.c (reports.h). */
 #include <pthread.h>
-#include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "check.h"
+#include "reports.h"
 #include "slz.h"
-
-static __thread sigjmp_buf back; /* (each thread jumps back in itself) */
-static const char *seen;          /* (read once the thread that saw it is joined) */
-
-static void handler(const char *op, const char *what, const void *ptr)
-{
-    (void)op, (void)ptr;
-    seen = what;
-    siglongjmp(back, 1);
-}
-
-/* REPORTS(what, stmt): stmt must end in the core's report what (NULL: no
- * report at all). */
-#define REPORTS(what, stmt)                                                                        \
-    do {                                                                                           \
-        seen = NULL;                                                                               \
-        if (sigsetjmp(back, 0) == 0) {                                                             \
-            stmt;                                                                                  \
-        }                                                                                          \
-        int ok_ = (what) == NULL ? seen == NULL : seen != NULL && strcmp(seen, (what) ? (what) : "") == 0; \
-        CHECK(#stmt, ok_);                                                                         \
-        if (!ok_)                                                                                  \
-            fprintf(stderr, "  expected \"%s\", got \"%s\"\n", (what) ? (what) : "(no report)",   \
-                    seen ? seen : "(no report)");                                                  \
-    } while (0)
 
 static slz_heap *fresh(void) { return slz_heap_create_flags(1 << 20, SLZ_CACHE); }
 

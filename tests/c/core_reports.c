@@ -14,34 +14,11 @@
  * malloc takes them back first and reuses the lowest; a block freed twice
  * that way, or by its owner after another thread, is a double free. */
 #include <pthread.h>
-#include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "check.h"
+#include "reports.h"
 #include "chunk.h"
-
-static sigjmp_buf back;
-static const char *seen;
-
-static void handler(const char *op, const char *what, const void *ptr)
-{
-    (void)op, (void)ptr;
-    seen = what;
-    siglongjmp(back, 1);
-}
-
-/* REPORTS(what, stmt): stmt must end in the core's report what. */
-#define REPORTS(what, stmt)                                                                        \
-    do {                                                                                           \
-        seen = NULL;                                                                               \
-        if (sigsetjmp(back, 0) == 0) {                                                             \
-            stmt;                                                                                  \
-        }                                                                                          \
-        CHECK(what, seen != NULL && strcmp(seen, what) == 0);                                      \
-        if (seen == NULL || strcmp(seen, what) != 0)                                               \
-            fprintf(stderr, "  expected \"%s\", got \"%s\"\n", what, seen ? seen : "(no report)"); \
-    } while (0)
 
 static slz_heap *fresh(void) { return slz_heap_create(1 << 20); }
 
