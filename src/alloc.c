@@ -87,25 +87,26 @@ HOT void *carve(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, size_t reque
 #define SLZ_VERSIONED "malloc_pass.h"
 #include "versions.h"
 #ifdef SLZ_LINES_X86
-#define malloc_versions(h, n) ((h)->lines & 1 ? malloc_pass_avx2(h, n) : malloc_pass_sse2(h, n))
+#define VERSION(h, fn) ((h)->lines & 1 ? CAT(fn, _avx2) : CAT(fn, _sse2))
 #else
-#define malloc_versions(h, n) malloc_pass_plain(h, n)
+#define VERSION(h, fn) CAT(fn, _plain)
 #endif
 
-void *heap_malloc(slz_heap *h, size_t n) { return malloc_versions(h, n); }
+void *heap_malloc(slz_heap *h, size_t n) { return VERSION(h, malloc_bare)(h, n); }
 
+static __attribute__((noinline, cold)) void *no_heap(void)
+{
+    errno = ENOMEM;
+    return NULL;
+}
+/* (every way out a tail call: no frame is set up before the mode is known) */
 inline void *slz_malloc(slz_heap *h, size_t n)
 {
-    if (h == NULL) {
-        errno = ENOMEM;
-        return NULL;
-    }
+    if (h == NULL)
+        return no_heap();
     if (__builtin_expect(h->cache != NULL, 0))
         return cache_slz_malloc(h, n); /* the fast mode (cache.c) */
-    op_begin(h, "malloc");
-    void *p = malloc_versions(h, n);
-    op_end(h);
-    return p;
+    return VERSION(h, malloc_op)(h, n);
 }
 
 /* ---- calloc ------------------------------------------------------------ */

@@ -454,6 +454,15 @@ static void count_free(slz_heap *h)
     h->st.frees++;
 }
 
+static __attribute__((noinline)) void free_op(slz_heap *h, void *p)
+{
+    op_begin(h, "free");
+    uint32_t n, g = live_pass(h, p, &n);
+    release_sized(h, g, n);
+    count_free(h);
+    op_end(h);
+}
+/* (both ways out tail calls: no frame is set up before the mode is known) */
 inline void slz_free(slz_heap *h, void *p)
 {
     if (p == NULL)
@@ -462,11 +471,7 @@ inline void slz_free(slz_heap *h, void *p)
         cache_slz_free(h, p); /* the fast mode (cache.c) */
         return;
     }
-    op_begin(h, "free");
-    uint32_t n, g = live_pass(h, p, &n);
-    release_sized(h, g, n);
-    count_free(h);
-    op_end(h);
+    free_op(h, p);
 }
 
 /* ---- Frees from another thread -----------------------------------------

@@ -6,7 +6,7 @@
  * include guard: it is meant to be read more than once (versions.h).
  */
 #include "index_walk.h"
-VATTR static __attribute__((noinline)) void *V(malloc_pass)(slz_heap *h, size_t n)
+VATTR static inline __attribute__((always_inline)) void *V(malloc_pass)(slz_heap *h, size_t n)
 {
     if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED))
         heap_collect(h);
@@ -20,5 +20,16 @@ VATTR static __attribute__((noinline)) void *V(malloc_pass)(slz_heap *h, size_t 
     void *p = carve(h, g, size, need, n, &lower);
     if (lower != SIZE_MAX)
         V(refresh)(h, lower);
+    return p;
+}
+
+/* malloc_bare: the pass alone (heap_malloc: for the cache's misses, calloc,
+ * realloc); malloc_op: slz_malloc's, the operation marked around it. */
+VATTR static __attribute__((noinline)) void *V(malloc_bare)(slz_heap *h, size_t n) { return V(malloc_pass)(h, n); }
+VATTR static __attribute__((noinline)) void *V(malloc_op)(slz_heap *h, size_t n)
+{
+    op_begin(h, "malloc");
+    void *p = V(malloc_pass)(h, n);
+    op_end(h);
     return p;
 }
