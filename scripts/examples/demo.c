@@ -520,33 +520,26 @@ static void part1(void)
     after_realloc("b", old, b, 100);
 }
 
-/* Part 2's heap and blocks. */
+/* Part 2's heap and blocks. MALLOC and FREE: one numbered step on h (its
+ * call printed as written here) and what it changed. */
 static slz_heap *h;
 static void *A, *B, *C, *D, *E, *F, *G, *H, *I, *J;
+#define MALLOC(X, n) (STEP(X = slz_malloc(h, n)), after_malloc(#X, X, n))
+#define FREE(X) (STEP(slz_free(h, X)), after_free(#X, X))
 
 /* Part 2, first half: seven blocks in a row, then three holes. */
 static void part2_holes(void)
 {
-    STEP(A = slz_malloc(h, 112));
-    after_malloc("A", A, 112);
-    STEP(B = slz_malloc(h, 112));
-    after_malloc("B", B, 112);
-    STEP(C = slz_malloc(h, 112));
-    after_malloc("C", C, 112);
-    STEP(D = slz_malloc(h, 240));
-    after_malloc("D", D, 240);
-    STEP(E = slz_malloc(h, 112));
-    after_malloc("E", E, 112);
-    STEP(F = slz_malloc(h, 496));
-    after_malloc("F", F, 496);
-    STEP(G = slz_malloc(h, 112));
-    after_malloc("G", G, 112);
-    STEP(slz_free(h, B));
-    after_free("B", B);
-    STEP(slz_free(h, D));
-    after_free("D", D);
-    STEP(slz_free(h, F));
-    after_free("F", F);
+    MALLOC(A, 112);
+    MALLOC(B, 112);
+    MALLOC(C, 112);
+    MALLOC(D, 240);
+    MALLOC(E, 112);
+    MALLOC(F, 496);
+    MALLOC(G, 112);
+    FREE(B);
+    FREE(D);
+    FREE(F);
 }
 
 /* Part 2: the readable names on a heap of the demo's own. */
@@ -557,27 +550,19 @@ static void part2(void)
     STEP(h = slz_heap_create(4096));
     after_create(h);
     part2_holes();
-    STEP(H = slz_malloc(h, 300));
-    after_malloc("H", H, 300);
-    STEP(slz_free(h, E));
-    after_free("E", E);
-    STEP(slz_free(h, C));
-    after_free("C", C);
-    STEP(slz_free(h, A));
-    after_free("A", A);
+    MALLOC(H, 300);
+    FREE(E);
+    FREE(C);
+    FREE(A);
     old = H;
     STEP(H = slz_realloc(h, H, 100));
     after_realloc("H", old, H, 100);
     STEP(I = slz_calloc(h, 10, 10));
     after_calloc("I", I, 10, 10);
-    STEP(J = slz_malloc(h, 3000));
-    after_malloc("J", J, 3000);
-    STEP(slz_free(h, G));
-    after_free("G", G);
-    STEP(slz_free(h, H));
-    after_free("H", H);
-    STEP(slz_free(h, I));
-    after_free("I", I);
+    MALLOC(J, 3000);
+    FREE(G);
+    FREE(H);
+    FREE(I);
     slz_heap_destroy(h);
 }
 
