@@ -115,7 +115,7 @@ EOF
     grep -q '^# allocation failures: 0$' "$BATS_TEST_TMPDIR/out"
 }
 
-@test "bench: micro.sh --quick: st, mt2, mt4 plainly and under the shim (sites off and on), no wrong block" {
+@test "bench: micro.sh --quick: st, mt2, mt4 plainly and under the shim (cache, sites off and on), no wrong block" {
     run --separate-stderr "$ROOT/tests/bench/micro.sh" --quick
     echo "$output" >"$BATS_TEST_TMPDIR/out"
     echo "$output"
@@ -123,7 +123,7 @@ EOF
     run columns_match "$BATS_TEST_TMPDIR/out" test
     [ "$status" -eq 0 ]
     for t in st mt2 mt4; do
-        for c in plain shim1G sites1G; do
+        for c in plain shim1G cache1G sites1G; do
             awk -v t=$t -v c=$c '$1 == t && $2 == c { found = 1; if (!($3 + 0 > 0) || $6 != 0) exit 1 } END { exit !found }' \
                 "$BATS_TEST_TMPDIR/out"
         done

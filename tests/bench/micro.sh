@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # micro.sh - the allocation microbenchmarks (build/bench/micro) run plainly,
-# under the shim with SLZ_HEAP_SIZE=1G (and again with SLZ_SITES=1: the cost
-# of recording call sites; and with the library built without its in-band
-# header and canary checks, build/bench/unchecked/: what the checks cost), and under jemalloc, mimalloc and tcmalloc when
-# installed; median Mops/s of the runs and the ratio to plain.
+# under the shim with SLZ_HEAP_SIZE=1G (and again with SLZ_CACHE=1: the fast
+# mode of issue 17; with SLZ_SITES=1: the cost of recording call sites; and
+# with the library built without its in-band header and canary checks,
+# build/bench/unchecked/: what the checks cost), and under jemalloc, mimalloc
+# and tcmalloc when installed; median Mops/s of the runs and the ratio to plain.
 #
 #   tests/bench/micro.sh [--quick] [--runs N]
 set -u
@@ -24,13 +25,13 @@ for f in "$MICRO" "$LIB"; do
 done
 
 UNCHECKED="$ROOT/build/bench/unchecked/libslzmalloc.so"
-CONFIGS=(plain shim1G sites1G)
-declare -A PRE=([plain]="" [shim1G]="$LIB" [sites1G]="$LIB")
+CONFIGS=(plain shim1G cache1G sites1G)
+declare -A PRE=([plain]="" [shim1G]="$LIB" [cache1G]="$LIB" [sites1G]="$LIB")
 if [ -e "$UNCHECKED" ]; then
     CONFIGS+=(unchecked1G)
     PRE[unchecked1G]="$UNCHECKED"
 fi
-declare -A ENV=([sites1G]="SLZ_SITES=1") # other variables of a configuration
+declare -A ENV=([sites1G]="SLZ_SITES=1" [cache1G]="SLZ_CACHE=1") # other variables of a configuration
 . "$ROOT/tests/bench/peers.sh"
 add_peer() { CONFIGS+=("$1"); PRE[$1]="$2"; }
 each_peer add_peer
@@ -56,7 +57,9 @@ done
 
 echo "# micro: st = one thread, pool of 4096 blocks, random sizes 8..1024, free+malloc per step;"
 echo "#   mt T = T threads in a ring passing blocks of 8..1024 bytes to the next one, which frees them."
-echo "#   Mops = millions of malloc+free calls per second, median of $RUNS run(s); x = ratio to plain"
+echo "#   Mops = millions of malloc+free calls per second, median of $RUNS run(s); x = ratio to plain;"
+echo "#   every slz row with SLZ_HEAP_SIZE=1G: cache1G with SLZ_CACHE=1, sites1G with SLZ_SITES=1,"
+echo "#   unchecked1G built without the in-band checks"
 awk -v configs="${CONFIGS[*]}" '
 function median(list,   a, n, i, j, t) {
     n = split(list, a, " ")
