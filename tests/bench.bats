@@ -221,22 +221,32 @@ EOF
         "$BATS_TEST_TMPDIR/out"
 }
 
-@test "bench: workloads.sh --quick: every workload and the aligned table for plain, shim and shim1G, no wrong block" {
+@test "bench: workloads.sh --quick: every workload, per benchmark, instructions and the aligned table for plain, shim, shim1G and cache1G, no wrong block" {
     run --separate-stderr "$ROOT/tests/bench/workloads.sh" --quick
     echo "$output" >"$BATS_TEST_TMPDIR/out"
     echo "$output"
     [ "$status" -eq 0 ]
     run columns_match "$BATS_TEST_TMPDIR/out" workload
     [ "$status" -eq 0 ]
-    [ "$output" -eq 18 ]
-    for w in larson xmalloc cfrac simple-16 simple-4096 mthread large mstress; do
+    [ "$output" -eq 20 ]
+    for w in larson xmalloc cfrac espresso simple-16 simple-4096 mthread large mstress; do
         # plain, shim and shim1G seconds are positive, errors 0
         awk -v w=$w '$1 == w { found = 1; if (!($3 + 0 > 0 && $4 + 0 > 0 && $5 + 0 > 0) || $NF != 0) exit 1 } END { exit !found }' \
             "$BATS_TEST_TMPDIR/out"
     done
+    # one figure per public benchmark and their geomean, positive for shim, shim1G, cache1G
+    run columns_match "$BATS_TEST_TMPDIR/out" benchmark
+    [ "$status" -eq 0 ]
+    [ "$output" -eq 8 ]
+    for b in larson xmalloc cfrac espresso glibc large mstress geomean; do
+        awk -v b=$b '$1 == b && NF == 4 && $2 + 0 > 0 && $3 + 0 > 0 && $4 + 0 > 0 { found = 1 } END { exit !found }' \
+            "$BATS_TEST_TMPDIR/out"
+    done
+    # instruction counts: three workloads, every count positive
+    [ "$(awk '$1 ~ /^(cfrac|espresso|simple)_1_/ && $2 > 0 && $3 > 0 && $4 > 0 && $5 > 0 && $6 > 0' "$BATS_TEST_TMPDIR/out" | wc -l)" -eq 3 ]
     run columns_match "$BATS_TEST_TMPDIR/out" config
     [ "$status" -eq 0 ]
-    for c in plain shim shim1G; do
+    for c in plain shim shim1G cache1G; do
         awk -v c=$c '$1 == c { found = 1; if (!($2 + 0 > 0) || $NF != 0) exit 1 } END { exit !found }' "$BATS_TEST_TMPDIR/out"
     done
 }
