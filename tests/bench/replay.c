@@ -29,9 +29,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <math.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

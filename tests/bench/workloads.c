@@ -17,15 +17,16 @@
  *                        bignum-like numbers of 2..16 limbs (16..128 bytes),
  *                        sums and products into new blocks, temporaries,
  *                        realloc growth and shrink
- *   workloads espresso THREADS STEPS  after espresso (the logic minimizer of
- *                        Zorn's and mimalloc-bench's suites), from its
- *                        published allocation profile: covers of same-sized
- *                        cubes (bit vectors) in a pointer array grown by
- *                        realloc; intersections make short-lived temporaries,
- *                        a few kept as new cubes; a reduce pass frees a
- *                        quarter and copies the survivors into a new array;
- *                        each of ES_PHASES phases frees the whole cover and
- *                        changes the cube size (24..64 bytes)
+ *   workloads espresso THREADS STEPS  after espresso (the Berkeley logic
+ *                        minimizer, run by mimalloc-bench and older allocator
+ *                        studies), whose cubes are small bit sets of one size
+ *                        per problem kept in families grown by realloc: here
+ *                        covers of same-sized cubes in a pointer array grown
+ *                        by realloc; intersections make short-lived
+ *                        temporaries, fewer than half kept as new cubes; a
+ *                        reduce pass frees a quarter and copies the survivors
+ *                        into a new array; each of ES_PHASES phases frees the
+ *                        whole cover and changes the cube size (24..64 bytes)
  *   workloads simple  THREADS ROUNDS SIZE   after glibc's bench-malloc-simple:
  *                        malloc COUNT blocks of SIZE, then free them, for COUNT
  *                        25, 100, 400 and 1600, ROUNDS*100/COUNT times each;
