@@ -69,12 +69,12 @@ function median(list,   a, n, i, j, t) {
 { if (!($1 in seen)) { seen[$1] = 1; order[++nt] = $1 } v[$1, $2] = v[$1, $2] " " $3; e[$1, $2] += $4 }
 END {
     nc = split(configs, C, " ")
-    printf "%-5s %-9s %9s %9s %8s %6s\n", "test", "config", "Mops", "x_plain", "slowdown", "errors"
+    printf "%-5s %-11s %9s %9s %8s %6s\n", "test", "config", "Mops", "x_plain", "slowdown", "errors"
     for (i = 1; i <= nt; i++) {
         t = order[i]; base = median(v[t, "plain"])
         for (k = 1; k <= nc; k++) {
             m = median(v[t, C[k]])
-            printf "%-5s %-9s %9.2f %9.3f %8.2f %6d\n", t, C[k], m, (base > 0 ? m / base : 0), (m > 0 ? base / m : 0), e[t, C[k]]
+            printf "%-5s %-11s %9.2f %9.3f %8.2f %6d\n", t, C[k], m, (base > 0 ? m / base : 0), (m > 0 ? base / m : 0), e[t, C[k]]
         }
     }
 }' "$RAW"
