@@ -18,6 +18,7 @@ NF == 0 { tab = ""; next }
 /^### 1b\./ { cs = 1 }
 /^# slzmalloc benchmarks:/ { stamp = $0; sub(/^# slzmalloc benchmarks: /, "", stamp) }
 /^#   .*commit / { c = $0; sub(/.*commit /, "", c); stamp = stamp " " c }
+/^#   load average at start: / { l = $0; sub(/^#   load average at start: /, "", l); sub(/ \(.*/, "", l); stamp = stamp ", load " l }
 /^#/ {
     if ($2 == "worst" && $3 == "row") { w = $0; sub(/^# worst row [^:]*: /, "", w); k = $4; sub(/:$/, "", k); worst[k] = w }
     next
