@@ -45,6 +45,24 @@ columns_match() {
     awk '$1 == "gen2-bal" { ok = $6 + 0 > 0 && $6 + 0 <= 100 && $7 + 0 > 0 } END { exit !ok }' "$BATS_TEST_TMPDIR/out"
 }
 
+@test "bench: replay --cache: the core with SLZ_CACHE in its own column, no content error, and its high-water mark over exact first fit's per set" {
+    gen_trace classic mix 400 1 "$BATS_TEST_TMPDIR/gen1-bal.rep"
+    gen_trace classic string 400 2 "$BATS_TEST_TMPDIR/gen2-bal.rep"
+    run --separate-stderr "$BB/replay" --quick --cache --only slz,slzcache,sys "$BATS_TEST_TMPDIR/gen1-bal.rep" "$BATS_TEST_TMPDIR/gen2-bal.rep"
+    echo "$output" >"$BATS_TEST_TMPDIR/out"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    grep -q '^# content errors: 0; unreadable traces: 0$' "$BATS_TEST_TMPDIR/out"
+    # slz, slzcache, glibc: two columns each
+    [ "$(awk '$1 == "trace" { print $6, $8, $10, NF; exit }' "$BATS_TEST_TMPDIR/out")" = "slz_util% slzcache_util% glibc_util% 13" ]
+    awk '$1 == "gen2-bal" { ok = $8 + 0 > 0 && $8 + 0 <= 100 } END { exit !ok }' "$BATS_TEST_TMPDIR/out"
+    # the footprint table: two classic traces, a ratio near 1, the highest one named
+    run columns_match "$BATS_TEST_TMPDIR/out" set
+    [ "$status" -eq 0 ]
+    awk '$1 == "set" && $3 == "geomean" { f = 1; next } f && $1 == "classic" { ok = $2 == 2 && $3 > 0.5 && $3 < 2 && $4 >= $3 && $5 ~ /^gen[12]-bal$/ } END { exit !ok }' \
+        "$BATS_TEST_TMPDIR/out"
+}
+
 @test "bench: gen-traces writes the same eleven traces every time, and they replay with no content error" {
     run -0 "$BB/gen-traces" "$BATS_TEST_TMPDIR/a"
     run -0 "$BB/gen-traces" "$BATS_TEST_TMPDIR/b"
@@ -115,7 +133,7 @@ EOF
     grep -q '^# allocation failures: 0$' "$BATS_TEST_TMPDIR/out"
 }
 
-@test "bench: micro.sh --quick: st, mt2, mt4 plainly and under the shim (sites off and on), no wrong block" {
+@test "bench: micro.sh --quick: st, mt2, mt4 plainly and under the shim (cache, sites off and on), no wrong block" {
     run --separate-stderr "$ROOT/tests/bench/micro.sh" --quick
     echo "$output" >"$BATS_TEST_TMPDIR/out"
     echo "$output"
@@ -123,7 +141,7 @@ EOF
     run columns_match "$BATS_TEST_TMPDIR/out" test
     [ "$status" -eq 0 ]
     for t in st mt2 mt4; do
-        for c in plain shim1G sites1G; do
+        for c in plain shim1G cache1G sites1G; do
             awk -v t=$t -v c=$c '$1 == t && $2 == c { found = 1; if (!($3 + 0 > 0) || $6 != 0) exit 1 } END { exit !found }' \
                 "$BATS_TEST_TMPDIR/out"
         done
@@ -231,22 +249,32 @@ EOF
         "$BATS_TEST_TMPDIR/out"
 }
 
-@test "bench: workloads.sh --quick: every workload and the aligned table for plain, shim and shim1G, no wrong block" {
+@test "bench: workloads.sh --quick: every workload, per benchmark, instructions and the aligned table for plain, shim, shim1G and cache1G, no wrong block" {
     run --separate-stderr "$ROOT/tests/bench/workloads.sh" --quick
     echo "$output" >"$BATS_TEST_TMPDIR/out"
     echo "$output"
     [ "$status" -eq 0 ]
     run columns_match "$BATS_TEST_TMPDIR/out" workload
     [ "$status" -eq 0 ]
-    [ "$output" -eq 18 ]
-    for w in larson xmalloc cfrac simple-16 simple-4096 mthread large mstress; do
+    [ "$output" -eq 20 ]
+    for w in larson xmalloc cfrac espresso simple-16 simple-4096 mthread large mstress; do
         # plain, shim and shim1G seconds are positive, errors 0
         awk -v w=$w '$1 == w { found = 1; if (!($3 + 0 > 0 && $4 + 0 > 0 && $5 + 0 > 0) || $NF != 0) exit 1 } END { exit !found }' \
             "$BATS_TEST_TMPDIR/out"
     done
+    # one figure per public benchmark and their geomean, positive for shim, shim1G, cache1G
+    run columns_match "$BATS_TEST_TMPDIR/out" benchmark
+    [ "$status" -eq 0 ]
+    [ "$output" -eq 8 ]
+    for b in larson xmalloc cfrac espresso glibc large mstress geomean; do
+        awk -v b=$b '$1 == b && NF == 4 && $2 + 0 > 0 && $3 + 0 > 0 && $4 + 0 > 0 { found = 1 } END { exit !found }' \
+            "$BATS_TEST_TMPDIR/out"
+    done
+    # instruction counts: three workloads, every count positive
+    [ "$(awk '$1 ~ /^(cfrac|espresso|simple)_1_/ && $2 > 0 && $3 > 0 && $4 > 0 && $5 > 0 && $6 > 0' "$BATS_TEST_TMPDIR/out" | wc -l)" -eq 3 ]
     run columns_match "$BATS_TEST_TMPDIR/out" config
     [ "$status" -eq 0 ]
-    for c in plain shim shim1G; do
+    for c in plain shim shim1G cache1G; do
         awk -v c=$c '$1 == c { found = 1; if (!($2 + 0 > 0) || $NF != 0) exit 1 } END { exit !found }' "$BATS_TEST_TMPDIR/out"
     done
 }
@@ -389,4 +417,65 @@ memload_field() {
     shim=$(memload_field shim1G 3 worker 100 4096)
     echo "peak RSS: plain $plain kB, shim1G $shim kB"
     [ "$shim" -le $((plain * 11 / 10)) ]
+}
+
+@test "bench: summary.sh puts each figure of a run's tables beside its target of issue 16 or 17, with its verdict" {
+    cat >"$BATS_TEST_TMPDIR/run.txt" <<'EOF'
+# slzmalloc benchmarks: 2026-12-04 10:00 UTC, Linux, 2 cores,
+#   Debian, commit abc1234
+set      traces   geomean       max  max_trace
+classic      11     1.020     1.100  random-bal
+64w          16     1.200     1.300  syn-mix
+
+test  config         Mops   x_plain slowdown errors
+st    plain         60.00     1.000     1.00      0
+st    shim1G        30.00     0.500     2.00      0
+st    cache1G       66.00     1.100     0.91      0
+mt2   shim1G         5.00     1.200     0.83      0
+mt2   cache1G        5.00     0.900     1.11      0
+mt4   shim1G         5.00     0.990     1.01      0
+mt4   cache1G        5.00     1.300     0.77      0
+
+test  config       instr  x_instr      D1    x_D1  brmiss x_brmiss
+st    plain        160.4     1.00    1.23    1.00    0.75     1.00
+st    shim1G       399.0     2.49    2.60    2.11    2.50     3.33
+st    cache1G      141.0     0.88    1.00    0.81    0.50     0.67
+st    jemalloc      90.2     0.56    0.57    0.46    0.30     0.40
+rep   shim1G       371.0     2.48    2.00    2.27    2.00     4.08
+live  shim1G       failed      n/a  failed     n/a  failed      n/a
+
+config        ns_few     ns_many  many/few errors
+plain           74.0       107.0      1.44      0
+shim1G       41600.0   2400000.0     57.60      0
+
+# worst row shim1G: 1.60 (larson, 2 thread(s))
+# worst row cache1G: 0.95 (cfrac, 1 thread(s))
+benchmark        x_shim  x_shim1G x_cache1G
+larson             2.00      1.50      0.90
+cfrac              1.00      1.10      0.95
+geomean            1.41      1.28      0.92
+EOF
+    run -0 "$ROOT/tests/bench/summary.sh" "$BATS_TEST_TMPDIR/run.txt"
+    echo "$output"
+    # verdict FIGURE-WORDS CONFIG: the now and verdict fields of that row
+    verdict() { awk -F' [|] ' -v f="$1" -v c="$2" 'index($2, f) && $3 == c { print $4 " | " $6 }' <<<"$output"; }
+    [ "$(verdict 'micro st churn (callgrind)' shim1G)" = "399 | met" ]
+    [ "$(verdict 'repeated-sizes' shim1G)" = "371 | missed" ]
+    [ "$(verdict '1M live' shim1G)" = "failed | -" ]
+    [ "$(verdict 'L1 data misses' shim1G)" = "2.60 | missed" ]
+    [ "$(verdict 'branch mispredictions' shim1G)" = "2.50 | met" ]
+    [ "$(verdict 'micro st Mops' shim1G)" = "0.50x | met" ]
+    [ "$(verdict 'mt 2 / mt 4' shim1G)" = "1.20x / 0.99x | missed" ]
+    [ "$(verdict 'micro st churn (callgrind)' cache1G)" = "141 | missed" ]
+    [ "$(verdict 'micro st / mt 2 / mt 4' cache1G)" = "1.10x / 0.90x / 1.30x | missed" ]
+    [ "$(verdict 'holes' shim1G)" = "57.60x | missed" ]
+    [ "$(verdict 'workloads' shim1G)" = "worst benchmark larson 1.50x, geomean 1.28x; worst row 1.60 (larson, 2 thread(s)) | missed" ]
+    [ "$(verdict 'workloads' cache1G)" = "worst benchmark cfrac 0.95x, geomean 0.92x; worst row 0.95 (cfrac, 1 thread(s)) | missed" ]
+    [ "$(verdict 'footprint' 'core, SLZ_CACHE')" = "geomean 1.020x / 1.200x; highest 1.100x (random-bal) / 1.300x (syn-mix) | missed" ]
+    # the peers beside the counts, and the run it came from
+    grep -q 'glibc 160.4, jemalloc 90.2 |$' <<<"$output"
+    grep -q 'abc1234' <<<"$output"
+    # a run without those sections says so
+    run -0 "$ROOT/tests/bench/summary.sh" - </dev/null
+    [ "$(grep -c '| not run |' <<<"$output")" -eq 13 ]
 }

@@ -4,6 +4,8 @@
 #                                 plus 3 minutes of CPU for the callgrind counts, section 3b)
 #   make bench BENCH_FLAGS=--quick  tiny inputs, a few seconds
 #   make bench-build              build the programs only
+#   make bench-summary            the figures of issues 16 and 17 against their targets, from the
+#                                 last run's output (build/bench/last-run.txt): a markdown table
 # tests/bench/RESULTS.md holds the recorded tables.
 
 BENCH_DIR  = $(BUILD)/bench
@@ -15,11 +17,14 @@ BENCH_BIN += $(BENCH_DIR)/unchecked/libslzmalloc.so
 BENCH_FLAGS ?=
 TEST_PROGS += $(BENCH_BIN)
 
-.PHONY: bench bench-build
+.PHONY: bench bench-build bench-summary
 bench-build: all $(BENCH_BIN)
 
 bench: bench-build
 	$(BENCH_SRC)/run.sh $(BENCH_FLAGS)
+
+bench-summary:
+	$(BENCH_SRC)/summary.sh $(BENCH_DIR)/last-run.txt
 
 # headers: through the .d files every compile writes (see Makefile)
 BENCH_COMPILE = $(COMPILE) -I$(BENCH_SRC) -Ipreload -Iscripts $(CFLAGS)
@@ -35,7 +40,7 @@ $(BENCH_DIR)/obj/rep.o: scripts/rep.c
 	$(BENCH_COMPILE) -c -o $@ $<
 
 $(BENCH_DIR)/replay: $(BENCH_DIR)/obj/replay.o $(BENCH_DIR)/obj/rep.o $(BUILD)/libslz.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lm
 
 $(BENCH_DIR)/scaling: $(BENCH_SRC)/scaling.c $(BUILD)/libslz.a
 	@mkdir -p $(@D)

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # micro.sh - the allocation microbenchmarks (build/bench/micro) run plainly,
-# under the shim with SLZ_HEAP_SIZE=1G (and again with SLZ_SITES=1: the cost
-# of recording call sites; and with the library built without its in-band
-# header and canary checks, build/bench/unchecked/: what the checks cost), and under jemalloc, mimalloc and tcmalloc when
-# installed; median Mops/s of the runs and the ratio to plain.
+# under the shim with SLZ_HEAP_SIZE=1G (and again with SLZ_CACHE=1: the fast
+# mode of issue 17; with SLZ_SITES=1: the cost of recording call sites; and
+# with the library built without its in-band header and canary checks,
+# build/bench/unchecked/: what the checks cost), and under jemalloc, mimalloc
+# and tcmalloc when installed; median Mops/s of the runs and the ratio to plain.
 #
 #   tests/bench/micro.sh [--quick] [--runs N]
 set -u
@@ -24,13 +25,13 @@ for f in "$MICRO" "$LIB"; do
 done
 
 UNCHECKED="$ROOT/build/bench/unchecked/libslzmalloc.so"
-CONFIGS=(plain shim1G sites1G)
-declare -A PRE=([plain]="" [shim1G]="$LIB" [sites1G]="$LIB")
+CONFIGS=(plain shim1G cache1G sites1G)
+declare -A PRE=([plain]="" [shim1G]="$LIB" [cache1G]="$LIB" [sites1G]="$LIB")
 if [ -e "$UNCHECKED" ]; then
     CONFIGS+=(unchecked1G)
     PRE[unchecked1G]="$UNCHECKED"
 fi
-declare -A ENV=([sites1G]="SLZ_SITES=1") # other variables of a configuration
+declare -A ENV=([sites1G]="SLZ_SITES=1" [cache1G]="SLZ_CACHE=1") # other variables of a configuration
 . "$ROOT/tests/bench/peers.sh"
 add_peer() { CONFIGS+=("$1"); PRE[$1]="$2"; }
 each_peer add_peer
@@ -56,7 +57,9 @@ done
 
 echo "# micro: st = one thread, pool of 4096 blocks, random sizes 8..1024, free+malloc per step;"
 echo "#   mt T = T threads in a ring passing blocks of 8..1024 bytes to the next one, which frees them."
-echo "#   Mops = millions of malloc+free calls per second, median of $RUNS run(s); x = ratio to plain"
+echo "#   Mops = millions of malloc+free calls per second, median of $RUNS run(s); x = ratio to plain;"
+echo "#   every slz row with SLZ_HEAP_SIZE=1G: cache1G with SLZ_CACHE=1, sites1G with SLZ_SITES=1,"
+echo "#   unchecked1G built without the in-band checks"
 awk -v configs="${CONFIGS[*]}" '
 function median(list,   a, n, i, j, t) {
     n = split(list, a, " ")
@@ -66,12 +69,12 @@ function median(list,   a, n, i, j, t) {
 { if (!($1 in seen)) { seen[$1] = 1; order[++nt] = $1 } v[$1, $2] = v[$1, $2] " " $3; e[$1, $2] += $4 }
 END {
     nc = split(configs, C, " ")
-    printf "%-5s %-9s %9s %9s %8s %6s\n", "test", "config", "Mops", "x_plain", "slowdown", "errors"
+    printf "%-5s %-11s %9s %9s %8s %6s\n", "test", "config", "Mops", "x_plain", "slowdown", "errors"
     for (i = 1; i <= nt; i++) {
         t = order[i]; base = median(v[t, "plain"])
         for (k = 1; k <= nc; k++) {
             m = median(v[t, C[k]])
-            printf "%-5s %-9s %9.2f %9.3f %8.2f %6d\n", t, C[k], m, (base > 0 ? m / base : 0), (m > 0 ? base / m : 0), e[t, C[k]]
+            printf "%-5s %-11s %9.2f %9.3f %8.2f %6d\n", t, C[k], m, (base > 0 ? m / base : 0), (m > 0 ? base / m : 0), e[t, C[k]]
         }
     }
 }' "$RAW"

@@ -12,7 +12,7 @@
  *   1. a checked pass: every block is filled with a pattern of its own and
  *      the pattern is verified before free and realloc (and the kept prefix
  *      after realloc); misaligned blocks count as errors too; for the core,
- *      slz_heap_check(HEAP, ) runs at the end. Blocks above FULL_FILL bytes are
+ *      slz_heap_check runs at the end. Blocks above FULL_FILL bytes are
  *      filled only in their first and last HEAD_FILL bytes.
  *   2. the high-water mark: the core's struct slz_heap_stats.high_water; for
  *      the system allocator the growth of the process's peak RSS during the
@@ -22,11 +22,16 @@
  *      warm heap left by the checked pass (everything freed), median of
  *      --reps runs. Both allocators are timed the same way.
  * Utilization = peak live requested payload / high-water mark.
+ *
+ * With --cache, a column slzcache: the core with its fast mode (SLZ_CACHE,
+ * issue 17), and a table of its high-water mark against exact first fit's
+ * (the slz column) per trace set.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +42,6 @@
 #include "bench.h"
 #include "rep.h"
 #include "slz.h"
-#include "../c/test_heap.h"
 
 #ifndef FULL_FILL
 #define FULL_FILL (1u << 20)   /* blocks up to this size are filled entirely */
@@ -54,6 +58,7 @@ static const char *usage_text =
     "  --heap SIZE       core heap size (K/M/G); default per trace: 4 x peak payload + 64M, at most 4G\n"
     "  --reps N          timed passes per replay, the median is reported (default 5)\n"
     "  --quick           --reps 1\n"
+    "  --cache           also the core with SLZ_CACHE (column slzcache), its footprint against slz's\n"
     "  --format F        auto (default), classic or 64\n";
 
 /* ---- One replay (the child) ------------------------------------------- */
@@ -71,20 +76,21 @@ enum hw_method {
     HW_RSS,       /* any allocator: peak RSS growth (kernel counters, about +-256 KiB) */
 };
 static enum hw_method hw_method;
+static slz_heap *core; /* the core's heap in an slz or slzcache child */
 static uint64_t hw_peak, hw_base;
 
 static inline void *a_malloc(enum which w, size_t n)
 {
-    return w == USE_SLZ ? slz_malloc(HEAP, n) : malloc(n);
+    return w == USE_SLZ ? slz_malloc(core, n) : malloc(n);
 }
 static inline void *a_realloc(enum which w, void *p, size_t n)
 {
-    return w == USE_SLZ ? slz_realloc(HEAP, p, n) : realloc(p, n);
+    return w == USE_SLZ ? slz_realloc(core, p, n) : realloc(p, n);
 }
 static inline void a_free(enum which w, void *p)
 {
     if (w == USE_SLZ)
-        slz_free(HEAP, p);
+        slz_free(core, p);
     else
         free(p);
 }
@@ -294,7 +300,8 @@ static int run_child(const char *alloc, const char *path, enum rep_format fmt, u
 {
     struct rep_trace t;
     char err[256];
-    enum which w = strcmp(alloc, "slz") == 0 ? USE_SLZ : USE_SYS;
+    int cache = strcmp(alloc, "slzcache") == 0;
+    enum which w = cache || strcmp(alloc, "slz") == 0 ? USE_SLZ : USE_SYS;
     hw_method = strcmp(alloc, "sys") == 0 ? HW_MALLINFO : HW_RSS;
     if (rep_load(path, fmt, &t, err, sizeof err)) {
         fprintf(stderr, "replay: %s\n", err);
@@ -312,7 +319,7 @@ static int run_child(const char *alloc, const char *path, enum rep_format fmt, u
     uint64_t *ns = mem;
     uint64_t *seed = ns + reps;
     struct rep_block *blk = (struct rep_block *)(seed + ids);
-    if (w == USE_SLZ && slz_heap_initialize_size(heap ? heap : default_heap(&t))) {
+    if (w == USE_SLZ && !(core = slz_heap_create_flags(heap ? heap : default_heap(&t), cache ? SLZ_CACHE : 0))) {
         fprintf(stderr, "replay: cannot map a core heap of %llu bytes\n",
                 (unsigned long long)(heap ? heap : default_heap(&t)));
         return 2;
@@ -330,13 +337,13 @@ static int run_child(const char *alloc, const char *path, enum rep_format fmt, u
     if (w == USE_SLZ) {
         struct slz_heap_stats st;
         const char *first = NULL;
-        size_t bad = slz_heap_check(HEAP, &first);
+        size_t bad = slz_heap_check(core, &first);
         if (bad) {
             fprintf(stderr, "replay: %s: slz_heap_check: %zu violations, first: %s\n", t.name, bad,
                     first ? first : "?");
             o.errors += bad;
         }
-        slz_heap_get_stats(HEAP, &st);
+        slz_heap_get_stats(core, &st);
         hw = st.high_water;
     } else if (hw_method == HW_MALLINFO) {
         hw = hw_peak - hw_base;
@@ -362,7 +369,7 @@ static int run_child(const char *alloc, const char *path, enum rep_format fmt, u
 struct alloc {
     char name[32];
     const char *lib;   /* LD_PRELOAD for the child, or NULL */
-    int is_slz;
+    int is_slz;        /* 1: the core; 2: the core with SLZ_CACHE */
 };
 
 struct cell {
@@ -389,7 +396,7 @@ static struct cell spawn(const char *self, const struct alloc *a, const char *pa
         close(fd[1]);
         if (a->lib)
             setenv("LD_PRELOAD", a->lib, 1);
-        execl(self, self, "--child", a->is_slz ? "slz" : a->lib ? "pre" : "sys", path, fmt, heap, repsbuf, (char *)NULL);
+        execl(self, self, "--child", a->is_slz == 2 ? "slzcache" : a->is_slz ? "slz" : a->lib ? "pre" : "sys", path, fmt, heap, repsbuf, (char *)NULL);
         _exit(127);
     }
     close(fd[1]);
@@ -432,10 +439,37 @@ struct sum {
     int traces, incomplete;  /* counted traces, of which with failures or no result */
 };
 
+/* print_footprint: per trace set, the high-water mark of allocator b (the
+ * core with its cache) over that of a (exact first fit) on the scored traces
+ * both replayed without failure: geomean, and the highest with its trace. */
+static void print_footprint(const struct rep_trace *tr, const struct cell *cells, int ntr, int nalloc, int a, int b)
+{
+    printf("\n# footprint: high-water mark of the core with SLZ_CACHE over exact first fit's (slzcache / slz),\n");
+    printf("#   per trace; geomean and highest over the scored traces of each set (above 1: the cache costs memory)\n");
+    printf("%-8s %6s %9s %9s  %s\n", "set", "traces", "geomean", "max", "max_trace");
+    for (int set = 0; set < 2; set++) {
+        double lg = 0, mx = 0;
+        int n = 0, at = -1;
+        for (int k = 0; k < ntr; k++) {
+            const struct cell *x = &cells[k * nalloc + a], *y = &cells[k * nalloc + b];
+            if (!tr[k].name[0] || !scored(&tr[k]) || (tr[k].format == REP_64) != set)
+                continue;
+            if (!x->ok || !y->ok || x->fails || y->fails || !x->hw || !y->hw)
+                continue;
+            double r = (double)y->hw / (double)x->hw;
+            lg += log(r), n++;
+            if (r > mx)
+                mx = r, at = k;
+        }
+        if (n)
+            printf("%-8s %6d %9.3f %9.3f  %s\n", set ? "64w" : "classic", n, exp(lg / n), mx, tr[at].name);
+    }
+}
+
 int main(int argc, char **argv)
 {
     struct alloc allocs[MAX_ALLOCS];
-    int nalloc = 0, reps = 5;
+    int nalloc = 0, reps = 5, cache = 0;
     const char *only = NULL, *heap = "0", *fmtname = "auto";
     enum rep_format fmt = REP_AUTO;
     int i;
@@ -456,6 +490,8 @@ int main(int argc, char **argv)
         const char *o = argv[i];
         if (strcmp(o, "--quick") == 0) {
             reps = 1;
+        } else if (strcmp(o, "--cache") == 0) {
+            cache = 1;
         } else if (i + 1 < argc && strcmp(o, "--reps") == 0) {
             reps = atoi(argv[++i]);
             if (reps < 1)
@@ -489,9 +525,15 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (i == argc) {
+    if (i == argc || (cache && nalloc == MAX_ALLOCS)) {
         fputs(usage_text, stderr);
         return 2;
+    }
+    if (cache) { /* slzcache, next to slz */
+        memmove(&allocs[2], &allocs[1], sizeof allocs[0] * (size_t)(nalloc - 1));
+        snprintf(allocs[1].name, sizeof allocs[1].name, "slzcache");
+        allocs[1].lib = NULL, allocs[1].is_slz = 2;
+        nalloc++;
     }
     if (only) { /* keep the named allocators, in their order */
         int k = 0;
@@ -620,6 +662,12 @@ int main(int argc, char **argv)
             printf("\n");
         }
     }
+    int ia = -1, ib = -1;
+    for (int a = 0; a < nalloc; a++)
+        if (allocs[a].is_slz)
+            *(allocs[a].is_slz == 1 ? &ia : &ib) = a;
+    if (ia >= 0 && ib >= 0)
+        print_footprint(tr, cells, ntr, nalloc, ia, ib);
     printf("\n# content errors: %llu; unreadable traces: %llu\n", (unsigned long long)total_errors,
            (unsigned long long)bad_traces);
     free(tr);

@@ -2,8 +2,10 @@
 # run.sh - the whole benchmark suite (what `make bench` runs): trace replay,
 # scaling, microbenchmarks, their callgrind counts per malloc+free, aligned
 # requests over free holes, real programs, allocation-heavy workloads (with
-# aligned allocation), memory cases, the heap timeline page. Prints tables;
-# asserts nothing about time. Exit status is nonzero only if a benchmark found
+# aligned allocation), memory cases, the heap timeline page; then the figures
+# of issues 16 and 17 against their targets (summary.sh, on a copy of the
+# output kept in build/bench/last-run.txt). Prints tables; asserts nothing
+# about time. Exit status is nonzero only if a benchmark found
 # wrong contents, failed to run, or a program of the battery failed.
 #
 #   tests/bench/run.sh [--quick] [--runs N] [--only replay,scaling,micro,instr,holes,programs,workloads,memory,html]
@@ -12,11 +14,14 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 B="$ROOT/build/bench"
 # trace replay: the traces tests/bench/gen-traces.c writes into build/bench/traces
 # (the same every time, from a fresh clone); the CS:APP malloc-lab traces, which
-# are not part of this repository, only when SLZ_TRACES (classic set) and/or
-# SLZ_TRACES64 (64-bit set) name their folders: an extra section.
+# are not part of this repository, when SLZ_TRACES (classic set) and/or
+# SLZ_TRACES64 (64-bit set) name their folders (by default ../shared/traces and
+# ../shared/traces64 when they exist; set them empty to leave them out): an
+# extra section. Every replay has the core with SLZ_CACHE beside exact first
+# fit (--cache: issue 17's footprint figure).
 GEN="$B/traces"
-TR="${SLZ_TRACES:-}"
-TR64="${SLZ_TRACES64:-}"
+TR="${SLZ_TRACES-$( [ -d "$ROOT/../shared/traces" ] && cd "$ROOT/../shared/traces" && pwd)}"
+TR64="${SLZ_TRACES64-$( [ -d "$ROOT/../shared/traces64" ] && cd "$ROOT/../shared/traces64" && pwd)}"
 QUICK=() RUNS=() ONLY="replay,scaling,micro,instr,holes,programs,workloads,memory,html"
 . "$ROOT/tests/bench/peers.sh"
 while [ $# -gt 0 ]; do
@@ -29,6 +34,10 @@ while [ $# -gt 0 ]; do
     shift
 done
 want() { case ",$ONLY," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
+LOG="$B/last-run.txt"
+
+# every section, its output copied into LOG for the summary
+{
 
 echo "# slzmalloc benchmarks: $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -sr), $(nproc) cores,"
 echo "#   $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME"), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD -- src preload 2>/dev/null || echo ' (core/shim with uncommitted changes)')"
@@ -37,7 +46,7 @@ status=0
 
 if want replay; then
     echo; echo "## 1. Trace replay"
-    WITH=(--with "shim1G=$ROOT/libslzmalloc.so")
+    WITH=(--cache --with "shim1G=$ROOT/libslzmalloc.so")
     add_peer() { WITH+=(--with "$1=$2"); }
     each_peer add_peer
     # SLZ_HEAP_SIZE reaches only the shim column: the core in the driver reads no environment
@@ -104,4 +113,9 @@ if want html; then
     echo; echo "## 7. Heap timeline page"
     "$ROOT/tests/bench/html.sh" "${QUICK[@]}" "${RUNS[@]}" || status=1
 fi
+exit $status
+} | tee "$LOG"
+status=${PIPESTATUS[0]}
+echo; echo "## 8. Summary: issues 16 and 17 (tests/bench/summary.sh, again by make bench-summary)"
+"$ROOT/tests/bench/summary.sh" "$LOG" || status=1
 exit $status

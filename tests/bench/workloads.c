@@ -17,6 +17,16 @@
  *                        bignum-like numbers of 2..16 limbs (16..128 bytes),
  *                        sums and products into new blocks, temporaries,
  *                        realloc growth and shrink
+ *   workloads espresso THREADS STEPS  after espresso (the Berkeley logic
+ *                        minimizer, run by mimalloc-bench and older allocator
+ *                        studies), whose cubes are small bit sets of one size
+ *                        per problem kept in families grown by realloc: here
+ *                        covers of same-sized cubes in a pointer array grown
+ *                        by realloc; intersections make short-lived
+ *                        temporaries, fewer than half kept as new cubes; a
+ *                        reduce pass frees a quarter and copies the survivors
+ *                        into a new array; each of ES_PHASES phases frees the
+ *                        whole cover and changes the cube size (24..64 bytes)
  *   workloads simple  THREADS ROUNDS SIZE   after glibc's bench-malloc-simple:
  *                        malloc COUNT blocks of SIZE, then free them, for COUNT
  *                        25, 100, 400 and 1600, ROUNDS*100/COUNT times each;
@@ -391,6 +401,115 @@ static void cfrac(int threads, size_t steps)
     run_threads(threads, cfrac_thread, a, sizeof a[0]);
 }
 
+/* ---- espresso: covers of cubes ------------------------------------------
+ * A cube is a marked block of (words + 2) * 8 bytes: the size, WORDS words of
+ * bits, the tag (mark/check). A cover is an array of cube pointers. */
+#define ES_PHASES 8
+#define ES_MAX 4096 /* a cover reaching this is reduced */
+
+struct cover {
+    uint64_t **c;
+    size_t n, cap, bytes;
+    uint64_t ops;
+};
+
+/* es_add: append cube p to v (the array grows by realloc) */
+static void es_add(struct cover *v, uint64_t *p)
+{
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? 2 * v->cap : 16;
+        uint64_t **c = realloc(v->c, cap * sizeof *c);
+        v->ops++;
+        if (!c) {
+            errors++;
+            drop_block(p, v->bytes);
+            return;
+        }
+        v->c = c, v->cap = cap;
+    }
+    v->c[v->n++] = p;
+}
+
+/* es_intersect: a temporary cube, the and of two cubes' bits; kept as a new
+ * cube when at least 38 of every 64 bits are set (fewer than half are), else
+ * freed */
+static void es_intersect(struct cover *v, uint64_t r)
+{
+    uint64_t *a = v->c[r % v->n], *b = v->c[(r >> 20) % v->n], *t = new_block(v->bytes);
+    size_t w = v->bytes / 8 - 2, bits = 0;
+    v->ops++;
+    if (!t)
+        return;
+    for (size_t k = 1; k <= w; k++)
+        bits += (size_t)__builtin_popcountll(t[k] = a[k] & b[k]);
+    if (bits >= 38 * w)
+        es_add(v, t);
+    else {
+        drop_block(t, v->bytes);
+        v->ops++;
+    }
+}
+
+/* es_reduce: free about a quarter of the cubes, the survivors into a new
+ * array (the old one freed) */
+static void es_reduce(struct cover *v, uint64_t *rng)
+{
+    uint64_t **c = malloc(v->cap * sizeof *c);
+    size_t m = 0;
+    v->ops += 2;
+    if (!c) {
+        errors++;
+        return;
+    }
+    for (size_t i = 0; i < v->n; i++) {
+        if (rng_next(rng) % 4 == 0) {
+            drop_block(v->c[i], v->bytes);
+            v->ops++;
+        } else
+            c[m++] = v->c[i];
+    }
+    free(v->c);
+    v->c = c, v->n = m;
+}
+
+static void *espresso_thread(void *arg)
+{
+    struct cfarg *a = arg;
+    uint64_t rng = a->seed;
+    struct cover v = {NULL, 0, 0, 0, 0};
+    for (int ph = 0; ph < ES_PHASES; ph++) {
+        v.bytes = (size_t)(3 + (ph * 5) % 6) * 8; /* 24..64 bytes */
+        for (size_t s = 0; s < a->steps / ES_PHASES; s++) {
+            uint64_t r = rng_next(&rng);
+            if (v.n < 2 || r % 8 < 3) { /* a new cube, its bits at random */
+                uint64_t *p = new_block(v.bytes);
+                v.ops++;
+                for (size_t k = 1; p && k < v.bytes / 8 - 1; k++)
+                    p[k] = rng_next(&rng) | rng_next(&rng);
+                if (p)
+                    es_add(&v, p);
+            } else if (r % 8 < 7)
+                es_intersect(&v, r >> 8);
+            if (v.n >= ES_MAX || r % 512 == 0)
+                es_reduce(&v, &rng);
+        }
+        for (size_t i = 0; i < v.n; i++) /* the phase's cover is done */
+            drop_block(v.c[i], v.bytes);
+        v.ops += v.n, v.n = 0;
+    }
+    free(v.c);
+    total_ops += v.ops + 1;
+    return NULL;
+}
+
+static void espresso(int threads, size_t steps)
+{
+    struct cfarg a[MAX_THREADS];
+    for (int i = 0; i < threads; i++)
+        a[i].steps = steps, a[i].seed = 0x8EBC6AF09C88C6E3ULL * (uint64_t)(i + 1), a[i].ops = 0;
+    run_threads(threads, espresso_thread, a, sizeof a[0]);
+}
+
 /* ---- simple: glibc bench-malloc-simple ---------------------------------- */
 struct simplearg {
     size_t rounds, size;
@@ -631,7 +750,7 @@ static void aligned(size_t blocks, double q[4])
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: workloads larson|xmalloc|cfrac|mthread|large|mstress THREADS N\n"
+    fprintf(stderr, "usage: workloads larson|xmalloc|cfrac|espresso|mthread|large|mstress THREADS N\n"
                     "       workloads simple THREADS ROUNDS SIZE\n"
                     "       workloads aligned BLOCKS\n");
     exit(2);
@@ -663,6 +782,8 @@ int main(int argc, char **argv)
             xmalloc_test(threads, n);
         else if (strcmp(name, "cfrac") == 0)
             cfrac(threads, n);
+        else if (strcmp(name, "espresso") == 0)
+            espresso(threads, n);
         else if (strcmp(name, "simple") == 0 && argc >= 5)
             simple(threads, n, strtoull(argv[4], NULL, 10));
         else if (strcmp(name, "mthread") == 0)
