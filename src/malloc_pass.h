@@ -14,6 +14,7 @@ VATTR static inline __attribute__((always_inline)) void *V(malloc_pass)(slz_heap
     if (need == 0)
         return heap_fail(h);
     uint32_t g = V(walk)(h, need, &size);
+    V_CLEAN_UPPER(); /* (versions.h) */
     if (g == SLZ_NONE)
         return heap_fail(h);
     size_t lower;
