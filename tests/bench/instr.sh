@@ -6,9 +6,10 @@
 #
 # Each micro workload (build/bench/micro) runs at two lengths; the figure is
 # (cost at S2 - cost at S1) / (pairs at S2 - pairs at S1), where the cost is
-# the inclusive cost of every call the churn loop (micro.c, single_thread)
+# the inclusive cost of every call the churn loop (micro.c, churn)
 # makes outside the program: malloc and free, whatever the allocator names
-# them inside. The program's own work, the start-up and the fill cancel out.
+# them inside. The program's own work and the start-up cancel out; the fill
+# and the final frees are outside the churn loop, left out.
 #
 #   tests/bench/instr.sh [--quick]
 set -u
@@ -83,7 +84,7 @@ cost() {
     (cd / && callgrind_annotate --tree=calling --inclusive=yes --auto=no --show=Ir,D1mr,D1mw,Bcm,Bim "$f" 2>/dev/null) |
         awk -v pairs="$(($3 / 2))" -v prog="[$prog]" '
         { gsub(/\( *[0-9.]+%\)/, ""); gsub(/,/, "") }
-        $6 == "*" { inside = $7 ~ /micro\.c:single_thread/; next }
+        $6 == "*" { inside = $7 ~ /micro\.c:churn/; next }
         # a call the churn loop makes: its inclusive cost, unless it stays in
         # the program or is the dynamic linker binding a symbol (the core
         # rows: the calls into the core linked in)

@@ -78,11 +78,36 @@ static inline uint64_t tag_at(size_t k, size_t n)
     return (uint64_t)k * 0x9E3779B97F4A7C15ULL ^ n;
 }
 
-/* churn: SLOTS slots (filled first when fill is set, outside the timing);
- * each step frees a random slot's block and allocates one of size(rng).
- * Not inlined: instr.sh counts the calls it makes into the allocator. */
-__attribute__((noinline)) static double single_thread(size_t steps, size_t slots, int fill,
-                                                      size_t (*size)(uint64_t *), uint64_t *ops, uint64_t *timed)
+/* churn: steps steps over the slots: each frees a random slot's block and
+ * allocates one of size(rng); n counts the calls. Not inlined: instr.sh
+ * counts the calls it makes into the allocator, and only those (the fill
+ * and the final frees of single_thread stay out of the figure). */
+__attribute__((noinline)) static void churn(unsigned char **slot, size_t *len, size_t slots, size_t steps,
+                                            size_t (*size)(uint64_t *), uint64_t *rng, uint64_t *n)
+{
+    for (size_t s = 0; s < steps; s++) {
+        size_t k = rng_next(rng) % slots;
+        if (slot[k]) {
+            if (!stamp_ok(slot[k], len[k], tag_at(k, len[k])))
+                errors++;
+            free(slot[k]);
+            ++*n;
+        }
+        len[k] = size(rng);
+        slot[k] = malloc(len[k]);
+        ++*n;
+        if (!slot[k]) {
+            errors++;
+            continue;
+        }
+        stamp(slot[k], len[k], tag_at(k, len[k]));
+    }
+}
+
+/* single_thread: slots slots (filled first when fill is set, outside the
+ * timing), the churn, then every block freed. */
+static double single_thread(size_t steps, size_t slots, int fill, size_t (*size)(uint64_t *), uint64_t *ops,
+                            uint64_t *timed)
 {
     unsigned char **slot = calloc(slots, sizeof *slot);
     size_t *len = calloc(slots, sizeof *len);
@@ -96,23 +121,7 @@ __attribute__((noinline)) static double single_thread(size_t steps, size_t slots
             stamp(slot[k], len[k], tag_at(k, len[k]));
     }
     uint64_t t0 = now_ns();
-    for (size_t s = 0; s < steps; s++) {
-        size_t k = rng_next(&rng) % slots;
-        if (slot[k]) {
-            if (!stamp_ok(slot[k], len[k], tag_at(k, len[k])))
-                errors++;
-            free(slot[k]);
-            n++;
-        }
-        len[k] = size(&rng);
-        slot[k] = malloc(len[k]);
-        n++;
-        if (!slot[k]) {
-            errors++;
-            continue;
-        }
-        stamp(slot[k], len[k], tag_at(k, len[k]));
-    }
+    churn(slot, len, slots, steps, size, &rng, &n);
     double secs = (double)(now_ns() - t0) / 1e9;
     *timed = n - (fill ? slots : 0);
     for (size_t k = 0; k < slots; k++) {
