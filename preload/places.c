@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -115,14 +116,62 @@ static int in_arena_heap(uintptr_t a)
  * maps, outside the break: its chunks there carry neither IS_MMAPPED nor
  * NON_MAIN_ARENA; and an arena that cannot grow has glibc map a chunk of its
  * own even for a small request. Such places are accepted only under a
- * limit, or where the break never moved since set-up (glibc could not use
- * it at all: qemu-user's emulated break, say), where they can be glibc's;
- * otherwise they are reported. */
+ * limit, where the break never moved since set-up (glibc could not use
+ * it at all: qemu-user's emulated break, say) or where a mapping above the
+ * break stops it (blocked), where they can be glibc's; otherwise they are
+ * reported. */
 static int limited(void)
 {
     struct rlimit as, data;
     return (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) ||
            (getrlimit(RLIMIT_DATA, &data) == 0 && data.rlim_cur != RLIM_INFINITY);
+}
+
+/* mapped_above: a mapping of /proc/self/maps meets [lo, lo + room): read
+ * with read(2) into a buffer on the stack, nothing allocated; 0 when the
+ * file cannot be read. */
+static int mapped_above(uintptr_t lo, uintptr_t room)
+{
+    char buf[4096];
+    size_t have = 0;
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC), found = 0;
+    ssize_t got;
+    while (fd >= 0 && !found && (got = read(fd, buf + have, sizeof buf - 1 - have)) > 0) {
+        have += (size_t)got;
+        buf[have] = 0;
+        char *line = buf, *nl, *end;
+        while (!found && (nl = memchr(line, '\n', (size_t)(buf + have - line))) != NULL) {
+            uintptr_t from = strtoul(line, &end, 16), to = *end == '-' ? strtoul(end + 1, NULL, 16) : 0;
+            found = from < lo + room && to > lo;
+            line = nl + 1;
+        }
+        have = (size_t)(buf + have - line);
+        memmove(buf, line, have);
+        if (have == sizeof buf - 1)
+            have = 0; /* (no line is that long) */
+    }
+    if (fd >= 0)
+        close(fd);
+    return found;
+}
+
+/* blocked: the program break brk cannot grow for a request of n bytes: a
+ * mapping lies within what glibc would ask for (n, its 128 KiB pad and a
+ * page) above it (a library or loader placed one there; valgrind's break
+ * has a fixed size). glibc then carries its main arena on in memory it
+ * maps, as under a limit (below). Found once per break: while the break
+ * stays where it was found blocked, it is. errno is left alone. */
+static int blocked(uintptr_t brk, size_t n)
+{
+    static uintptr_t blocked_at;
+    if (brk == __atomic_load_n(&blocked_at, __ATOMIC_RELAXED))
+        return 1;
+    uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE), up = (brk + pg - 1) & ~(pg - 1);
+    int saved = errno, r = mapped_above(up, ((uintptr_t)n + (128 << 10) + 2 * pg) & ~(pg - 1));
+    errno = saved;
+    if (r)
+        __atomic_store_n(&blocked_at, brk, __ATOMIC_RELAXED);
+    return r;
 }
 
 int places_glibc(const void *p, size_t n)
@@ -140,7 +189,7 @@ int places_glibc(const void *p, size_t n)
         return 0;
     if (c[1] & 4) /* NON_MAIN_ARENA */
         return in_arena_heap(a);
-    int lim = brk == brk_lo || limited(); /* (a break that never moved: glibc's main arena never used it) */
+    int lim = brk == brk_lo || limited() || blocked(brk, n); /* (a break that never moved: glibc's main arena never used it) */
     if (!(c[1] & 2) && lim)
         return 1; /* the main arena moved into mapped memory (below) */
     size_t size = c[1] & ~(size_t)7, page = (size_t)sysconf(_SC_PAGESIZE);

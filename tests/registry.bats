@@ -41,6 +41,15 @@ load test_helper
     [ "$output" = "13 checks, 0 failed" ]
 }
 
+@test "the break cannot grow (a page mapped just above it): glibc carries its main heap on in mapped memory, and the shim takes those places as glibc's, no false report [before: glibc returned memory outside its heaps]" {
+    run -0 "$BIN/shim_brk_blocked"
+    [ "$output" = "3 checks, 0 failed" ]
+    run -0 --separate-stderr under_slz "$BIN/shim_brk_blocked"
+    echo "# $output [$stderr]"
+    [ "$output" = "3 checks, 0 failed" ]
+    [ -z "$stderr" ]
+}
+
 @test "process_vm_readv refused (a seccomp filter; qemu-user lacks the call): glibc's chunk headers are still read (a futex probe of each page): no false report with threads or in every kind of place, and a poisoned tcache link to a stack, a mapping, libc's data or a global is still reported" {
     run -0 --separate-stderr under_slz "$BIN/deny_vm_readv" "$BIN/shim_glibc_places"
     echo "# $output [$stderr]"

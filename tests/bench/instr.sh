@@ -102,11 +102,6 @@ for t in "${TESTS[@]}"; do
     for c in "${CONFIGS[@]}"; do
         if [ "$c" = cache1G ] && [ -n "${NA_cache1G:-}" ]; then
             echo "$t $c n/a" >> "$ROWS"
-        elif [ "$c" = shim ] && [ "$t" = live ]; then
-            # valgrind caps the break at 8 MB: glibc's main arena then maps
-            # its memory, which the shim takes for a poisoned free list and
-            # aborts on (as under qemu-user); the default heap's row is glibc's
-            echo "$t $c n/a" >> "$ROWS"
         elif a=$(cost "$c" "$t" "${FIRST[$t]:-$S1}") && b=$(cost "$c" "$t" "${SECOND[$t]:-$S2}"); then
             echo "$t $c $a $b" >> "$ROWS"
         else
@@ -121,7 +116,7 @@ echo "#   blocks of 8..1024 bytes), rep (the same, 80% of the sizes from 16 valu
 echo "#   $LIVE blocks, all filled first); (cost at $S2 steps - at $S1; live: $LS2 - $LS1) / pairs between them."
 echo "#   instr = instructions, D1 = L1 data misses, brmiss = branch mispredictions; x_ = ratio to plain."
 echo "#   shim = default heap, shim1G/cache1G = SLZ_HEAP_SIZE=1G, cache1G with SLZ_CACHE=1 (n/a: the"
-echo "#   library has no cache; shim live n/a: valgrind's 8 MB break makes glibc map memory the shim refuses);"
+echo "#   library has no cache);"
 echo "#   secure1G with SLZ_SECURE=1 (the quarantine). Counts, not times: they do not move with the machine's load"
 echo "#   (but jemalloc purges on a timer: its live row moved from 229 to 10 instructions between two runs)."
 echo "#   core1G/corecache1G: the core alone (build/bench/microcore, flags 0/SLZ_CACHE): the shim's own cost"
