@@ -66,8 +66,11 @@ $(BUILD)/pic/%.o: preload/%.c
 # Each area keeps its own rules beside its files.
 include $(wildcard tests/*.mk tests/*/*.mk scripts/*.mk)
 
-# make test: build everything, then run every bats file in tests/.
-test: test-progs
+# make test: build everything (one job per core), then run every bats file
+# in tests/.
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+test:
+	@$(MAKE) --no-print-directory -j$(JOBS) test-progs
 	bats $(BATS_FLAGS) tests/
 test-progs: all $(TEST_PROGS)
 
