@@ -241,20 +241,6 @@ static __attribute__((noinline)) void free_to_heap(slz_heap *h, void *p)
     op_end(h);
 }
 
-/* size_at: size_in_cell (chunk.h), its sentinel bit set by an instruction
- * of its own on x86-64: the compiler keeps the constant in a register
- * across both of cache_slz_free's uses, which then saves and restores two. */
-static inline uint32_t size_at(const struct slz_cell *c, uint64_t st, unsigned b)
-{
-    uint64_t after = (st >> b) >> 1, s = after;
-#if defined(__x86_64__)
-    __asm__("bts $63, %0" : "+r"(s) : : "cc");
-#else
-    s |= (uint64_t)1 << 63;
-#endif
-    return pick_nz(after, (uint32_t)__builtin_ctzll(s) + 1, c->last);
-}
-
 /* next_ok: the head of the chunk that begins at nx (above a block being
  * freed; nx in the arena) says what the bits say: its size and U (and K or
  * not). A cheap check, where the default way checks the same header keyed
@@ -264,7 +250,7 @@ static inline uint32_t size_at(const struct slz_cell *c, uint64_t st, unsigned b
 HOT int next_ok(const slz_heap *h, uintptr_t nx)
 {
     const struct slz_cell *cell = cell_of(h, (uint32_t)nx);
-    uintptr_t want = (uintptr_t)size_at(cell, cell->start, nx % SLZ_CELL) * SLZ_ALIGN;
+    uintptr_t want = (uintptr_t)size_in_cell(cell, cell->start, nx % SLZ_CELL) * SLZ_ALIGN;
     want |= (cell->used >> (nx % SLZ_CELL)) & 1;
     return (chunk_at(h, (uint32_t)nx)->head & ~SLZ_CACHED) == want;
 }
@@ -292,7 +278,7 @@ __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
     uint64_t st = cell->start;
     if (!((st & cell->used) >> (g % SLZ_CELL) & 1))
         return free_to_heap(h, p);
-    uintptr_t k = size_at(cell, st, g % SLZ_CELL);
+    uintptr_t k = size_in_cell(cell, st, g % SLZ_CELL);
     slz_chunk *ch = mem2chunk(p);
     if (k > CACHE_CLASSES || ch->head != (k * SLZ_ALIGN | SLZ_INUSE) || (g + k < h->grains && !next_ok(h, g + k)))
         return free_to_heap(h, p);
