@@ -10,25 +10,7 @@
 
 #include "check.h"
 #include "chunk.h"
-
-enum { BLOCKS = 120, BLOCK = 200 };
-static void *blk[BLOCKS];
-
-/* build: the heap every case starts from: BLOCKS used blocks of BLOCK
- * bytes, every third one freed (holes, in the index), the top above. */
-static slz_heap *build(void)
-{
-    slz_heap *h = slz_heap_create(1 << 20);
-    if (h == NULL)
-        return NULL;
-    for (int i = 0; i < BLOCKS; i++)
-        blk[i] = slz_malloc(h, BLOCK);
-    for (int i = 1; i < BLOCKS - 1; i += 3)
-        slz_free(h, blk[i]);
-    return h;
-}
-
-static uint32_t g_of(slz_heap *h, void *p) { return grain_of(h, mem2chunk(p)); }
+#include "holes_heap.h"
 
 /* a used block that is not the last chunk of its cell, and its granule */
 static uint32_t used_mid_cell(slz_heap *h, int *which)

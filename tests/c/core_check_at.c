@@ -13,25 +13,7 @@
 
 #include "check.h"
 #include "chunk.h"
-
-enum { BLOCKS = 120, BLOCK = 200 };
-static void *blk[BLOCKS];
-
-/* build: BLOCKS used blocks of BLOCK bytes, every third one freed (holes,
- * in the index), the top above. */
-static slz_heap *build(void)
-{
-    slz_heap *h = slz_heap_create(1 << 20);
-    if (h == NULL)
-        return NULL;
-    for (int i = 0; i < BLOCKS; i++)
-        blk[i] = slz_malloc(h, BLOCK);
-    for (int i = 1; i < BLOCKS - 1; i += 3)
-        slz_free(h, blk[i]);
-    return h;
-}
-
-static uint32_t g_of(slz_heap *h, void *p) { return grain_of(h, mem2chunk(p)); }
+#include "holes_heap.h"
 
 /* expect_at: damage was done next to p; the local check at p reports it
  * first. */
