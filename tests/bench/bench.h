@@ -4,9 +4,12 @@
 #ifndef BENCH_H
 #define BENCH_H
 
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "slz_report.h" /* slz_parse_size: sizes read as SLZ_HEAP_SIZE is */
 
@@ -16,6 +19,24 @@ static inline uint64_t now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* status_kb: the value of FIELD ("VmRSS:", "VmHWM:") in /proc/self/status,
+ * in kB (-1 if it cannot be read); read with read(2) so that it allocates
+ * nothing. */
+static inline long status_kb(const char *field)
+{
+    char buf[8192];
+    int fd = open("/proc/self/status", O_RDONLY);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = 0;
+    char *p = strstr(buf, field);
+    return p ? strtol(p + strlen(field), NULL, 10) : -1;
 }
 
 /* rng: xorshift64*, deterministic per seed. */

@@ -35,23 +35,6 @@
 #define PAGE 4096
 static unsigned long errors;
 
-/* status_kb: the value of FIELD ("VmRSS:", "VmHWM:") in /proc/self/status,
- * in kB; read with read(2) so that it allocates nothing. */
-static long status_kb(const char *field)
-{
-    char buf[8192];
-    int fd = open("/proc/self/status", O_RDONLY);
-    if (fd < 0)
-        return -1;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = 0;
-    char *p = strstr(buf, field);
-    return p ? strtol(p + strlen(field), NULL, 10) : -1;
-}
-
 /* ---- calloc on reused memory -------------------------------------------- */
 static void case_calloc(size_t mb, size_t block, size_t rounds)
 {

@@ -26,23 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static unsigned long errors;
+#include "bench.h"
 
-/* status_kb: FIELD ("VmRSS:", "VmHWM:") of /proc/self/status in kB, read
- * with read(2) so that it allocates nothing. */
-static long status_kb(const char *field)
-{
-    char buf[4096];
-    int fd = open("/proc/self/status", O_RDONLY);
-    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
-    if (fd >= 0)
-        close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = 0;
-    char *p = strstr(buf, field);
-    return p ? strtol(p + strlen(field), NULL, 10) : -1;
-}
+static unsigned long errors;
 
 static double now(void)
 {
