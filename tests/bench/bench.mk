@@ -16,9 +16,11 @@ BENCH_BIN += $(BENCH_DIR)/microcore
 BENCH_BIN += $(BENCH_DIR)/unchecked/libslzmalloc.so
 BENCH_FLAGS ?=
 TEST_PROGS += $(BENCH_BIN)
+# built for make bench only (memload.sh), not for make test
+BENCH_ONLY = $(BENCH_DIR)/min32/libslzmalloc.so
 
 .PHONY: bench bench-build bench-summary
-bench-build: all $(BENCH_BIN)
+bench-build: all $(BENCH_BIN) $(BENCH_ONLY)
 
 bench: bench-build
 	$(BENCH_SRC)/run.sh $(BENCH_FLAGS)
@@ -66,8 +68,13 @@ $(BENCH_DIR)/runstat: $(BENCH_SRC)/runstat.c
 	@mkdir -p $(@D)
 	$(BENCH_COMPILE) -o $@ $<
 
-# the same library with the in-band header and canary checks compiled out
-# (SLZ_UNCHECKED, src/chunk.h): micro.sh's unchecked1G row shows what they cost
-$(BENCH_DIR)/unchecked/libslzmalloc.so: $(CORE_SRC) $(REPORT_SRC) $(SHIM_SRC) $(wildcard src/*.h preload/*.h include/*.h)
+# variants of the library, compiled apart: unchecked, with the in-band header
+# and canary checks compiled out (SLZ_UNCHECKED, src/chunk.h: micro.sh's
+# unchecked1G row shows what they cost); min32, with a 32-byte minimum chunk
+# instead of the design's 64 (memload.sh's min32 column: what the minimum costs
+# in peak RSS)
+$(BENCH_DIR)/unchecked/libslzmalloc.so: VARIANT = -DSLZ_UNCHECKED
+$(BENCH_DIR)/min32/libslzmalloc.so: VARIANT = -DSLZ_MIN_CHUNK=32
+$(BENCH_DIR)/unchecked/libslzmalloc.so $(BENCH_DIR)/min32/libslzmalloc.so: $(CORE_SRC) $(REPORT_SRC) $(SHIM_SRC) $(wildcard src/*.h preload/*.h include/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(SLZ_CFLAGS) $(PIC_FLAGS) -DSLZ_UNCHECKED $(CFLAGS) -shared -o $@ $(CORE_SRC) $(REPORT_SRC) $(SHIM_SRC) -lpthread -ldl
+	$(CC) $(SLZ_CFLAGS) $(PIC_FLAGS) $(VARIANT) $(CFLAGS) -shared -o $@ $(CORE_SRC) $(REPORT_SRC) $(SHIM_SRC) -lpthread -ldl

@@ -26,10 +26,15 @@ TMP="$(mktemp)"
 trap 'rm -f "$TMP"' EXIT
 
 # under CONFIG cmd...: cmd on glibc alone (plain) or under the shim, 1G heap
+# (min32: the build with a 32-byte minimum chunk)
 under() {
     local c=$1
     shift
-    if [ "$c" = plain ]; then env -u SLZ_HEAP_SIZE -u LD_PRELOAD "$@"; else env LD_PRELOAD="$LIB" SLZ_HEAP_SIZE=1G "$@"; fi
+    case $c in
+    plain) env -u SLZ_HEAP_SIZE -u LD_PRELOAD "$@" ;;
+    min32) env LD_PRELOAD="$ROOT/build/bench/min32/libslzmalloc.so" SLZ_HEAP_SIZE=1G "$@" ;;
+    *) env LD_PRELOAD="$LIB" SLZ_HEAP_SIZE=1G "$@" ;;
+    esac
 }
 # field CONFIG K args...: field K of memload's row (2 seconds, 3 peak kB, 4 after kB)
 field() {
@@ -68,27 +73,40 @@ t=time.time(); del d; print('%.4f' % (time.time()-t))"
     line "python (PYTHONMALLOC=malloc): del of a $PYN-entry dict (s)" \
         "$(under plain env PYTHONMALLOC=malloc python3 -c "$PY")" "$(under shim1G env PYTHONMALLOC=malloc python3 -c "$PY")"
 fi
-# peak RSS of small-object programs (item 4 of the issue): /usr/bin/time's %M, in MB
+# peak RSS of small-object programs (item 4 of the issue): /usr/bin/time's %M, in MB;
+# under min32, the same library with a 32-byte minimum chunk (the design's is
+# 64); and where the difference goes: layout.awk replays the shim's trace of
+# the same program and sums the chunks live at the peak under each layout
 peak_mb() {
     local c=$1 kb
     shift
     kb=$(under "$c" /usr/bin/time -f '%M' -o "$TMP" "$@" >/dev/null 2>&1 && cat "$TMP") || { echo -; return; }
     mb "$kb"
 }
+# small NAME cmd...: the three rows of one small-object program
+small() {
+    local name=$1 plain tr
+    shift
+    plain=$(peak_mb plain "$@")
+    line "$name: peak RSS (MB)" "$plain" "$(peak_mb shim1G "$@")"
+    line "  the same with a 32-byte minimum chunk (min32 build)" "$plain" "$(peak_mb min32 "$@")"
+    tr=$(mktemp -d)
+    under shim1G env SLZ_TRACE="$tr/t" "$@" >/dev/null 2>&1
+    echo "  its trace, chunks live at the peak, MB (x: to glibc's layout, 8-byte header, 32-byte minimum):"
+    awk -f "$ROOT/tests/bench/layout.awk" "$(ls -S "$tr"/t* | head -1)"
+    rm -rf "$tr"
+}
 if [ -x /usr/bin/time ]; then
     K=$([ "$QUICK" = 1 ] && echo 3000 || echo 300000)
     if command -v perl >/dev/null; then
-        PL="my %h; \$h{\"k\$_\"} = [\$_, \"v\$_\"] for 1..$K; print scalar(keys %h), \"\\n\""
-        line "perl: a $K-key hash of small arrays: peak RSS (MB)" "$(peak_mb plain perl -e "$PL")" "$(peak_mb shim1G perl -e "$PL")"
+        small "perl: a $K-key hash of small arrays" perl -e "my %h; \$h{\"k\$_\"} = [\$_, \"v\$_\"] for 1..$K; print scalar(keys %h), \"\\n\""
     fi
     if command -v python3 >/dev/null; then
-        PY="d={('k%d'%i):[i,str(i)] for i in range($K)}; print(len(d))"
-        line "python (PYTHONMALLOC=malloc): a $K-entry dict: peak RSS (MB)" \
-            "$(peak_mb plain env PYTHONMALLOC=malloc python3 -c "$PY")" "$(peak_mb shim1G env PYTHONMALLOC=malloc python3 -c "$PY")"
+        small "python (PYTHONMALLOC=malloc): a $K-entry dict" \
+            env PYTHONMALLOC=malloc python3 -c "d={('k%d'%i):[i,str(i)] for i in range($K)}; print(len(d))"
     fi
     if command -v jq >/dev/null; then
-        JQ="[range($K) | {k: ., v: tostring}] | length"
-        line "jq: an array of $K small objects: peak RSS (MB)" "$(peak_mb plain jq -n "$JQ")" "$(peak_mb shim1G jq -n "$JQ")"
+        small "jq: an array of $K small objects" jq -n "[range($K) | {k: ., v: tostring}] | length"
     fi
 fi
 exit $status
