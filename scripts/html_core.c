@@ -14,7 +14,7 @@ static slz_heap *heap;
 static void *region; /* the cache's heap (hc_init's cache): its memory */
 static size_t region_bytes, planned;
 
-/* The shim's heaps with SLZ_CACHE=1, as preload/heaps.c makes and grows
+/* The shim's heaps with SLZ_CACHE=1, as the shim makes and grows
  * them: their first 256 KiB usable (FIRST_ARENA), then, when a request
  * fails, twice as much, or at least the request and 64 KiB more
  * (GROW_MIN), up to the heap size. Placement does not depend on it without
@@ -51,7 +51,7 @@ static int init_cached(size_t bytes)
 }
 
 /* grow: the heap refused a request of need bytes: 1 when it grew as the
- * shim's would (preload/heaps.c, heaps_grow), 0 when it cannot. */
+ * shim's would (its heaps_grow), 0 when it cannot. */
 static int grow(size_t need)
 {
     size_t now = slz_heap_size(heap);

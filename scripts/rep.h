@@ -13,7 +13,7 @@
  *   classic (the CS:APP set):  suggested heap size, number of ids, number of ops, weight
  *   64-bit  (CMU 15-213 set): weight, number of ids, number of ops, peak live payload
  * and in the 64-bit form "f -1" (any negative id) means free(NULL). The shim
- * writes the 64-bit form (preload/trace.c, SLZ_TRACE); tests/bench/gen-traces.c
+ * writes the 64-bit form (its SLZ_TRACE); tests/bench/gen-traces.c
  * writes both.
  *
  * rep_load() reads a whole trace into memory and validates it (op letters,
