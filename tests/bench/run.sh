@@ -83,6 +83,7 @@ fi
 if want micro; then
     echo; echo "## 3. Microbenchmarks"
     "$ROOT/tests/bench/micro.sh" "${QUICK[@]}" "${RUNS[@]}" || status=1
+    echo; "$ROOT/tests/bench/floor.sh" "${QUICK[@]}" "${RUNS[@]}" || status=1
 fi
 if want instr; then
     echo; echo "## 3b. Instructions, L1 data misses and branch mispredictions per malloc+free (callgrind)"
