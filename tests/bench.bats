@@ -479,3 +479,15 @@ EOF
     run -0 "$ROOT/tests/bench/summary.sh" - </dev/null
     [ "$(grep -c '| not run |' <<<"$output")" -eq 13 ]
 }
+
+@test "bench: floor.sh --quick: the ffstudy prototype timed against glibc, two rows of figures (or the note that it is missing)" {
+    run --separate-stderr "$ROOT/tests/bench/floor.sh" --quick
+    echo "$output"
+    [ "$status" -eq 0 ]
+    if [[ "$output" == "# floor: no prototype"* ]]; then
+        [ ! -r "$ROOT/../shared/ffstudy/harness.c" ] || ! grep -q avx2 /proc/cpuinfo
+        return
+    fi
+    # micro and rep, each with three positive times and two rates
+    [ "$(awk '($1 == "micro" || $1 == "rep") && $2 > 0 && $3 > 0 && $4 > 0 && $5 ~ /x$/ && $6 ~ /x$/' <<<"$output" | wc -l)" -eq 2 ]
+}

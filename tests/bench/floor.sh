@@ -3,8 +3,8 @@
 # same run: the verified prototype of ../shared/ffstudy/ (p1, AVX2: the same
 # design as the core without its checks, keys, page release or statistics),
 # built from there into build/bench/ffstudy/ (nothing of it is copied into
-# this repository) and run with its own harness, once on the prototype and
-# once on glibc, interleaved; median ns per step of the runs. Issue 16 asks
+# this repository) and run with its own harness, on the prototype (with and
+# without its cache) and on glibc, interleaved; median ns per step of the runs. Issue 16 asks
 # `micro st` for 0.5x glibc's rate: this is what the design itself reaches.
 # Prints nothing but a note when the prototype's folder is missing.
 #
@@ -27,13 +27,19 @@ if [ ! -r "$SRC/harness.c" ] || ! grep -q avx2 /proc/cpuinfo; then
     exit 0
 fi
 mkdir -p "$OUT"
-${CC:-cc} -O2 -std=gnu11 -mavx2 -mbmi -mbmi2 -mlzcnt -w -o "$OUT/p1_avx2" "$SRC/harness.c" "$SRC/p1_maxtree.c" ||
-    { echo "# floor: the prototype did not build"; exit 1; }
+# p1: exact first fit; p1c: the same with its cache of freed blocks in front
+# (deferred coalescing, not exact: the floor of the fast mode, issue 17)
+for v in p1 p1c; do
+    ${CC:-cc} -O2 -std=gnu11 -mavx2 -mbmi -mbmi2 -mlzcnt -w $([ $v = p1c ] && echo -DFF_CACHE) -o "$OUT/$v" \
+        "$SRC/harness.c" "$SRC/p1_maxtree.c" || { echo "# floor: the prototype did not build"; exit 1; }
+done
 # ns: field 5 of the harness's row ("NAME TEST steps N X ns/step ...")
 for ((r = 1; r <= RUNS; r++)); do
     for t in micro rep; do
-        echo "$t proto $("$OUT/p1_avx2" $t "$STEPS" | awk '{ print $5 }')"
-        echo "$t glibc $("$OUT/p1_avx2" $t "$STEPS" glibc | awk '{ print $5 }')"
+        for v in p1 p1c; do
+            echo "$t $v $("$OUT/$v" $t "$STEPS" | awk '{ print $5 }')"
+        done
+        echo "$t glibc $("$OUT/p1" $t "$STEPS" glibc | awk '{ print $5 }')"
     done
 done | awk '
 function median(list,   a, n, i, j, t) {
@@ -43,11 +49,12 @@ function median(list,   a, n, i, j, t) {
 }
 { v[$1, $2] = v[$1, $2] " " $3; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
 END {
-    print "# floor: the ffstudy prototype p1 (exact first fit, AVX2, no checks) in its own harness,"
-    print "#   ns per step (a free and a malloc, the harness included), median of the runs; rate = glibc ns / p1 ns"
-    printf "%-6s %10s %10s %8s\n", "test", "p1 ns", "glibc ns", "rate"
+    print "# floor: the ffstudy prototype in its own harness, AVX2, no checks: p1 exact first fit, p1c with"
+    print "#   its cache in front; ns per step (a free and a malloc, the harness included), median of the"
+    print "#   runs; rate = glibc ns / its ns (micro.sh: shim1G for p1, cache1G for p1c)"
+    printf "%-6s %10s %10s %10s %8s %8s\n", "test", "p1 ns", "p1c ns", "glibc ns", "p1 rate", "p1c rate"
     for (i = 1; i <= n; i++) {
-        t = order[i]; p = median(v[t, "proto"]); g = median(v[t, "glibc"])
-        printf "%-6s %10.1f %10.1f %7.2fx\n", t, p, g, (p > 0 ? g / p : 0)
+        t = order[i]; p = median(v[t, "p1"]); c = median(v[t, "p1c"]); g = median(v[t, "glibc"])
+        printf "%-6s %10.1f %10.1f %10.1f %7.2fx %7.2fx\n", t, p, c, g, (p > 0 ? g / p : 0), (c > 0 ? g / c : 0)
     }
 }'
