@@ -58,7 +58,7 @@ static int payload_zero(const slz_heap *h, uint32_t g)
  * the next one's as slz_free checks them) and freed into the heap. */
 static void leave(slz_heap *h, struct slz_cache *c)
 {
-    uint32_t g = c->ring[c->qhead];
+    uint32_t g = RING(c, c->qhead);
     slz_chunk *ch = chunk_at(h, g);
     c->qhead = (c->qhead + 1) % QUARANTINE_BLOCKS;
     c->qlen--;
@@ -98,7 +98,8 @@ static void hold(slz_heap *h, uint32_t g)
     }
     while (c->qlen == QUARANTINE_BLOCKS || c->bytes + size > c->bound)
         leave(h, c);
-    c->ring[(c->qhead + c->qlen++) % QUARANTINE_BLOCKS] = g;
+    RING(c, (c->qhead + c->qlen) % QUARANTINE_BLOCKS) = g;
+    c->qlen++;
     c->bytes += size;
     cache_mark(c, g, 1);
     ch->head |= SLZ_CACHED; /* a free of it fails block_grain's header compare: reported as double free */
@@ -145,7 +146,7 @@ size_t quarantine_check(const slz_heap *h, size_t cells, const char **first)
     const struct slz_cache *c = h->cache;
     size_t bad = 0, bytes = 0, set = 0;
     for (uint32_t i = 0; i < c->qlen; i++) {
-        uint32_t g = c->ring[(c->qhead + i) % QUARANTINE_BLOCKS];
+        uint32_t g = RING(c, (c->qhead + i) % QUARANTINE_BLOCKS);
         if (g >= h->grains || !is_start(h, g) || !is_used(h, g) || !cache_holds(h, g)) {
             if (bad++ == 0)
                 *first = "a quarantined block is not a used chunk with its cached bit";
