@@ -279,11 +279,11 @@ __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
     uint64_t st = cell->start;
     if (!((st & cell->used) >> (g % SLZ_CELL) & 1))
         return free_to_heap(h, p);
-    uintptr_t k = size_in_cell(cell, st, g % SLZ_CELL);
+    uintptr_t k = size_in_cell(cell, st, g % SLZ_CELL), b = k * SLZ_ALIGN, nx = g + k;
     slz_chunk *ch = mem2chunk(p);
-    uintptr_t b = k * SLZ_ALIGN;
-    if (k > CACHE_CLASSES || ch->head != (b | SLZ_INUSE) || (g + k < grains && !next_ok(h, ch, g + k, b)))
+    if (b > CACHE_CLASSES * SLZ_ALIGN || ch->head != (b | SLZ_INUSE) || (nx < grains && !next_ok(h, ch, nx, b)))
         return free_to_heap(h, p);
+    __asm__("" : "+r"(g), "+r"(b)); /* (what derives from them is derived again: fewer registers saved) */
     struct slz_cache *c = h->cache;
     uint32_t *row = cache_row(c, b), i = row[0];
     if (i >= c->depth || c->bytes + b > c->bound)
@@ -291,7 +291,7 @@ __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
     uint64_t *w = &c->bits[g / 64], cached = *w;
     if ((cached >> (g % 64)) & 1) /* (its header was damaged too: said here) */
         slz_misuse("free", "double free", p);
-    __atomic_store_n(w, cached | (uint64_t)1 << (g % 64), __ATOMIC_RELAXED); /* (cache_mark, the word read once) */
+    __atomic_store_n(w, with_bit(cached, g, 1), __ATOMIC_RELAXED); /* (cache_mark, the word read once) */
     row[i + 1] = (uint32_t)g;
     row[0] = i + 1;
     c->bytes += b;
