@@ -61,7 +61,7 @@ struct slz_cache {
     uint64_t pushes;     /* frees the cache took (the core's frees count the rest) */
     uint64_t flushed;    /* blocks it gave to the heap (counted as the core's frees too) */
     uint64_t misses;     /* mallocs first fit served (the hits are derived, cache_stats) */
-    int secure;          /* SLZ_SECURE: the slots are the quarantine's ring */
+    int secure;          /* SLZ_SECURE: the stacks' block words are the quarantine's ring */
     uint32_t depth;      /* blocks a stack takes: CACHE_DEPTH; 0 in the secure profile */
     uint32_t qhead, qlen; /* SLZ_SECURE: the oldest slot; slots held */
     uint32_t stack[CACHE_CLASSES + 1][CACHE_ROW] __attribute__((aligned(64))); /* (above) */
