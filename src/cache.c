@@ -99,7 +99,7 @@ HOT slz_chunk *pop(slz_heap *h, struct slz_cache *c, uint32_t *row, uintptr_t b,
     cache_mark(c, g, 0);
     if (!CHECKED(ch->canary == canary_of(h, ch)))
         damaged(op, ch);
-    ch->head = b | SLZ_INUSE; /* K off */
+    ch->head = b + SLZ_INUSE; /* K off (b a multiple of 16: one lea) */
     ch->canary = 0; /* nothing of the allocator's stays in a block */
     return ch;
 }
@@ -281,7 +281,7 @@ __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
         return free_to_heap(h, p);
     uintptr_t k = size_in_cell(cell, st, g % SLZ_CELL), b = k * SLZ_ALIGN, nx = g + k;
     slz_chunk *ch = mem2chunk(p);
-    if (b > CACHE_CLASSES * SLZ_ALIGN || ch->head != (b | SLZ_INUSE) || (nx < grains && !next_ok(h, ch, nx, b)))
+    if (b > CACHE_CLASSES * SLZ_ALIGN || ch->head != b + SLZ_INUSE || (__builtin_expect(nx < grains, 1) && !next_ok(h, ch, nx, b)))
         return free_to_heap(h, p);
     __asm__("" : "+r"(g), "+r"(b)); /* (what derives from them is derived again: fewer registers saved) */
     struct slz_cache *c = h->cache;
