@@ -64,6 +64,7 @@ void cache_attach(slz_heap *h, void *meta, size_t ncells)
     size_t most = (h->flags & SLZ_SECURE) == SLZ_SECURE ? SLZ_QUARANTINE_BYTES : SLZ_CACHE_BYTES;
     (void)ncells;
     c->bound = sixteenth < most ? sixteenth : most;
+    c->room = c->bound;
     c->secure = (h->flags & SLZ_SECURE) == SLZ_SECURE; /* the quarantine (quarantine.c) */
     c->depth = c->secure ? 0 : CACHE_DEPTH;
     h->cache = c;
@@ -95,7 +96,7 @@ HOT slz_chunk *pop(slz_heap *h, struct slz_cache *c, uint32_t *row, uintptr_t b,
     uint32_t g = row[i];
     slz_chunk *ch = chunk_at(h, g);
     row[0] = i - 1;
-    c->bytes -= b;
+    c->room += b;
     cache_mark(c, g, 0);
     if (!CHECKED(ch->canary == canary_of(h, ch)))
         damaged(op, ch);
@@ -113,7 +114,7 @@ void cache_flush(slz_heap *h)
         quarantine_flush(h);
         return;
     }
-    for (uintptr_t b = SLZ_MIN_CHUNK; b <= CACHE_CLASSES * SLZ_ALIGN && c->bytes; b += SLZ_ALIGN)
+    for (uintptr_t b = SLZ_MIN_CHUNK; b <= CACHE_CLASSES * SLZ_ALIGN && cache_bytes(c); b += SLZ_ALIGN)
         for (uint32_t *row = cache_row(c, b); row[0];) {
             slz_chunk *ch = pop(h, c, row, b, row[0], h->op);
             release(h, live_block(h, chunk2mem(ch)));
@@ -127,7 +128,7 @@ void cache_flush(slz_heap *h)
  * (1); else 0. */
 int cache_refused(slz_heap *h, int saved_errno)
 {
-    if (h->cache == NULL || h->cache->bytes == 0)
+    if (h->cache == NULL || cache_bytes(h->cache) == 0)
         return 0;
     cache_flush(h);
     h->st.failures--;
@@ -286,7 +287,7 @@ __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
     __asm__("" : "+r"(g), "+r"(b)); /* (what derives from them is derived again: fewer registers saved) */
     struct slz_cache *c = h->cache;
     uint32_t *row = cache_row(c, b), i = row[0];
-    if (i >= c->depth || c->bytes + b > c->bound)
+    if (i >= c->depth || b > c->room)
         return free_to_heap(h, p);
     uint64_t cached = c->bits[g / 64];
     if ((cached >> (g % 64)) & 1) /* (its header was damaged too: said here) */
@@ -294,7 +295,7 @@ __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
     __atomic_store_n(&c->bits[g / 64], with_bit(cached, g, 1), __ATOMIC_RELAXED); /* (cache_mark, the word read once) */
     row[i + 1] = (uint32_t)g;
     row[0] = i + 1;
-    c->bytes += b;
+    c->room -= b;
     ch->head |= SLZ_CACHED;
     ch->canary = canary_of(h, ch);
     c->pushes++;
@@ -353,8 +354,8 @@ void cache_stats(const slz_heap *h, struct slz_heap_stats *out)
     out->cache_hits = hits;
     out->cache_misses = c->misses;
     out->cached_blocks = blocks;
-    out->cached_bytes = c->bytes;
-    out->in_use -= c->bytes;
+    out->cached_bytes = cache_bytes(c);
+    out->in_use -= cache_bytes(c);
     out->mallocs += hits; /* (the core counts what it serves) */
     out->frees += c->pushes - c->flushed; /* (the core counts the flushed blocks, not the frees the cache took) */
     out->live_blocks -= cached; /* mallocs - frees: the heap's view was mallocs - frees of the core's */
@@ -394,7 +395,7 @@ size_t cache_check(const slz_heap *h, size_t cells, const char **first)
     }
     for (size_t w = 0; w < cells; w++)
         set += (size_t)__builtin_popcountll(c->bits[w]);
-    if ((bytes != c->bytes || bytes > c->bound || blocks > c->pushes - c->flushed) && bad++ == 0)
+    if ((bytes != cache_bytes(c) || c->room > c->bound || blocks > c->pushes - c->flushed) && bad++ == 0)
         *first = "the cache's totals disagree with its stacks";
     if (set != blocks && bad++ == 0)
         *first = "a cached bit without a cached block";

@@ -21,7 +21,7 @@
  * Invariants (slz_heap_check verifies them):
  *  C1. Every granule in a stack is the start of a used chunk of that stack's
  *      size, and its cached bit is set; no other cached bit is set.
- *  C2. bytes is what the stacks hold; bytes <= bound; the blocks held
+ *  C2. cache_bytes is what the stacks hold; room <= bound; the blocks held
  *      are at most pushes - flushed (the rest went out as hits).
  *  C3. A cached chunk's header is size | U | K with the check of size | U,
  *      and its first payload word is its canary.
@@ -54,10 +54,11 @@ _Static_assert(QUARANTINE_BLOCKS <= (CACHE_CLASSES + 1) * CACHE_DEPTH, "the ring
  * qhead, and nothing is served from it. Its invariants:
  *  Q1. Every granule in the ring is the start of a used chunk with its
  *      cached bit set; no other cached bit is set; count is 0 everywhere.
- *  Q2. bytes is what the ring holds (whole chunks); bytes <= bound.
+ *  Q2. cache_bytes is what the ring holds (whole chunks); room <= bound.
  *  Q3. A held chunk's first payload word is its canary, the rest is zero. */
 struct slz_cache {
-    size_t bytes, bound; /* held in the stacks (the ring); at most */
+    size_t room, bound;  /* bytes the stacks (the ring) may still take; held at most
+                          * (held now: cache_bytes) */
     uint64_t pushes;     /* frees the cache took (the core's frees count the rest) */
     uint64_t flushed;    /* blocks it gave to the heap (counted as the core's frees too) */
     uint64_t misses;     /* mallocs first fit served (the hits are derived, cache_stats) */
@@ -69,6 +70,9 @@ struct slz_cache {
                           * struct: its address is c's, no pointer loaded) */
 };
 #define CACHE_MAX_REQUEST ((size_t)CACHE_CLASSES * SLZ_ALIGN - SLZ_HDR)
+/* cache_bytes: the bytes c holds (a free checks room against a block, one
+ * compare, and takes it from room). */
+static inline size_t cache_bytes(const struct slz_cache *c) { return c->bound - c->room; }
 /* RING: slot r of the quarantine's ring (SLZ_SECURE). */
 #define RING(c, r) ((c)->stack[(r) % (CACHE_CLASSES + 1)][1 + (r) / (CACHE_CLASSES + 1)])
 /* cache_row: the stack of chunks of b bytes (b a multiple of SLZ_ALIGN, at
