@@ -53,7 +53,7 @@ static size_t up64(size_t n) { return (n + 63) & ~(size_t)63; }
 /* cache_meta_bytes: the metadata of the cache for a heap of ncells cells. */
 size_t cache_meta_bytes(size_t ncells)
 {
-    return up64(sizeof(struct slz_cache)) + up64(ncells * sizeof(uint64_t));
+    return up64(sizeof(struct slz_cache) + ncells * sizeof(uint64_t));
 }
 
 /* cache_attach: h (its arena sized) gets the cache at meta, all zero. */
@@ -63,8 +63,8 @@ void cache_attach(slz_heap *h, void *meta, size_t ncells)
     size_t sixteenth = (size_t)h->grains_max * SLZ_ALIGN / 16; /* (of the arena planned: a heap that grows) */
     size_t most = (h->flags & SLZ_SECURE) == SLZ_SECURE ? SLZ_QUARANTINE_BYTES : SLZ_CACHE_BYTES;
     (void)ncells;
-    c->bits = (uint64_t *)((char *)meta + up64(sizeof *c));
     c->bound = sixteenth < most ? sixteenth : most;
+    c->room = c->bound;
     c->secure = (h->flags & SLZ_SECURE) == SLZ_SECURE; /* the quarantine (quarantine.c) */
     c->depth = c->secure ? 0 : CACHE_DEPTH;
     h->cache = c;
@@ -87,20 +87,20 @@ static inline void busy(slz_heap *h)
     __asm__ volatile("" ::: "memory");
 }
 
-/* pop: the chunk of k granules the cache took last (its stack holds
+/* pop: the chunk of b bytes the cache took last (its stack, row, holds
  * i > 0), out of the cache: its cached bit and K off, its canary checked
  * (op names the entry point in a report) and cleared. One pass: each word
  * read once. */
-HOT slz_chunk *pop(slz_heap *h, struct slz_cache *c, size_t k, size_t i, const char *op)
+HOT slz_chunk *pop(slz_heap *h, struct slz_cache *c, uint32_t *row, uintptr_t b, uint32_t i, const char *op)
 {
-    uint32_t g = c->slot[k][--i];
+    uint32_t g = row[i];
     slz_chunk *ch = chunk_at(h, g);
-    c->count[k] = (uint8_t)i;
-    c->bytes -= k * SLZ_ALIGN;
+    row[0] = i - 1;
+    c->room += b;
     cache_mark(c, g, 0);
     if (!CHECKED(ch->canary == canary_of(h, ch)))
         damaged(op, ch);
-    ch->head = k * SLZ_ALIGN | SLZ_INUSE; /* K off */
+    ch->head = b + SLZ_INUSE; /* K off (b a multiple of 16: one lea) */
     ch->canary = 0; /* nothing of the allocator's stays in a block */
     return ch;
 }
@@ -114,9 +114,9 @@ void cache_flush(slz_heap *h)
         quarantine_flush(h);
         return;
     }
-    for (uint32_t k = MIN_GRAINS; k <= CACHE_CLASSES && c->bytes; k++)
-        while (c->count[k]) {
-            slz_chunk *ch = pop(h, c, k, c->count[k], h->op);
+    for (uintptr_t b = SLZ_MIN_CHUNK; b <= CACHE_CLASSES * SLZ_ALIGN && cache_bytes(c); b += SLZ_ALIGN)
+        for (uint32_t *row = cache_row(c, b); row[0];) {
+            slz_chunk *ch = pop(h, c, row, b, row[0], h->op);
             release(h, live_block(h, chunk2mem(ch)));
             h->st.frees++; /* (a free into the heap for the core; not one for the program: cache_stats) */
             c->flushed++;
@@ -128,7 +128,7 @@ void cache_flush(slz_heap *h)
  * (1); else 0. */
 int cache_refused(slz_heap *h, int saved_errno)
 {
-    if (h->cache == NULL || h->cache->bytes == 0)
+    if (h->cache == NULL || cache_bytes(h->cache) == 0)
         return 0;
     cache_flush(h);
     h->st.failures--;
@@ -138,23 +138,23 @@ int cache_refused(slz_heap *h, int saved_errno)
 
 /* ---- malloc ------------------------------------------------------------ */
 
-/* class_of: the chunk size in granules of a request of n bytes (n at most
- * CACHE_MAX_REQUEST): its stack. */
-static inline size_t class_of(size_t n)
+/* class_bytes: the chunk size in bytes of a request of n bytes (n at
+ * most CACHE_MAX_REQUEST): its stack's. */
+static inline uintptr_t class_bytes(size_t n)
 {
-    size_t k = (n + SLZ_HDR + SLZ_ALIGN - 1) / SLZ_ALIGN;
-    return k < MIN_GRAINS ? MIN_GRAINS : k;
+    uintptr_t b = (n + SLZ_HDR + SLZ_ALIGN - 1) & -(uintptr_t)SLZ_ALIGN;
+    return b < SLZ_MIN_CHUNK ? SLZ_MIN_CHUNK : b;
 }
 
-/* serve: the hit: the block of k granules freed last (its stack holds
+/* serve: the hit: the block of b bytes freed last (its stack, row, holds
  * i > 0), live again for a request of n bytes. (The hits are not counted:
  * cache_stats derives them.) A pop is where a block becomes live again, so
  * the block's pending bit is read after it, as carve does (see the head of
  * this file); the caller calls pending_reused when h->remote says so. */
-HOT void *serve(slz_heap *h, struct slz_cache *c, size_t k, size_t i, size_t n, const char *op)
+HOT void *serve(slz_heap *h, struct slz_cache *c, uint32_t *row, uintptr_t b, uint32_t i, size_t n, const char *op)
 {
-    slz_chunk *ch = pop(h, c, k, i, op);
-    h->st.bytes_allocated += k * SLZ_ALIGN;
+    slz_chunk *ch = pop(h, c, row, b, i, op);
+    h->st.bytes_allocated += b;
     __atomic_signal_fence(__ATOMIC_SEQ_CST); /* (as carve: see slz_free_deferred) */
     h->st.bytes_requested += n; /* (apart: two adds, not one vector add of four instructions more) */
     return chunk2mem(ch);
@@ -180,10 +180,11 @@ static __attribute__((noinline)) void *miss(slz_heap *h, size_t n)
 void *cache_malloc(slz_heap *h, size_t n)
 {
     struct slz_cache *c = h->cache;
-    size_t k = class_of(n), i;
-    if (n > CACHE_MAX_REQUEST || (i = c->count[k]) == 0)
+    uintptr_t b = class_bytes(n);
+    uint32_t *row = cache_row(c, b), i;
+    if (n > CACHE_MAX_REQUEST || (i = row[0]) == 0)
         return miss(h, n);
-    void *p = serve(h, c, k, i, n, h->op);
+    void *p = serve(h, c, row, b, i, n, h->op);
     if (__atomic_load_n(&h->remote, __ATOMIC_RELAXED))
         pending_reused(h, grain_of(h, mem2chunk(p)));
     return p;
@@ -213,11 +214,12 @@ static __attribute__((noinline)) void *malloc_reused(slz_heap *h, void *p)
 __attribute__((noinline)) void *cache_slz_malloc(slz_heap *h, size_t n)
 {
     struct slz_cache *c = h->cache;
-    size_t k = class_of(n), i;
+    uintptr_t b = class_bytes(n);
+    uint32_t *row = cache_row(c, b), i;
     busy(h);
-    if (__builtin_expect(n > CACHE_MAX_REQUEST || (i = c->count[k]) == 0, 0))
+    if (__builtin_expect(n > CACHE_MAX_REQUEST || (i = row[0]) == 0, 0))
         return malloc_miss(h, n);
-    void *p = serve(h, c, k, i, n, "malloc");
+    void *p = serve(h, c, row, b, i, n, "malloc");
     if (__atomic_load_n(&h->remote, __ATOMIC_RELAXED))
         return malloc_reused(h, p);
     op_end(h);
@@ -241,18 +243,17 @@ static __attribute__((noinline)) void free_to_heap(slz_heap *h, void *p)
     op_end(h);
 }
 
-/* next_ok: the head of the chunk that begins at nx (above a block being
- * freed; nx in the arena) says what the bits say: its size and U (and K or
- * not). A cheap check, where the default way checks the same header keyed
- * (free.c, checked_block): a free that fails it goes that way, and is
- * reported in its words (or finds a cached block's header, which is no
- * damage). */
-HOT int next_ok(const slz_heap *h, uintptr_t nx)
+/* next_ok: the head of the chunk at nx above block ch (nx in the arena)
+ * says what the bits say: its size and U (and K or not). A cheap check,
+ * where the default way checks the same header (free.c, release_sized): a
+ * free that fails it goes that way, and is reported in its words (or finds
+ * a cached block's header, which is no damage). */
+HOT int next_ok(const slz_heap *h, const slz_chunk *ch, uintptr_t nx, uintptr_t b)
 {
     const struct slz_cell *cell = cell_of(h, (uint32_t)nx);
     uintptr_t want = (uintptr_t)size_in_cell(cell, cell->start, nx % SLZ_CELL) * SLZ_ALIGN;
     want |= (cell->used >> (nx % SLZ_CELL)) & 1;
-    return (chunk_at(h, (uint32_t)nx)->head & ~SLZ_CACHED) == want;
+    return (((const slz_chunk *)((const char *)ch + b))->head & ~SLZ_CACHED) == want;
 }
 
 /* cache_slz_free: slz_free on a heap with a cache (out of line, as
@@ -271,29 +272,30 @@ __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
 {
     busy(h);
     uintptr_t g = (uintptr_t)p - (uintptr_t)h->base - SLZ_HDR;
+    uint32_t grains = h->grains;
     g = g >> 4 | g << 60; /* (granules; a misaligned pointer is far beyond the arena) */
-    if (__builtin_expect(g >= h->grains || __atomic_load_n(&h->pend_any, __ATOMIC_RELAXED), 0))
+    if (__builtin_expect(g >= grains || __atomic_load_n(&h->pend_any, __ATOMIC_RELAXED), 0))
         return free_to_heap(h, p);
     const struct slz_cell *cell = cell_of(h, (uint32_t)g);
     uint64_t st = cell->start;
     if (!((st & cell->used) >> (g % SLZ_CELL) & 1))
         return free_to_heap(h, p);
-    uintptr_t k = size_in_cell(cell, st, g % SLZ_CELL);
+    uintptr_t k = size_in_cell(cell, st, g % SLZ_CELL), b = k * SLZ_ALIGN, nx = g + k;
     slz_chunk *ch = mem2chunk(p);
-    if (k > CACHE_CLASSES || ch->head != (k * SLZ_ALIGN | SLZ_INUSE) || (g + k < h->grains && !next_ok(h, g + k)))
+    if (b > CACHE_CLASSES * SLZ_ALIGN || ch->head != b + SLZ_INUSE || (__builtin_expect(nx < grains, 1) && !next_ok(h, ch, nx, b)))
         return free_to_heap(h, p);
-    __asm__("" : "+r"(g), "+r"(k)); /* (what derives from them is derived again: fewer registers saved) */
+    __asm__("" : "+r"(g), "+r"(b)); /* (what derives from them is derived again: fewer registers saved) */
     struct slz_cache *c = h->cache;
-    uintptr_t i = c->count[k];
-    if (i >= c->depth || c->bytes + k * SLZ_ALIGN > c->bound)
+    uint32_t *row = cache_row(c, b), i = row[0];
+    if (i >= c->depth || b > c->room)
         return free_to_heap(h, p);
-    uint64_t *w = &c->bits[g / 64], cached = *w;
+    uint64_t cached = c->bits[g / 64];
     if ((cached >> (g % 64)) & 1) /* (its header was damaged too: said here) */
         slz_misuse("free", "double free", p);
-    __atomic_store_n(w, cached | bit_of((uint32_t)g), __ATOMIC_RELAXED); /* (cache_mark, the word read once) */
-    c->slot[k][i] = (uint32_t)g;
-    c->count[k] = (uint8_t)(i + 1);
-    c->bytes += k * SLZ_ALIGN;
+    __atomic_store_n(&c->bits[g / 64], with_bit(cached, g, 1), __ATOMIC_RELAXED); /* (cache_mark, the word read once) */
+    row[i + 1] = (uint32_t)g;
+    row[0] = i + 1;
+    c->room -= b;
     ch->head |= SLZ_CACHED;
     ch->canary = canary_of(h, ch);
     c->pushes++;
@@ -323,7 +325,7 @@ static size_t held_blocks(const struct slz_cache *c)
 {
     size_t blocks = c->qlen; /* (the quarantine's, SLZ_SECURE) */
     for (uint32_t k = MIN_GRAINS; k <= CACHE_CLASSES; k++)
-        blocks += c->count[k];
+        blocks += c->stack[k][0];
     return blocks;
 }
 
@@ -352,8 +354,8 @@ void cache_stats(const slz_heap *h, struct slz_heap_stats *out)
     out->cache_hits = hits;
     out->cache_misses = c->misses;
     out->cached_blocks = blocks;
-    out->cached_bytes = c->bytes;
-    out->in_use -= c->bytes;
+    out->cached_bytes = cache_bytes(c);
+    out->in_use -= cache_bytes(c);
     out->mallocs += hits; /* (the core counts what it serves) */
     out->frees += c->pushes - c->flushed; /* (the core counts the flushed blocks, not the frees the cache took) */
     out->live_blocks -= cached; /* mallocs - frees: the heap's view was mallocs - frees of the core's */
@@ -370,13 +372,14 @@ size_t cache_check(const slz_heap *h, size_t cells, const char **first)
     if (c->secure)
         return quarantine_check(h, cells, first);
     for (uint32_t k = 0; k <= CACHE_CLASSES; k++) {
-        if (c->count[k] > CACHE_DEPTH || (c->count[k] && k < MIN_GRAINS)) {
+        uint32_t held = c->stack[k][0];
+        if (held > c->depth || (held && k < MIN_GRAINS)) {
             if (bad++ == 0)
                 *first = "a cache stack is over its depth or of no chunk size";
             continue;
         }
-        for (unsigned i = 0; i < c->count[k]; i++) {
-            uint32_t g = c->slot[k][i];
+        for (unsigned i = 1; i <= held; i++) {
+            uint32_t g = c->stack[k][i];
             blocks++;
             bytes += (size_t)k * SLZ_ALIGN;
             if (g >= h->grains || !is_start(h, g) || !is_used(h, g) || grains_of(h, g) != k || !cache_holds(h, g)) {
@@ -392,7 +395,7 @@ size_t cache_check(const slz_heap *h, size_t cells, const char **first)
     }
     for (size_t w = 0; w < cells; w++)
         set += (size_t)__builtin_popcountll(c->bits[w]);
-    if ((bytes != c->bytes || bytes > c->bound || blocks > c->pushes - c->flushed) && bad++ == 0)
+    if ((bytes != cache_bytes(c) || c->room > c->bound || blocks > c->pushes - c->flushed) && bad++ == 0)
         *first = "the cache's totals disagree with its stacks";
     if (set != blocks && bad++ == 0)
         *first = "a cached bit without a cached block";

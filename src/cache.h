@@ -4,11 +4,13 @@
  *
  * The state is out of band, in the heap's metadata after the pending bits:
  *
- *   | struct slz_heap | cells | index | pending | cache | cached | guard | ...
+ *   | struct slz_heap | cells | index | pending | cache (stacks, bits) | guard | ...
  *
- * cache:  for each chunk size of CACHE_CLASSES granules or fewer, a stack
- *         of up to CACHE_DEPTH granules: chunks that a free put there.
- * cached: one bit per granule: the chunk that begins there is in the cache.
+ * stack:  for each chunk size of CACHE_CLASSES granules or fewer, one row
+ *         of CACHE_ROW words: stack[k][0] the blocks it holds (i), then
+ *         their granules, stack[k][1..i], the last freed on top: a free and
+ *         a hit touch one row, addressed by the chunk's size in bytes.
+ * bits:   one bit per granule: the chunk that begins there is in the cache.
  *
  * A cached chunk stays in use for the bits and the index: the core never
  * merges it or hands it out. Its header says so too, with K: its head is
@@ -19,7 +21,7 @@
  * Invariants (slz_heap_check verifies them):
  *  C1. Every granule in a stack is the start of a used chunk of that stack's
  *      size, and its cached bit is set; no other cached bit is set.
- *  C2. bytes is what the stacks hold; bytes <= bound; the blocks held
+ *  C2. cache_bytes is what the stacks hold; room <= bound; the blocks held
  *      are at most pushes - flushed (the rest went out as hits).
  *  C3. A cached chunk's header is size | U | K with the check of size | U,
  *      and its first payload word is its canary.
@@ -31,7 +33,8 @@
 
 #define CACHE_CLASSES 127 /* chunks below 2 KiB: 4 .. 127 granules */
 #ifndef CACHE_DEPTH
-#define CACHE_DEPTH 15 /* blocks per size (glibc's tcache: 7; see README) */
+#define CACHE_DEPTH 31 /* blocks per size (glibc's tcache: 7): a stack under uniform churn is
+                        * empty or full 1/(depth + 1) of the time, and each miss costs a first fit */
 #endif
 #ifndef SLZ_CACHE_BYTES
 #define SLZ_CACHE_BYTES (1 << 20) /* bytes held at most (and 1/16 of the arena) */
@@ -40,31 +43,44 @@
 #ifndef SLZ_QUARANTINE_BYTES
 #define SLZ_QUARANTINE_BYTES (4 << 20) /* SLZ_SECURE: bytes held at most (and 1/16 of the arena) */
 #endif
-#define QUARANTINE_BLOCKS ((CACHE_CLASSES + 1) * (CACHE_DEPTH + 1)) /* SLZ_SECURE: blocks held at most */
+#define QUARANTINE_BLOCKS 2048 /* SLZ_SECURE: blocks held at most */
+#define CACHE_ROW (CACHE_DEPTH + 1) /* words of a stack: its count, then its blocks */
+_Static_assert(CACHE_ROW == 16 || CACHE_ROW == 32, "a row is addressed by the chunk size times 4 or 8");
+_Static_assert(QUARANTINE_BLOCKS <= (CACHE_CLASSES + 1) * CACHE_DEPTH, "the ring fits in the stacks' blocks");
 
 /* With SLZ_SECURE (slz.h; quarantine.c) the same hold is a quarantine: the
- * slots' words are one FIFO ring of QUARANTINE_BLOCKS granules (ring), the
- * oldest at qhead, and nothing is served from it. Its invariants:
+ * stacks' block words are one FIFO ring of QUARANTINE_BLOCKS granules
+ * (RING: column by column, so that every count stays 0), the oldest at
+ * qhead, and nothing is served from it. Its invariants:
  *  Q1. Every granule in the ring is the start of a used chunk with its
  *      cached bit set; no other cached bit is set; count is 0 everywhere.
- *  Q2. bytes is what the ring holds (whole chunks); bytes <= bound.
+ *  Q2. cache_bytes is what the ring holds (whole chunks); room <= bound.
  *  Q3. A held chunk's first payload word is its canary, the rest is zero. */
 struct slz_cache {
-    uint64_t *bits;      /* cached: one bit per granule */
-    size_t bytes, bound; /* held in the stacks (the ring); at most */
+    size_t room, bound;  /* bytes the stacks (the ring) may still take; held at most
+                          * (held now: cache_bytes) */
     uint64_t pushes;     /* frees the cache took (the core's frees count the rest) */
     uint64_t flushed;    /* blocks it gave to the heap (counted as the core's frees too) */
     uint64_t misses;     /* mallocs first fit served (the hits are derived, cache_stats) */
-    int secure;          /* SLZ_SECURE: the slots are the quarantine's ring */
+    int secure;          /* SLZ_SECURE: the stacks' block words are the quarantine's ring */
     uint32_t depth;      /* blocks a stack takes: CACHE_DEPTH; 0 in the secure profile */
     uint32_t qhead, qlen; /* SLZ_SECURE: the oldest slot; slots held */
-    uint8_t count[CACHE_CLASSES + 1];
-    union {
-        uint32_t slot[CACHE_CLASSES + 1][CACHE_DEPTH + 1]; /* the stacks */
-        uint32_t ring[QUARANTINE_BLOCKS];                  /* SLZ_SECURE: the ring */
-    };
+    uint32_t stack[CACHE_CLASSES + 1][CACHE_ROW] __attribute__((aligned(64))); /* (above) */
+    uint64_t bits[] __attribute__((aligned(64))); /* cached: one bit per granule (in the
+                          * struct: its address is c's, no pointer loaded) */
 };
 #define CACHE_MAX_REQUEST ((size_t)CACHE_CLASSES * SLZ_ALIGN - SLZ_HDR)
+/* cache_bytes: the bytes c holds (a free checks room against a block, one
+ * compare, and takes it from room). */
+static inline size_t cache_bytes(const struct slz_cache *c) { return c->bound - c->room; }
+/* RING: slot r of the quarantine's ring (SLZ_SECURE). */
+#define RING(c, r) ((c)->stack[(r) % (CACHE_CLASSES + 1)][1 + (r) / (CACHE_CLASSES + 1)])
+/* cache_row: the stack of chunks of b bytes (b a multiple of SLZ_ALIGN, at
+ * most CACHE_CLASSES granules): one scaled index, no multiply. */
+static inline uint32_t *cache_row(struct slz_cache *c, uintptr_t b)
+{
+    return (uint32_t *)((char *)c->stack + b * (CACHE_ROW * sizeof(uint32_t) / SLZ_ALIGN));
+}
 
 /* cache_holds: the chunk at g is in h's cache. Another thread may ask
  * (slz_free_deferred's check of a block, when it fails): one relaxed load. */
@@ -73,11 +89,27 @@ static inline int cache_holds(const slz_heap *h, uint32_t g)
     const struct slz_cache *c = h->cache;
     return c && ((__atomic_load_n(&c->bits[g / 64], __ATOMIC_RELAXED) >> (g % 64)) & 1);
 }
-/* cache_mark: g's cached bit on or off: one relaxed store (see above). */
-static inline void cache_mark(struct slz_cache *c, uint32_t g, int on)
+/* with_bit: w with bit g % 64 set (on) or clear. On x86-64 one bts or btr,
+ * which take the index modulo 64 themselves: the compiler, left to itself,
+ * keeps g % 64 in a register of its own (one more saved on the free's way). */
+static inline uint64_t with_bit(uint64_t w, uintptr_t g, int on)
 {
-    uint64_t *w = &c->bits[g / 64], b = (uint64_t)1 << (g % 64);
-    __atomic_store_n(w, on ? *w | b : *w & ~b, __ATOMIC_RELAXED);
+#if defined(__x86_64__)
+    if (on)
+        __asm__("bts %1, %0" : "+r"(w) : "r"(g) : "cc");
+    else
+        __asm__("btr %1, %0" : "+r"(w) : "r"(g) : "cc");
+    return w;
+#else
+    uint64_t b = (uint64_t)1 << (g % 64);
+    return on ? w | b : w & ~b;
+#endif
+}
+/* cache_mark: g's cached bit on or off: one relaxed store (see above). */
+static inline void cache_mark(struct slz_cache *c, uintptr_t g, int on)
+{
+    uint64_t *w = &c->bits[g / 64];
+    __atomic_store_n(w, with_bit(*w, g, on), __ATOMIC_RELAXED);
 }
 
 /* cache_header_ok: the chunk at g is cached and its header is a cached

@@ -58,11 +58,11 @@ static int payload_zero(const slz_heap *h, uint32_t g)
  * the next one's as slz_free checks them) and freed into the heap. */
 static void leave(slz_heap *h, struct slz_cache *c)
 {
-    uint32_t g = c->ring[c->qhead];
+    uint32_t g = RING(c, c->qhead);
     slz_chunk *ch = chunk_at(h, g);
     c->qhead = (c->qhead + 1) % QUARANTINE_BLOCKS;
     c->qlen--;
-    c->bytes -= (size_t)grains_of(h, g) * SLZ_ALIGN;
+    c->room += (size_t)grains_of(h, g) * SLZ_ALIGN;
     uint32_t k = grains_of(h, g), nx = g + k;
     cache_mark(c, g, 0);
     ch->head &= ~SLZ_CACHED; /* (held: K in its header, as a cached block's) */
@@ -96,10 +96,11 @@ static void hold(slz_heap *h, uint32_t g)
         release(h, g);
         return;
     }
-    while (c->qlen == QUARANTINE_BLOCKS || c->bytes + size > c->bound)
+    while (c->qlen == QUARANTINE_BLOCKS || size > c->room)
         leave(h, c);
-    c->ring[(c->qhead + c->qlen++) % QUARANTINE_BLOCKS] = g;
-    c->bytes += size;
+    RING(c, (c->qhead + c->qlen) % QUARANTINE_BLOCKS) = g;
+    c->qlen++;
+    c->room -= size;
     cache_mark(c, g, 1);
     ch->head |= SLZ_CACHED; /* a free of it fails block_grain's header compare: reported as double free */
     ch->canary = canary_of(h, ch);
@@ -145,7 +146,7 @@ size_t quarantine_check(const slz_heap *h, size_t cells, const char **first)
     const struct slz_cache *c = h->cache;
     size_t bad = 0, bytes = 0, set = 0;
     for (uint32_t i = 0; i < c->qlen; i++) {
-        uint32_t g = c->ring[(c->qhead + i) % QUARANTINE_BLOCKS];
+        uint32_t g = RING(c, (c->qhead + i) % QUARANTINE_BLOCKS);
         if (g >= h->grains || !is_start(h, g) || !is_used(h, g) || !cache_holds(h, g)) {
             if (bad++ == 0)
                 *first = "a quarantined block is not a used chunk with its cached bit";
@@ -157,7 +158,7 @@ size_t quarantine_check(const slz_heap *h, size_t cells, const char **first)
     }
     for (size_t w = 0; w < cells; w++)
         set += (size_t)__builtin_popcountll(c->bits[w]);
-    if ((bytes != c->bytes || bytes > c->bound || c->qlen > QUARANTINE_BLOCKS) && bad++ == 0)
+    if ((bytes != cache_bytes(c) || c->room > c->bound || c->qlen > QUARANTINE_BLOCKS) && bad++ == 0)
         *first = "the quarantine's totals disagree with its ring";
     if (set != c->qlen && bad++ == 0)
         *first = "a cached bit without a quarantined block";

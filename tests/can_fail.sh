@@ -193,8 +193,14 @@ mutant pending-malloc-no-collect src/malloc_pass.h '/V(malloc_pass)(slz_heap \*h
 # ---- the secure profile's quarantine (quarantine.c) -----------------------------
 mutant quarantine-no-clear $Q 's/    memset(chunk2mem(ch), 0, size - SLZ_HDR);/    (void)0;/' core "core_quarantine 20000"
 mutant quarantine-not-marked $Q '/^static void hold/,/^}/s/    cache_mark(c, g, 1);/    (void)0;/' core "core_quarantine 20000"
-mutant quarantine-no-byte-bound $Q 's/ || c->bytes + size > c->bound)/)/' core "core_quarantine 20000"
+mutant quarantine-no-byte-bound $Q 's/ || size > c->room)/)/' core "core_quarantine 20000"
 mutant quarantine-leave-unchecked $Q 's/ \&\& payload_zero(h, g)))/))/' core "core_quarantine waf"
+# ---- the fast mode's cache (cache.c): the checks of its hit paths ----------------
+CA=src/cache.c
+mutant cache-next-unchecked $CA 's/ || (__builtin_expect(nx < grains, 1) \&\& !next_ok(h, ch, nx, b)))/)/' core core_cache_misuse
+mutant cache-bit-unread $CA 's/    if ((cached >> (g % 64)) \& 1) \/\* (its header was damaged too: said here) \*\//    if (0)/' core core_cache_misuse
+mutant cache-canary-unread $CA 's/    if (!CHECKED(ch->canary == canary_of(h, ch)))/    if (0)/' core core_cache_misuse
+mutant cache-depth-ignored $CA 's/    if (i >= c->depth || b > c->room)/    if (b > c->room)/' core core_cache_misuse
 # ---- the shim's routing (preload/) -------------------------------------------
 mutant shim-remote-free-dropped $S 's/    } else if (!heaps_lost(i)) {/    } else if (0) {/' shim shim_remote SLZ_HEAP_SIZE=1M
 mutant shim-realloc-own-moves $S '/^static void \*realloc_owned/,/^}/s/    if (h == shim_my_heap && n <= max_request) {/    if (0) {/' shim shim_routing SLZ_HEAP_SIZE=1M

@@ -35,7 +35,7 @@
 #define HDR 16
 #define MIN_CHUNK 64
 #define CLASSES 127 /* cached chunk sizes: up to this many granules */
-#define DEPTH 15
+#define DEPTH 31
 #define CACHE_BYTES (1 << 20)
 #define MAX_CHUNKS (4 * SLOTS + 8)
 

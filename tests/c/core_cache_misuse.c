@@ -106,5 +106,36 @@ int main(void)
     CHECK("the heap check sees a cached header's bad check word", slz_heap_check(h, &what) > 0 && what != NULL);
     if (what)
         printf("damaged cached header: %s\n", what);
+
+    /* the free's way into the cache checks what the default free checks: a
+     * write past the end of a block of a cached size into the next header
+     * is reported when the block is freed */
+    h = fresh();
+    small = slz_malloc(h, 100), top = slz_malloc(h, 100);
+    ((unsigned long *)top)[-2] ^= 0x100;
+    REPORTS("corrupted next chunk (write past the end of a block?)", slz_free(h, small));
+    /* a cached block whose header was made a live one's again, freed again:
+     * its cached bit says double free */
+    CHECK("the cache took the block", cached(&h, &b));
+    ((unsigned long *)b)[-2] &= ~2ul; /* (K, cache.h) */
+    REPORTS("double free", slz_free(h, b));
+    /* a write after free into a cached block: its canary says so when a
+     * malloc takes it back */
+    CHECK("the cache took the block", cached(&h, &b));
+    ((unsigned long *)b)[0] ^= 1;
+    REPORTS("corrupted free chunk (write after free?)", slz_malloc(h, 100));
+
+    /* not misuse, the bound a misuse would find: a stack holds 31 blocks
+     * (CACHE_DEPTH); the 32nd free of a size is a real one */
+    h = fresh();
+    void *many[40];
+    for (int i = 0; i < 40; i++)
+        many[i] = slz_malloc(h, 100);
+    for (int i = 0; i < 40; i++)
+        slz_free(h, many[i]);
+    struct slz_heap_stats st;
+    slz_heap_get_stats(h, &st);
+    CHECK("a stack holds 31 blocks", st.cached_blocks == 31);
+    CHECK("heap check with a full stack", slz_heap_check(h, NULL) == 0);
     return CHECK_DONE();
 }
