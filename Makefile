@@ -84,7 +84,8 @@ test:
 test-progs: all $(TEST_PROGS)
 test-bats: $(BATS_RUNS)
 $(BATS_RUNS): bats-%:
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL bats $(BATS_FLAGS) tests/$*.bats
+	@echo 'bats $(strip $(BATS_FLAGS) tests/$*.bats)'
+	@env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL bats $(BATS_FLAGS) tests/$*.bats
 
 # make print-flags: the compiler and flags every build uses, one per line
 # (for scripts that compile outside make).

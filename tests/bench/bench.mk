@@ -67,7 +67,18 @@ $(BENCH_DIR)/runstat: $(BENCH_SRC)/runstat.c
 	$(BENCH_COMPILE) -o $@ $<
 
 # the same library with the in-band header and canary checks compiled out
-# (SLZ_UNCHECKED, src/chunk.h): micro.sh's unchecked1G row shows what they cost
-$(BENCH_DIR)/unchecked/libslzmalloc.so: $(CORE_SRC) $(REPORT_SRC) $(SHIM_SRC) $(wildcard src/*.h preload/*.h include/*.h)
+# (SLZ_UNCHECKED, src/chunk.h): micro.sh's unchecked1G row shows what they cost.
+# Linked from objects as libslzmalloc.so is (one compile a source: make runs
+# them side by side, each writes its .d)
+UNCHECKED_OBJ = $(PIC_OBJ:$(BUILD)/pic/%=$(BENCH_DIR)/unchecked/obj/%)
+
+$(BENCH_DIR)/unchecked/obj/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(CC) $(SLZ_CFLAGS) $(PIC_FLAGS) -DSLZ_UNCHECKED $(CFLAGS) -shared -o $@ $(CORE_SRC) $(REPORT_SRC) $(SHIM_SRC) -lpthread -ldl
+	$(COMPILE) $(PIC_FLAGS) -DSLZ_UNCHECKED $(CFLAGS) -c -o $@ $<
+
+$(BENCH_DIR)/unchecked/obj/%.o: preload/%.c
+	@mkdir -p $(@D)
+	$(COMPILE) $(PIC_FLAGS) -DSLZ_UNCHECKED $(CFLAGS) -c -o $@ $<
+
+$(BENCH_DIR)/unchecked/libslzmalloc.so: $(UNCHECKED_OBJ)
+	$(CC) -shared $(LTO) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lpthread -ldl
