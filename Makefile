@@ -70,8 +70,10 @@ include $(wildcard tests/*.mk tests/*/*.mk scripts/*.mk)
 # steps one job per core. The files run side by side, the slowest first (a
 # list kept by hand: its order only balances the cores), each file's output
 # printed whole when it ends (-O); every file runs (-k) and any failure fails
-# make test. Each runs as from a shell (`bats tests/FILE.bats`): no make
-# flags, so a make a test starts has no jobserver it cannot reach.
+# make test, which ends by naming the files that failed. Each runs as from a
+# shell (`bats tests/FILE.bats`): no make flags, so a make a test starts has
+# no jobserver it cannot reach. (make test BATS_NAMES="fork shim": those
+# files only.)
 JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 BATS_SLOW  = sanitize bench fork html cache threads stock quarantine random
 BATS_NAMES = $(basename $(notdir $(wildcard tests/*.bats)))
@@ -80,12 +82,15 @@ BATS_RUNS  = $(addprefix bats-,$(foreach f,$(BATS_SLOW),$(filter $(f),$(BATS_NAM
 .PHONY: test-bats $(BATS_RUNS)
 test:
 	@$(MAKE) --no-print-directory -j$(JOBS) test-progs
-	@$(MAKE) --no-print-directory -k -j$(JOBS) -Otarget test-bats
+	@rm -f $(BUILD)/bats-failed
+	@$(MAKE) --no-print-directory -k -j$(JOBS) -Otarget test-bats || \
+	    { echo "make test: failed: $$(cat $(BUILD)/bats-failed 2>/dev/null | tr '\n' ' ')"; exit 1; }
 test-progs: all $(TEST_PROGS)
 test-bats: $(BATS_RUNS)
 $(BATS_RUNS): bats-%:
 	@echo 'bats $(strip $(BATS_FLAGS) tests/$*.bats)'
-	@env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL bats $(BATS_FLAGS) tests/$*.bats
+	@env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL bats $(BATS_FLAGS) tests/$*.bats || \
+	    { echo tests/$*.bats >>$(BUILD)/bats-failed; exit 1; }
 
 # make print-flags: the compiler and flags every build uses, one per line
 # (for scripts that compile outside make).
