@@ -72,9 +72,20 @@ $(BENCH_DIR)/runstat: $(BENCH_SRC)/runstat.c
 # and canary checks compiled out (SLZ_UNCHECKED, src/chunk.h: micro.sh's
 # unchecked1G row shows what they cost); min32, with a 32-byte minimum chunk
 # instead of the design's 64 (memload.sh's min32 column: what the minimum costs
-# in peak RSS)
-$(BENCH_DIR)/unchecked/libslzmalloc.so: VARIANT = -DSLZ_UNCHECKED
-$(BENCH_DIR)/min32/libslzmalloc.so: VARIANT = -DSLZ_MIN_CHUNK=32
-$(BENCH_DIR)/unchecked/libslzmalloc.so $(BENCH_DIR)/min32/libslzmalloc.so: $(CORE_SRC) $(REPORT_SRC) $(SHIM_SRC) $(wildcard src/*.h preload/*.h include/*.h)
-	@mkdir -p $(@D)
-	$(CC) $(SLZ_CFLAGS) $(PIC_FLAGS) $(VARIANT) $(CFLAGS) -shared -o $@ $(CORE_SRC) $(REPORT_SRC) $(SHIM_SRC) -lpthread -ldl
+# in peak RSS). Each linked from objects as libslzmalloc.so is (one compile a
+# source: make runs them side by side, each writes its .d)
+unchecked_FLAGS = -DSLZ_UNCHECKED
+min32_FLAGS = -DSLZ_MIN_CHUNK=32
+define variant_rules
+$(BENCH_DIR)/$(1)/obj/%.o: src/%.c
+	@mkdir -p $$(@D)
+	$$(COMPILE) $$(PIC_FLAGS) $$($(1)_FLAGS) $$(CFLAGS) -c -o $$@ $$<
+
+$(BENCH_DIR)/$(1)/obj/%.o: preload/%.c
+	@mkdir -p $$(@D)
+	$$(COMPILE) $$(PIC_FLAGS) $$($(1)_FLAGS) $$(CFLAGS) -c -o $$@ $$<
+
+$(BENCH_DIR)/$(1)/libslzmalloc.so: $$(PIC_OBJ:$$(BUILD)/pic/%=$(BENCH_DIR)/$(1)/obj/%)
+	$$(CC) -shared $$(LTO) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$^ -lpthread -ldl
+endef
+$(foreach v,unchecked min32,$(eval $(call variant_rules,$(v))))
