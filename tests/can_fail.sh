@@ -114,8 +114,10 @@ mutant index-raise-one-short $C 's/    if (s <= h->lv\[0\]\[k\])$/    if (s <= h
 mutant index-raise-span-one-short $C 's/    if (k >= h->span)$/    if (k > h->span)/' core "$R"
 mutant index-widen-start-stays $I 's/        h->start++;/        break;/' core "$R"
 mutant index-refresh-nothing $I 's/    refreshes\[h->lines \& 1\](h, k);/    (void)0;/' core "$R"
-mutant carve-no-lowering $A 's/    \*lower = h->lv\[0\]\[k\] == n ? k : SIZE_MAX;/    *lower = SIZE_MAX;/' core "$R"
-mutant carve-rest-not-indexed $A 's/        if (r \/ SLZ_CELL != k)$/        if (0)/' core "$R"
+mutant carve-no-lowering src/malloc_pass.h 's/    if (h->lv\[0\]\[k\] == size) \/\* g was its cell.s largest \*\//    if (0)/' core "$R"
+mutant carve-aligned-no-lowering $A '/^static void \*carve(/,/^}/s/    if (h->lv\[0\]\[k\] == n)$/    if (0)/' core core_align
+mutant carve-rest-not-indexed $A 's/        if (r \/ SLZ_CELL != g \/ SLZ_CELL) {/        if (0) {/' core "$R"
+mutant carve-high-water-not-raised $A 's/        raise_high_water(h, g + need);/        (void)0;/' core core_stats
 mutant place-upper-cell-stale $F 's/    if ((lost != SIZE_MAX) \& (lost != lo \/ SLZ_CELL))/    if (0)/' core "$R"
 mutant merge-above-cell-not-noted $F 's/            lost = h->lv\[0\]\[nx \/ SLZ_CELL\] == sn ? nx \/ SLZ_CELL : SIZE_MAX;/            lost = SIZE_MAX;/' core "$R"
 # ---- the chunk bits, sizes and leads (index.c, chunk.h) -----------------------
