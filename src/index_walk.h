@@ -10,7 +10,7 @@
 /* walk: the first fit for need granules: the first entry >= need of each
  * line down from the walk's first line, then the first free chunk of the
  * cell that is big enough (the index promises one). */
-VATTR static inline uint32_t V(walk)(const slz_heap *h, uint32_t need, uint32_t *size)
+VATTR static inline __attribute__((always_inline)) uint32_t V(walk)(const slz_heap *h, uint32_t need, uint32_t *size)
 {
     int l = h->start;
     unsigned m = V(ge_mask)(h->lv[l], need);
@@ -39,7 +39,7 @@ VATTR static inline uint32_t V(walk)(const slz_heap *h, uint32_t need, uint32_t 
  * parent (index_raise); a fall rewrites every parent on the way up to the
  * walk's first line with the maximum of its line: no early exit, whose
  * branch on data would mispredict about every other time. */
-VATTR static inline void V(set)(slz_heap *h, size_t k, uint32_t v)
+VATTR static inline __attribute__((always_inline)) void V(set)(slz_heap *h, size_t k, uint32_t v)
 {
     if (v >= h->lv[0][k]) {
         index_raise(h, k, v);
@@ -57,4 +57,4 @@ VATTR static inline void V(set)(slz_heap *h, size_t k, uint32_t v)
 }
 
 /* refresh: the free chunks that begin in cell k have changed. */
-VATTR static inline void V(refresh)(slz_heap *h, size_t k) { V(set)(h, k, cell_max(h, k)); }
+VATTR static inline __attribute__((always_inline)) void V(refresh)(slz_heap *h, size_t k) { V(set)(h, k, cell_max(h, k)); }
