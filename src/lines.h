@@ -75,16 +75,18 @@ static inline uint32_t line_max_sse2(const uint32_t *line)
 
 /* ---- AVX2 ---------------------------------------------------------------- */
 /* ge_mask_avx2 compares signed, one instruction a half line: every entry
- * and need - 1 lie below 2^31, as the version is chosen only for an arena
- * of fewer granules (index_pick_lines: a heap under 32 GiB). */
+ * and need lie below 2^31, as the version is chosen only for an arena of
+ * fewer granules (index_pick_lines: a heap under 32 GiB). It finds the
+ * entries below need (need > entry: the line is the compare's second
+ * operand, read from memory by the compare itself) and flips the mask. */
 #define SLZ_AVX2 __attribute__((target("avx2,bmi,bmi2,lzcnt")))
 SLZ_AVX2 static inline unsigned ge_mask_avx2(const uint32_t *line, uint32_t need)
 {
-    __m256i n = _mm256_set1_epi32((int)(need - 1));
+    __m256i n = _mm256_set1_epi32((int)need);
     __m256i a = _mm256_load_si256((const __m256i *)line), b = _mm256_load_si256((const __m256i *)line + 1);
-    __m256i ma = _mm256_cmpgt_epi32(a, n), mb = _mm256_cmpgt_epi32(b, n);
-    return (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(ma)) |
-           (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(mb)) << 8;
+    __m256i la = _mm256_cmpgt_epi32(n, a), lb = _mm256_cmpgt_epi32(n, b);
+    return ((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(la)) |
+            (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(lb)) << 8) ^ 0xffffu;
 }
 SLZ_AVX2 static inline uint32_t line_max_avx2(const uint32_t *line)
 {

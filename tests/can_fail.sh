@@ -99,7 +99,7 @@ mutant walk-descend-takes-entry-0 $W 's/        idx = idx \* SLZ_FAN + (size_t)_
 mutant walk-cell-strictly-greater $W 's/        if (s >= need) {/        if (s > need) {/' core core_firstfit
 mutant lines-sse2-strictly-greater $L 's/_mm_set1_epi32((int)((need - 1) ^ 0x80000000u))/_mm_set1_epi32((int)(need ^ 0x80000000u))/' core "$R0"
 mutant lines-sse2-max-half-line $L 's/    m = vmax_sse2(m, _mm_shuffle_epi32(m, _MM_SHUFFLE(2, 3, 0, 1)));/    (void)0;/' core "$R0"
-mutant lines-avx2-compares-the-need $L 's/__m256i n = _mm256_set1_epi32((int)(need - 1));/__m256i n = _mm256_set1_epi32((int)need);/' core "$R"
+mutant lines-avx2-compares-the-need $L 's/__m256i n = _mm256_set1_epi32((int)need);/__m256i n = _mm256_set1_epi32((int)need + 1);/' core "$R"
 mutant lines-avx2-for-any-arena $I 's/ \&\& h->grains_max <= INT32_MAX ? 1 : 0;/ ? 1 : 0;/' core core_firstfit
 mutant lines-avx2-max-half-line $L 's/    x = _mm_max_epu32(x, _mm_shuffle_epi32(x, _MM_SHUFFLE(2, 3, 0, 1)));/    (void)0;/' core "$R"
 mutant find-in-cell-strictly-greater $I 's/        if (grains_of(h, g) >= need)/        if (grains_of(h, g) > need)/' core "$R"
