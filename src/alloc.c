@@ -73,6 +73,9 @@ void account_use(slz_heap *h, uint32_t g, uint32_t n, uint32_t added)
 HOT uint32_t carve_take(slz_heap *h, uint32_t g, uint32_t n, uint32_t need)
 {
     free_checked(h, g, n);
+    mark_used(h, g, 1);
+    if (g + n == h->grains) /* only the arena's last chunk reaches above the high-water mark */
+        raise_high_water(h, g + (n - need >= MIN_GRAINS ? need : n));
     struct slz_heap_stats *st = &h->st;
     if (n - need >= MIN_GRAINS) {
         uint32_t r = g + need;
@@ -88,9 +91,6 @@ HOT uint32_t carve_take(slz_heap *h, uint32_t g, uint32_t n, uint32_t need)
         need = n;
         st->free_chunks--;
     }
-    mark_used(h, g, 1);
-    if (g + n == h->grains) /* only the arena's last chunk reaches above the high-water mark */
-        raise_high_water(h, g + need);
     return need;
 }
 
