@@ -14,12 +14,13 @@ VATTR static inline __attribute__((always_inline)) void *V(malloc_pass)(slz_heap
         return heap_fail(h);
     uint32_t need = request_grains(n), size;
     h->st.bytes_requested += n; /* (here: n is dead from now on; taken back on a failure) */
-    uint32_t g = V(walk)(h, need, &size);
-    if (g == SLZ_NONE) {
+    unsigned m = V(root)(h, need);
+    if (m == 0) {
         V_CLEAN_UPPER();
         h->st.bytes_requested -= n;
         return heap_fail(h);
     }
+    uint32_t g = V(walk)(h, need, m, &size);
     size_t k = g / SLZ_CELL;
     need = carve_take(h, g, size, need);
     if (h->lv[0][k] == size) /* g was its cell's largest */
