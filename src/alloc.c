@@ -8,15 +8,21 @@
 
 /* ---- Sizes ------------------------------------------------------------- */
 
+/* request_fits: a request of n bytes can fit the arena at all. */
+static inline int request_fits(const slz_heap *h, size_t n) { return n <= (size_t)h->grains * SLZ_ALIGN - SLZ_HDR; }
+
+/* request_grains: the chunk size in granules for a request of n bytes
+ * that request_fits (so that it counts in 32 bits); the minimum by a
+ * conditional move. */
+HOT uint32_t request_grains(size_t n)
+{
+    uint32_t g = (uint32_t)((n + SLZ_HDR + SLZ_ALIGN - 1) / SLZ_ALIGN);
+    return pick_ae(g, MIN_GRAINS, g, MIN_GRAINS);
+}
+
 /* grains_for: the chunk size in granules for a request of n bytes, or 0 if
  * it can never fit. */
-uint32_t grains_for(const slz_heap *h, size_t n)
-{
-    if (n > (size_t)h->grains * SLZ_ALIGN - SLZ_HDR)
-        return 0;
-    size_t g = (n + SLZ_HDR + SLZ_ALIGN - 1) / SLZ_ALIGN;
-    return g < MIN_GRAINS ? MIN_GRAINS : (uint32_t)g;
-}
+uint32_t grains_for(const slz_heap *h, size_t n) { return request_fits(h, n) ? request_grains(n) : 0; }
 
 void *heap_fail(slz_heap *h)
 {
@@ -34,51 +40,88 @@ _Noreturn __attribute__((cold, noinline)) void corrupt_free(const slz_heap *h, u
 
 /* ---- Carving ----------------------------------------------------------- */
 
+/* count_use: added granules more in use. */
+HOT void count_use(slz_heap *h, uint32_t added)
+{
+    struct slz_heap_stats *st = &h->st;
+    size_t in_use = st->in_use + (size_t)added * SLZ_ALIGN;
+    st->in_use = in_use; /* (the maximum without a branch: a branch on it mispredicts) */
+    st->peak_in_use = in_use > st->peak_in_use ? in_use : st->peak_in_use;
+}
+
+/* raise_high_water: a chunk in use ends at granule e. */
+HOT void raise_high_water(slz_heap *h, uint32_t e)
+{
+    size_t hw = (size_t)e * SLZ_ALIGN;
+    h->st.high_water = hw > h->st.high_water ? hw : h->st.high_water;
+}
+
 /* account_use: the chunk at g of n granules has gained added granules. */
 void account_use(slz_heap *h, uint32_t g, uint32_t n, uint32_t added)
 {
-    struct slz_heap_stats *st = &h->st;
-    size_t in_use = st->in_use + (size_t)added * SLZ_ALIGN, hw = (size_t)(g + n) * SLZ_ALIGN;
-    st->in_use = in_use; /* (maxima without a branch: a branch on them mispredicts) */
-    st->peak_in_use = in_use > st->peak_in_use ? in_use : st->peak_in_use;
-    st->high_water = hw > st->high_water ? hw : st->high_water;
+    count_use(h, added);
+    raise_high_water(h, g + n);
 }
 
-/* carve: allocate need granules at the start of free chunk g of n
- * granules for a request of request bytes. The rest stays free, in g's
- * place, when it can stand alone. The cell's index entry falls only when g
- * was its largest free chunk (*lower gets the cell, to refresh; else
- * SIZE_MAX); the rest's rises when it begins in another cell. */
-HOT void *carve(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, size_t request, size_t *lower)
+/* carve_take: allocate need granules at the start of free chunk g of n
+ * granules: the bits and the rest. The rest stays free, in g's place, when
+ * it can stand alone (its index entry rises when it begins in another
+ * cell); else the whole chunk goes. Returns the granules taken. The cell's
+ * own index entry is the caller's, and left as it was: it falls (a
+ * refresh) only when g was the cell's largest free chunk,
+ * lv[0][g / SLZ_CELL] == n. */
+HOT uint32_t carve_take(slz_heap *h, uint32_t g, uint32_t n, uint32_t need)
 {
-    size_t k = g / SLZ_CELL;
-    *lower = h->lv[0][k] == n ? k : SIZE_MAX;
-    slz_chunk *c = free_checked(h, g, n);
+    free_checked(h, g, n);
+    mark_used(h, g, 1);
+    if (g + n == h->grains) /* only the arena's last chunk reaches above the high-water mark */
+        raise_high_water(h, g + (n - need >= MIN_GRAINS ? need : n));
     struct slz_heap_stats *st = &h->st;
     if (n - need >= MIN_GRAINS) {
         uint32_t r = g + need;
         bits_start(h, r);
-        bits_note_chunk(h, g, r);
         bits_note_chunk(h, r, g + n);
         make_free(h, r, n - need);
-        if (r / SLZ_CELL != k)
+        if (r / SLZ_CELL != g / SLZ_CELL) { /* (in g's cell, g's own notes stand) */
+            bits_note_chunk(h, g, r);
             index_raise(h, r / SLZ_CELL, n - need);
+        }
         st->splits++;
     } else {
         need = n;
         st->free_chunks--;
     }
-    mark_used(h, g, 1);
+    return need;
+}
+
+/* carve_hand: the chunk at g, need granules taken (carve_take), handed
+ * out: its header, the counts (but the bytes requested: the caller's), and
+ * the pending free of its old life looked for. */
+HOT void *carve_hand(slz_heap *h, uint32_t g, uint32_t need)
+{
+    slz_chunk *c = chunk_at(h, g);
+    struct slz_heap_stats *st = &h->st;
     write_header(h, c, (size_t)need * SLZ_ALIGN, 1);
     c->canary = 0; /* nothing of the allocator's stays in a block */
-    account_use(h, g, need, need);
-    st->mallocs++;
-    st->bytes_requested += request;
+    count_use(h, need);
     st->bytes_allocated += (size_t)need * SLZ_ALIGN;
     __atomic_signal_fence(__ATOMIC_SEQ_CST); /* g marked used, then remote read (see slz_free_deferred) */
+    st->mallocs++; /* (apart: two adds, not one vector add of four instructions more) */
     if (__atomic_load_n(&h->remote, __ATOMIC_RELAXED))
         pending_reused(h, g);
     return chunk2mem(c);
+}
+
+/* carve: carve_take, the cell's index entry, carve_hand (for the aligned
+ * search; malloc's pass does the same with its own version of refresh). */
+static void *carve(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, size_t request)
+{
+    size_t k = g / SLZ_CELL;
+    need = carve_take(h, g, n, need);
+    if (h->lv[0][k] == n)
+        index_refresh(h, k);
+    h->st.bytes_requested += request;
+    return carve_hand(h, g, need);
 }
 
 /* malloc's pass, first fit in one walk of the index, is compiled once per
@@ -241,11 +284,7 @@ static void *heap_memalign(slz_heap *h, size_t align, size_t n)
     m->spotless = spotless_upto(h, spotless, g, align);
     if (spot != g)
         split_at(h, g, spot);
-    size_t lower;
-    void *p = carve(h, spot, grains_of(h, spot), need, n, &lower);
-    if (lower != SIZE_MAX)
-        index_refresh(h, lower);
-    return p;
+    return carve(h, spot, grains_of(h, spot), need, n);
 }
 
 void *slz_memalign(slz_heap *h, size_t align, size_t n)

@@ -353,7 +353,9 @@ static inline int slz_aes(void)
 {
     static int known; /* 0: not asked yet, 1: no, 2: yes */
     int k = __atomic_load_n(&known, __ATOMIC_RELAXED);
-    if (__builtin_expect(k == 0, 0)) {
+    if (__builtin_expect(k == 2, 1)) /* (the answer of most CPUs: one test) */
+        return 1;
+    if (k == 0) {
         unsigned a, b, c, d;
         k = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_AES) ? 2 : 1;
         __atomic_store_n(&known, k, __ATOMIC_RELAXED);

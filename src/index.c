@@ -55,12 +55,13 @@ uint32_t bits_prev_start(const slz_heap *h, uint32_t g)
 #define SLZ_VERSIONED "index_walk.h"
 #include "versions.h"
 
-/* index_pick_lines: the line version for this CPU. */
+/* index_pick_lines: the line version for this CPU (AVX2's for an arena
+ * that never holds 2^31 granules: its compares are signed, lines.h). */
 void index_pick_lines(slz_heap *h)
 {
 #ifdef SLZ_LINES_X86
     __builtin_cpu_init();
-    h->lines = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") ? 1 : 0;
+    h->lines = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") && h->grains_max <= INT32_MAX ? 1 : 0;
 #else
     h->lines = 0;
 #endif

@@ -7,15 +7,20 @@
  * uses one of them only is not warned of the others.)
  */
 
-/* walk: the first fit for need granules: the first entry >= need of each
- * line down from the walk's first line, then the first free chunk of the
- * cell that is big enough (the index promises one). */
-VATTR static inline uint32_t V(walk)(const slz_heap *h, uint32_t need, uint32_t *size)
+/* root: the entries >= need of the walk's first line, a bit each; none:
+ * no free chunk has need granules. */
+VATTR static inline __attribute__((always_inline)) unsigned V(root)(const slz_heap *h, uint32_t need)
+{
+    return V(ge_mask)(h->lv[h->start], need);
+}
+
+/* walk: the first fit for need granules, m the root's (nonzero): the first
+ * entry >= need of each line down from the walk's first line, then the
+ * first free chunk of the cell that is big enough (the index promises one). */
+VATTR static inline __attribute__((always_inline)) uint32_t V(walk)(const slz_heap *h, uint32_t need, unsigned m,
+                                                                     uint32_t *size)
 {
     int l = h->start;
-    unsigned m = V(ge_mask)(h->lv[l], need);
-    if (m == 0)
-        return SLZ_NONE;
     size_t idx = (size_t)__builtin_ctz(m);
 #pragma GCC unroll 8
     for (int j = 1; j < SLZ_LEVELS; j++) { /* down to level 0 (unrolled, as set's climb) */
@@ -39,7 +44,7 @@ VATTR static inline uint32_t V(walk)(const slz_heap *h, uint32_t need, uint32_t 
  * parent (index_raise); a fall rewrites every parent on the way up to the
  * walk's first line with the maximum of its line: no early exit, whose
  * branch on data would mispredict about every other time. */
-VATTR static inline void V(set)(slz_heap *h, size_t k, uint32_t v)
+VATTR static inline __attribute__((always_inline)) void V(set)(slz_heap *h, size_t k, uint32_t v)
 {
     if (v >= h->lv[0][k]) {
         index_raise(h, k, v);
@@ -57,4 +62,4 @@ VATTR static inline void V(set)(slz_heap *h, size_t k, uint32_t v)
 }
 
 /* refresh: the free chunks that begin in cell k have changed. */
-VATTR static inline void V(refresh)(slz_heap *h, size_t k) { V(set)(h, k, cell_max(h, k)); }
+VATTR static inline __attribute__((always_inline)) void V(refresh)(slz_heap *h, size_t k) { V(set)(h, k, cell_max(h, k)); }

@@ -5,7 +5,8 @@
  *
  *   sse2   x86-64's baseline: four 4-lane signed compares on entries whose
  *          sign bit is flipped (SSE2 has no unsigned compare or max)
- *   avx2   two 8-lane unsigned max/compare; compiled with
+ *   avx2   two 8-lane compares (signed: entries below 2^31) and an
+ *          unsigned max; compiled with
  *          __attribute__((target("avx2"))) so that the library itself
  *          needs no -mavx2: index.c builds its hot functions once per
  *          version and picks one at load time (index.c, "Line versions")
@@ -73,14 +74,19 @@ static inline uint32_t line_max_sse2(const uint32_t *line)
 }
 
 /* ---- AVX2 ---------------------------------------------------------------- */
+/* ge_mask_avx2 compares signed, one instruction a half line: every entry
+ * and need lie below 2^31, as the version is chosen only for an arena of
+ * fewer granules (index_pick_lines: a heap under 32 GiB). It finds the
+ * entries below need (need > entry: the line is the compare's second
+ * operand, read from memory by the compare itself) and flips the mask. */
 #define SLZ_AVX2 __attribute__((target("avx2,bmi,bmi2,lzcnt")))
 SLZ_AVX2 static inline unsigned ge_mask_avx2(const uint32_t *line, uint32_t need)
 {
     __m256i n = _mm256_set1_epi32((int)need);
     __m256i a = _mm256_load_si256((const __m256i *)line), b = _mm256_load_si256((const __m256i *)line + 1);
-    __m256i ma = _mm256_cmpeq_epi32(_mm256_max_epu32(a, n), a), mb = _mm256_cmpeq_epi32(_mm256_max_epu32(b, n), b);
-    return (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(ma)) |
-           (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(mb)) << 8;
+    __m256i la = _mm256_cmpgt_epi32(n, a), lb = _mm256_cmpgt_epi32(n, b);
+    return ((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(la)) |
+            (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(lb)) << 8) ^ 0xffffu;
 }
 SLZ_AVX2 static inline uint32_t line_max_avx2(const uint32_t *line)
 {

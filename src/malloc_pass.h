@@ -10,18 +10,23 @@ VATTR static inline __attribute__((always_inline)) void *V(malloc_pass)(slz_heap
 {
     if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED))
         heap_collect(h);
-    uint32_t need = grains_for(h, n), size;
-    if (need == 0)
+    if (!request_fits(h, n))
         return heap_fail(h);
-    uint32_t g = V(walk)(h, need, &size);
-    V_CLEAN_UPPER(); /* (versions.h) */
-    if (g == SLZ_NONE)
+    uint32_t need = request_grains(n), size;
+    h->st.bytes_requested += n; /* (here: n is dead from now on; taken back on a failure) */
+    unsigned m = V(root)(h, need);
+    if (m == 0) {
+        V_CLEAN_UPPER();
+        h->st.bytes_requested -= n;
         return heap_fail(h);
-    size_t lower;
-    void *p = carve(h, g, size, need, n, &lower);
-    if (lower != SIZE_MAX)
-        V(refresh)(h, lower);
-    return p;
+    }
+    uint32_t g = V(walk)(h, need, m, &size);
+    size_t k = g / SLZ_CELL;
+    need = carve_take(h, g, size, need);
+    if (h->lv[0][k] == size) /* g was its cell's largest */
+        V(refresh)(h, k);
+    V_CLEAN_UPPER(); /* (versions.h): the index's last vector op is behind */
+    return carve_hand(h, g, need);
 }
 
 /* malloc_bare: the pass alone (heap_malloc: for the cache's misses, calloc,

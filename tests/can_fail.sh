@@ -99,7 +99,8 @@ mutant walk-descend-takes-entry-0 $W 's/        idx = idx \* SLZ_FAN + (size_t)_
 mutant walk-cell-strictly-greater $W 's/        if (s >= need) {/        if (s > need) {/' core core_firstfit
 mutant lines-sse2-strictly-greater $L 's/_mm_set1_epi32((int)((need - 1) ^ 0x80000000u))/_mm_set1_epi32((int)(need ^ 0x80000000u))/' core "$R0"
 mutant lines-sse2-max-half-line $L 's/    m = vmax_sse2(m, _mm_shuffle_epi32(m, _MM_SHUFFLE(2, 3, 0, 1)));/    (void)0;/' core "$R0"
-mutant lines-avx2-compares-the-need $L 's/__m256i ma = _mm256_cmpeq_epi32(_mm256_max_epu32(a, n), a)/__m256i ma = _mm256_cmpeq_epi32(_mm256_max_epu32(a, n), n)/' core "$R"
+mutant lines-avx2-compares-the-need $L 's/__m256i n = _mm256_set1_epi32((int)need);/__m256i n = _mm256_set1_epi32((int)need + 1);/' core "$R"
+mutant lines-avx2-for-any-arena $I 's/ \&\& h->grains_max <= INT32_MAX ? 1 : 0;/ ? 1 : 0;/' core core_firstfit
 mutant lines-avx2-max-half-line $L 's/    x = _mm_max_epu32(x, _mm_shuffle_epi32(x, _MM_SHUFFLE(2, 3, 0, 1)));/    (void)0;/' core "$R"
 mutant find-in-cell-strictly-greater $I 's/        if (grains_of(h, g) >= need)/        if (grains_of(h, g) > need)/' core "$R"
 mutant find-in-cell-from-off-by-one $I 's/        f \&= ~(bit_of(from) - 1);/        f \&= ~(bit_of(from) + bit_of(from) - 1);/' core "$R"
@@ -107,15 +108,17 @@ mutant find-right-skips-a-neighbour $I 's/(0xfffeu << (idx % SLZ_FAN))/(0xfffcu 
 mutant find-from-skips-own-cell $I 's/    if (h->lv\[0\]\[idx\] >= need) {/    if (h->lv[0][idx] > need) {/' core "$R"
 # ---- the index updates (index_walk.h, index.c, alloc.c, free.c) --------------
 mutant cell-max-keeps-the-last $C 's/        m = s > m ? s : m;/        m = s ? s : m;/' core "$R"
-mutant index-set-short-of-the-top $W '/^VATTR static inline void V(set)/,/^}/s/        if (l > top)/        if (l >= top)/' core "$R"
+mutant index-set-short-of-the-top $W '/^VATTR static inline __attribute__((always_inline)) void V(set)/,/^}/s/        if (l > top)/        if (l >= top)/' core "$R"
 mutant index-set-wrong-line $W 's/        const uint32_t \*line = h->lv\[l - 1\] + (k \& ~(size_t)(SLZ_FAN - 1));/        const uint32_t *line = h->lv[l - 1] + (k \& ~(size_t)(2 * SLZ_FAN - 1));/' core "$R"
 mutant index-raise-no-parents $C 's/        \*par = \*par > s ? \*par : s;/        (void)par;/' core "$R"
 mutant index-raise-one-short $C 's/    if (s <= h->lv\[0\]\[k\])$/    if (s <= h->lv[0][k] + 1)/' core "$R"
 mutant index-raise-span-one-short $C 's/    if (k >= h->span)$/    if (k > h->span)/' core "$R"
 mutant index-widen-start-stays $I 's/        h->start++;/        break;/' core "$R"
 mutant index-refresh-nothing $I 's/    refreshes\[h->lines \& 1\](h, k);/    (void)0;/' core "$R"
-mutant carve-no-lowering $A 's/    \*lower = h->lv\[0\]\[k\] == n ? k : SIZE_MAX;/    *lower = SIZE_MAX;/' core "$R"
-mutant carve-rest-not-indexed $A 's/        if (r \/ SLZ_CELL != k)$/        if (0)/' core "$R"
+mutant carve-no-lowering src/malloc_pass.h 's/    if (h->lv\[0\]\[k\] == size) \/\* g was its cell.s largest \*\//    if (0)/' core "$R"
+mutant carve-aligned-no-lowering $A '/^static void \*carve(/,/^}/s/    if (h->lv\[0\]\[k\] == n)$/    if (0)/' core core_align
+mutant carve-rest-not-indexed $A 's/        if (r \/ SLZ_CELL != g \/ SLZ_CELL) {/        if (0) {/' core "$R"
+mutant carve-high-water-not-raised $A 's/        raise_high_water(h, g + (n - need >= MIN_GRAINS ? need : n));/        (void)0;/' core core_stats
 mutant place-upper-cell-stale $F 's/    if ((lost != SIZE_MAX) \& (lost != lo \/ SLZ_CELL))/    if (0)/' core "$R"
 mutant merge-above-cell-not-noted $F 's/            lost = h->lv\[0\]\[nx \/ SLZ_CELL\] == sn ? nx \/ SLZ_CELL : SIZE_MAX;/            lost = SIZE_MAX;/' core "$R"
 # ---- the chunk bits, sizes and leads (index.c, chunk.h) -----------------------

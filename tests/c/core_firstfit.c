@@ -1,7 +1,8 @@
 /* core_firstfit: placement is address-ordered first fit. The lowest-addressed
  * free chunk that can hold a request wins, even when a better-fitting hole
  * lies higher; checked in set scenes and against a model over a long random
- * sequence of malloc, aligned allocation and free. */
+ * sequence of malloc, aligned allocation and free; and in a heap of more
+ * than 2^31 granules, whose chunk sizes need all 32 bits. */
 #include <errno.h>
 #include "core_view.h"
 
@@ -157,6 +158,28 @@ static void model_run(void)
     CHECK("after freeing everything the heap is one free chunk", v.n == 1 && !v.c[0].used);
 }
 
+/* big_heap: a 40 GiB heap (mapped, its pages untouched but for the few a
+ * block's header lands on), 2.5 * 2^30 granules: its free chunks' sizes do
+ * not fit 31 bits, which the AVX2 walk's signed compares need (lines.h):
+ * index_pick_lines gives this heap the baseline line operations. */
+static void big_heap(void)
+{
+    slz_heap *h = slz_heap_create((size_t)40 << 30);
+    CHECK("a 40 GiB heap", h != NULL);
+    if (h == NULL)
+        return;
+    char *a = slz_malloc(h, 100), *b = slz_malloc(h, (size_t)33 << 30), *c = slz_malloc(h, 100);
+    CHECK("... its first block at the arena's start", a == (char *)slz_heap_base(h) + view_hdr);
+    CHECK("... a 33 GiB block right above it, a small one above that",
+          b == a + slz_usable_size(h, a) + view_hdr && c == b + slz_usable_size(h, b) + view_hdr);
+    slz_free(h, b);
+    char *e = slz_malloc(h, 1000), *d = slz_malloc(h, (size_t)5 << 30);
+    CHECK("... 1000 bytes where the 33 GiB block was, 5 GiB right above them",
+          e == b && d == e + slz_usable_size(h, e) + view_hdr);
+    slz_free(h, a), slz_free(h, c), slz_free(h, d), slz_free(h, e);
+    slz_heap_destroy(h);
+}
+
 int main(void)
 {
     CHECK("heap on a static array", slz_heap_initialize_with(arena, sizeof arena) == 0);
@@ -164,5 +187,6 @@ int main(void)
     CHECK("header keeps payloads 16-aligned", view_hdr % 16 == 0 && view_hdr > 0);
     scenes();
     model_run();
+    big_heap();
     return CHECK_DONE();
 }
