@@ -147,9 +147,10 @@ struct slz_heap {
     } marks[32];
     unsigned flags;      /* SLZ_GUARDED, SLZ_ANON; SLZ_MAPPED: destroy unmaps */
     volatile int busy;   /* an operation is under way (for a fork child) */
-    int pend_any;        /* another thread left pending frees (atomic) */
     int remote;          /* 0: no other thread ever freed here; 1: one is saying
                           * so; 2: said (index.c, pending_announce) (atomic) */
+    int dirty;           /* a block was given up since the owner's last fence
+                          * (index.c, pending_carved) */
     uint32_t keep;       /* granules every free chunk keeps resident (0: SLZ_KEEP) */
     uint32_t rel_a, rel_r; /* the top's record: granules given back (free.c) */
     size_t cell_records; /* records written in cells' spares and not yet cleared
@@ -180,6 +181,10 @@ struct slz_heap {
     uint64_t *pend[3];
     size_t pendn[3];
     struct slz_heap_stats st; /* (free_bytes and live_blocks: derived by slz_heap_get_stats) */
+    /* another thread left pending frees (atomic): written by the threads that
+     * free and by the owner's drain, so on a line of its own (the owner reads
+     * the rest of this struct at every call) */
+    int pend_any __attribute__((aligned(64)));
 };
 
 #define SLZ_MAPPED 0x100u
@@ -546,6 +551,7 @@ int pending_mark(slz_heap *h, uint32_t g); /* any thread */
 int pending_is(const slz_heap *h, uint32_t g); /* any thread */
 void pending_announce(slz_heap *h); /* any thread */
 void pending_reused(slz_heap *h, uint32_t g);
+void pending_carved(slz_heap *h, uint32_t g);
 void pending_drain(slz_heap *h, void (*fn)(slz_heap *, uint32_t));
 
 /* heap.c */

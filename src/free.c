@@ -445,7 +445,13 @@ static void release_sized(slz_heap *h, uint32_t g, uint32_t n)
         h->align_low = lo; /* (the aligned search's marks come down to it) */
     settle(h, lo, g, nx, end);
 }
-void release(slz_heap *h, uint32_t g) { release_sized(h, g, grains_of(h, g)); }
+/* (every block given up passes here, free_op or take_pending: h->dirty says
+ * so to carve's check of the pending bits, pending_carved) */
+void release(slz_heap *h, uint32_t g)
+{
+    h->dirty = 1;
+    release_sized(h, g, grains_of(h, g));
+}
 
 /* count_free: a block is given up (slz_free, a deferred free taken back,
  * the old place of a block realloc moved). */
@@ -458,6 +464,7 @@ static __attribute__((noinline)) void free_op(slz_heap *h, void *p)
 {
     op_begin(h, "free");
     uint32_t n, g = live_pass(h, p, &n);
+    h->dirty = 1;
     release_sized(h, g, n);
     count_free(h);
     op_end(h);
@@ -481,16 +488,23 @@ inline void slz_free(slz_heap *h, void *p)
  * A takes the bit later (heap_collect: the block is checked again, header
  * too, and released), and whenever it makes a chunk a live block (carve,
  * the one place that does) it reads that chunk's bit: set, it is a double
- * free (pending_reused). The block released is then always the one B saw
- * live, never a later life of g. The ordering, in the single order S of
- * sequentially consistent operations and fences (B's OR and loads; A's
- * fence in pending_reused, after its store of the used bit):
- *  - B's OR before A's fence: A's load after the fence sees the bit (or a
- *    drain's exchange after it, which took it). A new life of g never
- *    carries a bit set before it began: reported, never applied to it.
- *  - A's fence before B's OR: then before B's loads too, so they see A's
- *    used bit (or later): B checks the new life, and its free is a free of
- *    that block (a stale free after reuse looks exactly like it; only a
+ * free (pending_carved). The block released is then always the one B saw
+ * live, never a later life of g. Every block A gives up (free_op,
+ * take_pending, release) sets h->dirty; carve's check, finding it set,
+ * passes a sequentially consistent fence F and clears it. So between the
+ * store R that ended g's last life (its start and used bits no longer both
+ * set: a free chunk or a tomb) and carve's load of the bit there is always
+ * such a fence, one for every carve until A gives up a block again. The
+ * ordering, in the single order S of sequentially consistent operations
+ * and fences (B's OR and loads, A's fences and exchanges):
+ *  - B saw g's last life live: its load read a value before R, so it comes
+ *    before F in S (had it followed F, it would read R or later, R being
+ *    sequenced before F); B's OR, before its load, comes before F too, and
+ *    A's load after F sees the bit (or a drain's exchange after it, which
+ *    took it and found g free: a double free, reported). Reported, never
+ *    applied to the new life.
+ *  - B saw the new life live (A's carve store): its free is a free of that
+ *    block (a stale free after reuse looks exactly like it; only a
  *    quarantine can tell them apart).
  *  - B reads g not live: a bad pointer or a double free, unless a drain
  *    took the bit meanwhile (it released the block and checked it itself):
@@ -499,11 +513,11 @@ inline void slz_free(slz_heap *h, void *p)
  * fence, as a single-threaded program pays one load a malloc. B sets it
  * before its first bit and waits on os_membarrier (pending_announce), which
  * makes every running thread pass a full barrier: A's carve read 0 only
- * before that barrier, so its used bit (stored before the read, kept there
- * by the compiler fence) is visible to B's loads after the call returns;
- * after the barrier A reads nonzero and takes the fenced path above. B
- * reads only bits (atomic words): the header is the owner's to check, when
- * it drains. */
+ * before that barrier, so its stores before the read (R, and the carve's
+ * used bit, kept there by the compiler fence) are visible to B's loads
+ * after the call returns: B sees the new life; after the barrier A reads
+ * nonzero and takes the path above. B reads only bits (atomic words): the
+ * header is the owner's to check, when it drains. */
 void slz_free_deferred(slz_heap *h, void *p)
 {
     if (p == NULL)
@@ -526,6 +540,7 @@ void slz_free_deferred(slz_heap *h, void *p)
 static void take_pending(slz_heap *h, uint32_t g)
 {
     uint32_t n, b = block_grain(h, chunk2mem(chunk_at(h, g)), h->op, &n);
+    h->dirty = 1;
     release_sized(h, b, n);
     count_free(h);
 }
