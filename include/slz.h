@@ -109,6 +109,10 @@ SLZ_EXPORT size_t slz_usable_size(slz_heap *h, const void *p);
  * call at the same time as any call on h: p is checked (a double free is
  * reported here) and becomes free at h's next allocation or free. */
 SLZ_EXPORT void slz_free_deferred(slz_heap *h, void *p);
+/* slz_free_deferred of p[0..n) (NULLs skipped), cheaper than one call each:
+ * one atomic OR for the blocks in one 1 KiB of the arena, fewest when p is
+ * in address order. */
+SLZ_EXPORT void slz_free_deferred_n(slz_heap *h, void *const *p, size_t n);
 
 /* Bytes usable at p, a live block of h, asked by a caller that is not h's
  * user (safe at the same time as any call on h). op names the caller in a

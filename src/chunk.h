@@ -547,7 +547,7 @@ uint32_t index_find(const slz_heap *h, uint32_t need, uint32_t from);
 uint32_t index_root_max(const slz_heap *h);
 size_t index_check(const slz_heap *h, size_t cells, const char **first);
 void index_pick_lines(slz_heap *h);
-int pending_mark(slz_heap *h, uint32_t g); /* any thread */
+size_t pending_mark(slz_heap *h, const uint32_t *g, size_t n); /* any thread */
 int pending_is(const slz_heap *h, uint32_t g); /* any thread */
 void pending_announce(slz_heap *h); /* any thread */
 void pending_reused(slz_heap *h, uint32_t g);

@@ -484,7 +484,8 @@ inline void slz_free(slz_heap *h, void *p)
 /* ---- Frees from another thread -----------------------------------------
  *
  * Thread B frees block p (granule g) of a heap that thread A owns. B sets
- * g's pending bit (pending_mark) and THEN reads g's start and used bits;
+ * g's pending bit (pending_mark) and THEN reads g's start and used bits
+ * (a batch, slz_free_deferred_n: all its bits, then all its blocks);
  * A takes the bit later (heap_collect: the block is checked again, header
  * too, and released), and whenever it makes a chunk a live block (carve,
  * the one place that does) it reads that chunk's bit: set, it is a double
@@ -518,23 +519,42 @@ inline void slz_free(slz_heap *h, void *p)
  * after the call returns: B sees the new life; after the barrier A reads
  * nonzero and takes the path above. B reads only bits (atomic words): the
  * header is the owner's to check, when it drains. */
-void slz_free_deferred(slz_heap *h, void *p)
+/* slz_free_deferred_n: slz_free_deferred of p[0..n) (NULLs skipped), at
+ * most DEFER_MAX at a time: every pointer in the arena, the bits of all of
+ * them marked (pending_mark: one atomic OR a word of bits), then each block
+ * checked, in that order (above). */
+#define DEFER_MAX 64
+static void defer_some(slz_heap *h, void *const *p, size_t n)
 {
-    if (p == NULL)
+    uint32_t g[DEFER_MAX], m = 0;
+    for (size_t i = 0; i < n; i++) {
+        uintptr_t off = (uintptr_t)p[i] - (uintptr_t)h->base - SLZ_HDR;
+        if (p[i] == NULL)
+            continue;
+        if ((off & (SLZ_ALIGN - 1)) || off >= (size_t)heap_grains_acquire(h) * SLZ_ALIGN)
+            bad_block(h, p[i], "free", 0);
+        g[m++] = (uint32_t)(off / SLZ_ALIGN);
+    }
+    if (m == 0)
         return;
-    uintptr_t off = (uintptr_t)p - (uintptr_t)h->base - SLZ_HDR;
-    if ((off & (SLZ_ALIGN - 1)) || off >= (size_t)heap_grains_acquire(h) * SLZ_ALIGN)
-        bad_block(h, p, "free", 0);
-    uint32_t g = (uint32_t)(off / SLZ_ALIGN);
     pending_announce(h);
-    if (pending_mark(h, g))
-        slz_misuse("free", "double free", p);
-    const struct slz_cell *c = cell_of(h, g);
-    uint64_t b = bit_of(g), st = __atomic_load_n(&c->start, __ATOMIC_SEQ_CST);
-    uint64_t us = __atomic_load_n(&c->used, __ATOMIC_SEQ_CST);
-    if (!(st & us & b) && pending_is(h, g)) /* (a tomb, or a free chunk, or inside a chunk) */
-        slz_misuse("free", ((st | us) & b) ? "double free" : "invalid pointer", p);
+    size_t d = pending_mark(h, g, m);
+    if (d < m)
+        slz_misuse("free", "double free", chunk2mem(chunk_at(h, g[d])));
+    for (size_t i = 0; i < m; i++) {
+        const struct slz_cell *c = cell_of(h, g[i]);
+        uint64_t b = bit_of(g[i]), st = __atomic_load_n(&c->start, __ATOMIC_SEQ_CST);
+        uint64_t us = __atomic_load_n(&c->used, __ATOMIC_SEQ_CST);
+        if (!(st & us & b) && pending_is(h, g[i])) /* (a tomb, or a free chunk, or inside a chunk) */
+            slz_misuse("free", ((st | us) & b) ? "double free" : "invalid pointer", chunk2mem(chunk_at(h, g[i])));
+    }
 }
+void slz_free_deferred_n(slz_heap *h, void *const *p, size_t n)
+{
+    for (size_t i = 0; i < n; i += DEFER_MAX)
+        defer_some(h, p + i, n - i < DEFER_MAX ? n - i : DEFER_MAX);
+}
+void slz_free_deferred(slz_heap *h, void *p) { defer_some(h, &p, 1); }
 
 /* take_pending: a block another thread freed, given back by the owner. */
 static void take_pending(slz_heap *h, uint32_t g)

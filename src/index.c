@@ -165,29 +165,41 @@ size_t index_check(const slz_heap *h, size_t cells, const char **first)
 
 /* ---- Frees by other threads -------------------------------------------- */
 
-/* pending_mark: another thread gives back the block at granule g. One
- * atomic OR on the block's bit; the summary bits and pend_any are read first
- * and written only when not set yet (a run of frees into one heap writes
- * each once). Every access is sequentially consistent: a summary bit read
- * as set comes before the owner's exchange that clears it, so the owner's
- * later exchange of the word below sees this OR. Returns nonzero when g was
- * pending already (a double free). */
+/* pending_mark: another thread gives back the blocks at granules g[0..n)
+ * (the frees of one call of slz_free_deferred_n, usually in address
+ * order). One atomic OR for each run of them in one word of bits; the
+ * summary bits above the word are read first and written only when not set
+ * yet, after it (a run of frees into one heap writes each once), and
+ * pend_any once, after all. Every access is sequentially consistent: a
+ * summary bit read as set comes before the owner's exchange that clears it,
+ * so the owner's later exchange of the word below sees this OR; pend_any
+ * read as set comes before the owner's store that clears it, and its drain
+ * after that store sees every OR. Returns the index of a granule pending
+ * already (a double free: twice here, or freed before and not yet taken),
+ * else n. */
 static inline void mark_once(uint64_t *w, uint64_t b)
 {
     if (!(__atomic_load_n(w, __ATOMIC_SEQ_CST) & b))
         __atomic_fetch_or(w, b, __ATOMIC_SEQ_CST);
 }
-int pending_mark(slz_heap *h, uint32_t g)
+size_t pending_mark(slz_heap *h, const uint32_t *g, size_t n)
 {
-    size_t k = g / SLZ_CELL;
-    uint64_t b = bit_of(g);
-    if (__atomic_fetch_or(&h->pend[0][k], b, __ATOMIC_SEQ_CST) & b)
-        return 1;
-    mark_once(&h->pend[1][k / 64], (uint64_t)1 << (k % 64));
-    mark_once(&h->pend[2][k / 4096], (uint64_t)1 << ((k / 64) % 64));
+    for (size_t i = 0, j; i < n; i = j) {
+        size_t k = g[i] / SLZ_CELL;
+        uint64_t m = 0, b;
+        for (j = i; j < n && g[j] / SLZ_CELL == k; j++, m |= b)
+            if (m & (b = bit_of(g[j])))
+                return j;
+        uint64_t was = __atomic_fetch_or(&h->pend[0][k], m, __ATOMIC_SEQ_CST) & m;
+        for (size_t d = i; was; d++) /* (the first of them that was set) */
+            if (was & bit_of(g[d]))
+                return d;
+        mark_once(&h->pend[1][k / 64], (uint64_t)1 << (k % 64));
+        mark_once(&h->pend[2][k / 4096], (uint64_t)1 << ((k / 64) % 64));
+    }
     if (!__atomic_load_n(&h->pend_any, __ATOMIC_SEQ_CST))
         __atomic_store_n(&h->pend_any, 1, __ATOMIC_SEQ_CST);
-    return 0;
+    return n;
 }
 
 /* pending_is: g's bit is set (read by the thread that set it, after its

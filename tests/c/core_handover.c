@@ -1,7 +1,8 @@
 /* core_handover: the cross-thread hand-over under stress, through the core
  * API. One owner thread allocates (malloc, memalign, calloc), frees and
  * reallocates in one heap, and hands some of its blocks to two other
- * threads, which check them and give them back with slz_free_deferred while
+ * threads, which check them and give them back with slz_free_deferred (one
+ * of them in batches, slz_free_deferred_n) while
  * the owner goes on (its next malloc takes them back, and its carve looks
  * at the pending bits: see free.c). Every block carries a pattern made from
  * a serial number written at its start: a live block released behind the
@@ -51,12 +52,21 @@ static int intact(const unsigned char *p, size_t len)
     return 1;
 }
 
+/* worker: frees what its ring brings; the first worker in batches of up to
+ * BATCH (slz_free_deferred_n, as the shim hands them over), given back
+ * whenever its ring is empty, the other one block at a time. */
+#define BATCH 8
 static void *worker(void *arg)
 {
     struct ring *r = arg;
+    void *held[BATCH];
+    int nh = 0, batch = r == &rings[0] ? BATCH : 1;
     for (;;) {
         unsigned hd = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
         if (hd == __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE)) {
+            slz_free_deferred_n(heap, held, (size_t)nh);
+            __atomic_fetch_add(&freed, nh, __ATOMIC_RELAXED);
+            nh = 0;
             if (__atomic_load_n(&done, __ATOMIC_ACQUIRE) && hd == __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE))
                 return NULL;
             sched_yield();
@@ -65,8 +75,14 @@ static void *worker(void *arg)
         void *p = r->slot[hd % RING];
         if (!intact(p, r->len[hd % RING]))
             __atomic_fetch_add(&bad_worker, 1, __ATOMIC_RELAXED);
-        slz_free_deferred(heap, p);
-        __atomic_fetch_add(&freed, 1, __ATOMIC_RELAXED);
+        if (batch == 1) {
+            slz_free_deferred(heap, p);
+            __atomic_fetch_add(&freed, 1, __ATOMIC_RELAXED);
+        } else if ((held[nh++] = p), nh == batch) {
+            slz_free_deferred_n(heap, held, (size_t)nh);
+            __atomic_fetch_add(&freed, nh, __ATOMIC_RELAXED);
+            nh = 0;
+        }
         __atomic_store_n(&r->head, hd + 1, __ATOMIC_RELEASE);
     }
 }

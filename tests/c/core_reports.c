@@ -12,7 +12,9 @@
  * another thread's heap): a second thread frees blocks spread over more
  * than 64 cells (every level of the pending bits); the owner's next
  * malloc takes them back first and reuses the lowest; a block freed twice
- * that way, or by its owner after another thread, is a double free. */
+ * that way (one call each, or in one batch of slz_free_deferred_n, or a
+ * batch and a call before it), or by its owner after another thread, is a
+ * double free. */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,12 +27,14 @@ static slz_heap *fresh(void) { return slz_heap_create(1 << 20); }
 struct job {
     slz_heap *h;
     void **p;
-    int n;
+    int n, batch; /* batch: all of them in one slz_free_deferred_n */
 };
 static void *remote_free(void *arg)
 {
     struct job *j = arg;
-    for (int i = 0; i < j->n; i++)
+    if (j->batch)
+        slz_free_deferred_n(j->h, j->p, (size_t)j->n);
+    for (int i = 0; i < j->n && !j->batch; i++)
         slz_free_deferred(j->h, j->p[i]);
     return NULL;
 }
@@ -135,7 +139,7 @@ int main(void)
     for (int i = 0; i < N; i++)
         blk[i] = slz_malloc(h, 1000);
     void *guard = slz_malloc(h, 100);
-    struct job j = {h, blk, N};
+    struct job j = {h, blk, N, 0};
     pthread_t t;
     pthread_create(&t, NULL, remote_free, &j);
     pthread_join(t, NULL);
@@ -154,11 +158,12 @@ int main(void)
     CHECK("the heap is one free chunk again", st.live_blocks == 0 && st.free_chunks == 1);
     slz_heap_destroy(h);
 
-    /* pending frees taken back by slz_heap_collect (a thread's exit) */
+    /* pending frees taken back by slz_heap_collect (a thread's exit); freed
+     * in one batch, NULLs in it skipped */
     h = fresh();
     for (int i = 0; i < N; i++)
-        blk[i] = slz_malloc(h, 1000);
-    j.h = h;
+        blk[i] = i % 50 == 7 ? NULL : slz_malloc(h, 1000);
+    j.h = h, j.batch = 1;
     pthread_create(&t, NULL, remote_free, &j);
     pthread_join(t, NULL);
     slz_heap_collect(h);
@@ -172,6 +177,23 @@ int main(void)
     a = slz_malloc(h, 100), b = slz_malloc(h, 100), c = slz_malloc(h, 100);
     slz_free_deferred(h, b);
     REPORTS("double free", slz_free_deferred(h, b));
+    h = fresh(); /* in one batch: next to each other, apart, or freed before */
+    a = slz_malloc(h, 100), b = slz_malloc(h, 2000), c = slz_malloc(h, 100);
+    REPORTS("double free", slz_free_deferred_n(h, (void *[]){a, c, c}, 3));
+    h = fresh();
+    a = slz_malloc(h, 100), b = slz_malloc(h, 2000), c = slz_malloc(h, 100);
+    REPORTS("double free", slz_free_deferred_n(h, (void *[]){a, c, b, a}, 4));
+    h = fresh();
+    a = slz_malloc(h, 100), b = slz_malloc(h, 2000), c = slz_malloc(h, 100);
+    slz_free_deferred(h, c);
+    REPORTS("double free", slz_free_deferred_n(h, (void *[]){a, b, c}, 3));
+    h = fresh();
+    a = slz_malloc(h, 100), b = slz_malloc(h, 2000), c = slz_malloc(h, 100);
+    REPORTS("invalid pointer", slz_free_deferred_n(h, (void *[]){a, (char *)b + 32, c}, 3));
+    h = fresh();
+    a = slz_malloc(h, 100), b = slz_malloc(h, 2000), c = slz_malloc(h, 100);
+    slz_free(h, b);
+    REPORTS("double free", slz_free_deferred_n(h, (void *[]){a, b, c}, 3));
     h = fresh();
     a = slz_malloc(h, 100), b = slz_malloc(h, 100), c = slz_malloc(h, 100);
     slz_free_deferred(h, b);
