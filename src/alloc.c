@@ -108,7 +108,7 @@ HOT void *carve_hand(slz_heap *h, uint32_t g, uint32_t need)
     __atomic_signal_fence(__ATOMIC_SEQ_CST); /* g marked used, then remote read (see slz_free_deferred) */
     st->mallocs++; /* (apart: two adds, not one vector add of four instructions more) */
     if (__atomic_load_n(&h->remote, __ATOMIC_RELAXED))
-        pending_carved(h, g);
+        pending_reused(h, g);
     return chunk2mem(c);
 }
 

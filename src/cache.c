@@ -25,8 +25,9 @@
  * does not serve, live_block and release for what it gives back.
  *
  * Other threads. Their frees take the same way as without the cache
- * (slz_free_deferred: pending bits, taken by the owner into the heap, never
- * into the cache). Only the owner reads and writes the cached bits and the
+ * (slz_free_deferred: pending bits, taken by the owner and checked as its
+ * own frees are, then into the cache when it has room, cache_take, else
+ * into the heap). Only the owner reads and writes the cached bits and the
  * K flags. A cached block is live for the bits another thread reads, so its
  * free there is taken; the owner, when it takes the pending free, finds K
  * (block_grain fails, bad_block reads the cached bit): a double free. The
@@ -35,12 +36,15 @@
  * another thread freed first is reported at the call that makes it, as
  * without the cache) and at every miss (heap_malloc). A pop is where a
  * block becomes live again, so it reads the block's pending bit after it,
- * as carve does (pending_reused, fenced, in a heap that ever had a remote
- * free; see slz_free_deferred for the order): a free by another thread of
- * the block's cached life, marked before the pop, is reported, never
- * applied to its next one; one marked after it frees the new block (a stale
- * free after reuse, as without the cache). So a hit need not look at
- * pend_any. tests/c/core_cache_threads.c stresses it.
+ * as carve does (pending_reused, in a heap that ever had a remote free; see
+ * slz_free_deferred for the order): a push sets h->dirty, so the owner's
+ * first pop or carve after it passes a fence F. A free by another thread of
+ * the block's cached life marked before F is reported, never applied to its
+ * next one (the pop's load after F sees the bit, or a drain took it and
+ * found K); one marked after F saw the same bits as a free of the new block
+ * would (a cached block is in use for them): it is reported, or frees the
+ * new block (a stale free after reuse, as without the cache). So a hit need
+ * not look at pend_any. tests/c/core_cache_threads.c stresses it.
  */
 #include <errno.h>
 
@@ -299,7 +303,31 @@ __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
     ch->head |= SLZ_CACHED;
     ch->canary = canary_of(h, ch);
     c->pushes++;
+    h->dirty = 1; /* (a life ended: the next pop fences, pending_reused) */
     op_end(h);
+}
+
+/* cache_take: the block of k granules at g, which another thread freed
+ * and the owner has taken and checked as a free checks it (take_pending),
+ * goes into the cache as the owner's own free would put it there, when its
+ * stack and the byte bound have room and the chunk above is what the bits
+ * say: 1; else 0 (the caller releases it). So a thread that allocates what
+ * others free is served by the cache, as by its own frees. */
+int cache_take(slz_heap *h, uint32_t g, uint32_t k)
+{
+    struct slz_cache *c = h->cache;
+    uint32_t i = k <= CACHE_CLASSES ? c->count[k] : c->depth;
+    if (i >= c->depth || c->bytes + k * SLZ_ALIGN > c->bound || (g + k < h->grains && !next_ok(h, g + k)))
+        return 0;
+    slz_chunk *ch = chunk_at(h, g);
+    cache_mark(c, g, 1);
+    c->slot[k][i] = g;
+    c->count[k] = (uint8_t)(i + 1);
+    c->bytes += k * SLZ_ALIGN;
+    ch->head |= SLZ_CACHED;
+    ch->canary = canary_of(h, ch);
+    c->pushes++;
+    return 1;
 }
 
 void slz_heap_flush(slz_heap *h)

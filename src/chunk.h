@@ -150,7 +150,7 @@ struct slz_heap {
     int remote;          /* 0: no other thread ever freed here; 1: one is saying
                           * so; 2: said (index.c, pending_announce) (atomic) */
     int dirty;           /* a block was given up since the owner's last fence
-                          * (index.c, pending_carved) */
+                          * (index.c, pending_reused) */
     uint32_t keep;       /* granules every free chunk keeps resident (0: SLZ_KEEP) */
     uint32_t rel_a, rel_r; /* the top's record: granules given back (free.c) */
     size_t cell_records; /* records written in cells' spares and not yet cleared
@@ -551,7 +551,6 @@ size_t pending_mark(slz_heap *h, const uint32_t *g, size_t n); /* any thread */
 int pending_is(const slz_heap *h, uint32_t g); /* any thread */
 void pending_announce(slz_heap *h); /* any thread */
 void pending_reused(slz_heap *h, uint32_t g);
-void pending_carved(slz_heap *h, uint32_t g);
 void pending_drain(slz_heap *h, void (*fn)(slz_heap *, uint32_t));
 
 /* heap.c */

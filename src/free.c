@@ -446,7 +446,7 @@ static void release_sized(slz_heap *h, uint32_t g, uint32_t n)
     settle(h, lo, g, nx, end);
 }
 /* (every block given up passes here, free_op or take_pending: h->dirty says
- * so to carve's check of the pending bits, pending_carved) */
+ * so to carve's check of the pending bits, pending_reused) */
 void release(slz_heap *h, uint32_t g)
 {
     h->dirty = 1;
@@ -489,7 +489,7 @@ inline void slz_free(slz_heap *h, void *p)
  * A takes the bit later (heap_collect: the block is checked again, header
  * too, and released), and whenever it makes a chunk a live block (carve,
  * the one place that does) it reads that chunk's bit: set, it is a double
- * free (pending_carved). The block released is then always the one B saw
+ * free (pending_reused). The block released is then always the one B saw
  * live, never a later life of g. Every block A gives up (free_op,
  * take_pending, release) sets h->dirty; carve's check, finding it set,
  * passes a sequentially consistent fence F and clears it. So between the
@@ -561,6 +561,8 @@ static void take_pending(slz_heap *h, uint32_t g)
 {
     uint32_t n, b = block_grain(h, chunk2mem(chunk_at(h, g)), h->op, &n);
     h->dirty = 1;
+    if (h->cache && cache_take(h, b, n))
+        return; /* (the fast mode: as the owner's own free; counted as one there) */
     release_sized(h, b, n);
     count_free(h);
 }

@@ -225,22 +225,17 @@ void pending_announce(slz_heap *h)
     __atomic_store_n(&h->remote, 2, __ATOMIC_RELEASE);
 }
 
-/* pending_reused: the owner has just made the block at g live again (the
- * cache's pop), in a heap where another thread has freed. A full fence,
- * then g's bit: set means another thread freed g after the owner freed it
+/* pending_reused: the owner has just made the block at g live again (carve,
+ * or the cache's pop), in a heap where another thread has freed: g's bit,
+ * read after a full fence when a block was given up since the last one
+ * (h->dirty). Set means another thread freed g after the owner freed it
  * itself (a free of the block's old life): reported, never applied to the
- * new block. Out of line (cold): the fast path keeps nothing alive for it.
- * pending_carved: the same for carve, the fence only when a block was given
- * up since the last one (h->dirty): what the fence orders is the store that
- * ended g's last life, not carve's own (free.c, before slz_free_deferred,
- * argues why); so the owner's mallocs between two frees pay one fence. */
+ * new block. What the fence orders is the store that ended g's last life
+ * (or its push into the cache), not this one (free.c, before
+ * slz_free_deferred, argues why): so the owner's mallocs between two of its
+ * frees pay one fence. Out of line (cold): the fast paths keep nothing
+ * alive for it. */
 __attribute__((noinline, cold)) void pending_reused(slz_heap *h, uint32_t g)
-{
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    if (__atomic_load_n(&h->pend[0][g / SLZ_CELL], __ATOMIC_RELAXED) & bit_of(g))
-        slz_misuse(h->op, "double free", chunk2mem(chunk_at(h, g)));
-}
-__attribute__((noinline, cold)) void pending_carved(slz_heap *h, uint32_t g)
 {
     if (h->dirty) {
         __atomic_thread_fence(__ATOMIC_SEQ_CST);

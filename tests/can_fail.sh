@@ -190,9 +190,10 @@ mutant pending-no-level-2 $I 's/    mark_once(\&h->pend\[2\]/    (void)(\&h->pen
 mutant pending-no-flag $I 's/        __atomic_store_n(\&h->pend_any, 1, __ATOMIC_SEQ_CST);/        (void)0;/' core core_reports
 mutant pending-drain-first-cell-only $I 's/            for (; w1; w1 \&= w1 - 1) {/            for (; w1; w1 = 0) {/' core core_reports
 mutant pending-deferred-skips-mark $F 's/    size_t d = pending_mark(h, g, m);/    size_t d = m;/' core core_reports
-mutant handover-carve-no-look $A 's/        pending_carved(h, g);/        (void)g;/' core core_handover_race
+mutant handover-carve-no-look $A 's/        pending_reused(h, g);/        (void)g;/' core core_handover_race
 mutant handover-no-announce $F 's/    pending_announce(h);/    (void)0;/' core core_handover_race
 mutant handover-check-ignores-drain $F 's/        if (!(st \& us \& b) \&\& pending_is(h, g\[i\]))/        if (!(st \& us \& b))/' core core_handover_race
+mutant pending-never-cached $F 's/    if (h->cache \&\& cache_take(h, b, n))/    if (0)/' core core_cache_misuse
 mutant pending-malloc-no-collect src/malloc_pass.h '/V(malloc_pass)(slz_heap \*h, size_t n)$/,/^}/s/        heap_collect(h);/        (void)0;/' core core_reports
 # ---- the secure profile's quarantine (quarantine.c) -----------------------------
 mutant quarantine-no-clear $Q 's/    memset(chunk2mem(ch), 0, size - SLZ_HDR);/    (void)0;/' core "core_quarantine 20000"

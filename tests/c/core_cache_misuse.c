@@ -4,7 +4,8 @@
  * the bits; its header carries K (src/cache.h), so the check of a block
  * pointer fails on it and the report reads the cached bit: a double free,
  * as without the cache. The header of a cached block above a block freed
- * for real is a valid neighbour, not damage; damage to it is reported.
+ * for real is a valid neighbour, not damage; damage to it is reported. A
+ * block another thread frees enters the cache at the owner's next call.
  *
  * Reports are caught as in core_reports.c (reports.h). */
 #include <pthread.h>
@@ -66,6 +67,36 @@ int main(void)
     pthread_join(t, NULL);
     CHECK("the other thread reports nothing", seen == NULL);
     REPORTS("double free", slz_malloc(h, 100));
+
+    /* a live block freed by another thread: the owner's next call takes it
+     * into the cache (cache_take), checked; a second free of it by another
+     * thread is reported at the owner's next call (K), as for a block the
+     * owner cached itself; taken out of the cache by the malloc of its size */
+    h = fresh();
+    void *lo = slz_malloc(h, 100);
+    b = slz_malloc(h, 100);
+    void *hi = slz_malloc(h, 100);
+    (void)lo, (void)hi;
+    x[0] = h, x[1] = b, seen = NULL;
+    pthread_create(&t, NULL, remote_free, x);
+    pthread_join(t, NULL);
+    CHECK("the other thread's free reports nothing", seen == NULL);
+    void *other = slz_malloc(h, 300); /* (another size: takes the pending free, no hit) */
+    struct slz_heap_stats st;
+    slz_heap_get_stats(h, &st);
+    CHECK("the owner took the other thread's free into the cache", st.cached_blocks == 1 && other != b);
+    CHECK("heap check with a block another thread freed in the cache", slz_heap_check(h, NULL) == 0);
+    pthread_create(&t, NULL, remote_free, x);
+    pthread_join(t, NULL);
+    CHECK("the other thread's second free: it saw the bits only", seen == NULL);
+    REPORTS("double free", slz_malloc(h, 100));
+    h = fresh();
+    lo = slz_malloc(h, 100), b = slz_malloc(h, 100), hi = slz_malloc(h, 100);
+    x[0] = h, x[1] = b;
+    pthread_create(&t, NULL, remote_free, x);
+    pthread_join(t, NULL);
+    slz_free(h, slz_malloc(h, 300)); /* (the pending free taken) */
+    CHECK("the block another thread freed comes back from the cache", slz_malloc(h, 100) == b);
 
     /* the heap check accepts a cached block's header (K), in the middle of
      * the heap and at its end */
