@@ -151,6 +151,7 @@ struct slz_heap {
                           * so; 2: said (index.c, pending_announce) (atomic) */
     int dirty;           /* a block was given up since the owner's last fence
                           * (index.c, pending_reused) */
+    size_t fence_frees;  /* st.frees at that fence */
     uint32_t keep;       /* granules every free chunk keeps resident (0: SLZ_KEEP) */
     uint32_t rel_a, rel_r; /* the top's record: granules given back (free.c) */
     size_t cell_records; /* records written in cells' spares and not yet cleared

@@ -445,8 +445,8 @@ static void release_sized(slz_heap *h, uint32_t g, uint32_t n)
         h->align_low = lo; /* (the aligned search's marks come down to it) */
     settle(h, lo, g, nx, end);
 }
-/* (every block given up passes here, free_op or take_pending: h->dirty says
- * so to carve's check of the pending bits, pending_reused) */
+/* (a block given up passes here or counts a free, count_free: h->dirty or
+ * the count says so to carve's check of the pending bits, pending_reused) */
 void release(slz_heap *h, uint32_t g)
 {
     h->dirty = 1;
@@ -464,7 +464,6 @@ static __attribute__((noinline)) void free_op(slz_heap *h, void *p)
 {
     op_begin(h, "free");
     uint32_t n, g = live_pass(h, p, &n);
-    h->dirty = 1;
     release_sized(h, g, n);
     count_free(h);
     op_end(h);
@@ -490,9 +489,10 @@ inline void slz_free(slz_heap *h, void *p)
  * too, and released), and whenever it makes a chunk a live block (carve,
  * the one place that does) it reads that chunk's bit: set, it is a double
  * free (pending_reused). The block released is then always the one B saw
- * live, never a later life of g. Every block A gives up (free_op,
- * take_pending, release) sets h->dirty; carve's check, finding it set,
- * passes a sequentially consistent fence F and clears it. So between the
+ * live, never a later life of g. Every block A gives up sets h->dirty
+ * (release, take_pending) or counts a free (free_op); carve's check, finding
+ * it set or the count moved since, passes a sequentially consistent fence F
+ * and notes both. So between the
  * store R that ended g's last life (its start and used bits no longer both
  * set: a free chunk or a tomb) and carve's load of the bit there is always
  * such a fence, one for every carve until A gives up a block again. The

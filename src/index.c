@@ -228,7 +228,8 @@ void pending_announce(slz_heap *h)
 /* pending_reused: the owner has just made the block at g live again (carve,
  * or the cache's pop), in a heap where another thread has freed: g's bit,
  * read after a full fence when a block was given up since the last one
- * (h->dirty). Set means another thread freed g after the owner freed it
+ * (h->dirty, or st.frees moved: slz_free counts, and need not store more).
+ * Set means another thread freed g after the owner freed it
  * itself (a free of the block's old life): reported, never applied to the
  * new block. What the fence orders is the store that ended g's last life
  * (or its push into the cache), not this one (free.c, before
@@ -237,9 +238,10 @@ void pending_announce(slz_heap *h)
  * alive for it. */
 __attribute__((noinline, cold)) void pending_reused(slz_heap *h, uint32_t g)
 {
-    if (h->dirty) {
+    if (h->dirty || h->fence_frees != h->st.frees) {
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
         h->dirty = 0;
+        h->fence_frees = h->st.frees;
     }
     if (__atomic_load_n(&h->pend[0][g / SLZ_CELL], __ATOMIC_RELAXED) & bit_of(g))
         slz_misuse(h->op, "double free", chunk2mem(chunk_at(h, g)));
