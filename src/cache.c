@@ -316,14 +316,17 @@ __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
 int cache_take(slz_heap *h, uint32_t g, uint32_t k)
 {
     struct slz_cache *c = h->cache;
-    uint32_t i = k <= CACHE_CLASSES ? c->count[k] : c->depth;
-    if (i >= c->depth || c->bytes + k * SLZ_ALIGN > c->bound || (g + k < h->grains && !next_ok(h, g + k)))
-        return 0;
+    uintptr_t b = (uintptr_t)k * SLZ_ALIGN;
     slz_chunk *ch = chunk_at(h, g);
+    if (b > CACHE_CLASSES * SLZ_ALIGN)
+        return 0;
+    uint32_t *row = cache_row(c, b), i = row[0];
+    if (i >= c->depth || b > c->room || (g + k < h->grains && !next_ok(h, ch, g + k, b)))
+        return 0;
     cache_mark(c, g, 1);
-    c->slot[k][i] = g;
-    c->count[k] = (uint8_t)(i + 1);
-    c->bytes += k * SLZ_ALIGN;
+    row[i + 1] = g;
+    row[0] = i + 1;
+    c->room -= b;
     ch->head |= SLZ_CACHED;
     ch->canary = canary_of(h, ch);
     c->pushes++;
