@@ -164,9 +164,9 @@ int main(void)
         many[i] = slz_malloc(h, 100);
     for (int i = 0; i < 40; i++)
         slz_free(h, many[i]);
-    struct slz_heap_stats st;
-    slz_heap_get_stats(h, &st);
-    CHECK("a stack holds 31 blocks", st.cached_blocks == 31);
+    struct slz_heap_stats full;
+    slz_heap_get_stats(h, &full);
+    CHECK("a stack holds 31 blocks", full.cached_blocks == 31);
     CHECK("heap check with a full stack", slz_heap_check(h, NULL) == 0);
     return CHECK_DONE();
 }
