@@ -60,8 +60,10 @@ int main(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     unsigned long long done = 0, served = 0, failed = 0;
     char *region = mmap(NULL, 2 * BIG_ALIGN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (region == MAP_FAILED)
+    if (region == MAP_FAILED) {
+        printf("core_random: cannot map %zu bytes of caller memory\n", 2 * BIG_ALIGN);
         return 1;
+    }
     char *mem = (char *)(((uintptr_t)region + BIG_ALIGN - 1) & ~(uintptr_t)(BIG_ALIGN - 1));
     for (unsigned round = 0; done < nops; round++) {
         size_t heap = heaps[round % NHEAPS].size;
