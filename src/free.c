@@ -344,6 +344,19 @@ static __attribute__((noinline)) void settle_big(slz_heap *h, uint32_t lo, uint3
     give_back(h, p.x, p.y, p.in, now, end);
     words_put(h, w, now);
 }
+/* same_page: the block joined the free chunk [lo, g) below it (and what
+ * was free above it) and the chunk, not the top, still ends in the page and
+ * the cell where the chunk below ended: its whole pages beyond the keep
+ * zone are that chunk's, its record stays in the same words: settle_big
+ * would weigh what that chunk weighed when it last settled, and write what
+ * the words hold. (What a carve or a new keep zone changed since waits for
+ * the next free that adds a page.) */
+static inline int same_page(const slz_heap *h, uint32_t lo, uint32_t g, uint32_t end)
+{
+    uintptr_t ag = (uintptr_t)chunk_at(h, g), ae = (uintptr_t)chunk_at(h, end);
+    return lo < g && ((g - 1) ^ (end - 1)) < SLZ_CELL && (ag ^ ae) < h->page && end != h->grains;
+}
+
 /* (settle's first test, the one most frees take: the chunk, or the part of
  * the top below the high-water mark, is smaller than its keep zone and a
  * step: it gives nothing back.) */
@@ -351,7 +364,8 @@ HOT void settle(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
 {
     uint32_t least = lo + keep_grains(h) + SLZ_RELEASE_STEP / SLZ_ALIGN;
     if (end >= least && (end != h->grains || h->st.high_water / SLZ_ALIGN >= least)) {
-        settle_big(h, lo, g, nx, end);
+        if (!same_page(h, lo, g, end))
+            settle_big(h, lo, g, nx, end);
         return;
     }
     if (h->rel_level == 0)
