@@ -310,12 +310,25 @@ static inline int same_words(const slz_heap *h, uint32_t e, uint32_t end)
     return (e - 1) / SLZ_CELL == (end - 1) / SLZ_CELL && end != h->grains;
 }
 
+/* same_page: the block joined the free chunk [lo, g) below it (and what
+ * was free above it) and the chunk, not the top, still ends in the page and
+ * the cell where the chunk below ended: its whole pages beyond the keep
+ * zone are that chunk's, its record stays in the same words: settle_big
+ * would weigh what that chunk weighed when it last settled, and write what
+ * the words hold. (What a carve or a new keep zone changed since waits for
+ * the next free that adds a page.) */
+static inline int same_page(const slz_heap *h, uint32_t lo, uint32_t g, uint32_t end)
+{
+    uintptr_t ag = (uintptr_t)chunk_at(h, g), ae = (uintptr_t)chunk_at(h, end);
+    return end != h->grains && ((lo < g) & (((g - 1) ^ (end - 1)) < SLZ_CELL) & ((ag ^ ae) < h->page));
+}
+
 /* settle: release() made [lo, end) one free chunk of the block [g, nx) and
  * its free neighbours: their records become the chunk's, and once the pages
  * beyond the keep zone that are not given back weigh the step, they go.
  * O(1): at most four system calls (pages of the chunk, pages of its cells,
  * below and above what went back before), each for pages that were in use. */
-static __attribute__((noinline)) void settle_big(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
+static __attribute__((noinline)) void weigh(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
 {
     struct words w = record_words(h, end); /* (read once, written once) */
     struct span at_end = words_get(w), held = {0, 0};
@@ -344,17 +357,13 @@ static __attribute__((noinline)) void settle_big(slz_heap *h, uint32_t lo, uint3
     give_back(h, p.x, p.y, p.in, now, end);
     words_put(h, w, now);
 }
-/* same_page: the block joined the free chunk [lo, g) below it (and what
- * was free above it) and the chunk, not the top, still ends in the page and
- * the cell where the chunk below ended: its whole pages beyond the keep
- * zone are that chunk's, its record stays in the same words: settle_big
- * would weigh what that chunk weighed when it last settled, and write what
- * the words hold. (What a carve or a new keep zone changed since waits for
- * the next free that adds a page.) */
-static inline int same_page(const slz_heap *h, uint32_t lo, uint32_t g, uint32_t end)
+/* (settle_big: its own, with nothing to save, so that a free into the
+ * same page costs a call and a few tests, and release_sized's own code
+ * stays as it was) */
+static __attribute__((noinline)) void settle_big(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
 {
-    uintptr_t ag = (uintptr_t)chunk_at(h, g), ae = (uintptr_t)chunk_at(h, end);
-    return lo < g && ((g - 1) ^ (end - 1)) < SLZ_CELL && (ag ^ ae) < h->page && end != h->grains;
+    if (!same_page(h, lo, g, end))
+        weigh(h, lo, g, nx, end);
 }
 
 /* (settle's first test, the one most frees take: the chunk, or the part of
@@ -364,8 +373,7 @@ HOT void settle(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
 {
     uint32_t least = lo + keep_grains(h) + SLZ_RELEASE_STEP / SLZ_ALIGN;
     if (end >= least && (end != h->grains || h->st.high_water / SLZ_ALIGN >= least)) {
-        if (!same_page(h, lo, g, end))
-            settle_big(h, lo, g, nx, end);
+        settle_big(h, lo, g, nx, end);
         return;
     }
     if (h->rel_level == 0)
