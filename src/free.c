@@ -187,7 +187,8 @@ static inline struct span part_span(slz_heap *h, struct span s, uint32_t lo, uin
     if (s.a >= s.r || s.r > end || s.r <= lo + MIN_GRAINS) /* (one of a chunk carved whole) */
         return (struct span){0, 0};
     if (s.a < lo + MIN_GRAINS) {
-        size_t k = 2 * ((size_t)keep_grains(h) + (lo - s.a)); /* at least that much was reused */
+        size_t reused = s.a < lo ? lo - s.a : 0; /* (none when it begins in the header) */
+        size_t k = 2 * ((size_t)keep_grains(h) + reused); /* at least that much was reused */
         h->keep = (uint32_t)(k < SLZ_KEEP_MAX / SLZ_ALIGN ? k : SLZ_KEEP_MAX / SLZ_ALIGN);
         s.a = lo + MIN_GRAINS;
     }

@@ -103,6 +103,42 @@ static void acb(void)
     slz_heap_destroy(h);
 }
 
+/* carved_near: a chunk carved to end just below the pages its record says
+ * went back (2 granules short: its rest begins inside the record's first
+ * 64 bytes, not below them) has reused none of them: its keep zone must
+ * not jump to the most (16 MiB, where the granules below the record's
+ * start wrapped round as a negative count), which kept the next big free
+ * from giving anything back. A 8 MiB block freed (its pages go back
+ * beyond the first page), carved so, a 4000-byte block above it freed
+ * (the rest is weighed), then a second 8 MiB block above freed: its pages
+ * go back. */
+static void carved_near(void)
+{
+    slz_heap *h = slz_heap_create((size_t)64 << 20);
+    CHECK("a 64 MiB heap", h != NULL);
+    if (!h)
+        return;
+    size_t big = (size_t)8 << 20, pg = (size_t)sysconf(_SC_PAGESIZE);
+    char *a = slz_malloc(h, big), *b = slz_malloc(h, 4000), *z = slz_malloc(h, big), *g2 = slz_malloc(h, 48);
+    CHECK("carved_near: the blocks", a && b && z && g2);
+    if (!(a && b && z && g2))
+        return;
+    memset(a, 1, big);
+    memset(z, 2, big);
+    slz_free(h, a);
+    uintptr_t ca = (uintptr_t)a - 16, x = (ca + 4096 + pg - 1) & ~(pg - 1);
+    size_t need = (x - ca) / 16 - 2;
+    char *c = slz_malloc(h, need * 16 - 16);
+    CHECK("carved_near: the carve takes the freed block's place", c == a);
+    slz_free(h, b);
+    long before = advised;
+    slz_free(h, z);
+    printf("carved near: %ld madvise calls for the second 8 MiB free\n", advised - before);
+    CHECK("carved_near: the keep zone stays small: the second block's pages go back", advised > before);
+    CHECK("carved_near: the heap is whole", slz_heap_check(h, NULL) == 0);
+    slz_heap_destroy(h);
+}
+
 int main(void)
 {
     slz_heap *h = slz_heap_create((size_t)256 << 20);
@@ -144,5 +180,6 @@ int main(void)
     slz_heap_destroy(h);
     trimmed();
     acb();
+    carved_near();
     return CHECK_DONE();
 }
