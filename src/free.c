@@ -143,19 +143,18 @@ static struct words record_words(slz_heap *h, uint32_t end)
     size_t e = (end - 1) / SLZ_CELL;
     return (struct words){&h->cells[e - 1].spare, &h->cells[e].spare};
 }
-static struct span record_get(slz_heap *h, uint32_t end)
+static struct span words_get(struct words w)
 {
-    struct words w = record_words(h, end);
     return w.a ? (struct span){*w.a, *w.r} : (struct span){0, 0};
 }
+static struct span record_get(slz_heap *h, uint32_t end) { return words_get(record_words(h, end)); }
 static void word_set(uint32_t *w, uint32_t v)
 {
     if (*w != v) /* (no write into a page given back, if it need not) */
         *w = v;
 }
-HOT void record_put(slz_heap *h, uint32_t end, struct span s)
+static inline void words_put(slz_heap *h, struct words w, struct span s)
 {
-    struct words w = record_words(h, end);
     if (s.a >= s.r)
         s.a = s.r = 0;
     if (w.a) {
@@ -165,6 +164,7 @@ HOT void record_put(slz_heap *h, uint32_t end, struct span s)
         word_set(w.r, s.r);
     }
 }
+HOT void record_put(slz_heap *h, uint32_t end, struct span s) { words_put(h, record_words(h, end), s); }
 /* record_drop: the chunk that began at s and ended at end is gone (merged,
  * or carved whole): its record goes, if the words hold it. Two chunks that
  * end within a cell of each other share words (one of them small, holding
@@ -178,16 +178,17 @@ HOT void record_drop(slz_heap *h, uint32_t end, uint32_t s)
         record_clear(h, end);
 }
 
-/* part_span: what the record of free chunk [lo, end) still holds for it.
- * A range that begins below the chunk's header was carved into: the keep
- * zone was too small for this program; it becomes twice what was reused. */
-static struct span part_span(slz_heap *h, uint32_t lo, uint32_t end)
+/* part_span: what the record s read where free chunk [lo, end) ends still
+ * holds for it. A range that begins below the chunk's header was carved
+ * into: the keep zone was too small for this program; it becomes twice what
+ * was reused. */
+static inline struct span part_span(slz_heap *h, struct span s, uint32_t lo, uint32_t end)
 {
-    struct span s = record_get(h, end);
     if (s.a >= s.r || s.r > end || s.r <= lo + MIN_GRAINS) /* (one of a chunk carved whole) */
         return (struct span){0, 0};
     if (s.a < lo + MIN_GRAINS) {
-        size_t k = 2 * ((size_t)keep_grains(h) + (lo - s.a)); /* at least that much was reused */
+        size_t reused = s.a < lo ? lo - s.a : 0; /* (none when it begins in the header) */
+        size_t k = 2 * ((size_t)keep_grains(h) + reused); /* at least that much was reused */
         h->keep = (uint32_t)(k < SLZ_KEEP_MAX / SLZ_ALIGN ? k : SLZ_KEEP_MAX / SLZ_ALIGN);
         s.a = lo + MIN_GRAINS;
     }
@@ -262,7 +263,7 @@ struct plan {
     uint32_t x, y, below, above;
     struct span in;
 };
-static struct plan plan_for(const slz_heap *h, uint32_t lo, uint32_t end, struct span held)
+static inline struct plan plan_for(const slz_heap *h, uint32_t lo, uint32_t end, struct span held)
 {
     struct plan p;
     uintptr_t pg = h->page - 1, base = (uintptr_t)h->base, hi = (uintptr_t)chunk_at(h, end);
@@ -301,36 +302,71 @@ static void adapt(slz_heap *h)
     h->rel_level = level;
 }
 
+/* same_words: a chunk that ended at e (< end) kept its record in the words
+ * where the chunk that ends at end keeps its own (both end in one cell, and
+ * that is not the top): the record written at end replaces it, no drop
+ * first. */
+static inline int same_words(const slz_heap *h, uint32_t e, uint32_t end)
+{
+    return (e - 1) / SLZ_CELL == (end - 1) / SLZ_CELL && end != h->grains;
+}
+
+/* same_page: the block joined the free chunk [lo, g) below it (and what
+ * was free above it) and the chunk, not the top, still ends in the page and
+ * the cell where the chunk below ended: its whole pages beyond the keep
+ * zone are that chunk's, its record stays in the same words: settle_big
+ * would weigh what that chunk weighed when it last settled, and write what
+ * the words hold. (What a carve or a new keep zone changed since waits for
+ * the next free that adds a page.) */
+static inline int same_page(const slz_heap *h, uint32_t lo, uint32_t g, uint32_t end)
+{
+    uintptr_t ag = (uintptr_t)chunk_at(h, g), ae = (uintptr_t)chunk_at(h, end);
+    return end != h->grains && ((lo < g) & (((g - 1) ^ (end - 1)) < SLZ_CELL) & ((ag ^ ae) < h->page));
+}
+
 /* settle: release() made [lo, end) one free chunk of the block [g, nx) and
  * its free neighbours: their records become the chunk's, and once the pages
  * beyond the keep zone that are not given back weigh the step, they go.
  * O(1): at most four system calls (pages of the chunk, pages of its cells,
  * below and above what went back before), each for pages that were in use. */
-static __attribute__((noinline)) void settle_big(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
+static __attribute__((noinline)) void weigh(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
 {
-    struct span held = {0, 0};
+    struct words w = record_words(h, end); /* (read once, written once) */
+    struct span at_end = words_get(w), held = {0, 0};
+    int same = same_words(h, g, end);
     if (lo < g)
-        held = part_span(h, lo, g);
+        held = part_span(h, same ? at_end : record_get(h, g), lo, g);
     if (nx < end)
-        held = longer(held, part_span(h, nx, end));
-    if (lo < g)
+        held = longer(held, part_span(h, at_end, nx, end));
+    if (lo < g && !same)
         record_drop(h, g, lo); /* old ends, inside the chunk now */
-    if (nx < end)
+    if (nx < end && !same_words(h, nx, end))
         record_drop(h, nx, g);
     held = clip(held, lo + MIN_GRAINS, end);
     struct plan p = plan_for(h, lo, end, held);
-    if (worth(h, &p)) {
+    int due = worth(h, &p);
+    if (due) {
         adapt(h);
         p = plan_for(h, lo, end, held);
+        due = worth(h, &p);
     }
-    if (!worth(h, &p)) {
-        record_put(h, end, held);
+    if (!due) {
+        words_put(h, w, held);
         return;
     }
     struct span now = {p.in.a < p.x ? p.in.a : p.x, p.in.r > p.y ? p.in.r : p.y};
     give_back(h, p.x, p.y, p.in, now, end);
-    record_put(h, end, now);
+    words_put(h, w, now);
 }
+/* (settle_big: its own, with nothing to save, so that a free into the
+ * same page costs a call and a few tests, and release_sized's own code
+ * stays as it was) */
+static __attribute__((noinline)) void settle_big(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
+{
+    if (!same_page(h, lo, g, end))
+        weigh(h, lo, g, nx, end);
+}
+
 /* (settle's first test, the one most frees take: the chunk, or the part of
  * the top below the high-water mark, is smaller than its keep zone and a
  * step: it gives nothing back.) */
@@ -355,7 +391,7 @@ HOT void settle(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
  * keep zone that its record does not hold, whatever the step. */
 static void trim_chunk(slz_heap *h, uint32_t lo, uint32_t end)
 {
-    struct span held = clip(part_span(h, lo, end), lo + MIN_GRAINS, end);
+    struct span held = clip(part_span(h, record_get(h, end), lo, end), lo + MIN_GRAINS, end);
     h->keep = SLZ_KEEP / SLZ_ALIGN; /* (part_span raises it for a chunk carved into) */
     struct plan p = plan_for(h, lo, end, held);
     if (!(h->flags & SLZ_ANON) || p.below + p.above == 0)

@@ -166,6 +166,8 @@ done
 # ---- a heap that grows, trimmed (heap.c, free.c) -----------------------------
 mutant grow-last-not-raised $H 's/    index_raise(h, lo \/ SLZ_CELL, g - lo);/    (void)0;/' core core_grow
 mutant grow-block-end-taken $H 's/    if (is_used(h, lo)) {/    if (0) {/' core core_grow
+mutant settle-same-page-across-cells $F 's/ \& (((g - 1) ^ (end - 1)) < SLZ_CELL) \& / \& /' core core_release
+mutant keep-reused-wraps $F 's/        size_t reused = s.a < lo ? lo - s.a : 0;/        size_t reused = lo - s.a;/' core core_release
 mutant trim-nothing $F 's/        trim_chunk(h, g, g + grains_of(h, g));/        (void)g;/' core core_release
 # ---- allocation (alloc.c) ---------------------------------------------------
 mutant alloc-split-needs-more $A 's/    if (n - need >= MIN_GRAINS) {/    if (n - need > MIN_GRAINS) {/' core core_split
