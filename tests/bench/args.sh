@@ -1,8 +1,9 @@
 # args.sh - sourced by memload.sh and memcases.sh: the options they share and
 # the check that their programs were built.
 #
-# bench_args NAME "$@": QUICK=1 for --quick; --runs N is accepted for run.sh
-# (one run each); anything else prints NAME's usage and exits 2.
+# bench_args NAME "$@": QUICK=1 for --quick; RUNS=N for --runs N (run.sh
+# passes it to every script; those that run once ignore it); anything else
+# prints NAME's usage and exits 2.
 bench_args() {
     local name=$1
     shift
@@ -10,8 +11,8 @@ bench_args() {
     while [ $# -gt 0 ]; do
         case "$1" in
         --quick) QUICK=1 ;;
-        --runs) shift ;;
-        *) echo "usage: $name [--quick]" >&2; exit 2 ;;
+        --runs) RUNS="$2"; shift ;;
+        *) echo "usage: $name [--quick] [--runs N]" >&2; exit 2 ;;
         esac
         shift
     done

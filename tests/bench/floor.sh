@@ -14,14 +14,9 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 SRC="${SLZ_FFSTUDY-$ROOT/../shared/ffstudy}"
 OUT="$ROOT/build/bench/ffstudy"
 RUNS=5 STEPS=3000000
-while [ $# -gt 0 ]; do
-    case "$1" in
-    --quick) RUNS=1 STEPS=100000 ;;
-    --runs) RUNS="$2"; shift ;;
-    *) echo "usage: floor.sh [--quick] [--runs N]" >&2; exit 2 ;;
-    esac
-    shift
-done
+. "$ROOT/tests/bench/args.sh"
+bench_args floor.sh "$@"
+[ "$QUICK" = 1 ] && RUNS=1 STEPS=100000
 if [ ! -r "$SRC/harness.c" ] || ! grep -q avx2 /proc/cpuinfo; then
     echo "# floor: no prototype at ${SRC:-(unset)} (SLZ_FFSTUDY), or no AVX2: not measured"
     exit 0
