@@ -186,6 +186,9 @@ struct slz_heap {
      * free and by the owner's drain, so on a line of its own (the owner reads
      * the rest of this struct at every call) */
     int pend_any __attribute__((aligned(64)));
+    /* drains begun (atomic; the owner's drain adds one before it takes any
+     * bit): a thread that frees reads it around its check (free.c) */
+    unsigned long drain_epoch;
 };
 
 #define SLZ_MAPPED 0x100u

@@ -543,9 +543,18 @@ inline void slz_free(slz_heap *h, void *p)
  *  - B saw the new life live (A's carve store): its free is a free of that
  *    block (a stale free after reuse looks exactly like it; only a
  *    quarantine can tell them apart).
- *  - B reads g not live: a bad pointer or a double free, unless a drain
- *    took the bit meanwhile (it released the block and checked it itself):
- *    B reports only if its bit is still set.
+ *  - B reads g not live (a tomb, a free chunk, inside a chunk): a bad
+ *    pointer or a double free, unless a drain took the bit meanwhile (it
+ *    released the block and checked it itself). B reports only if the bit
+ *    is still set AND no drain began since before its OR (drain_epoch, read
+ *    before the OR and again last): a drain that took B's bit released g,
+ *    after which a new life of g, freed by another thread, can set the bit
+ *    again before B reads it (B read g between the two lives). The drain's
+ *    increment precedes its exchange, which follows B's OR; that later
+ *    free's OR follows the drain through the owner's carve (happens-before,
+ *    so in S), and B's last load, after its load of the bit that OR set,
+ *    sees the increment. So B stays silent then; a real double free that
+ *    races a drain may go unreported, never a correct free reported.
  * A reads remote (the heap has had frees from other threads) without a
  * fence, as a single-threaded program pays one load a malloc. B sets it
  * before its first bit and waits on os_membarrier (pending_announce), which
@@ -574,6 +583,7 @@ static void defer_some(slz_heap *h, void *const *p, size_t n)
     if (m == 0)
         return;
     pending_announce(h);
+    unsigned long epoch = __atomic_load_n(&h->drain_epoch, __ATOMIC_SEQ_CST);
     size_t d = pending_mark(h, g, m);
     if (d < m)
         slz_misuse("free", "double free", chunk2mem(chunk_at(h, g[d])));
@@ -581,7 +591,7 @@ static void defer_some(slz_heap *h, void *const *p, size_t n)
         const struct slz_cell *c = cell_of(h, g[i]);
         uint64_t b = bit_of(g[i]), st = __atomic_load_n(&c->start, __ATOMIC_SEQ_CST);
         uint64_t us = __atomic_load_n(&c->used, __ATOMIC_SEQ_CST);
-        if (!(st & us & b) && pending_is(h, g[i])) /* (a tomb, or a free chunk, or inside a chunk) */
+        if (!(st & us & b) && pending_is(h, g[i]) && __atomic_load_n(&h->drain_epoch, __ATOMIC_SEQ_CST) == epoch)
             slz_misuse("free", ((st | us) & b) ? "double free" : "invalid pointer", chunk2mem(chunk_at(h, g[i])));
     }
 }

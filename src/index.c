@@ -251,6 +251,7 @@ __attribute__((noinline, cold)) void pending_reused(slz_heap *h, uint32_t g)
  * Every block lies below the high-water mark: so do the words to read. */
 void pending_drain(slz_heap *h, void (*fn)(slz_heap *, uint32_t))
 {
+    __atomic_add_fetch(&h->drain_epoch, 1, __ATOMIC_SEQ_CST); /* (before any bit is taken: free.c) */
     __atomic_store_n(&h->pend_any, 0, __ATOMIC_SEQ_CST);
     size_t n2 = h->st.high_water / SLZ_ALIGN / SLZ_CELL / 64 / 64 + 1;
     if (n2 > h->pendn[2])
