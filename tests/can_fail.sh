@@ -194,7 +194,7 @@ mutant pending-drain-first-cell-only $I 's/            for (; w1; w1 \&= w1 - 1)
 mutant pending-deferred-skips-mark $F 's/    size_t d = pending_mark(h, g, m);/    size_t d = m;/' core core_reports
 mutant handover-carve-no-look $A 's/        pending_reused(h, g);/        (void)g;/' core core_handover_race
 mutant handover-no-announce $F 's/    pending_announce(h);/    (void)0;/' core core_handover_race
-mutant handover-check-ignores-drain $F 's/        if (!(st \& us \& b) \&\& pending_is(h, g\[i\]))/        if (!(st \& us \& b))/' core core_handover_race
+mutant handover-check-ignores-drain $F 's/        if (!(st \& us \& b) \&\& pending_is(h, g\[i\]) \&\& __atomic_load_n(\&h->drain_epoch, __ATOMIC_SEQ_CST) == epoch)/        if (!(st \& us \& b))/' core core_handover_race
 mutant pending-never-cached $F 's/    if (h->cache \&\& cache_take(h, b, n))/    if (0)/' core core_cache_misuse
 mutant pending-malloc-no-collect src/malloc_pass.h '/V(malloc_pass)(slz_heap \*h, size_t n)$/,/^}/s/        heap_collect(h);/        (void)0;/' core core_reports
 # ---- the secure profile's quarantine (quarantine.c) -----------------------------
