@@ -547,6 +547,7 @@ void heap_collect(slz_heap *h);
 /* index.c: the bits and the first-fit index */
 uint32_t bits_prev_start(const slz_heap *h, uint32_t g);
 void index_refresh(slz_heap *h, size_t k);
+void index_lower(slz_heap *h, size_t lost, size_t k);
 uint32_t index_find(const slz_heap *h, uint32_t need, uint32_t from);
 uint32_t index_root_max(const slz_heap *h);
 size_t index_check(const slz_heap *h, size_t cells, const char **first);

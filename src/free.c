@@ -475,7 +475,7 @@ static void release_sized(slz_heap *h, uint32_t g, uint32_t n)
     bits_note_chunk(h, lo, end);
     make_free(h, lo, end - lo);
     if ((lost != SIZE_MAX) & (lost != lo / SLZ_CELL)) /* (one branch, not two) */
-        index_refresh(h, lost);
+        index_lower(h, lost, lo / SLZ_CELL);
     index_raise(h, lo / SLZ_CELL, end - lo); /* anything it swallowed in its cell was smaller */
     if (lo < h->align_low)
         h->align_low = lo; /* (the aligned search's marks come down to it) */
