@@ -379,7 +379,7 @@ HOT void settle(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
     }
     if (h->rel_level == 0)
         return; /* no page ever went back: no record anywhere */
-    if (h->cell_records == 0 && (nx != end || end != h->grains))
+    if (h->cell_records == 0 && (end != h->grains || nx != end)) /* (the test on data last) */
         return; /* no record in any cell, and the block was not the top's */
     if (lo < g)
         record_drop(h, g, lo); /* (the record of the part above stays where the chunk ends) */
@@ -453,6 +453,7 @@ static void release_sized(slz_heap *h, uint32_t g, uint32_t n)
             wr(&cn->used, used | nb);
             lost = h->lv[0][nx / SLZ_CELL] == sn ? nx / SLZ_CELL : SIZE_MAX;
             end = nx + sn;
+            bits_note_chunk(h, g, end); /* (again below if that merges too) */
             st->coalesces++;
             st->free_chunks--;
         }
@@ -465,14 +466,14 @@ static void release_sized(slz_heap *h, uint32_t g, uint32_t n)
             free_checked(h, pv, g - pv); /* free: it takes g in */
             wipe(chunk_at(h, g));
             wr(&c->start, c->start & ~b);
+            bits_note_chunk(h, pv, end);
             lo = pv;
             st->coalesces++;
             st->free_chunks--;
         }
     }
     wr(&c->used, (c->used & ~b) | (lo != g ? b : 0)); /* free, or a tomb */
-    st->free_chunks++;
-    bits_note_chunk(h, lo, end);
+    st->free_chunks++; /* (a chunk the bits already note, unless it merged) */
     make_free(h, lo, end - lo);
     if ((lost != SIZE_MAX) & (lost != lo / SLZ_CELL)) /* (one branch, not two) */
         index_lower(h, lost, lo / SLZ_CELL);

@@ -121,6 +121,8 @@ mutant carve-rest-not-indexed $A 's/        if (r \/ SLZ_CELL != g \/ SLZ_CELL) 
 mutant carve-high-water-not-raised $A 's/        raise_high_water(h, g + (n - need >= MIN_GRAINS ? need : n));/        (void)0;/' core core_stats
 mutant place-upper-cell-stale $F 's/    if ((lost != SIZE_MAX) \& (lost != lo \/ SLZ_CELL))/    if (0)/' core "$R"
 mutant merge-above-cell-not-noted $F 's/            lost = h->lv\[0\]\[nx \/ SLZ_CELL\] == sn ? nx \/ SLZ_CELL : SIZE_MAX;/            lost = SIZE_MAX;/' core "$R"
+mutant merge-above-size-not-noted $F 's/            bits_note_chunk(h, g, end); \/\* (again below if that merges too) \*\//            (void)0;/' core "$R"
+mutant merge-below-size-not-noted $F 's/            bits_note_chunk(h, pv, end);/            (void)0;/' core "$R"
 mutant lower-stops-a-line-early $I 's/(lost ^ k) >= SLZ_FAN; l++/(lost ^ k) >= 2 * SLZ_FAN; l++/' core "$R"
 mutant lower-line-keeps-old-entry $I 's/    __m256i a = _mm256_andnot_si256(_mm256_cmpeq_epi32(lo, n), /    __m256i a = _mm256_andnot_si256(_mm256_cmpeq_epi32(lo, hi), /' core "$R"
 mutant lower-plain-keeps-old-entry $I 's/        m = j != i \&\& line\[j\] > m ? line\[j\] : m;/        m = line[j] > m ? line[j] : m;/' core "$R0"
