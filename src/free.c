@@ -61,16 +61,16 @@ static __attribute__((cold, noinline)) void next_damaged(slz_heap *h, uint32_t g
 /* live_block: the chunk of block p, checked, once the frees other threads
  * left are taken (one of them may be p: then this is a double free). The
  * chunk above is checked when the block is released (release_sized). */
-HOT uint32_t live_pass(slz_heap *h, const void *p, uint32_t *size)
+HOT uint32_t live_pass(slz_heap *h, const void *p, const char *op, uint32_t *size)
 {
     if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED))
         heap_collect(h);
-    return block_grain(h, p, h->op, size);
+    return block_grain(h, p, op, size);
 }
 uint32_t live_block(slz_heap *h, const void *p)
 {
     uint32_t n;
-    return live_pass(h, p, &n);
+    return live_pass(h, p, h->op, &n);
 }
 
 /* ---- Giving a chunk back: merge above, merge below, place -------------- */
@@ -426,7 +426,7 @@ void slz_heap_trim(slz_heap *h)
  * gives back (settle). Only the chunks are counted here: a block given up
  * is counted once by the caller that gives one up (count_free), not for
  * shrink's tail. */
-static void release_sized(slz_heap *h, uint32_t g, uint32_t n)
+HOT void release_in(slz_heap *h, uint32_t g, uint32_t n)
 {
     struct slz_cell *const cells = h->cells;
     const uint32_t grains = h->grains;
@@ -441,13 +441,16 @@ static void release_sized(slz_heap *h, uint32_t g, uint32_t n)
         uint64_t nb = bit_of(un), used = __atomic_load_n(&cn->used, __ATOMIC_RELAXED);
         uint32_t sn = size_in_cell(cn, cn->start, un % SLZ_CELL);
         slz_chunk *up = chunk_at(h, un);
-        if (used & nb) { /* in use: its size word (the first a write past the end reaches) */
-            if (!CHECKED(up->head == ((size_t)sn * SLZ_ALIGN | SLZ_INUSE)))
+        uintptr_t head = (size_t)sn * SLZ_ALIGN | ((used >> (un % SLZ_CELL)) & SLZ_INUSE);
+        if (!CHECKED(up->head == head)) /* its size word, as the bits say: the first */
+            next_damaged(h, g, nx);     /* word a write past the end reaches */
+        if (__builtin_expect(!(used & nb), 0)) { /* free: the rest of its header (damaged: a write past
+                                                 * the end), its canary (a write after
+                                                 * free), taken in */
+            if (!CHECKED(up->check == free_seal(h, up, head)))
                 next_damaged(h, g, nx);
-        } else { /* free: its header (damaged: a write past the end), canary, and taken in */
-            if (!header_ok(h, up, (size_t)sn * SLZ_ALIGN, 0))
-                next_damaged(h, g, nx);
-            free_checked(h, nx, sn);
+            if (!CHECKED(up->canary == canary_of(h, up)))
+                corrupt_free(h, nx, sn);
             wipe(up);
             wr(&cn->start, cn->start & ~nb); /* a tomb (bits_unstart) */
             wr(&cn->used, used | nb);
@@ -482,6 +485,8 @@ static void release_sized(slz_heap *h, uint32_t g, uint32_t n)
         h->align_low = lo; /* (the aligned search's marks come down to it) */
     settle(h, lo, g, nx, end);
 }
+/* (free_op's copy inlined: one frame, not two, for the free of a block) */
+static __attribute__((noinline)) void release_sized(slz_heap *h, uint32_t g, uint32_t n) { release_in(h, g, n); }
 /* (a block given up passes here or counts a free, count_free: h->dirty or
  * the count says so to carve's check of the pending bits, pending_reused) */
 void release(slz_heap *h, uint32_t g)
@@ -500,8 +505,8 @@ static void count_free(slz_heap *h)
 static __attribute__((noinline)) void free_op(slz_heap *h, void *p)
 {
     op_begin(h, "free");
-    uint32_t n, g = live_pass(h, p, &n);
-    release_sized(h, g, n);
+    uint32_t n, g = live_pass(h, p, "free", &n); /* (h->op's, not read again) */
+    release_in(h, g, n);
     count_free(h);
     op_end(h);
 }

@@ -135,11 +135,13 @@ mutant prev-start-same-cell-lowest $F 's/ + 63u - (uint32_t)__builtin_clzll(belo
 mutant prev-start-cell-before-lowest $I 's/top_bit(c\[-1\].start)) : c\[-1\].lead;/(unsigned)__builtin_ctzll(c[-1].start)) : c[-1].lead;/' core "$R"
 mutant prev-start-lead-ignored $F 's/    return pick_nz(below, /    return pick_nz(1, /' core "$R"
 # ---- coalescing (free.c) ----------------------------------------------------
-mutant merge-above-never $F 's/        if (used \& nb) { \/\* in use/        if (1) { \/* in use/' core core_coalesce
+mutant merge-above-never $F 's/        if (__builtin_expect(!(used \& nb), 0)) {/        if (0) {/' core core_coalesce
 mutant merge-below-never $F 's/        if (!(__atomic_load_n(\&cells\[pv \/ SLZ_CELL\].used, __ATOMIC_RELAXED) \& bit_of(pv))) {/        if (0) {/' core core_coalesce
-mutant merge-below-keeps-header $F '/^static void release_sized/,/^}/s/            wipe(chunk_at(h, g));/            (void)0;/' core core_reports
-mutant merge-above-keeps-header $F '/^static void release_sized/,/^}/s/            wipe(up);/            (void)up;/' core core_reports
-mutant merge-above-no-canary $F '/^static void release_sized/,/^}/s/            free_checked(h, nx, sn);/            (void)0;/' core core_reports
+mutant merge-below-keeps-header $F '/^HOT void release_in/,/^}/s/            wipe(chunk_at(h, g));/            (void)0;/' core core_reports
+mutant merge-above-keeps-header $F '/^HOT void release_in/,/^}/s/            wipe(up);/            (void)up;/' core core_reports
+mutant merge-above-no-canary $F 's/            if (!CHECKED(up->canary == canary_of(h, up)))/            if (0)/' core core_reports
+mutant merge-above-no-seal $F 's/            if (!CHECKED(up->check == free_seal(h, up, head)))/            if (0)/' core core_reports
+mutant merge-above-used-bit-not-read $F 's/ | ((used >> (un % SLZ_CELL)) \& SLZ_INUSE);/ | SLZ_INUSE;/' core core_coalesce
 mutant release-keeps-pages $F 's/        os_release((void \*)x, y - x);/        (void)0;/' core core_release
 mutant release-never $F 's/    return (h->flags \& SLZ_ANON) \&\& (size_t)(p->below + p->above) \* SLZ_ALIGN >= step;/    return 0;/' core core_release
 mutant release-header-page $F 's/    uintptr_t ax = ((uintptr_t)chunk_at(h, lo) + (size_t)keep_grains(h) \* SLZ_ALIGN + pg) \& ~pg;/    uintptr_t ax = (uintptr_t)chunk_at(h, lo) \& ~pg;/' core core_release

@@ -131,6 +131,14 @@ int main(void)
     memset(a, 'o', slz_usable_size(h, a) + 8);
     REPORTS("corrupted next chunk (write past the end of a block?)", slz_free(h, a));
 
+    /* ... into the header of a free chunk above, its size word intact: the
+     * check word (its seal) tells */
+    h = fresh();
+    a = slz_malloc(h, 100), b = slz_malloc(h, 100), c = slz_malloc(h, 100);
+    slz_free(h, b);
+    ((uintptr_t *)b)[-1] ^= 1;
+    REPORTS("corrupted next chunk (write past the end of a block?)", slz_free(h, a));
+
     /* pending frees: 200 blocks of 1 KiB (200 cells), freed by another
      * thread, taken back by the owner's next malloc */
     enum { N = 200 };
