@@ -35,9 +35,10 @@ static _Noreturn __attribute__((cold, noinline)) void bad_block(const slz_heap *
 HOT uint32_t block_grain(const slz_heap *h, const void *p, const char *op, uint32_t *size)
 {
     uintptr_t off = (uintptr_t)p - (uintptr_t)h->base - SLZ_HDR;
-    if ((off & (SLZ_ALIGN - 1)) || off >= (size_t)heap_grains_acquire(h) * SLZ_ALIGN)
+    uintptr_t q = off >> 4 | off << (8 * sizeof off - 4); /* (rotated: a pointer off the */
+    if (q >= heap_grains_acquire(h))                       /* granules reads as beyond them) */
         bad_block(h, p, op, 0);
-    uint32_t g = (uint32_t)(off / SLZ_ALIGN);
+    uint32_t g = (uint32_t)q;
     const struct slz_cell *c = cell_of(h, g);
     uint64_t b = bit_of(g), st = __atomic_load_n(&c->start, __ATOMIC_RELAXED);
     if (!(st & __atomic_load_n(&c->used, __ATOMIC_RELAXED) & b))
@@ -78,17 +79,18 @@ uint32_t live_block(slz_heap *h, const void *p)
 /* wipe: a header swallowed by a merge leaves nothing behind. */
 static inline void wipe(slz_chunk *c) { memset(c, 0, sizeof *c); }
 
-/* prev_start: where the chunk just below granule g begins (g > 0, a start
- * in cell c whose start bits are st): the start bit below g in its cell,
- * else the lead of its cell (the chunk began in an earlier cell and ends
- * in this one), chosen by a mask; for g at a cell's first granule, from
- * the cell before (bits_prev_start). */
+/* prev_start: where the chunk just below granule g begins (a start in
+ * cell c whose start bits are st): the start bit below g in its cell, else
+ * the lead of its cell (the chunk began in an earlier cell and ends in this
+ * one), chosen by a mask; for g at a cell's first granule, from the cell
+ * before (bits_prev_start); for g = 0, g itself (no chunk below: the
+ * caller's block, read as in use). */
 HOT uint32_t prev_start(const slz_heap *h, const struct slz_cell *c, uint64_t st, uint32_t g)
 {
     if (__builtin_expect(g % SLZ_CELL == 0, 0))
-        return bits_prev_start(h, g);
+        return g ? bits_prev_start(h, g) : g;
     uint64_t below = st & (bit_of(g) - 1);
-    return pick_nz(below, (g & ~(uint32_t)(SLZ_CELL - 1)) + 63u - (uint32_t)__builtin_clzll(below | 1), c->lead);
+    return pick_nz(below, (g & ~(uint32_t)(SLZ_CELL - 1)) | (63u ^ (uint32_t)__builtin_clzll(below | 1)), c->lead);
 }
 
 
@@ -432,7 +434,8 @@ HOT void release_in(slz_heap *h, uint32_t g, uint32_t n)
     const uint32_t grains = h->grains;
     struct slz_heap_stats *st = &h->st;
     uint32_t nx = g + n, end = nx, lo = g;
-    size_t lost = SIZE_MAX; /* a cell whose largest free chunk the merge took */
+    size_t lost = 0; /* a cell whose largest free chunk the merge took (0: none; a
+                      * chunk above in cell 0 has its block there too) */
     st->in_use -= (size_t)n * SLZ_ALIGN;
     { /* the chunk above; at the arena's end the block itself stands in
        * for it, a used chunk whose size word is right (no branch) */
@@ -454,7 +457,7 @@ HOT void release_in(slz_heap *h, uint32_t g, uint32_t n)
             wipe(up);
             wr(&cn->start, cn->start & ~nb); /* a tomb (bits_unstart) */
             wr(&cn->used, used | nb);
-            lost = h->lv[0][nx / SLZ_CELL] == sn ? nx / SLZ_CELL : SIZE_MAX;
+            lost = h->lv[0][nx / SLZ_CELL] == sn ? nx / SLZ_CELL : 0;
             end = nx + sn;
             bits_note_chunk(h, g, end); /* (again below if that merges too) */
             st->coalesces++;
@@ -463,7 +466,7 @@ HOT void release_in(slz_heap *h, uint32_t g, uint32_t n)
     }
     struct slz_cell *c = &cells[g / SLZ_CELL];
     uint64_t b = bit_of(g);
-    if (g > 0) {
+    { /* the chunk below (none at 0: prev_start reads the block, in use) */
         uint32_t pv = prev_start(h, c, c->start, g);
         if (!(__atomic_load_n(&cells[pv / SLZ_CELL].used, __ATOMIC_RELAXED) & bit_of(pv))) {
             free_checked(h, pv, g - pv); /* free: it takes g in */
@@ -478,7 +481,7 @@ HOT void release_in(slz_heap *h, uint32_t g, uint32_t n)
     wr(&c->used, (c->used & ~b) | (lo != g ? b : 0)); /* free, or a tomb */
     st->free_chunks++; /* (a chunk the bits already note, unless it merged) */
     make_free(h, lo, end - lo);
-    if ((lost != SIZE_MAX) & (lost != lo / SLZ_CELL)) /* (one branch, not two) */
+    if (lost > lo / SLZ_CELL) /* (lost is never below lo's cell; 0 is none) */
         index_lower(h, lost, lo / SLZ_CELL);
     index_raise(h, lo / SLZ_CELL, end - lo); /* anything it swallowed in its cell was smaller */
     if (lo < h->align_low)

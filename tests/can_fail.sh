@@ -119,8 +119,8 @@ mutant carve-no-lowering src/malloc_pass.h 's/    if (h->lv\[0\]\[k\] == size) \
 mutant carve-aligned-no-lowering $A '/^static void \*carve(/,/^}/s/    if (h->lv\[0\]\[k\] == n)$/    if (0)/' core core_align
 mutant carve-rest-not-indexed $A 's/        if (r \/ SLZ_CELL != g \/ SLZ_CELL) {/        if (0) {/' core "$R"
 mutant carve-high-water-not-raised $A 's/        raise_high_water(h, g + (n - need >= MIN_GRAINS ? need : n));/        (void)0;/' core core_stats
-mutant place-upper-cell-stale $F 's/    if ((lost != SIZE_MAX) \& (lost != lo \/ SLZ_CELL))/    if (0)/' core "$R"
-mutant merge-above-cell-not-noted $F 's/            lost = h->lv\[0\]\[nx \/ SLZ_CELL\] == sn ? nx \/ SLZ_CELL : SIZE_MAX;/            lost = SIZE_MAX;/' core "$R"
+mutant place-upper-cell-stale $F 's/    if (lost > lo \/ SLZ_CELL)/    if (0)/' core "$R"
+mutant merge-above-cell-not-noted $F 's/            lost = h->lv\[0\]\[nx \/ SLZ_CELL\] == sn ? nx \/ SLZ_CELL : 0;/            lost = 0;/' core "$R"
 mutant merge-above-size-not-noted $F 's/            bits_note_chunk(h, g, end); \/\* (again below if that merges too) \*\//            (void)0;/' core "$R"
 mutant merge-below-size-not-noted $F 's/            bits_note_chunk(h, pv, end);/            (void)0;/' core "$R"
 mutant lower-stops-a-line-early $I 's/(lost ^ k) >= SLZ_FAN; l++/(lost ^ k) >= 2 * SLZ_FAN; l++/' core "$R"
@@ -131,7 +131,8 @@ mutant bits-start-lost $C 's/    wr(\&c->start, c->start | bit_of(g));/    (void
 mutant size-ignores-last $C 's/    return pick_nz(after, (uint32_t)__builtin_ctzll(s) + 1, c->last);/    return (uint32_t)__builtin_ctzll(s) + 1;/' core "$R"
 mutant note-last-not-at-arena-end $C 's/    lim = lim < h->grains ? lim : h->grains;/    (void)0;/' core "$R"
 mutant note-lead-never $C 's/    ce->lead = pick_ae(/    (void)pick_ae(/' core "$R"
-mutant prev-start-same-cell-lowest $F 's/ + 63u - (uint32_t)__builtin_clzll(below | 1), c->lead);/ + (uint32_t)__builtin_ctzll(below | 1), c->lead);/' core "$R"
+mutant prev-start-same-cell-lowest $F 's/ | (63u ^ (uint32_t)__builtin_clzll(below | 1)), c->lead);/ | (uint32_t)__builtin_ctzll(below | 1), c->lead);/' core "$R"
+mutant block-pointer-not-rotated $F 's/    uintptr_t q = off >> 4 | off << (8 \* sizeof off - 4);/    uintptr_t q = off >> 4;/' core core_reports
 mutant prev-start-cell-before-lowest $I 's/top_bit(c\[-1\].start)) : c\[-1\].lead;/(unsigned)__builtin_ctzll(c[-1].start)) : c[-1].lead;/' core "$R"
 mutant prev-start-lead-ignored $F 's/    return pick_nz(below, /    return pick_nz(1, /' core "$R"
 # ---- coalescing (free.c) ----------------------------------------------------
@@ -151,7 +152,7 @@ mutant tomb-not-read $F 's/(__atomic_load_n(\&c->used, __ATOMIC_RELAXED) \& b) ?
 mutant tomb-kept-on-start $C '/^HOT void bits_start/,/^}/s/    wr(\&c->used, c->used \& ~bit_of(g));/    (void)0;/' core "$R"
 mutant block-no-used-check $F 's/    if (!(st \& __atomic_load_n(\&c->used, __ATOMIC_RELAXED) \& b))/    if (!(st \& b))/' core core_reports
 mutant block-no-header-check $F '/^HOT uint32_t block_grain/,/^}/s/    if (!header_ok(h, chunk_at(h, g)/    if (0 \&\& !header_ok(h, chunk_at(h, g)/' core core_reports
-mutant block-no-next-header-check $F 's/            if (!CHECKED(up->head == ((size_t)sn \* SLZ_ALIGN | SLZ_INUSE)))/            if (0)/' core core_reports
+mutant block-no-next-header-check $F 's/        if (!CHECKED(up->head == head)) \/\* its size word/        if (0) \/* its size word/' core core_reports
 mutant free-checked-no-canary $C 's/    if (!CHECKED(c->canary == canary_of(h, c)) || /    if (/' core core_reports
 mutant free-checked-names-top-wrongly $A 's/g + n == h->grains ? "corrupted top chunk"/g + n != h->grains ? "corrupted top chunk"/' core core_reports
 # ---- the checker (check.c slz_heap_check, index.c index_check) --------------
