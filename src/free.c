@@ -111,8 +111,10 @@ HOT uint32_t prev_start(const slz_heap *h, const struct slz_cell *c, uint64_t st
  * program, as glibc raises its thresholds when a program frees and
  * allocates big blocks: when pages are about to go back, a program that has
  * grown again since they last went back gets twice that growth (it may have
- * grown into them), one that has only shrunk gets half of it; and a chunk
- * carved into its given-back pages gets twice what was reused. So a program
+ * grown into them), one that has fallen to half its level gets half of it;
+ * and a chunk carved into its given-back pages gets twice what was reused.
+ * At most SLZ_KEEP_MAX a chunk, as glibc serves blocks up to 32 MiB from its
+ * heap once it has seen them freed; a trim sets it back to SLZ_KEEP. So a program
  * that frees most of what it had keeps about a page per free chunk, and one
  * that frees and allocates again stops moving pages in and out after its
  * first round. */
@@ -190,6 +192,7 @@ static inline struct span part_span(slz_heap *h, struct span s, uint32_t lo, uin
         size_t reused = s.a < lo ? lo - s.a : 0; /* (none when it begins in the header) */
         size_t k = 2 * ((size_t)keep_grains(h) + reused); /* at least that much was reused */
         h->keep = (uint32_t)(k < SLZ_KEEP_MAX / SLZ_ALIGN ? k : SLZ_KEEP_MAX / SLZ_ALIGN);
+        h->keep_level = h->st.in_use + 1;
         s.a = lo + MIN_GRAINS;
     }
     return s;
@@ -290,14 +293,21 @@ static int worth(const slz_heap *h, const struct plan *p)
 
 /* adapt: pages are about to go back. A program that has grown again since
  * pages last went back may have grown into them: the keep zone becomes twice
- * that growth; one that has only shrunk since halves it (to SLZ_KEEP). */
+ * that growth; one that has fallen to half the level where the keep zone
+ * last changed (or lower) halves it (to SLZ_KEEP). A program that churns
+ * around a level (frees a big block, allocates another) keeps its zone:
+ * halving on every dip of such churn sent its big chunks' pages back and
+ * had them fault in again at the next carve. */
 static void adapt(slz_heap *h)
 {
     size_t level = h->st.in_use + 1, k = keep_grains(h), least = SLZ_KEEP / SLZ_ALIGN;
-    if (h->rel_level && level > h->rel_level && 2 * (level - h->rel_level) / SLZ_ALIGN > k)
+    if (h->rel_level && level > h->rel_level && 2 * (level - h->rel_level) / SLZ_ALIGN > k) {
         k = 2 * (level - h->rel_level) / SLZ_ALIGN;
-    else if (h->rel_level && level < h->rel_level)
+        h->keep_level = level;
+    } else if (level <= h->keep_level / 2) { /* (never before a first raise: keep_level 0) */
         k = k / 2 > least ? k / 2 : least;
+        h->keep_level = level;
+    }
     h->keep = (uint32_t)(k < SLZ_KEEP_MAX / SLZ_ALIGN ? k : SLZ_KEEP_MAX / SLZ_ALIGN);
     h->rel_level = level;
 }

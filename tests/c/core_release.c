@@ -6,7 +6,8 @@
  * Then slz_heap_trim: free chunks of 16 KB, too small for a free to give
  * back (under the step beyond the keep zone), give back their pages beyond
  * the first when the heap is trimmed. Then issue 21's a, c, b pattern: the
- * pages of a free chunk that grows go back once each. */
+ * pages of a free chunk that grows go back once each; then big blocks
+ * replaced around a level keep their pages (churn). */
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -139,6 +140,47 @@ static void carved_near(void)
     slz_heap_destroy(h);
 }
 
+/* churn: blocks of 4..24 MiB replaced at random around a level, as
+ * malloc-large does (tests/bench/workloads.c, large): after the first
+ * rounds the keep zone holds what the churn frees, so its pages stay
+ * resident for the next carve (the zone was halved at every dip of the
+ * level and held 16 MiB at most: 385 calls for the last 300 frees here;
+ * 132 with 32 MiB but halved at every dip; 96 now: merged chunks beyond
+ * 32 MiB, deterministic). Then every block freed: the level
+ * falls to nothing and the pages beyond the keep zone go back. */
+enum { CN = 12, CSTEPS = 400 };
+static void churn(void)
+{
+    slz_heap *h = slz_heap_create((size_t)1 << 30);
+    CHECK("churn: a 1 GiB heap", h != NULL);
+    if (!h)
+        return;
+    char *set[CN] = {0};
+    uint64_t r = 0x9E3779B97F4A7C15ULL;
+    long before = 0;
+    for (int s = 0; s < CN + CSTEPS; s++) {
+        r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+        int k = s < CN ? s : (int)((r >> 33) % CN);
+        size_t n = ((size_t)4 << 20) + (size_t)(r >> 20) % ((size_t)20 << 20);
+        if (s == CN + CSTEPS / 4)
+            before = advised; /* (the first rounds teach the keep zone) */
+        slz_free(h, set[k]);
+        if ((set[k] = slz_malloc(h, n)) != NULL)
+            for (size_t o = 0; o < n; o += 1 << 20)
+                set[k][o] = 1;
+    }
+    long calls = advised - before;
+    printf("churn: %ld madvise calls for the last %d frees\n", calls, 3 * CSTEPS / 4);
+    CHECK("churn: the freed pages stay for the next blocks (at most 2 madvise calls per 5 frees)", calls * 5 <= 2 * (3 * CSTEPS / 4));
+    CHECK("churn: the heap is whole", slz_heap_check(h, NULL) == 0);
+    before = advised;
+    for (int k = 0; k < CN; k++)
+        slz_free(h, set[k]);
+    printf("churn: %ld madvise calls for the frees of all %d blocks\n", advised - before, CN);
+    CHECK("churn: once the level falls, the pages go back", advised > before);
+    slz_heap_destroy(h);
+}
+
 int main(void)
 {
     slz_heap *h = slz_heap_create((size_t)256 << 20);
@@ -181,5 +223,6 @@ int main(void)
     trimmed();
     acb();
     carved_near();
+    churn();
     return CHECK_DONE();
 }
