@@ -411,7 +411,8 @@ static void trim_chunk(slz_heap *h, uint32_t lo, uint32_t end)
     record_put(h, end, now);
 }
 
-/* slz_heap_trim: the keep zone back to its least (the one it had kept for
+/* slz_heap_trim: the frees of other threads taken and the cache emptied,
+ * the keep zone back to its least (the one it had kept for
  * slz_heap_resume), and every free chunk big enough to give a page back
  * (found through the index, the arena's last one too) trimmed to it:
  * O(such chunks), not O(heap). */
@@ -421,6 +422,8 @@ void slz_heap_trim(slz_heap *h)
         return;
     op_begin(h, "free");
     heap_collect(h);
+    if (h->cache)
+        cache_flush(h); /* (as slz_heap_collect: a heap whose thread exits holds nothing back) */
     if (h->keep > SLZ_KEEP / SLZ_ALIGN)
         h->keep_resume = h->keep;
     h->rel_level = h->st.in_use + 1;
