@@ -128,10 +128,6 @@ SLZ_EXPORT void slz_heap_collect(slz_heap *h);
  * for a heap whose user is gone or idle. Costs what it gives back, not the
  * heap's size. */
 SLZ_EXPORT void slz_heap_trim(slz_heap *h);
-/* A heap that slz_heap_trim left is in use again (a new thread took it): the
- * keep zone it had learned before the trim comes back, so that churn it had
- * learned to serve from resident pages does not send them back once more. */
-SLZ_EXPORT void slz_heap_resume(slz_heap *h);
 
 /* The fast mode (SLZ_CACHE). A block freed on h whose chunk is smaller than
  * 2 KiB goes into a cache held in h's metadata (a few blocks per exact

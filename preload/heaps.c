@@ -296,8 +296,6 @@ slz_heap *heaps_mine_slow(void)
     }
     if (slz_opt.secure && adopted)
         slz_heap_walk(h, clear_free, NULL);
-    if (adopted)
-        slz_heap_resume(h); /* (its last thread's keep zone: see slz_heap_resume) */
     take_heap(h);
     if (exit_key_ok)
         pthread_setspecific(exit_key, h); /* thread exit calls heaps_thread_exit */

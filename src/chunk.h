@@ -153,7 +153,6 @@ struct slz_heap {
                           * (index.c, pending_reused) */
     size_t fence_frees;  /* st.frees at that fence */
     uint32_t keep;       /* granules every free chunk keeps resident (0: SLZ_KEEP) */
-    uint32_t keep_resume; /* the keep zone before the last slz_heap_trim (0: none) */
     uint32_t rel_a, rel_r; /* the top's record: granules given back (free.c) */
     size_t cell_records; /* records written in cells' spares and not yet cleared
                           * (free.c; at least as many as are there: pages of

@@ -412,10 +412,9 @@ static void trim_chunk(slz_heap *h, uint32_t lo, uint32_t end)
 }
 
 /* slz_heap_trim: the frees of other threads taken and the cache emptied,
- * the keep zone back to its least (the one it had kept for
- * slz_heap_resume), and every free chunk big enough to give a page back
- * (found through the index, the arena's last one too) trimmed to it:
- * O(such chunks), not O(heap). */
+ * the keep zone back to its least, and every free chunk big enough to give
+ * a page back (found through the index, the arena's last one too) trimmed
+ * to it: O(such chunks), not O(heap). */
 void slz_heap_trim(slz_heap *h)
 {
     if (h == NULL)
@@ -424,27 +423,11 @@ void slz_heap_trim(slz_heap *h)
     heap_collect(h);
     if (h->cache)
         cache_flush(h); /* (as slz_heap_collect: a heap whose thread exits holds nothing back) */
-    if (h->keep > SLZ_KEEP / SLZ_ALIGN)
-        h->keep_resume = h->keep;
     h->rel_level = h->st.in_use + 1;
     uint32_t need = (uint32_t)((SLZ_KEEP + 2 * h->page) / SLZ_ALIGN);
     for (uint32_t g = index_find(h, need, 0); g != SLZ_NONE; g = index_find(h, need, g + 1))
         trim_chunk(h, g, g + grains_of(h, g));
     op_end(h);
-}
-
-/* slz_heap_resume: the keep zone learned before the last trim, back (the
- * level where it changed: now). A thread that takes an abandoned heap has
- * its blocks' sizes and ways, most often: mstress's threads, each taking the
- * heap of one that exited, gave back and faulted in again the pages of the
- * chunks they carve and free (6644 madvise calls against 3679). */
-void slz_heap_resume(slz_heap *h)
-{
-    if (h == NULL || h->keep_resume == 0)
-        return;
-    h->keep = h->keep_resume;
-    h->keep_level = h->st.in_use + 1;
-    h->keep_resume = 0;
 }
 
 /* release_sized: the allocated chunk at g of n granules (its own header

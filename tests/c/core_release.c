@@ -181,41 +181,6 @@ static void churn(void)
     slz_heap_destroy(h);
 }
 
-/* resumed: a keep zone learned (an 8 MiB block freed, its pages given
- * back, 4 MiB carved from it again and freed: the zone grows past 4 MiB),
- * a trim (the zone at its least), slz_heap_resume (a new thread takes the
- * heap): a 2 MiB block between live ones, freed, keeps its pages; without
- * the resume they would go back. */
-static void resumed(void)
-{
-    slz_heap *h = slz_heap_create((size_t)64 << 20);
-    CHECK("resumed: a 64 MiB heap", h != NULL);
-    if (!h)
-        return;
-    size_t mb = (size_t)1 << 20;
-    char *big = slz_malloc(h, 8 * mb), *g1 = slz_malloc(h, 64), *c = slz_malloc(h, 2 * mb), *g2 = slz_malloc(h, 64);
-    CHECK("resumed: the blocks", big && g1 && c && g2);
-    if (!(big && g1 && c && g2))
-        return;
-    memset(big, 1, 8 * mb);
-    memset(c, 2, 2 * mb);
-    slz_free(h, big);
-    char *again = slz_malloc(h, 4 * mb);
-    CHECK("resumed: carved from the pages given back", again == big);
-    memset(again, 3, 4 * mb);
-    slz_free(h, again);
-    long before = advised;
-    slz_heap_trim(h);
-    CHECK("resumed: the trim gives back what the zone held", advised > before);
-    slz_heap_resume(h);
-    before = advised;
-    slz_free(h, c);
-    printf("resumed: %ld madvise calls for a 2 MiB free\n", advised - before);
-    CHECK("resumed: the zone learned before the trim holds the block's pages", advised == before);
-    CHECK("resumed: the heap is whole", slz_heap_check(h, NULL) == 0);
-    slz_heap_destroy(h);
-}
-
 int main(void)
 {
     slz_heap *h = slz_heap_create((size_t)256 << 20);
@@ -259,6 +224,5 @@ int main(void)
     acb();
     carved_near();
     churn();
-    resumed();
     return CHECK_DONE();
 }
