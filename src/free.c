@@ -173,11 +173,30 @@ HOT void record_put(slz_heap *h, uint32_t end, struct span s) { words_put(h, rec
  * no record): a record that does not reach into (s, end] is the other's
  * and stays, else the other chunk's pages would go back again. */
 static __attribute__((noinline)) void record_clear(slz_heap *h, uint32_t end) { record_put(h, end, (struct span){0, 0}); }
+static inline uint32_t record_r(const slz_heap *h, uint32_t end) /* (the r word of record_words) */
+{
+    return end == h->grains ? h->rel_r : end > 2 * SLZ_CELL ? h->cells[(end - 1) / SLZ_CELL].spare : 0;
+}
 HOT void record_drop(slz_heap *h, uint32_t end, uint32_t s)
 {
-    uint32_t r = end == h->grains ? h->rel_r : end > 2 * SLZ_CELL ? h->cells[(end - 1) / SLZ_CELL].spare : 0;
-    if (r > s && r <= end) /* (the r word of record_words, read alone: usually 0) */
+    uint32_t r = record_r(h, end);
+    if (r > s && r <= end) /* (read alone: usually 0) */
         record_clear(h, end);
+}
+
+/* record_carved: the block just freed ends at nx, where the free chunk
+ * that ends at end begins: if that chunk's record begins below nx (plus
+ * its header), the chunk was carved into what went back, down to nx, and
+ * the carved blocks touched those pages: the record begins above them now,
+ * as part_span has it (weigh). Else a record kept by a keep zone that frees
+ * did not weigh (settle) would claim resident pages as given back, and a
+ * trim or a smaller keep zone would leave them resident. */
+static __attribute__((noinline)) void record_carved(slz_heap *h, uint32_t nx, uint32_t end)
+{
+    struct words w = record_words(h, end);
+    struct span s = words_get(w);
+    if (s.a < s.r && s.r > nx && s.r <= end && s.a < nx + MIN_GRAINS)
+        words_put(h, w, (struct span){nx + MIN_GRAINS, s.r});
 }
 
 /* part_span: what the record s read where free chunk [lo, end) ends still
@@ -389,12 +408,14 @@ HOT void settle(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
     }
     if (h->rel_level == 0)
         return; /* no page ever went back: no record anywhere */
-    if (h->cell_records == 0 && (nx != end || end != h->grains))
-        return; /* no record in any cell, and the block was not the top's */
+    if (h->cell_records == 0 && end != h->grains)
+        return; /* no record in any cell, and the chunk is not the top */
     if (lo < g)
         record_drop(h, g, lo); /* (the record of the part above stays where the chunk ends) */
     if (nx == end)
         record_drop(h, end, g); /* the block's end: a record there is of a chunk gone */
+    else if (record_r(h, end) > nx)
+        record_carved(h, nx, end); /* (the r word alone first: usually 0) */
 }
 
 /* trim_chunk: the free chunk [lo, end) gives back every page beyond its
