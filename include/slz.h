@@ -123,9 +123,10 @@ SLZ_EXPORT size_t slz_block_size(const slz_heap *h, const void *p, const char *o
  * and empty the cache (SLZ_CACHE) into the heap: for a heap about to pass to
  * another user (the shim calls it at thread exit). */
 SLZ_EXPORT void slz_heap_collect(slz_heap *h);
-/* Take those frees, then give the kernel back the pages of every free chunk
- * beyond its first page (its keep zone at its least): for a heap whose user
- * is gone or idle. Costs what it gives back, not the heap's size. */
+/* Take those frees and empty the cache, then give the kernel back the pages
+ * of every free chunk beyond its first page (its keep zone at its least):
+ * for a heap whose user is gone or idle. Costs what it gives back, not the
+ * heap's size. */
 SLZ_EXPORT void slz_heap_trim(slz_heap *h);
 
 /* The fast mode (SLZ_CACHE). A block freed on h whose chunk is smaller than

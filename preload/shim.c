@@ -289,12 +289,13 @@ static int glibc_trim(size_t pad)
 }
 
 /* malloc_trim: the calling thread's heap empties its cache into itself
- * (SLZ_CACHE: real frees, with merging, which give pages back as any free
- * does), then glibc trims what it serves. */
+ * (SLZ_CACHE: real frees, with merging) and gives back every page its free
+ * chunks hold beyond their first, its keep zone back to its least
+ * (slz_heap_trim); then glibc trims what it serves. */
 EXPORT int malloc_trim(size_t pad)
 {
     if (shim_my_heap != NULL)
-        slz_heap_flush(shim_my_heap);
+        slz_heap_trim(shim_my_heap);
     return glibc_trim(pad);
 }
 

@@ -95,7 +95,7 @@
 #define SLZ_KEEP 4096 /* a free chunk keeps its first this many bytes resident, */
 #endif
 #ifndef SLZ_KEEP_MAX
-#define SLZ_KEEP_MAX (16 << 20) /* or up to this many for a program that reuses what it frees; */
+#define SLZ_KEEP_MAX (32 << 20) /* or up to this many for a program that reuses what it frees; */
 #endif
 #ifndef SLZ_RELEASE_STEP
 #define SLZ_RELEASE_STEP (16 * 1024) /* the rest goes back once this many bytes of it are resident */
@@ -158,6 +158,7 @@ struct slz_heap {
                           * (free.c; at least as many as are there: pages of
                           * cells given back clear theirs unseen) */
     size_t rel_level;    /* in_use + 1 when pages last went back; 0: never */
+    size_t keep_level;   /* in_use + 1 when the keep zone last changed (free.c) */
     size_t ncells;
     size_t page;
     char *region;        /* what create_in was given */

@@ -113,8 +113,10 @@ HOT uint32_t prev_start(const slz_heap *h, const struct slz_cell *c, uint64_t st
  * program, as glibc raises its thresholds when a program frees and
  * allocates big blocks: when pages are about to go back, a program that has
  * grown again since they last went back gets twice that growth (it may have
- * grown into them), one that has only shrunk gets half of it; and a chunk
- * carved into its given-back pages gets twice what was reused. So a program
+ * grown into them), one that has fallen to half its level gets half of it;
+ * and a chunk carved into its given-back pages gets twice what was reused.
+ * At most SLZ_KEEP_MAX a chunk, as glibc serves blocks up to 32 MiB from its
+ * heap once it has seen them freed; a trim sets it back to SLZ_KEEP. So a program
  * that frees most of what it had keeps about a page per free chunk, and one
  * that frees and allocates again stops moving pages in and out after its
  * first round. */
@@ -173,11 +175,30 @@ HOT void record_put(slz_heap *h, uint32_t end, struct span s) { words_put(h, rec
  * no record): a record that does not reach into (s, end] is the other's
  * and stays, else the other chunk's pages would go back again. */
 static __attribute__((noinline)) void record_clear(slz_heap *h, uint32_t end) { record_put(h, end, (struct span){0, 0}); }
+static inline uint32_t record_r(const slz_heap *h, uint32_t end) /* (the r word of record_words) */
+{
+    return end == h->grains ? h->rel_r : end > 2 * SLZ_CELL ? h->cells[(end - 1) / SLZ_CELL].spare : 0;
+}
 HOT void record_drop(slz_heap *h, uint32_t end, uint32_t s)
 {
-    uint32_t r = end == h->grains ? h->rel_r : end > 2 * SLZ_CELL ? h->cells[(end - 1) / SLZ_CELL].spare : 0;
-    if (r > s && r <= end) /* (the r word of record_words, read alone: usually 0) */
+    uint32_t r = record_r(h, end);
+    if (r > s && r <= end) /* (read alone: usually 0) */
         record_clear(h, end);
+}
+
+/* record_carved: the block just freed ends at nx, where the free chunk
+ * that ends at end begins: if that chunk's record begins below nx (plus
+ * its header), the chunk was carved into what went back, down to nx, and
+ * the carved blocks touched those pages: the record begins above them now,
+ * as part_span has it (weigh). Else a record kept by a keep zone that frees
+ * did not weigh (settle) would claim resident pages as given back, and a
+ * trim or a smaller keep zone would leave them resident. */
+static __attribute__((noinline)) void record_carved(slz_heap *h, uint32_t nx, uint32_t end)
+{
+    struct words w = record_words(h, end);
+    struct span s = words_get(w);
+    if (s.a < s.r && s.r > nx && s.r <= end && s.a < nx + MIN_GRAINS)
+        words_put(h, w, (struct span){nx + MIN_GRAINS, s.r});
 }
 
 /* part_span: what the record s read where free chunk [lo, end) ends still
@@ -192,6 +213,7 @@ static inline struct span part_span(slz_heap *h, struct span s, uint32_t lo, uin
         size_t reused = s.a < lo ? lo - s.a : 0; /* (none when it begins in the header) */
         size_t k = 2 * ((size_t)keep_grains(h) + reused); /* at least that much was reused */
         h->keep = (uint32_t)(k < SLZ_KEEP_MAX / SLZ_ALIGN ? k : SLZ_KEEP_MAX / SLZ_ALIGN);
+        h->keep_level = h->st.in_use + 1;
         s.a = lo + MIN_GRAINS;
     }
     return s;
@@ -292,14 +314,21 @@ static int worth(const slz_heap *h, const struct plan *p)
 
 /* adapt: pages are about to go back. A program that has grown again since
  * pages last went back may have grown into them: the keep zone becomes twice
- * that growth; one that has only shrunk since halves it (to SLZ_KEEP). */
+ * that growth; one that has fallen to half the level where the keep zone
+ * last changed (or lower) halves it (to SLZ_KEEP). A program that churns
+ * around a level (frees a big block, allocates another) keeps its zone:
+ * halving on every dip of such churn sent its big chunks' pages back and
+ * had them fault in again at the next carve. */
 static void adapt(slz_heap *h)
 {
     size_t level = h->st.in_use + 1, k = keep_grains(h), least = SLZ_KEEP / SLZ_ALIGN;
-    if (h->rel_level && level > h->rel_level && 2 * (level - h->rel_level) / SLZ_ALIGN > k)
+    if (h->rel_level && level > h->rel_level && 2 * (level - h->rel_level) / SLZ_ALIGN > k) {
         k = 2 * (level - h->rel_level) / SLZ_ALIGN;
-    else if (h->rel_level && level < h->rel_level)
+        h->keep_level = level;
+    } else if (level <= h->keep_level / 2) { /* (never before a first raise: keep_level 0) */
         k = k / 2 > least ? k / 2 : least;
+        h->keep_level = level;
+    }
     h->keep = (uint32_t)(k < SLZ_KEEP_MAX / SLZ_ALIGN ? k : SLZ_KEEP_MAX / SLZ_ALIGN);
     h->rel_level = level;
 }
@@ -381,12 +410,14 @@ HOT void settle(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
     }
     if (h->rel_level == 0)
         return; /* no page ever went back: no record anywhere */
-    if (h->cell_records == 0 && (end != h->grains || nx != end)) /* (the test on data last) */
-        return; /* no record in any cell, and the block was not the top's */
+    if (h->cell_records == 0 && end != h->grains)
+        return; /* no record in any cell, and the chunk is not the top */
     if (lo < g)
         record_drop(h, g, lo); /* (the record of the part above stays where the chunk ends) */
     if (nx == end)
         record_drop(h, end, g); /* the block's end: a record there is of a chunk gone */
+    else if (record_r(h, end) > nx)
+        record_carved(h, nx, end); /* (the r word alone first: usually 0) */
 }
 
 /* trim_chunk: the free chunk [lo, end) gives back every page beyond its
@@ -403,15 +434,18 @@ static void trim_chunk(slz_heap *h, uint32_t lo, uint32_t end)
     record_put(h, end, now);
 }
 
-/* slz_heap_trim: the keep zone back to its least, and every free chunk big
- * enough to give a page back (found through the index, the arena's last
- * one too) trimmed to it: O(such chunks), not O(heap). */
+/* slz_heap_trim: the frees of other threads taken and the cache emptied,
+ * the keep zone back to its least, and every free chunk big enough to give
+ * a page back (found through the index, the arena's last one too) trimmed
+ * to it: O(such chunks), not O(heap). */
 void slz_heap_trim(slz_heap *h)
 {
     if (h == NULL)
         return;
     op_begin(h, "free");
     heap_collect(h);
+    if (h->cache)
+        cache_flush(h); /* (as slz_heap_collect: a heap whose thread exits holds nothing back) */
     h->rel_level = h->st.in_use + 1;
     uint32_t need = (uint32_t)((SLZ_KEEP + 2 * h->page) / SLZ_ALIGN);
     for (uint32_t g = index_find(h, need, 0); g != SLZ_NONE; g = index_find(h, need, g + 1))

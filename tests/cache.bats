@@ -49,6 +49,15 @@ setup() {
     [[ "$stderr" == *"holding 0 freed blocks of 0 bytes"* ]]
 }
 
+@test "SLZ_CACHE=1 thread exit: the exiting thread's cache empties into its heap (40 blocks were held by the heap it left)" {
+    run -0 --separate-stderr under_slz SLZ_CACHE=1 SLZ_HEAP_SIZE=64M SLZ_STATS=1 "$BIN/shim_trim" thread
+    echo "# $output / $(grep cache <<<"$stderr")"
+    [[ "$output" == "thread: joined" ]]
+    misses=$(sed -n 's/.*cache hits [0-9]*, misses \([0-9]*\) .*/\1/p' <<<"$stderr")
+    [ "${misses:-0}" -ge 40 ] # (the thread's blocks went through its cache)
+    [[ "$stderr" == *"holding 0 freed blocks of 0 bytes"* ]]
+}
+
 @test "SLZ_CACHE: a bad value warns once and the cache stays off" {
     run -0 --separate-stderr under_slz SLZ_CACHE=maybe SLZ_HEAP_SIZE=64M SLZ_STATS=1 "$MISUSE/bad_args"
     echo "# [$stderr]"

@@ -6,7 +6,8 @@
  * Then slz_heap_trim: free chunks of 16 KB, too small for a free to give
  * back (under the step beyond the keep zone), give back their pages beyond
  * the first when the heap is trimmed. Then issue 21's a, c, b pattern: the
- * pages of a free chunk that grows go back once each. */
+ * pages of a free chunk that grows go back once each; then big blocks
+ * replaced around a level keep their pages (churn). */
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -139,6 +140,86 @@ static void carved_near(void)
     slz_heap_destroy(h);
 }
 
+/* churn: blocks of 4..24 MiB replaced at random around a level, as
+ * malloc-large does (tests/bench/workloads.c, large): after the first
+ * rounds the keep zone holds what the churn frees, so its pages stay
+ * resident for the next carve (the zone was halved at every dip of the
+ * level and held 16 MiB at most: 385 calls for the last 300 frees here;
+ * 132 with 32 MiB but halved at every dip; 96 now: merged chunks beyond
+ * 32 MiB, deterministic). Then every block freed: the level
+ * falls to nothing and the pages beyond the keep zone go back. */
+enum { CN = 12, CSTEPS = 400 };
+static void churn(void)
+{
+    slz_heap *h = slz_heap_create((size_t)1 << 30);
+    CHECK("churn: a 1 GiB heap", h != NULL);
+    if (!h)
+        return;
+    char *set[CN] = {0};
+    uint64_t r = 0x9E3779B97F4A7C15ULL;
+    long before = 0;
+    for (int s = 0; s < CN + CSTEPS; s++) {
+        r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+        int k = s < CN ? s : (int)((r >> 33) % CN);
+        size_t n = ((size_t)4 << 20) + (size_t)(r >> 20) % ((size_t)20 << 20);
+        if (s == CN + CSTEPS / 4)
+            before = advised; /* (the first rounds teach the keep zone) */
+        slz_free(h, set[k]);
+        if ((set[k] = slz_malloc(h, n)) != NULL)
+            for (size_t o = 0; o < n; o += 1 << 20)
+                set[k][o] = 1;
+    }
+    long calls = advised - before;
+    printf("churn: %ld madvise calls for the last %d frees\n", calls, 3 * CSTEPS / 4);
+    CHECK("churn: the freed pages stay for the next blocks (at most 2 madvise calls per 5 frees)", calls * 5 <= 2 * (3 * CSTEPS / 4));
+    CHECK("churn: the heap is whole", slz_heap_check(h, NULL) == 0);
+    before = advised;
+    for (int k = 0; k < CN; k++)
+        slz_free(h, set[k]);
+    printf("churn: %ld madvise calls for the frees of all %d blocks\n", advised - before, CN);
+    CHECK("churn: once the level falls, the pages go back", advised > before);
+    slz_heap_destroy(h);
+}
+
+/* trimmed_churn: blocks of 1..7 MiB replaced at random (each written
+ * whole), then every other one freed and the heap trimmed: the resident set
+ * comes down to the live blocks and a few MiB. Under a keep zone that holds
+ * whole chunks, frees into a chunk carved into its given-back pages went
+ * unweighed and its record went on claiming the carved pages as given back:
+ * the trim left them resident (live + 16 MiB here; with glibc's malloc_trim
+ * the same program keeps live + 1.5 MiB). */
+static void trimmed_churn(void)
+{
+    slz_heap *h = slz_heap_create((size_t)512 << 20);
+    CHECK("trimmed_churn: a 512 MiB heap", h != NULL);
+    if (!h)
+        return;
+    char *set[20] = {0};
+    size_t sz[20] = {0}, live = 0;
+    uint64_t r = 88172645463325252ULL;
+    long base = resident_mb();
+    for (int s = 0; s < 520; s++) {
+        r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+        int k = s < 20 ? s : (int)(r % 20);
+        slz_free(h, set[k]);
+        sz[k] = ((size_t)1 << 20) + (size_t)(r % ((size_t)6 << 20));
+        if ((set[k] = slz_malloc(h, sz[k])) != NULL)
+            memset(set[k], 1, sz[k]);
+    }
+    for (int k = 0; k < 20; k++)
+        if (k % 2)
+            slz_free(h, set[k]);
+        else
+            live += sz[k];
+    long before = resident_mb();
+    slz_heap_trim(h);
+    long after = resident_mb();
+    printf("trimmed_churn: live %zu MB, resident %ld MB more than before, %ld MB after the trim\n", live >> 20, before - base, after - base);
+    CHECK("trimmed_churn: the trim leaves the live blocks and at most 8 MiB more", after - base <= (long)(live >> 20) + 8);
+    CHECK("trimmed_churn: the heap is whole", slz_heap_check(h, NULL) == 0);
+    slz_heap_destroy(h);
+}
+
 int main(void)
 {
     slz_heap *h = slz_heap_create((size_t)256 << 20);
@@ -181,5 +262,7 @@ int main(void)
     trimmed();
     acb();
     carved_near();
+    churn();
+    trimmed_churn();
     return CHECK_DONE();
 }
