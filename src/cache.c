@@ -76,8 +76,12 @@ void cache_attach(slz_heap *h, void *meta, size_t ncells)
 
 /* ---- In and out (the hot paths are in cache.h) ------------------------- */
 
-static _Noreturn __attribute__((noinline, cold)) void damaged(const char *op, slz_chunk *ch)
+/* damaged: cached chunk ch of b bytes failed pop's check: its header (a
+ * write past the end of the block below) or its canary (after its free). */
+static _Noreturn __attribute__((noinline, cold)) void damaged(const char *op, slz_chunk *ch, uintptr_t b)
 {
+    if (ch->head != b + SLZ_INUSE + SLZ_CACHED)
+        slz_misuse(op, "corrupted chunk header (write past the end of the block below?)", chunk2mem(ch));
     slz_misuse(op, "corrupted free chunk (write after free?)", chunk2mem(ch));
 }
 
@@ -92,9 +96,10 @@ static inline void busy(slz_heap *h)
 }
 
 /* pop: the chunk of b bytes the cache took last (its stack, row, holds
- * i > 0), out of the cache: its cached bit and K off, its canary checked
- * (op names the entry point in a report) and cleared. One pass: each word
- * read once. */
+ * i > 0), out of the cache: its cached bit and K off, its header (a cached
+ * chunk's, C3: the check of the chunk above that the push leaves to here,
+ * cache_slz_free) and canary checked (op names the entry point in a report),
+ * the canary cleared. One pass: each word read once. */
 HOT slz_chunk *pop(slz_heap *h, struct slz_cache *c, uint32_t *row, uintptr_t b, uint32_t i, const char *op)
 {
     uint32_t g = row[i];
@@ -102,8 +107,8 @@ HOT slz_chunk *pop(slz_heap *h, struct slz_cache *c, uint32_t *row, uintptr_t b,
     row[0] = i - 1;
     c->room += b;
     cache_mark(c, g, 0);
-    if (!CHECKED(ch->canary == canary_of(h, ch)))
-        damaged(op, ch);
+    if (!CHECKED(ch->canary == canary_of(h, ch)) || !CHECKED(ch->head == b + SLZ_INUSE + SLZ_CACHED))
+        damaged(op, ch, b);
     ch->head = b + SLZ_INUSE; /* K off (b a multiple of 16: one lea) */
     ch->canary = 0; /* nothing of the allocator's stays in a block */
     return ch;
@@ -247,31 +252,30 @@ static __attribute__((noinline)) void free_to_heap(slz_heap *h, void *p)
     op_end(h);
 }
 
-/* next_ok: the head of the chunk at nx above block ch (nx in the arena)
- * says what the bits say: its size and U (and K or not). A cheap check,
- * where the default way checks the same header (free.c, release_sized): a
- * free that fails it goes that way, and is reported in its words (or finds
- * a cached block's header, which is no damage). */
-HOT int next_ok(const slz_heap *h, const slz_chunk *ch, uintptr_t nx, uintptr_t b)
-{
-    const struct slz_cell *cell = cell_of(h, (uint32_t)nx);
-    uintptr_t want = (uintptr_t)size_in_cell(cell, cell->start, nx % SLZ_CELL) * SLZ_ALIGN;
-    want |= (cell->used >> (nx % SLZ_CELL)) & 1;
-    return (((const slz_chunk *)((const char *)ch + b))->head & ~SLZ_CACHED) == want;
-}
-
 /* cache_slz_free: slz_free on a heap with a cache (out of line, as
  * cache_slz_malloc). Block p goes into the cache, in one pass, when the bits
  * say it is a live block (in the arena, aligned: one compare of the offset
  * rotated; a start with its used bit) of a cached size, its header says so
  * (a cached block's has K: it fails, as in free.c's check of a block
- * pointer), the next chunk's header says what the bits say, its stack and
- * the byte bound have room (none in the secure profile: depth 0), its
- * cached bit is clear (else a double free, whatever its header says), and
- * no frees of other threads wait. Otherwise the free goes to the heap with
- * the core's checks, which report a misuse in the words they use without
- * the cache. The keyed check words are the core's to check, when the block
- * leaves the cache or is freed again after reuse. */
+ * pointer), its stack and the byte bound have room (none in the secure
+ * profile: depth 0), its cached bit is clear (else a double free, whatever
+ * its header says), and no frees of other threads wait. Otherwise the free
+ * goes to the heap with the core's checks, which report a misuse in the
+ * words they use without the cache. The keyed check words are the core's to
+ * check, when the block leaves the cache or is freed again after reuse.
+ *
+ * The header of the chunk above is not read here (where the default free
+ * reads it, release_sized, because it merges with that chunk), and a write
+ * past the end of p into it is still reported before that chunk is handed
+ * out or merged, or at its own free: no header is ever trusted (the bits
+ * are the truth), and every way a chunk is used again checks its own
+ * header: a live chunk's free, realloc or size (block_grain; and the check
+ * above: a live chunk's head is size | U), a free chunk's carve or merge
+ * (free_checked, release_sized), a cached chunk's pop (its head must be
+ * size | U | K: pop), and p's own release into the heap when it leaves the
+ * cache (release_sized, as without the cache). What is lost is only the
+ * moment: the report comes at the damaged chunk's next use, not at p's free
+ * (27 instructions and half a cache miss a free less: micro st). */
 __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
 {
     busy(h);
@@ -284,9 +288,9 @@ __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
     uint64_t st = cell->start;
     if (!((st & cell->used) >> (g % SLZ_CELL) & 1))
         return free_to_heap(h, p);
-    uintptr_t k = size_in_cell(cell, st, g % SLZ_CELL), b = k * SLZ_ALIGN, nx = g + k;
+    uintptr_t b = size_in_cell(cell, st, g % SLZ_CELL) * SLZ_ALIGN;
     slz_chunk *ch = mem2chunk(p);
-    if (b > CACHE_CLASSES * SLZ_ALIGN || ch->head != b + SLZ_INUSE || (__builtin_expect(nx < grains, 1) && !next_ok(h, ch, nx, b)))
+    if (b > CACHE_CLASSES * SLZ_ALIGN || ch->head != b + SLZ_INUSE)
         return free_to_heap(h, p);
     __asm__("" : "+r"(g), "+r"(b)); /* (what derives from them is derived again: fewer registers saved) */
     struct slz_cache *c = h->cache;
@@ -310,9 +314,9 @@ __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
 /* cache_take: the block of k granules at g, which another thread freed
  * and the owner has taken and checked as a free checks it (take_pending),
  * goes into the cache as the owner's own free would put it there, when its
- * stack and the byte bound have room and the chunk above is what the bits
- * say: 1; else 0 (the caller releases it). So a thread that allocates what
- * others free is served by the cache, as by its own frees. */
+ * stack and the byte bound have room: 1; else 0 (the caller releases it).
+ * So a thread that allocates what others free is served by the cache, as by
+ * its own frees (the chunk above unread, as there: cache_slz_free). */
 int cache_take(slz_heap *h, uint32_t g, uint32_t k)
 {
     struct slz_cache *c = h->cache;
@@ -321,7 +325,7 @@ int cache_take(slz_heap *h, uint32_t g, uint32_t k)
     if (b > CACHE_CLASSES * SLZ_ALIGN)
         return 0;
     uint32_t *row = cache_row(c, b), i = row[0];
-    if (i >= c->depth || b > c->room || (g + k < h->grains && !next_ok(h, ch, g + k, b)))
+    if (i >= c->depth || b > c->room)
         return 0;
     cache_mark(c, g, 1);
     row[i + 1] = g;
