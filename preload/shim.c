@@ -567,6 +567,8 @@ static void *__attribute__((noinline)) malloc_other(size_t n)
 EXPORT void *malloc(size_t n)
 {
     if (likely(n < shim_me.fast) && likely(!watched_now())) {
+        if (shim_my_heap == NULL)
+            __builtin_unreachable(); /* (fast is 0 without a heap: slz_malloc's test goes) */
         shim_me.saved = *shim_me.errno_at;
         void *p = slz_malloc(shim_my_heap, n);
         return likely(p != NULL) ? p : malloc_failed(n);
