@@ -297,10 +297,8 @@ __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
     uint32_t *row = cache_row(c, b), i = row[0];
     if (i >= c->depth || b > c->room)
         return free_to_heap(h, p);
-    uint64_t cached = c->bits[g / 64];
-    if ((cached >> (g % 64)) & 1) /* (its header was damaged too: said here) */
+    if (cache_set_bit(c, g)) /* (its header was damaged too: said here) */
         slz_misuse("free", "double free", p);
-    __atomic_store_n(&c->bits[g / 64], with_bit(cached, g, 1), __ATOMIC_RELAXED); /* (cache_mark, the word read once) */
     row[i + 1] = (uint32_t)g;
     row[0] = i + 1;
     c->room -= b;

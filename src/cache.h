@@ -111,6 +111,22 @@ static inline void cache_mark(struct slz_cache *c, uintptr_t g, int on)
     uint64_t *w = &c->bits[g / 64];
     __atomic_store_n(w, with_bit(*w, g, on), __ATOMIC_RELAXED);
 }
+/* cache_set_bit: g's cached bit set (one relaxed store, as cache_mark);
+ * its value before (a push: set means a double free). On x86-64 the bts
+ * that sets it says what it was: no test of its own. */
+static inline int cache_set_bit(struct slz_cache *c, uintptr_t g)
+{
+    uint64_t *w = &c->bits[g / 64], v = *w;
+    int was;
+#if defined(__x86_64__)
+    __asm__("btsq %2, %0" : "+r"(v), "=@ccc"(was) : "r"(g));
+#else
+    was = (v >> (g % 64)) & 1;
+    v = with_bit(v, g, 1);
+#endif
+    __atomic_store_n(w, v, __ATOMIC_RELAXED);
+    return was;
+}
 
 /* cache_header_ok: the chunk at g is cached and its header is a cached
  * chunk's (C3): for the checks of headers against the bits. */

@@ -205,7 +205,7 @@ mutant quarantine-leave-unchecked $Q 's/ \&\& payload_zero(h, g)))/))/' core "co
 # ---- the fast mode's cache (cache.c): the checks of its hit paths ----------------
 CA=src/cache.c
 mutant cache-pop-head-unread $CA 's/ || !CHECKED(ch->head == b + SLZ_INUSE + SLZ_CACHED))/)/' core core_cache_misuse
-mutant cache-bit-unread $CA 's/    if ((cached >> (g % 64)) \& 1) \/\* (its header was damaged too: said here) \*\//    if (0)/' core core_cache_misuse
+mutant cache-bit-unread $CA 's/    if (cache_set_bit(c, g)) \/\* (its header was damaged too: said here) \*\//    if ((cache_set_bit(c, g), 0))/' core core_cache_misuse
 mutant cache-canary-unread $CA 's/    if (!CHECKED(ch->canary == canary_of(h, ch)) || /    if (/' core core_cache_misuse
 mutant cache-depth-ignored $CA 's/    if (i >= c->depth || b > c->room)/    if (b > c->room)/' core core_cache_misuse
 # ---- the shim's routing (preload/) -------------------------------------------
