@@ -213,7 +213,8 @@ static slz_heap *make_heap(unsigned i)
  * the mapped part of the thread's slot, none when nothing may. */
 static void short_free(int i)
 {
-    shim_me.len = shim_fast_max ? __atomic_load_n(&shim_heaps.mapped[i], __ATOMIC_RELAXED) : 0;
+    shim_me.slot_len = shim_fast_max ? __atomic_load_n(&shim_heaps.mapped[i], __ATOMIC_RELAXED) : 0;
+    shim_me.len = shim_me.refused == SIZE_MAX ? shim_me.slot_len : 0;
 }
 
 /* heaps_grow: the caller's heap h refused a request of need bytes: map more
@@ -259,7 +260,7 @@ static void take_heap(slz_heap *h)
 static void drop_heap(void)
 {
     shim_my_heap = NULL;
-    shim_me.fast = shim_me.len = 0;
+    shim_me.fast = shim_me.len = shim_me.slot_len = 0;
 }
 
 /* heaps_mine_slow: the calling thread's first allocation (or its first

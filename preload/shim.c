@@ -627,8 +627,7 @@ static void __attribute__((noinline)) free_long(void *p);
 EXPORT void free(void *p)
 {
     if (likely((uintptr_t)p - shim_me.lo < shim_me.len) && likely(!watched_now())) {
-        if (unlikely(shim_me.refused != SIZE_MAX))
-            room_made(); /* (first: slz_free is then the last call) */
+        /* (refused is not known: else len is 0, heaps.h) */
         if (p == NULL)
             __builtin_unreachable(); /* (p lies in the thread's slot: slz_free's test goes) */
         slz_free(shim_my_heap, p);
