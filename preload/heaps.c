@@ -197,7 +197,7 @@ static slz_heap *make_heap(unsigned i)
     if (arena < page || map_at(slot, meta + first + page) != 0)
         return NULL;
     slz_heap *h = mprotect(slot + meta + first, page, PROT_NONE) == 0 /* the guard after the arena */
-                      ? slz_heap_create_in(slot, foot, SLZ_GUARDED | SLZ_ANON | SLZ_GROWS | heap_flags())
+                      ? slz_heap_create_in(slot, foot, SLZ_GUARDED | SLZ_ANON | SLZ_GROWS | SLZ_KEEP_ERRNO | heap_flags())
                       : NULL;
     if (h == NULL || slz_heap_grow(h, first) != 0) {
         munmap(slot, meta + first + page);
@@ -254,7 +254,6 @@ static void take_heap(slz_heap *h)
     shim_my_heap = h;
     shim_me.lo = (uintptr_t)shim_heaps.area + ((uintptr_t)i << shim_heaps.shift);
     short_free(i);
-    shim_me.errno_at = &errno;
     heaps_refused(SIZE_MAX);
 }
 static void drop_heap(void)

@@ -40,10 +40,6 @@ extern struct shim_heaps shim_heaps;
  * what len is when refused is not known.
  * Only the thread writes them (and mapped[] of its slot).
  *
- * errno_at: the thread's errno (set with its heap), and saved, its value
- * before a short-way malloc: the core sets errno only when it fails, and
- * glibc's malloc leaves it alone when the fallback serves.
- *
  * refused: the smallest request (unaligned) the thread's heap would refuse
  * now, as far as the shim knows: a request as large is not put to the core,
  * it goes straight to glibc, except one in SHIM_RETRY (counted in skips),
@@ -60,8 +56,6 @@ struct shim_thread {
     slz_heap *heap;
     size_t fast;
     uintptr_t lo, len, slot_len;
-    int *errno_at;
-    int saved;
     unsigned skips;
     size_t refused;
     long held, step;
