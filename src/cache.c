@@ -85,6 +85,18 @@ static _Noreturn __attribute__((noinline, cold)) void damaged(const char *op, sl
     slz_misuse(op, "corrupted free chunk (write after free?)", chunk2mem(ch));
 }
 
+/* count_add: a stack's count (row[0], which the caller read as i) moved
+ * by d, in the word itself: the compiler, left to itself, computes i + d
+ * in a register of its own and stores it (two instructions more). */
+static inline void count_add(uint32_t *row, int d)
+{
+#if defined(__x86_64__)
+    __asm__("addl %1, %0" : "+m"(row[0]) : "ri"(d) : "cc");
+#else
+    row[0] += d;
+#endif
+}
+
 /* busy: op_begin on the hit paths: the heap is marked busy (a fork child
  * can tell), and h->op, which only a report reads, is set on the ways that
  * can report through it (the misses; pop and the push's double free name
@@ -104,9 +116,9 @@ HOT slz_chunk *pop(slz_heap *h, struct slz_cache *c, uint32_t *row, uintptr_t b,
 {
     uint32_t g = row[i];
     slz_chunk *ch = chunk_at(h, g);
-    row[0] = i - 1;
+    count_add(row, -1);
     c->room += b;
-    cache_mark(c, g, 0);
+    cache_clear_bit(c, g);
     if (!CHECKED(ch->canary == canary_of(h, ch)) || !CHECKED(ch->head == b + SLZ_INUSE + SLZ_CACHED))
         damaged(op, ch, b);
     ch->head = b + SLZ_INUSE; /* K off (b a multiple of 16: one lea) */
@@ -252,6 +264,18 @@ static __attribute__((noinline)) void free_to_heap(slz_heap *h, void *p)
     op_end(h);
 }
 
+/* shifted: st >> (g % 64) by the shift's own modulo on x86-64 (the
+ * compiler, left to itself, masks g first: one instruction more). */
+static inline uint64_t shifted(uint64_t st, uintptr_t g)
+{
+#if defined(__x86_64__)
+    __asm__("shr %%cl, %0" : "+r"(st) : "c"(g) : "cc");
+    return st;
+#else
+    return st >> (g % 64);
+#endif
+}
+
 /* cache_slz_free: slz_free on a heap with a cache (out of line, as
  * cache_slz_malloc). Block p goes into the cache, in one pass, when the bits
  * say it is a live block (in the arena, aligned: one compare of the offset
@@ -288,7 +312,7 @@ __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
     uint64_t st = cell->start;
     if (!((st & cell->used) >> (g % SLZ_CELL) & 1))
         return free_to_heap(h, p);
-    uintptr_t b = size_in_cell(cell, st, g % SLZ_CELL) * SLZ_ALIGN;
+    uintptr_t b = size_in_cell(cell, shifted(st, g), 0) * SLZ_ALIGN;
     slz_chunk *ch = mem2chunk(p);
     if (b > CACHE_CLASSES * SLZ_ALIGN || ch->head != b + SLZ_INUSE)
         return free_to_heap(h, p);
@@ -299,8 +323,8 @@ __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
         return free_to_heap(h, p);
     if (cache_set_bit(c, g)) /* (its header was damaged too: said here) */
         slz_misuse("free", "double free", p);
-    row[i + 1] = (uint32_t)g;
-    row[0] = i + 1;
+    row[(uintptr_t)i + 1] = (uint32_t)g; /* (i widened: the + 1 an offset of the store) */
+    count_add(row, 1);
     c->room -= b;
     ch->head |= SLZ_CACHED;
     ch->canary = canary_of(h, ch);
