@@ -37,8 +37,11 @@
  * without the cache) and at every miss (heap_malloc). A pop is where a
  * block becomes live again, so it reads the block's pending bit after it,
  * as carve does (pending_reused, in a heap that ever had a remote free; see
- * slz_free_deferred for the order): a push sets h->dirty, so the owner's
- * first pop or carve after it passes a fence F. A free by another thread of
+ * slz_free_deferred for the order): a push counts in c->pushes, so the
+ * owner's first pop after it passes a fence F (reused: pushes moved since
+ * the last pop's fence; carve needs none for a push, as a cached block
+ * reaches the heap only through a release, which counts a free or sets
+ * h->dirty, and so fences carve's own way). A free by another thread of
  * the block's cached life marked before F is reported, never applied to its
  * next one (the pop's load after F sees the bit, or a drain took it and
  * found K); one marked after F saw the same bits as a free of the new block
@@ -171,7 +174,7 @@ static inline uintptr_t class_bytes(size_t n)
  * i > 0), live again for a request of n bytes. (The hits are not counted:
  * cache_stats derives them.) A pop is where a block becomes live again, so
  * the block's pending bit is read after it, as carve does (see the head of
- * this file); the caller calls pending_reused when h->remote says so. */
+ * this file); the caller calls reused when h->remote says so. */
 HOT void *serve(slz_heap *h, struct slz_cache *c, uint32_t *row, uintptr_t b, uint32_t i, size_t n, const char *op)
 {
     slz_chunk *ch = pop(h, c, row, b, i, op);
@@ -197,6 +200,19 @@ static __attribute__((noinline)) void *miss(slz_heap *h, size_t n)
     return p;
 }
 
+/* reused: block p, just popped, in a heap where another thread has freed:
+ * its pending bit read, after a fence when blocks entered the cache since
+ * the last pop's (the head of this file: a push stores nothing for it). */
+static void reused(slz_heap *h, void *p)
+{
+    struct slz_cache *c = h->cache;
+    if (c->pushes != c->fence_pushes) {
+        c->fence_pushes = c->pushes;
+        h->dirty = 1; /* (pending_reused fences) */
+    }
+    pending_reused(h, grain_of(h, mem2chunk(p)));
+}
+
 /* cache_malloc: malloc on a heap with a cache, inside an operation (calloc). */
 void *cache_malloc(slz_heap *h, size_t n)
 {
@@ -207,7 +223,7 @@ void *cache_malloc(slz_heap *h, size_t n)
         return miss(h, n);
     void *p = serve(h, c, row, b, i, n, h->op);
     if (__atomic_load_n(&h->remote, __ATOMIC_RELAXED))
-        pending_reused(h, grain_of(h, mem2chunk(p)));
+        reused(h, p);
     return p;
 }
 
@@ -223,7 +239,7 @@ static __attribute__((noinline)) void *malloc_miss(slz_heap *h, size_t n)
 static __attribute__((noinline)) void *malloc_reused(slz_heap *h, void *p)
 {
     h->op = "malloc";
-    pending_reused(h, grain_of(h, mem2chunk(p)));
+    reused(h, p);
     op_end(h);
     return p;
 }
@@ -328,8 +344,7 @@ __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
     c->room -= b;
     ch->head |= SLZ_CACHED;
     ch->canary = canary_of(h, ch);
-    c->pushes++;
-    h->dirty = 1; /* (a life ended: the next pop fences, pending_reused) */
+    c->pushes++; /* (a life ended: the next pop fences, reused) */
     op_end(h);
 }
 

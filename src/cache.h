@@ -60,6 +60,7 @@ struct slz_cache {
     size_t room, bound;  /* bytes the stacks (the ring) may still take; held at most
                           * (held now: cache_bytes) */
     uint64_t pushes;     /* frees the cache took (the core's frees count the rest) */
+    uint64_t fence_pushes; /* pushes at the last pop's fence (cache.c, reused) */
     uint64_t flushed;    /* blocks it gave to the heap (counted as the core's frees too) */
     uint64_t misses;     /* mallocs first fit served (the hits are derived, cache_stats) */
     int secure;          /* SLZ_SECURE: the stacks' block words are the quarantine's ring */
