@@ -53,13 +53,17 @@ typedef struct slz_heap slz_heap;
                         * in front of first fit (see slz_heap_flush) */
 #define SLZ_SECURE (8u | SLZ_CACHE) /* the secure profile: the cache's hold
                         * as a quarantine, no reuse cache (see slz_heap_flush) */
+#define SLZ_KEEP_ERRNO 32u /* a request the heap refuses for want of room (or
+                        * larger than it could ever serve) returns NULL and
+                        * leaves errno as it was: for a caller that serves it
+                        * elsewhere then, and sets errno if that fails too */
 
 /* A heap whose arena holds bytes (rounded up to whole pages, at most
  * 64 GiB), on memory the core maps, with guard pages. NULL on failure. */
 SLZ_EXPORT slz_heap *slz_heap_create(size_t bytes);
 
-/* The same with flags: SLZ_CACHE, SLZ_SECURE or 0 (the heap is mapped and guarded
- * either way). */
+/* The same with flags: SLZ_CACHE, SLZ_SECURE or 0, and SLZ_KEEP_ERRNO (the
+ * heap is mapped and guarded either way). */
 SLZ_EXPORT slz_heap *slz_heap_create_flags(size_t bytes, unsigned flags);
 
 /* A heap on caller memory [mem, mem + bytes): metadata first, the arena in

@@ -197,7 +197,7 @@ static slz_heap *make_heap(unsigned i)
     if (arena < page || map_at(slot, meta + first + page) != 0)
         return NULL;
     slz_heap *h = mprotect(slot + meta + first, page, PROT_NONE) == 0 /* the guard after the arena */
-                      ? slz_heap_create_in(slot, foot, SLZ_GUARDED | SLZ_ANON | SLZ_GROWS | heap_flags())
+                      ? slz_heap_create_in(slot, foot, SLZ_GUARDED | SLZ_ANON | SLZ_GROWS | SLZ_KEEP_ERRNO | heap_flags())
                       : NULL;
     if (h == NULL || slz_heap_grow(h, first) != 0) {
         munmap(slot, meta + first + page);
@@ -213,7 +213,8 @@ static slz_heap *make_heap(unsigned i)
  * the mapped part of the thread's slot, none when nothing may. */
 static void short_free(int i)
 {
-    shim_me.len = shim_fast_max ? __atomic_load_n(&shim_heaps.mapped[i], __ATOMIC_RELAXED) : 0;
+    shim_me.slot_len = shim_fast_max ? __atomic_load_n(&shim_heaps.mapped[i], __ATOMIC_RELAXED) : 0;
+    shim_me.len = shim_me.refused == SIZE_MAX ? shim_me.slot_len : 0;
 }
 
 /* heaps_grow: the caller's heap h refused a request of need bytes: map more
@@ -253,13 +254,12 @@ static void take_heap(slz_heap *h)
     shim_my_heap = h;
     shim_me.lo = (uintptr_t)shim_heaps.area + ((uintptr_t)i << shim_heaps.shift);
     short_free(i);
-    shim_me.errno_at = &errno;
     heaps_refused(SIZE_MAX);
 }
 static void drop_heap(void)
 {
     shim_my_heap = NULL;
-    shim_me.fast = shim_me.len = 0;
+    shim_me.fast = shim_me.len = shim_me.slot_len = 0;
 }
 
 /* heaps_mine_slow: the calling thread's first allocation (or its first

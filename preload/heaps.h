@@ -34,12 +34,11 @@ extern struct shim_heaps shim_heaps;
  * way to the core"): the least of refused and shim_fast_max; 0 while the
  * thread has no heap. lo, len: the thread's slot, [lo, lo + len) mapped
  * (heaps_slot_of's test for this one slot): a free of a block there goes to
- * heap at once; len 0 while the thread has no heap or shim_fast_max is 0.
+ * heap at once; len 0 while the thread has no heap or shim_fast_max is 0,
+ * and while refused is known (such a free takes the long way, which says
+ * the heap may have room again: one test less on the short way); slot_len,
+ * what len is when refused is not known.
  * Only the thread writes them (and mapped[] of its slot).
- *
- * errno_at: the thread's errno (set with its heap), and saved, its value
- * before a short-way malloc: the core sets errno only when it fails, and
- * glibc's malloc leaves it alone when the fallback serves.
  *
  * refused: the smallest request (unaligned) the thread's heap would refuse
  * now, as far as the shim knows: a request as large is not put to the core,
@@ -56,9 +55,7 @@ extern struct shim_heaps shim_heaps;
 struct shim_thread {
     slz_heap *heap;
     size_t fast;
-    uintptr_t lo, len;
-    int *errno_at;
-    int saved;
+    uintptr_t lo, len, slot_len;
     unsigned skips;
     size_t refused;
     long held, step;
@@ -75,6 +72,7 @@ static inline void heaps_refused(size_t r)
 {
     shim_me.refused = r;
     shim_me.fast = r < shim_fast_max ? r : shim_fast_max;
+    shim_me.len = r == SIZE_MAX ? shim_me.slot_len : 0;
 }
 #define SHIM_RETRY 64 /* a power of two */
 int heaps_setup(size_t heap_size);

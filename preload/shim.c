@@ -538,13 +538,13 @@ static inline int watched_now(void)
     return w != 0;
 }
 
-/* malloc_failed: the thread's heap refused n (errno was saved in
- * shim_me.saved): as the long way does, remember what it refuses and let
- * glibc serve. */
+/* malloc_failed: the thread's heap refused n, leaving errno as it was
+ * (SLZ_KEEP_ERRNO, heaps.c: the short way saves nothing): as the long way
+ * does, remember what it refuses and let glibc serve. */
 static void *__attribute__((noinline)) malloc_failed(size_t n)
 {
     slz_heap *h = shim_my_heap;
-    int saved = shim_me.saved;
+    int saved = errno;
     void *p = NULL;
     while (p == NULL && heaps_grow(h, n)) /* a heap maps its arena as it fills */
         p = slz_malloc(h, n);
@@ -568,7 +568,8 @@ static void *__attribute__((noinline)) malloc_other(size_t n)
 EXPORT void *malloc(size_t n)
 {
     if (likely(n < shim_me.fast) && likely(!watched_now())) {
-        shim_me.saved = *shim_me.errno_at;
+        if (shim_my_heap == NULL)
+            __builtin_unreachable(); /* (fast is 0 without a heap: slz_malloc's test goes) */
         void *p = slz_malloc(shim_my_heap, n);
         return likely(p != NULL) ? p : malloc_failed(n);
     }
@@ -626,8 +627,7 @@ static void __attribute__((noinline)) free_long(void *p);
 EXPORT void free(void *p)
 {
     if (likely((uintptr_t)p - shim_me.lo < shim_me.len) && likely(!watched_now())) {
-        if (unlikely(shim_me.refused != SIZE_MAX))
-            room_made(); /* (first: slz_free is then the last call) */
+        /* (refused is not known: else len is 0, heaps.h) */
         if (p == NULL)
             __builtin_unreachable(); /* (p lies in the thread's slot: slz_free's test goes) */
         slz_free(shim_my_heap, p);

@@ -27,7 +27,8 @@ uint32_t grains_for(const slz_heap *h, size_t n) { return request_fits(h, n) ? r
 void *heap_fail(slz_heap *h)
 {
     h->st.failures++;
-    errno = ENOMEM;
+    if (!(h->flags & SLZ_KEEP_ERRNO))
+        errno = ENOMEM;
     return NULL;
 }
 

@@ -37,8 +37,11 @@
  * without the cache) and at every miss (heap_malloc). A pop is where a
  * block becomes live again, so it reads the block's pending bit after it,
  * as carve does (pending_reused, in a heap that ever had a remote free; see
- * slz_free_deferred for the order): a push sets h->dirty, so the owner's
- * first pop or carve after it passes a fence F. A free by another thread of
+ * slz_free_deferred for the order): a push counts in c->pushes, so the
+ * owner's first pop after it passes a fence F (reused: pushes moved since
+ * the last pop's fence; carve needs none for a push, as a cached block
+ * reaches the heap only through a release, which counts a free or sets
+ * h->dirty, and so fences carve's own way). A free by another thread of
  * the block's cached life marked before F is reported, never applied to its
  * next one (the pop's load after F sees the bit, or a drain took it and
  * found K); one marked after F saw the same bits as a free of the new block
@@ -76,9 +79,25 @@ void cache_attach(slz_heap *h, void *meta, size_t ncells)
 
 /* ---- In and out (the hot paths are in cache.h) ------------------------- */
 
-static _Noreturn __attribute__((noinline, cold)) void damaged(const char *op, slz_chunk *ch)
+/* damaged: cached chunk ch of b bytes failed pop's check: its header (a
+ * write past the end of the block below) or its canary (after its free). */
+static _Noreturn __attribute__((noinline, cold)) void damaged(const char *op, slz_chunk *ch, uintptr_t b)
 {
+    if (ch->head != b + SLZ_INUSE + SLZ_CACHED)
+        slz_misuse(op, "corrupted chunk header (write past the end of the block below?)", chunk2mem(ch));
     slz_misuse(op, "corrupted free chunk (write after free?)", chunk2mem(ch));
+}
+
+/* count_add: a stack's count (row[0], which the caller read as i) moved
+ * by d, in the word itself: the compiler, left to itself, computes i + d
+ * in a register of its own and stores it (two instructions more). */
+static inline void count_add(uint32_t *row, int d)
+{
+#if defined(__x86_64__)
+    __asm__("addl %1, %0" : "+m"(row[0]) : "ri"(d) : "cc");
+#else
+    row[0] += d;
+#endif
 }
 
 /* busy: op_begin on the hit paths: the heap is marked busy (a fork child
@@ -92,18 +111,19 @@ static inline void busy(slz_heap *h)
 }
 
 /* pop: the chunk of b bytes the cache took last (its stack, row, holds
- * i > 0), out of the cache: its cached bit and K off, its canary checked
- * (op names the entry point in a report) and cleared. One pass: each word
- * read once. */
+ * i > 0), out of the cache: its cached bit and K off, its header (a cached
+ * chunk's, C3: the check of the chunk above that the push leaves to here,
+ * cache_slz_free) and canary checked (op names the entry point in a report),
+ * the canary cleared. One pass: each word read once. */
 HOT slz_chunk *pop(slz_heap *h, struct slz_cache *c, uint32_t *row, uintptr_t b, uint32_t i, const char *op)
 {
     uint32_t g = row[i];
     slz_chunk *ch = chunk_at(h, g);
-    row[0] = i - 1;
+    count_add(row, -1);
     c->room += b;
-    cache_mark(c, g, 0);
-    if (!CHECKED(ch->canary == canary_of(h, ch)))
-        damaged(op, ch);
+    cache_clear_bit(c, g);
+    if (!CHECKED(ch->canary == canary_of(h, ch)) || !CHECKED(ch->head == b + SLZ_INUSE + SLZ_CACHED))
+        damaged(op, ch, b);
     ch->head = b + SLZ_INUSE; /* K off (b a multiple of 16: one lea) */
     ch->canary = 0; /* nothing of the allocator's stays in a block */
     return ch;
@@ -154,7 +174,7 @@ static inline uintptr_t class_bytes(size_t n)
  * i > 0), live again for a request of n bytes. (The hits are not counted:
  * cache_stats derives them.) A pop is where a block becomes live again, so
  * the block's pending bit is read after it, as carve does (see the head of
- * this file); the caller calls pending_reused when h->remote says so. */
+ * this file); the caller calls reused when h->remote says so. */
 HOT void *serve(slz_heap *h, struct slz_cache *c, uint32_t *row, uintptr_t b, uint32_t i, size_t n, const char *op)
 {
     slz_chunk *ch = pop(h, c, row, b, i, op);
@@ -180,6 +200,19 @@ static __attribute__((noinline)) void *miss(slz_heap *h, size_t n)
     return p;
 }
 
+/* reused: block p, just popped, in a heap where another thread has freed:
+ * its pending bit read, after a fence when blocks entered the cache since
+ * the last pop's (the head of this file: a push stores nothing for it). */
+static void reused(slz_heap *h, void *p)
+{
+    struct slz_cache *c = h->cache;
+    if (c->pushes != c->fence_pushes) {
+        c->fence_pushes = c->pushes;
+        h->dirty = 1; /* (pending_reused fences) */
+    }
+    pending_reused(h, grain_of(h, mem2chunk(p)));
+}
+
 /* cache_malloc: malloc on a heap with a cache, inside an operation (calloc). */
 void *cache_malloc(slz_heap *h, size_t n)
 {
@@ -190,7 +223,7 @@ void *cache_malloc(slz_heap *h, size_t n)
         return miss(h, n);
     void *p = serve(h, c, row, b, i, n, h->op);
     if (__atomic_load_n(&h->remote, __ATOMIC_RELAXED))
-        pending_reused(h, grain_of(h, mem2chunk(p)));
+        reused(h, p);
     return p;
 }
 
@@ -206,7 +239,7 @@ static __attribute__((noinline)) void *malloc_miss(slz_heap *h, size_t n)
 static __attribute__((noinline)) void *malloc_reused(slz_heap *h, void *p)
 {
     h->op = "malloc";
-    pending_reused(h, grain_of(h, mem2chunk(p)));
+    reused(h, p);
     op_end(h);
     return p;
 }
@@ -247,17 +280,16 @@ static __attribute__((noinline)) void free_to_heap(slz_heap *h, void *p)
     op_end(h);
 }
 
-/* next_ok: the head of the chunk at nx above block ch (nx in the arena)
- * says what the bits say: its size and U (and K or not). A cheap check,
- * where the default way checks the same header (free.c, release_sized): a
- * free that fails it goes that way, and is reported in its words (or finds
- * a cached block's header, which is no damage). */
-HOT int next_ok(const slz_heap *h, const slz_chunk *ch, uintptr_t nx, uintptr_t b)
+/* shifted: st >> (g % 64) by the shift's own modulo on x86-64 (the
+ * compiler, left to itself, masks g first: one instruction more). */
+static inline uint64_t shifted(uint64_t st, uintptr_t g)
 {
-    const struct slz_cell *cell = cell_of(h, (uint32_t)nx);
-    uintptr_t want = (uintptr_t)size_in_cell(cell, cell->start, nx % SLZ_CELL) * SLZ_ALIGN;
-    want |= (cell->used >> (nx % SLZ_CELL)) & 1;
-    return (((const slz_chunk *)((const char *)ch + b))->head & ~SLZ_CACHED) == want;
+#if defined(__x86_64__)
+    __asm__("shr %%cl, %0" : "+r"(st) : "c"(g) : "cc");
+    return st;
+#else
+    return st >> (g % 64);
+#endif
 }
 
 /* cache_slz_free: slz_free on a heap with a cache (out of line, as
@@ -265,13 +297,25 @@ HOT int next_ok(const slz_heap *h, const slz_chunk *ch, uintptr_t nx, uintptr_t 
  * say it is a live block (in the arena, aligned: one compare of the offset
  * rotated; a start with its used bit) of a cached size, its header says so
  * (a cached block's has K: it fails, as in free.c's check of a block
- * pointer), the next chunk's header says what the bits say, its stack and
- * the byte bound have room (none in the secure profile: depth 0), its
- * cached bit is clear (else a double free, whatever its header says), and
- * no frees of other threads wait. Otherwise the free goes to the heap with
- * the core's checks, which report a misuse in the words they use without
- * the cache. The keyed check words are the core's to check, when the block
- * leaves the cache or is freed again after reuse. */
+ * pointer), its stack and the byte bound have room (none in the secure
+ * profile: depth 0), its cached bit is clear (else a double free, whatever
+ * its header says), and no frees of other threads wait. Otherwise the free
+ * goes to the heap with the core's checks, which report a misuse in the
+ * words they use without the cache. The keyed check words are the core's to
+ * check, when the block leaves the cache or is freed again after reuse.
+ *
+ * The header of the chunk above is not read here (where the default free
+ * reads it, release_sized, because it merges with that chunk), and a write
+ * past the end of p into it is still reported before that chunk is handed
+ * out or merged, or at its own free: no header is ever trusted (the bits
+ * are the truth), and every way a chunk is used again checks its own
+ * header: a live chunk's free, realloc or size (block_grain; and the check
+ * above: a live chunk's head is size | U), a free chunk's carve or merge
+ * (free_checked, release_sized), a cached chunk's pop (its head must be
+ * size | U | K: pop), and p's own release into the heap when it leaves the
+ * cache (release_sized, as without the cache). What is lost is only the
+ * moment: the report comes at the damaged chunk's next use, not at p's free
+ * (27 instructions and half a cache miss a free less: micro st). */
 __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
 {
     busy(h);
@@ -284,35 +328,32 @@ __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
     uint64_t st = cell->start;
     if (!((st & cell->used) >> (g % SLZ_CELL) & 1))
         return free_to_heap(h, p);
-    uintptr_t k = size_in_cell(cell, st, g % SLZ_CELL), b = k * SLZ_ALIGN, nx = g + k;
+    uintptr_t b = size_in_cell(cell, shifted(st, g), 0) * SLZ_ALIGN;
     slz_chunk *ch = mem2chunk(p);
-    if (b > CACHE_CLASSES * SLZ_ALIGN || ch->head != b + SLZ_INUSE || (__builtin_expect(nx < grains, 1) && !next_ok(h, ch, nx, b)))
+    if (b > CACHE_CLASSES * SLZ_ALIGN || ch->head != b + SLZ_INUSE)
         return free_to_heap(h, p);
     __asm__("" : "+r"(g), "+r"(b)); /* (what derives from them is derived again: fewer registers saved) */
     struct slz_cache *c = h->cache;
     uint32_t *row = cache_row(c, b), i = row[0];
     if (i >= c->depth || b > c->room)
         return free_to_heap(h, p);
-    uint64_t cached = c->bits[g / 64];
-    if ((cached >> (g % 64)) & 1) /* (its header was damaged too: said here) */
+    if (cache_set_bit(c, g)) /* (its header was damaged too: said here) */
         slz_misuse("free", "double free", p);
-    __atomic_store_n(&c->bits[g / 64], with_bit(cached, g, 1), __ATOMIC_RELAXED); /* (cache_mark, the word read once) */
-    row[i + 1] = (uint32_t)g;
-    row[0] = i + 1;
+    row[(uintptr_t)i + 1] = (uint32_t)g; /* (i widened: the + 1 an offset of the store) */
+    count_add(row, 1);
     c->room -= b;
     ch->head |= SLZ_CACHED;
     ch->canary = canary_of(h, ch);
-    c->pushes++;
-    h->dirty = 1; /* (a life ended: the next pop fences, pending_reused) */
+    c->pushes++; /* (a life ended: the next pop fences, reused) */
     op_end(h);
 }
 
 /* cache_take: the block of k granules at g, which another thread freed
  * and the owner has taken and checked as a free checks it (take_pending),
  * goes into the cache as the owner's own free would put it there, when its
- * stack and the byte bound have room and the chunk above is what the bits
- * say: 1; else 0 (the caller releases it). So a thread that allocates what
- * others free is served by the cache, as by its own frees. */
+ * stack and the byte bound have room: 1; else 0 (the caller releases it).
+ * So a thread that allocates what others free is served by the cache, as by
+ * its own frees (the chunk above unread, as there: cache_slz_free). */
 int cache_take(slz_heap *h, uint32_t g, uint32_t k)
 {
     struct slz_cache *c = h->cache;
@@ -321,7 +362,7 @@ int cache_take(slz_heap *h, uint32_t g, uint32_t k)
     if (b > CACHE_CLASSES * SLZ_ALIGN)
         return 0;
     uint32_t *row = cache_row(c, b), i = row[0];
-    if (i >= c->depth || b > c->room || (g + k < h->grains && !next_ok(h, ch, g + k, b)))
+    if (i >= c->depth || b > c->room)
         return 0;
     cache_mark(c, g, 1);
     row[i + 1] = g;

@@ -60,6 +60,7 @@ struct slz_cache {
     size_t room, bound;  /* bytes the stacks (the ring) may still take; held at most
                           * (held now: cache_bytes) */
     uint64_t pushes;     /* frees the cache took (the core's frees count the rest) */
+    uint64_t fence_pushes; /* pushes at the last pop's fence (cache.c, reused) */
     uint64_t flushed;    /* blocks it gave to the heap (counted as the core's frees too) */
     uint64_t misses;     /* mallocs first fit served (the hits are derived, cache_stats) */
     int secure;          /* SLZ_SECURE: the stacks' block words are the quarantine's ring */
@@ -110,6 +111,34 @@ static inline void cache_mark(struct slz_cache *c, uintptr_t g, int on)
 {
     uint64_t *w = &c->bits[g / 64];
     __atomic_store_n(w, with_bit(*w, g, on), __ATOMIC_RELAXED);
+}
+/* cache_set_bit: g's cached bit set (one relaxed store, as cache_mark);
+ * its value before (a push: set means a double free). On x86-64 the bts
+ * that sets it says what it was: no test of its own; and the word is read
+ * and written in asm, where the compiler, left to itself, adds the offset
+ * of bits to the index in an instruction of its own (cache_clear_bit too). */
+static inline int cache_set_bit(struct slz_cache *c, uintptr_t g)
+{
+    uint64_t *w = &c->bits[g / 64], v;
+    int was;
+#if defined(__x86_64__)
+    __asm__("mov %1, %0\n\tbtsq %3, %0\n\tmov %0, %1" : "=&r"(v), "+m"(*w), "=@ccc"(was) : "r"(g));
+#else
+    v = *w;
+    was = (v >> (g % 64)) & 1;
+    __atomic_store_n(w, with_bit(v, g, 1), __ATOMIC_RELAXED);
+#endif
+    return was;
+}
+/* cache_clear_bit: g's cached bit off (a pop), as cache_set_bit. */
+static inline void cache_clear_bit(struct slz_cache *c, uintptr_t g)
+{
+#if defined(__x86_64__)
+    uint64_t v;
+    __asm__("mov %1, %0\n\tbtrq %2, %0\n\tmov %0, %1" : "=&r"(v), "+m"(c->bits[g / 64]) : "r"(g) : "cc");
+#else
+    cache_mark(c, g, 0);
+#endif
 }
 
 /* cache_header_ok: the chunk at g is cached and its header is a cached

@@ -188,7 +188,7 @@ slz_heap *slz_heap_create(size_t bytes) { return slz_heap_create_flags(bytes, 0)
 slz_heap *slz_heap_create_flags(size_t bytes, unsigned flags)
 {
     size_t page = os_page_size();
-    flags = SLZ_GUARDED | SLZ_ANON | (flags & SLZ_SECURE); /* (SLZ_SECURE holds SLZ_CACHE's bit) */
+    flags = SLZ_GUARDED | SLZ_ANON | (flags & (SLZ_SECURE | SLZ_KEEP_ERRNO)); /* (SLZ_SECURE holds SLZ_CACHE's bit) */
     if (bytes == 0 || bytes > SLZ_MAX_HEAP)
         return NULL;
     size_t total = slz_heap_footprint(up(bytes, page), flags);

@@ -214,9 +214,11 @@ mutant quarantine-no-byte-bound $Q 's/ || size > c->room)/)/' core "core_quarant
 mutant quarantine-leave-unchecked $Q 's/ \&\& payload_zero(h, g)))/))/' core "core_quarantine waf"
 # ---- the fast mode's cache (cache.c): the checks of its hit paths ----------------
 CA=src/cache.c
-mutant cache-next-unchecked $CA 's/ || (__builtin_expect(nx < grains, 1) \&\& !next_ok(h, ch, nx, b)))/)/' core core_cache_misuse
-mutant cache-bit-unread $CA 's/    if ((cached >> (g % 64)) \& 1) \/\* (its header was damaged too: said here) \*\//    if (0)/' core core_cache_misuse
-mutant cache-canary-unread $CA 's/    if (!CHECKED(ch->canary == canary_of(h, ch)))/    if (0)/' core core_cache_misuse
+mutant cache-pop-head-unread $CA 's/ || !CHECKED(ch->head == b + SLZ_INUSE + SLZ_CACHED))/)/' core core_cache_misuse
+mutant cache-bit-unread $CA 's/    if (cache_set_bit(c, g)) \/\* (its header was damaged too: said here) \*\//    if ((cache_set_bit(c, g), 0))/' core core_cache_misuse
+mutant cache-canary-unread $CA 's/    if (!CHECKED(ch->canary == canary_of(h, ch)) || /    if (/' core core_cache_misuse
+mutant cache-pop-pending-unread $CA '/^static __attribute__((noinline)) void \*malloc_reused/,/^}/s/    reused(h, p);/    (void)0;/' core core_cache_misuse
+mutant keep-errno-ignored src/alloc.c 's/    if (!(h->flags \& SLZ_KEEP_ERRNO))/    if (1)/' core core_errno
 mutant cache-depth-ignored $CA 's/    if (i >= c->depth || b > c->room)/    if (b > c->room)/' core core_cache_misuse
 # ---- the shim's routing (preload/) -------------------------------------------
 mutant shim-remote-free-dropped $S 's/    } else if (!heaps_lost(i)) {/    } else if (0) {/' shim shim_remote SLZ_HEAP_SIZE=1M

@@ -138,13 +138,25 @@ int main(void)
     if (what)
         printf("damaged cached header: %s\n", what);
 
-    /* the free's way into the cache checks what the default free checks: a
-     * write past the end of a block of a cached size into the next header
-     * is reported when the block is freed */
+    /* a write past the end of a block of a cached size into the next header:
+     * the free's way into the cache does not read that header (cache.c,
+     * cache_slz_free); the damaged chunk's next use reports it: the free of
+     * a live one, the malloc that would take a cached one out of the cache,
+     * the flush that would give it to the heap */
     h = fresh();
     small = slz_malloc(h, 100), top = slz_malloc(h, 100);
     ((unsigned long *)top)[-2] ^= 0x100;
-    REPORTS("corrupted next chunk (write past the end of a block?)", slz_free(h, small));
+    REPORTS(none, slz_free(h, small));
+    REPORTS("corrupted chunk header (write past the end of the block below?)", slz_free(h, top));
+    slz_heap *by[2];
+    for (int i = 0; i < 2; i++) {
+        by[i] = fresh();
+        small = slz_malloc(by[i], 100), top = slz_malloc(by[i], 100), hi = slz_malloc(by[i], 100);
+        slz_free(by[i], top);
+        ((unsigned long *)top)[-2] ^= 0x100; /* (past the end of small) */
+    }
+    REPORTS("corrupted chunk header (write past the end of the block below?)", slz_malloc(by[0], 100));
+    REPORTS("corrupted chunk header (write past the end of the block below?)", slz_heap_flush(by[1]));
     /* a cached block whose header was made a live one's again, freed again:
      * its cached bit says double free */
     CHECK("the cache took the block", cached(&h, &b));

@@ -84,5 +84,25 @@ int main(void)
     CHECK("realloc(p, 0) frees and returns NULL", slz_realloc(HEAP, p, 0) == NULL);
     slz_heap_get_stats(HEAP, &st);
     CHECK("nothing live at the end", st.live_blocks == 0 && heap_clean());
+
+    /* SLZ_KEEP_ERRNO (the shim's heaps): a refusal leaves errno alone, in
+     * the exact mode and the fast one (which asks first fit again after
+     * emptying its cache) */
+    unsigned modes[2] = {SLZ_KEEP_ERRNO, SLZ_KEEP_ERRNO | SLZ_CACHE};
+    for (int m = 0; m < 2; m++) {
+        slz_heap *k = slz_heap_create_flags(64 * 1024, modes[m]);
+        void *held = slz_malloc(k, 100);
+        slz_free(k, slz_malloc(k, 100)); /* (cached in the fast mode) */
+        errno = 4242;
+        CHECK("SLZ_KEEP_ERRNO: more than the heap holds: NULL, errno kept",
+              slz_malloc(k, slz_max_request(k) + 1) == NULL && errno == 4242);
+        errno = 4242;
+        CHECK("SLZ_KEEP_ERRNO: no room: NULL, errno kept", slz_malloc(k, slz_max_request(k)) == NULL && errno == 4242);
+        slz_free(k, held);
+        slz_heap_flush(k);
+        CHECK("SLZ_KEEP_ERRNO: the heap still serves", slz_malloc(k, slz_max_request(k)) != NULL);
+        slz_heap_get_stats(k, &st);
+        CHECK("SLZ_KEEP_ERRNO: refusals counted", st.failures == 2);
+    }
     return CHECK_DONE();
 }
