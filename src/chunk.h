@@ -240,20 +240,21 @@ static inline uint32_t pick_ae(uint32_t x, uint32_t y, uint32_t a, uint32_t b)
 
 /* size_in_cell: the size in granules of the chunk that begins at bit b of
  * cell c whose start bits are st: up to the next start bit, else the cell's
- * last. Without a branch (the choice is data, and mispredicts): the next
- * start is searched with a sentinel bit, the choice made with a mask. On
- * x86-64 the sentinel is set by an instruction of its own (bts): as a
- * constant the compiler keeps it in a register across a caller's uses,
- * which then saves and restores one more. */
+ * last. Without a branch (the choice is data, and mispredicts). On x86-64
+ * three instructions after the shift: bsf finds the next start and says by
+ * its zero flag that there is none (lea, which adds the one, leaves the
+ * flags), and a conditional move takes the last then. Elsewhere the next
+ * start is searched with a sentinel bit and the choice made with a mask. */
 static inline uint32_t size_in_cell(const struct slz_cell *c, uint64_t st, unsigned b)
 {
-    uint64_t after = (st >> b) >> 1, s = after;
+    uint64_t after = (st >> b) >> 1;
 #if defined(__x86_64__)
-    __asm__("bts $63, %0" : "+r"(s) : : "cc");
+    uint64_t s;
+    __asm__("bsf %1, %0\n\tlea 1(%0), %0\n\tcmovz %2, %k0" : "=&r"(s) : "r"(after), "rm"(c->last) : "cc");
+    return (uint32_t)s;
 #else
-    s |= (uint64_t)1 << 63;
+    return pick_nz(after, (uint32_t)__builtin_ctzll(after | (uint64_t)1 << 63) + 1, c->last);
 #endif
-    return pick_nz(after, (uint32_t)__builtin_ctzll(s) + 1, c->last);
 }
 
 /* grains_of: the size in granules of the chunk that begins at g. */
