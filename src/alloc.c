@@ -94,14 +94,29 @@ HOT uint32_t carve_take(slz_heap *h, uint32_t g, uint32_t n, uint32_t need)
     return need;
 }
 
+/* hand_check: the check word of c in use with head; aes: the caller runs
+ * only where the CPU has AES-NI (V_AES, versions.h), so the key function is
+ * known without asking (the same function head_check would choose). */
+HOT uintptr_t hand_check(const slz_heap *h, const slz_chunk *c, uintptr_t head, int aes)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (aes)
+        return (uintptr_t)keyed_aes_rk(h->rk, (uintptr_t)c, head);
+#endif
+    (void)aes;
+    return head_check(h, c, head);
+}
+
 /* carve_hand: the chunk at g, need granules taken (carve_take), handed
  * out: its header, the counts (but the bytes requested: the caller's), and
- * the pending free of its old life looked for. */
-HOT void *carve_hand(slz_heap *h, uint32_t g, uint32_t need)
+ * the pending free of its old life looked for. aes: as hand_check's. */
+HOT void *carve_hand(slz_heap *h, uint32_t g, uint32_t need, int aes)
 {
     slz_chunk *c = chunk_at(h, g);
     struct slz_heap_stats *st = &h->st;
-    write_header(h, c, (size_t)need * SLZ_ALIGN, 1);
+    uintptr_t head = (size_t)need * SLZ_ALIGN | SLZ_INUSE;
+    c->head = head;
+    c->check = hand_check(h, c, head, aes);
     c->canary = 0; /* nothing of the allocator's stays in a block */
     count_use(h, need);
     st->bytes_allocated += (size_t)need * SLZ_ALIGN;
@@ -121,7 +136,7 @@ static void *carve(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, size_t re
     if (h->lv[0][k] == n)
         index_refresh(h, k);
     h->st.bytes_requested += request;
-    return carve_hand(h, g, need);
+    return carve_hand(h, g, need, 0);
 }
 
 /* malloc's pass, first fit in one walk of the index, is compiled once per

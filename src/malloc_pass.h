@@ -26,7 +26,7 @@ VATTR static inline __attribute__((always_inline)) void *V(malloc_pass)(slz_heap
     if (h->lv[0][k] == size) /* g was its cell's largest */
         V(refresh)(h, k);
     V_CLEAN_UPPER(); /* (versions.h): the index's last vector op is behind */
-    return carve_hand(h, g, need);
+    return carve_hand(h, g, need, V_AES);
 }
 
 /* malloc_bare: the pass alone (heap_malloc: for the cache's misses, calloc,
