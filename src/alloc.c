@@ -11,6 +11,15 @@
 /* request_fits: a request of n bytes can fit the arena at all. */
 static inline int request_fits(const slz_heap *h, size_t n) { return n <= (size_t)h->grains * SLZ_ALIGN - SLZ_HDR; }
 
+/* REQUEST_MAX_version: the largest request malloc's pass takes in each
+ * line version (lines.h), one whose chunk's granules the version's
+ * compares read right: fewer than 2^31 in AVX2's (signed), 2^32 in the
+ * others. The pass tests this constant, not the arena's size: a request
+ * the arena cannot hold finds no entry at the root. */
+#define REQUEST_MAX_avx2 (((size_t)1 << 35) - SLZ_HDR - SLZ_ALIGN - 1)
+#define REQUEST_MAX_sse2 (SLZ_MAX_HEAP - SLZ_HDR - SLZ_ALIGN + 1)
+#define REQUEST_MAX_plain REQUEST_MAX_sse2
+
 /* request_grains: the chunk size in granules for a request of n bytes
  * that request_fits (so that it counts in 32 bits); the minimum by a
  * conditional move. */

@@ -40,16 +40,13 @@ VATTR static inline __attribute__((always_inline)) uint32_t V(walk)(const slz_he
     }
 }
 
-/* set: level-0 entry k becomes v. A rise climbs while it beats the
- * parent (index_raise); a fall rewrites every parent on the way up to the
- * walk's first line with the maximum of its line: no early exit, whose
- * branch on data would mispredict about every other time. */
-VATTR static inline __attribute__((always_inline)) void V(set)(slz_heap *h, size_t k, uint32_t v)
+/* fall: level-0 entry k falls to v (or stays: v is at most the entry),
+ * and every parent on the way up to the walk's first line is rewritten
+ * with the maximum of its line: no early exit, whose branch on data would
+ * mispredict about every other time. (malloc's pass calls it directly: the
+ * chunk it carved was the cell's largest.) */
+VATTR static inline __attribute__((always_inline)) void V(fall)(slz_heap *h, size_t k, uint32_t v)
 {
-    if (v >= h->lv[0][k]) {
-        index_raise(h, k, v);
-        return;
-    }
     h->lv[0][k] = v;
     int top = h->start;
 #pragma GCC unroll 8
@@ -59,6 +56,17 @@ VATTR static inline __attribute__((always_inline)) void V(set)(slz_heap *h, size
         const uint32_t *line = h->lv[l - 1] + (k & ~(size_t)(SLZ_FAN - 1));
         h->lv[l][k /= SLZ_FAN] = V(line_max)(line);
     }
+}
+
+/* set: level-0 entry k becomes v. A rise climbs while it beats the
+ * parent (index_raise); a fall rewrites every parent (fall). */
+VATTR static inline __attribute__((always_inline)) void V(set)(slz_heap *h, size_t k, uint32_t v)
+{
+    if (v >= h->lv[0][k]) {
+        index_raise(h, k, v);
+        return;
+    }
+    V(fall)(h, k, v);
 }
 
 /* refresh: the free chunks that begin in cell k have changed. */

@@ -10,7 +10,7 @@ VATTR static inline __attribute__((always_inline)) void *V(malloc_pass)(slz_heap
 {
     if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED))
         heap_collect(h);
-    if (!request_fits(h, n))
+    if (n > V(REQUEST_MAX)) /* (alloc.c) */
         return heap_fail(h);
     uint32_t need = request_grains(n), size;
     h->st.bytes_requested += n; /* (here: n is dead from now on; taken back on a failure) */
@@ -24,7 +24,7 @@ VATTR static inline __attribute__((always_inline)) void *V(malloc_pass)(slz_heap
     size_t k = g / SLZ_CELL;
     need = carve_take(h, g, size, need);
     if (h->lv[0][k] == size) /* g was its cell's largest */
-        V(refresh)(h, k);
+        V(fall)(h, k, cell_max(h, k));
     V_CLEAN_UPPER(); /* (versions.h): the index's last vector op is behind */
     return carve_hand(h, g, need, V_AES);
 }

@@ -108,7 +108,7 @@ mutant find-right-skips-a-neighbour $I 's/(0xfffeu << (idx % SLZ_FAN))/(0xfffcu 
 mutant find-from-skips-own-cell $I 's/    if (h->lv\[0\]\[idx\] >= need) {/    if (h->lv[0][idx] > need) {/' core "$R"
 # ---- the index updates (index_walk.h, index.c, alloc.c, free.c) --------------
 mutant cell-max-keeps-the-last $C 's/        m = s > m ? s : m;/        m = s ? s : m;/' core "$R"
-mutant index-set-short-of-the-top $W '/^VATTR static inline __attribute__((always_inline)) void V(set)/,/^}/s/        if (l > top)/        if (l >= top)/' core "$R"
+mutant index-set-short-of-the-top $W '/^VATTR static inline __attribute__((always_inline)) void V(fall)/,/^}/s/        if (l > top)/        if (l >= top)/' core "$R"
 mutant index-set-wrong-line $W 's/        const uint32_t \*line = h->lv\[l - 1\] + (k \& ~(size_t)(SLZ_FAN - 1));/        const uint32_t *line = h->lv[l - 1] + (k \& ~(size_t)(2 * SLZ_FAN - 1));/' core "$R"
 mutant index-raise-no-parents $C 's/        \*par = \*par > s ? \*par : s;/        (void)par;/' core "$R"
 mutant index-raise-one-short $C 's/    if (s <= h->lv\[0\]\[k\])$/    if (s <= h->lv[0][k] + 1)/' core "$R"
