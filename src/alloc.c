@@ -49,6 +49,17 @@ _Noreturn __attribute__((cold, noinline)) void corrupt_free(const slz_heap *h, u
 
 /* ---- Carving ----------------------------------------------------------- */
 
+/* The carve's reports name the entry point op when it is not NULL: malloc's
+ * own pass sets h->op only on its ways to a report (malloc_pass.h), any
+ * other caller has set it. */
+static _Noreturn __attribute__((cold, noinline)) void corrupt_taken(slz_heap *h, uint32_t g, uint32_t n,
+                                                                    const char *op)
+{
+    if (op)
+        h->op = op;
+    corrupt_free(h, g, n);
+}
+
 /* count_use: added granules more in use. */
 HOT void count_use(slz_heap *h, uint32_t added)
 {
@@ -78,10 +89,11 @@ void account_use(slz_heap *h, uint32_t g, uint32_t n, uint32_t added)
  * cell); else the whole chunk goes. Returns the granules taken. The cell's
  * own index entry is the caller's, and left as it was: it falls (a
  * refresh) only when g was the cell's largest free chunk,
- * lv[0][g / SLZ_CELL] == n. */
-HOT uint32_t carve_take(slz_heap *h, uint32_t g, uint32_t n, uint32_t need)
+ * lv[0][g / SLZ_CELL] == n. op: see corrupt_taken. */
+HOT uint32_t carve_take(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, const char *op)
 {
-    free_checked(h, g, n);
+    if (!free_intact(h, chunk_at(h, g), n))
+        corrupt_taken(h, g, n, op);
     mark_used(h, g, 1);
     if (g + n == h->grains) /* only the arena's last chunk reaches above the high-water mark */
         raise_high_water(h, g + (n - need >= MIN_GRAINS ? need : n));
@@ -118,8 +130,9 @@ HOT uintptr_t hand_check(const slz_heap *h, const slz_chunk *c, uintptr_t head, 
 
 /* carve_hand: the chunk at g, need granules taken (carve_take), handed
  * out: its header, the counts (but the bytes requested: the caller's), and
- * the pending free of its old life looked for. aes: as hand_check's. */
-HOT void *carve_hand(slz_heap *h, uint32_t g, uint32_t need, int aes)
+ * the pending free of its old life looked for. aes: as hand_check's; op:
+ * as carve_take's. */
+HOT void *carve_hand(slz_heap *h, uint32_t g, uint32_t need, int aes, const char *op)
 {
     slz_chunk *c = chunk_at(h, g);
     struct slz_heap_stats *st = &h->st;
@@ -131,8 +144,11 @@ HOT void *carve_hand(slz_heap *h, uint32_t g, uint32_t need, int aes)
     st->bytes_allocated += (size_t)need * SLZ_ALIGN;
     __atomic_signal_fence(__ATOMIC_SEQ_CST); /* g marked used, then remote read (see slz_free_deferred) */
     st->mallocs++; /* (apart: two adds, not one vector add of four instructions more) */
-    if (__atomic_load_n(&h->remote, __ATOMIC_RELAXED))
+    if (__atomic_load_n(&h->remote, __ATOMIC_RELAXED)) {
+        if (op)
+            h->op = op;
         pending_reused(h, g);
+    }
     return chunk2mem(c);
 }
 
@@ -141,11 +157,11 @@ HOT void *carve_hand(slz_heap *h, uint32_t g, uint32_t need, int aes)
 static void *carve(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, size_t request)
 {
     size_t k = g / SLZ_CELL;
-    need = carve_take(h, g, n, need);
+    need = carve_take(h, g, n, need, NULL);
     if (h->lv[0][k] == n)
         index_refresh(h, k);
     h->st.bytes_requested += request;
-    return carve_hand(h, g, need, 0);
+    return carve_hand(h, g, need, 0, NULL);
 }
 
 /* malloc's pass, first fit in one walk of the index, is compiled once per
