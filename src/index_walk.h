@@ -21,13 +21,17 @@ VATTR static inline __attribute__((always_inline)) uint32_t V(walk)(const slz_he
                                                                      uint32_t *size)
 {
     int l = h->start;
-    size_t idx = (size_t)__builtin_ctz(m);
+    /* at: the entry's offset in bytes in its level; its line in the level
+     * below lies SLZ_FAN times as far in: an address the compares add */
+    size_t at = (size_t)__builtin_ctz(m) * sizeof(uint32_t);
 #pragma GCC unroll 8
     for (int j = 1; j < SLZ_LEVELS; j++) { /* down to level 0 (unrolled, as set's climb) */
         if (j > l)
             break;
-        idx = idx * SLZ_FAN + (size_t)__builtin_ctz(V(ge_mask)(h->lv[l - j] + idx * SLZ_FAN, need));
+        at *= SLZ_FAN;
+        at += (size_t)__builtin_ctz(V(ge_mask)((const uint32_t *)((const char *)h->lv[l - j] + at), need)) * sizeof(uint32_t);
     }
+    size_t idx = at / sizeof(uint32_t);
     const struct slz_cell *c = &h->cells[idx];
     uint64_t st = c->start, f = st & ~c->used;
     for (;; f &= f - 1) {
