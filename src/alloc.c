@@ -99,13 +99,21 @@ HOT uint32_t carve_take(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, cons
         raise_high_water(h, g + (n - need >= MIN_GRAINS ? need : n));
     struct slz_heap_stats *st = &h->st;
     if (n - need >= MIN_GRAINS) {
-        uint32_t r = g + need;
+        uint32_t r = g + need, rest = n - need;
+        struct slz_cell *c = cell_of(h, r), *ce = cell_of(h, g + n - 1);
         bits_start(h, r);
-        bits_note_chunk(h, r, g + n);
-        make_free(h, r, n - need);
+        /* bits_note_chunk(h, r, g + n), from the bits at hand: the rest is
+         * its cell's last chunk when no start follows it there (the chunk
+         * at g + n begins in the cell unless the rest reaches past it or
+         * the arena ends) */
+        c->last = pick_nz((c->start >> (r % SLZ_CELL)) >> 1, c->last, rest);
+        ce->lead = pick_ae((g + n - 1) ^ r, SLZ_CELL, r, ce->lead);
+        make_free(h, r, rest);
         if (r / SLZ_CELL != g / SLZ_CELL) { /* (in g's cell, g's own notes stand) */
-            bits_note_chunk(h, g, r);
-            index_raise(h, r / SLZ_CELL, n - need);
+            struct slz_cell *cl = cell_of(h, r - 1);
+            cell_of(h, g)->last = need; /* (bits_note_chunk(h, g, r): it reaches past its cell) */
+            cl->lead = pick_ae((r - 1) ^ g, SLZ_CELL, g, cl->lead);
+            index_raise(h, r / SLZ_CELL, rest);
         }
         st->splits++;
     } else {
