@@ -95,7 +95,7 @@ HOT uint32_t carve_take(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, cons
     if (!free_intact(h, chunk_at(h, g), n))
         corrupt_taken(h, g, n, op);
     mark_used(h, g, 1);
-    if (g + n == h->grains) /* only the arena's last chunk reaches above the high-water mark */
+    if (__builtin_expect(g + n == h->grains, 0)) /* only the arena's last chunk reaches above the high-water mark */
         raise_high_water(h, g + (n - need >= MIN_GRAINS ? need : n));
     struct slz_heap_stats *st = &h->st;
     if (n - need >= MIN_GRAINS) {
