@@ -95,7 +95,8 @@ R="core_random 300000" # every step predicted by a model of first fit and slz_he
 W=src/index_walk.h L=src/lines.h
 R0="core_random 300000 1 0" # the same with the baseline (SSE2) line operations
 mutant walk-first-ge-takes-the-last $W 's/    size_t at = (size_t)__builtin_ctz(m) \* sizeof(uint32_t);/    size_t at = (size_t)(31 - __builtin_clz(m)) * sizeof(uint32_t);/' core "$R"
-mutant walk-descend-takes-entry-0 $W 's/        at += (size_t)__builtin_ctz(V(ge_mask)(/        at += 0 * (size_t)__builtin_ctz(V(ge_mask)(/' core "$R"
+mutant walk-descend-takes-entry-0 $W 's/     at += (size_t)__builtin_ctz(V(ge_mask)(/     at += 0 * (size_t)__builtin_ctz(V(ge_mask)(/' core "$R"
+mutant walk-enters-a-level-low $W 's/    case 2: DESCEND(1); \/\* fall through \*\//    case 2: \/\* fall through \*\//' core "$R"
 mutant walk-cell-strictly-greater $W 's/        if (s >= need) {/        if (s > need) {/' core core_firstfit
 mutant lines-sse2-strictly-greater $L 's/_mm_set1_epi32((int)((need - 1) ^ 0x80000000u))/_mm_set1_epi32((int)(need ^ 0x80000000u))/' core "$R0"
 mutant lines-sse2-max-half-line $L 's/    m = vmax_sse2(m, _mm_shuffle_epi32(m, _MM_SHUFFLE(2, 3, 0, 1)));/    (void)0;/' core "$R0"
