@@ -203,7 +203,7 @@ mutant handover-carve-no-look $A 's/        pending_reused(h, g);/        (void)
 mutant handover-no-announce $F 's/    pending_announce(h);/    (void)0;/' core core_handover_race
 mutant handover-check-ignores-drain $F 's/        if (!(st \& us \& b) \&\& pending_is(h, g\[i\]) \&\& __atomic_load_n(\&h->drain_epoch, __ATOMIC_SEQ_CST) == epoch)/        if (!(st \& us \& b))/' core core_handover_race
 mutant pending-never-cached $F 's/    if (h->cache \&\& cache_take(h, b, n))/    if (0)/' core core_cache_misuse
-mutant pending-malloc-no-collect src/malloc_pass.h '/V(malloc_pass)(slz_heap \*h, size_t n)$/,/^}/s/        heap_collect(h);/        (void)0;/' core core_reports
+mutant pending-malloc-no-collect src/malloc_pass.h '/V(malloc_pass)(slz_heap \*h, size_t n, const char \*op)$/,/^}/s/        heap_collect(h);/        (void)0;/' core core_reports
 # ---- the secure profile's quarantine (quarantine.c) -----------------------------
 mutant quarantine-no-clear $Q 's/    memset(chunk2mem(ch), 0, size - SLZ_HDR);/    (void)0;/' core "core_quarantine 20000"
 mutant quarantine-not-marked $Q '/^static void hold/,/^}/s/    cache_mark(c, g, 1);/    (void)0;/' core "core_quarantine 20000"
