@@ -63,8 +63,8 @@ void index_pick_lines(slz_heap *h)
 {
 #ifdef SLZ_LINES_X86
     __builtin_cpu_init();
-    h->lines = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("aes") &&
-               h->grains_max <= INT32_MAX ? 1 : 0;
+    int cpu = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("aes");
+    h->lines = cpu && h->grains_max <= INT32_MAX ? 1 : 0;
 #else
     h->lines = 0;
 #endif

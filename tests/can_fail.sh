@@ -129,7 +129,7 @@ mutant merge-above-cell-not-noted $F 's/            lost = h->lv\[0\]\[nx \/ SLZ
 # ---- the chunk bits, sizes and leads (index.c, chunk.h) -----------------------
 mutant bits-start-lost $C 's/    wr(\&c->start, c->start | bit_of(g));/    (void)c;/' core "$R"
 mutant size-ignores-last $C 's/ : "r"(after), "rm"(c->last) : "cc");/ : "r"(after), "rm"((uint32_t)SLZ_CELL) : "cc");/' core "$R"
-mutant note-last-not-at-arena-end $C 's/    lim = lim < h->grains ? lim : h->grains;/    (void)0;/' core "$R"
+mutant note-last-not-at-arena-end $C 's/    lim = lim < h->grains ? lim : h->grains;/    (void)0;/' core core_coalesce
 mutant note-lead-never $C 's/    ce->lead = pick_ae(/    (void)pick_ae(/' core "$R"
 mutant prev-start-same-cell-lowest $F 's/ + 63u - (uint32_t)__builtin_clzll(below | 1), c->lead);/ + (uint32_t)__builtin_ctzll(below | 1), c->lead);/' core "$R"
 mutant prev-start-cell-before-lowest $I 's/top_bit(c\[-1\].start)) : c\[-1\].lead;/(unsigned)__builtin_ctzll(c[-1].start)) : c[-1].lead;/' core "$R"
