@@ -11,6 +11,15 @@
 /* request_fits: a request of n bytes can fit the arena at all. */
 static inline int request_fits(const slz_heap *h, size_t n) { return n <= (size_t)h->grains * SLZ_ALIGN - SLZ_HDR; }
 
+/* REQUEST_MAX_version: the largest request malloc's pass takes in each
+ * line version (lines.h), one whose chunk's granules the version's
+ * compares read right: fewer than 2^31 in AVX2's (signed), 2^32 in the
+ * others. The pass tests this constant, not the arena's size: a request
+ * the arena cannot hold finds no entry at the root. */
+#define REQUEST_MAX_avx2 (((size_t)1 << 35) - SLZ_HDR - SLZ_ALIGN - 1)
+#define REQUEST_MAX_sse2 (SLZ_MAX_HEAP - SLZ_HDR - SLZ_ALIGN + 1)
+#define REQUEST_MAX_plain REQUEST_MAX_sse2
+
 /* request_grains: the chunk size in granules for a request of n bytes
  * that request_fits (so that it counts in 32 bits); the minimum by a
  * conditional move. */
@@ -41,6 +50,17 @@ _Noreturn __attribute__((cold, noinline)) void corrupt_free(const slz_heap *h, u
 
 /* ---- Carving ----------------------------------------------------------- */
 
+/* The carve's reports name the entry point op when it is not NULL: malloc's
+ * own pass sets h->op only on its ways to a report (malloc_pass.h), any
+ * other caller has set it. */
+static _Noreturn __attribute__((cold, noinline)) void corrupt_taken(slz_heap *h, uint32_t g, uint32_t n,
+                                                                    const char *op)
+{
+    if (op)
+        h->op = op;
+    corrupt_free(h, g, n);
+}
+
 /* count_use: added granules more in use. */
 HOT void count_use(slz_heap *h, uint32_t added)
 {
@@ -70,22 +90,31 @@ void account_use(slz_heap *h, uint32_t g, uint32_t n, uint32_t added)
  * cell); else the whole chunk goes. Returns the granules taken. The cell's
  * own index entry is the caller's, and left as it was: it falls (a
  * refresh) only when g was the cell's largest free chunk,
- * lv[0][g / SLZ_CELL] == n. */
-HOT uint32_t carve_take(slz_heap *h, uint32_t g, uint32_t n, uint32_t need)
+ * lv[0][g / SLZ_CELL] == n. op: see corrupt_taken. */
+HOT uint32_t carve_take(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, const char *op)
 {
-    free_checked(h, g, n);
+    if (!free_intact(h, chunk_at(h, g), n))
+        corrupt_taken(h, g, n, op);
     mark_used(h, g, 1);
-    if (g + n == h->grains) /* only the arena's last chunk reaches above the high-water mark */
+    if (__builtin_expect(g + n == h->grains, 0)) /* only the arena's last chunk reaches above the high-water mark */
         raise_high_water(h, g + (n - need >= MIN_GRAINS ? need : n));
     struct slz_heap_stats *st = &h->st;
     if (n - need >= MIN_GRAINS) {
-        uint32_t r = g + need;
+        uint32_t r = g + need, rest = n - need;
+        struct slz_cell *c = cell_of(h, r), *ce = cell_of(h, g + n - 1);
         bits_start(h, r);
-        bits_note_chunk(h, r, g + n);
-        make_free(h, r, n - need);
+        /* bits_note_chunk(h, r, g + n), from the bits at hand: the rest is
+         * its cell's last chunk when no start follows it there (the chunk
+         * at g + n begins in the cell unless the rest reaches past it or
+         * the arena ends) */
+        c->last = pick_nz((c->start >> (r % SLZ_CELL)) >> 1, c->last, rest);
+        ce->lead = pick_ae((g + n - 1) ^ r, SLZ_CELL, r, ce->lead);
+        make_free(h, r, rest);
         if (r / SLZ_CELL != g / SLZ_CELL) { /* (in g's cell, g's own notes stand) */
-            bits_note_chunk(h, g, r);
-            index_raise(h, r / SLZ_CELL, n - need);
+            struct slz_cell *cl = cell_of(h, r - 1);
+            cell_of(h, g)->last = need; /* (bits_note_chunk(h, g, r): it reaches past its cell) */
+            cl->lead = pick_ae((r - 1) ^ g, SLZ_CELL, g, cl->lead);
+            index_raise(h, r / SLZ_CELL, rest);
         }
         st->splits++;
     } else {
@@ -95,21 +124,40 @@ HOT uint32_t carve_take(slz_heap *h, uint32_t g, uint32_t n, uint32_t need)
     return need;
 }
 
+/* hand_check: the check word of c in use with head; aes: the caller runs
+ * only where the CPU has AES-NI (V_AES, versions.h), so the key function is
+ * known without asking (the same function head_check would choose). */
+HOT uintptr_t hand_check(const slz_heap *h, const slz_chunk *c, uintptr_t head, int aes)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (aes)
+        return (uintptr_t)keyed_aes_rk(h->rk, (uintptr_t)c, head);
+#endif
+    (void)aes;
+    return head_check(h, c, head);
+}
+
 /* carve_hand: the chunk at g, need granules taken (carve_take), handed
  * out: its header, the counts (but the bytes requested: the caller's), and
- * the pending free of its old life looked for. */
-HOT void *carve_hand(slz_heap *h, uint32_t g, uint32_t need)
+ * the pending free of its old life looked for. aes: as hand_check's; op:
+ * as carve_take's. */
+HOT void *carve_hand(slz_heap *h, uint32_t g, uint32_t need, int aes, const char *op)
 {
     slz_chunk *c = chunk_at(h, g);
     struct slz_heap_stats *st = &h->st;
-    write_header(h, c, (size_t)need * SLZ_ALIGN, 1);
+    uintptr_t head = (size_t)need * SLZ_ALIGN | SLZ_INUSE;
+    c->head = head;
+    c->check = hand_check(h, c, head, aes);
     c->canary = 0; /* nothing of the allocator's stays in a block */
     count_use(h, need);
     st->bytes_allocated += (size_t)need * SLZ_ALIGN;
     __atomic_signal_fence(__ATOMIC_SEQ_CST); /* g marked used, then remote read (see slz_free_deferred) */
     st->mallocs++; /* (apart: two adds, not one vector add of four instructions more) */
-    if (__atomic_load_n(&h->remote, __ATOMIC_RELAXED))
+    if (__atomic_load_n(&h->remote, __ATOMIC_RELAXED)) {
+        if (op)
+            h->op = op;
         pending_reused(h, g);
+    }
     return chunk2mem(c);
 }
 
@@ -118,11 +166,11 @@ HOT void *carve_hand(slz_heap *h, uint32_t g, uint32_t need)
 static void *carve(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, size_t request)
 {
     size_t k = g / SLZ_CELL;
-    need = carve_take(h, g, n, need);
+    need = carve_take(h, g, n, need, NULL);
     if (h->lv[0][k] == n)
         index_refresh(h, k);
     h->st.bytes_requested += request;
-    return carve_hand(h, g, need);
+    return carve_hand(h, g, need, 0, NULL);
 }
 
 /* malloc's pass, first fit in one walk of the index, is compiled once per

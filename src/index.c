@@ -56,12 +56,15 @@ uint32_t bits_prev_start(const slz_heap *h, uint32_t g)
 #include "versions.h"
 
 /* index_pick_lines: the line version for this CPU (AVX2's for an arena
- * that never holds 2^31 granules: its compares are signed, lines.h). */
+ * that never holds 2^31 granules: its compares are signed, lines.h; and
+ * for a CPU with AES-NI, which every AVX2 CPU sold has: malloc's AVX2 pass
+ * keys its check words with it unasked, versions.h). */
 void index_pick_lines(slz_heap *h)
 {
 #ifdef SLZ_LINES_X86
     __builtin_cpu_init();
-    h->lines = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") && h->grains_max <= INT32_MAX ? 1 : 0;
+    int cpu = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("aes");
+    h->lines = cpu && h->grains_max <= INT32_MAX ? 1 : 0;
 #else
     h->lines = 0;
 #endif

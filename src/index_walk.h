@@ -20,14 +20,29 @@ VATTR static inline __attribute__((always_inline)) unsigned V(root)(const slz_he
 VATTR static inline __attribute__((always_inline)) uint32_t V(walk)(const slz_heap *h, uint32_t need, unsigned m,
                                                                      uint32_t *size)
 {
-    int l = h->start;
-    size_t idx = (size_t)__builtin_ctz(m);
-#pragma GCC unroll 8
-    for (int j = 1; j < SLZ_LEVELS; j++) { /* down to level 0 (unrolled, as set's climb) */
-        if (j > l)
-            break;
-        idx = idx * SLZ_FAN + (size_t)__builtin_ctz(V(ge_mask)(h->lv[l - j] + idx * SLZ_FAN, need));
+    /* at: the entry's offset in bytes in its level; its line in the level
+     * below lies SLZ_FAN times as far in: an address the compares add.
+     * The descent is entered at the level below the walk's first line and
+     * runs down to level 0: one jump through a table, where a loop
+     * unrolled tested for its end at every level. */
+    size_t at = (size_t)__builtin_ctz(m) * sizeof(uint32_t);
+#define DESCEND(x)                                                                                                     \
+    (at *= SLZ_FAN,                                                                                                     \
+     at += (size_t)__builtin_ctz(V(ge_mask)((const uint32_t *)((const char *)h->lv[x] + at), need)) * sizeof(uint32_t))
+    _Static_assert(SLZ_LEVELS == 8, "a case per level but the root's");
+    switch ((unsigned)h->start) {
+    case 7: DESCEND(6); /* fall through */
+    case 6: DESCEND(5); /* fall through */
+    case 5: DESCEND(4); /* fall through */
+    case 4: DESCEND(3); /* fall through */
+    case 3: DESCEND(2); /* fall through */
+    case 2: DESCEND(1); /* fall through */
+    case 1: DESCEND(0); /* fall through */
+    case 0: break;
+    default: __builtin_unreachable(); /* (start < SLZ_LEVELS) */
     }
+#undef DESCEND
+    size_t idx = at / sizeof(uint32_t);
     const struct slz_cell *c = &h->cells[idx];
     uint64_t st = c->start, f = st & ~c->used;
     for (;; f &= f - 1) {
@@ -40,16 +55,13 @@ VATTR static inline __attribute__((always_inline)) uint32_t V(walk)(const slz_he
     }
 }
 
-/* set: level-0 entry k becomes v. A rise climbs while it beats the
- * parent (index_raise); a fall rewrites every parent on the way up to the
- * walk's first line with the maximum of its line: no early exit, whose
- * branch on data would mispredict about every other time. */
-VATTR static inline __attribute__((always_inline)) void V(set)(slz_heap *h, size_t k, uint32_t v)
+/* fall: level-0 entry k falls to v (or stays: v is at most the entry),
+ * and every parent on the way up to the walk's first line is rewritten
+ * with the maximum of its line: no early exit, whose branch on data would
+ * mispredict about every other time. (malloc's pass calls it directly: the
+ * chunk it carved was the cell's largest.) */
+VATTR static inline __attribute__((always_inline)) void V(fall)(slz_heap *h, size_t k, uint32_t v)
 {
-    if (v >= h->lv[0][k]) {
-        index_raise(h, k, v);
-        return;
-    }
     h->lv[0][k] = v;
     int top = h->start;
 #pragma GCC unroll 8
@@ -59,6 +71,17 @@ VATTR static inline __attribute__((always_inline)) void V(set)(slz_heap *h, size
         const uint32_t *line = h->lv[l - 1] + (k & ~(size_t)(SLZ_FAN - 1));
         h->lv[l][k /= SLZ_FAN] = V(line_max)(line);
     }
+}
+
+/* set: level-0 entry k becomes v. A rise climbs while it beats the
+ * parent (index_raise); a fall rewrites every parent (fall). */
+VATTR static inline __attribute__((always_inline)) void V(set)(slz_heap *h, size_t k, uint32_t v)
+{
+    if (v >= h->lv[0][k]) {
+        index_raise(h, k, v);
+        return;
+    }
+    V(fall)(h, k, v);
 }
 
 /* refresh: the free chunks that begin in cell k have changed. */

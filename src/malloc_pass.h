@@ -6,11 +6,15 @@
  * include guard: it is meant to be read more than once (versions.h).
  */
 #include "index_walk.h"
-VATTR static inline __attribute__((always_inline)) void *V(malloc_pass)(slz_heap *h, size_t n)
+/* (op: the entry point, set as h->op before a report; NULL: set already) */
+VATTR static inline __attribute__((always_inline)) void *V(malloc_pass)(slz_heap *h, size_t n, const char *op)
 {
-    if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED))
+    if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED)) {
+        if (op)
+            h->op = op;
         heap_collect(h);
-    if (!request_fits(h, n))
+    }
+    if (n > V(REQUEST_MAX)) /* (alloc.c) */
         return heap_fail(h);
     uint32_t need = request_grains(n), size;
     h->st.bytes_requested += n; /* (here: n is dead from now on; taken back on a failure) */
@@ -22,20 +26,23 @@ VATTR static inline __attribute__((always_inline)) void *V(malloc_pass)(slz_heap
     }
     uint32_t g = V(walk)(h, need, m, &size);
     size_t k = g / SLZ_CELL;
-    need = carve_take(h, g, size, need);
+    need = carve_take(h, g, size, need, op);
     if (h->lv[0][k] == size) /* g was its cell's largest */
-        V(refresh)(h, k);
+        V(fall)(h, k, cell_max(h, k));
     V_CLEAN_UPPER(); /* (versions.h): the index's last vector op is behind */
-    return carve_hand(h, g, need);
+    return carve_hand(h, g, need, V_AES, op);
 }
 
 /* malloc_bare: the pass alone (heap_malloc: for the cache's misses, calloc,
- * realloc); malloc_op: slz_malloc's, the operation marked around it. */
-VATTR static __attribute__((noinline)) void *V(malloc_bare)(slz_heap *h, size_t n) { return V(malloc_pass)(h, n); }
+ * realloc; their callers have set h->op); malloc_op: slz_malloc's, the
+ * operation marked around it (op_begin, but h->op: the pass sets it on its
+ * ways to a report, which alone read it). */
+VATTR static __attribute__((noinline)) void *V(malloc_bare)(slz_heap *h, size_t n) { return V(malloc_pass)(h, n, NULL); }
 VATTR static __attribute__((noinline)) void *V(malloc_op)(slz_heap *h, size_t n)
 {
-    op_begin(h, "malloc");
-    void *p = V(malloc_pass)(h, n);
+    h->busy = 1;
+    __asm__ volatile("" ::: "memory");
+    void *p = V(malloc_pass)(h, n, "malloc");
     op_end(h);
     return p;
 }

@@ -94,8 +94,9 @@ R="core_random 300000" # every step predicted by a model of first fit and slz_he
 # ---- the first-fit walk (index_walk.h, lines.h, index.c) --------------------
 W=src/index_walk.h L=src/lines.h
 R0="core_random 300000 1 0" # the same with the baseline (SSE2) line operations
-mutant walk-first-ge-takes-the-last $W 's/    size_t idx = (size_t)__builtin_ctz(m);/    size_t idx = (size_t)(31 - __builtin_clz(m));/' core "$R"
-mutant walk-descend-takes-entry-0 $W 's/        idx = idx \* SLZ_FAN + (size_t)__builtin_ctz(V(ge_mask)(h->lv\[l - j\] + idx \* SLZ_FAN, need));/        idx = idx * SLZ_FAN;/' core "$R"
+mutant walk-first-ge-takes-the-last $W 's/    size_t at = (size_t)__builtin_ctz(m) \* sizeof(uint32_t);/    size_t at = (size_t)(31 - __builtin_clz(m)) * sizeof(uint32_t);/' core "$R"
+mutant walk-descend-takes-entry-0 $W 's/     at += (size_t)__builtin_ctz(V(ge_mask)(/     at += 0 * (size_t)__builtin_ctz(V(ge_mask)(/' core "$R"
+mutant walk-enters-a-level-low $W 's/    case 2: DESCEND(1); \/\* fall through \*\//    case 2: \/\* fall through \*\//' core "$R"
 mutant walk-cell-strictly-greater $W 's/        if (s >= need) {/        if (s > need) {/' core core_firstfit
 mutant lines-sse2-strictly-greater $L 's/_mm_set1_epi32((int)((need - 1) ^ 0x80000000u))/_mm_set1_epi32((int)(need ^ 0x80000000u))/' core "$R0"
 mutant lines-sse2-max-half-line $L 's/    m = vmax_sse2(m, _mm_shuffle_epi32(m, _MM_SHUFFLE(2, 3, 0, 1)));/    (void)0;/' core "$R0"
@@ -108,7 +109,7 @@ mutant find-right-skips-a-neighbour $I 's/(0xfffeu << (idx % SLZ_FAN))/(0xfffcu 
 mutant find-from-skips-own-cell $I 's/    if (h->lv\[0\]\[idx\] >= need) {/    if (h->lv[0][idx] > need) {/' core "$R"
 # ---- the index updates (index_walk.h, index.c, alloc.c, free.c) --------------
 mutant cell-max-keeps-the-last $C 's/        m = s > m ? s : m;/        m = s ? s : m;/' core "$R"
-mutant index-set-short-of-the-top $W '/^VATTR static inline __attribute__((always_inline)) void V(set)/,/^}/s/        if (l > top)/        if (l >= top)/' core "$R"
+mutant index-set-short-of-the-top $W '/^VATTR static inline __attribute__((always_inline)) void V(fall)/,/^}/s/        if (l > top)/        if (l >= top)/' core "$R"
 mutant index-set-wrong-line $W 's/        const uint32_t \*line = h->lv\[l - 1\] + (k \& ~(size_t)(SLZ_FAN - 1));/        const uint32_t *line = h->lv[l - 1] + (k \& ~(size_t)(2 * SLZ_FAN - 1));/' core "$R"
 mutant index-raise-no-parents $C 's/        \*par = \*par > s ? \*par : s;/        (void)par;/' core "$R"
 mutant index-raise-one-short $C 's/    if (s <= h->lv\[0\]\[k\])$/    if (s <= h->lv[0][k] + 1)/' core "$R"
@@ -118,6 +119,10 @@ mutant index-refresh-nothing $I 's/    refreshes\[h->lines \& 1\](h, k);/    (vo
 mutant carve-no-lowering src/malloc_pass.h 's/    if (h->lv\[0\]\[k\] == size) \/\* g was its cell.s largest \*\//    if (0)/' core "$R"
 mutant carve-aligned-no-lowering $A '/^static void \*carve(/,/^}/s/    if (h->lv\[0\]\[k\] == n)$/    if (0)/' core core_align
 mutant carve-rest-not-indexed $A 's/        if (r \/ SLZ_CELL != g \/ SLZ_CELL) {/        if (0) {/' core "$R"
+mutant carve-rest-last-not-noted $A 's/        c->last = pick_nz((c->start >> (r % SLZ_CELL)) >> 1, c->last, rest);/        (void)0;/' core "$R"
+mutant carve-rest-lead-not-noted $A 's/        ce->lead = pick_ae((g + n - 1) ^ r, SLZ_CELL, r, ce->lead);/        (void)ce;/' core "$R"
+mutant carve-taken-last-not-noted $A 's/            cell_of(h, g)->last = need; /            (void)0; /' core "$R"
+mutant carve-taken-lead-not-noted $A 's/            cl->lead = pick_ae((r - 1) ^ g, SLZ_CELL, g, cl->lead);/            (void)cl;/' core "$R"
 mutant carve-high-water-not-raised $A 's/        raise_high_water(h, g + (n - need >= MIN_GRAINS ? need : n));/        (void)0;/' core core_stats
 mutant place-upper-cell-stale $F 's/    if (lost > lo \/ SLZ_CELL)/    if (0)/' core "$R"
 mutant merge-above-cell-not-noted $F 's/            lost = h->lv\[0\]\[nx \/ SLZ_CELL\] == sn ? nx \/ SLZ_CELL : 0;/            lost = 0;/' core "$R"
@@ -128,8 +133,8 @@ mutant lower-line-keeps-old-entry $I 's/    __m256i a = _mm256_andnot_si256(_mm2
 mutant lower-plain-keeps-old-entry $I 's/        m = j != i \&\& line\[j\] > m ? line\[j\] : m;/        m = line[j] > m ? line[j] : m;/' core "$R0"
 # ---- the chunk bits, sizes and leads (index.c, chunk.h) -----------------------
 mutant bits-start-lost $C 's/    wr(\&c->start, c->start | bit_of(g));/    (void)c;/' core "$R"
-mutant size-ignores-last $C 's/    return pick_nz(after, (uint32_t)__builtin_ctzll(s) + 1, c->last);/    return (uint32_t)__builtin_ctzll(s) + 1;/' core "$R"
-mutant note-last-not-at-arena-end $C 's/    lim = lim < h->grains ? lim : h->grains;/    (void)0;/' core "$R"
+mutant size-ignores-last $C 's/ : "r"(after), "rm"(c->last) : "cc");/ : "r"(after), "rm"((uint32_t)SLZ_CELL) : "cc");/' core "$R"
+mutant note-last-not-at-arena-end $C 's/    lim = lim < h->grains ? lim : h->grains;/    (void)0;/' core core_coalesce
 mutant note-lead-never $C 's/    ce->lead = pick_ae(/    (void)pick_ae(/' core "$R"
 mutant prev-start-same-cell-lowest $F 's/ | (63u ^ (uint32_t)__builtin_clzll(below | 1)), c->lead);/ | (uint32_t)__builtin_ctzll(below | 1), c->lead);/' core "$R"
 mutant block-pointer-not-rotated $F 's/    uintptr_t q = off >> 4 | off << (8 \* sizeof off - 4);/    uintptr_t q = off >> 4;/' core core_reports
@@ -156,6 +161,8 @@ mutant block-no-used-check $F 's/    if (!(st \& __atomic_load_n(\&c->used, __AT
 mutant block-no-header-check $F '/^HOT uint32_t block_grain/,/^}/s/    if (!header_ok(h, chunk_at(h, g)/    if (0 \&\& !header_ok(h, chunk_at(h, g)/' core core_reports
 mutant block-no-next-header-check $F 's/        if (!CHECKED(up->head == head)) \/\* its size word/        if (0) \/* its size word/' core core_reports
 mutant free-checked-no-canary $C 's/    if (!CHECKED(c->canary == canary_of(h, c)) || /    if (/' core core_reports
+mutant carve-takes-no-head-check $C 's/    return CHECKED(((c->head ^ head) | /    return CHECKED(((0) | /' core core_reports
+mutant carve-takes-no-canary-check $C 's/ | (c->canary ^ canary_of(h, c))) == 0);/) == 0);/' core core_reports
 mutant free-checked-names-top-wrongly $A 's/g + n == h->grains ? "corrupted top chunk"/g + n != h->grains ? "corrupted top chunk"/' core core_reports
 # ---- the checker (check.c slz_heap_check, index.c index_check) --------------
 for v in "no chunk begins at the arena's start" "chunk smaller than the minimum" \
@@ -206,7 +213,7 @@ mutant handover-carve-no-look $A 's/        pending_reused(h, g);/        (void)
 mutant handover-no-announce $F 's/    pending_announce(h);/    (void)0;/' core core_handover_race
 mutant handover-check-ignores-drain $F 's/        if (!(st \& us \& b) \&\& pending_is(h, g\[i\]) \&\& __atomic_load_n(\&h->drain_epoch, __ATOMIC_SEQ_CST) == epoch)/        if (!(st \& us \& b))/' core core_handover_race
 mutant pending-never-cached $F 's/    if (h->cache \&\& cache_take(h, b, n))/    if (0)/' core core_cache_misuse
-mutant pending-malloc-no-collect src/malloc_pass.h '/V(malloc_pass)(slz_heap \*h, size_t n)$/,/^}/s/        heap_collect(h);/        (void)0;/' core core_reports
+mutant pending-malloc-no-collect src/malloc_pass.h '/V(malloc_pass)(slz_heap \*h, size_t n, const char \*op)$/,/^}/s/        heap_collect(h);/        (void)0;/' core core_reports
 # ---- the secure profile's quarantine (quarantine.c) -----------------------------
 mutant quarantine-no-clear $Q 's/    memset(chunk2mem(ch), 0, size - SLZ_HDR);/    (void)0;/' core "core_quarantine 20000"
 mutant quarantine-not-marked $Q '/^static void hold/,/^}/s/    cache_mark(c, g, 1);/    (void)0;/' core "core_quarantine 20000"

@@ -55,6 +55,32 @@ static void release_all(char *g0, char *g4)
     CHECK("back to one free chunk", v.n == 1 && !v.c[0].used);
 }
 
+/* partial_cell: a heap on caller memory whose arena ends inside a cell: a
+ * block freed just below the top merges with it there, and the cell's last
+ * size (the merged chunk, up to the arena's end) follows. */
+static void partial_cell(void)
+{
+    static _Alignas(16) char mem[64 * 1024];
+    size_t want = 8192 + 40 * 16, bytes = slz_heap_footprint(want, 0);
+    slz_heap *h = bytes <= sizeof mem ? slz_heap_create_in(mem, bytes, 0) : NULL;
+    size_t size = slz_heap_size(h), tail = size % 1024; /* the last cell's bytes */
+    CHECK("a heap whose arena ends inside a cell", h != NULL && tail >= 20 * 16);
+    if (h == NULL || tail < 20 * 16)
+        return;
+    char *x = slz_malloc(h, size - tail + (tail - 10 * 16) - 16); /* up to 10 granules short of the end */
+    char *b = slz_malloc(h, 64);                                  /* 5 of them; the top keeps 5 */
+    CHECK("... blocks up to the top in the last cell", x != NULL && b != NULL);
+    slz_free(h, b);
+    const char *first = NULL;
+    size_t bad = slz_heap_check(h, &first);
+    CHECK("... the block below the top freed: merged, and the heap clean", bad == 0);
+    if (bad)
+        fprintf(stderr, "partial_cell: %zu violation(s), first: %s\n", bad, first ? first : "?");
+    slz_free(h, x);
+    CHECK("... and after the last free", slz_heap_check(h, NULL) == 0);
+    slz_heap_destroy(h);
+}
+
 int main(void)
 {
     CHECK("heap on a static array", slz_heap_initialize_with(arena, sizeof arena) == 0);
@@ -138,5 +164,6 @@ int main(void)
     CHECK("random orders: no two free chunks ever adjacent", adjacent == 0);
     CHECK("random orders: heap clean", dirty == 0);
     CHECK("random orders: always back to one free chunk", whole == rounds);
+    partial_cell();
     return CHECK_DONE();
 }
