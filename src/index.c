@@ -237,6 +237,17 @@ static inline void mark_once(uint64_t *w, uint64_t b)
     if (!(__atomic_load_n(w, __ATOMIC_SEQ_CST) & b))
         __atomic_fetch_or(w, b, __ATOMIC_SEQ_CST);
 }
+/* or_bits: *w |= m, the bits of m that were set already; m is bit s alone
+ * when one (a free alone: a lock bts, where the compare-and-swap loop that
+ * a word of bits needs loads the line first, then writes it: two transfers
+ * where another thread wrote it last, not one). */
+static inline uint64_t or_bits(uint64_t *w, uint64_t m, int one, unsigned s)
+{
+    if (!one)
+        return __atomic_fetch_or(w, m, __ATOMIC_SEQ_CST) & m;
+    uint64_t b = (uint64_t)1 << s;
+    return __atomic_fetch_or(w, b, __ATOMIC_SEQ_CST) & b;
+}
 size_t pending_mark(slz_heap *h, const uint32_t *g, size_t n)
 {
     for (size_t i = 0, j; i < n; i = j) {
@@ -245,7 +256,7 @@ size_t pending_mark(slz_heap *h, const uint32_t *g, size_t n)
         for (j = i; j < n && g[j] / SLZ_CELL == k; j++, m |= b)
             if (m & (b = bit_of(g[j])))
                 return j;
-        uint64_t was = __atomic_fetch_or(&h->pend[0][k], m, __ATOMIC_SEQ_CST) & m;
+        uint64_t was = or_bits(&h->pend[0][k], m, j == i + 1, g[i] % SLZ_CELL);
         for (size_t d = i; was; d++) /* (the first of them that was set) */
             if (was & bit_of(g[d]))
                 return d;

@@ -193,7 +193,7 @@ mutant align-low-not-kept $F 's/        h->align_low = lo; /        (void)lo; /'
 mutant count-free-no-frees $F 's/^    h->st.frees++;$/    (void)0;/' core core_stats
 mutant stats-live-not-derived $H 's/    out->live_blocks = h->st.mallocs - h->st.frees;/    out->live_blocks = h->st.mallocs;/' core core_stats
 # ---- pending (cross-thread) frees (index.c, free.c, alloc.c) ----------------
-mutant pending-double-not-seen $I 's/__ATOMIC_SEQ_CST) \& m;$/__ATOMIC_SEQ_CST) \& 0;/' core core_reports
+mutant pending-double-not-seen $I 's/__ATOMIC_SEQ_CST) \& \([mb]\);$/__ATOMIC_SEQ_CST) \& 0;/' core core_reports
 mutant pending-batch-twice-not-seen $I 's/                return j;/                (void)0;/' core core_reports
 mutant pending-no-level-1 $I 's/    mark_once(\&h->pend\[1\]/    (void)(\&h->pend[1]/' core core_reports
 mutant pending-no-level-2 $I 's/    mark_once(\&h->pend\[2\]/    (void)(\&h->pend[2]/' core core_reports
