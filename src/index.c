@@ -313,9 +313,10 @@ __attribute__((noinline, cold)) void pending_reused(slz_heap *h, uint32_t g)
         slz_misuse(h->op, "double free", chunk2mem(chunk_at(h, g)));
 }
 
-/* pending_drain: the owner takes every pending free, calling fn for each.
+/* pending_drain: the owner takes every pending free, calling fn for each
+ * word of them (its first granule and its bits).
  * Every block lies below the high-water mark: so do the words to read. */
-void pending_drain(slz_heap *h, void (*fn)(slz_heap *, uint32_t))
+void pending_drain(slz_heap *h, void (*fn)(slz_heap *, uint32_t, uint64_t))
 {
     __atomic_add_fetch(&h->drain_epoch, 1, __ATOMIC_SEQ_CST); /* (before any bit is taken: free.c) */
     __atomic_store_n(&h->pend_any, 0, __ATOMIC_SEQ_CST);
@@ -332,8 +333,8 @@ void pending_drain(slz_heap *h, void (*fn)(slz_heap *, uint32_t))
             for (; w1; w1 &= w1 - 1) {
                 size_t k = i1 * 64 + (size_t)__builtin_ctzll(w1);
                 uint64_t w0 = __atomic_exchange_n(&h->pend[0][k], 0, __ATOMIC_SEQ_CST);
-                for (; w0; w0 &= w0 - 1)
-                    fn(h, (uint32_t)(k * SLZ_CELL + (size_t)__builtin_ctzll(w0)));
+                if (w0)
+                    fn(h, (uint32_t)(k * SLZ_CELL), w0);
             }
         }
     }
