@@ -568,7 +568,7 @@ size_t pending_mark(slz_heap *h, const uint32_t *g, size_t n); /* any thread */
 int pending_is(const slz_heap *h, uint32_t g); /* any thread */
 void pending_announce(slz_heap *h); /* any thread */
 void pending_reused(slz_heap *h, uint32_t g);
-void pending_drain(slz_heap *h, void (*fn)(slz_heap *, uint32_t));
+void pending_drain(slz_heap *h, void (*fn)(slz_heap *, uint32_t, uint64_t));
 
 /* heap.c */
 _Noreturn void slz_misuse(const char *op, const char *what, const void *ptr);

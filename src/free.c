@@ -610,21 +610,18 @@ inline void slz_free(slz_heap *h, void *p)
 /* slz_free_deferred_n: slz_free_deferred of p[0..n) (NULLs skipped), at
  * most DEFER_MAX at a time: every pointer in the arena, the bits of all of
  * them marked (pending_mark: one atomic OR a word of bits), then each block
- * checked, in that order (above). */
+ * checked, in that order (above). A single free (slz_free_deferred) takes
+ * the same steps for its one granule, without the batch's array. */
 #define DEFER_MAX 64
-static void defer_some(slz_heap *h, void *const *p, size_t n)
+static inline uint32_t defer_grain(const slz_heap *h, const void *p)
 {
-    uint32_t g[DEFER_MAX], m = 0;
-    for (size_t i = 0; i < n; i++) {
-        uintptr_t off = (uintptr_t)p[i] - (uintptr_t)h->base - SLZ_HDR;
-        if (p[i] == NULL)
-            continue;
-        if ((off & (SLZ_ALIGN - 1)) || off >= (size_t)heap_grains_acquire(h) * SLZ_ALIGN)
-            bad_block(h, p[i], "free", 0);
-        g[m++] = (uint32_t)(off / SLZ_ALIGN);
-    }
-    if (m == 0)
-        return;
+    uintptr_t off = (uintptr_t)p - (uintptr_t)h->base - SLZ_HDR;
+    if ((off & (SLZ_ALIGN - 1)) || off >= (size_t)heap_grains_acquire(h) * SLZ_ALIGN)
+        bad_block(h, p, "free", 0);
+    return (uint32_t)(off / SLZ_ALIGN);
+}
+static inline void defer_grains(slz_heap *h, const uint32_t *g, size_t m)
+{
     pending_announce(h);
     unsigned long epoch = __atomic_load_n(&h->drain_epoch, __ATOMIC_SEQ_CST);
     size_t d = pending_mark(h, g, m);
@@ -638,22 +635,41 @@ static void defer_some(slz_heap *h, void *const *p, size_t n)
             slz_misuse("free", ((st | us) & b) ? "double free" : "invalid pointer", chunk2mem(chunk_at(h, g[i])));
     }
 }
+static void defer_some(slz_heap *h, void *const *p, size_t n)
+{
+    uint32_t g[DEFER_MAX], m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != NULL)
+            g[m++] = defer_grain(h, p[i]);
+    if (m > 0)
+        defer_grains(h, g, m);
+}
 void slz_free_deferred_n(slz_heap *h, void *const *p, size_t n)
 {
     for (size_t i = 0; i < n; i += DEFER_MAX)
         defer_some(h, p + i, n - i < DEFER_MAX ? n - i : DEFER_MAX);
 }
-void slz_free_deferred(slz_heap *h, void *p) { defer_some(h, &p, 1); }
-
-/* take_pending: a block another thread freed, given back by the owner. */
-static void take_pending(slz_heap *h, uint32_t g)
+void slz_free_deferred(slz_heap *h, void *p)
 {
-    uint32_t n, b = block_grain(h, chunk2mem(chunk_at(h, g)), h->op, &n);
+    if (p == NULL)
+        return;
+    uint32_t g = defer_grain(h, p);
+    defer_grains(h, &g, 1);
+}
+
+/* take_pending: the blocks another thread freed at granules g + the bits
+ * of w (a word of pending bits), given back by the owner: checked and
+ * released in one frame (release_in inlined), not a call for each. */
+static void take_pending(slz_heap *h, uint32_t g, uint64_t w)
+{
     h->dirty = 1;
-    if (h->cache && cache_take(h, b, n))
-        return; /* (the fast mode: as the owner's own free; counted as one there) */
-    release_sized(h, b, n);
-    count_free(h);
+    for (; w; w &= w - 1) {
+        uint32_t n, b = block_grain(h, chunk2mem(chunk_at(h, g + (uint32_t)__builtin_ctzll(w))), h->op, &n);
+        if (h->cache && cache_take(h, b, n))
+            continue; /* (the fast mode: as the owner's own free; counted as one there) */
+        release_in(h, b, n);
+        count_free(h);
+    }
 }
 
 void heap_collect(slz_heap *h) { pending_drain(h, take_pending); }

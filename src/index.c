@@ -240,6 +240,17 @@ static inline void mark_once(uint64_t *w, uint64_t b)
     if (!(__atomic_load_n(w, __ATOMIC_SEQ_CST) & b))
         __atomic_fetch_or(w, b, __ATOMIC_SEQ_CST);
 }
+/* or_bits: *w |= m, the bits of m that were set already; m is bit s alone
+ * when one (a free alone: a lock bts, where the compare-and-swap loop that
+ * a word of bits needs loads the line first, then writes it: two transfers
+ * where another thread wrote it last, not one). */
+static inline uint64_t or_bits(uint64_t *w, uint64_t m, int one, unsigned s)
+{
+    if (!one)
+        return __atomic_fetch_or(w, m, __ATOMIC_SEQ_CST) & m;
+    uint64_t b = (uint64_t)1 << s;
+    return __atomic_fetch_or(w, b, __ATOMIC_SEQ_CST) & b;
+}
 size_t pending_mark(slz_heap *h, const uint32_t *g, size_t n)
 {
     for (size_t i = 0, j; i < n; i = j) {
@@ -248,7 +259,7 @@ size_t pending_mark(slz_heap *h, const uint32_t *g, size_t n)
         for (j = i; j < n && g[j] / SLZ_CELL == k; j++, m |= b)
             if (m & (b = bit_of(g[j])))
                 return j;
-        uint64_t was = __atomic_fetch_or(&h->pend[0][k], m, __ATOMIC_SEQ_CST) & m;
+        uint64_t was = or_bits(&h->pend[0][k], m, j == i + 1, g[i] % SLZ_CELL);
         for (size_t d = i; was; d++) /* (the first of them that was set) */
             if (was & bit_of(g[d]))
                 return d;
@@ -305,9 +316,10 @@ __attribute__((noinline, cold)) void pending_reused(slz_heap *h, uint32_t g)
         slz_misuse(h->op, "double free", chunk2mem(chunk_at(h, g)));
 }
 
-/* pending_drain: the owner takes every pending free, calling fn for each.
+/* pending_drain: the owner takes every pending free, calling fn for each
+ * word of them (its first granule and its bits).
  * Every block lies below the high-water mark: so do the words to read. */
-void pending_drain(slz_heap *h, void (*fn)(slz_heap *, uint32_t))
+void pending_drain(slz_heap *h, void (*fn)(slz_heap *, uint32_t, uint64_t))
 {
     __atomic_add_fetch(&h->drain_epoch, 1, __ATOMIC_SEQ_CST); /* (before any bit is taken: free.c) */
     __atomic_store_n(&h->pend_any, 0, __ATOMIC_SEQ_CST);
@@ -324,8 +336,8 @@ void pending_drain(slz_heap *h, void (*fn)(slz_heap *, uint32_t))
             for (; w1; w1 &= w1 - 1) {
                 size_t k = i1 * 64 + (size_t)__builtin_ctzll(w1);
                 uint64_t w0 = __atomic_exchange_n(&h->pend[0][k], 0, __ATOMIC_SEQ_CST);
-                for (; w0; w0 &= w0 - 1)
-                    fn(h, (uint32_t)(k * SLZ_CELL + (size_t)__builtin_ctzll(w0)));
+                if (w0)
+                    fn(h, (uint32_t)(k * SLZ_CELL), w0);
             }
         }
     }

@@ -106,9 +106,14 @@ static void hold(slz_heap *h, uint32_t g)
     ch->canary = canary_of(h, ch);
 }
 
-/* take: a block another thread freed (slz_free_deferred) joins the ring as
- * the owner's frees do, checked as free.c's take_pending checks it. */
-static void take(slz_heap *h, uint32_t g) { hold(h, live_block(h, chunk2mem(chunk_at(h, g)))); }
+/* take: the blocks another thread freed (slz_free_deferred; granules g +
+ * the bits of w) join the ring as the owner's frees do, checked as free.c's
+ * take_pending checks them. */
+static void take(slz_heap *h, uint32_t g, uint64_t w)
+{
+    for (; w; w &= w - 1)
+        hold(h, live_block(h, chunk2mem(chunk_at(h, g + (uint32_t)__builtin_ctzll(w)))));
+}
 
 /* collect: the frees of other threads taken into the ring (the core's
  * heap_collect would free them into the heap uncleared). The owner calls it

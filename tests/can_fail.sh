@@ -202,12 +202,13 @@ mutant align-low-not-kept $F 's/        h->align_low = lo; /        (void)lo; /'
 mutant count-free-no-frees $F 's/^    h->st.frees++;$/    (void)0;/' core core_stats
 mutant stats-live-not-derived $H 's/    out->live_blocks = h->st.mallocs - h->st.frees;/    out->live_blocks = h->st.mallocs;/' core core_stats
 # ---- pending (cross-thread) frees (index.c, free.c, alloc.c) ----------------
-mutant pending-double-not-seen $I 's/__ATOMIC_SEQ_CST) \& m;$/__ATOMIC_SEQ_CST) \& 0;/' core core_reports
+mutant pending-double-not-seen $I 's/__ATOMIC_SEQ_CST) \& \([mb]\);$/__ATOMIC_SEQ_CST) \& 0;/' core core_reports
 mutant pending-batch-twice-not-seen $I 's/                return j;/                (void)0;/' core core_reports
 mutant pending-no-level-1 $I 's/    mark_once(\&h->pend\[1\]/    (void)(\&h->pend[1]/' core core_reports
 mutant pending-no-level-2 $I 's/    mark_once(\&h->pend\[2\]/    (void)(\&h->pend[2]/' core core_reports
 mutant pending-no-flag $I 's/        __atomic_store_n(\&h->pend_any, 1, __ATOMIC_SEQ_CST);/        (void)0;/' core core_reports
 mutant pending-drain-first-cell-only $I 's/            for (; w1; w1 \&= w1 - 1) {/            for (; w1; w1 = 0) {/' core core_reports
+mutant pending-take-first-of-word $F 's/    for (; w; w \&= w - 1) {/    for (; w; w = 0) {/' core core_reports
 mutant pending-deferred-skips-mark $F 's/    size_t d = pending_mark(h, g, m);/    size_t d = m;/' core core_reports
 mutant handover-carve-no-look $A 's/        pending_reused(h, g);/        (void)g;/' core core_handover_race
 mutant handover-no-announce $F 's/    pending_announce(h);/    (void)0;/' core core_handover_race

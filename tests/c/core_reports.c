@@ -167,6 +167,22 @@ int main(void)
     CHECK("the heap is one free chunk again", st.live_blocks == 0 && st.free_chunks == 1);
     slz_heap_destroy(h);
 
+    /* the same with blocks of 100 bytes: several pending bits in a word,
+     * every one taken */
+    h = fresh();
+    for (int i = 0; i < N; i++)
+        blk[i] = slz_malloc(h, 100);
+    guard = slz_malloc(h, 100);
+    j.h = h;
+    pthread_create(&t, NULL, remote_free, &j);
+    pthread_join(t, NULL);
+    q = slz_malloc(h, 100);
+    slz_heap_get_stats(h, &st);
+    CHECK("every pending free of a word was taken back", q == blk[0] && st.live_blocks == 2 && st.free_chunks == 2);
+    slz_free(h, q);
+    slz_free(h, guard);
+    slz_heap_destroy(h);
+
     /* pending frees taken back by slz_heap_collect (a thread's exit); freed
      * in one batch, NULLs in it skipped */
     h = fresh();
