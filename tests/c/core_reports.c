@@ -106,6 +106,13 @@ int main(void)
     memset(b, 'w', 8);
     REPORTS("corrupted free chunk (write after free?)", slz_free(h, a));
 
+    /* ... and when the block above is freed and joins it */
+    h = fresh();
+    a = slz_malloc(h, 100), b = slz_malloc(h, 100), c = slz_malloc(h, 100);
+    slz_free(h, a);
+    memset(a, 'w', 8);
+    REPORTS("corrupted free chunk (write after free?)", slz_free(h, b));
+
     /* a double free whose header was forged to read as in use (with the
      * right check word): the bits alone say the chunk is free */
     h = fresh();
