@@ -57,10 +57,26 @@
 
 static size_t up64(size_t n) { return (n + 63) & ~(size_t)63; }
 
+/* cache_depth: the blocks a stack takes in a heap of ncells cells (its
+ * arena planned): a row of the smallest chunks holds at most a sixteenth of
+ * the byte bound (SLZ_CACHE_BYTES, or a sixteenth of the arena), between
+ * CACHE_DEPTH_MIN and CACHE_DEPTH (3 modulo 4: rows of whole granules), so
+ * that a small heap's metadata stays small. */
+static uint32_t cache_depth(size_t ncells)
+{
+    size_t sixteenth = ncells * SLZ_CELL * SLZ_ALIGN / 16;
+    size_t bound = sixteenth < SLZ_CACHE_BYTES ? sixteenth : SLZ_CACHE_BYTES;
+    size_t d = (bound / 16 / SLZ_MIN_CHUNK) | 3;
+    return d < CACHE_DEPTH_MIN ? CACHE_DEPTH_MIN : d > CACHE_DEPTH ? CACHE_DEPTH : (uint32_t)d;
+}
+
+/* bits_bytes: the struct and its bits, before the rows. */
+static size_t bits_bytes(size_t ncells) { return up64(sizeof(struct slz_cache) + ncells * sizeof(uint64_t)); }
+
 /* cache_meta_bytes: the metadata of the cache for a heap of ncells cells. */
 size_t cache_meta_bytes(size_t ncells)
 {
-    return up64(sizeof(struct slz_cache) + ncells * sizeof(uint64_t));
+    return bits_bytes(ncells) + (size_t)(CACHE_CLASSES + 1) * (cache_depth(ncells) + 17) * sizeof(uint32_t);
 }
 
 /* cache_attach: h (its arena sized) gets the cache at meta, all zero. */
@@ -69,11 +85,13 @@ void cache_attach(slz_heap *h, void *meta, size_t ncells)
     struct slz_cache *c = meta;
     size_t sixteenth = (size_t)h->grains_max * SLZ_ALIGN / 16; /* (of the arena planned: a heap that grows) */
     size_t most = (h->flags & SLZ_SECURE) == SLZ_SECURE ? SLZ_QUARANTINE_BYTES : SLZ_CACHE_BYTES;
-    (void)ncells;
+    uint32_t depth = cache_depth(ncells);
     c->bound = sixteenth < most ? sixteenth : most;
     c->room = c->bound;
     c->secure = (h->flags & SLZ_SECURE) == SLZ_SECURE; /* the quarantine (quarantine.c) */
-    c->depth = c->secure ? 0 : CACHE_DEPTH;
+    c->depth = c->secure ? 0 : depth;
+    c->scale = (depth + 17) * sizeof(uint32_t) / SLZ_ALIGN;
+    c->stack = (uint32_t *)((char *)meta + bits_bytes(ncells));
     h->cache = c;
 }
 
@@ -397,7 +415,7 @@ static size_t held_blocks(const struct slz_cache *c)
 {
     size_t blocks = c->qlen; /* (the quarantine's, SLZ_SECURE) */
     for (uint32_t k = MIN_GRAINS; k <= CACHE_CLASSES; k++)
-        blocks += c->stack[k][0];
+        blocks += cache_row(c, k * SLZ_ALIGN)[0];
     return blocks;
 }
 
@@ -444,14 +462,15 @@ size_t cache_check(const slz_heap *h, size_t cells, const char **first)
     if (c->secure)
         return quarantine_check(h, cells, first);
     for (uint32_t k = 0; k <= CACHE_CLASSES; k++) {
-        uint32_t held = c->stack[k][0];
+        const uint32_t *row = cache_row(c, k * SLZ_ALIGN);
+        uint32_t held = row[0];
         if (held > c->depth || (held && k < MIN_GRAINS)) {
             if (bad++ == 0)
                 *first = "a cache stack is over its depth or of no chunk size";
             continue;
         }
         for (unsigned i = 1; i <= held; i++) {
-            uint32_t g = c->stack[k][i];
+            uint32_t g = row[i];
             blocks++;
             bytes += (size_t)k * SLZ_ALIGN;
             if (g >= h->grains || !is_start(h, g) || !is_used(h, g) || grains_of(h, g) != k || !cache_holds(h, g)) {

@@ -4,12 +4,14 @@
  *
  * The state is out of band, in the heap's metadata after the pending bits:
  *
- *   | struct slz_heap | cells | index | pending | cache (stacks, bits) | guard | ...
+ *   | struct slz_heap | cells | index | pending | cache (bits, stacks) | guard | ...
  *
  * stack:  for each chunk size of CACHE_CLASSES granules or fewer, one row
- *         of CACHE_ROW words: stack[k][0] the blocks it holds (i), then
- *         their granules, stack[k][1..i], the last freed on top: a free and
- *         a hit touch one row, addressed by the chunk's size in bytes.
+ *         of depth + 17 words (cache_depth: deeper in a bigger heap): row[0]
+ *         the blocks it holds (i), then their granules, row[1..i], the last
+ *         freed on top, then 64 bytes unused (rows a power of two apart put
+ *         every count in one set of the L1): a free and a hit touch one row,
+ *         addressed by the chunk's size in bytes times c->scale.
  * bits:   one bit per granule: the chunk that begins there is in the cache.
  *
  * A cached chunk stays in use for the bits and the index: the core never
@@ -33,9 +35,12 @@
 
 #define CACHE_CLASSES 127 /* chunks below 2 KiB: 4 .. 127 granules */
 #ifndef CACHE_DEPTH
-#define CACHE_DEPTH 31 /* blocks per size (glibc's tcache: 7): a stack under uniform churn is
-                        * empty or full 1/(depth + 1) of the time, and each miss costs a first fit */
+#define CACHE_DEPTH 1023 /* blocks per size at most (glibc's tcache: 7): a stack under uniform
+                          * churn is empty or full 1/(depth + 1) of the time, and each miss costs
+                          * a first fit; a burst of frees of one size (espresso's reduce frees
+                          * ~1,000) needs the depth of the burst (cache_depth) */
 #endif
+#define CACHE_DEPTH_MIN 31 /* blocks per size in a small heap (and the quarantine's rows) */
 #ifndef SLZ_CACHE_BYTES
 #define SLZ_CACHE_BYTES (1 << 20) /* bytes held at most (and 1/16 of the arena) */
 #endif
@@ -44,9 +49,8 @@
 #define SLZ_QUARANTINE_BYTES (4 << 20) /* SLZ_SECURE: bytes held at most (and 1/16 of the arena) */
 #endif
 #define QUARANTINE_BLOCKS 2048 /* SLZ_SECURE: blocks held at most */
-#define CACHE_ROW (CACHE_DEPTH + 1) /* words of a stack: its count, then its blocks */
-_Static_assert(CACHE_ROW == 16 || CACHE_ROW == 32, "a row is addressed by the chunk size times 4 or 8");
-_Static_assert(QUARANTINE_BLOCKS <= (CACHE_CLASSES + 1) * CACHE_DEPTH, "the ring fits in the stacks' blocks");
+_Static_assert((CACHE_DEPTH & 3) == 3 && (CACHE_DEPTH_MIN & 3) == 3, "a row (depth + 17 words) is a multiple of 16 bytes");
+_Static_assert(QUARANTINE_BLOCKS <= (CACHE_CLASSES + 1) * CACHE_DEPTH_MIN, "the ring fits in the stacks' blocks");
 
 /* With SLZ_SECURE (slz.h; quarantine.c) the same hold is a quarantine: the
  * stacks' block words are one FIFO ring of QUARANTINE_BLOCKS granules
@@ -64,9 +68,10 @@ struct slz_cache {
     uint64_t flushed;    /* blocks it gave to the heap (counted as the core's frees too) */
     uint64_t misses;     /* mallocs first fit served (the hits are derived, cache_stats) */
     int secure;          /* SLZ_SECURE: the stacks' block words are the quarantine's ring */
-    uint32_t depth;      /* blocks a stack takes: CACHE_DEPTH; 0 in the secure profile */
+    uint32_t depth;      /* blocks a stack takes: cache_depth; 0 in the secure profile */
     uint32_t qhead, qlen; /* SLZ_SECURE: the oldest slot; slots held */
-    uint32_t stack[CACHE_CLASSES + 1][CACHE_ROW] __attribute__((aligned(64))); /* (above) */
+    uintptr_t scale;     /* a row's bytes / SLZ_ALIGN: row k at stack + k * SLZ_ALIGN * scale */
+    uint32_t *stack;     /* the rows (above), after the bits */
     uint64_t bits[] __attribute__((aligned(64))); /* cached: one bit per granule (in the
                           * struct: its address is c's, no pointer loaded) */
 };
@@ -74,14 +79,14 @@ struct slz_cache {
 /* cache_bytes: the bytes c holds (a free checks room against a block, one
  * compare, and takes it from room). */
 static inline size_t cache_bytes(const struct slz_cache *c) { return c->bound - c->room; }
-/* RING: slot r of the quarantine's ring (SLZ_SECURE). */
-#define RING(c, r) ((c)->stack[(r) % (CACHE_CLASSES + 1)][1 + (r) / (CACHE_CLASSES + 1)])
 /* cache_row: the stack of chunks of b bytes (b a multiple of SLZ_ALIGN, at
- * most CACHE_CLASSES granules): one scaled index, no multiply. */
-static inline uint32_t *cache_row(struct slz_cache *c, uintptr_t b)
+ * most CACHE_CLASSES granules): one multiply. */
+static inline uint32_t *cache_row(const struct slz_cache *c, uintptr_t b)
 {
-    return (uint32_t *)((char *)c->stack + b * (CACHE_ROW * sizeof(uint32_t) / SLZ_ALIGN));
+    return (uint32_t *)((char *)c->stack + b * c->scale);
 }
+/* RING: slot r of the quarantine's ring (SLZ_SECURE). */
+#define RING(c, r) (cache_row((c), (r) % (CACHE_CLASSES + 1) * SLZ_ALIGN)[1 + (r) / (CACHE_CLASSES + 1)])
 
 /* cache_holds: the chunk at g is in h's cache. Another thread may ask
  * (slz_free_deferred's check of a block, when it fails): one relaxed load. */

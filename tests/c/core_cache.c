@@ -8,7 +8,7 @@
  *
  * The model: a free of a block whose chunk is below 2 KiB (CACHE_CLASSES
  * granules or fewer) goes on the stack of its exact chunk size, if that
- * stack holds fewer than DEPTH blocks and the cache's bytes stay within its
+ * stack holds fewer than cdepth blocks and the cache's bytes stay within its
  * bound (1 MiB, at most a sixteenth of the arena); otherwise, and for
  * anything else, the free is a real one. malloc, calloc and memalign with an
  * alignment of 16 or less take the top of their size's stack, else first fit
@@ -35,7 +35,7 @@
 #define HDR 16
 #define MIN_CHUNK 64
 #define CLASSES 127 /* cached chunk sizes: up to this many granules */
-#define DEPTH 31
+#define DEPTH 1023 /* CACHE_DEPTH: the most; a heap's is cdepth (cache.c, cache_depth) */
 #define CACHE_BYTES (1 << 20)
 #define MAX_CHUNKS (4 * SLOTS + 8)
 
@@ -92,7 +92,7 @@ static void flushed(void)
 /* ---- The model of the cache ---------------------------------------------- */
 static char *stack[CLASSES + 1][DEPTH];
 static int count[CLASSES + 1];
-static size_t cbytes, cbound, cblocks;
+static size_t cbytes, cbound, cblocks, cdepth;
 static uint64_t hits, misses;
 
 static void model_flush(void)
@@ -104,7 +104,7 @@ static void model_flush(void)
 static int model_free(char *c, size_t size)
 {
     size_t k = size / 16;
-    if (k > CLASSES || count[k] == DEPTH || cbytes + size > cbound)
+    if (k > CLASSES || count[k] == (int)cdepth || cbytes + size > cbound)
         return 0;
     stack[k][count[k]++] = c;
     cbytes += size;
@@ -429,6 +429,11 @@ int main(int argc, char **argv)
         }
         size_t sixteenth = slz_heap_size(H) / 16;
         cbound = sixteenth < CACHE_BYTES ? sixteenth : CACHE_BYTES;
+        /* a stack of 64-byte chunks holds a sixteenth of the bound (that of
+         * the arena in whole 1 KiB cells), 31 to 1023 blocks, 3 modulo 4 */
+        size_t cells64 = (slz_heap_size(H) / 16 + 63) / 64 * 64;
+        cdepth = ((cells64 < CACHE_BYTES ? cells64 : CACHE_BYTES) / 1024) | 3;
+        cdepth = cdepth < 31 ? 31 : cdepth > DEPTH ? DEPTH : cdepth;
         model_flush();
         hits = misses = 0;
         memset(s, 0, sizeof s);

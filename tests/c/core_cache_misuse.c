@@ -168,17 +168,18 @@ int main(void)
     ((unsigned long *)b)[0] ^= 1;
     REPORTS("corrupted free chunk (write after free?)", slz_malloc(h, 100));
 
-    /* not misuse, the bound a misuse would find: a stack holds 31 blocks
-     * (CACHE_DEPTH); the 32nd free of a size is a real one */
-    h = fresh();
-    void *many[40];
-    for (int i = 0; i < 40; i++)
-        many[i] = slz_malloc(h, 100);
-    for (int i = 0; i < 40; i++)
+    /* not misuse, the bound a misuse would find: a stack holds 1023 blocks
+     * (CACHE_DEPTH) in a heap of 16 MiB or more (cache.c, cache_depth); the
+     * 1024th free of a size is a real one */
+    h = slz_heap_create_flags(64 << 20, SLZ_CACHE);
+    static void *many[1040];
+    for (int i = 0; i < 1040; i++)
+        many[i] = slz_malloc(h, 40);
+    for (int i = 0; i < 1040; i++)
         slz_free(h, many[i]);
     struct slz_heap_stats full;
     slz_heap_get_stats(h, &full);
-    CHECK("a stack holds 31 blocks", full.cached_blocks == 31);
+    CHECK("a stack holds 1023 blocks", full.cached_blocks == 1023);
     CHECK("heap check with a full stack", slz_heap_check(h, NULL) == 0);
     return CHECK_DONE();
 }
