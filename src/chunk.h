@@ -146,12 +146,8 @@ struct slz_heap {
         uint32_t from, need, spotless;
     } marks[32];
     unsigned flags;      /* SLZ_GUARDED, SLZ_ANON; SLZ_MAPPED: destroy unmaps */
-    volatile int busy;   /* an operation is under way (for a fork child) */
     int remote;          /* 0: no other thread ever freed here; 1: one is saying
                           * so; 2: said (index.c, pending_announce) (atomic) */
-    int dirty;           /* a block was given up since the owner's last fence
-                          * (index.c, pending_reused) */
-    size_t fence_frees;  /* st.frees at that fence */
     uint32_t keep;       /* granules every free chunk keeps resident (0: SLZ_KEEP) */
     uint32_t rel_a, rel_r; /* the top's record: granules given back (free.c) */
     size_t cell_records; /* records written in cells' spares and not yet cleared
@@ -182,6 +178,13 @@ struct slz_heap {
      * word of pend[0], pend[2] one per word of pend[1] */
     uint64_t *pend[3];
     size_t pendn[3];
+    /* what the owner writes at every call, on lines of their own: a thread
+     * that frees reads the words above (base, grains, remote, cells, pend),
+     * which then stay in its cache while the owner works */
+    volatile int busy __attribute__((aligned(64))); /* an operation is under way (for a fork child) */
+    int dirty;           /* a block was given up since the owner's last fence
+                          * (index.c, pending_reused) */
+    size_t fence_frees;  /* st.frees at that fence */
     struct slz_heap_stats st; /* (free_bytes and live_blocks: derived by slz_heap_get_stats) */
     /* another thread left pending frees (atomic): written by the threads that
      * free and by the owner's drain, so on a line of its own (the owner reads
