@@ -94,30 +94,6 @@ void index_refresh(slz_heap *h, size_t k)
  * is stored (line_but): read after, a line's load waited for the narrower
  * store into it, at every level (no forwarding; a third of the a, c, b
  * pattern's free time, perf). */
-#ifdef SLZ_LINES_X86
-/* (the line's entries but entry i, a 32-byte half at a time: the lanes equal
- * to i cleared) */
-SLZ_AVX2 static inline uint32_t line_but_avx2(const uint32_t *line, unsigned i)
-{
-    const __m256i n = _mm256_set1_epi32((int)i), lo = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    const __m256i hi = _mm256_setr_epi32(8, 9, 10, 11, 12, 13, 14, 15);
-    __m256i a = _mm256_andnot_si256(_mm256_cmpeq_epi32(lo, n), _mm256_load_si256((const __m256i *)line));
-    __m256i b = _mm256_andnot_si256(_mm256_cmpeq_epi32(hi, n), _mm256_load_si256((const __m256i *)line + 1));
-    __m256i m = _mm256_max_epu32(a, b);
-    __m128i x = _mm_max_epu32(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
-    x = _mm_max_epu32(x, _mm_shuffle_epi32(x, _MM_SHUFFLE(1, 0, 3, 2)));
-    x = _mm_max_epu32(x, _mm_shuffle_epi32(x, _MM_SHUFFLE(2, 3, 0, 1)));
-    return (uint32_t)_mm_cvtsi128_si32(x);
-}
-#endif
-static inline uint32_t line_but_plain(const uint32_t *line, unsigned i)
-{
-    uint32_t m = 0;
-#pragma GCC unroll 16
-    for (unsigned j = 0; j < SLZ_FAN; j++)
-        m = j != i && line[j] > m ? line[j] : m;
-    return m;
-}
 #define LOWER(sfx, attr)                                                                           \
     attr static void lower_##sfx(slz_heap *h, size_t lost, size_t k)                               \
     {                                                                                              \

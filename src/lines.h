@@ -36,14 +36,17 @@ static inline unsigned ge_mask_plain(const uint32_t *line, uint32_t need)
         m |= (unsigned)(line[i] >= need) << i;
     return m;
 }
-static inline uint32_t line_max_plain(const uint32_t *line)
+/* line_but: the line's largest entry but entry i (read before i is
+ * stored: index.c, index_lower); line_max: the largest of all (i 16). */
+static inline uint32_t line_but_plain(const uint32_t *line, unsigned i)
 {
     uint32_t m = 0;
 #pragma GCC unroll 16
-    for (int i = 0; i < 16; i++)
-        m = line[i] > m ? line[i] : m;
+    for (unsigned j = 0; j < 16; j++)
+        m = j != i && line[j] > m ? line[j] : m;
     return m;
 }
+static inline uint32_t line_max_plain(const uint32_t *line) { return line_but_plain(line, 16); }
 
 #ifdef SLZ_LINES_X86
 /* ---- SSE2 ---------------------------------------------------------------- */
@@ -88,13 +91,26 @@ SLZ_AVX2 static inline unsigned ge_mask_avx2(const uint32_t *line, uint32_t need
     return ((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(la)) |
             (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(lb)) << 8) ^ 0xffffu;
 }
-SLZ_AVX2 static inline uint32_t line_max_avx2(const uint32_t *line)
+/* (the largest of m's eight lanes) */
+SLZ_AVX2 static inline uint32_t hmax_avx2(__m256i m)
 {
-    __m256i m = _mm256_max_epu32(_mm256_load_si256((const __m256i *)line), _mm256_load_si256((const __m256i *)line + 1));
     __m128i x = _mm_max_epu32(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
     x = _mm_max_epu32(x, _mm_shuffle_epi32(x, _MM_SHUFFLE(1, 0, 3, 2)));
     x = _mm_max_epu32(x, _mm_shuffle_epi32(x, _MM_SHUFFLE(2, 3, 0, 1)));
     return (uint32_t)_mm_cvtsi128_si32(x);
+}
+SLZ_AVX2 static inline uint32_t line_max_avx2(const uint32_t *line)
+{
+    return hmax_avx2(_mm256_max_epu32(_mm256_load_si256((const __m256i *)line), _mm256_load_si256((const __m256i *)line + 1)));
+}
+/* (as line_but_plain: a 32-byte half at a time, the lanes equal to i cleared) */
+SLZ_AVX2 static inline uint32_t line_but_avx2(const uint32_t *line, unsigned i)
+{
+    const __m256i n = _mm256_set1_epi32((int)i), lo = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i hi = _mm256_setr_epi32(8, 9, 10, 11, 12, 13, 14, 15);
+    __m256i a = _mm256_andnot_si256(_mm256_cmpeq_epi32(lo, n), _mm256_load_si256((const __m256i *)line));
+    __m256i b = _mm256_andnot_si256(_mm256_cmpeq_epi32(hi, n), _mm256_load_si256((const __m256i *)line + 1));
+    return hmax_avx2(_mm256_max_epu32(a, b));
 }
 #endif /* SLZ_LINES_X86 */
 
