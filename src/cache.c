@@ -310,6 +310,18 @@ static inline uint64_t shifted(uint64_t st, uintptr_t g)
 #endif
 }
 
+/* push: chunk ch at g, of b bytes, its cached bit set, goes on top of its
+ * stack (row, holding i): K in its head, the canary of a held chunk (C3). */
+HOT void push(slz_heap *h, struct slz_cache *c, uint32_t *row, uint32_t i, uintptr_t g, slz_chunk *ch, uintptr_t b)
+{
+    row[(uintptr_t)i + 1] = (uint32_t)g; /* (i widened: the + 1 an offset of the store) */
+    count_add(row, 1);
+    c->room -= b;
+    ch->head |= SLZ_CACHED;
+    ch->canary = canary_of(h, ch);
+    c->pushes++; /* (a life ended: the next pop fences, reused) */
+}
+
 /* cache_slz_free: slz_free on a heap with a cache (out of line, as
  * cache_slz_malloc). Block p goes into the cache, in one pass, when the bits
  * say it is a live block (in the arena, aligned: one compare of the offset
@@ -357,12 +369,7 @@ __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
         return free_to_heap(h, p);
     if (cache_set_bit(c, g)) /* (its header was damaged too: said here) */
         slz_misuse("free", "double free", p);
-    row[(uintptr_t)i + 1] = (uint32_t)g; /* (i widened: the + 1 an offset of the store) */
-    count_add(row, 1);
-    c->room -= b;
-    ch->head |= SLZ_CACHED;
-    ch->canary = canary_of(h, ch);
-    c->pushes++; /* (a life ended: the next pop fences, reused) */
+    push(h, c, row, i, g, ch, b);
     op_end(h);
 }
 
@@ -383,12 +390,7 @@ int cache_take(slz_heap *h, uint32_t g, uint32_t k)
     if (i >= c->depth || b > c->room)
         return 0;
     cache_mark(c, g, 1);
-    row[i + 1] = g;
-    row[0] = i + 1;
-    c->room -= b;
-    ch->head |= SLZ_CACHED;
-    ch->canary = canary_of(h, ch);
-    c->pushes++;
+    push(h, c, row, i, g, ch, b);
     return 1;
 }
 
