@@ -132,7 +132,7 @@ mutant lower-stops-a-line-early $I 's/(lost ^ k) >= SLZ_FAN; l++/(lost ^ k) >= 2
 mutant lower-line-keeps-old-entry $L 's/    __m256i a = _mm256_andnot_si256(_mm256_cmpeq_epi32(lo, n), /    __m256i a = _mm256_andnot_si256(_mm256_cmpeq_epi32(lo, hi), /' core "$R"
 mutant lower-plain-keeps-old-entry $L 's/        m = j != i \&\& line\[j\] > m ? line\[j\] : m;/        m = line[j] > m ? line[j] : m;/' core "$R0"
 # ---- the chunk bits, sizes and leads (index.c, chunk.h) -----------------------
-mutant bits-start-lost $C 's/    wr(\&c->start, c->start | bit_of(g));/    (void)c;/' core "$R"
+mutant bits-start-lost $C 's/    wr_or(\&c->start, bit_of(g));/    (void)c;/' core "$R"
 mutant size-ignores-last $C 's/ : "r"(after), "rm"(c->last) : "cc");/ : "r"(after), "rm"((uint32_t)SLZ_CELL) : "cc");/' core "$R"
 mutant note-last-not-at-arena-end $C 's/    lim = lim < h->grains ? lim : h->grains;/    (void)0;/' core core_coalesce
 mutant note-lead-never $C 's/    ce->lead = pick_ae(/    (void)pick_ae(/' core "$R"
@@ -156,7 +156,7 @@ mutant release-header-page $F 's/    uintptr_t ax = ((uintptr_t)chunk_at(h, lo) 
 # ---- tombs and the checks of a block pointer (index.c, free.c, alloc.c) -----
 mutant tomb-not-left $F 's/    wr(\&c->used, (c->used \& ~b) | (lo != g ? b : 0));/    wr(\&c->used, c->used \& ~b);/;s/            wr(\&cn->used, used | nb);/            wr(\&cn->used, used \& ~nb);/' core core_reports
 mutant tomb-not-read $F 's/(__atomic_load_n(\&c->used, __ATOMIC_RELAXED) \& b) ? "double free" : "invalid pointer"/"invalid pointer"/' core core_reports
-mutant tomb-kept-on-start $C '/^HOT void bits_start/,/^}/s/    wr(\&c->used, c->used \& ~bit_of(g));/    (void)0;/' core "$R"
+mutant tomb-kept-on-start $C '/^HOT void bits_start/,/^}/s/    wr_and(\&c->used, ~bit_of(g));/    (void)0;/' core "$R"
 mutant block-no-used-check $F 's/    if (!(st \& __atomic_load_n(\&c->used, __ATOMIC_RELAXED) \& b))/    if (!(st \& b))/' core core_reports
 mutant block-no-header-check $F '/^HOT uint32_t block_grain/,/^}/s/    if (!header_ok(h, chunk_at(h, g)/    if (0 \&\& !header_ok(h, chunk_at(h, g)/' core core_reports
 mutant block-no-next-header-check $F 's/        if (!CHECKED(up->head == head)) \/\* its size word/        if (0) \/* its size word/' core core_reports
