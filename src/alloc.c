@@ -114,6 +114,7 @@ HOT uint32_t carve_take(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, cons
             struct slz_cell *cl = cell_of(h, r - 1);
             cell_of(h, g)->last = need; /* (bits_note_chunk(h, g, r): it reaches past its cell) */
             cl->lead = pick_ae((r - 1) ^ g, SLZ_CELL, g, cl->lead);
+            wr_touch(&h->lv[0][r / SLZ_CELL]); /* (as bits_start's words: a page never touched faults once) */
             index_raise(h, r / SLZ_CELL, rest);
         }
         st->splits++;

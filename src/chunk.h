@@ -465,6 +465,17 @@ static inline void wr(uint64_t *w, uint64_t v) { __atomic_store_n(w, v, __ATOMIC
 #endif
 WR_OP(wr_and, "andq", &)
 WR_OP(wr_or, "orq", |)
+/* wr_touch: the same for a 32-bit word of the state the owner is about to
+ * read and write (an index entry), left as it is: its page, if never
+ * touched, faults once, as a write. Nothing elsewhere. */
+static inline void wr_touch(uint32_t *w)
+{
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_THREAD__)
+    __asm__("orl $0, %0" : "+m"(*w) : : "cc");
+#else
+    (void)w;
+#endif
+}
 
 /* bits_start: a free chunk begins at g (a tomb there goes). */
 HOT void bits_start(slz_heap *h, uint32_t g)
