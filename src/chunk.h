@@ -95,7 +95,7 @@
 #define SLZ_KEEP 4096 /* a free chunk keeps its first this many bytes resident, */
 #endif
 #ifndef SLZ_KEEP_MAX
-#define SLZ_KEEP_MAX (32 << 20) /* or up to this many for a program that reuses what it frees; */
+#define SLZ_KEEP_MAX (64 << 20) /* or up to this many for a program that reuses what it frees; */
 #endif
 #ifndef SLZ_RELEASE_STEP
 #define SLZ_RELEASE_STEP (16 * 1024) /* the rest goes back once this many bytes of it are resident */

@@ -115,8 +115,10 @@ HOT uint32_t prev_start(const slz_heap *h, const struct slz_cell *c, uint64_t st
  * grown again since they last went back gets twice that growth (it may have
  * grown into them), one that has fallen to half its level gets half of it;
  * and a chunk carved into its given-back pages gets twice what was reused.
- * At most SLZ_KEEP_MAX a chunk, as glibc serves blocks up to 32 MiB from its
- * heap once it has seen them freed; a trim sets it back to SLZ_KEEP. So a program
+ * At most SLZ_KEEP_MAX a chunk, as glibc keeps up to 64 MiB free at its top
+ * (its trim threshold: twice the largest block it serves from its heap once
+ * it has seen one freed, 32 MiB; first fit carves such blocks one after the
+ * other from one chunk); a trim sets it back to SLZ_KEEP. So a program
  * that frees most of what it had keeps about a page per free chunk, and one
  * that frees and allocates again stops moving pages in and out after its
  * first round. */
