@@ -66,6 +66,9 @@ static __thread int gave_up __attribute__((tls_model("initial-exec")));
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned char state[SHIM_SLOTS];
 static unsigned made; /* slots with a heap, in order */
+#define KEEP_ONE ((size_t)2 << 20) /* (heaps_thread_exit) */
+#define KEEP_ALL ((size_t)8 << 20)
+static size_t kept[SHIM_SLOTS], kept_all; /* free pages a heap waiting for a thread keeps */
 static pthread_key_t exit_key;
 static int exit_key_ok;
 
@@ -278,6 +281,8 @@ slz_heap *heaps_mine_slow(void)
             __atomic_store_n(&state[i], SLOT_OWNED, __ATOMIC_RELAXED);
             h = shim_heaps.heap[i];
             adopted = 1;
+            kept_all -= kept[i]; /* (its pages are its user's again) */
+            kept[i] = 0;
         }
     while (h == NULL && made < shim_heaps.slots) {
         if ((h = make_heap(made)) != NULL) {
@@ -304,17 +309,33 @@ slz_heap *heaps_mine_slow(void)
 
 /* heaps_thread_exit: the thread's heap gives back the pages it does not
  * use (slz_heap_trim) and waits, with its live blocks, for the next thread
- * that needs one. */
+ * that needs one. But a heap with at most KEEP_ONE bytes of such pages
+ * (slz_heap_trimmable) keeps them while the heaps waiting so keep at most
+ * KEEP_ALL in all: a program that makes threads in rounds (mstress) had
+ * the next round's thread fault them in again, and the keep zone that
+ * its frees had grown, reset by the trim, gave its next frees' pages back
+ * again. A thread that takes the heap takes them off the count. So the
+ * pages the heaps of exited threads hold is bounded, about as glibc's
+ * arenas hold what they keep under their trim threshold. kept[] and
+ * kept_all change under pool_lock. */
 void heaps_thread_exit(void *arg)
 {
     slz_heap *h = arg;
     if (h == NULL || h != shim_my_heap)
         return;
-    slz_heap_trim(h);
+    int i = heaps_slot(h);
+    size_t n = slz_heap_trimmable(h);
+    pthread_mutex_lock(&pool_lock);
+    int keep = n <= KEEP_ONE && kept_all + n <= KEEP_ALL;
+    kept[i] = keep ? n : 0;
+    kept_all += kept[i];
+    pthread_mutex_unlock(&pool_lock);
+    if (!keep)
+        slz_heap_trim(h);
     glibc_flush();
     drop_heap();
     pthread_mutex_lock(&pool_lock);
-    __atomic_store_n(&state[heaps_slot(h)], SLOT_ABANDONED, __ATOMIC_RELAXED);
+    __atomic_store_n(&state[i], SLOT_ABANDONED, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&pool_lock);
 }
 

@@ -64,6 +64,14 @@ thread_exit() {
     thread_exit 1G
 }
 
+@test "threads: an exited thread's heap keeps up to 2 MB of free pages for the next thread (no madvise at its exit, no faults again), 8 MB for all such heaps; more goes back (1G heap)" {
+    local m
+    for m in "" SLZ_CACHE=1; do
+        ok_under SLZ_HEAP_SIZE=1G $m "$BIN/shim_exit_keep"
+        [[ "$output" == "keep: 0 madvise calls at the exit, 0 at the next one"* ]]
+    done
+}
+
 thread_fail() {
     bounded "$1" "$BIN/shim_thread_fail" 100
     [[ "$output" =~ ^"8 threads, 100 rounds: "([0-9]+)" of "([0-9]+)" impossible requests failed with ENOMEM and left their block intact, "[0-9]+" blocks handed between threads, 0 errors"$ ]]
