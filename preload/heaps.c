@@ -265,6 +265,28 @@ static void drop_heap(void)
     shim_me.fast = shim_me.len = shim_me.slot_len = 0;
 }
 
+/* claim: slot i's heap, if abandoned, owned from now on (pool lock held);
+ * the pages it kept are its user's again. Else NULL. */
+static slz_heap *claim(unsigned i)
+{
+    if (state[i] != SLOT_ABANDONED)
+        return NULL;
+    __atomic_store_n(&state[i], SLOT_OWNED, __ATOMIC_RELAXED);
+    kept_all -= kept[i];
+    kept[i] = 0;
+    return shim_heaps.heap[i];
+}
+/* own: the calling thread's heap is h from now on (adopted: another
+ * thread's before). */
+static void own(slz_heap *h, int adopted)
+{
+    if (slz_opt.secure && adopted)
+        slz_heap_walk(h, clear_free, NULL);
+    take_heap(h);
+    if (exit_key_ok)
+        pthread_setspecific(exit_key, h); /* thread exit calls heaps_thread_exit */
+}
+
 /* heaps_mine_slow: the calling thread's first allocation (or its first
  * after its heap was lost in a fork): adopt an abandoned heap, else make
  * one. NULL when every slot is taken: glibc serves this thread. */
@@ -277,13 +299,7 @@ slz_heap *heaps_mine_slow(void)
     int adopted = 0;
     pthread_mutex_lock(&pool_lock);
     for (unsigned i = 0; i < made && h == NULL; i++)
-        if (state[i] == SLOT_ABANDONED) {
-            __atomic_store_n(&state[i], SLOT_OWNED, __ATOMIC_RELAXED);
-            h = shim_heaps.heap[i];
-            adopted = 1;
-            kept_all -= kept[i]; /* (its pages are its user's again) */
-            kept[i] = 0;
-        }
+        adopted = (h = claim(i)) != NULL;
     while (h == NULL && made < shim_heaps.slots) {
         if ((h = make_heap(made)) != NULL) {
             __atomic_store_n(&shim_heaps.heap[made], h, __ATOMIC_RELEASE);
@@ -299,12 +315,24 @@ slz_heap *heaps_mine_slow(void)
         gave_up = 1;
         return NULL;
     }
-    if (slz_opt.secure && adopted)
-        slz_heap_walk(h, clear_free, NULL);
-    take_heap(h);
-    if (exit_key_ok)
-        pthread_setspecific(exit_key, h); /* thread exit calls heaps_thread_exit */
+    own(h, adopted);
     return h;
+}
+
+/* heaps_adopt: the calling thread, which has no heap yet, frees a block of
+ * slot i: if that heap is abandoned, the thread takes it (mimalloc, too,
+ * can reclaim an abandoned segment on a free into it): a program that hands
+ * a dead thread's blocks to a new one (larson) has them freed by their
+ * heap's owner, not handed over one by one. Else nothing. */
+void heaps_adopt(int i)
+{
+    if (shim_my_heap || gave_up || __atomic_load_n(&state[i], __ATOMIC_RELAXED) != SLOT_ABANDONED)
+        return;
+    pthread_mutex_lock(&pool_lock);
+    slz_heap *h = claim(i);
+    pthread_mutex_unlock(&pool_lock);
+    if (h != NULL)
+        own(h, 1);
 }
 
 /* heaps_thread_exit: the thread's heap gives back the pages it does not

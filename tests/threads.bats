@@ -72,6 +72,14 @@ thread_exit() {
     done
 }
 
+@test "threads: a thread whose first call frees a block of an exited thread's heap takes that heap (its next block is the freed one's place); one that frees nothing first takes the first such heap (1G heap, both modes)" {
+    local m
+    for m in "" SLZ_CACHE=1; do
+        ok_under SLZ_HEAP_SIZE=1G $m "$BIN/shim_adopt_free"
+        [[ "$output" == "C freed "*" and got its place again; D got a block of A's heap; blocks intact" ]]
+    done
+}
+
 thread_fail() {
     bounded "$1" "$BIN/shim_thread_fail" 100
     [[ "$output" =~ ^"8 threads, 100 rounds: "([0-9]+)" of "([0-9]+)" impossible requests failed with ENOMEM and left their block intact, "[0-9]+" blocks handed between threads, 0 errors"$ ]]
