@@ -66,7 +66,7 @@ static __thread int gave_up __attribute__((tls_model("initial-exec")));
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned char state[SHIM_SLOTS];
 static unsigned made; /* slots with a heap, in order */
-#define KEEP_ONE ((size_t)2 << 20) /* (heaps_thread_exit) */
+#define KEEP_ONE ((size_t)4 << 20) /* (heaps_thread_exit) */
 #define KEEP_ALL ((size_t)8 << 20)
 static size_t kept[SHIM_SLOTS], kept_all; /* free pages a heap waiting for a thread keeps */
 static pthread_key_t exit_key;

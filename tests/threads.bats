@@ -64,7 +64,7 @@ thread_exit() {
     thread_exit 1G
 }
 
-@test "threads: an exited thread's heap keeps up to 2 MB of free pages for the next thread (no madvise at its exit, no faults again), 8 MB for all such heaps; more goes back (1G heap)" {
+@test "threads: an exited thread's heap keeps up to 4 MB of free pages for the next thread (no madvise at its exit, no faults again), 8 MB for all such heaps; more goes back (1G heap)" {
     local m
     for m in "" SLZ_CACHE=1; do
         ok_under SLZ_HEAP_SIZE=1G $m "$BIN/shim_exit_keep"
