@@ -62,6 +62,10 @@ struct shim_heaps shim_heaps;
 __thread struct shim_thread shim_me __attribute__((tls_model("initial-exec"))) = {.refused = SIZE_MAX};
 size_t shim_fast_max;
 static __thread int gave_up __attribute__((tls_model("initial-exec")));
+/* left: the thread left its heap at its exit (heaps_thread_exit): its frees
+ * after that (glibc's own clean-up frees the thread's buffers after the key
+ * destructors) take no heap, which no destructor would leave again */
+static __thread int left __attribute__((tls_model("initial-exec")));
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned char state[SHIM_SLOTS];
@@ -326,7 +330,7 @@ slz_heap *heaps_mine_slow(void)
  * heap's owner, not handed over one by one. Else nothing. */
 void heaps_adopt(int i)
 {
-    if (shim_my_heap || gave_up || __atomic_load_n(&state[i], __ATOMIC_RELAXED) != SLOT_ABANDONED)
+    if (shim_my_heap || gave_up || left || __atomic_load_n(&state[i], __ATOMIC_RELAXED) != SLOT_ABANDONED)
         return;
     pthread_mutex_lock(&pool_lock);
     slz_heap *h = claim(i);
@@ -362,6 +366,7 @@ void heaps_thread_exit(void *arg)
         slz_heap_trim(h);
     glibc_flush();
     drop_heap();
+    left = 1;
     pthread_mutex_lock(&pool_lock);
     __atomic_store_n(&state[i], SLOT_ABANDONED, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&pool_lock);

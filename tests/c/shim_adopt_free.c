@@ -6,8 +6,13 @@
  * asks for 200 bytes: it gets that block's place again (its heap is B's,
  * whose lowest hole, or cache, has it), where a thread that took the first
  * abandoned heap (A's) would get an address of A's. Thread D, which frees
- * nothing first, still takes A's heap. Prints what C and D got and exits 0
- * only if both hold and every block kept its bytes.
+ * nothing first, still takes A's heap. Then 100 threads one after the other
+ * call strerror with an unknown number: glibc frees the buffer it made for
+ * it after the thread's key destructors, so after the shim's, which left
+ * the heap: that free must not take the heap again (no destructor would
+ * leave it; each thread would make a new heap: the address space grows).
+ * Prints what C and D got and whether the address space grew; exits 0 only
+ * if C, D and the address space are right and every block kept its bytes.
  *
  *   shim_adopt_free */
 #include <pthread.h>
@@ -41,6 +46,25 @@ static void *just_malloc(void *arg)
     return NULL;
 }
 
+static void *with_strerror(void *arg)
+{
+    free(malloc(SIZE));
+    return (void *)strerror(9999) == arg ? arg : NULL;
+}
+/* vm_size: the process's address space in KiB (VmSize) */
+static long vm_size(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmSize: %ld", &kb) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kb;
+}
+
 static void run(void *(*fn)(void *), void *arg)
 {
     pthread_t t;
@@ -70,7 +94,14 @@ int main(void)
                 kept &= made[k][i] != NULL && made[k][i][j] == k + 1;
     /* D's block lies in A's heap: nearer A's blocks than B's (heaps are far apart) */
     long da = labs((char *)d - made[0][1]), db = labs((char *)d - made[1][1]);
-    printf("C freed %p and got %s; D got a block of %s heap; blocks %s\n", was, c == was ? "its place again" : "another place",
-           da < db ? "A's" : "another", kept ? "intact" : "damaged");
-    return c == was && da < db && kept ? 0 : 1;
+    long vm[2];
+    for (int i = 0; i < 100; i++) {
+        run(with_strerror, NULL);
+        if (i == 9 || i == 99)
+            vm[i == 99] = vm_size();
+    }
+    printf("C freed %p and got %s; D got a block of %s heap; blocks %s; 90 more threads %s the address space\n", was,
+           c == was ? "its place again" : "another place", da < db ? "A's" : "another", kept ? "intact" : "damaged",
+           vm[1] > vm[0] ? "grew" : "kept");
+    return c == was && da < db && kept && vm[1] <= vm[0] ? 0 : 1;
 }
