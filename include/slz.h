@@ -132,6 +132,10 @@ SLZ_EXPORT void slz_heap_collect(slz_heap *h);
  * for a heap whose user is gone or idle. Costs what it gives back, not the
  * heap's size. */
 SLZ_EXPORT void slz_heap_trim(slz_heap *h);
+/* Take those frees and empty the cache, then count the bytes slz_heap_trim
+ * would give back now, giving nothing back: the free pages the heap holds
+ * resident, at most (the shim's thread exit keeps a few for the next thread). */
+SLZ_EXPORT size_t slz_heap_trimmable(slz_heap *h);
 
 /* The fast mode (SLZ_CACHE). A block freed on h whose chunk is smaller than
  * 2 KiB goes into a cache held in h's metadata (a few blocks per exact

@@ -62,10 +62,17 @@ struct shim_heaps shim_heaps;
 __thread struct shim_thread shim_me __attribute__((tls_model("initial-exec"))) = {.refused = SIZE_MAX};
 size_t shim_fast_max;
 static __thread int gave_up __attribute__((tls_model("initial-exec")));
+/* left: the thread left its heap at its exit (heaps_thread_exit): its frees
+ * after that (glibc's own clean-up frees the thread's buffers after the key
+ * destructors) take no heap, which no destructor would leave again */
+static __thread int left __attribute__((tls_model("initial-exec")));
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned char state[SHIM_SLOTS];
 static unsigned made; /* slots with a heap, in order */
+#define KEEP_ONE ((size_t)4 << 20) /* (heaps_thread_exit) */
+#define KEEP_ALL ((size_t)8 << 20)
+static size_t kept[SHIM_SLOTS], kept_all; /* free pages a heap waiting for a thread keeps */
 static pthread_key_t exit_key;
 static int exit_key_ok;
 
@@ -262,6 +269,28 @@ static void drop_heap(void)
     shim_me.fast = shim_me.len = shim_me.slot_len = 0;
 }
 
+/* claim: slot i's heap, if abandoned, owned from now on (pool lock held);
+ * the pages it kept are its user's again. Else NULL. */
+static slz_heap *claim(unsigned i)
+{
+    if (state[i] != SLOT_ABANDONED)
+        return NULL;
+    __atomic_store_n(&state[i], SLOT_OWNED, __ATOMIC_RELAXED);
+    kept_all -= kept[i];
+    kept[i] = 0;
+    return shim_heaps.heap[i];
+}
+/* own: the calling thread's heap is h from now on (adopted: another
+ * thread's before). */
+static void own(slz_heap *h, int adopted)
+{
+    if (slz_opt.secure && adopted)
+        slz_heap_walk(h, clear_free, NULL);
+    take_heap(h);
+    if (exit_key_ok)
+        pthread_setspecific(exit_key, h); /* thread exit calls heaps_thread_exit */
+}
+
 /* heaps_mine_slow: the calling thread's first allocation (or its first
  * after its heap was lost in a fork): adopt an abandoned heap, else make
  * one. NULL when every slot is taken: glibc serves this thread. */
@@ -274,11 +303,7 @@ slz_heap *heaps_mine_slow(void)
     int adopted = 0;
     pthread_mutex_lock(&pool_lock);
     for (unsigned i = 0; i < made && h == NULL; i++)
-        if (state[i] == SLOT_ABANDONED) {
-            __atomic_store_n(&state[i], SLOT_OWNED, __ATOMIC_RELAXED);
-            h = shim_heaps.heap[i];
-            adopted = 1;
-        }
+        adopted = (h = claim(i)) != NULL;
     while (h == NULL && made < shim_heaps.slots) {
         if ((h = make_heap(made)) != NULL) {
             __atomic_store_n(&shim_heaps.heap[made], h, __ATOMIC_RELEASE);
@@ -294,27 +319,56 @@ slz_heap *heaps_mine_slow(void)
         gave_up = 1;
         return NULL;
     }
-    if (slz_opt.secure && adopted)
-        slz_heap_walk(h, clear_free, NULL);
-    take_heap(h);
-    if (exit_key_ok)
-        pthread_setspecific(exit_key, h); /* thread exit calls heaps_thread_exit */
+    own(h, adopted);
     return h;
+}
+
+/* heaps_adopt: the calling thread, which has no heap yet, frees a block of
+ * slot i: if that heap is abandoned, the thread takes it (mimalloc, too,
+ * can reclaim an abandoned segment on a free into it): a program that hands
+ * a dead thread's blocks to a new one (larson) has them freed by their
+ * heap's owner, not handed over one by one. Else nothing. */
+void heaps_adopt(int i)
+{
+    if (shim_my_heap || gave_up || left || __atomic_load_n(&state[i], __ATOMIC_RELAXED) != SLOT_ABANDONED)
+        return;
+    pthread_mutex_lock(&pool_lock);
+    slz_heap *h = claim(i);
+    pthread_mutex_unlock(&pool_lock);
+    if (h != NULL)
+        own(h, 1);
 }
 
 /* heaps_thread_exit: the thread's heap gives back the pages it does not
  * use (slz_heap_trim) and waits, with its live blocks, for the next thread
- * that needs one. */
+ * that needs one. But a heap with at most KEEP_ONE bytes of such pages
+ * (slz_heap_trimmable) keeps them while the heaps waiting so keep at most
+ * KEEP_ALL in all: a program that makes threads in rounds (mstress) had
+ * the next round's thread fault them in again, and the keep zone that
+ * its frees had grown, reset by the trim, gave its next frees' pages back
+ * again. A thread that takes the heap takes them off the count. So the
+ * pages the heaps of exited threads hold is bounded, about as glibc's
+ * arenas hold what they keep under their trim threshold. kept[] and
+ * kept_all change under pool_lock. */
 void heaps_thread_exit(void *arg)
 {
     slz_heap *h = arg;
     if (h == NULL || h != shim_my_heap)
         return;
-    slz_heap_trim(h);
+    int i = heaps_slot(h);
+    size_t n = slz_heap_trimmable(h);
+    pthread_mutex_lock(&pool_lock);
+    int keep = n <= KEEP_ONE && kept_all + n <= KEEP_ALL;
+    kept[i] = keep ? n : 0;
+    kept_all += kept[i];
+    pthread_mutex_unlock(&pool_lock);
+    if (!keep)
+        slz_heap_trim(h);
     glibc_flush();
     drop_heap();
+    left = 1;
     pthread_mutex_lock(&pool_lock);
-    __atomic_store_n(&state[heaps_slot(h)], SLOT_ABANDONED, __ATOMIC_RELAXED);
+    __atomic_store_n(&state[i], SLOT_ABANDONED, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&pool_lock);
 }
 

@@ -82,6 +82,7 @@ void heaps_thread_exit(void *heap);
 void heaps_fork_child(void);
 int heaps_lost(int slot);
 void heaps_drain(int slot);
+void heaps_adopt(int slot); /* (the caller has no heap and frees into slot's) */
 slz_heap *heaps_view(void);
 void heaps_stats(struct slz_heap_stats *sum);
 unsigned heaps_count(void);

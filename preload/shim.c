@@ -602,6 +602,8 @@ static void free_owned(int i, void *p)
 {
     slz_heap *h = __atomic_load_n(&shim_heaps.heap[i], __ATOMIC_ACQUIRE);
     SITES_FREE(p);
+    if (h != NULL && shim_my_heap == NULL)
+        heaps_adopt(i); /* (an abandoned heap: the caller's from now on) */
     if (h != NULL && h == shim_my_heap) {
         before(h, p);
         free_mine(h, p);

@@ -423,37 +423,53 @@ HOT void settle(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
 }
 
 /* trim_chunk: the free chunk [lo, end) gives back every page beyond its
- * keep zone that its record does not hold, whatever the step. */
-static void trim_chunk(slz_heap *h, uint32_t lo, uint32_t end)
+ * keep zone that its record does not hold, whatever the step (dry: only
+ * counts them). The bytes of those pages. */
+static size_t trim_chunk(slz_heap *h, uint32_t lo, uint32_t end, int dry)
 {
     struct span held = clip(part_span(h, record_get(h, end), lo, end), lo + MIN_GRAINS, end);
     h->keep = SLZ_KEEP / SLZ_ALIGN; /* (part_span raises it for a chunk carved into) */
     struct plan p = plan_for(h, lo, end, held);
-    if (!(h->flags & SLZ_ANON) || p.below + p.above == 0)
-        return;
+    if (!(h->flags & SLZ_ANON))
+        return 0;
+    if (p.below + p.above == 0 || dry)
+        return (size_t)(p.below + p.above) * SLZ_ALIGN;
     struct span now = {p.in.a < p.x ? p.in.a : p.x, p.in.r > p.y ? p.in.r : p.y};
     give_back(h, p.x, p.y, p.in, now, end);
     record_put(h, end, now);
+    return (size_t)(p.below + p.above) * SLZ_ALIGN;
 }
 
-/* slz_heap_trim: the frees of other threads taken and the cache emptied,
- * the keep zone back to its least, and every free chunk big enough to give
- * a page back (found through the index, the arena's last one too) trimmed
- * to it: O(such chunks), not O(heap). */
-void slz_heap_trim(slz_heap *h)
+/* trim_walk: the frees of other threads taken and the cache emptied, the
+ * keep zone back to its least, and every free chunk big enough to give a
+ * page back (found through the index, the arena's last one too) trimmed to
+ * it (dry: counted): O(such chunks), not O(heap). The bytes. */
+static size_t trim_walk(slz_heap *h, int dry)
 {
-    if (h == NULL)
-        return;
+    size_t n = 0;
     op_begin(h, "free");
     heap_collect(h);
     if (h->cache)
         cache_flush(h); /* (as slz_heap_collect: a heap whose thread exits holds nothing back) */
-    h->rel_level = h->st.in_use + 1;
-    uint32_t need = (uint32_t)((SLZ_KEEP + 2 * h->page) / SLZ_ALIGN);
+    uint32_t need = (uint32_t)((SLZ_KEEP + 2 * h->page) / SLZ_ALIGN), keep = h->keep;
+    size_t level = h->keep_level;
+    if (!dry)
+        h->rel_level = h->st.in_use + 1;
     for (uint32_t g = index_find(h, need, 0); g != SLZ_NONE; g = index_find(h, need, g + 1))
-        trim_chunk(h, g, g + grains_of(h, g));
+        n += trim_chunk(h, g, g + grains_of(h, g), dry);
+    if (dry) { /* the keep zone and its level as they were (part_span's raise and */
+        h->keep = keep; /* trim_chunk's least undone) */
+        h->keep_level = level;
+    }
     op_end(h);
+    return n;
 }
+void slz_heap_trim(slz_heap *h)
+{
+    if (h != NULL)
+        trim_walk(h, 0);
+}
+size_t slz_heap_trimmable(slz_heap *h) { return h ? trim_walk(h, 1) : 0; }
 
 /* release_sized: the allocated chunk at g of n granules (its own header
  * checked) becomes free and merges with both neighbours at once, in one

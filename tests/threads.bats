@@ -64,6 +64,22 @@ thread_exit() {
     thread_exit 1G
 }
 
+@test "threads: an exited thread's heap keeps up to 4 MB of free pages for the next thread (no madvise at its exit, no faults again), 8 MB for all such heaps; more goes back (1G heap)" {
+    local m
+    for m in "" SLZ_CACHE=1; do
+        ok_under SLZ_HEAP_SIZE=1G $m "$BIN/shim_exit_keep"
+        [[ "$output" == "keep: 0 madvise calls at the exit, 0 at the next one"* ]]
+    done
+}
+
+@test "threads: a thread whose first call frees a block of an exited thread's heap takes that heap (its next block is the freed one's place); one that frees nothing first takes the first such heap; a free after the thread left its heap takes none (1G heap, both modes)" {
+    local m
+    for m in "" SLZ_CACHE=1; do
+        ok_under SLZ_HEAP_SIZE=1G $m "$BIN/shim_adopt_free"
+        [[ "$output" == "C freed "*" and got its place again; D got a block of A's heap; blocks intact; 90 more threads kept the address space" ]]
+    done
+}
+
 thread_fail() {
     bounded "$1" "$BIN/shim_thread_fail" 100
     [[ "$output" =~ ^"8 threads, 100 rounds: "([0-9]+)" of "([0-9]+)" impossible requests failed with ENOMEM and left their block intact, "[0-9]+" blocks handed between threads, 0 errors"$ ]]

@@ -5,7 +5,8 @@
  * bytes, and the space is handed out again (calloc'd blocks all zero).
  * Then slz_heap_trim: free chunks of 16 KB, too small for a free to give
  * back (under the step beyond the keep zone), give back their pages beyond
- * the first when the heap is trimmed. Then issue 21's a, c, b pattern: the
+ * the first when the heap is trimmed, as many as slz_heap_trimmable counted
+ * before (giving nothing back itself). Then issue 21's a, c, b pattern: the
  * pages of a free chunk that grows go back once each; then big blocks
  * replaced around a level keep their pages (churn). */
 #include <stdio.h>
@@ -57,11 +58,16 @@ static void trimmed(void)
     for (int i = 0; i < TN; i++)
         if (i % 5)
             slz_free(h, tb[i]);
-    long before = resident_mb();
+    long calls = advised, before = resident_mb();
+    size_t n = slz_heap_trimmable(h);
+    CHECK("slz_heap_trimmable gives nothing back", advised == calls && resident_mb() == before);
     slz_heap_trim(h);
     long after = resident_mb();
-    printf("resident: %ld MB before slz_heap_trim, %ld MB after\n", before, after);
+    printf("resident: %ld MB before slz_heap_trim, %ld MB after; slz_heap_trimmable said %zu MB, then %zu\n",
+           before, after, n >> 20, slz_heap_trimmable(h));
     CHECK("the small free chunks' pages went back at the trim", before - after > 20);
+    CHECK("slz_heap_trimmable counted them (within 1 MB), and none after the trim",
+          (long)(n >> 20) >= before - after - 1 && (long)(n >> 20) <= before - after + 1 && slz_heap_trimmable(h) == 0);
     int kept_ok = 1;
     for (int i = 0; i < TN; i += 5)
         for (int j = 0; j < SIZE; j++)
