@@ -93,23 +93,26 @@ void account_use(slz_heap *h, uint32_t g, uint32_t n, uint32_t added)
  * lv[0][g / SLZ_CELL] == n. op: see corrupt_taken. */
 HOT uint32_t carve_take(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, const char *op)
 {
-    if (!free_intact(h, chunk_at(h, g), n))
+    slz_chunk *ch = chunk_at(h, g);
+    if (!free_intact(h, ch, n))
         corrupt_taken(h, g, n, op);
     mark_used(h, g, 1);
     if (__builtin_expect(g + n == h->grains, 0)) /* only the arena's last chunk reaches above the high-water mark */
         raise_high_water(h, g + (n - need >= MIN_GRAINS ? need : n));
     struct slz_heap_stats *st = &h->st;
     if (n - need >= MIN_GRAINS) {
-        uint32_t r = g + need, rest = n - need;
-        struct slz_cell *c = cell_of(h, r), *ce = cell_of(h, g + n - 1);
-        bits_start(h, r);
-        /* bits_note_chunk(h, r, g + n), from the bits at hand: the rest is
-         * its cell's last chunk when no start follows it there (the chunk
-         * at g + n begins in the cell unless the rest reaches past it or
-         * the arena ends) */
-        c->last = pick_nz((c->start >> (r % SLZ_CELL)) >> 1, c->last, rest);
-        ce->lead = pick_ae((g + n - 1) ^ r, SLZ_CELL, r, ce->lead);
-        make_free(h, r, rest);
+        uint32_t r = g + need, rest = n - need, e = g + n - 1;
+        struct slz_cell *ce = cell_of(h, e), *c = cell_of(h, r);
+        ce->lead = pick_ae(e ^ r, SLZ_CELL, r, ce->lead);
+        /* bits_start(h, r), and bits_note_chunk(h, r, g + n) from the bits
+         * at hand: the rest is its cell's last chunk when no start follows
+         * it there (the chunk at g + n begins in the cell unless the rest
+         * reaches past it or the arena ends) */
+        uint64_t sb = c->start, b = bit_of(r);
+        wr(&c->used, c->used & ~b);
+        wr(&c->start, sb | b);
+        c->last = pick_nz((sb >> (r % SLZ_CELL)) >> 1, c->last, rest);
+        make_free_at(h, (slz_chunk *)((char *)ch + (size_t)need * SLZ_ALIGN), rest);
         if (r / SLZ_CELL != g / SLZ_CELL) { /* (in g's cell, g's own notes stand) */
             struct slz_cell *cl = cell_of(h, r - 1);
             cell_of(h, g)->last = need; /* (bits_note_chunk(h, g, r): it reaches past its cell) */

@@ -234,7 +234,7 @@ static inline uint32_t pick_nz(uint64_t x, uint32_t a, uint32_t b)
 static inline uint32_t pick_ae(uint32_t x, uint32_t y, uint32_t a, uint32_t b)
 {
 #if defined(__x86_64__)
-    __asm__("cmp %3, %2\n\tcmovae %1, %0" : "+r"(b) : "r"(a), "r"(x), "r"(y) : "cc");
+    __asm__("cmp %3, %2\n\tcmovae %1, %0" : "+r"(b) : "r"(a), "r"(x), "ri"(y) : "cc");
     return b;
 #else
     uint32_t m = -(uint32_t)(x >= y);
@@ -525,13 +525,14 @@ HOT slz_chunk *free_checked(slz_heap *h, uint32_t g, uint32_t n)
     return c;
 }
 
-/* make_free: write the header and canary of free chunk g of n granules. */
-HOT void make_free(slz_heap *h, uint32_t g, uint32_t n)
+/* make_free: write the header and canary of free chunk g of n granules
+ * (make_free_at: of free chunk c). */
+HOT void make_free_at(const slz_heap *h, slz_chunk *c, uint32_t n)
 {
-    slz_chunk *c = chunk_at(h, g);
     write_header(h, c, (size_t)n * SLZ_ALIGN, 0);
     c->canary = canary_of(h, c);
 }
+HOT void make_free(slz_heap *h, uint32_t g, uint32_t n) { make_free_at(h, chunk_at(h, g), n); }
 
 /* op_begin/op_end: around every operation that changes the heap; a fork
  * child (or a signal handler) can tell that one was under way. op names the
