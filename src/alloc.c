@@ -127,30 +127,20 @@ HOT uint32_t carve_take(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, cons
     return need;
 }
 
-/* hand_check: the check word of c in use with head; aes: the caller runs
- * only where the CPU has AES-NI (V_AES, versions.h), so the key function is
- * known without asking (the same function head_check would choose). */
-HOT uintptr_t hand_check(const slz_heap *h, const slz_chunk *c, uintptr_t head, int aes)
-{
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (aes)
-        return (uintptr_t)keyed_aes_rk(h->rk, (uintptr_t)c, head);
-#endif
-    (void)aes;
-    return head_check(h, c, head);
-}
+/* hand_head: the head of a chunk of need granules handed out. */
+HOT uintptr_t hand_head(uint32_t need) { return (size_t)need * SLZ_ALIGN | SLZ_INUSE; }
 
 /* carve_hand: the chunk at g, need granules taken (carve_take), handed
- * out: its header, the counts (but the bytes requested: the caller's), and
- * the pending free of its old life looked for. aes: as hand_check's; op:
- * as carve_take's. */
-HOT void *carve_hand(slz_heap *h, uint32_t g, uint32_t need, int aes, const char *op)
+ * out: its header (check: its check word, head_check's of hand_head(need),
+ * from the caller: malloc's pass has its own, V_CHECK), the counts (but the
+ * bytes requested: the caller's), and the pending free of its old life
+ * looked for. op: as carve_take's. */
+HOT void *carve_hand(slz_heap *h, uint32_t g, uint32_t need, uintptr_t check, const char *op)
 {
     slz_chunk *c = chunk_at(h, g);
     struct slz_heap_stats *st = &h->st;
-    uintptr_t head = (size_t)need * SLZ_ALIGN | SLZ_INUSE;
-    c->head = head;
-    c->check = hand_check(h, c, head, aes);
+    c->head = hand_head(need);
+    c->check = check;
     c->canary = 0; /* nothing of the allocator's stays in a block */
     count_use(h, need);
     st->bytes_allocated += (size_t)need * SLZ_ALIGN;
@@ -173,7 +163,7 @@ static void *carve(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, size_t re
     if (h->lv[0][k] == n)
         index_refresh(h, k);
     h->st.bytes_requested += request;
-    return carve_hand(h, g, need, 0, NULL);
+    return carve_hand(h, g, need, head_check(h, chunk_at(h, g), hand_head(need)), NULL);
 }
 
 /* malloc's pass, first fit in one walk of the index, is compiled once per
