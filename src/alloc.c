@@ -184,14 +184,22 @@ static __attribute__((noinline, cold)) void *no_heap(void)
     errno = ENOMEM;
     return NULL;
 }
+/* slz_malloc's entry per h->lines: the line version (bit 0) and the fast
+ * mode (bit 1: the heap has a cache, cache.c). A read-only table: one
+ * indirect call, no test of the mode. */
+#ifdef SLZ_LINES_X86
+static void *(*const malloc_entries[4])(slz_heap *, size_t) = {malloc_op_sse2, malloc_op_avx2, cache_slz_malloc,
+                                                                cache_slz_malloc};
+#else
+static void *(*const malloc_entries[4])(slz_heap *, size_t) = {malloc_op_plain, malloc_op_plain, cache_slz_malloc,
+                                                                cache_slz_malloc};
+#endif
 /* (every way out a tail call: no frame is set up before the mode is known) */
 inline void *slz_malloc(slz_heap *h, size_t n)
 {
     if (h == NULL)
         return no_heap();
-    if (__builtin_expect(h->cache != NULL, 0))
-        return cache_slz_malloc(h, n); /* the fast mode (cache.c) */
-    return VERSION(h, malloc_op)(h, n);
+    return malloc_entries[h->lines & 3](h, n);
 }
 
 /* ---- calloc ------------------------------------------------------------ */

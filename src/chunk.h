@@ -173,7 +173,8 @@ struct slz_heap {
     int start;        /* the walk starts at line 0 of lv[start]: */
     size_t span;      /* no level-0 entry at or beyond span is nonzero, */
     size_t reach[SLZ_LEVELS]; /* and line 0 of lv[l] covers reach[l] cells */
-    int lines;        /* line version of the index (index.c): 1 AVX2 */
+    int lines;        /* bit 0: line version of the index (index.c), 1 AVX2;
+                       * bit 1: the heap has a cache (slz_malloc's entry, alloc.c) */
     /* frees by other threads: pend[0] one bit per granule, pend[1] one per
      * word of pend[0], pend[2] one per word of pend[1] */
     uint64_t *pend[3];
