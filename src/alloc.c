@@ -113,7 +113,7 @@ HOT uint32_t carve_take(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, cons
         wr(&c->start, sb | b);
         c->last = pick_nz((sb >> (r % SLZ_CELL)) >> 1, c->last, rest);
         make_free_at(h, (slz_chunk *)((char *)ch + (size_t)need * SLZ_ALIGN), rest);
-        if (r / SLZ_CELL != g / SLZ_CELL) { /* (in g's cell, g's own notes stand) */
+        if ((r ^ g) >= SLZ_CELL) { /* another cell (in g's, g's own notes stand) */
             struct slz_cell *cl = cell_of(h, r - 1);
             cell_of(h, g)->last = need; /* (bits_note_chunk(h, g, r): it reaches past its cell) */
             cl->lead = pick_ae((r - 1) ^ g, SLZ_CELL, g, cl->lead);
