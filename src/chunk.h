@@ -343,36 +343,28 @@ static inline void aes_keys(uint64_t rk[6], uint64_t k0, uint64_t k1)
         rk[2 + i] = rk[i % 2] ^ slz_aes_pi[i];
 }
 /* keyed_aes_rk: the function, with the keys made (16-byte aligned rk): the
- * rounds read their keys from memory, nothing is set up per call. */
-static inline uint64_t keyed_aes_rk(const uint64_t *rk, uint64_t a, uint64_t b)
-{
-    const __m128i *k = (const __m128i *)rk;
-    __m128i x = _mm_xor_si128(_mm_set_epi64x((long long)b, (long long)a), _mm_load_si128(k));
-    for (int i = 0; i < 4; i++) {
-        __asm__("aesenc %1, %0" : "+x"(x) : "m"(k[1]));
-        __asm__("aesenc %1, %0" : "+x"(x) : "m"(k[2]));
+ * rounds read their keys from memory, nothing is set up per call.
+ * keyed_aes_vex: the same in VEX encoding (V "v", D ", %0": the destination
+ * is the first source too), for code built for AVX (malloc's AVX2 pass,
+ * versions.h), which runs only where the CPU has AES-NI: after 256-bit code
+ * no legacy SSE instruction runs, so the upper halves need no vzeroupper
+ * before the rounds (the compiler puts one before the return). */
+#define SLZ_AES_FN(name, V, D)                                                                                         \
+    static inline uint64_t name(const uint64_t *rk, uint64_t a, uint64_t b)                                            \
+    {                                                                                                                  \
+        const __m128i *k = (const __m128i *)rk;                                                                        \
+        __m128i x = _mm_xor_si128(_mm_set_epi64x((long long)b, (long long)a), _mm_load_si128(k));                      \
+        for (int i = 0; i < 4; i++) {                                                                                  \
+            __asm__(V "aesenc %1, %0" D : "+x"(x) : "m"(k[1]));                                                        \
+            __asm__(V "aesenc %1, %0" D : "+x"(x) : "m"(k[2]));                                                        \
+        }                                                                                                              \
+        __asm__(V "aesenc %1, %0" D : "+x"(x) : "m"(k[1]));                                                            \
+        __asm__(V "aesenclast %1, %0" D : "+x"(x) : "m"(k[2]));                                                        \
+        return (uint64_t)_mm_cvtsi128_si64(x) ^ (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(x, x));                 \
     }
-    __asm__("aesenc %1, %0" : "+x"(x) : "m"(k[1]));
-    __asm__("aesenclast %1, %0" : "+x"(x) : "m"(k[2]));
-    return (uint64_t)_mm_cvtsi128_si64(x) ^ (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(x, x));
-}
-/* keyed_aes_vex: the same function in VEX encoding, for code built for
- * AVX (malloc's AVX2 pass, versions.h), which runs only where the CPU has
- * AES-NI: after 256-bit code no legacy SSE instruction runs, so the upper
- * halves need no vzeroupper before the rounds (the compiler puts one
- * before the return). */
-static inline uint64_t keyed_aes_vex(const uint64_t *rk, uint64_t a, uint64_t b)
-{
-    const __m128i *k = (const __m128i *)rk;
-    __m128i x = _mm_xor_si128(_mm_set_epi64x((long long)b, (long long)a), _mm_load_si128(k));
-    for (int i = 0; i < 4; i++) {
-        __asm__("vaesenc %1, %0, %0" : "+x"(x) : "m"(k[1]));
-        __asm__("vaesenc %1, %0, %0" : "+x"(x) : "m"(k[2]));
-    }
-    __asm__("vaesenc %1, %0, %0" : "+x"(x) : "m"(k[1]));
-    __asm__("vaesenclast %1, %0, %0" : "+x"(x) : "m"(k[2]));
-    return (uint64_t)_mm_cvtsi128_si64(x) ^ (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(x, x));
-}
+SLZ_AES_FN(keyed_aes_rk, "", "")
+SLZ_AES_FN(keyed_aes_vex, "v", ", %0")
+#undef SLZ_AES_FN
 static inline uint64_t keyed_aes(uint64_t k0, uint64_t k1, uint64_t a, uint64_t b)
 {
     uint64_t rk[6] __attribute__((aligned(16)));

@@ -164,7 +164,7 @@ mutant block-no-next-header-check $F 's/        if (!CHECKED(up->head == head)) 
 mutant free-checked-no-canary $C 's/    if (!CHECKED(c->canary == canary_of(h, c)) || /    if (/' core core_reports
 mutant carve-takes-no-head-check $C 's/    return CHECKED(((c->head ^ head) | /    return CHECKED(((0) | /' core core_reports
 mutant carve-takes-no-canary-check $C 's/ | (c->canary ^ canary_of(h, c))) == 0);/) == 0);/' core core_reports
-mutant malloc-check-word-vex-differs $C 's/__asm__("vaesenclast %1, %0, %0"/__asm__("vaesenc %1, %0, %0"/' core "$R"
+mutant malloc-check-word-vex-differs $C 's/^SLZ_AES_FN(keyed_aes_vex, "v", ", %0")/SLZ_AES_FN(keyed_aes_vex, "v", ", %0\\n\\tvaesenc %1, %0, %0")/' core "$R"
 mutant free-checked-names-top-wrongly $A 's/g + n == h->grains ? "corrupted top chunk"/g + n != h->grains ? "corrupted top chunk"/' core core_reports
 # ---- the checker (check.c slz_heap_check, index.c index_check) --------------
 for v in "no chunk begins at the arena's start" "chunk smaller than the minimum" \
