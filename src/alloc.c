@@ -93,24 +93,27 @@ void account_use(slz_heap *h, uint32_t g, uint32_t n, uint32_t added)
  * lv[0][g / SLZ_CELL] == n. op: see corrupt_taken. */
 HOT uint32_t carve_take(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, const char *op)
 {
-    if (!free_intact(h, chunk_at(h, g), n))
+    slz_chunk *ch = chunk_at(h, g);
+    if (!free_intact(h, ch, n))
         corrupt_taken(h, g, n, op);
     mark_used(h, g, 1);
     if (__builtin_expect(g + n == h->grains, 0)) /* only the arena's last chunk reaches above the high-water mark */
         raise_high_water(h, g + (n - need >= MIN_GRAINS ? need : n));
     struct slz_heap_stats *st = &h->st;
     if (n - need >= MIN_GRAINS) {
-        uint32_t r = g + need, rest = n - need;
-        struct slz_cell *c = cell_of(h, r), *ce = cell_of(h, g + n - 1);
-        bits_start(h, r);
-        /* bits_note_chunk(h, r, g + n), from the bits at hand: the rest is
-         * its cell's last chunk when no start follows it there (the chunk
-         * at g + n begins in the cell unless the rest reaches past it or
-         * the arena ends) */
-        c->last = pick_nz((c->start >> (r % SLZ_CELL)) >> 1, c->last, rest);
-        ce->lead = pick_ae((g + n - 1) ^ r, SLZ_CELL, r, ce->lead);
-        make_free(h, r, rest);
-        if (r / SLZ_CELL != g / SLZ_CELL) { /* (in g's cell, g's own notes stand) */
+        uint32_t r = g + need, rest = n - need, e = g + n - 1;
+        struct slz_cell *ce = cell_of(h, e), *c = cell_of(h, r);
+        ce->lead = pick_ae(e ^ r, SLZ_CELL, r, ce->lead);
+        /* bits_start(h, r), and bits_note_chunk(h, r, g + n) from the bits
+         * at hand: the rest is its cell's last chunk when no start follows
+         * it there (the chunk at g + n begins in the cell unless the rest
+         * reaches past it or the arena ends) */
+        uint64_t sb = c->start, b = bit_of(r);
+        wr(&c->used, c->used & ~b);
+        wr(&c->start, sb | b);
+        c->last = pick_nz((sb >> (r % SLZ_CELL)) >> 1, c->last, rest);
+        make_free_at(h, (slz_chunk *)((char *)ch + (size_t)need * SLZ_ALIGN), rest);
+        if ((r ^ g) >= SLZ_CELL) { /* another cell (in g's, g's own notes stand) */
             struct slz_cell *cl = cell_of(h, r - 1);
             cell_of(h, g)->last = need; /* (bits_note_chunk(h, g, r): it reaches past its cell) */
             cl->lead = pick_ae((r - 1) ^ g, SLZ_CELL, g, cl->lead);
@@ -125,30 +128,20 @@ HOT uint32_t carve_take(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, cons
     return need;
 }
 
-/* hand_check: the check word of c in use with head; aes: the caller runs
- * only where the CPU has AES-NI (V_AES, versions.h), so the key function is
- * known without asking (the same function head_check would choose). */
-HOT uintptr_t hand_check(const slz_heap *h, const slz_chunk *c, uintptr_t head, int aes)
-{
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (aes)
-        return (uintptr_t)keyed_aes_rk(h->rk, (uintptr_t)c, head);
-#endif
-    (void)aes;
-    return head_check(h, c, head);
-}
+/* hand_head: the head of a chunk of need granules handed out. */
+HOT uintptr_t hand_head(uint32_t need) { return (size_t)need * SLZ_ALIGN | SLZ_INUSE; }
 
 /* carve_hand: the chunk at g, need granules taken (carve_take), handed
- * out: its header, the counts (but the bytes requested: the caller's), and
- * the pending free of its old life looked for. aes: as hand_check's; op:
- * as carve_take's. */
-HOT void *carve_hand(slz_heap *h, uint32_t g, uint32_t need, int aes, const char *op)
+ * out: its header (check: its check word, head_check's of hand_head(need),
+ * from the caller: malloc's pass has its own, V_CHECK), the counts (but the
+ * bytes requested: the caller's), and the pending free of its old life
+ * looked for. op: as carve_take's. */
+HOT void *carve_hand(slz_heap *h, uint32_t g, uint32_t need, uintptr_t check, const char *op)
 {
     slz_chunk *c = chunk_at(h, g);
     struct slz_heap_stats *st = &h->st;
-    uintptr_t head = (size_t)need * SLZ_ALIGN | SLZ_INUSE;
-    c->head = head;
-    c->check = hand_check(h, c, head, aes);
+    c->head = hand_head(need);
+    c->check = check;
     c->canary = 0; /* nothing of the allocator's stays in a block */
     count_use(h, need);
     st->bytes_allocated += (size_t)need * SLZ_ALIGN;
@@ -171,7 +164,7 @@ static void *carve(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, size_t re
     if (h->lv[0][k] == n)
         index_refresh(h, k);
     h->st.bytes_requested += request;
-    return carve_hand(h, g, need, 0, NULL);
+    return carve_hand(h, g, need, head_check(h, chunk_at(h, g), hand_head(need)), NULL);
 }
 
 /* malloc's pass, first fit in one walk of the index, is compiled once per
@@ -192,14 +185,22 @@ static __attribute__((noinline, cold)) void *no_heap(void)
     errno = ENOMEM;
     return NULL;
 }
+/* slz_malloc's entry per h->lines: the line version (bit 0) and the fast
+ * mode (bit 1: the heap has a cache, cache.c). A read-only table: one
+ * indirect call, no test of the mode. */
+#ifdef SLZ_LINES_X86
+static void *(*const malloc_entries[4])(slz_heap *, size_t) = {malloc_op_sse2, malloc_op_avx2, cache_slz_malloc,
+                                                                cache_slz_malloc};
+#else
+static void *(*const malloc_entries[4])(slz_heap *, size_t) = {malloc_op_plain, malloc_op_plain, cache_slz_malloc,
+                                                                cache_slz_malloc};
+#endif
 /* (every way out a tail call: no frame is set up before the mode is known) */
 inline void *slz_malloc(slz_heap *h, size_t n)
 {
     if (h == NULL)
         return no_heap();
-    if (__builtin_expect(h->cache != NULL, 0))
-        return cache_slz_malloc(h, n); /* the fast mode (cache.c) */
-    return VERSION(h, malloc_op)(h, n);
+    return malloc_entries[h->lines & 3](h, n);
 }
 
 /* ---- calloc ------------------------------------------------------------ */

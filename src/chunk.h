@@ -173,7 +173,8 @@ struct slz_heap {
     int start;        /* the walk starts at line 0 of lv[start]: */
     size_t span;      /* no level-0 entry at or beyond span is nonzero, */
     size_t reach[SLZ_LEVELS]; /* and line 0 of lv[l] covers reach[l] cells */
-    int lines;        /* line version of the index (index.c): 1 AVX2 */
+    int lines;        /* bit 0: line version of the index (index.c), 1 AVX2;
+                       * bit 1: the heap has a cache (slz_malloc's entry, alloc.c) */
     /* frees by other threads: pend[0] one bit per granule, pend[1] one per
      * word of pend[0], pend[2] one per word of pend[1] */
     uint64_t *pend[3];
@@ -234,7 +235,7 @@ static inline uint32_t pick_nz(uint64_t x, uint32_t a, uint32_t b)
 static inline uint32_t pick_ae(uint32_t x, uint32_t y, uint32_t a, uint32_t b)
 {
 #if defined(__x86_64__)
-    __asm__("cmp %3, %2\n\tcmovae %1, %0" : "+r"(b) : "r"(a), "r"(x), "r"(y) : "cc");
+    __asm__("cmp %3, %2\n\tcmovae %1, %0" : "+r"(b) : "r"(a), "r"(x), "ri"(y) : "cc");
     return b;
 #else
     uint32_t m = -(uint32_t)(x >= y);
@@ -342,19 +343,28 @@ static inline void aes_keys(uint64_t rk[6], uint64_t k0, uint64_t k1)
         rk[2 + i] = rk[i % 2] ^ slz_aes_pi[i];
 }
 /* keyed_aes_rk: the function, with the keys made (16-byte aligned rk): the
- * rounds read their keys from memory, nothing is set up per call. */
-static inline uint64_t keyed_aes_rk(const uint64_t *rk, uint64_t a, uint64_t b)
-{
-    const __m128i *k = (const __m128i *)rk;
-    __m128i x = _mm_xor_si128(_mm_set_epi64x((long long)b, (long long)a), _mm_load_si128(k));
-    for (int i = 0; i < 4; i++) {
-        __asm__("aesenc %1, %0" : "+x"(x) : "m"(k[1]));
-        __asm__("aesenc %1, %0" : "+x"(x) : "m"(k[2]));
+ * rounds read their keys from memory, nothing is set up per call.
+ * keyed_aes_vex: the same in VEX encoding (V "v", D ", %0": the destination
+ * is the first source too), for code built for AVX (malloc's AVX2 pass,
+ * versions.h), which runs only where the CPU has AES-NI: after 256-bit code
+ * no legacy SSE instruction runs, so the upper halves need no vzeroupper
+ * before the rounds (the compiler puts one before the return). */
+#define SLZ_AES_FN(name, V, D)                                                                                         \
+    static inline uint64_t name(const uint64_t *rk, uint64_t a, uint64_t b)                                            \
+    {                                                                                                                  \
+        const __m128i *k = (const __m128i *)rk;                                                                        \
+        __m128i x = _mm_xor_si128(_mm_set_epi64x((long long)b, (long long)a), _mm_load_si128(k));                      \
+        for (int i = 0; i < 4; i++) {                                                                                  \
+            __asm__(V "aesenc %1, %0" D : "+x"(x) : "m"(k[1]));                                                        \
+            __asm__(V "aesenc %1, %0" D : "+x"(x) : "m"(k[2]));                                                        \
+        }                                                                                                              \
+        __asm__(V "aesenc %1, %0" D : "+x"(x) : "m"(k[1]));                                                            \
+        __asm__(V "aesenclast %1, %0" D : "+x"(x) : "m"(k[2]));                                                        \
+        return (uint64_t)_mm_cvtsi128_si64(x) ^ (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(x, x));                 \
     }
-    __asm__("aesenc %1, %0" : "+x"(x) : "m"(k[1]));
-    __asm__("aesenclast %1, %0" : "+x"(x) : "m"(k[2]));
-    return (uint64_t)_mm_cvtsi128_si64(x) ^ (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(x, x));
-}
+SLZ_AES_FN(keyed_aes_rk, "", "")
+SLZ_AES_FN(keyed_aes_vex, "v", ", %0")
+#undef SLZ_AES_FN
 static inline uint64_t keyed_aes(uint64_t k0, uint64_t k1, uint64_t a, uint64_t b)
 {
     uint64_t rk[6] __attribute__((aligned(16)));
@@ -550,13 +560,14 @@ HOT slz_chunk *free_checked(slz_heap *h, uint32_t g, uint32_t n)
     return c;
 }
 
-/* make_free: write the header and canary of free chunk g of n granules. */
-HOT void make_free(slz_heap *h, uint32_t g, uint32_t n)
+/* make_free: write the header and canary of free chunk g of n granules
+ * (make_free_at: of free chunk c). */
+HOT void make_free_at(const slz_heap *h, slz_chunk *c, uint32_t n)
 {
-    slz_chunk *c = chunk_at(h, g);
     write_header(h, c, (size_t)n * SLZ_ALIGN, 0);
     c->canary = canary_of(h, c);
 }
+HOT void make_free(slz_heap *h, uint32_t g, uint32_t n) { make_free_at(h, chunk_at(h, g), n); }
 
 /* op_begin/op_end: around every operation that changes the heap; a fork
  * child (or a signal handler) can tell that one was under way. op names the

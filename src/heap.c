@@ -140,6 +140,7 @@ slz_heap *slz_heap_create_in(void *mem, size_t bytes, unsigned flags)
     if (flags & SLZ_CACHE)
         cache_attach(h, meta + L.cache_off, L.ncells);
     index_pick_lines(h);
+    h->lines |= (h->cache != NULL) << 1;
     /* one free chunk over the whole arena */
     bits_start(h, 0);
     bits_note_chunk(h, 0, h->grains);

@@ -29,8 +29,7 @@ VATTR static inline __attribute__((always_inline)) void *V(malloc_pass)(slz_heap
     need = carve_take(h, g, size, need, op);
     if (h->lv[0][k] == size) /* g was its cell's largest */
         V(fall)(h, k, cell_max(h, k));
-    V_CLEAN_UPPER(); /* (versions.h): the index's last vector op is behind */
-    return carve_hand(h, g, need, V_AES, op);
+    return carve_hand(h, g, need, V_CHECK(h, chunk_at(h, g), hand_head(need)), op);
 }
 
 /* malloc_bare: the pass alone (heap_malloc: for the cache's misses, calloc,

@@ -9,9 +9,11 @@
  * halves of the vector registers cleared (vzeroupper) before legacy SSE
  * code runs: the AES rounds of the check word (chunk.h) are legacy SSE, and
  * after 256-bit code with dirty upper halves each costs a state transition
- * (measured: two thirds of malloc's time, perf). V_AES: 1 in the AVX2
- * version, which runs only where the CPU has AES-NI too (index_pick_lines):
- * its check words are keyed by the AES function without asking the CPU.
+ * (measured: two thirds of malloc's time, perf). V_CHECK(h, c, head): the
+ * check word of chunk c in use with head (head_check's); the AVX2 version
+ * runs only where the CPU has AES-NI too (index_pick_lines): it keys with
+ * the AES function without asking the CPU, in VEX encoding (keyed_aes_vex,
+ * chunk.h: no legacy SSE after 256-bit code, no V_CLEAN_UPPER before it).
  */
 #ifndef SLZ_VERSIONS_H
 #define SLZ_VERSIONS_H
@@ -24,16 +26,16 @@
 #define SFX _avx2
 #define VATTR SLZ_AVX2
 #define V_CLEAN_UPPER() _mm256_zeroupper()
-#define V_AES 1
+#define V_CHECK(h, c, head) ((uintptr_t)keyed_aes_vex((h)->rk, (uintptr_t)(c), (head)))
 #include SLZ_VERSIONED
 #undef SFX
 #undef VATTR
 #undef V_CLEAN_UPPER
-#undef V_AES
+#undef V_CHECK
 #define SFX _sse2
 #define VATTR
 #define V_CLEAN_UPPER() ((void)0)
-#define V_AES 0
+#define V_CHECK(h, c, head) head_check(h, c, head)
 #include SLZ_VERSIONED
 #define line_max_default line_max_sse2
 #define ge_mask_default ge_mask_sse2
@@ -41,7 +43,7 @@
 #define SFX _plain
 #define VATTR
 #define V_CLEAN_UPPER() ((void)0)
-#define V_AES 0
+#define V_CHECK(h, c, head) head_check(h, c, head)
 #include SLZ_VERSIONED
 #define line_max_default line_max_plain
 #define ge_mask_default ge_mask_plain

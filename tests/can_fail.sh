@@ -118,9 +118,10 @@ mutant index-widen-start-stays $I 's/        h->start++;/        break;/' core "
 mutant index-refresh-nothing $I 's/    refreshes\[h->lines \& 1\](h, k);/    (void)0;/' core "$R"
 mutant carve-no-lowering src/malloc_pass.h 's/    if (h->lv\[0\]\[k\] == size) \/\* g was its cell.s largest \*\//    if (0)/' core "$R"
 mutant carve-aligned-no-lowering $A '/^static void \*carve(/,/^}/s/    if (h->lv\[0\]\[k\] == n)$/    if (0)/' core core_align
-mutant carve-rest-not-indexed $A 's/        if (r \/ SLZ_CELL != g \/ SLZ_CELL) {/        if (0) {/' core "$R"
-mutant carve-rest-last-not-noted $A 's/        c->last = pick_nz((c->start >> (r % SLZ_CELL)) >> 1, c->last, rest);/        (void)0;/' core "$R"
-mutant carve-rest-lead-not-noted $A 's/        ce->lead = pick_ae((g + n - 1) ^ r, SLZ_CELL, r, ce->lead);/        (void)ce;/' core "$R"
+mutant carve-rest-not-indexed $A 's/        if ((r ^ g) >= SLZ_CELL) {/        if (0) {/' core "$R"
+mutant carve-rest-last-not-noted $A 's/        c->last = pick_nz((sb >> (r % SLZ_CELL)) >> 1, c->last, rest);/        (void)sb;/' core "$R"
+mutant carve-rest-lead-not-noted $A 's/        ce->lead = pick_ae(e ^ r, SLZ_CELL, r, ce->lead);/        (void)ce;/' core "$R"
+mutant carve-rest-start-lost $A 's/        wr(\&c->start, sb | b);/        (void)sb;/' core "$R"
 mutant carve-taken-last-not-noted $A 's/            cell_of(h, g)->last = need; /            (void)0; /' core "$R"
 mutant carve-taken-lead-not-noted $A 's/            cl->lead = pick_ae((r - 1) ^ g, SLZ_CELL, g, cl->lead);/            (void)cl;/' core "$R"
 mutant carve-high-water-not-raised $A 's/        raise_high_water(h, g + (n - need >= MIN_GRAINS ? need : n));/        (void)0;/' core core_stats
@@ -163,6 +164,7 @@ mutant block-no-next-header-check $F 's/        if (!CHECKED(up->head == head)) 
 mutant free-checked-no-canary $C 's/    if (!CHECKED(c->canary == canary_of(h, c)) || /    if (/' core core_reports
 mutant carve-takes-no-head-check $C 's/    return CHECKED(((c->head ^ head) | /    return CHECKED(((0) | /' core core_reports
 mutant carve-takes-no-canary-check $C 's/ | (c->canary ^ canary_of(h, c))) == 0);/) == 0);/' core core_reports
+mutant malloc-check-word-vex-differs $C 's/^SLZ_AES_FN(keyed_aes_vex, "v", ", %0")/SLZ_AES_FN(keyed_aes_vex, "v", ", %0\\n\\tvaesenc %1, %0, %0")/' core "$R"
 mutant free-checked-names-top-wrongly $A 's/g + n == h->grains ? "corrupted top chunk"/g + n != h->grains ? "corrupted top chunk"/' core core_reports
 # ---- the checker (check.c slz_heap_check, index.c index_check) --------------
 for v in "no chunk begins at the arena's start" "chunk smaller than the minimum" \

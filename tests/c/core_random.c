@@ -73,7 +73,7 @@ int main(int argc, char **argv)
             return 1;
         }
         if (baseline)
-            slz_default_heap()->lines = 0;
+            slz_default_heap()->lines &= ~1; /* (bit 0: the line version) */
         memset(&st, 0, sizeof st);
         st.next_tag = (uint8_t)seed;
         size_t max = slz_max_request(HEAP);
