@@ -473,7 +473,10 @@ HOT void bits_unstart(slz_heap *h, uint32_t g)
 void widen(slz_heap *h, size_t k);
 /* index_raise: a free chunk of s granules begins in cell k now, and no
  * other free chunk of the cell shrank: its entry rises to s if below, and
- * each parent while it is below s. */
+ * each parent while it is below s (a parent at least s has ancestors at
+ * least s: the climb stops there, and stores nothing it need not: a line
+ * stored into is read whole next, by a walk or a fall, and such a load waits
+ * for a narrower store still in flight). */
 HOT void index_raise(slz_heap *h, size_t k, uint32_t s)
 {
     if (s <= h->lv[0][k])
@@ -482,12 +485,11 @@ HOT void index_raise(slz_heap *h, size_t k, uint32_t s)
     if (k >= h->span)
         widen(h, k); /* (index.c) */
     int top = h->start;
-#pragma GCC unroll 8
-    for (int l = 1; l < SLZ_LEVELS; l++) { /* every level: a max, not a branch; unrolled, so */
-        if (l > top)                       /* that each exit test goes the same way every time */
-            break;
+    for (int l = 1; l <= top; l++) {
         uint32_t *par = &h->lv[l][k /= SLZ_FAN];
-        *par = *par > s ? *par : s;
+        if (*par >= s)
+            break;
+        *par = s;
     }
 }
 
