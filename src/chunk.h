@@ -517,15 +517,20 @@ HOT int free_intact(const slz_heap *h, const slz_chunk *c, uint32_t n)
 
 /* free_checked: the free chunk at g of n granules, intact (else reported:
  * free_intact's test, written out, as free's path is two instructions
- * shorter so). */
+ * shorter so). free_checked_as names op in the report (NULL: h->op is set
+ * already; free's pass sets it only on its ways to a report, free.c). */
 _Noreturn void corrupt_free(const slz_heap *h, uint32_t g, uint32_t n); /* alloc.c: reports */
-HOT slz_chunk *free_checked(slz_heap *h, uint32_t g, uint32_t n)
+HOT slz_chunk *free_checked_as(slz_heap *h, uint32_t g, uint32_t n, const char *op)
 {
     slz_chunk *c = chunk_at(h, g);
-    if (!CHECKED(c->canary == canary_of(h, c)) || !header_ok(h, c, (size_t)n * SLZ_ALIGN, 0))
+    if (!CHECKED(c->canary == canary_of(h, c)) || !header_ok(h, c, (size_t)n * SLZ_ALIGN, 0)) {
+        if (op)
+            h->op = op;
         corrupt_free(h, g, n);
+    }
     return c;
 }
+HOT slz_chunk *free_checked(slz_heap *h, uint32_t g, uint32_t n) { return free_checked_as(h, g, n, NULL); }
 
 /* make_free: write the header and canary of free chunk g of n granules. */
 HOT void make_free(slz_heap *h, uint32_t g, uint32_t n)
