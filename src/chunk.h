@@ -66,7 +66,7 @@
  *      zero (so the checker reads the state up to the mark and that lead,
  *      not the whole heap's).
  *  10. Release records are granules of the arena (a < r, or both zero), and
- *      the keep zone is at most SLZ_KEEP_MAX. A record is a hint and no
+ *      the keep zone is from SLZ_KEEP to SLZ_KEEP_MAX. A record is a hint and no
  *      more: pages go back only inside the free chunk a free just made,
  *      beyond its header and keep zone, so a stale record can keep pages
  *      resident but never touch a block or a header.
@@ -148,7 +148,7 @@ struct slz_heap {
     unsigned flags;      /* SLZ_GUARDED, SLZ_ANON; SLZ_MAPPED: destroy unmaps */
     int remote;          /* 0: no other thread ever freed here; 1: one is saying
                           * so; 2: said (index.c, pending_announce) (atomic) */
-    uint32_t keep;       /* granules every free chunk keeps resident (0: SLZ_KEEP) */
+    uint32_t keep;       /* granules every free chunk keeps resident (free.c) */
     uint32_t rel_a, rel_r; /* the top's record: granules given back (free.c) */
     size_t cell_records; /* records written in cells' spares and not yet cleared
                           * (free.c; at least as many as are there: pages of

@@ -126,10 +126,12 @@ HOT uint32_t prev_start(const slz_heap *h, const struct slz_cell *c, uint64_t st
  * that frees and allocates again stops moving pages in and out after its
  * first round. */
 
-/* keep_grains: the keep zone of every free chunk of h, in granules. */
+/* keep_grains: the keep zone of every free chunk of h, in granules (from
+ * SLZ_KEEP, set when the heap is made, to SLZ_KEEP_MAX: no 0 to test for on
+ * every free). */
 static uint32_t keep_grains(const slz_heap *h)
 {
-    return h->keep ? h->keep : SLZ_KEEP / SLZ_ALIGN;
+    return h->keep;
 }
 
 struct span {
