@@ -520,14 +520,17 @@ HOT int free_intact(const slz_heap *h, const slz_chunk *c, uint32_t n)
  * shorter so). free_checked_as names op in the report (NULL: h->op is set
  * already; free's pass sets it only on its ways to a report, free.c). */
 _Noreturn void corrupt_free(const slz_heap *h, uint32_t g, uint32_t n); /* alloc.c: reports */
+static inline _Noreturn void corrupt_free_as(slz_heap *h, uint32_t g, uint32_t n, const char *op)
+{
+    if (op)
+        h->op = op;
+    corrupt_free(h, g, n);
+}
 HOT slz_chunk *free_checked_as(slz_heap *h, uint32_t g, uint32_t n, const char *op)
 {
     slz_chunk *c = chunk_at(h, g);
-    if (!CHECKED(c->canary == canary_of(h, c)) || !header_ok(h, c, (size_t)n * SLZ_ALIGN, 0)) {
-        if (op)
-            h->op = op;
-        corrupt_free(h, g, n);
-    }
+    if (!CHECKED(c->canary == canary_of(h, c)) || !header_ok(h, c, (size_t)n * SLZ_ALIGN, 0))
+        corrupt_free_as(h, g, n, op);
     return c;
 }
 HOT slz_chunk *free_checked(slz_heap *h, uint32_t g, uint32_t n) { return free_checked_as(h, g, n, NULL); }

@@ -493,11 +493,8 @@ HOT void release_in(slz_heap *h, uint32_t g, uint32_t n, const char *op)
                                                  * free), taken in */
             if (!CHECKED(up->check == free_seal(h, up, head)))
                 next_damaged(h, g, nx, op);
-            if (!CHECKED(up->canary == canary_of(h, up))) {
-                if (op)
-                    h->op = op;
-                corrupt_free(h, nx, sn);
-            }
+            if (!CHECKED(up->canary == canary_of(h, up)))
+                corrupt_free_as(h, nx, sn, op);
             wipe(up);
             wr(&cn->start, cn->start & ~nb); /* a tomb (bits_unstart) */
             wr(&cn->used, used | nb);

@@ -161,9 +161,8 @@ mutant block-no-used-check $F 's/    if (!(st \& __atomic_load_n(\&c->used, __AT
 mutant block-no-header-check $F '/^HOT uint32_t block_grain/,/^}/s/    if (!header_ok(h, chunk_at(h, g)/    if (0 \&\& !header_ok(h, chunk_at(h, g)/' core core_reports
 mutant block-no-next-header-check $F 's/        if (!CHECKED(up->head == head)) \/\* its size word/        if (0) \/* its size word/' core core_reports
 mutant free-checked-no-canary $C 's/    if (!CHECKED(c->canary == canary_of(h, c)) || /    if (/' core core_reports
-mutant free-checked-op-not-named $C 's/            h->op = op;/            (void)op;/' core core_reports
+mutant free-checked-op-not-named $C 's/^        h->op = op;/        (void)op;/' core core_reports
 mutant next-damaged-op-not-named $F '/void next_damaged/,/^}/s/        h->op = op;/        (void)op;/' core core_reports
-mutant merge-above-canary-op-not-named $F 's/                    h->op = op;/                    (void)op;/' core core_reports
 mutant carve-takes-no-head-check $C 's/    return CHECKED(((c->head ^ head) | /    return CHECKED(((0) | /' core core_reports
 mutant carve-takes-no-canary-check $C 's/ | (c->canary ^ canary_of(h, c))) == 0);/) == 0);/' core core_reports
 mutant free-checked-names-top-wrongly $A 's/g + n == h->grains ? "corrupted top chunk"/g + n != h->grains ? "corrupted top chunk"/' core core_reports
