@@ -44,7 +44,7 @@ static void check_words(const slz_heap *h, struct tally *t)
     if ((h->cells[0].start & 1) == 0)
         violation(t, "no chunk begins at the arena's start");
     if (h->rel_a > h->rel_r || h->rel_r > h->grains || (h->rel_a == h->rel_r && h->rel_a != 0) ||
-        h->keep > SLZ_KEEP_MAX / SLZ_ALIGN)
+        h->keep < SLZ_KEEP / SLZ_ALIGN || h->keep > SLZ_KEEP_MAX / SLZ_ALIGN)
         violation(t, "the top's release record or the keep zone is out of range");
 }
 

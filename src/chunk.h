@@ -66,7 +66,7 @@
  *      zero (so the checker reads the state up to the mark and that lead,
  *      not the whole heap's).
  *  10. Release records are granules of the arena (a < r, or both zero), and
- *      the keep zone is at most SLZ_KEEP_MAX. A record is a hint and no
+ *      the keep zone is from SLZ_KEEP to SLZ_KEEP_MAX. A record is a hint and no
  *      more: pages go back only inside the free chunk a free just made,
  *      beyond its header and keep zone, so a stale record can keep pages
  *      resident but never touch a block or a header.
@@ -148,7 +148,7 @@ struct slz_heap {
     unsigned flags;      /* SLZ_GUARDED, SLZ_ANON; SLZ_MAPPED: destroy unmaps */
     int remote;          /* 0: no other thread ever freed here; 1: one is saying
                           * so; 2: said (index.c, pending_announce) (atomic) */
-    uint32_t keep;       /* granules every free chunk keeps resident (0: SLZ_KEEP) */
+    uint32_t keep;       /* granules every free chunk keeps resident (free.c) */
     uint32_t rel_a, rel_r; /* the top's record: granules given back (free.c) */
     size_t cell_records; /* records written in cells' spares and not yet cleared
                           * (free.c; at least as many as are there: pages of
@@ -508,7 +508,10 @@ HOT void bits_unstart(slz_heap *h, uint32_t g)
 void widen(slz_heap *h, size_t k);
 /* index_raise: a free chunk of s granules begins in cell k now, and no
  * other free chunk of the cell shrank: its entry rises to s if below, and
- * each parent while it is below s. */
+ * each parent while it is below s (a parent at least s has ancestors at
+ * least s: the climb stops there, and stores nothing it need not: a line
+ * stored into is read whole next, by a walk or a fall, and such a load waits
+ * for a narrower store still in flight). */
 HOT void index_raise(slz_heap *h, size_t k, uint32_t s)
 {
     if (s <= h->lv[0][k])
@@ -517,12 +520,11 @@ HOT void index_raise(slz_heap *h, size_t k, uint32_t s)
     if (k >= h->span)
         widen(h, k); /* (index.c) */
     int top = h->start;
-#pragma GCC unroll 8
-    for (int l = 1; l < SLZ_LEVELS; l++) { /* every level: a max, not a branch; unrolled, so */
-        if (l > top)                       /* that each exit test goes the same way every time */
-            break;
+    for (int l = 1; l <= top; l++) {
         uint32_t *par = &h->lv[l][k /= SLZ_FAN];
-        *par = *par > s ? *par : s;
+        if (*par >= s)
+            break;
+        *par = s;
     }
 }
 
@@ -550,15 +552,23 @@ HOT int free_intact(const slz_heap *h, const slz_chunk *c, uint32_t n)
 
 /* free_checked: the free chunk at g of n granules, intact (else reported:
  * free_intact's test, written out, as free's path is two instructions
- * shorter so). */
+ * shorter so). free_checked_as names op in the report (NULL: h->op is set
+ * already; free's pass sets it only on its ways to a report, free.c). */
 _Noreturn void corrupt_free(const slz_heap *h, uint32_t g, uint32_t n); /* alloc.c: reports */
-HOT slz_chunk *free_checked(slz_heap *h, uint32_t g, uint32_t n)
+static inline _Noreturn void corrupt_free_as(slz_heap *h, uint32_t g, uint32_t n, const char *op)
+{
+    if (op)
+        h->op = op;
+    corrupt_free(h, g, n);
+}
+HOT slz_chunk *free_checked_as(slz_heap *h, uint32_t g, uint32_t n, const char *op)
 {
     slz_chunk *c = chunk_at(h, g);
     if (!CHECKED(c->canary == canary_of(h, c)) || !header_ok(h, c, (size_t)n * SLZ_ALIGN, 0))
-        corrupt_free(h, g, n);
+        corrupt_free_as(h, g, n, op);
     return c;
 }
+HOT slz_chunk *free_checked(slz_heap *h, uint32_t g, uint32_t n) { return free_checked_as(h, g, n, NULL); }
 
 /* make_free: write the header and canary of free chunk g of n granules
  * (make_free_at: of free chunk c). */

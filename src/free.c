@@ -52,9 +52,12 @@ HOT uint32_t block_grain(const slz_heap *h, const void *p, const char *op, uint3
 
 /* next_damaged: the header of the chunk above block p (at g) failed its
  * check: a block held by the fast mode's cache or the secure profile's
- * quarantine (its header has K, cache.h) passes; else damage, reported. */
-static __attribute__((cold, noinline)) void next_damaged(slz_heap *h, uint32_t g, uint32_t nx)
+ * quarantine (its header has K, cache.h) passes; else damage, reported
+ * (op: as release_in's). */
+static __attribute__((cold, noinline)) void next_damaged(slz_heap *h, uint32_t g, uint32_t nx, const char *op)
 {
+    if (op)
+        h->op = op;
     if (!cache_header_ok(h, nx))
         slz_misuse(h->op, "corrupted next chunk (write past the end of a block?)", chunk2mem(chunk_at(h, g)));
 }
@@ -64,8 +67,10 @@ static __attribute__((cold, noinline)) void next_damaged(slz_heap *h, uint32_t g
  * chunk above is checked when the block is released (release_sized). */
 HOT uint32_t live_pass(slz_heap *h, const void *p, const char *op, uint32_t *size)
 {
-    if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED))
+    if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED)) {
+        h->op = op; /* (their reports read it) */
         heap_collect(h);
+    }
     return block_grain(h, p, op, size);
 }
 uint32_t live_block(slz_heap *h, const void *p)
@@ -123,10 +128,12 @@ HOT uint32_t prev_start(const slz_heap *h, const struct slz_cell *c, uint64_t st
  * that frees and allocates again stops moving pages in and out after its
  * first round. */
 
-/* keep_grains: the keep zone of every free chunk of h, in granules. */
+/* keep_grains: the keep zone of every free chunk of h, in granules (from
+ * SLZ_KEEP, set when the heap is made, to SLZ_KEEP_MAX: no 0 to test for on
+ * every free). */
 static uint32_t keep_grains(const slz_heap *h)
 {
-    return h->keep ? h->keep : SLZ_KEEP / SLZ_ALIGN;
+    return h->keep;
 }
 
 struct span {
@@ -480,7 +487,7 @@ size_t slz_heap_trimmable(slz_heap *h) { return h ? trim_walk(h, 1) : 0; }
  * gives back (settle). Only the chunks are counted here: a block given up
  * is counted once by the caller that gives one up (count_free), not for
  * shrink's tail. */
-HOT void release_in(slz_heap *h, uint32_t g, uint32_t n)
+HOT void release_in(slz_heap *h, uint32_t g, uint32_t n, const char *op)
 {
     struct slz_cell *const cells = h->cells;
     const uint32_t grains = h->grains;
@@ -498,14 +505,14 @@ HOT void release_in(slz_heap *h, uint32_t g, uint32_t n)
         slz_chunk *up = chunk_at(h, un);
         uintptr_t head = (size_t)sn * SLZ_ALIGN | ((used >> (un % SLZ_CELL)) & SLZ_INUSE);
         if (!CHECKED(up->head == head)) /* its size word, as the bits say: the first */
-            next_damaged(h, g, nx);     /* word a write past the end reaches */
+            next_damaged(h, g, nx, op); /* word a write past the end reaches */
         if (__builtin_expect(!(used & nb), 0)) { /* free: the rest of its header (damaged: a write past
                                                  * the end), its canary (a write after
                                                  * free), taken in */
             if (!CHECKED(up->check == free_seal(h, up, head)))
-                next_damaged(h, g, nx);
+                next_damaged(h, g, nx, op);
             if (!CHECKED(up->canary == canary_of(h, up)))
-                corrupt_free(h, nx, sn);
+                corrupt_free_as(h, nx, sn, op);
             wipe(up);
             wr(&cn->start, cn->start & ~nb); /* a tomb (bits_unstart) */
             wr(&cn->used, used | nb);
@@ -521,7 +528,7 @@ HOT void release_in(slz_heap *h, uint32_t g, uint32_t n)
     { /* the chunk below (none at 0: prev_start reads the block, in use) */
         uint32_t pv = prev_start(h, c, c->start, g);
         if (!(__atomic_load_n(&cells[pv / SLZ_CELL].used, __ATOMIC_RELAXED) & bit_of(pv))) {
-            free_checked(h, pv, g - pv); /* free: it takes g in */
+            free_checked_as(h, pv, g - pv, op); /* free: it takes g in */
             wipe(chunk_at(h, g));
             wr(&c->start, c->start & ~b);
             bits_note_chunk(h, pv, end);
@@ -541,7 +548,7 @@ HOT void release_in(slz_heap *h, uint32_t g, uint32_t n)
     settle(h, lo, g, nx, end);
 }
 /* (free_op's copy inlined: one frame, not two, for the free of a block) */
-static __attribute__((noinline)) void release_sized(slz_heap *h, uint32_t g, uint32_t n) { release_in(h, g, n); }
+static __attribute__((noinline)) void release_sized(slz_heap *h, uint32_t g, uint32_t n) { release_in(h, g, n, NULL); }
 /* (a block given up passes here or counts a free, count_free: h->dirty or
  * the count says so to carve's check of the pending bits, pending_reused) */
 void release(slz_heap *h, uint32_t g)
@@ -557,11 +564,14 @@ static void count_free(slz_heap *h)
     h->st.frees++;
 }
 
+/* (free_op: op_begin, but h->op: set only on the ways to a report, which
+ * alone read it, as malloc's pass does) */
 static __attribute__((noinline)) void free_op(slz_heap *h, void *p)
 {
-    op_begin(h, "free");
-    uint32_t n, g = live_pass(h, p, "free", &n); /* (h->op's, not read again) */
-    release_in(h, g, n);
+    h->busy = 1;
+    __asm__ volatile("" ::: "memory");
+    uint32_t n, g = live_pass(h, p, "free", &n);
+    release_in(h, g, n, "free");
     count_free(h);
     op_end(h);
 }
@@ -685,7 +695,7 @@ static void take_pending(slz_heap *h, uint32_t g, uint64_t w)
         uint32_t n, b = block_grain(h, chunk2mem(chunk_at(h, g + (uint32_t)__builtin_ctzll(w))), h->op, &n);
         if (h->cache && cache_take(h, b, n))
             continue; /* (the fast mode: as the owner's own free; counted as one there) */
-        release_in(h, b, n);
+        release_in(h, b, n, NULL);
         count_free(h);
     }
 }

@@ -134,6 +134,7 @@ slz_heap *slz_heap_create_in(void *mem, size_t bytes, unsigned flags)
     h->region_size = bytes + (lo - (uintptr_t)mem);
     keys_set(h, os_random(), os_random());
     h->seal = (uintptr_t)os_random();
+    h->keep = SLZ_KEEP / SLZ_ALIGN; /* (free.c: the keep zone, at its least) */
     h->op = "malloc";
     h->remote = os_membarrier_ready() ? 0 : 2; /* (without the barrier, the owner always looks: index.c) */
     attach(h, meta, &L);

@@ -111,7 +111,7 @@ mutant find-from-skips-own-cell $I 's/    if (h->lv\[0\]\[idx\] >= need) {/    i
 mutant cell-max-keeps-the-last $C 's/        m = s > m ? s : m;/        m = s ? s : m;/' core "$R"
 mutant index-set-short-of-the-top $W '/^VATTR static inline __attribute__((always_inline)) void V(fall)/,/^}/s/        if (l > top)/        if (l >= top)/' core "$R"
 mutant index-set-wrong-line $W 's/        const uint32_t \*line = h->lv\[l - 1\] + (k \& ~(size_t)(SLZ_FAN - 1));/        const uint32_t *line = h->lv[l - 1] + (k \& ~(size_t)(2 * SLZ_FAN - 1));/' core "$R"
-mutant index-raise-no-parents $C 's/        \*par = \*par > s ? \*par : s;/        (void)par;/' core "$R"
+mutant index-raise-no-parents $C 's/        \*par = s;/        (void)par;/' core "$R"
 mutant index-raise-one-short $C 's/    if (s <= h->lv\[0\]\[k\])$/    if (s <= h->lv[0][k] + 1)/' core "$R"
 mutant index-raise-span-one-short $C 's/    if (k >= h->span)$/    if (k > h->span)/' core "$R"
 mutant index-widen-start-stays $I 's/        h->start++;/        break;/' core "$R"
@@ -162,6 +162,8 @@ mutant block-no-used-check $F 's/    if (!(st \& __atomic_load_n(\&c->used, __AT
 mutant block-no-header-check $F '/^HOT uint32_t block_grain/,/^}/s/    if (!header_ok(h, chunk_at(h, g)/    if (0 \&\& !header_ok(h, chunk_at(h, g)/' core core_reports
 mutant block-no-next-header-check $F 's/        if (!CHECKED(up->head == head)) \/\* its size word/        if (0) \/* its size word/' core core_reports
 mutant free-checked-no-canary $C 's/    if (!CHECKED(c->canary == canary_of(h, c)) || /    if (/' core core_reports
+mutant free-checked-op-not-named $C 's/^        h->op = op;/        (void)op;/' core core_reports
+mutant next-damaged-op-not-named $F '/void next_damaged/,/^}/s/        h->op = op;/        (void)op;/' core core_reports
 mutant carve-takes-no-head-check $C 's/    return CHECKED(((c->head ^ head) | /    return CHECKED(((0) | /' core core_reports
 mutant carve-takes-no-canary-check $C 's/ | (c->canary ^ canary_of(h, c))) == 0);/) == 0);/' core core_reports
 mutant malloc-check-word-vex-differs $C 's/^SLZ_AES_FN(keyed_aes_vex, "v", ", %0")/SLZ_AES_FN(keyed_aes_vex, "v", ", %0\\n\\tvaesenc %1, %0, %0")/' core "$R"
@@ -187,6 +189,7 @@ mutant grow-last-not-raised $H 's/    index_raise(h, lo \/ SLZ_CELL, g - lo);/  
 mutant grow-block-end-taken $H 's/    if (is_used(h, lo)) {/    if (0) {/' core core_grow
 mutant settle-same-page-across-cells $F 's/ \& (((g - 1) ^ (end - 1)) < SLZ_CELL) \& / \& /' core core_release
 mutant keep-reused-wraps $F 's/        size_t reused = s.a < lo ? lo - s.a : 0;/        size_t reused = lo - s.a;/' core core_release
+mutant keep-not-set-at-creation $H 's/    h->keep = SLZ_KEEP \/ SLZ_ALIGN; /    (void)0; /' core "$R"
 mutant trim-nothing $F 's/        trim_chunk(h, g, g + grains_of(h, g));/        (void)g;/' core core_release
 # ---- allocation (alloc.c) ---------------------------------------------------
 mutant alloc-split-needs-more $A 's/    if (n - need >= MIN_GRAINS) {/    if (n - need > MIN_GRAINS) {/' core core_split

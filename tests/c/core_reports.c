@@ -105,6 +105,7 @@ int main(void)
     slz_free(h, b);
     memset(b, 'w', 8);
     REPORTS("corrupted free chunk (write after free?)", slz_free(h, a));
+    CHECK("a free chunk's report names free", seen_op != NULL && strcmp(seen_op, "free") == 0);
 
     /* ... and when the block above is freed and joins it */
     h = fresh();
@@ -112,6 +113,7 @@ int main(void)
     slz_free(h, a);
     memset(a, 'w', 8);
     REPORTS("corrupted free chunk (write after free?)", slz_free(h, b));
+    CHECK("a free chunk below: the report names free", seen_op != NULL && strcmp(seen_op, "free") == 0);
 
     /* a double free whose header was forged to read as in use (with the
      * right check word): the bits alone say the chunk is free */
@@ -138,6 +140,7 @@ int main(void)
     a = slz_malloc(h, 100), b = slz_malloc(h, 100);
     memset(a, 'o', slz_usable_size(h, a) + 8);
     REPORTS("corrupted next chunk (write past the end of a block?)", slz_free(h, a));
+    CHECK("the report names free, not the malloc before it", seen_op != NULL && strcmp(seen_op, "free") == 0);
 
     /* ... into the header of a free chunk above, its size word intact: the
      * check word (its seal) tells */

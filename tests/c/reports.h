@@ -12,11 +12,13 @@
 
 static __thread sigjmp_buf back; /* (each thread jumps back in itself) */
 static const char *seen;          /* (read once the thread that saw it is joined) */
+static const char *seen_op;       /* (the entry point the report named) */
 
 static void handler(const char *op, const char *what, const void *ptr)
 {
-    (void)op, (void)ptr;
+    (void)ptr;
     seen = what;
+    seen_op = op;
     siglongjmp(back, 1);
 }
 
