@@ -260,14 +260,17 @@ int pending_is(const slz_heap *h, uint32_t g)
  * passes a full barrier, then 2: a thread that reads 2 knows the barrier is
  * behind it (the release store after it, the acquire load here). A heap
  * where the barrier is not available starts at 2 (heap.c). */
-void pending_announce(slz_heap *h)
+static __attribute__((noinline, cold)) void announce(slz_heap *h)
 {
-    if (__atomic_load_n(&h->remote, __ATOMIC_ACQUIRE) == 2)
-        return;
     int zero = 0;
     __atomic_compare_exchange_n(&h->remote, &zero, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
     os_membarrier();
     __atomic_store_n(&h->remote, 2, __ATOMIC_RELEASE);
+}
+void pending_announce(slz_heap *h)
+{
+    if (__atomic_load_n(&h->remote, __ATOMIC_ACQUIRE) != 2)
+        announce(h); /* (once a heap: out of the way of every later free) */
 }
 
 /* pending_reused: the owner has just made the block at g live again (carve,
