@@ -229,7 +229,9 @@ mutant cache-pop-pending-unread $CA '/^static __attribute__((noinline)) void \*m
 mutant keep-errno-ignored src/alloc.c 's/    if (!(h->flags \& SLZ_KEEP_ERRNO))/    if (1)/' core core_errno
 mutant cache-depth-ignored $CA 's/    if (i >= c->depth || b > c->room)/    if (b > c->room)/' core core_cache_misuse
 # ---- the shim's routing (preload/) -------------------------------------------
-mutant shim-remote-free-dropped $S 's/    } else if (!heaps_lost(i)) {/    } else if (0) {/' shim shim_remote SLZ_HEAP_SIZE=1M
+mutant shim-remote-free-dropped $S 's/    } else if (!heaps_lost(i)) {/    } else if (0) {/' shim shim_remote SLZ_HEAP_SIZE=1M SLZ_CHECK=1
+mutant shim-short-remote-free-dropped $S '/^static void __attribute__((noinline)) free_other/,/^}/s/        slz_free_deferred(h, p);/        (void)h;/' shim shim_remote SLZ_HEAP_SIZE=1M
+mutant shim-short-remote-ignores-state $S 's/        likely(heaps_owned(i)))/        1)/' shim shim_remote SLZ_HEAP_SIZE=1M
 mutant shim-realloc-own-moves $S '/^static void \*realloc_owned/,/^}/s/    if (h == shim_my_heap && n <= max_request) {/    if (0) {/' shim shim_routing SLZ_HEAP_SIZE=1M
 mutant shim-realloc-remote-size-0 $S 's/        old = slz_block_size(h, p, "realloc");/        old = 0;/' shim shim_remote SLZ_HEAP_SIZE=1M
 mutant shim-slot-first-only $PH 's/    if (d >= shim_heaps.span)/    if (d >= shim_heaps.footprint)/' shim shim_remote SLZ_HEAP_SIZE=1M
