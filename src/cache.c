@@ -229,7 +229,7 @@ static void reused(slz_heap *h, void *p)
         c->fence_pushes = c->pushes;
         h->dirty = 1; /* (pending_reused fences) */
     }
-    pending_reused(h, grain_of(h, mem2chunk(p)));
+    pending_look(h, grain_of(h, mem2chunk(p)));
 }
 
 /* cache_malloc: malloc on a heap with a cache, inside an operation (calloc). */

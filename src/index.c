@@ -283,16 +283,18 @@ void pending_announce(slz_heap *h)
  * (or its push into the cache), not this one (free.c, before
  * slz_free_deferred, argues why): so the owner's mallocs between two of its
  * frees pay one fence. Out of line (cold): the fast paths keep nothing
- * alive for it. */
-__attribute__((noinline, cold)) void pending_reused(slz_heap *h, uint32_t g)
+ * alive for it; the cache's pop, out of line itself, has its work inline
+ * (pending_look, chunk.h), with the fence and the report out of line. */
+__attribute__((noinline, cold)) void pending_reused(slz_heap *h, uint32_t g) { pending_look(h, g); }
+__attribute__((noinline, cold)) void pending_fence(slz_heap *h)
 {
-    if (h->dirty || h->fence_frees != h->st.frees) {
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        h->dirty = 0;
-        h->fence_frees = h->st.frees;
-    }
-    if (__atomic_load_n(&h->pend[0][g / SLZ_CELL], __ATOMIC_RELAXED) & bit_of(g))
-        slz_misuse(h->op, "double free", chunk2mem(chunk_at(h, g)));
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    h->dirty = 0;
+    h->fence_frees = h->st.frees;
+}
+__attribute__((noinline, cold)) _Noreturn void pending_double(slz_heap *h, uint32_t g)
+{
+    slz_misuse(h->op, "double free", chunk2mem(chunk_at(h, g)));
 }
 
 /* pending_drain: the owner takes every pending free, calling fn for each
