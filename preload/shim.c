@@ -630,7 +630,7 @@ static void __attribute__((noinline)) free_long(void *p);
  * what the long way adds is all off, and an owned slot is neither lost (a
  * fork child) nor abandoned (heaps_drain counts those frees). Anything else
  * takes the long way. */
-static void __attribute__((noinline)) free_other(void *p)
+static inline void free_other(void *p)
 {
     int i = heaps_slot_of(p);
     slz_heap *h;

@@ -231,7 +231,7 @@ mutant cache-take-head-unread $CA '/^int cache_take/,/^}/s/ || ch->head != b + S
 mutant cache-depth-ignored $CA 's/    if (i >= c->depth || b > c->room)/    if (b > c->room)/' core core_cache_misuse
 # ---- the shim's routing (preload/) -------------------------------------------
 mutant shim-remote-free-dropped $S 's/    } else if (!heaps_lost(i)) {/    } else if (0) {/' shim shim_remote SLZ_HEAP_SIZE=1M SLZ_CHECK=1
-mutant shim-short-remote-free-dropped $S '/^static void __attribute__((noinline)) free_other/,/^}/s/        slz_free_deferred(h, p);/        (void)h;/' shim shim_remote SLZ_HEAP_SIZE=1M
+mutant shim-short-remote-free-dropped $S '/^static inline void free_other/,/^}/s/        slz_free_deferred(h, p);/        (void)h;/' shim shim_remote SLZ_HEAP_SIZE=1M
 mutant shim-short-remote-ignores-state $S 's/        likely(heaps_owned(i)))/        1)/' shim shim_remote SLZ_HEAP_SIZE=1M
 mutant shim-realloc-own-moves $S '/^static void \*realloc_owned/,/^}/s/    if (h == shim_my_heap && n <= max_request) {/    if (0) {/' shim shim_routing SLZ_HEAP_SIZE=1M
 mutant shim-realloc-remote-size-0 $S 's/        old = slz_block_size(h, p, "realloc");/        old = 0;/' shim shim_remote SLZ_HEAP_SIZE=1M
