@@ -374,6 +374,7 @@ void heaps_thread_exit(void *arg)
 
 /* heaps_lost: whether slot i's heap was left behind by a fork. */
 int heaps_lost(int i) { return __atomic_load_n(&state[i], __ATOMIC_RELAXED) == SLOT_LOST; }
+int heaps_owned(int i) { return __atomic_load_n(&state[i], __ATOMIC_RELAXED) == SLOT_OWNED; }
 
 /* heaps_drain: the caller just freed a block of slot i's heap, not its own.
  * The frees other threads leave an abandoned heap (its thread exited) wait

@@ -81,6 +81,7 @@ int heaps_grow(slz_heap *h, size_t need);
 void heaps_thread_exit(void *heap);
 void heaps_fork_child(void);
 int heaps_lost(int slot);
+int heaps_owned(int slot); /* a thread owns it (the caller's, or another's) */
 void heaps_drain(int slot);
 void heaps_adopt(int slot); /* (the caller has no heap and frees into slot's) */
 slz_heap *heaps_view(void);

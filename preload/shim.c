@@ -626,6 +626,24 @@ static inline int glibc_short(const void *p)
 
 static void __attribute__((noinline)) free_long(void *p);
 
+/* free_other: p is not for glibc's short way. A block of a heap another
+ * thread owns, with nothing watching (the short way to the core's test, and
+ * shim_fast_max: no counting, check or call sites), goes to it at once:
+ * what the long way adds is all off, and an owned slot is neither lost (a
+ * fork child) nor abandoned (heaps_drain counts those frees). Anything else
+ * takes the long way. */
+static inline void free_other(void *p)
+{
+    int i = heaps_slot_of(p);
+    slz_heap *h;
+    if (likely(i >= 0) && likely(shim_fast_max != 0) && likely(!watched_now()) &&
+        likely((h = __atomic_load_n(&shim_heaps.heap[i], __ATOMIC_ACQUIRE)) != NULL) && likely(h != shim_my_heap) &&
+        likely(heaps_owned(i)))
+        slz_free_deferred(h, p);
+    else
+        free_long(p);
+}
+
 EXPORT void free(void *p)
 {
     if (likely((uintptr_t)p - shim_me.lo < shim_me.len) && likely(!watched_now())) {
@@ -636,7 +654,7 @@ EXPORT void free(void *p)
     } else if (glibc_short(p)) {
         glibc_free(p);
     } else {
-        free_long(p);
+        free_other(p);
     }
 }
 

@@ -30,7 +30,8 @@
  * into the heap). Only the owner reads and writes the cached bits and the
  * K flags. A cached block is live for the bits another thread reads, so its
  * free there is taken; the owner, when it takes the pending free, finds K
- * (block_grain fails, bad_block reads the cached bit): a double free. The
+ * (cache_take's header check fails, then block_grain's, and bad_block reads
+ * the cached bit): a double free. The
  * owner takes pending frees before it pushes a block (cache_slz_free leaves
  * the free to the core when pend_any is set: a double free of a block
  * another thread freed first is reported at the call that makes it, as
@@ -228,7 +229,7 @@ static void reused(slz_heap *h, void *p)
         c->fence_pushes = c->pushes;
         h->dirty = 1; /* (pending_reused fences) */
     }
-    pending_reused(h, grain_of(h, mem2chunk(p)));
+    pending_look(h, grain_of(h, mem2chunk(p)));
 }
 
 /* cache_malloc: malloc on a heap with a cache, inside an operation (calloc). */
@@ -373,19 +374,25 @@ __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
     op_end(h);
 }
 
-/* cache_take: the block of k granules at g, which another thread freed
- * and the owner has taken and checked as a free checks it (take_pending),
- * goes into the cache as the owner's own free would put it there, when its
- * stack and the byte bound have room: 1; else 0 (the caller releases it).
+/* cache_take: the block at g, which another thread freed and the owner
+ * has taken (take_pending), goes into the cache as the owner's own free
+ * would put it there, with that free's checks (cache_slz_free: the bits
+ * say a live block of a cached size, its header says so; a cached block's
+ * has K and fails), when its stack and the byte bound have room: 1; else 0
+ * (the caller checks it as a free checks it and releases it, or reports).
  * So a thread that allocates what others free is served by the cache, as by
- * its own frees (the chunk above unread, as there: cache_slz_free). */
-int cache_take(slz_heap *h, uint32_t g, uint32_t k)
+ * its own frees (the chunk above unread, as there). */
+int cache_take(slz_heap *h, uint32_t g)
 {
-    struct slz_cache *c = h->cache;
-    uintptr_t b = (uintptr_t)k * SLZ_ALIGN;
-    slz_chunk *ch = chunk_at(h, g);
-    if (b > CACHE_CLASSES * SLZ_ALIGN)
+    const struct slz_cell *cell = cell_of(h, g);
+    uint64_t st = cell->start;
+    if (!((st & cell->used) >> (g % SLZ_CELL) & 1))
         return 0;
+    uintptr_t b = size_in_cell(cell, shifted(st, g), 0) * SLZ_ALIGN;
+    slz_chunk *ch = chunk_at(h, g);
+    if (b > CACHE_CLASSES * SLZ_ALIGN || ch->head != b + SLZ_INUSE)
+        return 0;
+    struct slz_cache *c = h->cache;
     uint32_t *row = cache_row(c, b), i = row[0];
     if (i >= c->depth || b > c->room)
         return 0;

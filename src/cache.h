@@ -157,7 +157,7 @@ void *cache_slz_malloc(slz_heap *h, size_t n);
 void cache_slz_free(slz_heap *h, void *p);
 int cache_refused(slz_heap *h, int saved_errno);
 void cache_flush(slz_heap *h);
-int cache_take(slz_heap *h, uint32_t g, uint32_t k);
+int cache_take(slz_heap *h, uint32_t g);
 void cache_stats(const slz_heap *h, struct slz_heap_stats *out);
 size_t cache_held(const slz_heap *h);
 size_t cache_check(const slz_heap *h, size_t cells, const char **first);

@@ -616,7 +616,17 @@ void index_pick_lines(slz_heap *h);
 size_t pending_mark(slz_heap *h, const uint32_t *g, size_t n); /* any thread */
 int pending_is(const slz_heap *h, uint32_t g); /* any thread */
 void pending_announce(slz_heap *h); /* any thread */
+void pending_fence(slz_heap *h);
+_Noreturn void pending_double(slz_heap *h, uint32_t g);
 void pending_reused(slz_heap *h, uint32_t g);
+/* pending_look: pending_reused's work, inline (see index.c) */
+static inline void pending_look(slz_heap *h, uint32_t g)
+{
+    if (h->dirty || h->fence_frees != h->st.frees)
+        pending_fence(h);
+    if (__atomic_load_n(&h->pend[0][g / SLZ_CELL], __ATOMIC_RELAXED) & bit_of(g))
+        pending_double(h, g);
+}
 void pending_drain(slz_heap *h, void (*fn)(slz_heap *, uint32_t, uint64_t));
 
 /* heap.c */

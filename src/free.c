@@ -687,14 +687,17 @@ void slz_free_deferred(slz_heap *h, void *p)
 
 /* take_pending: the blocks another thread freed at granules g + the bits
  * of w (a word of pending bits), given back by the owner: checked and
- * released in one frame (release_in inlined), not a call for each. */
+ * released in one frame (release_in inlined), not a call for each; in the
+ * fast mode, into the cache with the checks of the owner's own free there
+ * when it takes them (cache_take). */
 static void take_pending(slz_heap *h, uint32_t g, uint64_t w)
 {
     h->dirty = 1;
     for (; w; w &= w - 1) {
-        uint32_t n, b = block_grain(h, chunk2mem(chunk_at(h, g + (uint32_t)__builtin_ctzll(w))), h->op, &n);
-        if (h->cache && cache_take(h, b, n))
-            continue; /* (the fast mode: as the owner's own free; counted as one there) */
+        uint32_t at = g + (uint32_t)__builtin_ctzll(w);
+        if (h->cache && cache_take(h, at))
+            continue; /* (counted as the owner's own free there) */
+        uint32_t n, b = block_grain(h, chunk2mem(chunk_at(h, at)), h->op, &n);
         release_in(h, b, n, NULL);
         count_free(h);
     }

@@ -205,8 +205,10 @@ size_t index_check(const slz_heap *h, size_t cells, const char **first)
  * summary bits above the word are read first and written only when not set
  * yet, after it (a run of frees into one heap writes each once), and
  * pend_any once, after all. Every access is sequentially consistent: a
- * summary bit read as set comes before the owner's exchange that clears it,
- * so the owner's later exchange of the word below sees this OR; pend_any
+ * summary bit read as set comes before the owner's exchange (pend[2]) or
+ * AND (pend[1], which stays set while its word gets frees: drain_words)
+ * that clears it, and the owner reads the word below after either, so it
+ * sees this OR; pend_any
  * read as set comes before the owner's store that clears it, and its drain
  * after that store sees every OR. Returns the index of a granule pending
  * already (a double free: twice here, or freed before and not yet taken),
@@ -260,14 +262,17 @@ int pending_is(const slz_heap *h, uint32_t g)
  * passes a full barrier, then 2: a thread that reads 2 knows the barrier is
  * behind it (the release store after it, the acquire load here). A heap
  * where the barrier is not available starts at 2 (heap.c). */
-void pending_announce(slz_heap *h)
+static __attribute__((noinline, cold)) void announce(slz_heap *h)
 {
-    if (__atomic_load_n(&h->remote, __ATOMIC_ACQUIRE) == 2)
-        return;
     int zero = 0;
     __atomic_compare_exchange_n(&h->remote, &zero, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
     os_membarrier();
     __atomic_store_n(&h->remote, 2, __ATOMIC_RELEASE);
+}
+void pending_announce(slz_heap *h)
+{
+    if (__atomic_load_n(&h->remote, __ATOMIC_ACQUIRE) != 2)
+        announce(h); /* (once a heap: out of the way of every later free) */
 }
 
 /* pending_reused: the owner has just made the block at g live again (carve,
@@ -280,16 +285,49 @@ void pending_announce(slz_heap *h)
  * (or its push into the cache), not this one (free.c, before
  * slz_free_deferred, argues why): so the owner's mallocs between two of its
  * frees pay one fence. Out of line (cold): the fast paths keep nothing
- * alive for it. */
-__attribute__((noinline, cold)) void pending_reused(slz_heap *h, uint32_t g)
+ * alive for it; the cache's pop, out of line itself, has its work inline
+ * (pending_look, chunk.h), with the fence and the report out of line. */
+__attribute__((noinline, cold)) void pending_reused(slz_heap *h, uint32_t g) { pending_look(h, g); }
+__attribute__((noinline, cold)) void pending_fence(slz_heap *h)
 {
-    if (h->dirty || h->fence_frees != h->st.frees) {
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        h->dirty = 0;
-        h->fence_frees = h->st.frees;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    h->dirty = 0;
+    h->fence_frees = h->st.frees;
+}
+__attribute__((noinline, cold)) _Noreturn void pending_double(slz_heap *h, uint32_t g)
+{
+    slz_misuse(h->op, "double free", chunk2mem(chunk_at(h, g)));
+}
+
+/* drain_words: the words of pending bits under summary word i1: those
+ * with bits taken (fn), and the summary bits of those found empty cleared,
+ * then those words read again (a thread that ORed one after the first read
+ * may have read its summary bit before it was cleared, and so not set it:
+ * taken now). A word found with bits keeps its summary bit: the next free
+ * into it reads the bit set and writes nothing there (one line every drain
+ * exchanged, then loaded and ORed by every free after it, before). */
+static void drain_words(slz_heap *h, size_t i1, void (*fn)(slz_heap *, uint32_t, uint64_t))
+{
+    uint64_t idle = 0, w1 = __atomic_load_n(&h->pend[1][i1], __ATOMIC_SEQ_CST);
+    for (; w1; w1 &= w1 - 1) {
+        size_t k = i1 * 64 + (size_t)__builtin_ctzll(w1);
+        uint64_t w0 = __atomic_load_n(&h->pend[0][k], __ATOMIC_SEQ_CST);
+        if (w0 && (w0 = __atomic_exchange_n(&h->pend[0][k], 0, __ATOMIC_SEQ_CST)) != 0)
+            fn(h, (uint32_t)(k * SLZ_CELL), w0);
+        else
+            idle |= w1 & -w1;
     }
-    if (__atomic_load_n(&h->pend[0][g / SLZ_CELL], __ATOMIC_RELAXED) & bit_of(g))
-        slz_misuse(h->op, "double free", chunk2mem(chunk_at(h, g)));
+    if (idle == 0)
+        return;
+    __atomic_fetch_and(&h->pend[1][i1], ~idle, __ATOMIC_SEQ_CST);
+    for (; idle; idle &= idle - 1) {
+        size_t k = i1 * 64 + (size_t)__builtin_ctzll(idle);
+        if (__atomic_load_n(&h->pend[0][k], __ATOMIC_SEQ_CST) != 0) {
+            uint64_t w0 = __atomic_exchange_n(&h->pend[0][k], 0, __ATOMIC_SEQ_CST);
+            if (w0)
+                fn(h, (uint32_t)(k * SLZ_CELL), w0);
+        }
+    }
 }
 
 /* pending_drain: the owner takes every pending free, calling fn for each
@@ -306,15 +344,7 @@ void pending_drain(slz_heap *h, void (*fn)(slz_heap *, uint32_t, uint64_t))
         if (__atomic_load_n(&h->pend[2][i2], __ATOMIC_SEQ_CST) == 0)
             continue;
         uint64_t w2 = __atomic_exchange_n(&h->pend[2][i2], 0, __ATOMIC_SEQ_CST);
-        for (; w2; w2 &= w2 - 1) {
-            size_t i1 = i2 * 64 + (size_t)__builtin_ctzll(w2);
-            uint64_t w1 = __atomic_exchange_n(&h->pend[1][i1], 0, __ATOMIC_SEQ_CST);
-            for (; w1; w1 &= w1 - 1) {
-                size_t k = i1 * 64 + (size_t)__builtin_ctzll(w1);
-                uint64_t w0 = __atomic_exchange_n(&h->pend[0][k], 0, __ATOMIC_SEQ_CST);
-                if (w0)
-                    fn(h, (uint32_t)(k * SLZ_CELL), w0);
-            }
-        }
+        for (; w2; w2 &= w2 - 1)
+            drain_words(h, i2 * 64 + (size_t)__builtin_ctzll(w2), fn);
     }
 }

@@ -212,13 +212,14 @@ mutant pending-batch-twice-not-seen $I 's/                return j;/            
 mutant pending-no-level-1 $I 's/    mark_once(\&h->pend\[1\]/    (void)(\&h->pend[1]/' core core_reports
 mutant pending-no-level-2 $I 's/    mark_once(\&h->pend\[2\]/    (void)(\&h->pend[2]/' core core_reports
 mutant pending-no-flag $I 's/        __atomic_store_n(\&h->pend_any, 1, __ATOMIC_SEQ_CST);/        (void)0;/' core core_reports
-mutant pending-drain-first-cell-only $I 's/            for (; w1; w1 \&= w1 - 1) {/            for (; w1; w1 = 0) {/' core core_reports
+mutant pending-drain-first-cell-only $I 's/    for (; w1; w1 \&= w1 - 1) {/    for (; w1; w1 = 0) {/' core core_reports
+mutant pending-cleared-not-read-again $I 's/    __atomic_fetch_and(\&h->pend\[1\]\[i1\], ~idle, __ATOMIC_SEQ_CST);/    __atomic_fetch_and(\&h->pend[1][i1], ~idle, __ATOMIC_SEQ_CST); idle = 0;/' core core_drain
 mutant pending-take-first-of-word $F 's/    for (; w; w \&= w - 1) {/    for (; w; w = 0) {/' core core_reports
 mutant pending-deferred-skips-mark $F 's/    size_t d = pending_mark(h, g, m);/    size_t d = m;/' core core_reports
 mutant handover-carve-no-look $A 's/        pending_reused(h, g);/        (void)g;/' core core_handover_race
 mutant handover-no-announce $F 's/    pending_announce(h);/    (void)0;/' core core_handover_race
 mutant handover-check-ignores-drain $F 's/        if (!(st \& us \& b) \&\& pending_is(h, g\[i\]) \&\& __atomic_load_n(\&h->drain_epoch, __ATOMIC_SEQ_CST) == epoch)/        if (!(st \& us \& b))/' core core_handover_race
-mutant pending-never-cached $F 's/    if (h->cache \&\& cache_take(h, b, n))/    if (0)/' core core_cache_misuse
+mutant pending-never-cached $F 's/        if (h->cache \&\& cache_take(h, at))/        if (0)/' core core_cache_misuse
 mutant pending-malloc-no-collect src/malloc_pass.h '/V(malloc_pass)(slz_heap \*h, size_t n, const char \*op)$/,/^}/s/        heap_collect(h);/        (void)0;/' core core_reports
 # ---- the secure profile's quarantine (quarantine.c) -----------------------------
 mutant quarantine-no-clear $Q 's/    memset(chunk2mem(ch), 0, size - SLZ_HDR);/    (void)0;/' core "core_quarantine 20000"
@@ -232,9 +233,12 @@ mutant cache-bit-unread $CA 's/    if (cache_set_bit(c, g)) \/\* (its header was
 mutant cache-canary-unread $CA 's/    if (!CHECKED(ch->canary == canary_of(h, ch)) || /    if (/' core core_cache_misuse
 mutant cache-pop-pending-unread $CA '/^static __attribute__((noinline)) void \*malloc_reused/,/^}/s/    reused(h, p);/    (void)0;/' core core_cache_misuse
 mutant keep-errno-ignored src/alloc.c 's/    if (!(h->flags \& SLZ_KEEP_ERRNO))/    if (1)/' core core_errno
+mutant cache-take-head-unread $CA '/^int cache_take/,/^}/s/ || ch->head != b + SLZ_INUSE)/)/' core core_cache_misuse
 mutant cache-depth-ignored $CA 's/    if (i >= c->depth || b > c->room)/    if (b > c->room)/' core core_cache_misuse
 # ---- the shim's routing (preload/) -------------------------------------------
-mutant shim-remote-free-dropped $S 's/    } else if (!heaps_lost(i)) {/    } else if (0) {/' shim shim_remote SLZ_HEAP_SIZE=1M
+mutant shim-remote-free-dropped $S 's/    } else if (!heaps_lost(i)) {/    } else if (0) {/' shim shim_remote SLZ_HEAP_SIZE=1M SLZ_CHECK=1
+mutant shim-short-remote-free-dropped $S '/^static inline void free_other/,/^}/s/        slz_free_deferred(h, p);/        (void)h;/' shim shim_remote SLZ_HEAP_SIZE=1M
+mutant shim-short-remote-ignores-state $S 's/        likely(heaps_owned(i)))/        1)/' shim shim_remote SLZ_HEAP_SIZE=1M
 mutant shim-realloc-own-moves $S '/^static void \*realloc_owned/,/^}/s/    if (h == shim_my_heap && n <= max_request) {/    if (0) {/' shim shim_routing SLZ_HEAP_SIZE=1M
 mutant shim-realloc-remote-size-0 $S 's/        old = slz_block_size(h, p, "realloc");/        old = 0;/' shim shim_remote SLZ_HEAP_SIZE=1M
 mutant shim-slot-first-only $PH 's/    if (d >= shim_heaps.span)/    if (d >= shim_heaps.footprint)/' shim shim_remote SLZ_HEAP_SIZE=1M

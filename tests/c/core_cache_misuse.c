@@ -67,6 +67,14 @@ int main(void)
     pthread_join(t, NULL);
     CHECK("the other thread reports nothing", seen == NULL);
     REPORTS("double free", slz_malloc(h, 100));
+    /* the same, the pending free taken by a call the cache does not serve
+     * (another size): the drain finds K, not a block to cache (cache_take) */
+    CHECK("the cache took the block", cached(&h, &b));
+    x[0] = h, x[1] = b, seen = NULL;
+    pthread_create(&t, NULL, remote_free, x);
+    pthread_join(t, NULL);
+    CHECK("the other thread reports nothing", seen == NULL);
+    REPORTS("double free", slz_malloc(h, 300));
 
     /* a live block freed by another thread: the owner's next call takes it
      * into the cache (cache_take), checked; a second free of it by another
