@@ -190,7 +190,7 @@ mutant grow-block-end-taken $H 's/    if (is_used(h, lo)) {/    if (0) {/' core 
 mutant settle-same-page-across-cells $F 's/ \& (((g - 1) ^ (end - 1)) < SLZ_CELL) \& / \& /' core core_release
 mutant keep-reused-wraps $F 's/        size_t reused = s.a < lo ? lo - s.a : 0;/        size_t reused = lo - s.a;/' core core_release
 mutant keep-not-set-at-creation $H 's/    h->keep = SLZ_KEEP \/ SLZ_ALIGN; /    (void)0; /' core "$R"
-mutant trim-nothing $F 's/        trim_chunk(h, g, g + grains_of(h, g));/        (void)g;/' core core_release
+mutant trim-nothing $F 's/        n += trim_chunk(h, g, g + grains_of(h, g), dry);/        (void)g;/' core core_release
 # ---- allocation (alloc.c) ---------------------------------------------------
 mutant alloc-split-needs-more $A 's/    if (n - need >= MIN_GRAINS) {/    if (n - need > MIN_GRAINS) {/' core core_split
 mutant alloc-min-chunk-128 $C 's/#define SLZ_MIN_CHUNK 64/#define SLZ_MIN_CHUNK 128/' core core_split
