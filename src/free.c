@@ -354,7 +354,7 @@ static inline int same_words(const slz_heap *h, uint32_t e, uint32_t end)
 /* same_page: the block joined the free chunk [lo, g) below it (and what
  * was free above it) and the chunk, not the top, still ends in the page and
  * the cell where the chunk below ended: its whole pages beyond the keep
- * zone are that chunk's, its record stays in the same words: settle_big
+ * zone are that chunk's, its record stays in the same words: settle_rest
  * would weigh what that chunk weighed when it last settled, and write what
  * the words hold. (What a carve or a new keep zone changed since waits for
  * the next free that adds a page.) */
@@ -398,25 +398,12 @@ static __attribute__((noinline)) void weigh(slz_heap *h, uint32_t lo, uint32_t g
     give_back(h, p.x, p.y, p.in, now, end);
     words_put(h, w, now);
 }
-/* (settle_big: its own, with nothing to save, so that a free into the
- * same page costs a call and a few tests, and release_sized's own code
- * stays as it was) */
-static __attribute__((noinline)) void settle_big(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
-{
-    if (!same_page(h, lo, g, end))
-        weigh(h, lo, g, nx, end);
-}
 
-/* (settle's first test, the one most frees take: the chunk, or the part of
- * the top below the high-water mark, is smaller than its keep zone and a
- * step: it gives nothing back.) */
-HOT void settle(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
+/* records_dropped: settle's way for a chunk too short to give a page
+ * back: the records of the chunks it took in go, and a chunk above carved
+ * into its given-back part has its record moved up. */
+HOT void records_dropped(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
 {
-    uint32_t least = lo + keep_grains(h) + SLZ_RELEASE_STEP / SLZ_ALIGN;
-    if (end >= least && (end != h->grains || h->st.high_water / SLZ_ALIGN >= least)) {
-        settle_big(h, lo, g, nx, end);
-        return;
-    }
     if (h->rel_level == 0)
         return; /* no page ever went back: no record anywhere */
     if (h->cell_records == 0 && end != h->grains)
@@ -427,6 +414,44 @@ HOT void settle(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
         record_drop(h, end, g); /* the block's end: a record there is of a chunk gone */
     else if (record_r(h, end) > nx)
         record_carved(h, nx, end); /* (the r word alone first: usually 0) */
+}
+
+/* quiet_note: h->quiet, settle's first test: a chunk, not the top, shorter
+ * than it (its keep zone and a step) gives nothing back. Noted again
+ * after whatever moves the keep zone (weigh in settle_rest, trim_walk); 0
+ * in a new heap sends its frees to settle_rest until then. */
+static void quiet_note(slz_heap *h)
+{
+    h->quiet = keep_grains(h) + SLZ_RELEASE_STEP / SLZ_ALIGN;
+}
+
+/* settle_rest: settle past its first test. The top short of its keep
+ * zone and a step below the high-water mark drops records; any other chunk
+ * here may give back (weigh), unless the block joined a free chunk below
+ * in the same page (same_page). (A chunk not the top passes here only at
+ * least quiet long, or before the first weigh or trim notes quiet, when
+ * there is no record to drop: weigh's plan then finds nothing due.) */
+static __attribute__((noinline)) void settle_rest(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
+{
+    if (end == h->grains && h->st.high_water / SLZ_ALIGN < lo + keep_grains(h) + SLZ_RELEASE_STEP / SLZ_ALIGN) {
+        records_dropped(h, lo, g, nx, end);
+    } else if (!same_page(h, lo, g, end)) {
+        weigh(h, lo, g, nx, end);
+        quiet_note(h);
+    }
+}
+
+/* (settle's first test, the one most frees take: the chunk, not the top,
+ * is shorter than h->quiet; then, while no cell holds a record, nothing
+ * else to do) */
+HOT void settle(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
+{
+    if (end != h->grains && end - lo < h->quiet) {
+        if (h->cell_records != 0)
+            records_dropped(h, lo, g, nx, end);
+        return;
+    }
+    settle_rest(h, lo, g, nx, end);
 }
 
 /* trim_chunk: the free chunk [lo, end) gives back every page beyond its
@@ -468,6 +493,7 @@ static size_t trim_walk(slz_heap *h, int dry)
         h->keep = keep; /* trim_chunk's least undone) */
         h->keep_level = level;
     }
+    quiet_note(h);
     op_end(h);
     return n;
 }
