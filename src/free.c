@@ -26,13 +26,13 @@ static _Noreturn __attribute__((cold, noinline)) void bad_block(const slz_heap *
     slz_misuse(op, "corrupted chunk header (write past the end of the block below?)", p);
 }
 
-/* block_grain: the granule of block p's chunk, checked against the bits:
+/* block_bits: the granule of block p's chunk, checked against the bits:
  * a pointer inside the arena (one unsigned compare) at a chunk that is
- * allocated (one test of both bits), whose header says so; *size gets its
- * size. op names the caller in a report. Reads the bits with single loads
- * only, so another thread may call it while the owner works (see
- * slz_free_deferred). */
-HOT uint32_t block_grain(const slz_heap *h, const void *p, const char *op, uint32_t *size)
+ * allocated (one test of both bits); *size gets its size. block_grain:
+ * the same, whose header says so too. op names the caller in a report.
+ * Reads the bits with single loads only, so another thread may call it
+ * while the owner works (see slz_free_deferred). */
+HOT uint32_t block_bits(const slz_heap *h, const void *p, const char *op, uint32_t *size)
 {
     uintptr_t off = (uintptr_t)p - (uintptr_t)h->base - SLZ_HDR;
     uintptr_t q = off >> 4 | off << (8 * sizeof off - 4); /* (rotated: a pointer off the */
@@ -43,7 +43,12 @@ HOT uint32_t block_grain(const slz_heap *h, const void *p, const char *op, uint3
     uint64_t b = bit_of(g), st = __atomic_load_n(&c->start, __ATOMIC_RELAXED);
     if (!(st & __atomic_load_n(&c->used, __ATOMIC_RELAXED) & b))
         bad_block(h, p, op, g);
-    uint32_t n = size_in_cell(c, st, g % SLZ_CELL);
+    *size = size_in_cell(c, st, g % SLZ_CELL);
+    return g;
+}
+HOT uint32_t block_grain(const slz_heap *h, const void *p, const char *op, uint32_t *size)
+{
+    uint32_t n, g = block_bits(h, p, op, &n);
     if (!header_ok(h, chunk_at(h, g), (size_t)n * SLZ_ALIGN, 1))
         bad_block(h, p, op, g);
     *size = n;
@@ -65,12 +70,16 @@ static __attribute__((cold, noinline)) void next_damaged(slz_heap *h, uint32_t g
 /* live_block: the chunk of block p, checked, once the frees other threads
  * left are taken (one of them may be p: then this is a double free). The
  * chunk above is checked when the block is released (release_sized). */
-HOT uint32_t live_pass(slz_heap *h, const void *p, const char *op, uint32_t *size)
+HOT void pend_taken(slz_heap *h, const char *op)
 {
     if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED)) {
         h->op = op; /* (their reports read it) */
         heap_collect(h);
     }
+}
+HOT uint32_t live_pass(slz_heap *h, const void *p, const char *op, uint32_t *size)
+{
+    pend_taken(h, op);
     return block_grain(h, p, op, size);
 }
 uint32_t live_block(slz_heap *h, const void *p)
@@ -590,17 +599,17 @@ static void count_free(slz_heap *h)
     h->st.frees++;
 }
 
-/* (free_op: op_begin, but h->op: set only on the ways to a report, which
- * alone read it, as malloc's pass does) */
-static __attribute__((noinline)) void free_op(slz_heap *h, void *p)
-{
-    h->busy = 1;
-    __asm__ volatile("" ::: "memory");
-    uint32_t n, g = live_pass(h, p, "free", &n);
-    release_in(h, g, n, "free");
-    count_free(h);
-    op_end(h);
-}
+/* free's pass, compiled once per line version (free_pass.h); slz_free's
+ * entry: the fast mode's (cache.c), else the pass of the heap's line
+ * version (h->lines bit 0, as slz_malloc's in alloc.c; a read-only table).
+ * (The mode tested first: the fast mode's free pays no more than that.) */
+#define SLZ_VERSIONED "free_pass.h"
+#include "versions.h"
+#ifdef SLZ_LINES_X86
+static void (*const free_ops[2])(slz_heap *, void *) = {free_op_sse2, free_op_avx2};
+#else
+static void (*const free_ops[2])(slz_heap *, void *) = {free_op_plain, free_op_plain};
+#endif
 /* (both ways out tail calls: no frame is set up before the mode is known) */
 inline void slz_free(slz_heap *h, void *p)
 {
@@ -610,7 +619,7 @@ inline void slz_free(slz_heap *h, void *p)
         cache_slz_free(h, p); /* the fast mode (cache.c) */
         return;
     }
-    free_op(h, p);
+    free_ops[h->lines & 1](h, p);
 }
 
 /* ---- Frees from another thread -----------------------------------------
