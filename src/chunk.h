@@ -150,6 +150,7 @@ struct slz_heap {
                           * so; 2: said (index.c, pending_announce) (atomic) */
     uint32_t keep;       /* granules every free chunk keeps resident (free.c) */
     uint32_t rel_a, rel_r; /* the top's record: granules given back (free.c) */
+    uint32_t quiet;      /* a free chunk (not the top) shorter gives nothing back (free.c) */
     size_t cell_records; /* records written in cells' spares and not yet cleared
                           * (free.c; at least as many as are there: pages of
                           * cells given back clear theirs unseen) */

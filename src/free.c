@@ -26,13 +26,13 @@ static _Noreturn __attribute__((cold, noinline)) void bad_block(const slz_heap *
     slz_misuse(op, "corrupted chunk header (write past the end of the block below?)", p);
 }
 
-/* block_grain: the granule of block p's chunk, checked against the bits:
+/* block_bits: the granule of block p's chunk, checked against the bits:
  * a pointer inside the arena (one unsigned compare) at a chunk that is
- * allocated (one test of both bits), whose header says so; *size gets its
- * size. op names the caller in a report. Reads the bits with single loads
- * only, so another thread may call it while the owner works (see
- * slz_free_deferred). */
-HOT uint32_t block_grain(const slz_heap *h, const void *p, const char *op, uint32_t *size)
+ * allocated (one test of both bits); *size gets its size. block_grain:
+ * the same, whose header says so too. op names the caller in a report.
+ * Reads the bits with single loads only, so another thread may call it
+ * while the owner works (see slz_free_deferred). */
+HOT uint32_t block_bits(const slz_heap *h, const void *p, const char *op, uint32_t *size)
 {
     uintptr_t off = (uintptr_t)p - (uintptr_t)h->base - SLZ_HDR;
     uintptr_t q = off >> 4 | off << (8 * sizeof off - 4); /* (rotated: a pointer off the */
@@ -43,7 +43,12 @@ HOT uint32_t block_grain(const slz_heap *h, const void *p, const char *op, uint3
     uint64_t b = bit_of(g), st = __atomic_load_n(&c->start, __ATOMIC_RELAXED);
     if (!(st & __atomic_load_n(&c->used, __ATOMIC_RELAXED) & b))
         bad_block(h, p, op, g);
-    uint32_t n = size_in_cell(c, st, g % SLZ_CELL);
+    *size = size_in_cell(c, st, g % SLZ_CELL);
+    return g;
+}
+HOT uint32_t block_grain(const slz_heap *h, const void *p, const char *op, uint32_t *size)
+{
+    uint32_t n, g = block_bits(h, p, op, &n);
     if (!header_ok(h, chunk_at(h, g), (size_t)n * SLZ_ALIGN, 1))
         bad_block(h, p, op, g);
     *size = n;
@@ -65,12 +70,16 @@ static __attribute__((cold, noinline)) void next_damaged(slz_heap *h, uint32_t g
 /* live_block: the chunk of block p, checked, once the frees other threads
  * left are taken (one of them may be p: then this is a double free). The
  * chunk above is checked when the block is released (release_sized). */
-HOT uint32_t live_pass(slz_heap *h, const void *p, const char *op, uint32_t *size)
+HOT void pend_taken(slz_heap *h, const char *op)
 {
     if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED)) {
         h->op = op; /* (their reports read it) */
         heap_collect(h);
     }
+}
+HOT uint32_t live_pass(slz_heap *h, const void *p, const char *op, uint32_t *size)
+{
+    pend_taken(h, op);
     return block_grain(h, p, op, size);
 }
 uint32_t live_block(slz_heap *h, const void *p)
@@ -354,7 +363,7 @@ static inline int same_words(const slz_heap *h, uint32_t e, uint32_t end)
 /* same_page: the block joined the free chunk [lo, g) below it (and what
  * was free above it) and the chunk, not the top, still ends in the page and
  * the cell where the chunk below ended: its whole pages beyond the keep
- * zone are that chunk's, its record stays in the same words: settle_big
+ * zone are that chunk's, its record stays in the same words: settle_rest
  * would weigh what that chunk weighed when it last settled, and write what
  * the words hold. (What a carve or a new keep zone changed since waits for
  * the next free that adds a page.) */
@@ -398,25 +407,12 @@ static __attribute__((noinline)) void weigh(slz_heap *h, uint32_t lo, uint32_t g
     give_back(h, p.x, p.y, p.in, now, end);
     words_put(h, w, now);
 }
-/* (settle_big: its own, with nothing to save, so that a free into the
- * same page costs a call and a few tests, and release_sized's own code
- * stays as it was) */
-static __attribute__((noinline)) void settle_big(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
-{
-    if (!same_page(h, lo, g, end))
-        weigh(h, lo, g, nx, end);
-}
 
-/* (settle's first test, the one most frees take: the chunk, or the part of
- * the top below the high-water mark, is smaller than its keep zone and a
- * step: it gives nothing back.) */
-HOT void settle(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
+/* records_dropped: settle's way for a chunk too short to give a page
+ * back: the records of the chunks it took in go, and a chunk above carved
+ * into its given-back part has its record moved up. */
+HOT void records_dropped(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
 {
-    uint32_t least = lo + keep_grains(h) + SLZ_RELEASE_STEP / SLZ_ALIGN;
-    if (end >= least && (end != h->grains || h->st.high_water / SLZ_ALIGN >= least)) {
-        settle_big(h, lo, g, nx, end);
-        return;
-    }
     if (h->rel_level == 0)
         return; /* no page ever went back: no record anywhere */
     if (h->cell_records == 0 && end != h->grains)
@@ -427,6 +423,44 @@ HOT void settle(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
         record_drop(h, end, g); /* the block's end: a record there is of a chunk gone */
     else if (record_r(h, end) > nx)
         record_carved(h, nx, end); /* (the r word alone first: usually 0) */
+}
+
+/* quiet_note: h->quiet, settle's first test: a chunk, not the top, shorter
+ * than it (its keep zone and a step) gives nothing back. Noted again
+ * after whatever moves the keep zone (weigh in settle_rest, trim_walk); 0
+ * in a new heap sends its frees to settle_rest until then. */
+static void quiet_note(slz_heap *h)
+{
+    h->quiet = keep_grains(h) + SLZ_RELEASE_STEP / SLZ_ALIGN;
+}
+
+/* settle_rest: settle past its first test. The top short of its keep
+ * zone and a step below the high-water mark drops records; any other chunk
+ * here may give back (weigh), unless the block joined a free chunk below
+ * in the same page (same_page). (A chunk not the top passes here only at
+ * least quiet long, or before the first weigh or trim notes quiet, when
+ * there is no record to drop: weigh's plan then finds nothing due.) */
+static __attribute__((noinline)) void settle_rest(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
+{
+    if (end == h->grains && h->st.high_water / SLZ_ALIGN < lo + keep_grains(h) + SLZ_RELEASE_STEP / SLZ_ALIGN) {
+        records_dropped(h, lo, g, nx, end);
+    } else if (!same_page(h, lo, g, end)) {
+        weigh(h, lo, g, nx, end);
+        quiet_note(h);
+    }
+}
+
+/* (settle's first test, the one most frees take: the chunk, not the top,
+ * is shorter than h->quiet; then, while no cell holds a record, nothing
+ * else to do) */
+HOT void settle(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
+{
+    if (end != h->grains && end - lo < h->quiet) {
+        if (h->cell_records != 0)
+            records_dropped(h, lo, g, nx, end);
+        return;
+    }
+    settle_rest(h, lo, g, nx, end);
 }
 
 /* trim_chunk: the free chunk [lo, end) gives back every page beyond its
@@ -468,6 +502,7 @@ static size_t trim_walk(slz_heap *h, int dry)
         h->keep = keep; /* trim_chunk's least undone) */
         h->keep_level = level;
     }
+    quiet_note(h);
     op_end(h);
     return n;
 }
@@ -564,17 +599,17 @@ static void count_free(slz_heap *h)
     h->st.frees++;
 }
 
-/* (free_op: op_begin, but h->op: set only on the ways to a report, which
- * alone read it, as malloc's pass does) */
-static __attribute__((noinline)) void free_op(slz_heap *h, void *p)
-{
-    h->busy = 1;
-    __asm__ volatile("" ::: "memory");
-    uint32_t n, g = live_pass(h, p, "free", &n);
-    release_in(h, g, n, "free");
-    count_free(h);
-    op_end(h);
-}
+/* free's pass, compiled once per line version (free_pass.h); slz_free's
+ * entry: the fast mode's (cache.c), else the pass of the heap's line
+ * version (h->lines bit 0, as slz_malloc's in alloc.c; a read-only table).
+ * (The mode tested first: the fast mode's free pays no more than that.) */
+#define SLZ_VERSIONED "free_pass.h"
+#include "versions.h"
+#ifdef SLZ_LINES_X86
+static void (*const free_ops[2])(slz_heap *, void *) = {free_op_sse2, free_op_avx2};
+#else
+static void (*const free_ops[2])(slz_heap *, void *) = {free_op_plain, free_op_plain};
+#endif
 /* (both ways out tail calls: no frame is set up before the mode is known) */
 inline void slz_free(slz_heap *h, void *p)
 {
@@ -584,7 +619,7 @@ inline void slz_free(slz_heap *h, void *p)
         cache_slz_free(h, p); /* the fast mode (cache.c) */
         return;
     }
-    free_op(h, p);
+    free_ops[h->lines & 1](h, p);
 }
 
 /* ---- Frees from another thread -----------------------------------------

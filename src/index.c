@@ -57,8 +57,8 @@ uint32_t bits_prev_start(const slz_heap *h, uint32_t g)
 
 /* index_pick_lines: the line version for this CPU (AVX2's for an arena
  * that never holds 2^31 granules: its compares are signed, lines.h; and
- * for a CPU with AES-NI, which every AVX2 CPU sold has: malloc's AVX2 pass
- * keys its check words with it unasked, versions.h). */
+ * for a CPU with AES-NI, which every AVX2 CPU sold has: malloc's and free's AVX2 passes
+ * key their check words with it unasked, versions.h). */
 void index_pick_lines(slz_heap *h)
 {
 #ifdef SLZ_LINES_X86

@@ -5,7 +5,7 @@
  * version's suffix. Then line_max_default and ge_mask_default name the
  * baseline version's line operations (the ones every CPU of the
  * architecture has). index.c compiles the index's hot paths this way,
- * alloc.c malloc's pass. V_CLEAN_UPPER(): in the AVX2 version, the upper
+ * alloc.c malloc's pass, free.c free's. V_CLEAN_UPPER(): in the AVX2 version, the upper
  * halves of the vector registers cleared (vzeroupper) before legacy SSE
  * code runs: the AES rounds of the check word (chunk.h) are legacy SSE, and
  * after 256-bit code with dirty upper halves each costs a state transition

@@ -154,12 +154,16 @@ mutant release-never $F 's/    return (h->flags \& SLZ_ANON) \&\& (size_t)(p->be
 mutant release-keep-halved-on-dips $F 's/    } else if (level <= h->keep_level \/ 2) { \/\* (never before a first raise: keep_level 0) \*\//    } else if (h->rel_level \&\& level < h->rel_level) {/' core core_release
 mutant release-record-not-carved $F 's/        record_carved(h, nx, end); \/\* (the r word alone first: usually 0) \*\//        (void)0;/' core core_release
 mutant release-header-page $F 's/    uintptr_t ax = ((uintptr_t)chunk_at(h, lo) + (size_t)keep_grains(h) \* SLZ_ALIGN + pg) \& ~pg;/    uintptr_t ax = (uintptr_t)chunk_at(h, lo) \& ~pg;/' core core_release
+mutant settle-quiet-keeps-records $F 's/^        if (h->cell_records != 0)$/        if (0)/' core core_release
+mutant settle-quiet-top-too $F 's/    if (end != h->grains \&\& end - lo < h->quiet) {/    if (end - lo < h->quiet) {/' core core_release
+mutant settle-quiet-not-noted-after-trim $F '/^static size_t trim_walk/,/^}/s/    quiet_note(h);/    (void)0;/' core core_release
 # ---- tombs and the checks of a block pointer (index.c, free.c, alloc.c) -----
 mutant tomb-not-left $F 's/    wr(\&c->used, (c->used \& ~b) | (lo != g ? b : 0));/    wr(\&c->used, c->used \& ~b);/;s/            wr(\&cn->used, used | nb);/            wr(\&cn->used, used \& ~nb);/' core core_reports
 mutant tomb-not-read $F 's/(__atomic_load_n(\&c->used, __ATOMIC_RELAXED) \& b) ? "double free" : "invalid pointer"/"invalid pointer"/' core core_reports
 mutant tomb-kept-on-start $C '/^HOT void bits_start/,/^}/s/    wr_and(\&c->used, ~bit_of(g));/    (void)0;/' core "$R"
 mutant block-no-used-check $F 's/    if (!(st \& __atomic_load_n(\&c->used, __ATOMIC_RELAXED) \& b))/    if (!(st \& b))/' core core_reports
 mutant block-no-header-check $F '/^HOT uint32_t block_grain/,/^}/s/    if (!header_ok(h, chunk_at(h, g)/    if (0 \&\& !header_ok(h, chunk_at(h, g)/' core core_reports
+mutant free-pass-no-header-check src/free_pass.h 's/    if (!CHECKED(c->head == head \&\& c->check == V_CHECK(h, c, head)))/    if (0)/' core core_reports
 mutant block-no-next-header-check $F 's/        if (!CHECKED(up->head == head)) \/\* its size word/        if (0) \/* its size word/' core core_reports
 mutant free-checked-no-canary $C 's/    if (!CHECKED(c->canary == canary_of(h, c)) || /    if (/' core core_reports
 mutant free-checked-op-not-named $C 's/^        h->op = op;/        (void)op;/' core core_reports
@@ -190,7 +194,7 @@ mutant grow-block-end-taken $H 's/    if (is_used(h, lo)) {/    if (0) {/' core 
 mutant settle-same-page-across-cells $F 's/ \& (((g - 1) ^ (end - 1)) < SLZ_CELL) \& / \& /' core core_release
 mutant keep-reused-wraps $F 's/        size_t reused = s.a < lo ? lo - s.a : 0;/        size_t reused = lo - s.a;/' core core_release
 mutant keep-not-set-at-creation $H 's/    h->keep = SLZ_KEEP \/ SLZ_ALIGN; /    (void)0; /' core "$R"
-mutant trim-nothing $F 's/        n += trim_chunk(h, g, g + grains_of(h, g), dry);/        (void)g;/' core core_release
+mutant trim-nothing $F 's/        n += trim_chunk(h, g, g + grains_of(h, g), dry);/        n += 0 * g;/' core core_release
 # ---- allocation (alloc.c) ---------------------------------------------------
 mutant alloc-split-needs-more $A 's/    if (n - need >= MIN_GRAINS) {/    if (n - need > MIN_GRAINS) {/' core core_split
 mutant alloc-min-chunk-128 $C 's/#define SLZ_MIN_CHUNK 64/#define SLZ_MIN_CHUNK 128/' core core_split

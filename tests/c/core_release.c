@@ -8,7 +8,9 @@
  * the first when the heap is trimmed, as many as slz_heap_trimmable counted
  * before (giving nothing back itself). Then issue 21's a, c, b pattern: the
  * pages of a free chunk that grows go back once each; then big blocks
- * replaced around a level keep their pages (churn). */
+ * replaced around a level keep their pages (churn); a trim brings the
+ * keep zone back to its least for the next free (after_trim); a short
+ * chunk carved into its given-back pages moves its record (carved_short). */
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -227,6 +229,72 @@ static void trimmed_churn(void)
     slz_heap_destroy(h);
 }
 
+/* after_trim: a free chunk carved into its given-back pages raises the
+ * keep zone (to 8 MiB here), a trim sets it back to its least: the next
+ * free of a 1 MiB block gives its pages back (settle's first test, h->quiet,
+ * follows the trim; with the 8 MiB zone it gave nothing back). */
+static void after_trim(void)
+{
+    slz_heap *h = slz_heap_create((size_t)64 << 20);
+    CHECK("after_trim: a 64 MiB heap", h != NULL);
+    if (!h)
+        return;
+    size_t big = (size_t)8 << 20, mb = (size_t)1 << 20;
+    char *b = slz_malloc(h, mb), *s0 = slz_malloc(h, 48), *a = slz_malloc(h, big), *s1 = slz_malloc(h, 48);
+    CHECK("after_trim: the blocks", b && s0 && a && s1);
+    if (!(b && s0 && a && s1))
+        return;
+    memset(b, 1, mb);
+    memset(a, 2, big);
+    slz_free(h, a);
+    char *c = slz_malloc(h, big / 2);
+    CHECK("after_trim: the carve takes the freed block's place", c == a);
+    memset(c, 3, big / 2);
+    slz_free(h, c);
+    slz_heap_trim(h);
+    long before = advised;
+    slz_free(h, b);
+    printf("after trim: %ld madvise calls for the free of a 1 MiB block\n", advised - before);
+    CHECK("after_trim: the block's pages go back", advised > before);
+    CHECK("after_trim: the heap is whole", slz_heap_check(h, NULL) == 0);
+    slz_heap_destroy(h);
+}
+
+/* carved_short: a free chunk of 4 MiB (top: the whole arena of a heap of
+ * 8 MiB, the top) gives its pages back, then is carved from its low end (c1,
+ * then c2 of 12,000 bytes) up to 4,400 bytes short of its end; c2 freed
+ * makes a chunk too short to give a page back, whose record must begin
+ * above c2 now (record_carved, on settle's short way): else it claims c2's
+ * touched pages as given back, and slz_heap_trimmable (then a trim) leaves
+ * them resident. */
+static void carved_short(int top)
+{
+    slz_heap *h = slz_heap_create((size_t)(top ? 8 : 64) << 20);
+    CHECK("carved_short: a heap", h != NULL);
+    if (!h)
+        return;
+    size_t big = top ? ((size_t)8 << 20) - 16 : (size_t)4 << 20, n1 = big + 16 - 16416 - 16;
+    char *a = slz_malloc(h, big), *s1 = top ? a : slz_malloc(h, 48);
+    CHECK("carved_short: the blocks", a && s1);
+    if (!(a && s1))
+        return;
+    memset(a, 1, big);
+    slz_free(h, a);
+    char *c1 = slz_malloc(h, n1), *c2 = slz_malloc(h, 12000);
+    CHECK("carved_short: the carves take the freed block's place", c1 == a && c2 == a + n1 + 16);
+    if (!(c1 == a && c2 == a + n1 + 16))
+        return;
+    memset(c1, 2, n1);
+    memset(c2, 3, 12000);
+    size_t t0 = slz_heap_trimmable(h);
+    slz_free(h, c2);
+    size_t t1 = slz_heap_trimmable(h);
+    printf("carved short%s: trimmable %zu bytes before the free of c2, %zu after\n", top ? " (the top)" : "", t0, t1);
+    CHECK("carved_short: c2's pages beyond the keep zone are trimmable", t1 >= t0 + 4096);
+    CHECK("carved_short: the heap is whole", slz_heap_check(h, NULL) == 0);
+    slz_heap_destroy(h);
+}
+
 int main(void)
 {
     slz_heap *h = slz_heap_create((size_t)256 << 20);
@@ -271,5 +339,8 @@ int main(void)
     carved_near();
     churn();
     trimmed_churn();
+    after_trim();
+    carved_short(0);
+    carved_short(1);
     return CHECK_DONE();
 }

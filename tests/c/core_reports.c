@@ -134,6 +134,10 @@ int main(void)
     a = slz_malloc(h, 100), b = slz_malloc(h, 100);
     ((uintptr_t *)b)[-1] ^= 1;
     REPORTS("corrupted chunk header (write past the end of the block below?)", slz_free(h, b));
+    h = fresh(); /* the same through realloc (block_grain's check; free's is its pass's) */
+    a = slz_malloc(h, 100), b = slz_malloc(h, 100);
+    ((uintptr_t *)b)[-1] ^= 1;
+    REPORTS("corrupted chunk header (write past the end of the block below?)", slz_realloc(h, b, 200));
 
     /* a write past the end of a block, into the next header */
     h = fresh();
