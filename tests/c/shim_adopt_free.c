@@ -15,6 +15,8 @@
  * if C, D and the address space are right and every block kept its bytes.
  *
  *   shim_adopt_free */
+#include "shim_stress.h"
+
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -51,20 +53,6 @@ static void *with_strerror(void *arg)
     free(malloc(SIZE));
     return (void *)strerror(9999) == arg ? arg : NULL;
 }
-/* vm_size: the process's address space in KiB (VmSize) */
-static long vm_size(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "VmSize: %ld", &kb) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return kb;
-}
-
 static void run(void *(*fn)(void *), void *arg)
 {
     pthread_t t;

@@ -91,7 +91,8 @@ static void *many(void *arg)
 {
     (void)arg;
     leave(NBLK);
-    pthread_barrier_wait(&together);
+    pthread_barrier_wait(&together); /* left: main counts from here */
+    pthread_barrier_wait(&together); /* counted: exit */
     return NULL;
 }
 
@@ -117,6 +118,7 @@ int main(void)
             exit(2);
     pthread_barrier_wait(&together); /* all left theirs: their frees' calls come before */
     long before = __atomic_load_n(&bytes, __ATOMIC_RELAXED);
+    pthread_barrier_wait(&together); /* (then they exit: no exit's calls before the count) */
     for (int i = 0; i < THREADS; i++)
         pthread_join(t[i], NULL);
     long given = __atomic_load_n(&bytes, __ATOMIC_RELAXED) - before;

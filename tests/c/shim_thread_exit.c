@@ -22,20 +22,6 @@ struct job {
     int round, id;
 };
 
-/* vm_size: the process's address space in KiB (VmSize) */
-static long vm_size(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "VmSize: %ld", &kb) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return kb;
-}
-
 static void leave_now(void *batch_ready) { pthread_exit(batch_ready); }
 
 static void *worker(void *arg)
