@@ -119,16 +119,6 @@ static inline void count_add(uint32_t *row, int d)
 #endif
 }
 
-/* busy: op_begin on the hit paths: the heap is marked busy (a fork child
- * can tell), and h->op, which only a report reads, is set on the ways that
- * can report through it (the misses; pop and the push's double free name
- * their entry point themselves): two instructions less a call. */
-static inline void busy(slz_heap *h)
-{
-    h->busy = 1;
-    __asm__ volatile("" ::: "memory");
-}
-
 /* pop: the chunk of b bytes the cache took last (its stack, row, holds
  * i > 0), out of the cache: its cached bit and K off, its header (a cached
  * chunk's, C3: the check of the chunk above that the push leaves to here,
@@ -350,9 +340,8 @@ HOT void push(slz_heap *h, struct slz_cache *c, uint32_t *row, uint32_t i, uintp
 __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
 {
     busy(h);
-    uintptr_t g = (uintptr_t)p - (uintptr_t)h->base - SLZ_HDR;
+    uintptr_t g = rot_grain(h, p);
     uint32_t grains = h->grains;
-    g = g >> 4 | g << 60; /* (granules; a misaligned pointer is far beyond the arena) */
     if (__builtin_expect(g >= grains || __atomic_load_n(&h->pend_any, __ATOMIC_RELAXED), 0))
         return free_to_heap(h, p);
     const struct slz_cell *cell = cell_of(h, (uint32_t)g);

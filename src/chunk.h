@@ -207,6 +207,14 @@ static inline uint32_t grain_of(const slz_heap *h, const void *p)
 static inline slz_chunk *chunk_at(const slz_heap *h, uint32_t g) { return (slz_chunk *)(h->base + ((size_t)g << 4)); }
 static inline void *chunk2mem(slz_chunk *c) { return (char *)c + SLZ_HDR; }
 static inline slz_chunk *mem2chunk(const void *p) { return (slz_chunk *)((char *)p - SLZ_HDR); }
+/* rot_grain: the granule of block p's chunk, its offset rotated so that a
+ * pointer off the granules (misaligned) reads as far beyond the arena: one
+ * unsigned compare with the arena's granules checks both. */
+static inline uintptr_t rot_grain(const slz_heap *h, const void *p)
+{
+    uintptr_t off = (uintptr_t)p - (uintptr_t)h->base - SLZ_HDR;
+    return off >> 4 | off << (8 * sizeof off - 4);
+}
 static inline struct slz_cell *cell_of(const slz_heap *h, uint32_t g) { return &h->cells[g / SLZ_CELL]; }
 static inline uint64_t bit_of(uint32_t g) { return (uint64_t)1 << (g % SLZ_CELL); }
 static inline int is_start(const slz_heap *h, uint32_t g) { return (cell_of(h, g)->start & bit_of(g)) != 0; }
@@ -582,12 +590,18 @@ HOT void make_free(slz_heap *h, uint32_t g, uint32_t n) { make_free_at(h, chunk_
 
 /* op_begin/op_end: around every operation that changes the heap; a fork
  * child (or a signal handler) can tell that one was under way. op names the
- * entry point in misuse reports. */
+ * entry point in misuse reports. busy: op_begin without h->op, for the hot
+ * passes (malloc's, free's, the cache's hits), which set it only on their
+ * ways to a report, its one reader. */
+static inline void busy(slz_heap *h)
+{
+    h->busy = 1;
+    __asm__ volatile("" ::: "memory");
+}
 static inline void op_begin(slz_heap *h, const char *op)
 {
     h->op = op;
-    h->busy = 1;
-    __asm__ volatile("" ::: "memory");
+    busy(h);
 }
 static inline void op_end(slz_heap *h)
 {
@@ -605,6 +619,16 @@ void account_use(slz_heap *h, uint32_t g, uint32_t n, uint32_t added);
 uint32_t live_block(slz_heap *h, const void *p);
 void release(slz_heap *h, uint32_t g);
 void heap_collect(slz_heap *h);
+/* pend_taken: the frees other threads left taken, when there are any; op
+ * names the entry point in their reports (NULL: h->op is set already). */
+HOT void pend_taken(slz_heap *h, const char *op)
+{
+    if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED)) {
+        if (op)
+            h->op = op;
+        heap_collect(h);
+    }
+}
 
 /* index.c: the bits and the first-fit index */
 uint32_t bits_prev_start(const slz_heap *h, uint32_t g);

@@ -34,9 +34,8 @@ static _Noreturn __attribute__((cold, noinline)) void bad_block(const slz_heap *
  * while the owner works (see slz_free_deferred). */
 HOT uint32_t block_bits(const slz_heap *h, const void *p, const char *op, uint32_t *size)
 {
-    uintptr_t off = (uintptr_t)p - (uintptr_t)h->base - SLZ_HDR;
-    uintptr_t q = off >> 4 | off << (8 * sizeof off - 4); /* (rotated: a pointer off the */
-    if (q >= heap_grains_acquire(h))                       /* granules reads as beyond them) */
+    uintptr_t q = rot_grain(h, p);
+    if (q >= heap_grains_acquire(h))
         bad_block(h, p, op, 0);
     uint32_t g = (uint32_t)q;
     const struct slz_cell *c = cell_of(h, g);
@@ -70,13 +69,6 @@ static __attribute__((cold, noinline)) void next_damaged(slz_heap *h, uint32_t g
 /* live_block: the chunk of block p, checked, once the frees other threads
  * left are taken (one of them may be p: then this is a double free). The
  * chunk above is checked when the block is released (release_sized). */
-HOT void pend_taken(slz_heap *h, const char *op)
-{
-    if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED)) {
-        h->op = op; /* (their reports read it) */
-        heap_collect(h);
-    }
-}
 HOT uint32_t live_pass(slz_heap *h, const void *p, const char *op, uint32_t *size)
 {
     pend_taken(h, op);
@@ -678,10 +670,10 @@ inline void slz_free(slz_heap *h, void *p)
 #define DEFER_MAX 64
 static inline uint32_t defer_grain(const slz_heap *h, const void *p)
 {
-    uintptr_t off = (uintptr_t)p - (uintptr_t)h->base - SLZ_HDR;
-    if ((off & (SLZ_ALIGN - 1)) || off >= (size_t)heap_grains_acquire(h) * SLZ_ALIGN)
+    uintptr_t q = rot_grain(h, p);
+    if (q >= heap_grains_acquire(h))
         bad_block(h, p, "free", 0);
-    return (uint32_t)(off / SLZ_ALIGN);
+    return (uint32_t)q;
 }
 static inline void defer_grains(slz_heap *h, const uint32_t *g, size_t m)
 {

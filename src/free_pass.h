@@ -10,8 +10,7 @@
  * alone read it, as malloc's pass does) */
 VATTR static __attribute__((noinline)) void V(free_op)(slz_heap *h, void *p)
 {
-    h->busy = 1;
-    __asm__ volatile("" ::: "memory");
+    busy(h);
     pend_taken(h, "free");
     uint32_t n, g = block_bits(h, p, "free", &n);
     slz_chunk *c = chunk_at(h, g);

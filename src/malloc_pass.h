@@ -9,11 +9,7 @@
 /* (op: the entry point, set as h->op before a report; NULL: set already) */
 VATTR static inline __attribute__((always_inline)) void *V(malloc_pass)(slz_heap *h, size_t n, const char *op)
 {
-    if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED)) {
-        if (op)
-            h->op = op;
-        heap_collect(h);
-    }
+    pend_taken(h, op);
     if (n > V(REQUEST_MAX)) /* (alloc.c) */
         return heap_fail(h);
     uint32_t need = request_grains(n), size;
@@ -39,8 +35,7 @@ VATTR static inline __attribute__((always_inline)) void *V(malloc_pass)(slz_heap
 VATTR static __attribute__((noinline)) void *V(malloc_bare)(slz_heap *h, size_t n) { return V(malloc_pass)(h, n, NULL); }
 VATTR static __attribute__((noinline)) void *V(malloc_op)(slz_heap *h, size_t n)
 {
-    h->busy = 1;
-    __asm__ volatile("" ::: "memory");
+    busy(h);
     void *p = V(malloc_pass)(h, n, "malloc");
     op_end(h);
     return p;

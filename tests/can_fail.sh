@@ -138,7 +138,7 @@ mutant size-ignores-last $C 's/ : "r"(after), "rm"(c->last) : "cc");/ : "r"(afte
 mutant note-last-not-at-arena-end $C 's/    lim = lim < h->grains ? lim : h->grains;/    (void)0;/' core core_coalesce
 mutant note-lead-never $C 's/    ce->lead = pick_ae(/    (void)pick_ae(/' core "$R"
 mutant prev-start-same-cell-lowest $F 's/ | (63u ^ (uint32_t)__builtin_clzll(below | 1)), c->lead);/ | (uint32_t)__builtin_ctzll(below | 1), c->lead);/' core "$R"
-mutant block-pointer-not-rotated $F 's/    uintptr_t q = off >> 4 | off << (8 \* sizeof off - 4);/    uintptr_t q = off >> 4;/' core core_reports
+mutant block-pointer-not-rotated $C 's/    return off >> 4 | off << (8 \* sizeof off - 4);/    return off >> 4;/' core core_reports
 mutant prev-start-cell-before-lowest $I 's/top_bit(c\[-1\].start)) : c\[-1\].lead;/(unsigned)__builtin_ctzll(c[-1].start)) : c[-1].lead;/' core "$R"
 mutant prev-start-lead-ignored $F 's/    return pick_nz(below, /    return pick_nz(1, /' core "$R"
 # ---- coalescing (free.c) ----------------------------------------------------
@@ -224,7 +224,8 @@ mutant handover-carve-no-look $A 's/        pending_reused(h, g);/        (void)
 mutant handover-no-announce $F 's/    pending_announce(h);/    (void)0;/' core core_handover_race
 mutant handover-check-ignores-drain $F 's/        if (!(st \& us \& b) \&\& pending_is(h, g\[i\]) \&\& __atomic_load_n(\&h->drain_epoch, __ATOMIC_SEQ_CST) == epoch)/        if (!(st \& us \& b))/' core core_handover_race
 mutant pending-never-cached $F 's/        if (h->cache \&\& cache_take(h, at))/        if (0)/' core core_cache_misuse
-mutant pending-malloc-no-collect src/malloc_pass.h '/V(malloc_pass)(slz_heap \*h, size_t n, const char \*op)$/,/^}/s/        heap_collect(h);/        (void)0;/' core core_reports
+mutant pending-malloc-no-collect src/malloc_pass.h 's/    pend_taken(h, op);/    (void)op;/' core core_reports
+mutant pending-free-no-collect src/free_pass.h 's/    pend_taken(h, "free");/    (void)0;/' core core_reports
 # ---- the secure profile's quarantine (quarantine.c) -----------------------------
 mutant quarantine-no-clear $Q 's/    memset(chunk2mem(ch), 0, size - SLZ_HDR);/    (void)0;/' core "core_quarantine 20000"
 mutant quarantine-not-marked $Q '/^static void hold/,/^}/s/    cache_mark(c, g, 1);/    (void)0;/' core "core_quarantine 20000"
