@@ -306,28 +306,27 @@ __attribute__((noinline, cold)) _Noreturn void pending_double(slz_heap *h, uint3
  * taken now). A word found with bits keeps its summary bit: the next free
  * into it reads the bit set and writes nothing there (one line every drain
  * exchanged, then loaded and ORed by every free after it, before). */
+/* take_word: the pending frees of word k taken (fn), when it has any (a
+ * load first: an empty word is not written); whether it had. */
+static int take_word(slz_heap *h, size_t k, void (*fn)(slz_heap *, uint32_t, uint64_t))
+{
+    uint64_t w0 = __atomic_load_n(&h->pend[0][k], __ATOMIC_SEQ_CST);
+    if (w0 == 0 || (w0 = __atomic_exchange_n(&h->pend[0][k], 0, __ATOMIC_SEQ_CST)) == 0)
+        return 0;
+    fn(h, (uint32_t)(k * SLZ_CELL), w0);
+    return 1;
+}
 static void drain_words(slz_heap *h, size_t i1, void (*fn)(slz_heap *, uint32_t, uint64_t))
 {
     uint64_t idle = 0, w1 = __atomic_load_n(&h->pend[1][i1], __ATOMIC_SEQ_CST);
-    for (; w1; w1 &= w1 - 1) {
-        size_t k = i1 * 64 + (size_t)__builtin_ctzll(w1);
-        uint64_t w0 = __atomic_load_n(&h->pend[0][k], __ATOMIC_SEQ_CST);
-        if (w0 && (w0 = __atomic_exchange_n(&h->pend[0][k], 0, __ATOMIC_SEQ_CST)) != 0)
-            fn(h, (uint32_t)(k * SLZ_CELL), w0);
-        else
+    for (; w1; w1 &= w1 - 1)
+        if (!take_word(h, i1 * 64 + (size_t)__builtin_ctzll(w1), fn))
             idle |= w1 & -w1;
-    }
     if (idle == 0)
         return;
     __atomic_fetch_and(&h->pend[1][i1], ~idle, __ATOMIC_SEQ_CST);
-    for (; idle; idle &= idle - 1) {
-        size_t k = i1 * 64 + (size_t)__builtin_ctzll(idle);
-        if (__atomic_load_n(&h->pend[0][k], __ATOMIC_SEQ_CST) != 0) {
-            uint64_t w0 = __atomic_exchange_n(&h->pend[0][k], 0, __ATOMIC_SEQ_CST);
-            if (w0)
-                fn(h, (uint32_t)(k * SLZ_CELL), w0);
-        }
-    }
+    for (; idle; idle &= idle - 1)
+        take_word(h, i1 * 64 + (size_t)__builtin_ctzll(idle), fn);
 }
 
 /* pending_drain: the owner takes every pending free, calling fn for each
