@@ -713,24 +713,60 @@ void slz_free_deferred(slz_heap *h, void *p)
 }
 
 /* take_pending: the blocks another thread freed at granules g + the bits
- * of w (a word of pending bits), given back by the owner: checked and
- * released in one frame (release_in inlined), not a call for each; in the
- * fast mode, into the cache with the checks of the owner's own free there
- * when it takes them (cache_take). */
-static void take_pending(slz_heap *h, uint32_t g, uint64_t w)
+ * of w (a word of pending bits), given back by the owner: each checked
+ * (block_grain) and counted; in the fast mode, into the cache with the
+ * checks of the owner's own free there when it takes them (cache_take).
+ * Blocks that follow one another in the arena (a producer's, freed in turn
+ * by a consumer: a drain takes them in address order) form a run, released
+ * as one chunk (run_flush): what their frees one by one would leave, the
+ * later blocks' starts tombs and their headers wiped as each merged with the
+ * free chunk below, for one merge with the neighbours and one index raise.
+ * Until then a run's blocks are allocated chunks to the bits but for the
+ * tombs (no one else reads them: the owner's, and freers read only their
+ * own block's bits, a later block of the run a double free either way). */
+struct run {
+    uint32_t lo, end, k; /* the run's granules [lo, end), k blocks (0: none) */
+};
+static __attribute__((noinline)) void run_flush(slz_heap *h, struct run *r)
 {
+    if (r->k == 0)
+        return;
+    if (r->k > 1) {
+        bits_note_chunk(h, r->lo, r->end); /* (as the merges would: one chunk now, */
+        chunk_at(h, r->lo)->head = (size_t)(r->end - r->lo) * SLZ_ALIGN | SLZ_INUSE; /* whose size word */
+        h->st.coalesces += r->k - 1; /* release_in reads when it ends the arena) */
+    }
+    release_in(h, r->lo, r->end - r->lo, NULL);
+    r->k = 0;
+}
+static void take_pending(slz_heap *h, uint32_t g, uint64_t w, void *arg)
+{
+    struct run *r = arg;
     h->dirty = 1;
     for (; w; w &= w - 1) {
         uint32_t at = g + (uint32_t)__builtin_ctzll(w);
         if (h->cache && cache_take(h, at))
             continue; /* (counted as the owner's own free there) */
         uint32_t n, b = block_grain(h, chunk2mem(chunk_at(h, at)), h->op, &n);
-        release_in(h, b, n, NULL);
         count_free(h);
+        if (r->k != 0 && b == r->end) {
+            bits_unstart(h, b);
+            wipe(chunk_at(h, b));
+            r->end = b + n;
+            r->k++;
+            continue;
+        }
+        run_flush(h, r);
+        *r = (struct run){b, b + n, 1};
     }
 }
 
-void heap_collect(slz_heap *h) { pending_drain(h, take_pending); }
+void heap_collect(slz_heap *h)
+{
+    struct run r = {0, 0, 0};
+    pending_drain(h, take_pending, &r);
+    run_flush(h, &r);
+}
 
 void slz_heap_collect(slz_heap *h)
 {

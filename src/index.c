@@ -308,31 +308,31 @@ __attribute__((noinline, cold)) _Noreturn void pending_double(slz_heap *h, uint3
  * exchanged, then loaded and ORed by every free after it, before). */
 /* take_word: the pending frees of word k taken (fn), when it has any (a
  * load first: an empty word is not written); whether it had. */
-static int take_word(slz_heap *h, size_t k, void (*fn)(slz_heap *, uint32_t, uint64_t))
+static int take_word(slz_heap *h, size_t k, drain_fn fn, void *arg)
 {
     uint64_t w0 = __atomic_load_n(&h->pend[0][k], __ATOMIC_SEQ_CST);
     if (w0 == 0 || (w0 = __atomic_exchange_n(&h->pend[0][k], 0, __ATOMIC_SEQ_CST)) == 0)
         return 0;
-    fn(h, (uint32_t)(k * SLZ_CELL), w0);
+    fn(h, (uint32_t)(k * SLZ_CELL), w0, arg);
     return 1;
 }
-static void drain_words(slz_heap *h, size_t i1, void (*fn)(slz_heap *, uint32_t, uint64_t))
+static void drain_words(slz_heap *h, size_t i1, drain_fn fn, void *arg)
 {
     uint64_t idle = 0, w1 = __atomic_load_n(&h->pend[1][i1], __ATOMIC_SEQ_CST);
     for (; w1; w1 &= w1 - 1)
-        if (!take_word(h, i1 * 64 + (size_t)__builtin_ctzll(w1), fn))
+        if (!take_word(h, i1 * 64 + (size_t)__builtin_ctzll(w1), fn, arg))
             idle |= w1 & -w1;
     if (idle == 0)
         return;
     __atomic_fetch_and(&h->pend[1][i1], ~idle, __ATOMIC_SEQ_CST);
     for (; idle; idle &= idle - 1)
-        take_word(h, i1 * 64 + (size_t)__builtin_ctzll(idle), fn);
+        take_word(h, i1 * 64 + (size_t)__builtin_ctzll(idle), fn, arg);
 }
 
 /* pending_drain: the owner takes every pending free, calling fn for each
- * word of them (its first granule and its bits).
+ * word of them (its first granule, its bits and arg, the caller's).
  * Every block lies below the high-water mark: so do the words to read. */
-void pending_drain(slz_heap *h, void (*fn)(slz_heap *, uint32_t, uint64_t))
+void pending_drain(slz_heap *h, drain_fn fn, void *arg)
 {
     __atomic_add_fetch(&h->drain_epoch, 1, __ATOMIC_SEQ_CST); /* (before any bit is taken: free.c) */
     __atomic_store_n(&h->pend_any, 0, __ATOMIC_SEQ_CST);
@@ -344,6 +344,6 @@ void pending_drain(slz_heap *h, void (*fn)(slz_heap *, uint32_t, uint64_t))
             continue;
         uint64_t w2 = __atomic_exchange_n(&h->pend[2][i2], 0, __ATOMIC_SEQ_CST);
         for (; w2; w2 &= w2 - 1)
-            drain_words(h, i2 * 64 + (size_t)__builtin_ctzll(w2), fn);
+            drain_words(h, i2 * 64 + (size_t)__builtin_ctzll(w2), fn, arg);
     }
 }

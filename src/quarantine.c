@@ -109,8 +109,9 @@ static void hold(slz_heap *h, uint32_t g)
 /* take: the blocks another thread freed (slz_free_deferred; granules g +
  * the bits of w) join the ring as the owner's frees do, checked as free.c's
  * take_pending checks them. */
-static void take(slz_heap *h, uint32_t g, uint64_t w)
+static void take(slz_heap *h, uint32_t g, uint64_t w, void *arg)
 {
+    (void)arg;
     for (; w; w &= w - 1)
         hold(h, live_block(h, chunk2mem(chunk_at(h, g + (uint32_t)__builtin_ctzll(w)))));
 }
@@ -122,7 +123,7 @@ static void take(slz_heap *h, uint32_t g, uint64_t w)
 static void collect(slz_heap *h)
 {
     while (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED)) /* (more may come while it takes) */
-        pending_drain(h, take);
+        pending_drain(h, take, NULL);
 }
 
 /* quarantine_free: block p, checked as slz_free checks it (a held block is a

@@ -81,6 +81,107 @@ static void partial_cell(void)
     slz_heap_destroy(h);
 }
 
+/* deferred_runs: blocks another thread frees (slz_free_deferred) are taken
+ * by a drain in address order, and those that follow one another are
+ * released as one chunk (free.c, take_pending): the heap after the drain is
+ * the heap after the same frees one by one, chunk for chunk and count for
+ * count, for runs inside a cell, across cells, beside free chunks and at
+ * the arena's end. Two heaps on caller memory, the same calls. */
+struct shape {
+    size_t n;
+    size_t at[4096], size[4096];
+    int used[4096];
+};
+static int shape_add(void *chunk, size_t size, int used, void *arg)
+{
+    struct shape *s = arg;
+    if (s->n < 4096) {
+        s->at[s->n] = (size_t)(uintptr_t)chunk;
+        s->size[s->n] = size;
+        s->used[s->n] = used;
+    }
+    s->n++;
+    return 0;
+}
+static struct shape shape_a, shape_b;
+static int same_heaps(slz_heap *a, slz_heap *b)
+{
+    struct slz_heap_stats x, y;
+    shape_a.n = shape_b.n = 0;
+    slz_heap_walk(a, shape_add, &shape_a);
+    slz_heap_walk(b, shape_add, &shape_b);
+    slz_heap_get_stats(a, &x);
+    slz_heap_get_stats(b, &y);
+    int same = shape_a.n == shape_b.n && shape_a.n <= 4096 && x.in_use == y.in_use && x.frees == y.frees &&
+               x.coalesces == y.coalesces && x.free_chunks == y.free_chunks && x.largest_free == y.largest_free &&
+               x.live_blocks == y.live_blocks;
+    for (size_t i = 0; same && i < shape_a.n; i++)
+        same = shape_a.at[i] - shape_a.at[0] == shape_b.at[i] - shape_b.at[0] &&
+               shape_a.size[i] == shape_b.size[i] && shape_a.used[i] == shape_b.used[i];
+    return same;
+}
+static void deferred_runs(void)
+{
+    enum { BLOCKS = 1500 };
+    static _Alignas(16) char ma[1 << 20], mb[1 << 20];
+    static char *pa[BLOCKS], *pb[BLOCKS];
+    size_t bytes = slz_heap_footprint(600 * 1024, 0);
+    slz_heap *a = slz_heap_create_in(ma, bytes, 0), *b = slz_heap_create_in(mb, bytes, 0);
+    CHECK("deferred runs: two heaps", a != NULL && b != NULL && bytes <= sizeof ma);
+    if (a == NULL || b == NULL)
+        return;
+    int same = 1, clean = 1, rounds = 0, ends = 0;
+    for (int round = 0; round < 40; round++, rounds++) {
+        size_t n = 0;
+        for (; n < BLOCKS; n++) { /* the heap filled, the last block up to the arena's end */
+            size_t want = 8 + rnd() % (round % 2 ? 200 : 1500), top = slz_largest_free(a);
+            if (want + 16 + 64 > top)
+                want = top > 16 ? top - 16 : 0;
+            pa[n] = want ? slz_malloc(a, want) : NULL;
+            pb[n] = want ? slz_malloc(b, want) : NULL;
+            if (pa[n] == NULL || pb[n] == NULL)
+                break;
+        }
+        ends += slz_largest_free(a) == 0;
+        for (size_t i = 0; i < n; i++) { /* runs of 1-40 freed, 1-3 kept, by turns; some freed early */
+            size_t run = 1 + rnd() % 40, keep = 1 + rnd() % 3;
+            for (size_t j = i; j < n && j < i + run; j++)
+                if (rnd() % 8 == 0) {
+                    slz_free(a, pa[j]);
+                    slz_free(b, pb[j]);
+                    pa[j] = pb[j] = NULL;
+                }
+            for (size_t j = i; j < n && j < i + run; j++)
+                if (pa[j] != NULL) {
+                    slz_free_deferred(a, pa[j]);
+                    slz_free(b, pb[j]);
+                    pa[j] = pb[j] = NULL;
+                }
+            i += run + keep - 1;
+        }
+        if (round % 3 == 2) /* the top block too */
+            for (size_t j = n; j-- > 0;)
+                if (pa[j] != NULL) {
+                    slz_free_deferred(a, pa[j]);
+                    slz_free(b, pb[j]);
+                    pa[j] = pb[j] = NULL;
+                    break;
+                }
+        slz_heap_collect(a);
+        same &= same_heaps(a, b);
+        clean &= slz_heap_check(a, NULL) == 0;
+        for (size_t j = 0; j < n; j++) {
+            slz_free(a, pa[j]);
+            slz_free(b, pb[j]);
+        }
+    }
+    CHECK("deferred runs: the heap filled to the arena's end in some rounds", ends > 0);
+    CHECK("deferred runs: drained = freed one by one, chunk for chunk and count for count", same);
+    CHECK("deferred runs: heap clean after each drain", clean);
+    slz_heap_destroy(a);
+    slz_heap_destroy(b);
+}
+
 int main(void)
 {
     CHECK("heap on a static array", slz_heap_initialize_with(arena, sizeof arena) == 0);
@@ -165,5 +266,6 @@ int main(void)
     CHECK("random orders: heap clean", dirty == 0);
     CHECK("random orders: always back to one free chunk", whole == rounds);
     partial_cell();
+    deferred_runs();
     return CHECK_DONE();
 }
