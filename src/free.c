@@ -129,10 +129,11 @@ HOT uint32_t prev_start(const slz_heap *h, const struct slz_cell *c, uint64_t st
  * has seen one freed, 32 MiB; first fit carves such blocks one after the
  * other from one chunk); a trim sets it back to SLZ_KEEP. Frees leave the
  * top at least SLZ_TOP_KEEP (glibc's trim threshold at first, 128 KiB); a
- * trim does not. So a program that frees most of what it had keeps about a page per
- * free chunk (128 KiB of the top), and one that frees and allocates again
- * stops moving pages in and out after its first rounds. (malloc keeps the
- * peak anyway, for the stats: went_back starts it again.) */
+ * trim does not. So a program that frees most of what it had keeps about a
+ * page per free chunk (128 KiB of the top), and one that frees and
+ * allocates again stops moving pages in and out after its first rounds.
+ * (malloc keeps the peak anyway, for the stats: went_back starts it
+ * again.) */
 
 /* keep_grains: the keep zone of every free chunk of h, in granules (from
  * SLZ_KEEP, set when the heap is made, to SLZ_KEEP_MAX: no 0 to test for on
@@ -303,9 +304,9 @@ static void give_back(slz_heap *h, uint32_t x, uint32_t y, struct span was, stru
 }
 
 /* What settle would give back of a free chunk: the granules [x, y) beyond
- * its keep zone of keep granules (for the top, up to the high-water mark: nothing above it
- * was written), the part `in` of them that its record holds, and the rest
- * below and above that part. */
+ * its keep zone of keep granules (for the top, up to the high-water mark:
+ * nothing above it was written), the part `in` of them that its record
+ * holds, and the rest below and above that part. */
 struct plan {
     uint32_t x, y, below, above;
     struct span in;
