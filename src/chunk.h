@@ -97,6 +97,9 @@
 #ifndef SLZ_KEEP_MAX
 #define SLZ_KEEP_MAX (64 << 20) /* or up to this many for a program that reuses what it frees; */
 #endif
+#ifndef SLZ_TOP_KEEP
+#define SLZ_TOP_KEEP (128 * 1024) /* the top keeps at least this many (glibc's M_TRIM_THRESHOLD); */
+#endif
 #ifndef SLZ_RELEASE_STEP
 #define SLZ_RELEASE_STEP (16 * 1024) /* the rest goes back once this many bytes of it are resident */
 #endif
@@ -122,6 +125,7 @@
 _Static_assert(SLZ_MIN_CHUNK % SLZ_ALIGN == 0, "minimum chunk is a multiple of the alignment");
 _Static_assert(SLZ_MIN_CHUNK >= SLZ_HDR + 16, "a free chunk has room for its header and canary");
 _Static_assert(SLZ_HDR % SLZ_ALIGN == 0, "the header keeps payloads aligned");
+_Static_assert(SLZ_KEEP <= SLZ_TOP_KEEP && SLZ_TOP_KEEP <= SLZ_KEEP_MAX, "the top's least keep zone is a keep zone");
 
 typedef struct slz_chunk {
     uintptr_t head;  /* size | U */
@@ -155,7 +159,9 @@ struct slz_heap {
                           * (free.c; at least as many as are there: pages of
                           * cells given back clear theirs unseen) */
     size_t rel_level;    /* in_use + 1 when pages last went back; 0: never */
-    size_t keep_level;   /* in_use + 1 when the keep zone last changed (free.c) */
+    size_t keep_level;   /* the peak + 1 when the keep zone last changed (free.c) */
+    size_t peak_before;  /* peak in_use before pages last went back (st's
+                          * peak_in_use is the peak since: free.c, went_back) */
     size_t ncells;
     size_t page;
     char *region;        /* what create_in was given */

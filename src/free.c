@@ -117,17 +117,23 @@ HOT uint32_t prev_start(const slz_heap *h, const struct slz_cell *c, uint64_t st
  * carved from its low end keeps its record (the pages above the new start
  * were not touched). The keep zone (one page to begin with) follows the
  * program, as glibc raises its thresholds when a program frees and
- * allocates big blocks: when pages are about to go back, a program that has
- * grown again since they last went back gets twice that growth (it may have
- * grown into them), one that has fallen to half its level gets half of it;
- * and a chunk carved into its given-back pages gets twice what was reused.
- * At most SLZ_KEEP_MAX a chunk, as glibc keeps up to 64 MiB free at its top
- * (its trim threshold: twice the largest block it serves from its heap once
- * it has seen one freed, 32 MiB; first fit carves such blocks one after the
- * other from one chunk); a trim sets it back to SLZ_KEEP. So a program
- * that frees most of what it had keeps about a page per free chunk, and one
- * that frees and allocates again stops moving pages in and out after its
- * first round. */
+ * allocates big blocks: when pages are about to go back, a program whose
+ * peak since they last went back rose above the level they went back at
+ * gets twice that growth (it may have grown into them; one that frees all
+ * it has and allocates it again gives back at the same low point of every
+ * round: only the peak between shows the reuse), one whose peak has fallen
+ * to half the peak where the zone last changed gets half of it; and a chunk
+ * carved into its given-back pages gets twice what was reused. At most
+ * SLZ_KEEP_MAX a chunk, as glibc keeps up to 64 MiB free at its top (its
+ * trim threshold: twice the largest block it serves from its heap once it
+ * has seen one freed, 32 MiB; first fit carves such blocks one after the
+ * other from one chunk); a trim sets it back to SLZ_KEEP. Frees leave the
+ * top at least SLZ_TOP_KEEP (glibc's trim threshold at first, 128 KiB); a
+ * trim does not. So a program that frees most of what it had keeps about a
+ * page per free chunk (128 KiB of the top), and one that frees and
+ * allocates again stops moving pages in and out after its first rounds.
+ * (malloc keeps the peak anyway, for the stats: went_back starts it
+ * again.) */
 
 /* keep_grains: the keep zone of every free chunk of h, in granules (from
  * SLZ_KEEP, set when the heap is made, to SLZ_KEEP_MAX: no 0 to test for on
@@ -135,6 +141,14 @@ HOT uint32_t prev_start(const slz_heap *h, const struct slz_cell *c, uint64_t st
 static uint32_t keep_grains(const slz_heap *h)
 {
     return h->keep;
+}
+/* keep_at: the keep zone of the free chunk that ends at end: the top's is
+ * at least SLZ_TOP_KEEP, as glibc trims its top only beyond its trim
+ * threshold (a trim takes it to keep_grains too). */
+static uint32_t keep_at(const slz_heap *h, uint32_t end)
+{
+    uint32_t k = keep_grains(h), top = SLZ_TOP_KEEP / SLZ_ALIGN;
+    return end == h->grains && k < top ? top : k;
 }
 
 struct span {
@@ -223,7 +237,7 @@ static inline struct span part_span(slz_heap *h, struct span s, uint32_t lo, uin
         size_t reused = s.a < lo ? lo - s.a : 0; /* (none when it begins in the header) */
         size_t k = 2 * ((size_t)keep_grains(h) + reused); /* at least that much was reused */
         h->keep = (uint32_t)(k < SLZ_KEEP_MAX / SLZ_ALIGN ? k : SLZ_KEEP_MAX / SLZ_ALIGN);
-        h->keep_level = h->st.in_use + 1;
+        h->keep_level = h->st.peak_in_use + 1;
         s.a = lo + MIN_GRAINS;
     }
     return s;
@@ -290,20 +304,20 @@ static void give_back(slz_heap *h, uint32_t x, uint32_t y, struct span was, stru
 }
 
 /* What settle would give back of a free chunk: the granules [x, y) beyond
- * its keep zone (for the top, up to the high-water mark: nothing above it
- * was written), the part `in` of them that its record holds, and the rest
- * below and above that part. */
+ * its keep zone of keep granules (for the top, up to the high-water mark:
+ * nothing above it was written), the part `in` of them that its record
+ * holds, and the rest below and above that part. */
 struct plan {
     uint32_t x, y, below, above;
     struct span in;
 };
-static inline struct plan plan_for(const slz_heap *h, uint32_t lo, uint32_t end, struct span held)
+static inline struct plan plan_for(const slz_heap *h, uint32_t lo, uint32_t end, uint32_t keep, struct span held)
 {
     struct plan p;
     uintptr_t pg = h->page - 1, base = (uintptr_t)h->base, hi = (uintptr_t)chunk_at(h, end);
     if (end == h->grains && base + h->st.high_water < hi)
         hi = base + h->st.high_water + pg;
-    uintptr_t ax = ((uintptr_t)chunk_at(h, lo) + (size_t)keep_grains(h) * SLZ_ALIGN + pg) & ~pg;
+    uintptr_t ax = ((uintptr_t)chunk_at(h, lo) + (size_t)keep * SLZ_ALIGN + pg) & ~pg;
     uintptr_t ay = hi & ~pg;
     p.x = grain_of(h, (void *)ax);
     p.y = ay > ax ? grain_of(h, (void *)ay) : p.x;
@@ -322,25 +336,39 @@ static int worth(const slz_heap *h, const struct plan *p)
     return (h->flags & SLZ_ANON) && (size_t)(p->below + p->above) * SLZ_ALIGN >= step;
 }
 
-/* adapt: pages are about to go back. A program that has grown again since
- * pages last went back may have grown into them: the keep zone becomes twice
- * that growth; one that has fallen to half the level where the keep zone
- * last changed (or lower) halves it (to SLZ_KEEP). A program that churns
- * around a level (frees a big block, allocates another) keeps its zone:
- * halving on every dip of such churn sent its big chunks' pages back and
- * had them fault in again at the next carve. */
+/* went_back: pages go back at this level (rel_level); the peak adapt
+ * reads starts again from it. (st.peak_in_use, which malloc raises, is the
+ * peak since; peak_before the peak before: slz_heap_get_stats reports the
+ * larger, and malloc pays nothing more.) */
+static void went_back(slz_heap *h)
+{
+    struct slz_heap_stats *st = &h->st;
+    h->peak_before = st->peak_in_use > h->peak_before ? st->peak_in_use : h->peak_before;
+    st->peak_in_use = st->in_use;
+    h->rel_level = st->in_use + 1;
+}
+
+/* adapt: pages are about to go back. A program whose peak since pages last
+ * went back rose above the level they went back at may have grown into
+ * them: the keep zone becomes twice that growth (a program that frees most
+ * of what it has and allocates it again: pages go back at the same low
+ * point of each round, the peak between is what it reuses). One whose
+ * peak since has fallen to half the peak where the keep zone last changed
+ * (or lower) halves it (to SLZ_KEEP). A program that churns around a level
+ * keeps its zone: halving on every dip of such churn sent its big chunks'
+ * pages back and had them fault in again at the next carve. */
 static void adapt(slz_heap *h)
 {
-    size_t level = h->st.in_use + 1, k = keep_grains(h), least = SLZ_KEEP / SLZ_ALIGN;
-    if (h->rel_level && level > h->rel_level && 2 * (level - h->rel_level) / SLZ_ALIGN > k) {
-        k = 2 * (level - h->rel_level) / SLZ_ALIGN;
-        h->keep_level = level;
-    } else if (level <= h->keep_level / 2) { /* (never before a first raise: keep_level 0) */
+    size_t peak = h->st.peak_in_use + 1, k = keep_grains(h), least = SLZ_KEEP / SLZ_ALIGN;
+    if (h->rel_level && peak > h->rel_level && 2 * (peak - h->rel_level) / SLZ_ALIGN > k) {
+        k = 2 * (peak - h->rel_level) / SLZ_ALIGN;
+        h->keep_level = peak;
+    } else if (peak <= h->keep_level / 2) { /* (never before a first raise: keep_level 0) */
         k = k / 2 > least ? k / 2 : least;
-        h->keep_level = level;
+        h->keep_level = peak;
     }
     h->keep = (uint32_t)(k < SLZ_KEEP_MAX / SLZ_ALIGN ? k : SLZ_KEEP_MAX / SLZ_ALIGN);
-    h->rel_level = level;
+    went_back(h);
 }
 
 /* same_words: a chunk that ended at e (< end) kept its record in the words
@@ -384,11 +412,11 @@ static __attribute__((noinline)) void weigh(slz_heap *h, uint32_t lo, uint32_t g
     if (nx < end && !same_words(h, nx, end))
         record_drop(h, nx, g);
     held = clip(held, lo + MIN_GRAINS, end);
-    struct plan p = plan_for(h, lo, end, held);
+    struct plan p = plan_for(h, lo, end, keep_at(h, end), held);
     int due = worth(h, &p);
     if (due) {
         adapt(h);
-        p = plan_for(h, lo, end, held);
+        p = plan_for(h, lo, end, keep_at(h, end), held);
         due = worth(h, &p);
     }
     if (!due) {
@@ -434,7 +462,7 @@ static void quiet_note(slz_heap *h)
  * there is no record to drop: weigh's plan then finds nothing due.) */
 static __attribute__((noinline)) void settle_rest(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
 {
-    if (end == h->grains && h->st.high_water / SLZ_ALIGN < lo + keep_grains(h) + SLZ_RELEASE_STEP / SLZ_ALIGN) {
+    if (end == h->grains && h->st.high_water / SLZ_ALIGN < lo + keep_at(h, end) + SLZ_RELEASE_STEP / SLZ_ALIGN) {
         records_dropped(h, lo, g, nx, end);
     } else if (!same_page(h, lo, g, end)) {
         weigh(h, lo, g, nx, end);
@@ -462,7 +490,7 @@ static size_t trim_chunk(slz_heap *h, uint32_t lo, uint32_t end, int dry)
 {
     struct span held = clip(part_span(h, record_get(h, end), lo, end), lo + MIN_GRAINS, end);
     h->keep = SLZ_KEEP / SLZ_ALIGN; /* (part_span raises it for a chunk carved into) */
-    struct plan p = plan_for(h, lo, end, held);
+    struct plan p = plan_for(h, lo, end, keep_grains(h), held);
     if (!(h->flags & SLZ_ANON))
         return 0;
     if (p.below + p.above == 0 || dry)
@@ -487,7 +515,7 @@ static size_t trim_walk(slz_heap *h, int dry)
     uint32_t need = (uint32_t)((SLZ_KEEP + 2 * h->page) / SLZ_ALIGN), keep = h->keep;
     size_t level = h->keep_level;
     if (!dry)
-        h->rel_level = h->st.in_use + 1;
+        went_back(h);
     for (uint32_t g = index_find(h, need, 0); g != SLZ_NONE; g = index_find(h, need, g + 1))
         n += trim_chunk(h, g, g + grains_of(h, g), dry);
     if (dry) { /* the keep zone and its level as they were (part_span's raise and */

@@ -240,6 +240,7 @@ void slz_heap_get_stats(const slz_heap *h, struct slz_heap_stats *out)
     out->largest_free = slz_largest_free(h);
     out->free_bytes = (size_t)h->grains * SLZ_ALIGN - h->st.in_use; /* (derived, not kept: two stores less an operation) */
     out->live_blocks = h->st.mallocs - h->st.frees;
+    out->peak_in_use = h->peak_before > h->st.peak_in_use ? h->peak_before : h->st.peak_in_use; /* (free.c, went_back) */
     cache_stats(h, out);
 }
 

@@ -151,9 +151,13 @@ mutant merge-above-no-seal $F 's/            if (!CHECKED(up->check == free_seal
 mutant merge-above-used-bit-not-read $F 's/ | ((used >> (un % SLZ_CELL)) \& SLZ_INUSE);/ | SLZ_INUSE;/' core core_coalesce
 mutant release-keeps-pages $F 's/        os_release((void \*)x, y - x);/        (void)0;/' core core_release
 mutant release-never $F 's/    return (h->flags \& SLZ_ANON) \&\& (size_t)(p->below + p->above) \* SLZ_ALIGN >= step;/    return 0;/' core core_release
-mutant release-keep-halved-on-dips $F 's/    } else if (level <= h->keep_level \/ 2) { \/\* (never before a first raise: keep_level 0) \*\//    } else if (h->rel_level \&\& level < h->rel_level) {/' core core_release
+mutant release-keep-never-halved $F 's/    } else if (peak <= h->keep_level \/ 2) { \/\* (never before a first raise: keep_level 0) \*\//    } else if (0) {/' core core_release
+mutant release-keep-by-level $F 's/    size_t peak = h->st.peak_in_use + 1, k = keep_grains(h), least = SLZ_KEEP \/ SLZ_ALIGN;/    size_t peak = h->st.in_use + 1, k = keep_grains(h), least = SLZ_KEEP \/ SLZ_ALIGN;/' core core_release
+mutant release-peak-not-restarted $F 's/    st->peak_in_use = st->in_use;/    (void)0;/' core core_release
+mutant release-peak-before-lost $H 's/    out->peak_in_use = h->peak_before > h->st.peak_in_use ? h->peak_before : h->st.peak_in_use;/    (void)0;/' core core_release
+mutant release-top-keeps-a-page $F 's/    return end == h->grains \&\& k < top ? top : k;/    return k;/' core core_release
 mutant release-record-not-carved $F 's/        record_carved(h, nx, end); \/\* (the r word alone first: usually 0) \*\//        (void)0;/' core core_release
-mutant release-header-page $F 's/    uintptr_t ax = ((uintptr_t)chunk_at(h, lo) + (size_t)keep_grains(h) \* SLZ_ALIGN + pg) \& ~pg;/    uintptr_t ax = (uintptr_t)chunk_at(h, lo) \& ~pg;/' core core_release
+mutant release-header-page $F 's/    uintptr_t ax = ((uintptr_t)chunk_at(h, lo) + (size_t)keep \* SLZ_ALIGN + pg) \& ~pg;/    uintptr_t ax = (uintptr_t)chunk_at(h, lo) \& ~pg;/' core core_release
 mutant settle-quiet-keeps-records $F 's/^        if (h->cell_records != 0)$/        if (0)/' core core_release
 mutant settle-quiet-top-too $F 's/    if (end != h->grains \&\& end - lo < h->quiet) {/    if (end - lo < h->quiet) {/' core core_release
 mutant settle-quiet-not-noted-after-trim $F '/^static size_t trim_walk/,/^}/s/    quiet_note(h);/    (void)0;/' core core_release

@@ -8,7 +8,9 @@
  * the first when the heap is trimmed, as many as slz_heap_trimmable counted
  * before (giving nothing back itself). Then issue 21's a, c, b pattern: the
  * pages of a free chunk that grows go back once each; then big blocks
- * replaced around a level keep their pages (churn); a trim brings the
+ * replaced around a level keep their pages (churn), and so do blocks all
+ * freed and allocated again in rounds (rounds); the top keeps 128 KiB
+ * (top_keep); a trim brings the
  * keep zone back to its least for the next free (after_trim); a short
  * chunk carved into its given-back pages moves its record (carved_short). */
 #include <stdio.h>
@@ -156,7 +158,8 @@ static void carved_near(void)
  * 132 with 32 MiB but halved at every dip; 96 with 32 MiB at most, merged
  * chunks beyond it; 28 now, 64 MiB at most, and 38 so but halved at every
  * dip; deterministic). Then every block freed: the level
- * falls to nothing and the pages beyond the keep zone go back. */
+ * falls to nothing and the pages beyond the keep zone go back, the zone
+ * halved as the level falls (7 MiB stay resident; 63 MiB never halved). */
 enum { CN = 12, CSTEPS = 400 };
 static void churn(void)
 {
@@ -185,8 +188,73 @@ static void churn(void)
     before = advised;
     for (int k = 0; k < CN; k++)
         slz_free(h, set[k]);
-    printf("churn: %ld madvise calls for the frees of all %d blocks\n", advised - before, CN);
+    size_t held = slz_heap_trimmable(h);
+    printf("churn: %ld madvise calls for the frees of all %d blocks, %zu MiB still resident\n", advised - before, CN, held >> 20);
     CHECK("churn: once the level falls, the pages go back", advised > before);
+    CHECK("churn: the keep zone halves as the level falls (at most 16 MiB stay)", held <= (size_t)16 << 20);
+    slz_heap_destroy(h);
+}
+
+/* rounds: glibc's bench-malloc-simple: N blocks of 1,000 bytes allocated,
+ * then all freed in order, 200 rounds each for N 25, 100, 400 and 1,600.
+ * Pages go back at the same low point of every round, and the level there
+ * was the same each time: a keep zone that followed that level stayed a
+ * page and every round of 25 blocks gave pages back (and faulted them in
+ * again): 198 madvise calls after the first 2 rounds of each N. The peak
+ * since pages last went back is what the program grew into: none now.
+ * slz_heap_get_stats' peak stays the peak of all time, after a trim too. */
+static void rounds(void)
+{
+    static const int counts[] = {25, 100, 400, 1600};
+    static char *p[1600];
+    slz_heap *h = slz_heap_create((size_t)64 << 20);
+    CHECK("rounds: a 64 MiB heap", h != NULL);
+    if (!h)
+        return;
+    long late = 0;
+    for (int c = 0; c < 4; c++)
+        for (int r = 0; r < 200; r++) {
+            long before = advised;
+            for (int i = 0; i < counts[c]; i++)
+                if ((p[i] = slz_malloc(h, 1000)) != NULL)
+                    memset(p[i], r, 1000);
+            for (int i = 0; i < counts[c]; i++)
+                slz_free(h, p[i]);
+            late += r >= 2 ? advised - before : 0;
+        }
+    slz_heap_trim(h); /* (pages go back: the peak since starts again) */
+    struct slz_heap_stats st;
+    slz_heap_get_stats(h, &st);
+    printf("rounds: %ld madvise calls after the first 2 rounds of each count; peak %zu bytes in use\n", late, st.peak_in_use);
+    CHECK("rounds: after its first rounds a program that frees all and allocates it again gives nothing back", late == 0);
+    CHECK("rounds: the peak in use is 1,600 blocks'", st.peak_in_use >= (size_t)1600 * 1000 && st.peak_in_use < (size_t)1600 * 1100);
+    CHECK("rounds: the heap is whole", slz_heap_check(h, NULL) == 0);
+    slz_heap_destroy(h);
+}
+
+/* top_keep: the top keeps at least 128 KiB before it gives back, as
+ * glibc's trim threshold: a block of 100 KB freed into it gives nothing
+ * back (with the keep zone of a page, its 24 pages beyond went back), one
+ * of 300 KB does. */
+static void top_keep(void)
+{
+    slz_heap *h = slz_heap_create((size_t)16 << 20);
+    CHECK("top_keep: a 16 MiB heap", h != NULL);
+    if (!h)
+        return;
+    long calls[2];
+    for (int i = 0; i < 2; i++) {
+        size_t n = i ? 300000 : 100000;
+        char *b = slz_malloc(h, n);
+        if (b)
+            memset(b, 1, n);
+        long before = advised;
+        slz_free(h, b);
+        calls[i] = advised - before;
+    }
+    printf("top_keep: %ld madvise calls for the free of 100 KB into the top, %ld for 300 KB\n", calls[0], calls[1]);
+    CHECK("top_keep: 100 KB freed into the top stay", calls[0] == 0);
+    CHECK("top_keep: 300 KB freed into the top go back beyond 128 KiB", calls[1] > 0);
     slz_heap_destroy(h);
 }
 
@@ -338,6 +406,8 @@ int main(void)
     acb();
     carved_near();
     churn();
+    rounds();
+    top_keep();
     trimmed_churn();
     after_trim();
     carved_short(0);
