@@ -435,15 +435,18 @@ static inline uintptr_t canary_of(const slz_heap *h, const slz_chunk *c)
 #define CHECKED(ok) (ok)
 #endif
 
-/* free_seal: the check word of a free chunk: not keyed() but a multiply
- * and the heap's own seal. A free chunk's truth is the bits, which the
- * header must match (its size, no U); the seal only makes a write after free
- * over the header or canary show, and a header copied from elsewhere fail.
- * So a free chunk costs no keyed call, written or read, and a seal read from
- * freed memory tells nothing of the keys of allocated chunks' check words. */
+/* free_seal: the check word of a free chunk: not keyed() but its address,
+ * its head and the heap's own seal, xored. A free chunk's truth is the bits,
+ * which the header must match (its size, no U); the seal only makes a write
+ * after free over the header or canary show, and a header copied from
+ * elsewhere (another address) fail. So a free chunk costs no keyed call,
+ * written or read, and a seal read from freed memory tells nothing of the
+ * keys of allocated chunks' check words. (A multiply of the address, as
+ * before, added nothing to that: its constant is no secret, so one free
+ * header read gives the seal either way; it cost two instructions a seal.) */
 static inline uintptr_t free_seal(const slz_heap *h, const slz_chunk *c, uintptr_t head)
 {
-    return ((uintptr_t)c * 0x9e3779b97f4a7c15ull) ^ head ^ h->seal;
+    return (uintptr_t)c ^ head ^ h->seal;
 }
 static inline uintptr_t check_of(const slz_heap *h, const slz_chunk *c, uintptr_t head)
 {
