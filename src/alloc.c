@@ -66,8 +66,9 @@ HOT void count_use(slz_heap *h, uint32_t added)
 {
     struct slz_heap_stats *st = &h->st;
     size_t in_use = st->in_use + (size_t)added * SLZ_ALIGN;
-    st->in_use = in_use; /* (the maximum without a branch: a branch on it mispredicts) */
-    st->peak_in_use = in_use > st->peak_in_use ? in_use : st->peak_in_use;
+    st->in_use = in_use;
+    if (__builtin_expect(in_use > st->peak_in_use, 0)) /* (rarely taken but while a heap grows, when */
+        st->peak_in_use = in_use;                      /* it is always: it mispredicts seldom) */
 }
 
 /* raise_high_water: a chunk in use ends at granule e. */

@@ -5,7 +5,8 @@
  * neither; the bytes asked for add up; a refused request counts a failure
  * and nothing else (one that could fit the arena but finds no free chunk
  * too); the live blocks always match the heap's walk; the high-water mark
- * is the highest end of a block ever handed out. */
+ * is the highest end of a block ever handed out; the peak in use, the most
+ * bytes in use at once. */
 #include <string.h>
 
 #include "check.h"
@@ -43,8 +44,11 @@ int main(void)
     CHECK("three allocations", counts(3, 0, 3, 0, 0, 600));
     high(a), high(b);
     CHECK("... the high-water mark at the end of the last", st.high_water == high(c) && hw > 600);
+    CHECK("... the peak in use: all in use now", st.peak_in_use == st.in_use && st.in_use > 600);
+    size_t peak = st.peak_in_use;
     slz_free(h, b);
     CHECK("a free", counts(3, 1, 2, 0, 0, 600));
+    CHECK("... the peak in use stays", st.peak_in_use == peak && st.in_use < peak);
     take();
     uint64_t splits = st.splits;
     char *c2 = slz_realloc(h, c, 16);
