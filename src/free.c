@@ -758,6 +758,8 @@ static int grow_into_next(slz_heap *h, uint32_t g, uint32_t need)
         bits_note_chunk(h, nx + take, nx + nn);
         make_free(h, nx + take, nn - take);
         index_refresh(h, (nx + take) / SLZ_CELL);
+        if (nx + take < h->align_low) /* (moved up by fewer granules than a chunk, it may */
+            h->align_low = nx + take; /* have an aligned spot it had not: alloc.c's marks) */
     } else {
         take = nn;
         h->st.free_chunks--;
