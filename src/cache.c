@@ -24,8 +24,9 @@
  * free chunk's is: a write after free is reported when the block leaves the
  * cache.
  *
- * The cache calls only the core's own entry points: heap_malloc for what it
- * does not serve, live_block and release for what it gives back.
+ * The cache calls only the core's own entry points: heap_malloc and
+ * heap_realloc for what it does not serve, live_block and release for what
+ * it gives back.
  *
  * Other threads. Their frees take the same way as without the cache
  * (slz_free_deferred: pending bits, taken by the owner and checked as its
@@ -54,6 +55,7 @@
  * not look at pend_any. tests/c/core_cache_threads.c stresses it.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "cache.h"
 
@@ -235,7 +237,7 @@ HOT void *serve(slz_heap *h, struct slz_cache *c, uint32_t *row, uintptr_t b, ui
 /* reused: block p, just popped, in a heap where another thread has freed:
  * its pending bit read, after a fence when blocks entered the cache since
  * the last pop's (the head of this file: a push stores nothing for it). */
-static void reused(slz_heap *h, void *p)
+static inline __attribute__((always_inline)) void reused(slz_heap *h, void *p)
 {
     struct slz_cache *c = h->cache;
     if (c->pushes != c->fence_pushes) {
@@ -249,13 +251,34 @@ static void reused(slz_heap *h, void *p)
  * frees of other threads are taken (one of them may be a cached block: a
  * double free, reported); if the heap refuses, the cache empties into it
  * and first fit is asked again. */
-static void *first_fit(slz_heap *h, size_t n)
+static inline __attribute__((always_inline)) void *first_fit(slz_heap *h, size_t n)
 {
     int e = errno;
     void *p = heap_malloc(h, n);
     if (p == NULL && cache_refused(h, e))
         p = heap_malloc(h, n);
     return p;
+}
+
+/* served: the top of row (b bytes a chunk; it holds i > 0) live again for
+ * a request of n bytes, off the hit path (coarse_malloc, cache_realloc). */
+static void *served(slz_heap *h, struct slz_cache *c, uint32_t *row, uintptr_t b, uint32_t i, size_t n)
+{
+    void *p = serve(h, c, row, b, i, n, h->op);
+    c->coarse -= b > CACHE_CLASSES * SLZ_ALIGN ? b : 0;
+    if (__atomic_load_n(&h->remote, __ATOMIC_RELAXED))
+        reused(h, p);
+    return p;
+}
+
+/* class_of: the chunk size in bytes of a request of n bytes (at most
+ * COARSE_MAX_REQUEST): its stack's, exact or coarse. */
+static uintptr_t class_of(size_t n)
+{
+    uint32_t j;
+    if (n <= CACHE_MAX_REQUEST)
+        return class_bytes(n);
+    return (uintptr_t)coarse_granules((uint32_t)((n + SLZ_HDR + SLZ_ALIGN - 1) / SLZ_ALIGN), &j) * SLZ_ALIGN;
 }
 
 /* coarse_malloc: malloc of n bytes (CACHE_MAX_REQUEST < n <=
@@ -267,13 +290,8 @@ static void *coarse_malloc(slz_heap *h, size_t n)
     uint32_t j, k = coarse_granules((uint32_t)((n + SLZ_HDR + SLZ_ALIGN - 1) / SLZ_ALIGN), &j);
     uintptr_t b = (uintptr_t)k * SLZ_ALIGN;
     uint32_t *row = coarse_row(c, j), i = row[0];
-    if (i) {
-        void *p = serve(h, c, row, b, i, n, h->op);
-        c->coarse -= b;
-        if (__atomic_load_n(&h->remote, __ATOMIC_RELAXED))
-            reused(h, p);
-        return p;
-    }
+    if (i)
+        return served(h, c, row, b, i, n);
     c->misses++;
     int e = errno;
     void *p = first_fit(h, b - SLZ_HDR);
@@ -450,6 +468,32 @@ __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
     op_end(h);
 }
 
+/* take_into: live chunk g of b bytes onto its stack, row, when its header
+ * says so and the stack and the byte bound have room (cache_take). */
+static inline int take_into(slz_heap *h, uint32_t *row, uint32_t g, uintptr_t b)
+{
+    struct slz_cache *c = h->cache;
+    slz_chunk *ch = chunk_at(h, g);
+    uint32_t i = row[0];
+    if (ch->head != b + SLZ_INUSE || i >= c->depth || b > c->room)
+        return 0;
+    if (cache_set_bit(c, g))
+        slz_misuse(h->op, "double free", chunk2mem(ch));
+    push(h, c, row, i, g, ch, b);
+    return 1;
+}
+/* coarse_take: take_into for a chunk above the exact sizes: its class's
+ * stack if b is a class's size and the coarse stacks' bound has room. */
+static __attribute__((noinline)) int coarse_take(slz_heap *h, uint32_t g, uintptr_t b)
+{
+    struct slz_cache *c = h->cache;
+    uint32_t *row = row_of(c, b);
+    if (row == NULL || c->coarse + b > h->st.in_use >> COARSE_SHARE || !take_into(h, row, g, b))
+        return 0;
+    c->coarse += b;
+    return 1;
+}
+
 /* cache_take: the block at g, which another thread freed and the owner
  * has taken (take_pending), or the owner freed (coarse_free), goes into the
  * cache as the owner's own free would put it there, with that free's checks
@@ -466,22 +510,38 @@ int cache_take(slz_heap *h, uint32_t g)
     if (!((st & cell->used) >> (g % SLZ_CELL) & 1))
         return 0;
     uintptr_t b = size_in_cell(cell, shifted(st, g), 0) * SLZ_ALIGN;
-    slz_chunk *ch = chunk_at(h, g);
+    if (b > CACHE_CLASSES * SLZ_ALIGN)
+        return coarse_take(h, g, b);
+    return take_into(h, cache_row(h->cache, b), g, b);
+}
+
+/* ---- realloc ----------------------------------------------------------- */
+
+/* cache_realloc: realloc of live block p (at g) to n bytes on a heap with a
+ * cache. When n's class is not p's chunk size and its stack holds a block,
+ * that block is served, p's bytes copied into it and p freed as a free
+ * frees it (into the cache, cache_take, else into the heap): a program that
+ * shrinks blocks of one size to another (cfrac) moves them between the
+ * stacks, where an in-place shrink would fill the smaller size's stack and
+ * starve the larger one's. Else the core's realloc (in place, or moved by
+ * first fit; it reads the pending frees). Never in the secure profile. */
+void *cache_realloc(slz_heap *h, void *p, uint32_t g, size_t n)
+{
     struct slz_cache *c = h->cache;
+    if (c->secure || n > COARSE_MAX_REQUEST || __atomic_load_n(&h->pend_any, __ATOMIC_RELAXED))
+        return heap_realloc(h, p, g, n);
+    uintptr_t b = class_of(n), old = (uintptr_t)grains_of(h, g) * SLZ_ALIGN;
     uint32_t *row = row_of(c, b), i;
-    if (row == NULL || ch->head != b + SLZ_INUSE)
-        return 0;
-    if ((i = row[0]) >= c->depth || b > c->room)
-        return 0;
-    if (b > CACHE_CLASSES * SLZ_ALIGN) { /* (a coarse class's) */
-        if (c->coarse + b > h->st.in_use >> COARSE_SHARE)
-            return 0;
-        c->coarse += b;
+    if (b == old || row == NULL || (i = row[0]) == 0)
+        return heap_realloc(h, p, g, n);
+    h->st.reallocs++;
+    void *q = served(h, c, row, b, i, n);
+    memcpy(q, p, n < old - SLZ_HDR ? n : old - SLZ_HDR);
+    if (!cache_take(h, g)) {
+        release(h, g);
+        h->st.frees++; /* (as free_to_heap) */
     }
-    if (cache_set_bit(c, g))
-        slz_misuse(h->op, "double free", chunk2mem(ch));
-    push(h, c, row, i, g, ch, b);
-    return 1;
+    return q;
 }
 
 void slz_heap_flush(slz_heap *h)

@@ -165,6 +165,7 @@ void cache_attach(slz_heap *h, void *meta, size_t ncells);
 void *cache_malloc(slz_heap *h, size_t n);
 void *cache_slz_malloc(slz_heap *h, size_t n);
 void cache_slz_free(slz_heap *h, void *p);
+void *cache_realloc(slz_heap *h, void *p, uint32_t g, size_t n);
 int cache_refused(slz_heap *h, int saved_errno);
 void cache_flush(slz_heap *h);
 int cache_take(slz_heap *h, uint32_t g);

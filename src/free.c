@@ -796,9 +796,8 @@ static void shrink(slz_heap *h, uint32_t g, uint32_t need)
 }
 
 
-static void *heap_realloc(slz_heap *h, void *p, size_t n)
+void *heap_realloc(slz_heap *h, void *p, uint32_t g, size_t n)
 {
-    uint32_t g = live_block(h, p);
     h->st.reallocs++;
     uint32_t need = grains_for(h, n);
     if (need == 0)
@@ -835,9 +834,10 @@ void *slz_realloc(slz_heap *h, void *p, size_t n)
     }
     op_begin(h, "realloc");
     int e = errno;
-    void *q = heap_realloc(h, p, n);
+    uint32_t g = live_block(h, p);
+    void *q = h->cache ? cache_realloc(h, p, g, n) : heap_realloc(h, p, g, n);
     if (q == NULL && cache_refused(h, e))
-        q = heap_realloc(h, p, n);
+        q = heap_realloc(h, p, g, n);
     op_end(h);
     return q;
 }

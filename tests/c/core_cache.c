@@ -18,9 +18,11 @@
  * with an alignment of 16 or less take the top of their size's stack (a
  * chunk size in the coarse range rounded up to its class's), else first fit
  * over the chunks the walk shows free (cached chunks are not free) for that
- * size, and for the size unrounded when no chunk fits that. realloc
- * and aligned requests never take from the cache, and realloc frees a moved
- * block for real. Any request the heap refuses first empties the cache
+ * size, and for the size unrounded when no chunk fits that. realloc to a
+ * size whose stack holds a block (not the block's own size) takes it, and
+ * the old block is freed as a free frees it; else it is the core's (in
+ * place, or first fit and a real free of the old place). Aligned requests
+ * never take from the cache. Any request the heap refuses first empties the cache
  * (every cached chunk becomes free, merged with its free neighbours) and is
  * asked again. The walk must show as cached (used 2) exactly the model's
  * blocks, and the statistics its hits, misses and cached blocks, and as
@@ -253,7 +255,17 @@ static char *realloc_at(char *p, size_t need, size_t *usable)
 }
 static char *predict_realloc(char *p, size_t n, size_t *usable)
 {
-    size_t need = need_of(n);
+    size_t need = need_of(n), size = need ? class_size(need) : 0, k = row(size), old = w[index_of(p)].size;
+    if (k && size != old && count[k]) { /* from the cache; p freed as a free frees it */
+        char *q = stack[k][--count[k]];
+        hits++;
+        cbytes -= size;
+        cblocks--;
+        ccoarse -= k > CLASSES ? size : 0;
+        model_free(p - HDR, old);
+        *usable = size - HDR;
+        return q + HDR;
+    }
     char *q = need ? realloc_at(p, need, usable) : NULL;
     if (q == NULL && cblocks) {
         model_flush();
