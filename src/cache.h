@@ -39,8 +39,10 @@
 #define COARSE_CLASSES 41 /* chunks of 2 KiB .. 64 KiB: 128 granules, then 8 classes per doubling
                            * (a request there is rounded up to its class: 1/8 of it at most) */
 #define CACHE_ROWS (CACHE_CLASSES + 1 + COARSE_CLASSES) /* coarse class j: row CACHE_CLASSES + 1 + j */
+#ifndef COARSE_SHARE
 #define COARSE_SHARE 3 /* the coarse classes hold at most in_use >> this (big blocks held back
                         * are memory first fit cannot merge: peak footprint) */
+#endif
 #ifndef CACHE_DEPTH
 #define CACHE_DEPTH 1023 /* blocks per size at most (glibc's tcache: 7): a stack under uniform
                           * churn is empty or full 1/(depth + 1) of the time, and each miss costs
