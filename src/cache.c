@@ -7,7 +7,10 @@
  * again (most do) can be served faster by handing back the block of that
  * size it freed last, as QuickFit and glibc's tcache do (deferred
  * coalescing): a free of a chunk below 2 KiB pushes it on the stack of its
- * exact size, and a request of that size pops it. Only what the cache does
+ * exact size, and a request of that size pops it. From 2 KiB to 64 KiB the
+ * classes are coarse (8 per doubling): a request there is rounded up to its
+ * class's size, in the cache and in first fit, so that its block comes back
+ * to that class's stack. Only what the cache does
  * not serve reaches first fit; what it holds reaches the heap (a real free,
  * with merging) when a stack or the byte bound is full, when a request would
  * fail, and when the heap is flushed (slz_heap_flush, slz_heap_collect).
@@ -21,8 +24,9 @@
  * free chunk's is: a write after free is reported when the block leaves the
  * cache.
  *
- * The cache calls only the core's own entry points: heap_malloc for what it
- * does not serve, live_block and release for what it gives back.
+ * The cache calls only the core's own entry points: heap_malloc and
+ * heap_realloc for what it does not serve, live_block and release for what
+ * it gives back.
  *
  * Other threads. Their frees take the same way as without the cache
  * (slz_free_deferred: pending bits, taken by the owner and checked as its
@@ -51,6 +55,7 @@
  * not look at pend_any. tests/c/core_cache_threads.c stresses it.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "cache.h"
 
@@ -77,7 +82,7 @@ static size_t bits_bytes(size_t ncells) { return up64(sizeof(struct slz_cache) +
 /* cache_meta_bytes: the metadata of the cache for a heap of ncells cells. */
 size_t cache_meta_bytes(size_t ncells)
 {
-    return bits_bytes(ncells) + (size_t)(CACHE_CLASSES + 1) * (cache_depth(ncells) + 17) * sizeof(uint32_t);
+    return bits_bytes(ncells) + (size_t)CACHE_ROWS * (cache_depth(ncells) + 17) * sizeof(uint32_t);
 }
 
 /* cache_attach: h (its arena sized) gets the cache at meta, all zero. */
@@ -94,6 +99,41 @@ void cache_attach(slz_heap *h, void *meta, size_t ncells)
     c->scale = (depth + 17) * sizeof(uint32_t) / SLZ_ALIGN;
     c->stack = (uint32_t *)((char *)meta + bits_bytes(ncells));
     h->cache = c;
+}
+
+/* ---- Coarse classes ---------------------------------------------------- */
+
+/* coarse_granules: the class of a chunk of g granules (CACHE_CLASSES < g <=
+ * 4096): g rounded up to a multiple of an eighth of the power of two below
+ * it (2^e < g <= 2^(e+1): of 2^(e-3)), and in *j the class's index (128
+ * granules, 2 KiB, is class 0 on its own). */
+static uint32_t coarse_granules(uint32_t g, uint32_t *j)
+{
+    int e = 31 - __builtin_clz(g - 1);
+    uint32_t q = (g + (1u << (e - 3)) - 1) >> (e - 3); /* (9..16 eighths) */
+    *j = (uint32_t)(8 * e - 64) + q;
+    return q << (e - 3);
+}
+static uint32_t *coarse_row(const struct slz_cache *c, uint32_t j)
+{
+    return cache_row(c, (uintptr_t)(CACHE_CLASSES + 1 + j) * SLZ_ALIGN);
+}
+/* row_bytes: the chunk size of row r's class (0 and 1..3: no chunk size). */
+static uintptr_t row_bytes(uint32_t r)
+{
+    if (r <= CACHE_CLASSES)
+        return (uintptr_t)r * SLZ_ALIGN;
+    uint32_t j = r - CACHE_CLASSES - 1, e = j ? 7 + (j - 1) / 8 : 6;
+    return (uintptr_t)(j + 64 - 8 * e) << (e - 3) << 4;
+}
+_Static_assert(SLZ_ALIGN == 16, "row_bytes: granules of 16 bytes");
+/* row_of: the stack of chunks of b bytes, NULL when b is no class's size. */
+static uint32_t *row_of(const struct slz_cache *c, uintptr_t b)
+{
+    uint32_t g = (uint32_t)(b / SLZ_ALIGN), j;
+    if (g <= CACHE_CLASSES)
+        return cache_row(c, b);
+    return g <= 4096 && coarse_granules(g, &j) == g ? coarse_row(c, j) : NULL;
 }
 
 /* ---- In and out (the hot paths are in cache.h) ------------------------- */
@@ -147,9 +187,10 @@ void cache_flush(slz_heap *h)
         quarantine_flush(h);
         return;
     }
-    for (uintptr_t b = SLZ_MIN_CHUNK; b <= CACHE_CLASSES * SLZ_ALIGN && cache_bytes(c); b += SLZ_ALIGN)
-        for (uint32_t *row = cache_row(c, b); row[0];) {
-            slz_chunk *ch = pop(h, c, row, b, row[0], h->op);
+    for (uint32_t r = MIN_GRAINS; r < CACHE_ROWS && cache_bytes(c); r++)
+        for (uint32_t *row = cache_row(c, r * SLZ_ALIGN); row[0];) {
+            slz_chunk *ch = pop(h, c, row, row_bytes(r), row[0], h->op);
+            c->coarse -= r > CACHE_CLASSES ? row_bytes(r) : 0;
             release(h, live_block(h, chunk2mem(ch)));
             h->st.frees++; /* (a free into the heap for the core; not one for the program: cache_stats) */
             c->flushed++;
@@ -193,26 +234,10 @@ HOT void *serve(slz_heap *h, struct slz_cache *c, uint32_t *row, uintptr_t b, ui
     return chunk2mem(ch);
 }
 
-/* miss: malloc of what the cache does not serve: first fit, once the
- * frees of other threads are taken (one of them may be a cached block: a
- * double free, reported); if the heap refuses, the cache empties into it
- * and first fit is asked again. In the secure profile, the quarantine's. */
-static __attribute__((noinline)) void *miss(slz_heap *h, size_t n)
-{
-    if (h->cache->secure)
-        return quarantine_malloc(h, n);
-    h->cache->misses++;
-    int e = errno;
-    void *p = heap_malloc(h, n);
-    if (p == NULL && cache_refused(h, e))
-        p = heap_malloc(h, n);
-    return p;
-}
-
 /* reused: block p, just popped, in a heap where another thread has freed:
  * its pending bit read, after a fence when blocks entered the cache since
  * the last pop's (the head of this file: a push stores nothing for it). */
-static void reused(slz_heap *h, void *p)
+static inline __attribute__((always_inline)) void reused(slz_heap *h, void *p)
 {
     struct slz_cache *c = h->cache;
     if (c->pushes != c->fence_pushes) {
@@ -220,6 +245,75 @@ static void reused(slz_heap *h, void *p)
         h->dirty = 1; /* (pending_reused fences) */
     }
     pending_look(h, grain_of(h, mem2chunk(p)));
+}
+
+/* first_fit: malloc of what the cache does not serve: first fit, once the
+ * frees of other threads are taken (one of them may be a cached block: a
+ * double free, reported); if the heap refuses, the cache empties into it
+ * and first fit is asked again. */
+static inline __attribute__((always_inline)) void *first_fit(slz_heap *h, size_t n)
+{
+    int e = errno;
+    void *p = heap_malloc(h, n);
+    if (p == NULL && cache_refused(h, e))
+        p = heap_malloc(h, n);
+    return p;
+}
+
+/* served: the top of row (b bytes a chunk; it holds i > 0) live again for
+ * a request of n bytes, off the hit path (coarse_malloc, cache_realloc). */
+static void *served(slz_heap *h, struct slz_cache *c, uint32_t *row, uintptr_t b, uint32_t i, size_t n)
+{
+    void *p = serve(h, c, row, b, i, n, h->op);
+    c->coarse -= b > CACHE_CLASSES * SLZ_ALIGN ? b : 0;
+    if (__atomic_load_n(&h->remote, __ATOMIC_RELAXED))
+        reused(h, p);
+    return p;
+}
+
+/* class_of: the chunk size in bytes of a request of n bytes (at most
+ * COARSE_MAX_REQUEST): its stack's, exact or coarse. */
+static uintptr_t class_of(size_t n)
+{
+    uint32_t j;
+    if (n <= CACHE_MAX_REQUEST)
+        return class_bytes(n);
+    return (uintptr_t)coarse_granules((uint32_t)((n + SLZ_HDR + SLZ_ALIGN - 1) / SLZ_ALIGN), &j) * SLZ_ALIGN;
+}
+
+/* coarse_malloc: malloc of n bytes (CACHE_MAX_REQUEST < n <=
+ * COARSE_MAX_REQUEST): the top of its coarse class's stack, else first fit
+ * for the class's size, else (the heap refuses that much) for n. */
+static void *coarse_malloc(slz_heap *h, size_t n)
+{
+    struct slz_cache *c = h->cache;
+    uint32_t j, k = coarse_granules((uint32_t)((n + SLZ_HDR + SLZ_ALIGN - 1) / SLZ_ALIGN), &j);
+    uintptr_t b = (uintptr_t)k * SLZ_ALIGN;
+    uint32_t *row = coarse_row(c, j), i = row[0];
+    if (i)
+        return served(h, c, row, b, i, n);
+    c->misses++;
+    int e = errno;
+    void *p = first_fit(h, b - SLZ_HDR);
+    if (p) {
+        h->st.bytes_requested -= b - SLZ_HDR - n; /* (the program asked for n) */
+        return p;
+    }
+    h->st.failures--;
+    errno = e;
+    return first_fit(h, n);
+}
+
+/* miss: malloc of what the cache's exact stacks do not serve: a coarse
+ * class's, else first fit. In the secure profile, the quarantine's. */
+static __attribute__((noinline)) void *miss(slz_heap *h, size_t n)
+{
+    if (h->cache->secure)
+        return quarantine_malloc(h, n);
+    if (n > CACHE_MAX_REQUEST && n <= COARSE_MAX_REQUEST)
+        return coarse_malloc(h, n);
+    h->cache->misses++;
+    return first_fit(h, n);
 }
 
 /* cache_malloc: malloc on a heap with a cache, inside an operation (calloc). */
@@ -274,15 +368,26 @@ __attribute__((noinline)) void *cache_slz_malloc(slz_heap *h, size_t n)
 
 /* ---- free -------------------------------------------------------------- */
 
-/* free_to_heap: a free the cache does not take, as slz_free frees (out of
- * line: the way into the cache saves no register); the secure profile's
- * way into its quarantine. The operation ends here. */
+/* coarse_free: free of p into its coarse class's stack (1), with the
+ * checks of cache_slz_free (cache_take's; the header's size read first only
+ * to pass over the small sizes, whose way ended in free_to_heap). */
+static int coarse_free(slz_heap *h, void *p)
+{
+    uintptr_t g = rot_grain(h, p);
+    return g < h->grains && mem2chunk(p)->head > CACHE_CLASSES * SLZ_ALIGN + SLZ_INUSE + SLZ_CACHED &&
+           !__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED) && cache_take(h, (uint32_t)g);
+}
+
+/* free_to_heap: a free the cache's exact stacks do not take: a coarse
+ * class's, else as slz_free frees (out of line: the way into the cache
+ * saves no register); the secure profile's way into its quarantine. The
+ * operation ends here. */
 static __attribute__((noinline)) void free_to_heap(slz_heap *h, void *p)
 {
     h->op = "free";
     if (h->cache->secure) {
         quarantine_free(h, p);
-    } else {
+    } else if (!coarse_free(h, p)) {
         release(h, live_block(h, p));
         h->st.frees++; /* as slz_free counts a block given up */
     }
@@ -363,11 +468,38 @@ __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
     op_end(h);
 }
 
+/* take_into: live chunk g of b bytes onto its stack, row, when its header
+ * says so and the stack and the byte bound have room (cache_take). */
+static inline int take_into(slz_heap *h, uint32_t *row, uint32_t g, uintptr_t b)
+{
+    struct slz_cache *c = h->cache;
+    slz_chunk *ch = chunk_at(h, g);
+    uint32_t i = row[0];
+    if (ch->head != b + SLZ_INUSE || i >= c->depth || b > c->room)
+        return 0;
+    if (cache_set_bit(c, g))
+        slz_misuse(h->op, "double free", chunk2mem(ch));
+    push(h, c, row, i, g, ch, b);
+    return 1;
+}
+/* coarse_take: take_into for a chunk above the exact sizes: its class's
+ * stack if b is a class's size and the coarse stacks' bound has room. */
+static __attribute__((noinline)) int coarse_take(slz_heap *h, uint32_t g, uintptr_t b)
+{
+    struct slz_cache *c = h->cache;
+    uint32_t *row = row_of(c, b);
+    if (row == NULL || c->coarse + b > h->st.in_use >> COARSE_SHARE || !take_into(h, row, g, b))
+        return 0;
+    c->coarse += b;
+    return 1;
+}
+
 /* cache_take: the block at g, which another thread freed and the owner
- * has taken (take_pending), goes into the cache as the owner's own free
- * would put it there, with that free's checks (cache_slz_free: the bits
- * say a live block of a cached size, its header says so; a cached block's
- * has K and fails), when its stack and the byte bound have room: 1; else 0
+ * has taken (take_pending), or the owner freed (coarse_free), goes into the
+ * cache as the owner's own free would put it there, with that free's checks
+ * (cache_slz_free: the bits say a live block of a cached size, its header
+ * says so; a cached block's has K and fails; its cached bit set: a double
+ * free), when its stack and the byte bound have room: 1; else 0
  * (the caller checks it as a free checks it and releases it, or reports).
  * So a thread that allocates what others free is served by the cache, as by
  * its own frees (the chunk above unread, as there). */
@@ -378,16 +510,38 @@ int cache_take(slz_heap *h, uint32_t g)
     if (!((st & cell->used) >> (g % SLZ_CELL) & 1))
         return 0;
     uintptr_t b = size_in_cell(cell, shifted(st, g), 0) * SLZ_ALIGN;
-    slz_chunk *ch = chunk_at(h, g);
-    if (b > CACHE_CLASSES * SLZ_ALIGN || ch->head != b + SLZ_INUSE)
-        return 0;
+    if (b > CACHE_CLASSES * SLZ_ALIGN)
+        return coarse_take(h, g, b);
+    return take_into(h, cache_row(h->cache, b), g, b);
+}
+
+/* ---- realloc ----------------------------------------------------------- */
+
+/* cache_realloc: realloc of live block p (at g) to n bytes on a heap with a
+ * cache. When n's class is not p's chunk size and its stack holds a block,
+ * that block is served, p's bytes copied into it and p freed as a free
+ * frees it (into the cache, cache_take, else into the heap): a program that
+ * shrinks blocks of one size to another (cfrac) moves them between the
+ * stacks, where an in-place shrink would fill the smaller size's stack and
+ * starve the larger one's. Else the core's realloc (in place, or moved by
+ * first fit; it reads the pending frees). Never in the secure profile. */
+void *cache_realloc(slz_heap *h, void *p, uint32_t g, size_t n)
+{
     struct slz_cache *c = h->cache;
-    uint32_t *row = cache_row(c, b), i = row[0];
-    if (i >= c->depth || b > c->room)
-        return 0;
-    cache_mark(c, g, 1);
-    push(h, c, row, i, g, ch, b);
-    return 1;
+    if (c->secure || n > COARSE_MAX_REQUEST || __atomic_load_n(&h->pend_any, __ATOMIC_RELAXED))
+        return heap_realloc(h, p, g, n);
+    uintptr_t b = class_of(n), old = (uintptr_t)grains_of(h, g) * SLZ_ALIGN;
+    uint32_t *row = row_of(c, b), i;
+    if (b == old || row == NULL || (i = row[0]) == 0)
+        return heap_realloc(h, p, g, n);
+    h->st.reallocs++;
+    void *q = served(h, c, row, b, i, n);
+    memcpy(q, p, n < old - SLZ_HDR ? n : old - SLZ_HDR);
+    if (!cache_take(h, g)) {
+        release(h, g);
+        h->st.frees++; /* (as free_to_heap) */
+    }
+    return q;
 }
 
 void slz_heap_flush(slz_heap *h)
@@ -412,8 +566,8 @@ int cache_header_ok(const slz_heap *h, uint32_t g)
 static size_t held_blocks(const struct slz_cache *c)
 {
     size_t blocks = c->qlen; /* (the quarantine's, SLZ_SECURE) */
-    for (uint32_t k = MIN_GRAINS; k <= CACHE_CLASSES; k++)
-        blocks += cache_row(c, k * SLZ_ALIGN)[0];
+    for (uint32_t r = MIN_GRAINS; r < CACHE_ROWS; r++)
+        blocks += cache_row(c, r * SLZ_ALIGN)[0];
     return blocks;
 }
 
@@ -454,14 +608,14 @@ void cache_stats(const slz_heap *h, struct slz_heap_stats *out)
 size_t cache_check(const slz_heap *h, size_t cells, const char **first)
 {
     const struct slz_cache *c = h->cache;
-    size_t bad = 0, blocks = 0, bytes = 0, set = 0;
+    size_t bad = 0, blocks = 0, bytes = 0, coarse = 0, set = 0;
     if (c == NULL)
         return 0;
     if (c->secure)
         return quarantine_check(h, cells, first);
-    for (uint32_t k = 0; k <= CACHE_CLASSES; k++) {
-        const uint32_t *row = cache_row(c, k * SLZ_ALIGN);
-        uint32_t held = row[0];
+    for (uint32_t r = 0; r < CACHE_ROWS; r++) {
+        const uint32_t *row = cache_row(c, r * SLZ_ALIGN);
+        uint32_t held = row[0], k = (uint32_t)(row_bytes(r) / SLZ_ALIGN);
         if (held > c->depth || (held && k < MIN_GRAINS)) {
             if (bad++ == 0)
                 *first = "a cache stack is over its depth or of no chunk size";
@@ -471,6 +625,7 @@ size_t cache_check(const slz_heap *h, size_t cells, const char **first)
             uint32_t g = row[i];
             blocks++;
             bytes += (size_t)k * SLZ_ALIGN;
+            coarse += r > CACHE_CLASSES ? (size_t)k * SLZ_ALIGN : 0;
             if (g >= h->grains || !is_start(h, g) || !is_used(h, g) || grains_of(h, g) != k || !cache_holds(h, g)) {
                 if (bad++ == 0)
                     *first = "a cached block is not a used chunk of its stack's size with its cached bit";
@@ -484,7 +639,7 @@ size_t cache_check(const slz_heap *h, size_t cells, const char **first)
     }
     for (size_t w = 0; w < cells; w++)
         set += (size_t)__builtin_popcountll(c->bits[w]);
-    if ((bytes != cache_bytes(c) || c->room > c->bound || blocks > c->pushes - c->flushed) && bad++ == 0)
+    if ((bytes != cache_bytes(c) || coarse != c->coarse || c->room > c->bound || blocks > c->pushes - c->flushed) && bad++ == 0)
         *first = "the cache's totals disagree with its stacks";
     if (set != blocks && bad++ == 0)
         *first = "a cached bit without a cached block";

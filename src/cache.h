@@ -7,6 +7,7 @@
  *   | struct slz_heap | cells | index | pending | cache (bits, stacks) | guard | ...
  *
  * stack:  for each chunk size of CACHE_CLASSES granules or fewer, one row
+ *         (then one for each coarse class, COARSE_CLASSES, after them)
  *         of depth + 17 words (cache_depth: deeper in a bigger heap): row[0]
  *         the blocks it holds (i), then their granules, row[1..i], the last
  *         freed on top, then 64 bytes unused (rows a power of two apart put
@@ -23,8 +24,9 @@
  * Invariants (slz_heap_check verifies them):
  *  C1. Every granule in a stack is the start of a used chunk of that stack's
  *      size, and its cached bit is set; no other cached bit is set.
- *  C2. cache_bytes is what the stacks hold; room <= bound; the blocks held
- *      are at most pushes - flushed (the rest went out as hits).
+ *  C2. cache_bytes is what the stacks hold, coarse what the coarse classes'
+ *      hold; room <= bound; the blocks held are at most pushes - flushed
+ *      (the rest went out as hits).
  *  C3. A cached chunk's header is size | U | K with the check of size | U,
  *      and its first payload word is its canary.
  */
@@ -33,7 +35,14 @@
 
 #include "chunk.h"
 
-#define CACHE_CLASSES 127 /* chunks below 2 KiB: 4 .. 127 granules */
+#define CACHE_CLASSES 127 /* chunks below 2 KiB: 4 .. 127 granules, a stack per exact size */
+#define COARSE_CLASSES 41 /* chunks of 2 KiB .. 64 KiB: 128 granules, then 8 classes per doubling
+                           * (a request there is rounded up to its class: 1/8 of it at most) */
+#define CACHE_ROWS (CACHE_CLASSES + 1 + COARSE_CLASSES) /* coarse class j: row CACHE_CLASSES + 1 + j */
+#ifndef COARSE_SHARE
+#define COARSE_SHARE 3 /* the coarse classes hold at most in_use >> this (big blocks held back
+                        * are memory first fit cannot merge: peak footprint) */
+#endif
 #ifndef CACHE_DEPTH
 #define CACHE_DEPTH 1023 /* blocks per size at most (glibc's tcache: 7): a stack under uniform
                           * churn is empty or full 1/(depth + 1) of the time, and each miss costs
@@ -63,6 +72,8 @@ _Static_assert(QUARANTINE_BLOCKS <= (CACHE_CLASSES + 1) * CACHE_DEPTH_MIN, "the 
 struct slz_cache {
     size_t room, bound;  /* bytes the stacks (the ring) may still take; held at most
                           * (held now: cache_bytes) */
+    size_t coarse;       /* bytes the coarse classes' stacks hold: at most an eighth of the
+                          * heap's chunks in use (COARSE_SHARE) */
     uint64_t pushes;     /* frees the cache took (the core's frees count the rest) */
     uint64_t fence_pushes; /* pushes at the last pop's fence (cache.c, reused) */
     uint64_t flushed;    /* blocks it gave to the heap (counted as the core's frees too) */
@@ -76,6 +87,7 @@ struct slz_cache {
                           * struct: its address is c's, no pointer loaded) */
 };
 #define CACHE_MAX_REQUEST ((size_t)CACHE_CLASSES * SLZ_ALIGN - SLZ_HDR)
+#define COARSE_MAX_REQUEST ((size_t)4096 * SLZ_ALIGN - SLZ_HDR) /* the last coarse class's */
 /* cache_bytes: the bytes c holds (a free checks room against a block, one
  * compare, and takes it from room). */
 static inline size_t cache_bytes(const struct slz_cache *c) { return c->bound - c->room; }
@@ -155,6 +167,7 @@ void cache_attach(slz_heap *h, void *meta, size_t ncells);
 void *cache_malloc(slz_heap *h, size_t n);
 void *cache_slz_malloc(slz_heap *h, size_t n);
 void cache_slz_free(slz_heap *h, void *p);
+void *cache_realloc(slz_heap *h, void *p, uint32_t g, size_t n);
 int cache_refused(slz_heap *h, int saved_errno);
 void cache_flush(slz_heap *h);
 int cache_take(slz_heap *h, uint32_t g);

@@ -629,6 +629,7 @@ void account_use(slz_heap *h, uint32_t g, uint32_t n, uint32_t added);
 /* free.c: giving them back */
 uint32_t live_block(slz_heap *h, const void *p);
 void release(slz_heap *h, uint32_t g);
+void *heap_realloc(slz_heap *h, void *p, uint32_t g, size_t n); /* p: live block g */
 void heap_collect(slz_heap *h);
 /* pend_taken: the frees other threads left taken, when there are any; op
  * names the entry point in their reports (NULL: h->op is set already). */

@@ -822,6 +822,8 @@ static int grow_into_next(slz_heap *h, uint32_t g, uint32_t need)
         bits_note_chunk(h, nx + take, nx + nn);
         make_free(h, nx + take, nn - take);
         index_refresh(h, (nx + take) / SLZ_CELL);
+        if (nx + take < h->align_low) /* (moved up by fewer granules than a chunk, it may */
+            h->align_low = nx + take; /* have an aligned spot it had not: alloc.c's marks) */
     } else {
         take = nn;
         h->st.free_chunks--;
@@ -858,9 +860,8 @@ static void shrink(slz_heap *h, uint32_t g, uint32_t need)
 }
 
 
-static void *heap_realloc(slz_heap *h, void *p, size_t n)
+void *heap_realloc(slz_heap *h, void *p, uint32_t g, size_t n)
 {
-    uint32_t g = live_block(h, p);
     h->st.reallocs++;
     uint32_t need = grains_for(h, n);
     if (need == 0)
@@ -897,9 +898,10 @@ void *slz_realloc(slz_heap *h, void *p, size_t n)
     }
     op_begin(h, "realloc");
     int e = errno;
-    void *q = heap_realloc(h, p, n);
+    uint32_t g = live_block(h, p);
+    void *q = h->cache ? cache_realloc(h, p, g, n) : heap_realloc(h, p, g, n);
     if (q == NULL && cache_refused(h, e))
-        q = heap_realloc(h, p, n);
+        q = heap_realloc(h, p, g, n);
     op_end(h);
     return q;
 }

@@ -247,8 +247,11 @@ mutant cache-bit-unread $CA 's/    if (cache_set_bit(c, g)) \/\* (its header was
 mutant cache-canary-unread $CA 's/    if (!CHECKED(ch->canary == canary_of(h, ch)) || /    if (/' core core_cache_misuse
 mutant cache-pop-pending-unread $CA '/^static __attribute__((noinline)) void \*malloc_reused/,/^}/s/    reused(h, p);/    (void)0;/' core core_cache_misuse
 mutant keep-errno-ignored src/alloc.c 's/    if (!(h->flags \& SLZ_KEEP_ERRNO))/    if (1)/' core core_errno
-mutant cache-take-head-unread $CA '/^int cache_take/,/^}/s/ || ch->head != b + SLZ_INUSE)/)/' core core_cache_misuse
+mutant cache-take-head-unread $CA '/^static inline int take_into/,/^}/s/    if (ch->head != b + SLZ_INUSE || /    if (/' core core_cache_misuse
 mutant cache-depth-ignored $CA 's/    if (i >= c->depth || b > c->room)/    if (b > c->room)/' core core_cache_misuse
+mutant cache-coarse-unbounded $CA 's/ || c->coarse + b > h->st.in_use >> COARSE_SHARE//' core core_cache_misuse
+mutant cache-coarse-not-rounded $CA 's/    void \*p = first_fit(h, b - SLZ_HDR);/    void *p = first_fit(h, n);/' core core_cache
+mutant cache-realloc-old-kept $CA 's/    if (!cache_take(h, g)) {/    if (0) {/' core core_cache
 # ---- the shim's routing (preload/) -------------------------------------------
 mutant shim-remote-free-dropped $S 's/    } else if (!heaps_lost(i)) {/    } else if (0) {/' shim shim_remote SLZ_HEAP_SIZE=1M SLZ_CHECK=1
 mutant shim-short-remote-free-dropped $S '/^static inline void free_other/,/^}/s/        slz_free_deferred(h, p);/        (void)h;/' shim shim_remote SLZ_HEAP_SIZE=1M

@@ -7,14 +7,22 @@
  *   core_cache [OPS [SEED]]      defaults: 100000 operations, seed 1
  *
  * The model: a free of a block whose chunk is below 2 KiB (CACHE_CLASSES
- * granules or fewer) goes on the stack of its exact chunk size, if that
- * stack holds fewer than cdepth blocks and the cache's bytes stay within its
- * bound (1 MiB, at most a sixteenth of the arena); otherwise, and for
- * anything else, the free is a real one. malloc, calloc and memalign with an
- * alignment of 16 or less take the top of their size's stack, else first fit
- * over the chunks the walk shows free (cached chunks are not free). realloc
- * and aligned requests never take from the cache, and realloc frees a moved
- * block for real. Any request the heap refuses first empties the cache
+ * granules or fewer) goes on the stack of its exact chunk size, one of a
+ * coarse class's size (2 KiB .. 64 KiB: 2 KiB, then eight sizes evenly
+ * spaced above each power of two up to the next) on that class's stack, if
+ * that stack holds fewer than cdepth blocks and the cache's bytes stay
+ * within its bound (1 MiB, at most a sixteenth of the arena), and the coarse
+ * classes' within an eighth of the bytes of the chunks in use (cached ones
+ * too, and the block itself); otherwise, and
+ * for anything else, the free is a real one. malloc, calloc and memalign
+ * with an alignment of 16 or less take the top of their size's stack (a
+ * chunk size in the coarse range rounded up to its class's), else first fit
+ * over the chunks the walk shows free (cached chunks are not free) for that
+ * size, and for the size unrounded when no chunk fits that. realloc to a
+ * size whose stack holds a block (not the block's own size) takes it, and
+ * the old block is freed as a free frees it; else it is the core's (in
+ * place, or first fit and a real free of the old place). Aligned requests
+ * never take from the cache. Any request the heap refuses first empties the cache
  * (every cached chunk becomes free, merged with its free neighbours) and is
  * asked again. The walk must show as cached (used 2) exactly the model's
  * blocks, and the statistics its hits, misses and cached blocks, and as
@@ -36,6 +44,8 @@
 #define MIN_CHUNK 64
 #define CLASSES 127 /* cached chunk sizes: up to this many granules */
 #define DEPTH 1023 /* CACHE_DEPTH: the most; a heap's is cdepth (cache.c, cache_depth) */
+#define COARSE_MAX 65536 /* the coarse classes' largest chunk */
+#define ROWS (CLASSES + 1 + 8 * 5 + 1) /* exact sizes, then 2 KiB and 8 per doubling to 64 KiB */
 #define CACHE_BYTES (1 << 20)
 #define MAX_CHUNKS (4 * SLOTS + 8)
 
@@ -90,22 +100,56 @@ static void flushed(void)
 }
 
 /* ---- The model of the cache ---------------------------------------------- */
-static char *stack[CLASSES + 1][DEPTH];
-static int count[CLASSES + 1];
-static size_t cbytes, cbound, cblocks, cdepth;
+static char *stack[ROWS][DEPTH];
+static int count[ROWS];
+static size_t cbytes, cbound, cblocks, cdepth, ccoarse;
 static uint64_t hits, misses;
 
 static void model_flush(void)
 {
     memset(count, 0, sizeof count);
-    cbytes = cblocks = 0;
+    cbytes = cblocks = ccoarse = 0;
+}
+/* class_size: the chunk size the cache gives a chunk of size bytes: itself
+ * up to 2 KiB and above 64 KiB, else rounded up to an eighth of the power
+ * of two below it. */
+static size_t class_size(size_t size)
+{
+    size_t pow = 2048;
+    if (size <= pow)
+        return size;
+    while (pow * 2 < size)
+        pow *= 2;
+    return size > COARSE_MAX ? size : (size + pow / 8 - 1) / (pow / 8) * (pow / 8);
+}
+/* row: the stack of chunks of size bytes, counted from the exact sizes up;
+ * 0 (never held) for no class's size. */
+static size_t row(size_t size)
+{
+    size_t k = CLASSES + 1;
+    if (size > COARSE_MAX || class_size(size) != size)
+        return 0;
+    if (size / 16 <= CLASSES)
+        return size / 16;
+    for (size_t b = 2048; b < size; b = class_size(b + 1))
+        k++;
+    return k;
+}
+/* in_use: the bytes of the chunks the walk shows in use, cached or not. */
+static size_t in_use(void)
+{
+    size_t b = 0;
+    for (size_t i = 0; i < nw; i++)
+        b += w[i].used ? w[i].size : 0;
+    return b;
 }
 /* model_free: chunk c (a live block) freed: 1 if the cache takes it. */
 static int model_free(char *c, size_t size)
 {
-    size_t k = size / 16;
-    if (k > CLASSES || count[k] == (int)cdepth || cbytes + size > cbound)
+    size_t k = row(size), coarse = k > CLASSES ? size : 0;
+    if (k == 0 || count[k] == (int)cdepth || cbytes + size > cbound || (coarse && ccoarse + coarse > in_use() / 8))
         return 0;
+    ccoarse += coarse;
     stack[k][count[k]++] = c;
     cbytes += size;
     cblocks++;
@@ -153,21 +197,24 @@ static char *first_fit(size_t need, size_t align, size_t *usable)
  * and updates the model as the call will. */
 static char *predict_malloc(size_t n, size_t *usable)
 {
-    size_t need = need_of(n);
-    if (need && need / 16 <= CLASSES && count[need / 16]) {
+    size_t need = need_of(n), size = need ? class_size(need) : 0, k = row(size);
+    if (size && count[k]) {
         hits++;
-        cbytes -= need;
+        cbytes -= size;
+        ccoarse -= k > CLASSES ? size : 0;
         cblocks--;
-        *usable = need - HDR;
-        return stack[need / 16][--count[need / 16]] + HDR;
+        *usable = size - HDR;
+        return stack[k][--count[k]] + HDR;
     }
     misses++;
-    char *p = need ? first_fit(need, 0, usable) : NULL;
+    char *p = size ? first_fit(size, 0, usable) : NULL;
     if (p == NULL && cblocks) {
         model_flush();
         flushed();
-        p = need ? first_fit(need, 0, usable) : NULL;
+        p = size ? first_fit(size, 0, usable) : NULL;
     }
+    if (p == NULL && need && size != need)
+        p = first_fit(need, 0, usable);
     return p;
 }
 static char *predict_aligned(size_t align, size_t n, size_t *usable)
@@ -208,7 +255,17 @@ static char *realloc_at(char *p, size_t need, size_t *usable)
 }
 static char *predict_realloc(char *p, size_t n, size_t *usable)
 {
-    size_t need = need_of(n);
+    size_t need = need_of(n), size = need ? class_size(need) : 0, k = row(size), old = w[index_of(p)].size;
+    if (k && size != old && count[k]) { /* from the cache; p freed as a free frees it */
+        char *q = stack[k][--count[k]];
+        hits++;
+        cbytes -= size;
+        cblocks--;
+        ccoarse -= k > CLASSES ? size : 0;
+        model_free(p - HDR, old);
+        *usable = size - HDR;
+        return q + HDR;
+    }
     char *q = need ? realloc_at(p, need, usable) : NULL;
     if (q == NULL && cblocks) {
         model_flush();
@@ -264,8 +321,9 @@ static size_t size_of(uint64_t *r)
     static const size_t few[] = {1, 24, 40, 100, 200, 500, 1000, 2000, 2016, 2017};
     switch (v % 32) {
     case 0: return v >> 60;                              /* 0..15 */
-    case 1: case 2: case 3: case 4: case 5: case 6: case 7: case 8:
-        return (v >> 8) % 2100;                          /* the cache's sizes, and just above */
+    case 1: case 2: case 3: case 4: case 5: case 6:
+        return (v >> 8) % 2100;                          /* the exact stacks' sizes, and just above */
+    case 7: case 8: return (v >> 8) % 70000;             /* the coarse classes', and just above */
     case 25: case 26: case 27: return (v >> 8) % (slz_heap_size(H) / 8 + 1);
     case 28: if ((v >> 40) % 8 == 0) return (v >> 8) % (slz_heap_size(H) + 1);
         __attribute__((fallthrough));
@@ -381,9 +439,9 @@ static int agree(void)
         if (w[i].used != 2)
             continue;
         shown++;
-        size_t k = w[i].size / 16;
+        size_t k = row(w[i].size);
         int found = 0;
-        for (int j = 0; k <= CLASSES && j < count[k]; j++)
+        for (int j = 0; j < count[k]; j++)
             found |= stack[k][j] == w[i].at;
         if (!found)
             return FAIL("the walk shows %p (%zu bytes) cached; the model does not hold it", (void *)w[i].at,

@@ -111,10 +111,10 @@ int main(void)
     CHECK("the cache took the block", cached(&h, &b));
     CHECK("heap check with a cached block", slz_heap_check(h, NULL) == 0);
 
-    /* a block freed for real (2 KiB and more: never cached) below a cached
+    /* a block freed for real (above 64 KiB: never cached) below a cached
      * one: the header above it is a cached block's, not damage */
     h = fresh();
-    void *big = slz_malloc(h, 4000), *small = slz_malloc(h, 100), *top = slz_malloc(h, 100);
+    void *big = slz_malloc(h, 70000), *small = slz_malloc(h, 100), *top = slz_malloc(h, 100);
     (void)top;
     slz_free(h, small);
     REPORTS(none, slz_free(h, big));
@@ -128,7 +128,7 @@ int main(void)
     /* a write past the end of a block into a cached block's header: reported
      * when the block below is freed */
     h = fresh();
-    big = slz_malloc(h, 4000), small = slz_malloc(h, 100), top = slz_malloc(h, 100);
+    big = slz_malloc(h, 70000), small = slz_malloc(h, 100), top = slz_malloc(h, 100);
     slz_free(h, small);
     size_t room = slz_usable_size(h, big);
     memset(big, 0x41, room + 8);
@@ -165,6 +165,17 @@ int main(void)
     }
     REPORTS("corrupted chunk header (write past the end of the block below?)", slz_malloc(by[0], 100));
     REPORTS("corrupted chunk header (write past the end of the block below?)", slz_heap_flush(by[1]));
+    /* another thread frees a live block whose header was damaged: the owner
+     * takes the pending free, and its way into the cache (cache_take) reads
+     * the header, as the owner's own free does: reported there */
+    h = fresh();
+    small = slz_malloc(h, 100), top = slz_malloc(h, 100), hi = slz_malloc(h, 100);
+    ((unsigned long *)top)[-2] ^= 0x100; /* (past the end of small) */
+    x[0] = h, x[1] = top, seen = NULL;
+    pthread_create(&t, NULL, remote_free, x);
+    pthread_join(t, NULL);
+    CHECK("the other thread reports nothing", seen == NULL);
+    REPORTS("corrupted chunk header (write past the end of the block below?)", slz_malloc(h, 200));
     /* a cached block whose header was made a live one's again, freed again:
      * its cached bit says double free */
     CHECK("the cache took the block", cached(&h, &b));
@@ -189,5 +200,18 @@ int main(void)
     slz_heap_get_stats(h, &full);
     CHECK("a stack holds 1023 blocks", full.cached_blocks == 1023);
     CHECK("heap check with a full stack", slz_heap_check(h, NULL) == 0);
+    /* and the coarse classes (2 KiB .. 64 KiB) hold at most an eighth of
+     * the bytes in use: with 8 blocks of 4000 bytes (chunks of 4096) and one
+     * of 100,000 live (132,784 bytes in use), 4 of the 8 frees are cached */
+    h = slz_heap_create_flags(64 << 20, SLZ_CACHE);
+    void *eight[8];
+    big = slz_malloc(h, 100000);
+    for (int i = 0; i < 8; i++)
+        eight[i] = slz_malloc(h, 4000);
+    for (int i = 0; i < 8; i++)
+        slz_free(h, eight[i]);
+    slz_heap_get_stats(h, &full);
+    CHECK("the coarse classes hold an eighth of the bytes in use", big && full.cached_blocks == 4 && full.cached_bytes == 4 * 4096);
+    CHECK("heap check with coarse blocks held", slz_heap_check(h, NULL) == 0);
     return CHECK_DONE();
 }
