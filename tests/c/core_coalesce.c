@@ -123,12 +123,13 @@ static int same_heaps(slz_heap *a, slz_heap *b)
 static void deferred_runs(void)
 {
     enum { BLOCKS = 1500 };
-    static _Alignas(16) char ma[1 << 20], mb[1 << 20];
+    static _Alignas(4096) char ma[1 << 20], mb[1 << 20]; /* (alike: the same arena in both) */
     static char *pa[BLOCKS], *pb[BLOCKS];
     size_t bytes = slz_heap_footprint(600 * 1024, 0);
     slz_heap *a = slz_heap_create_in(ma, bytes, 0), *b = slz_heap_create_in(mb, bytes, 0);
-    CHECK("deferred runs: two heaps", a != NULL && b != NULL && bytes <= sizeof ma);
-    if (a == NULL || b == NULL)
+    CHECK("deferred runs: two heaps of one size", a != NULL && b != NULL && bytes <= sizeof ma &&
+                                                     slz_heap_size(a) == slz_heap_size(b));
+    if (a == NULL || b == NULL || slz_heap_size(a) != slz_heap_size(b))
         return;
     int same = 1, clean = 1, rounds = 0, ends = 0;
     for (int round = 0; round < 40; round++, rounds++) {
