@@ -104,6 +104,9 @@
 #ifndef SLZ_RELEASE_STEP_MAX
 #define SLZ_RELEASE_STEP_MAX (256 * 1024) /* (or 1/256 of the chunk's, up to this many) */
 #endif
+#ifndef SLZ_FREE_AHEAD
+#define SLZ_FREE_AHEAD 1024 /* free prefetches this far above the next chunk (frees in address order read it next) */
+#endif
 #ifndef SLZ_CALLOC_KERNEL
 #define SLZ_CALLOC_KERNEL (128 * 1024) /* calloc this big has the kernel zero whole pages */
 #endif
