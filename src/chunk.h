@@ -55,7 +55,8 @@
  *      there is simply the highest free chunk (the top).
  *   6. The index (see index.c) holds, for every cell, the largest free
  *      chunk that begins in it, and above that, for every 16 entries, their
- *      maximum, up to the line the walk starts from.
+ *      maximum, up to the line the walk starts from; entry 0 of the level
+ *      above that line is SLZ_STOP.
  *   7. Each cell in which a chunk that began in an earlier cell has its
  *      last granule holds that chunk's start as its lead.
  *   8. calloc trusts no memory to be zero: it clears every byte it hands
@@ -105,6 +106,9 @@
 #endif
 #ifndef SLZ_RELEASE_STEP_MAX
 #define SLZ_RELEASE_STEP_MAX (256 * 1024) /* (or 1/256 of the chunk's, up to this many) */
+#endif
+#ifndef SLZ_FREE_AHEAD
+#define SLZ_FREE_AHEAD 1024 /* free prefetches this far above the next chunk (frees in address order read it next) */
 #endif
 #ifndef SLZ_CALLOC_KERNEL
 #define SLZ_CALLOC_KERNEL (128 * 1024) /* calloc this big has the kernel zero whole pages */
@@ -175,7 +179,8 @@ struct slz_heap {
     struct slz_cell *cells;
     /* the first-fit index: lv[0] one entry per cell, lv[i+1] one per line of
      * lv[i]; lv[nlv - 1] is the root line */
-    uint32_t *lv[SLZ_LEVELS];
+    uint32_t *lv[SLZ_LEVELS + 1]; /* (lv[nlv]: &stop) */
+    uint32_t stop;    /* SLZ_STOP: lv[start + 1][0] when the root line is the walk's first (index_raise) */
     int nlv;
     int start;        /* the walk starts at line 0 of lv[start]: */
     size_t span;      /* no level-0 entry at or beyond span is nonzero, */
@@ -531,7 +536,10 @@ void widen(slz_heap *h, size_t k);
  * each parent while it is below s (a parent at least s has ancestors at
  * least s: the climb stops there, and stores nothing it need not: a line
  * stored into is read whole next, by a walk or a fall, and such a load waits
- * for a narrower store still in flight). */
+ * for a narrower store still in flight). Above the walk's first line, entry
+ * 0 of lv[start + 1] is the stop (SLZ_STOP, widen): the climb needs no test
+ * of its level. */
+#define SLZ_STOP UINT32_MAX
 HOT void index_raise(slz_heap *h, size_t k, uint32_t s)
 {
     if (s <= h->lv[0][k])
@@ -539,11 +547,10 @@ HOT void index_raise(slz_heap *h, size_t k, uint32_t s)
     h->lv[0][k] = s;
     if (k >= h->span)
         widen(h, k); /* (index.c) */
-    int top = h->start;
-    for (int l = 1; l <= top; l++) {
+    for (int l = 1;; l++) {
         uint32_t *par = &h->lv[l][k /= SLZ_FAN];
         if (*par >= s)
-            break;
+            return;
         *par = s;
     }
 }

@@ -82,6 +82,16 @@ uint32_t live_block(slz_heap *h, const void *p)
 
 /* ---- Giving a chunk back: merge above, merge below, place -------------- */
 
+/* ahead: c, the chunk above a block being freed, with the line
+ * SLZ_FREE_AHEAD beyond it on its way to the cache: a program that frees
+ * its blocks in address order (a list built, then freed: python's del of a
+ * dict, the a, c, b pattern) reads there a few frees later. */
+HOT slz_chunk *ahead(slz_chunk *c)
+{
+    __builtin_prefetch((char *)c + SLZ_FREE_AHEAD);
+    return c;
+}
+
 /* wipe: a header swallowed by a merge leaves nothing behind. */
 static inline void wipe(slz_chunk *c) { memset(c, 0, sizeof *c); }
 
@@ -557,7 +567,7 @@ HOT void release_in(slz_heap *h, uint32_t g, uint32_t n, const char *op)
         struct slz_cell *cn = &cells[un / SLZ_CELL];
         uint64_t nb = bit_of(un), used = __atomic_load_n(&cn->used, __ATOMIC_RELAXED);
         uint32_t sn = size_in_cell(cn, cn->start, un % SLZ_CELL);
-        slz_chunk *up = chunk_at(h, un);
+        slz_chunk *up = ahead(chunk_at(h, un));
         uintptr_t head = (size_t)sn * SLZ_ALIGN | ((used >> (un % SLZ_CELL)) & SLZ_INUSE);
         if (!CHECKED(up->head == head)) /* its size word, as the bits say: the first */
             next_damaged(h, g, nx, op); /* word a write past the end reaches */

@@ -94,6 +94,8 @@ static void attach(slz_heap *h, char *meta, const struct layout *L)
         h->lv[i] = (uint32_t *)(meta + L->lv_off[i]);
         h->reach[i] = i == 0 ? SLZ_FAN : h->reach[i - 1] * SLZ_FAN;
     }
+    h->lv[L->nlv] = &h->stop; /* (the stop above the root line: index_raise) */
+    h->lv[1][0] = SLZ_STOP;   /* (above lv[0], the walk's first line; widen moves it) */
     for (int i = 0; i < 3; i++) {
         h->pend[i] = (uint64_t *)(meta + L->pend_off[i]);
         h->pendn[i] = L->pendn[i];

@@ -118,13 +118,15 @@ void index_lower(slz_heap *h, size_t lost, size_t k) { lowers[h->lines & 1](h, l
 
 /* widen: the walk's first line must cover cell k: raise start, and give
  * each new level its first entry (the levels above start are not kept:
- * nothing beyond the span is nonzero, so line 0 of lv[start] sees all). */
+ * nothing beyond the span is nonzero, so line 0 of lv[start] sees all),
+ * and the level above it the stop of index_raise's climb. */
 void widen(slz_heap *h, size_t k)
 {
     h->span = k + 1;
     while (h->start < h->nlv - 1 && h->span > h->reach[h->start]) {
         h->start++;
-        h->lv[h->start][0] = line_max_default(h->lv[h->start - 1]);
+        h->lv[h->start][0] = line_max_default(h->lv[h->start - 1]); /* (was the stop) */
+        h->lv[h->start + 1][0] = SLZ_STOP;
     }
 }
 
@@ -187,6 +189,8 @@ size_t index_check(const slz_heap *h, size_t cells, const char **first)
             *first = "index entry beyond the span the walk starts from";
     if (h->span > h->reach[h->start] && bad++ == 0)
         *first = "the walk's first line does not cover the span";
+    if (h->lv[h->start + 1][0] != SLZ_STOP && bad++ == 0)
+        *first = "no stop above the walk's first line";
     size_t n = cells;
     for (int l = 1; l <= h->start; l++) {
         n = (n + SLZ_FAN - 1) / SLZ_FAN;

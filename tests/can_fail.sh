@@ -115,6 +115,8 @@ mutant index-raise-no-parents $C 's/        \*par = s;/        (void)par;/' core
 mutant index-raise-one-short $C 's/    if (s <= h->lv\[0\]\[k\])$/    if (s <= h->lv[0][k] + 1)/' core "$R"
 mutant index-raise-span-one-short $C 's/    if (k >= h->span)$/    if (k > h->span)/' core "$R"
 mutant index-widen-start-stays $I 's/        h->start++;/        break;/' core "$R"
+mutant index-widen-stop-stays $I 's/        h->lv\[h->start + 1\]\[0\] = SLZ_STOP;/        (void)0;/' core "$R"
+mutant index-raise-no-first-stop $H 's/    h->lv\[1\]\[0\] = SLZ_STOP;   /    (void)0;/' core "$R"
 mutant index-refresh-nothing $I 's/    refreshes\[h->lines \& 1\](h, k);/    (void)0;/' core "$R"
 mutant carve-no-lowering src/malloc_pass.h 's/    if (h->lv\[0\]\[k\] == size) \/\* g was its cell.s largest \*\//    if (0)/' core "$R"
 mutant carve-aligned-no-lowering $A '/^static void \*carve(/,/^}/s/    if (h->lv\[0\]\[k\] == n)$/    if (0)/' core core_align
