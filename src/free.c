@@ -543,6 +543,18 @@ void slz_heap_trim(slz_heap *h)
 }
 size_t slz_heap_trimmable(slz_heap *h) { return h ? trim_walk(h, 1) : 0; }
 
+/* lower_lost: a merge took the largest free chunk of cell lost into one
+ * that begins in cell k (index_lower), inline when the two share their
+ * index line: then lost's entry alone falls (index_lower's loop does nothing
+ * more there: the rise that follows climbs from the shared line). */
+HOT void lower_lost(slz_heap *h, size_t lost, size_t k)
+{
+    if ((lost ^ k) < SLZ_FAN)
+        h->lv[0][lost] = cell_max(h, lost);
+    else
+        index_lower(h, lost, k);
+}
+
 /* release_sized: the allocated chunk at g of n granules (its own header
  * checked) becomes free and merges with both neighbours at once, in one
  * pass over their bits: the chunk above (its header checked here: a write
@@ -606,7 +618,7 @@ HOT void release_in(slz_heap *h, uint32_t g, uint32_t n, const char *op)
     st->free_chunks++; /* (a chunk the bits already note, unless it merged) */
     make_free(h, lo, end - lo);
     if (lost > lo / SLZ_CELL) /* (lost is never below lo's cell; 0 is none) */
-        index_lower(h, lost, lo / SLZ_CELL);
+        lower_lost(h, lost, lo / SLZ_CELL);
     index_raise(h, lo / SLZ_CELL, end - lo); /* anything it swallowed in its cell was smaller */
     if (lo < h->align_low)
         h->align_low = lo; /* (the aligned search's marks come down to it) */

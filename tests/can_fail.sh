@@ -128,6 +128,7 @@ mutant carve-taken-last-not-noted $A 's/            cell_of(h, g)->last = need; 
 mutant carve-taken-lead-not-noted $A 's/            cl->lead = pick_ae((r - 1) ^ g, SLZ_CELL, g, cl->lead);/            (void)cl;/' core "$R"
 mutant carve-high-water-not-raised $A 's/        raise_high_water(h, g + (n - need >= MIN_GRAINS ? need : n));/        (void)0;/' core core_stats
 mutant place-upper-cell-stale $F 's/    if (lost > lo \/ SLZ_CELL)/    if (0)/' core "$R"
+mutant place-upper-cell-near-stale $F 's/        h->lv\[0\]\[lost\] = cell_max(h, lost);/        (void)0;/' core "$R"
 mutant merge-above-cell-not-noted $F 's/            lost = h->lv\[0\]\[nx \/ SLZ_CELL\] == sn ? nx \/ SLZ_CELL : 0;/            lost = 0;/' core "$R"
 mutant merge-above-size-not-noted $F 's/            bits_note_chunk(h, g, end); \/\* (again below if that merges too) \*\//            (void)0;/' core "$R"
 mutant merge-below-size-not-noted $F 's/            bits_note_chunk(h, pv, end);/            (void)0;/' core "$R"
