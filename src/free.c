@@ -751,8 +751,8 @@ void slz_free_deferred(slz_heap *h, void *p)
 }
 
 /* take_pending: the blocks another thread freed at granules g + the bits
- * of w (a word of pending bits), given back by the owner: each checked
- * (block_grain) and counted; in the fast mode, into the cache with the
+ * of w (a word of pending bits: one cell's), given back by the owner: each
+ * checked (taken_size) and counted; in the fast mode, into the cache with the
  * checks of the owner's own free there when it takes them (cache_take).
  * Blocks that follow one another in the arena (a producer's, freed in turn
  * by a consumer: a drain takes them in address order) form a run, released
@@ -777,25 +777,38 @@ static __attribute__((noinline)) void run_flush(slz_heap *h, struct run *r)
     release_in(h, r->lo, r->end - r->lo, NULL);
     r->k = 0;
 }
+/* taken_size: the size of the block at granule at (of cell c) a drain
+ * takes, checked as block_grain checks a pointer: but for the compare with
+ * the arena's end, which its freer passed (defer_grain; an arena never
+ * shrinks). */
+static inline uint32_t taken_size(slz_heap *h, const struct slz_cell *c, uint32_t at)
+{
+    uint64_t st = c->start;
+    uint32_t n = size_in_cell(c, st, at % SLZ_CELL);
+    if (!(st & c->used & bit_of(at)) || !header_ok(h, chunk_at(h, at), (size_t)n * SLZ_ALIGN, 1))
+        bad_block(h, chunk2mem(chunk_at(h, at)), h->op, at);
+    return n;
+}
 static void take_pending(slz_heap *h, uint32_t g, uint64_t w, void *arg)
 {
     struct run *r = arg;
+    struct slz_cell *c = cell_of(h, g); /* (a word of bits: one cell's) */
     h->dirty = 1;
     for (; w; w &= w - 1) {
         uint32_t at = g + (uint32_t)__builtin_ctzll(w);
         if (h->cache && cache_take(h, at))
             continue; /* (counted as the owner's own free there) */
-        uint32_t n, b = block_grain(h, chunk2mem(chunk_at(h, at)), h->op, &n);
+        uint32_t n = taken_size(h, c, at);
         count_free(h);
-        if (r->k != 0 && b == r->end) {
-            bits_unstart(h, b);
-            wipe(chunk_at(h, b));
-            r->end = b + n;
+        if (r->k != 0 && at == r->end) {
+            wr(&c->start, c->start & ~bit_of(at)); /* a tomb (bits_unstart; used already) */
+            wipe(chunk_at(h, at));
+            r->end = at + n;
             r->k++;
             continue;
         }
         run_flush(h, r);
-        *r = (struct run){b, b + n, 1};
+        *r = (struct run){at, at + n, 1};
     }
 }
 

@@ -227,6 +227,8 @@ mutant pending-drain-first-cell-only $I 's/    for (; w1; w1 \&= w1 - 1)$/    fo
 mutant pending-cleared-not-read-again $I 's/    __atomic_fetch_and(\&h->pend\[1\]\[i1\], ~idle, __ATOMIC_SEQ_CST);/    __atomic_fetch_and(\&h->pend[1][i1], ~idle, __ATOMIC_SEQ_CST); idle = 0;/' core core_drain
 mutant pending-take-first-of-word $F 's/    for (; w; w \&= w - 1) {/    for (; w; w = 0) {/' core core_reports
 mutant pending-deferred-skips-mark $F 's/    size_t d = pending_mark(h, g, m);/    size_t d = m;/' core core_reports
+mutant pending-taken-no-header-check $F 's/    if (!(st \& c->used \& bit_of(at)) || !header_ok(h, chunk_at(h, at), (size_t)n \* SLZ_ALIGN, 1))/    if (!(st \& c->used \& bit_of(at)))/' core core_reports
+mutant pending-run-no-tomb $F 's/            wr(\&c->start, c->start \& ~bit_of(at)); \/\* a tomb/            (void)c; \/* a tomb/' core core_coalesce
 mutant handover-carve-no-look $A 's/        pending_reused(h, g);/        (void)g;/' core core_handover_race
 mutant handover-no-announce $F 's/    pending_announce(h);/    (void)0;/' core core_handover_race
 mutant handover-check-ignores-drain $F 's/        if (!(st \& us \& b) \&\& pending_is(h, g\[i\]) \&\& __atomic_load_n(\&h->drain_epoch, __ATOMIC_SEQ_CST) == epoch)/        if (!(st \& us \& b))/' core core_handover_race
