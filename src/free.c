@@ -789,7 +789,7 @@ static inline uint32_t taken_size(slz_heap *h, const struct slz_cell *c, uint32_
         bad_block(h, chunk2mem(chunk_at(h, at)), h->op, at);
     return n;
 }
-static void take_pending(slz_heap *h, uint32_t g, uint64_t w, void *arg)
+static inline __attribute__((always_inline)) void take_pending(slz_heap *h, uint32_t g, uint64_t w, void *arg)
 {
     struct run *r = arg;
     struct slz_cell *c = cell_of(h, g); /* (a word of bits: one cell's) */
@@ -812,10 +812,12 @@ static void take_pending(slz_heap *h, uint32_t g, uint64_t w, void *arg)
     }
 }
 
+#define PENDING_TAKE take_pending
+#include "pending.h"
 void heap_collect(slz_heap *h)
 {
     struct run r = {0, 0, 0};
-    pending_drain(h, take_pending, &r);
+    pending_drain(h, &r);
     run_flush(h, &r);
 }
 

@@ -223,8 +223,8 @@ mutant pending-batch-twice-not-seen $I 's/                return j;/            
 mutant pending-no-level-1 $I 's/    mark_once(\&h->pend\[1\]/    (void)(\&h->pend[1]/' core core_reports
 mutant pending-no-level-2 $I 's/    mark_once(\&h->pend\[2\]/    (void)(\&h->pend[2]/' core core_reports
 mutant pending-no-flag $I 's/        __atomic_store_n(\&h->pend_any, 1, __ATOMIC_SEQ_CST);/        (void)0;/' core core_reports
-mutant pending-drain-first-cell-only $I 's/    for (; w1; w1 \&= w1 - 1)$/    for (; w1; w1 = 0)/' core core_reports
-mutant pending-cleared-not-read-again $I 's/    __atomic_fetch_and(\&h->pend\[1\]\[i1\], ~idle, __ATOMIC_SEQ_CST);/    __atomic_fetch_and(\&h->pend[1][i1], ~idle, __ATOMIC_SEQ_CST); idle = 0;/' core core_drain
+mutant pending-drain-first-cell-only src/pending.h 's/    for (; w1; w1 \&= w1 - 1)$/    for (; w1; w1 = 0)/' core core_reports
+mutant pending-cleared-not-read-again src/pending.h 's/    __atomic_fetch_and(\&h->pend\[1\]\[i1\], ~idle, __ATOMIC_SEQ_CST);/    __atomic_fetch_and(\&h->pend[1][i1], ~idle, __ATOMIC_SEQ_CST); idle = 0;/' core core_drain
 mutant pending-take-first-of-word $F 's/    for (; w; w \&= w - 1) {/    for (; w; w = 0) {/' core core_reports
 mutant pending-deferred-skips-mark $F 's/    size_t d = pending_mark(h, g, m);/    size_t d = m;/' core core_reports
 mutant pending-taken-no-header-check $F 's/    if (!(st \& c->used \& bit_of(at)) || !header_ok(h, chunk_at(h, at), (size_t)n \* SLZ_ALIGN, 1))/    if (!(st \& c->used \& bit_of(at)))/' core core_reports
