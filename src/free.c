@@ -713,6 +713,12 @@ static inline uint32_t defer_grain(const slz_heap *h, const void *p)
         bad_block(h, p, "free", 0);
     return (uint32_t)q;
 }
+/* (defer_not_live: block g read not live, the rest of the check, out of line) */
+static __attribute__((noinline, cold)) void defer_not_live(slz_heap *h, uint32_t g, uint64_t bits, unsigned long epoch)
+{
+    if (pending_is(h, g) && __atomic_load_n(&h->drain_epoch, __ATOMIC_SEQ_CST) == epoch)
+        slz_misuse("free", (bits & bit_of(g)) ? "double free" : "invalid pointer", chunk2mem(chunk_at(h, g)));
+}
 static inline void defer_grains(slz_heap *h, const uint32_t *g, size_t m)
 {
     pending_announce(h);
@@ -724,8 +730,8 @@ static inline void defer_grains(slz_heap *h, const uint32_t *g, size_t m)
         const struct slz_cell *c = cell_of(h, g[i]);
         uint64_t b = bit_of(g[i]), st = __atomic_load_n(&c->start, __ATOMIC_SEQ_CST);
         uint64_t us = __atomic_load_n(&c->used, __ATOMIC_SEQ_CST);
-        if (!(st & us & b) && pending_is(h, g[i]) && __atomic_load_n(&h->drain_epoch, __ATOMIC_SEQ_CST) == epoch)
-            slz_misuse("free", ((st | us) & b) ? "double free" : "invalid pointer", chunk2mem(chunk_at(h, g[i])));
+        if (!(st & us & b))
+            defer_not_live(h, g[i], st | us, epoch);
     }
 }
 static void defer_some(slz_heap *h, void *const *p, size_t n)
