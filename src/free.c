@@ -662,7 +662,7 @@ inline void slz_free(slz_heap *h, void *p)
  * the one place that does) it reads that chunk's bit: set, it is a double
  * free (pending_reused). The block released is then always the one B saw
  * live, never a later life of g. Every block A gives up sets h->dirty
- * (release, take_pending) or counts a free (free_op); carve's check, finding
+ * (release, heap_collect) or counts a free (free_op); carve's check, finding
  * it set or the count moved since, passes a sequentially consistent fence F
  * and notes both. So between the
  * store R that ended g's last life (its start and used bits no longer both
@@ -771,17 +771,17 @@ void slz_free_deferred(slz_heap *h, void *p)
 struct run {
     uint32_t lo, end, k; /* the run's granules [lo, end), k blocks (0: none) */
 };
-static __attribute__((noinline)) void run_flush(slz_heap *h, struct run *r)
+/* (the run passed by value: the drain keeps it in registers) */
+static __attribute__((noinline)) void run_flush(slz_heap *h, struct run r)
 {
-    if (r->k == 0)
+    if (r.k == 0)
         return;
-    if (r->k > 1) {
-        bits_note_chunk(h, r->lo, r->end); /* (as the merges would: one chunk now, */
-        chunk_at(h, r->lo)->head = (size_t)(r->end - r->lo) * SLZ_ALIGN | SLZ_INUSE; /* whose size word */
-        h->st.coalesces += r->k - 1; /* release_in reads when it ends the arena) */
+    if (r.k > 1) {
+        bits_note_chunk(h, r.lo, r.end); /* (as the merges would: one chunk now, */
+        chunk_at(h, r.lo)->head = (size_t)(r.end - r.lo) * SLZ_ALIGN | SLZ_INUSE; /* whose size word */
+        h->st.coalesces += r.k - 1; /* release_in reads when it ends the arena) */
     }
-    release_in(h, r->lo, r->end - r->lo, NULL);
-    r->k = 0;
+    release_in(h, r.lo, r.end - r.lo, NULL);
 }
 /* taken_size: the size of the block at granule at (of cell c) a drain
  * takes, checked as block_grain checks a pointer: but for the compare with
@@ -799,7 +799,6 @@ static inline __attribute__((always_inline)) void take_pending(slz_heap *h, uint
 {
     struct run *r = arg;
     struct slz_cell *c = cell_of(h, g); /* (a word of bits: one cell's) */
-    h->dirty = 1;
     for (; w; w &= w - 1) {
         uint32_t at = g + (uint32_t)__builtin_ctzll(w);
         if (h->cache && cache_take(h, at))
@@ -813,7 +812,7 @@ static inline __attribute__((always_inline)) void take_pending(slz_heap *h, uint
             r->k++;
             continue;
         }
-        run_flush(h, r);
+        run_flush(h, *r);
         *r = (struct run){at, at + n, 1};
     }
 }
@@ -823,8 +822,9 @@ static inline __attribute__((always_inline)) void take_pending(slz_heap *h, uint
 void heap_collect(slz_heap *h)
 {
     struct run r = {0, 0, 0};
+    h->dirty = 1; /* (for every block the drain gives up: set once, before) */
     pending_drain(h, &r);
-    run_flush(h, &r);
+    run_flush(h, r);
 }
 
 void slz_heap_collect(slz_heap *h)

@@ -235,10 +235,10 @@ mutant handover-check-ignores-drain $F 's/    if (pending_is(h, g) \&\& __atomic
 mutant pending-never-cached $F 's/        if (h->cache \&\& cache_take(h, at))/        if (0)/' core core_cache_misuse
 mutant pending-malloc-no-collect src/malloc_pass.h 's/    pend_taken(h, op);/    (void)op;/' core core_reports
 mutant pending-free-no-collect src/free_pass.h 's/    pend_taken(h, "free");/    (void)0;/' core core_reports
-mutant run-no-size-word $F '/chunk_at(h, r->lo)->head = (size_t)(r->end - r->lo) \* SLZ_ALIGN | SLZ_INUSE;/d' core core_coalesce
-mutant run-no-note $F 's/        bits_note_chunk(h, r->lo, r->end); \/\* (as the merges would: one chunk now, \*\//        \/\* \*\//' core core_coalesce
-mutant run-coalesces-uncounted $F 's/        h->st.coalesces += r->k - 1; /        (void)0; /' core core_coalesce
-mutant run-joins-a-gap $F 's/        if (r->k != 0 \&\& b == r->end) {/        if (r->k != 0 \&\& b >= r->end) {/' core core_coalesce
+mutant run-no-size-word $F '/chunk_at(h, r.lo)->head = (size_t)(r.end - r.lo) \* SLZ_ALIGN | SLZ_INUSE;/d' core core_coalesce
+mutant run-no-note $F 's/        bits_note_chunk(h, r.lo, r.end); \/\* (as the merges would: one chunk now, \*\//        \/\* \*\//' core core_coalesce
+mutant run-coalesces-uncounted $F 's/        h->st.coalesces += r.k - 1; /        (void)0; /' core core_coalesce
+mutant run-joins-a-gap $F 's/        if (r->k != 0 \&\& at == r->end) {/        if (r->k != 0 \&\& at >= r->end) {/' core core_coalesce
 # ---- the secure profile's quarantine (quarantine.c) -----------------------------
 mutant quarantine-no-clear $Q 's/    memset(chunk2mem(ch), 0, size - SLZ_HDR);/    (void)0;/' core "core_quarantine 20000"
 mutant quarantine-not-marked $Q '/^static void hold/,/^}/s/    cache_mark(c, g, 1);/    (void)0;/' core "core_quarantine 20000"
