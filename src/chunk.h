@@ -671,8 +671,7 @@ static inline void pending_look(slz_heap *h, uint32_t g)
     if (__atomic_load_n(&h->pend[0][g / SLZ_CELL], __ATOMIC_RELAXED) & bit_of(g))
         pending_double(h, g);
 }
-typedef void (*drain_fn)(slz_heap *h, uint32_t g, uint64_t w, void *arg);
-void pending_drain(slz_heap *h, drain_fn fn, void *arg);
+/* pending_drain: pending.h */
 
 /* heap.c */
 _Noreturn void slz_misuse(const char *op, const char *what, const void *ptr);

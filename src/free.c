@@ -674,7 +674,7 @@ inline void slz_free(slz_heap *h, void *p)
  * the one place that does) it reads that chunk's bit: set, it is a double
  * free (pending_reused). The block released is then always the one B saw
  * live, never a later life of g. Every block A gives up sets h->dirty
- * (release, take_pending) or counts a free (free_op); carve's check, finding
+ * (release, heap_collect) or counts a free (free_op); carve's check, finding
  * it set or the count moved since, passes a sequentially consistent fence F
  * and notes both. So between the
  * store R that ended g's last life (its start and used bits no longer both
@@ -725,6 +725,12 @@ static inline uint32_t defer_grain(const slz_heap *h, const void *p)
         bad_block(h, p, "free", 0);
     return (uint32_t)q;
 }
+/* (defer_not_live: block g read not live, the rest of the check, out of line) */
+static __attribute__((noinline, cold)) void defer_not_live(slz_heap *h, uint32_t g, uint64_t bits, unsigned long epoch)
+{
+    if (pending_is(h, g) && __atomic_load_n(&h->drain_epoch, __ATOMIC_SEQ_CST) == epoch)
+        slz_misuse("free", (bits & bit_of(g)) ? "double free" : "invalid pointer", chunk2mem(chunk_at(h, g)));
+}
 static inline void defer_grains(slz_heap *h, const uint32_t *g, size_t m)
 {
     pending_announce(h);
@@ -736,8 +742,8 @@ static inline void defer_grains(slz_heap *h, const uint32_t *g, size_t m)
         const struct slz_cell *c = cell_of(h, g[i]);
         uint64_t b = bit_of(g[i]), st = __atomic_load_n(&c->start, __ATOMIC_SEQ_CST);
         uint64_t us = __atomic_load_n(&c->used, __ATOMIC_SEQ_CST);
-        if (!(st & us & b) && pending_is(h, g[i]) && __atomic_load_n(&h->drain_epoch, __ATOMIC_SEQ_CST) == epoch)
-            slz_misuse("free", ((st | us) & b) ? "double free" : "invalid pointer", chunk2mem(chunk_at(h, g[i])));
+        if (!(st & us & b))
+            defer_not_live(h, g[i], st | us, epoch);
     }
 }
 static void defer_some(slz_heap *h, void *const *p, size_t n)
@@ -763,8 +769,8 @@ void slz_free_deferred(slz_heap *h, void *p)
 }
 
 /* take_pending: the blocks another thread freed at granules g + the bits
- * of w (a word of pending bits), given back by the owner: each checked
- * (block_grain) and counted; in the fast mode, into the cache with the
+ * of w (a word of pending bits: one cell's), given back by the owner: each
+ * checked (taken_size) and counted; in the fast mode, into the cache with the
  * checks of the owner's own free there when it takes them (cache_take).
  * Blocks that follow one another in the arena (a producer's, freed in turn
  * by a consumer: a drain takes them in address order) form a run, released
@@ -777,45 +783,60 @@ void slz_free_deferred(slz_heap *h, void *p)
 struct run {
     uint32_t lo, end, k; /* the run's granules [lo, end), k blocks (0: none) */
 };
-static __attribute__((noinline)) void run_flush(slz_heap *h, struct run *r)
+/* (the run passed by value: the drain keeps it in registers) */
+static __attribute__((noinline)) void run_flush(slz_heap *h, struct run r)
 {
-    if (r->k == 0)
+    if (r.k == 0)
         return;
-    if (r->k > 1) {
-        bits_note_chunk(h, r->lo, r->end); /* (as the merges would: one chunk now, */
-        chunk_at(h, r->lo)->head = (size_t)(r->end - r->lo) * SLZ_ALIGN | SLZ_INUSE; /* whose size word */
-        h->st.coalesces += r->k - 1; /* release_in reads when it ends the arena) */
+    if (r.k > 1) {
+        bits_note_chunk(h, r.lo, r.end); /* (as the merges would: one chunk now, */
+        chunk_at(h, r.lo)->head = (size_t)(r.end - r.lo) * SLZ_ALIGN | SLZ_INUSE; /* whose size word */
+        h->st.coalesces += r.k - 1; /* release_in reads when it ends the arena) */
     }
-    release_in(h, r->lo, r->end - r->lo, NULL);
-    r->k = 0;
+    release_in(h, r.lo, r.end - r.lo, NULL);
 }
-static void take_pending(slz_heap *h, uint32_t g, uint64_t w, void *arg)
+/* taken_size: the size of the block at granule at (of cell c) a drain
+ * takes, checked as block_grain checks a pointer: but for the compare with
+ * the arena's end, which its freer passed (defer_grain; an arena never
+ * shrinks). */
+static inline uint32_t taken_size(slz_heap *h, const struct slz_cell *c, uint32_t at)
+{
+    uint64_t st = c->start;
+    uint32_t n = size_in_cell(c, st, at % SLZ_CELL);
+    if (!(st & c->used & bit_of(at)) || !header_ok(h, chunk_at(h, at), (size_t)n * SLZ_ALIGN, 1))
+        bad_block(h, chunk2mem(chunk_at(h, at)), h->op, at);
+    return n;
+}
+static inline __attribute__((always_inline)) void take_pending(slz_heap *h, uint32_t g, uint64_t w, void *arg)
 {
     struct run *r = arg;
-    h->dirty = 1;
+    struct slz_cell *c = cell_of(h, g); /* (a word of bits: one cell's) */
     for (; w; w &= w - 1) {
         uint32_t at = g + (uint32_t)__builtin_ctzll(w);
         if (h->cache && cache_take(h, at))
             continue; /* (counted as the owner's own free there) */
-        uint32_t n, b = block_grain(h, chunk2mem(chunk_at(h, at)), h->op, &n);
+        uint32_t n = taken_size(h, c, at);
         count_free(h);
-        if (r->k != 0 && b == r->end) {
-            bits_unstart(h, b);
-            wipe(chunk_at(h, b));
-            r->end = b + n;
+        if (r->k != 0 && at == r->end) {
+            wr(&c->start, c->start & ~bit_of(at)); /* a tomb (bits_unstart; used already) */
+            wipe(chunk_at(h, at));
+            r->end = at + n;
             r->k++;
             continue;
         }
-        run_flush(h, r);
-        *r = (struct run){b, b + n, 1};
+        run_flush(h, *r);
+        *r = (struct run){at, at + n, 1};
     }
 }
 
+#define PENDING_TAKE take_pending
+#include "pending.h"
 void heap_collect(slz_heap *h)
 {
     struct run r = {0, 0, 0};
-    pending_drain(h, take_pending, &r);
-    run_flush(h, &r);
+    h->dirty = 1; /* (for every block the drain gives up: set once, before) */
+    pending_drain(h, &r);
+    run_flush(h, r);
 }
 
 void slz_heap_collect(slz_heap *h)

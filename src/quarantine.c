@@ -25,7 +25,7 @@
  * Frees from other threads (slz_free_deferred: pending bits) are taken into
  * the ring by the owner before each malloc and free (collect, until none is
  * left: more may be marked while it takes). Only the owner drains, so the
- * ordering is pending_drain's (index.c). One marked in the few instructions
+ * ordering is pending_drain's (pending.h). One marked in the few instructions
  * between collect's last look and the core's own (heap_malloc, live_block),
  * or while the owner is in realloc or memalign, is taken by the core's
  * heap_collect, which frees it into the heap uncleared and without waiting
@@ -115,6 +115,8 @@ static void take(slz_heap *h, uint32_t g, uint64_t w, void *arg)
     for (; w; w &= w - 1)
         hold(h, live_block(h, chunk2mem(chunk_at(h, g + (uint32_t)__builtin_ctzll(w)))));
 }
+#define PENDING_TAKE take
+#include "pending.h"
 
 /* collect: the frees of other threads taken into the ring (the core's
  * heap_collect would free them into the heap uncleared). The owner calls it
@@ -123,7 +125,7 @@ static void take(slz_heap *h, uint32_t g, uint64_t w, void *arg)
 static void collect(slz_heap *h)
 {
     while (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED)) /* (more may come while it takes) */
-        pending_drain(h, take, NULL);
+        pending_drain(h, NULL);
 }
 
 /* quarantine_free: block p, checked as slz_free checks it (a held block is a

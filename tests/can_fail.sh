@@ -224,20 +224,22 @@ mutant pending-batch-twice-not-seen $I 's/                return j;/            
 mutant pending-no-level-1 $I 's/    mark_once(\&h->pend\[1\]/    (void)(\&h->pend[1]/' core core_reports
 mutant pending-no-level-2 $I 's/    mark_once(\&h->pend\[2\]/    (void)(\&h->pend[2]/' core core_reports
 mutant pending-no-flag $I 's/        __atomic_store_n(\&h->pend_any, 1, __ATOMIC_SEQ_CST);/        (void)0;/' core core_reports
-mutant pending-drain-first-cell-only $I 's/    for (; w1; w1 \&= w1 - 1)$/    for (; w1; w1 = 0)/' core core_reports
-mutant pending-cleared-not-read-again $I 's/    __atomic_fetch_and(\&h->pend\[1\]\[i1\], ~idle, __ATOMIC_SEQ_CST);/    __atomic_fetch_and(\&h->pend[1][i1], ~idle, __ATOMIC_SEQ_CST); idle = 0;/' core core_drain
+mutant pending-drain-first-cell-only src/pending.h 's/    for (; w1; w1 \&= w1 - 1)$/    for (; w1; w1 = 0)/' core core_reports
+mutant pending-cleared-not-read-again src/pending.h 's/    __atomic_fetch_and(\&h->pend\[1\]\[i1\], ~idle, __ATOMIC_SEQ_CST);/    __atomic_fetch_and(\&h->pend[1][i1], ~idle, __ATOMIC_SEQ_CST); idle = 0;/' core core_drain
 mutant pending-take-first-of-word $F 's/    for (; w; w \&= w - 1) {/    for (; w; w = 0) {/' core core_reports
 mutant pending-deferred-skips-mark $F 's/    size_t d = pending_mark(h, g, m);/    size_t d = m;/' core core_reports
+mutant pending-taken-no-header-check $F 's/    if (!(st \& c->used \& bit_of(at)) || !header_ok(h, chunk_at(h, at), (size_t)n \* SLZ_ALIGN, 1))/    if (!(st \& c->used \& bit_of(at)))/' core core_reports
+mutant pending-run-no-tomb $F 's/            wr(\&c->start, c->start \& ~bit_of(at)); \/\* a tomb/            (void)c; \/* a tomb/' core core_coalesce
 mutant handover-carve-no-look $A 's/        pending_reused(h, g);/        (void)g;/' core core_handover_race
 mutant handover-no-announce $F 's/    pending_announce(h);/    (void)0;/' core core_handover_race
-mutant handover-check-ignores-drain $F 's/        if (!(st \& us \& b) \&\& pending_is(h, g\[i\]) \&\& __atomic_load_n(\&h->drain_epoch, __ATOMIC_SEQ_CST) == epoch)/        if (!(st \& us \& b))/' core core_handover_race
+mutant handover-check-ignores-drain $F 's/    if (pending_is(h, g) \&\& __atomic_load_n(\&h->drain_epoch, __ATOMIC_SEQ_CST) == epoch)/    if (1)/' core core_handover_race
 mutant pending-never-cached $F 's/        if (h->cache \&\& cache_take(h, at))/        if (0)/' core core_cache_misuse
 mutant pending-malloc-no-collect src/malloc_pass.h 's/    pend_taken(h, op);/    (void)op;/' core core_reports
 mutant pending-free-no-collect src/free_pass.h 's/    pend_taken(h, "free");/    (void)0;/' core core_reports
-mutant run-no-size-word $F '/chunk_at(h, r->lo)->head = (size_t)(r->end - r->lo) \* SLZ_ALIGN | SLZ_INUSE;/d' core core_coalesce
-mutant run-no-note $F 's/        bits_note_chunk(h, r->lo, r->end); \/\* (as the merges would: one chunk now, \*\//        \/\* \*\//' core core_coalesce
-mutant run-coalesces-uncounted $F 's/        h->st.coalesces += r->k - 1; /        (void)0; /' core core_coalesce
-mutant run-joins-a-gap $F 's/        if (r->k != 0 \&\& b == r->end) {/        if (r->k != 0 \&\& b >= r->end) {/' core core_coalesce
+mutant run-no-size-word $F '/chunk_at(h, r.lo)->head = (size_t)(r.end - r.lo) \* SLZ_ALIGN | SLZ_INUSE;/d' core core_coalesce
+mutant run-no-note $F 's/        bits_note_chunk(h, r.lo, r.end); \/\* (as the merges would: one chunk now, \*\//        \/\* \*\//' core core_coalesce
+mutant run-coalesces-uncounted $F 's/        h->st.coalesces += r.k - 1; /        (void)0; /' core core_coalesce
+mutant run-joins-a-gap $F 's/        if (r->k != 0 \&\& at == r->end) {/        if (r->k != 0 \&\& at >= r->end) {/' core core_coalesce
 # ---- the secure profile's quarantine (quarantine.c) -----------------------------
 mutant quarantine-no-clear $Q 's/    memset(chunk2mem(ch), 0, size - SLZ_HDR);/    (void)0;/' core "core_quarantine 20000"
 mutant quarantine-not-marked $Q '/^static void hold/,/^}/s/    cache_mark(c, g, 1);/    (void)0;/' core "core_quarantine 20000"

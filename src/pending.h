@@ -1,0 +1,62 @@
+/*
+ * pending.h - the owner's drain of the frees other threads left (the
+ * pending bits, index.c; the ordering: index.c's pending_mark and free.c,
+ * before slz_free_deferred), compiled into each caller (free.c,
+ * quarantine.c), which defines PENDING_TAKE(h, g, w, arg) first: what takes
+ * a word of them (its first granule g, its bits w, arg the caller's), a
+ * direct call its compiler may inline into the walk of the words. Read
+ * once a file (no include guard: each file its own PENDING_TAKE).
+ */
+#ifndef PENDING_TAKE
+#error "define PENDING_TAKE before pending.h"
+#endif
+
+/* drain_words: the words of pending bits under summary word i1: those
+ * with bits taken (PENDING_TAKE), and the summary bits of those found empty cleared,
+ * then those words read again (a thread that ORed one after the first read
+ * may have read its summary bit before it was cleared, and so not set it:
+ * taken now). A word found with bits keeps its summary bit: the next free
+ * into it reads the bit set and writes nothing there (one line every drain
+ * exchanged, then loaded and ORed by every free after it, before). */
+/* take_word: the pending frees of word k taken (PENDING_TAKE), when it has any (a
+ * load first: an empty word is not written); whether it had. */
+static inline __attribute__((always_inline)) int take_word(slz_heap *h, size_t k, void *arg)
+{
+    uint64_t w0 = __atomic_load_n(&h->pend[0][k], __ATOMIC_SEQ_CST);
+    if (w0 == 0 || (w0 = __atomic_exchange_n(&h->pend[0][k], 0, __ATOMIC_SEQ_CST)) == 0)
+        return 0;
+    PENDING_TAKE(h, (uint32_t)(k * SLZ_CELL), w0, arg);
+    return 1;
+}
+static inline void drain_words(slz_heap *h, size_t i1, void *arg)
+{
+    uint64_t idle = 0, w1 = __atomic_load_n(&h->pend[1][i1], __ATOMIC_SEQ_CST);
+    for (; w1; w1 &= w1 - 1)
+        if (!take_word(h, i1 * 64 + (size_t)__builtin_ctzll(w1), arg))
+            idle |= w1 & -w1;
+    if (idle == 0)
+        return;
+    __atomic_fetch_and(&h->pend[1][i1], ~idle, __ATOMIC_SEQ_CST);
+    for (; idle; idle &= idle - 1)
+        take_word(h, i1 * 64 + (size_t)__builtin_ctzll(idle), arg);
+}
+
+/* pending_drain: the owner takes every pending free, calling PENDING_TAKE for each
+ * word of them (its first granule, its bits and arg, the caller's).
+ * Every block lies below the high-water mark: so do the words to read. */
+static inline void pending_drain(slz_heap *h, void *arg)
+{
+    __atomic_add_fetch(&h->drain_epoch, 1, __ATOMIC_SEQ_CST); /* (before any bit is taken: free.c) */
+    __atomic_store_n(&h->pend_any, 0, __ATOMIC_SEQ_CST);
+    size_t n2 = h->st.high_water / SLZ_ALIGN / SLZ_CELL / 64 / 64 + 1;
+    if (n2 > h->pendn[2])
+        n2 = h->pendn[2];
+    for (size_t i2 = 0; i2 < n2; i2++) {
+        if (__atomic_load_n(&h->pend[2][i2], __ATOMIC_SEQ_CST) == 0)
+            continue;
+        uint64_t w2 = __atomic_exchange_n(&h->pend[2][i2], 0, __ATOMIC_SEQ_CST);
+        for (; w2; w2 &= w2 - 1)
+            drain_words(h, i2 * 64 + (size_t)__builtin_ctzll(w2), arg);
+    }
+}
+
