@@ -642,26 +642,22 @@ static void count_free(slz_heap *h)
 }
 
 /* free's pass, compiled once per line version (free_pass.h); slz_free's
- * entry: the fast mode's (cache.c), else the pass of the heap's line
- * version (h->lines bit 0, as slz_malloc's in alloc.c; a read-only table).
- * (The mode tested first: the fast mode's free pays no more than that.) */
+ * entry from a read-only table by h->lines, as slz_malloc's in alloc.c
+ * (bit 0: the line version; bit 1: the fast mode, cache.c): one indirect
+ * call, no test of the mode. */
 #define SLZ_VERSIONED "free_pass.h"
 #include "versions.h"
 #ifdef SLZ_LINES_X86
-static void (*const free_ops[2])(slz_heap *, void *) = {free_op_sse2, free_op_avx2};
+static void (*const free_ops[4])(slz_heap *, void *) = {free_op_sse2, free_op_avx2, cache_slz_free, cache_slz_free};
 #else
-static void (*const free_ops[2])(slz_heap *, void *) = {free_op_plain, free_op_plain};
+static void (*const free_ops[4])(slz_heap *, void *) = {free_op_plain, free_op_plain, cache_slz_free, cache_slz_free};
 #endif
-/* (both ways out tail calls: no frame is set up before the mode is known) */
+/* (a tail call: no frame is set up before the mode is known) */
 inline void slz_free(slz_heap *h, void *p)
 {
     if (p == NULL)
         return;
-    if (__builtin_expect(h->cache != NULL, 0)) {
-        cache_slz_free(h, p); /* the fast mode (cache.c) */
-        return;
-    }
-    free_ops[h->lines & 1](h, p);
+    free_ops[h->lines & 3](h, p);
 }
 
 /* ---- Frees from another thread -----------------------------------------
