@@ -619,7 +619,7 @@ HOT void release_in(slz_heap *h, uint32_t g, uint32_t n, const char *op)
     make_free(h, lo, end - lo);
     if (lost > lo / SLZ_CELL) /* (lost is never below lo's cell; 0 is none) */
         lower_lost(h, lost, lo / SLZ_CELL);
-    index_raise(h, lo / SLZ_CELL, end - lo); /* anything it swallowed in its cell was smaller */
+    index_raise_unrolled(h, lo / SLZ_CELL, end - lo); /* anything it swallowed in its cell was smaller */
     if (lo < h->align_low)
         h->align_low = lo; /* (the aligned search's marks come down to it) */
     settle(h, lo, g, nx, end);
