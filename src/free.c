@@ -32,17 +32,23 @@ static _Noreturn __attribute__((cold, noinline)) void bad_block(const slz_heap *
  * the same, whose header says so too. op names the caller in a report.
  * Reads the bits with single loads only, so another thread may call it
  * while the owner works (see slz_free_deferred). */
+/* (live_in: whether an allocated chunk begins at granule g, of cell c: one
+ * test of both bits; *size gets the size the bits give it) */
+static inline int live_in(const struct slz_cell *c, uint32_t g, uint32_t *size)
+{
+    uint64_t st = __atomic_load_n(&c->start, __ATOMIC_RELAXED);
+    int live = (st & __atomic_load_n(&c->used, __ATOMIC_RELAXED) & bit_of(g)) != 0;
+    *size = size_in_cell(c, st, g % SLZ_CELL);
+    return live;
+}
 HOT uint32_t block_bits(const slz_heap *h, const void *p, const char *op, uint32_t *size)
 {
     uintptr_t q = rot_grain(h, p);
     if (q >= heap_grains_acquire(h))
         bad_block(h, p, op, 0);
     uint32_t g = (uint32_t)q;
-    const struct slz_cell *c = cell_of(h, g);
-    uint64_t b = bit_of(g), st = __atomic_load_n(&c->start, __ATOMIC_RELAXED);
-    if (!(st & __atomic_load_n(&c->used, __ATOMIC_RELAXED) & b))
+    if (!live_in(cell_of(h, g), g, size))
         bad_block(h, p, op, g);
-    *size = size_in_cell(c, st, g % SLZ_CELL);
     return g;
 }
 HOT uint32_t block_grain(const slz_heap *h, const void *p, const char *op, uint32_t *size)
@@ -792,14 +798,13 @@ static __attribute__((noinline)) void run_flush(slz_heap *h, struct run r)
     release_in(h, r.lo, r.end - r.lo, NULL);
 }
 /* taken_size: the size of the block at granule at (of cell c) a drain
- * takes, checked as block_grain checks a pointer: but for the compare with
- * the arena's end, which its freer passed (defer_grain; an arena never
- * shrinks). */
+ * takes, checked as block_grain checks a pointer (live_in, its header): but for the
+ * compare with the arena's end, which its freer passed (defer_grain; an
+ * arena never shrinks). */
 static inline uint32_t taken_size(slz_heap *h, const struct slz_cell *c, uint32_t at)
 {
-    uint64_t st = c->start;
-    uint32_t n = size_in_cell(c, st, at % SLZ_CELL);
-    if (!(st & c->used & bit_of(at)) || !header_ok(h, chunk_at(h, at), (size_t)n * SLZ_ALIGN, 1))
+    uint32_t n;
+    if (!live_in(c, at, &n) || !header_ok(h, chunk_at(h, at), (size_t)n * SLZ_ALIGN, 1))
         bad_block(h, chunk2mem(chunk_at(h, at)), h->op, at);
     return n;
 }

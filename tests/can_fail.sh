@@ -169,7 +169,7 @@ mutant settle-quiet-not-noted-after-trim $F '/^static size_t trim_walk/,/^}/s/  
 mutant tomb-not-left $F 's/    wr(\&c->used, (c->used \& ~b) | (lo != g ? b : 0));/    wr(\&c->used, c->used \& ~b);/;s/            wr(\&cn->used, used | nb);/            wr(\&cn->used, used \& ~nb);/' core core_reports
 mutant tomb-not-read $F 's/(__atomic_load_n(\&c->used, __ATOMIC_RELAXED) \& b) ? "double free" : "invalid pointer"/"invalid pointer"/' core core_reports
 mutant tomb-kept-on-start $C '/^HOT void bits_start/,/^}/s/    wr_and(\&c->used, ~bit_of(g));/    (void)0;/' core "$R"
-mutant block-no-used-check $F 's/    if (!(st \& __atomic_load_n(\&c->used, __ATOMIC_RELAXED) \& b))/    if (!(st \& b))/' core core_reports
+mutant block-no-used-check $F 's/    int live = (st \& __atomic_load_n(\&c->used, __ATOMIC_RELAXED) \& bit_of(g)) != 0;/    int live = (st \& bit_of(g)) != 0;/' core core_reports
 mutant block-no-header-check $F '/^HOT uint32_t block_grain/,/^}/s/    if (!header_ok(h, chunk_at(h, g)/    if (0 \&\& !header_ok(h, chunk_at(h, g)/' core core_reports
 mutant free-pass-no-header-check src/free_pass.h 's/    if (!CHECKED(c->head == head \&\& c->check == V_CHECK(h, c, head)))/    if (0)/' core core_reports
 mutant block-no-next-header-check $F 's/        if (!CHECKED(up->head == head)) \/\* its size word/        if (0) \/* its size word/' core core_reports
@@ -229,7 +229,7 @@ mutant pending-drain-first-cell-only src/pending.h 's/    for (; w1; w1 \&= w1 -
 mutant pending-cleared-not-read-again src/pending.h 's/    __atomic_fetch_and(\&h->pend\[1\]\[i1\], ~idle, __ATOMIC_SEQ_CST);/    __atomic_fetch_and(\&h->pend[1][i1], ~idle, __ATOMIC_SEQ_CST); idle = 0;/' core core_drain
 mutant pending-take-first-of-word $F 's/    for (; w; w \&= w - 1) {/    for (; w; w = 0) {/' core core_reports
 mutant pending-deferred-skips-mark $F 's/    size_t d = pending_mark(h, g, m);/    size_t d = m;/' core core_reports
-mutant pending-taken-no-header-check $F 's/    if (!(st \& c->used \& bit_of(at)) || !header_ok(h, chunk_at(h, at), (size_t)n \* SLZ_ALIGN, 1))/    if (!(st \& c->used \& bit_of(at)))/' core core_reports
+mutant pending-taken-no-header-check $F 's/    if (!live_in(c, at, \&n) || !header_ok(h, chunk_at(h, at), (size_t)n \* SLZ_ALIGN, 1))/    if (!live_in(c, at, \&n))/' core core_reports
 mutant pending-run-no-tomb $F 's/            wr(\&c->start, c->start \& ~bit_of(at)); \/\* a tomb/            (void)c; \/* a tomb/' core core_coalesce
 mutant handover-carve-no-look $A 's/        pending_reused(h, g);/        (void)g;/' core core_handover_race
 mutant handover-no-announce $F 's/    pending_announce(h);/    (void)0;/' core core_handover_race
