@@ -10,7 +10,8 @@
  * exact size, and a request of that size pops it. From 2 KiB to 64 KiB the
  * classes are coarse (8 per doubling): a request there is rounded up to its
  * class's size, in the cache and in first fit, so that its block comes back
- * to that class's stack. Only what the cache does
+ * to that class's stack; a malloc above 64 KiB too, for placement only
+ * (big_class). Only what the cache does
  * not serve reaches first fit; what it holds reaches the heap (a real free,
  * with merging) when a stack or the byte bound is full, when a request would
  * fail, and when the heap is flushed (slz_heap_flush, slz_heap_collect).
@@ -281,18 +282,11 @@ static uintptr_t class_of(size_t n)
     return (uintptr_t)coarse_granules((uint32_t)((n + SLZ_HDR + SLZ_ALIGN - 1) / SLZ_ALIGN), &j) * SLZ_ALIGN;
 }
 
-/* coarse_malloc: malloc of n bytes (CACHE_MAX_REQUEST < n <=
- * COARSE_MAX_REQUEST): the top of its coarse class's stack, else first fit
- * for the class's size, else (the heap refuses that much) for n. */
-static void *coarse_malloc(slz_heap *h, size_t n)
+/* class_fit: a miss of n bytes whose class is b bytes a chunk: first fit
+ * for b, else (the heap refuses that much) for n. */
+static void *class_fit(slz_heap *h, uintptr_t b, size_t n)
 {
-    struct slz_cache *c = h->cache;
-    uint32_t j, k = coarse_granules((uint32_t)((n + SLZ_HDR + SLZ_ALIGN - 1) / SLZ_ALIGN), &j);
-    uintptr_t b = (uintptr_t)k * SLZ_ALIGN;
-    uint32_t *row = coarse_row(c, j), i = row[0];
-    if (i)
-        return served(h, c, row, b, i, n);
-    c->misses++;
+    h->cache->misses++;
     int e = errno;
     void *p = first_fit(h, b - SLZ_HDR);
     if (p) {
@@ -304,6 +298,35 @@ static void *coarse_malloc(slz_heap *h, size_t n)
     return first_fit(h, n);
 }
 
+/* coarse_malloc: malloc of n bytes (CACHE_MAX_REQUEST < n <=
+ * COARSE_MAX_REQUEST): the top of its coarse class's stack, else
+ * class_fit. */
+static void *coarse_malloc(slz_heap *h, size_t n)
+{
+    struct slz_cache *c = h->cache;
+    uint32_t j, k = coarse_granules((uint32_t)((n + SLZ_HDR + SLZ_ALIGN - 1) / SLZ_ALIGN), &j);
+    uintptr_t b = (uintptr_t)k * SLZ_ALIGN;
+    uint32_t *row = coarse_row(c, j), i = row[0];
+    if (i)
+        return served(h, c, row, b, i, n);
+    return class_fit(h, b, n);
+}
+
+/* big_class: the class of a request of n bytes above the coarse classes
+ * (below SLZ_MAX_HEAP): its chunk rounded up as theirs are, to an eighth
+ * of the power of two below it. No stack holds these: the class is for
+ * placement. Blocks of near sizes get the same chunk size, and the chunks
+ * first fit carves one after another begin at multiples of their classes'
+ * steps: a block placed where others were reuses the pages they touched
+ * at the same offsets (malloc-large, 5-25 MB blocks written every MiB:
+ * distinct pages touched 18,901 -> 2,986 in a model of it). */
+static uintptr_t big_class(size_t n)
+{
+    uintptr_t b = (n + SLZ_HDR + SLZ_ALIGN - 1) & -(uintptr_t)SLZ_ALIGN;
+    uintptr_t step = (uintptr_t)1 << (60 - __builtin_clzll(b - 1));
+    return (b + step - 1) & -step;
+}
+
 /* miss: malloc of what the cache's exact stacks do not serve: a coarse
  * class's, else first fit. In the secure profile, the quarantine's. */
 static __attribute__((noinline)) void *miss(slz_heap *h, size_t n)
@@ -312,6 +335,8 @@ static __attribute__((noinline)) void *miss(slz_heap *h, size_t n)
         return quarantine_malloc(h, n);
     if (n > CACHE_MAX_REQUEST && n <= COARSE_MAX_REQUEST)
         return coarse_malloc(h, n);
+    if (n > COARSE_MAX_REQUEST && n < SLZ_MAX_HEAP)
+        return class_fit(h, big_class(n), n);
     h->cache->misses++;
     return first_fit(h, n);
 }

@@ -21,10 +21,10 @@ setup() {
     [ "$hits" -gt 5000 ] # the cache really served
 }
 
-@test "core_cache: a seed from the command line (100,000 operations, seed 20261204)" {
-    run -0 "$BIN/core_cache" 100000 20261204
+@test "core_cache: a seed from the command line (150,000 operations, seed 20261204: the third round's 1 MiB heap, blocks above 64 KiB)" {
+    run -0 "$BIN/core_cache" 150000 20261204
     echo "# $output"
-    [[ "$output" == "core_cache: seed 20261204: 100000 operations, "*" 0 violations" ]]
+    [[ "$output" == "core_cache: seed 20261204: 150000 operations, "*" 0 violations" ]]
 }
 
 @test "core_cache_threads: the owner churns a cached heap while another thread frees every third block (slz_free_deferred)" {

@@ -257,6 +257,7 @@ mutant cache-take-head-unread $CA '/^static inline int take_into/,/^}/s/    if (
 mutant cache-depth-ignored $CA 's/    if (i >= c->depth || b > c->room)/    if (b > c->room)/' core core_cache_misuse
 mutant cache-coarse-unbounded $CA 's/ || c->coarse + b > h->st.in_use >> COARSE_SHARE//' core core_cache_misuse
 mutant cache-coarse-not-rounded $CA 's/    void \*p = first_fit(h, b - SLZ_HDR);/    void *p = first_fit(h, n);/' core core_cache
+mutant cache-big-not-rounded $CA 's/        return class_fit(h, big_class(n), n);/        return class_fit(h, n + SLZ_HDR, n);/' core "core_cache 150000 20261204"
 mutant cache-realloc-old-kept $CA 's/    if (!cache_take(h, g)) {/    if (0) {/' core core_cache
 # ---- the shim's routing (preload/) -------------------------------------------
 mutant shim-remote-free-dropped $S 's/    } else if (!heaps_lost(i)) {/    } else if (0) {/' shim shim_remote SLZ_HEAP_SIZE=1M SLZ_CHECK=1

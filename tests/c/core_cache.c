@@ -16,7 +16,8 @@
  * too, and the block itself); otherwise, and
  * for anything else, the free is a real one. malloc, calloc and memalign
  * with an alignment of 16 or less take the top of their size's stack (a
- * chunk size in the coarse range rounded up to its class's), else first fit
+ * chunk size above 2 KiB rounded up to its class's, as the coarse classes
+ * are, above 64 KiB too, where no stack holds it), else first fit
  * over the chunks the walk shows free (cached chunks are not free) for that
  * size, and for the size unrounded when no chunk fits that. realloc to a
  * size whose stack holds a block (not the block's own size) takes it, and
@@ -111,8 +112,8 @@ static void model_flush(void)
     cbytes = cblocks = ccoarse = 0;
 }
 /* class_size: the chunk size the cache gives a chunk of size bytes: itself
- * up to 2 KiB and above 64 KiB, else rounded up to an eighth of the power
- * of two below it. */
+ * up to 2 KiB, else rounded up to an eighth of the power of two below it
+ * (above 64 KiB no stack holds it: row 0). */
 static size_t class_size(size_t size)
 {
     size_t pow = 2048;
@@ -120,7 +121,7 @@ static size_t class_size(size_t size)
         return size;
     while (pow * 2 < size)
         pow *= 2;
-    return size > COARSE_MAX ? size : (size + pow / 8 - 1) / (pow / 8) * (pow / 8);
+    return (size + pow / 8 - 1) / (pow / 8) * (pow / 8);
 }
 /* row: the stack of chunks of size bytes, counted from the exact sizes up;
  * 0 (never held) for no class's size. */
