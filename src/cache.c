@@ -328,7 +328,8 @@ static uintptr_t big_class(size_t n)
 }
 
 /* miss: malloc of what the cache's exact stacks do not serve: a coarse
- * class's, else first fit. In the secure profile, the quarantine's. */
+ * class's, first fit for a class above them (big_class), else first fit.
+ * In the secure profile, the quarantine's. */
 static __attribute__((noinline)) void *miss(slz_heap *h, size_t n)
 {
     if (h->cache->secure)
