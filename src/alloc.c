@@ -102,7 +102,7 @@ void account_use(slz_heap *h, uint32_t g, uint32_t n, uint32_t added)
 HOT uint32_t carve_take(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, int top)
 {
     slz_chunk *ch = chunk_at(h, g);
-    mark_used(h, g, 1);
+    wr_or(&cell_of(h, g)->used, bit_of(g)); /* (mark_used(h, g, 1) in one instruction: an or into the word) */
     if (top && __builtin_expect(g + n == h->grains, 0))
         raise_high_water(h, g + (n - need >= MIN_GRAINS ? need : n));
     struct slz_heap_stats *st = &h->st;

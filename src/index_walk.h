@@ -45,14 +45,15 @@ VATTR static inline __attribute__((always_inline)) uint32_t V(walk)(const slz_he
     size_t idx = at / sizeof(uint32_t);
     const struct slz_cell *c = &h->cells[idx];
     uint64_t st = c->start, f = st & ~c->used;
-    for (;; f &= f - 1) {
-        unsigned b = (unsigned)__builtin_ctzll(f);
-        uint32_t s = size_in_cell(c, st, b);
-        if (s >= need) {
-            *size = s;
-            return (uint32_t)(idx * SLZ_CELL + b);
-        }
+    unsigned b = (unsigned)__builtin_ctzll(f);
+    uint32_t s = size_in_cell(c, st, b);
+    while (__builtin_expect(s < need, 0)) { /* (the cell's first free chunk mostly fits: the loop laid apart) */
+        f &= f - 1;
+        b = (unsigned)__builtin_ctzll(f);
+        s = size_in_cell(c, st, b);
     }
+    *size = s;
+    return (uint32_t)(idx * SLZ_CELL + b);
 }
 
 /* fall: level-0 entry k falls to v (or stays: v is at most the entry),

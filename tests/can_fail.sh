@@ -97,7 +97,7 @@ R0="core_random 300000 1 0" # the same with the baseline (SSE2) line operations
 mutant walk-first-ge-takes-the-last $W 's/    size_t at = (size_t)__builtin_ctz(m) \* sizeof(uint32_t);/    size_t at = (size_t)(31 - __builtin_clz(m)) * sizeof(uint32_t);/' core "$R"
 mutant walk-descend-takes-entry-0 $W 's/     at += (size_t)__builtin_ctz(V(fit_mask)(/     at += 0 * (size_t)__builtin_ctz(V(fit_mask)(/' core "$R"
 mutant walk-enters-a-level-low $W 's/    case 2: DESCEND(1); \/\* fall through \*\//    case 2: \/\* fall through \*\//' core "$R"
-mutant walk-cell-strictly-greater $W 's/        if (s >= need) {/        if (s > need) {/' core core_firstfit
+mutant walk-cell-strictly-greater $W 's/    while (__builtin_expect(s < need, 0)) {/    while (__builtin_expect(s <= need, 0)) {/' core core_firstfit
 mutant lines-sse2-strictly-greater $L 's/_mm_set1_epi32((int)((need - 1) ^ 0x80000000u))/_mm_set1_epi32((int)(need ^ 0x80000000u))/' core "$R0"
 mutant lines-sse2-max-half-line $L 's/    m = vmax_sse2(m, _mm_shuffle_epi32(m, _MM_SHUFFLE(2, 3, 0, 1)));/    (void)0;/' core "$R0"
 mutant lines-avx2-fit-not-carried $L 's/((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(lb)) << 8) + 1;/((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(lb)) << 8) + 0;/' core "$R"
