@@ -54,8 +54,8 @@ _Noreturn __attribute__((cold, noinline)) void corrupt_free(const slz_heap *h, u
  * own pass sets h->op only on its ways to a report (malloc_pass.h), any
  * other caller has set it. taken_corrupt: free chunk g of n granules, about
  * to be taken, failed free_intact. It returns nothing, but is not declared
- * _Noreturn (noipa: nor found so): its call is a jump, as the AVX2 pass's
- * every call must be (malloc_pass.h). */
+ * _Noreturn (noipa: nor found so): its call is a jump, as every call of
+ * slz_malloc's pass is (malloc_pass.h). */
 static __attribute__((cold, noinline, noipa)) void *taken_corrupt(slz_heap *h, uint32_t g, uint32_t n, const char *op)
 {
     if (op)

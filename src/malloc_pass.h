@@ -5,15 +5,17 @@
  * the cell's index entry lowered when the chunk carved was its largest. No
  * include guard: it is meant to be read more than once (versions.h).
  *
- * slz_malloc's own pass (malloc_op) makes no call but jumps: its every
- * call out is the last thing it does (a tail call). A function that calls
- * and holds 256-bit values (the AVX2 walk's) realigns its stack to 32 bytes
- * at every call, five instructions; one that only jumps needs no frame of
- * its own. So it leaves to malloc_slow, which does it all as heap_malloc
- * does, whatever is out of its way before it has changed anything: frees
- * other threads left, a size beyond the version's, no fit, a damaged chunk
- * (reported there), the arena's last chunk (the high-water mark, the
- * widen: malloc_top, from the chunk found).
+ * slz_malloc's own pass (malloc_op) calls nothing but as the last thing
+ * it does (tail calls, jumps): to malloc_slow, which does it all as
+ * heap_malloc does, for what is out of its way, before it has changed
+ * anything (frees other threads left, a size beyond the version's, no
+ * fit); to malloc_top for the arena's last chunk, found (the high-water
+ * mark, the widen); to taken_corrupt for a damaged chunk, reused after a
+ * remote free (alloc.c). So its carve tests neither the high-water mark nor
+ * the span (carve_take's top 0), and saves and restores its registers only
+ * once past the root's test. (Its stack is still realigned to 32 bytes for
+ * the AVX2 version's 256-bit values, five instructions: GCC leaves that out
+ * only of a function that saves no register.)
  */
 #include "index_walk.h"
 /* take: the first fit, the free chunk g of size granules, carved for need
@@ -26,8 +28,10 @@ VATTR static inline __attribute__((always_inline)) void *V(take)(slz_heap *h, ui
         return taken_corrupt(h, g, size, op);
     size_t k = g / SLZ_CELL;
     need = carve_take(h, g, size, need, top);
-    if (h->lv[0][k] == size) /* g was its cell's largest */
-        V(fall)(h, k, cell_max(h, k));
+    if (h->lv[0][k] == size) { /* g was its cell's largest */
+        const struct slz_cell *c = &h->cells[k]; /* (mostly its only free chunk: no loop, laid apart) */
+        V(fall)(h, k, __builtin_expect((c->start & ~c->used) != 0, 0) ? cell_max(h, k) : 0);
+    }
     return carve_hand(h, g, need, V_CHECK(h, chunk_at(h, g), hand_head(need)), op, end);
 }
 

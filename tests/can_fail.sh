@@ -120,7 +120,7 @@ mutant index-widen-start-stays $I 's/        h->start++;/        break;/' core "
 mutant index-widen-stop-stays $I 's/        h->lv\[h->start + 1\]\[0\] = SLZ_STOP;/        (void)0;/' core "$R"
 mutant index-raise-no-first-stop $H 's/    h->lv\[1\]\[0\] = SLZ_STOP;   /    (void)0;/' core "$R"
 mutant index-refresh-nothing $I 's/    refreshes\[h->lines \& 1\](h, k);/    (void)0;/' core "$R"
-mutant carve-no-lowering src/malloc_pass.h 's/    if (h->lv\[0\]\[k\] == size) \/\* g was its cell.s largest \*\//    if (0)/' core "$R"
+mutant carve-no-lowering src/malloc_pass.h 's/    if (h->lv\[0\]\[k\] == size) { \/\* g was its cell.s largest \*\//    if (0) {/' core "$R"
 mutant carve-aligned-no-lowering $A '/^static void \*carve(/,/^}/s/    if (h->lv\[0\]\[k\] == n)$/    if (0)/' core core_align
 mutant carve-rest-not-indexed $A 's/        if ((r ^ g) >= SLZ_CELL) {/        if (0) {/' core "$R"
 mutant carve-rest-last-not-noted $A 's/        c->last = pick_nz((sb >> (r % SLZ_CELL)) >> 1, c->last, rest);/        (void)sb;/' core "$R"
