@@ -52,9 +52,11 @@ _Noreturn __attribute__((cold, noinline)) void corrupt_free(const slz_heap *h, u
 
 /* The carve's reports name the entry point op when it is not NULL: malloc's
  * own pass sets h->op only on its ways to a report (malloc_pass.h), any
- * other caller has set it. */
-static _Noreturn __attribute__((cold, noinline)) void corrupt_taken(slz_heap *h, uint32_t g, uint32_t n,
-                                                                    const char *op)
+ * other caller has set it. taken_corrupt: free chunk g of n granules, about
+ * to be taken, failed free_intact. It returns nothing, but is not declared
+ * _Noreturn (noipa: nor found so): its call is a jump, as every call of
+ * slz_malloc's pass is (malloc_pass.h). */
+static __attribute__((cold, noinline, noipa)) void *taken_corrupt(slz_heap *h, uint32_t g, uint32_t n, const char *op)
 {
     if (op)
         h->op = op;
@@ -86,19 +88,22 @@ void account_use(slz_heap *h, uint32_t g, uint32_t n, uint32_t added)
 }
 
 /* carve_take: allocate need granules at the start of free chunk g of n
- * granules: the bits and the rest. The rest stays free, in g's place, when
- * it can stand alone (its index entry rises when it begins in another
- * cell); else the whole chunk goes. Returns the granules taken. The cell's
- * own index entry is the caller's, and left as it was: it falls (a
- * refresh) only when g was the cell's largest free chunk,
- * lv[0][g / SLZ_CELL] == n. op: see corrupt_taken. */
-HOT uint32_t carve_take(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, const char *op)
+ * granules, intact (free_intact, the caller's): the bits and the rest. The
+ * rest stays free, in g's place, when it can stand alone (its index entry
+ * rises when it begins in another cell); else the whole chunk goes. Returns
+ * the granules taken. The cell's own index entry is the caller's, and left
+ * as it was: it falls (a refresh) only when g was the cell's largest free
+ * chunk, lv[0][g / SLZ_CELL] == n. top 0: g is known not to be the arena's
+ * last chunk, so the carve calls nothing: the high-water mark stays (only
+ * the last chunk reaches above it), and the rest's cell lies below the
+ * span, no widen (it lies below the cell of the chunk at g + n, a chunk
+ * that began free, its cell covered since: every free chunk's start is
+ * indexed, index_raise, and the span never shrinks). */
+HOT uint32_t carve_take(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, int top)
 {
     slz_chunk *ch = chunk_at(h, g);
-    if (!free_intact(h, ch, n))
-        corrupt_taken(h, g, n, op);
-    mark_used(h, g, 1);
-    if (__builtin_expect(g + n == h->grains, 0)) /* only the arena's last chunk reaches above the high-water mark */
+    wr_or(&cell_of(h, g)->used, bit_of(g)); /* (mark_used(h, g, 1) in one instruction: an or into the word) */
+    if (top && __builtin_expect(g + n == h->grains, 0))
         raise_high_water(h, g + (n - need >= MIN_GRAINS ? need : n));
     struct slz_heap_stats *st = &h->st;
     if (n - need >= MIN_GRAINS) {
@@ -119,8 +124,12 @@ HOT uint32_t carve_take(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, cons
             struct slz_cell *cl = cell_of(h, r - 1);
             cell_of(h, g)->last = need; /* (bits_note_chunk(h, g, r): it reaches past its cell) */
             cl->lead = pick_ae((r - 1) ^ g, SLZ_CELL, g, cl->lead);
-            wr_touch(&h->lv[0][r / SLZ_CELL]); /* (as bits_start's words: a page never touched faults once) */
-            index_raise(h, r / SLZ_CELL, rest);
+            size_t kr = r / SLZ_CELL;
+            wr_touch(&h->lv[0][kr]); /* (as bits_start's words: a page never touched faults once) */
+            if (top)
+                index_raise(h, kr, rest);
+            else if (rest > h->lv[0][kr]) /* (raise_cell but the widen) */
+                h->lv[0][kr] = rest, index_climb(h, kr, rest);
         }
         st->splits++;
     } else {
@@ -133,12 +142,25 @@ HOT uint32_t carve_take(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, cons
 /* hand_head: the head of a chunk of need granules handed out. */
 HOT uintptr_t hand_head(uint32_t need) { return (size_t)need * SLZ_ALIGN | SLZ_INUSE; }
 
+/* reused: pending_reused for the block at g (op: as taken_corrupt's), then
+ * the block, the operation ended (op_end) if end: carve_hand's way out
+ * when another thread ever freed, a jump (malloc_pass.h) */
+static __attribute__((cold, noinline)) void *reused(slz_heap *h, uint32_t g, const char *op, int end)
+{
+    if (op)
+        h->op = op;
+    pending_reused(h, g);
+    if (end)
+        op_end(h);
+    return chunk2mem(chunk_at(h, g));
+}
+
 /* carve_hand: the chunk at g, need granules taken (carve_take), handed
  * out: its header (check: its check word, head_check's of hand_head(need),
  * from the caller: malloc's pass has its own, V_CHECK), the counts (but the
  * bytes requested: the caller's), and the pending free of its old life
- * looked for. op: as carve_take's. */
-HOT void *carve_hand(slz_heap *h, uint32_t g, uint32_t need, uintptr_t check, const char *op)
+ * looked for; the operation ended (op_end) if end. op: as taken_corrupt's. */
+HOT void *carve_hand(slz_heap *h, uint32_t g, uint32_t need, uintptr_t check, const char *op, int end)
 {
     slz_chunk *c = chunk_at(h, g);
     struct slz_heap_stats *st = &h->st;
@@ -149,11 +171,10 @@ HOT void *carve_hand(slz_heap *h, uint32_t g, uint32_t need, uintptr_t check, co
     st->bytes_allocated += (size_t)need * SLZ_ALIGN;
     __atomic_signal_fence(__ATOMIC_SEQ_CST); /* g marked used, then remote read (see slz_free_deferred) */
     st->mallocs++; /* (apart: two adds, not one vector add of four instructions more) */
-    if (__atomic_load_n(&h->remote, __ATOMIC_RELAXED)) {
-        if (op)
-            h->op = op;
-        pending_reused(h, g);
-    }
+    if (__atomic_load_n(&h->remote, __ATOMIC_RELAXED))
+        return reused(h, g, op, end);
+    if (end)
+        op_end(h);
     return chunk2mem(c);
 }
 
@@ -162,11 +183,12 @@ HOT void *carve_hand(slz_heap *h, uint32_t g, uint32_t need, uintptr_t check, co
 static void *carve(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, size_t request)
 {
     size_t k = g / SLZ_CELL;
-    need = carve_take(h, g, n, need, NULL);
+    free_checked(h, g, n);
+    need = carve_take(h, g, n, need, 1);
     if (h->lv[0][k] == n)
         index_refresh(h, k);
     h->st.bytes_requested += request;
-    return carve_hand(h, g, need, head_check(h, chunk_at(h, g), hand_head(need)), NULL);
+    return carve_hand(h, g, need, head_check(h, chunk_at(h, g), hand_head(need)), NULL, 0);
 }
 
 /* malloc's pass, first fit in one walk of the index, is compiled once per

@@ -550,16 +550,20 @@ HOT int raise_cell(slz_heap *h, size_t k, uint32_t s)
         widen(h, k); /* (index.c) */
     return 1;
 }
-HOT void index_raise(slz_heap *h, size_t k, uint32_t s)
+/* index_climb: the climb above level 0 (entry k rose to s) */
+HOT void index_climb(slz_heap *h, size_t k, uint32_t s)
 {
-    if (!raise_cell(h, k, s))
-        return;
     for (int l = 1;; l++) {
         uint32_t *par = &h->lv[l][k /= SLZ_FAN];
         if (*par >= s)
             return;
         *par = s;
     }
+}
+HOT void index_raise(slz_heap *h, size_t k, uint32_t s)
+{
+    if (raise_cell(h, k, s))
+        index_climb(h, k, s);
 }
 /* index_raise_unrolled: the same, each level's test apart, its line read
  * at a fixed offset in h: an instruction less a level (free's pass; in

@@ -7,14 +7,14 @@
  * uses one of them only is not warned of the others.)
  */
 
-/* root: the entries >= need of the walk's first line, a bit each; none:
- * no free chunk has need granules. */
+/* root: the walk's first line's fit_mask (lines.h); none below bit 16: no
+ * free chunk has need granules. */
 VATTR static inline __attribute__((always_inline)) unsigned V(root)(const slz_heap *h, uint32_t need)
 {
-    return V(ge_mask)(h->lv[h->start], need);
+    return V(fit_mask)(h->lv[h->start], need);
 }
 
-/* walk: the first fit for need granules, m the root's (nonzero): the first
+/* walk: the first fit for need granules, m the root's (a bit below 16): the first
  * entry >= need of each line down from the walk's first line, then the
  * first free chunk of the cell that is big enough (the index promises one). */
 VATTR static inline __attribute__((always_inline)) uint32_t V(walk)(const slz_heap *h, uint32_t need, unsigned m,
@@ -28,7 +28,7 @@ VATTR static inline __attribute__((always_inline)) uint32_t V(walk)(const slz_he
     size_t at = (size_t)__builtin_ctz(m) * sizeof(uint32_t);
 #define DESCEND(x)                                                                                                     \
     (at *= SLZ_FAN,                                                                                                     \
-     at += (size_t)__builtin_ctz(V(ge_mask)((const uint32_t *)((const char *)h->lv[x] + at), need)) * sizeof(uint32_t))
+     at += (size_t)__builtin_ctz(V(fit_mask)((const uint32_t *)((const char *)h->lv[x] + at), need)) * sizeof(uint32_t))
     _Static_assert(SLZ_LEVELS == 8, "a case per level but the root's");
     switch ((unsigned)h->start) {
     case 7: DESCEND(6); /* fall through */
@@ -45,14 +45,15 @@ VATTR static inline __attribute__((always_inline)) uint32_t V(walk)(const slz_he
     size_t idx = at / sizeof(uint32_t);
     const struct slz_cell *c = &h->cells[idx];
     uint64_t st = c->start, f = st & ~c->used;
-    for (;; f &= f - 1) {
-        unsigned b = (unsigned)__builtin_ctzll(f);
-        uint32_t s = size_in_cell(c, st, b);
-        if (s >= need) {
-            *size = s;
-            return (uint32_t)(idx * SLZ_CELL + b);
-        }
+    unsigned b = (unsigned)__builtin_ctzll(f);
+    uint32_t s = size_in_cell(c, st, b);
+    while (__builtin_expect(s < need, 0)) { /* (the cell's first free chunk mostly fits: the loop laid apart) */
+        f &= f - 1;
+        b = (unsigned)__builtin_ctzll(f);
+        s = size_in_cell(c, st, b);
     }
+    *size = s;
+    return (uint32_t)(idx * SLZ_CELL + b);
 }
 
 /* fall: level-0 entry k falls to v (or stays: v is at most the entry),

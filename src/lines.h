@@ -12,6 +12,10 @@
  *          version and picks one at load time (index.c, "Line versions")
  *   plain  any other machine: a loop the compiler may vectorise
  *
+ * fit_mask: the walk's form of ge_mask: its lowest set bit is the first
+ * entry >= need, and it has none below bit 16 when no entry is (ge_mask
+ * itself in sse2 and plain).
+ *
  * LINE_FN(name) names the version being compiled; index.c includes this
  * file's users twice on x86-64. Each first_ge/ge_mask/line_max is static
  * inline: it inlines into the walk that calls it, in that walk's version.
@@ -47,6 +51,7 @@ static inline uint32_t line_but_plain(const uint32_t *line, unsigned i)
     return m;
 }
 static inline uint32_t line_max_plain(const uint32_t *line) { return line_but_plain(line, 16); }
+static inline unsigned fit_mask_plain(const uint32_t *line, uint32_t need) { return ge_mask_plain(line, need); }
 
 #ifdef SLZ_LINES_X86
 /* ---- SSE2 ---------------------------------------------------------------- */
@@ -60,6 +65,7 @@ static inline unsigned ge_mask_sse2(const uint32_t *line, uint32_t need)
     __m128i hi = _mm_packs_epi32(_mm_cmpgt_epi32(c, lim), _mm_cmpgt_epi32(d, lim));
     return (unsigned)_mm_movemask_epi8(_mm_packs_epi16(lo, hi));
 }
+static inline unsigned fit_mask_sse2(const uint32_t *line, uint32_t need) { return ge_mask_sse2(line, need); }
 static inline __m128i vmax_sse2(__m128i a, __m128i b) /* signed lanes */
 {
     __m128i gt = _mm_cmpgt_epi32(a, b);
@@ -77,19 +83,23 @@ static inline uint32_t line_max_sse2(const uint32_t *line)
 }
 
 /* ---- AVX2 ---------------------------------------------------------------- */
-/* ge_mask_avx2 compares signed, one instruction a half line: every entry
+/* fit_mask_avx2 compares signed, one instruction a half line: every entry
  * and need lie below 2^31, as the version is chosen only for an arena of
  * fewer granules (index_pick_lines: a heap under 32 GiB). It finds the
  * entries below need (need > entry: the line is the compare's second
- * operand, read from memory by the compare itself) and flips the mask. */
+ * operand, read from memory by the compare itself), a mask lt, and adds
+ * one: the carry runs through lt's trailing ones, the entries below need,
+ * and stops at the first entry that is not (the halves' masks do not
+ * overlap: one lea adds both and the one, where flipping lt took an
+ * instruction more). (The walk's only: it is no ge_mask.) */
 #define SLZ_AVX2 __attribute__((target("avx2,bmi,bmi2,lzcnt")))
-SLZ_AVX2 static inline unsigned ge_mask_avx2(const uint32_t *line, uint32_t need)
+SLZ_AVX2 static inline unsigned fit_mask_avx2(const uint32_t *line, uint32_t need)
 {
     __m256i n = _mm256_set1_epi32((int)need);
     __m256i a = _mm256_load_si256((const __m256i *)line), b = _mm256_load_si256((const __m256i *)line + 1);
     __m256i la = _mm256_cmpgt_epi32(n, a), lb = _mm256_cmpgt_epi32(n, b);
-    return ((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(la)) |
-            (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(lb)) << 8) ^ 0xffffu;
+    return (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(la)) +
+           ((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(lb)) << 8) + 1;
 }
 /* (the largest of m's eight lanes) */
 SLZ_AVX2 static inline uint32_t hmax_avx2(__m256i m)

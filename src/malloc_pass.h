@@ -4,9 +4,38 @@
  * other threads left, the size, the walk to the first fit, the carve, and
  * the cell's index entry lowered when the chunk carved was its largest. No
  * include guard: it is meant to be read more than once (versions.h).
+ *
+ * slz_malloc's own pass (malloc_op) calls nothing but as the last thing
+ * it does (tail calls, jumps): to malloc_slow, which does it all as
+ * heap_malloc does, for what is out of its way, before it has changed
+ * anything (frees other threads left, a size beyond the version's, no
+ * fit); to malloc_top for the arena's last chunk, found (the high-water
+ * mark, the widen); to taken_corrupt for a damaged chunk, reused after a
+ * remote free (alloc.c). So its carve tests neither the high-water mark nor
+ * the span (carve_take's top 0), and saves and restores its registers only
+ * once past the root's test. (Its stack is still realigned to 32 bytes for
+ * the AVX2 version's 256-bit values, five instructions: GCC leaves that out
+ * only of a function that saves no register.)
  */
 #include "index_walk.h"
-/* (op: the entry point, set as h->op before a report; NULL: set already) */
+/* take: the first fit, the free chunk g of size granules, carved for need
+ * granules (top, end: as carve_take's, carve_hand's; op: the entry point,
+ * set as h->op before a report; NULL: set already) */
+VATTR static inline __attribute__((always_inline)) void *V(take)(slz_heap *h, uint32_t g, uint32_t size, uint32_t need,
+                                                                  const char *op, int top, int end)
+{
+    if (!free_intact(h, chunk_at(h, g), size))
+        return taken_corrupt(h, g, size, op);
+    size_t k = g / SLZ_CELL;
+    need = carve_take(h, g, size, need, top);
+    if (h->lv[0][k] == size) { /* g was its cell's largest */
+        const struct slz_cell *c = &h->cells[k]; /* (mostly its only free chunk: no loop, laid apart) */
+        V(fall)(h, k, __builtin_expect((c->start & ~c->used) != 0, 0) ? cell_max(h, k) : 0);
+    }
+    return carve_hand(h, g, need, V_CHECK(h, chunk_at(h, g), hand_head(need)), op, end);
+}
+
+/* malloc_pass: the whole pass (op: as take's) */
 VATTR static inline __attribute__((always_inline)) void *V(malloc_pass)(slz_heap *h, size_t n, const char *op)
 {
     pend_taken(h, op);
@@ -15,28 +44,44 @@ VATTR static inline __attribute__((always_inline)) void *V(malloc_pass)(slz_heap
     uint32_t need = request_grains(n), size;
     h->st.bytes_requested += n; /* (here: n is dead from now on; taken back on a failure) */
     unsigned m = V(root)(h, need);
-    if (m == 0) {
+    if ((m & 0xffffu) == 0) {
         V_CLEAN_UPPER();
         h->st.bytes_requested -= n;
         return heap_fail(h);
     }
     uint32_t g = V(walk)(h, need, m, &size);
-    size_t k = g / SLZ_CELL;
-    need = carve_take(h, g, size, need, op);
-    if (h->lv[0][k] == size) /* g was its cell's largest */
-        V(fall)(h, k, cell_max(h, k));
-    return carve_hand(h, g, need, V_CHECK(h, chunk_at(h, g), hand_head(need)), op);
+    return V(take)(h, g, size, need, op, 1, 0);
 }
 
 /* malloc_bare: the pass alone (heap_malloc: for the cache's misses, calloc,
- * realloc; their callers have set h->op); malloc_op: slz_malloc's, the
- * operation marked around it (op_begin, but h->op: the pass sets it on its
- * ways to a report, which alone read it). */
+ * realloc; their callers have set h->op and end the operation);
+ * malloc_slow: slz_malloc's when its own pass leaves, the operation ended;
+ * malloc_top: from the arena's last chunk g, found. */
 VATTR static __attribute__((noinline)) void *V(malloc_bare)(slz_heap *h, size_t n) { return V(malloc_pass)(h, n, NULL); }
-VATTR static __attribute__((noinline)) void *V(malloc_op)(slz_heap *h, size_t n)
+VATTR static __attribute__((noinline)) void *V(malloc_slow)(slz_heap *h, size_t n)
 {
-    busy(h);
     void *p = V(malloc_pass)(h, n, "malloc");
     op_end(h);
     return p;
+}
+VATTR static __attribute__((noinline)) void *V(malloc_top)(slz_heap *h, uint32_t g, uint32_t size, uint32_t need)
+{
+    return V(take)(h, g, size, need, "malloc", 1, 1);
+}
+/* malloc_op: slz_malloc's, the operation marked around it (op_begin, but
+ * h->op: set only on the ways to a report, which alone read it) */
+VATTR static __attribute__((noinline)) void *V(malloc_op)(slz_heap *h, size_t n)
+{
+    busy(h);
+    if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED) || n > V(REQUEST_MAX))
+        return V(malloc_slow)(h, n);
+    uint32_t need = request_grains(n), size;
+    unsigned m = V(root)(h, need);
+    if ((m & 0xffffu) == 0)
+        return V(malloc_slow)(h, n);
+    h->st.bytes_requested += n;
+    uint32_t g = V(walk)(h, need, m, &size);
+    if (__builtin_expect(g + size == h->grains, 0))
+        return V(malloc_top)(h, g, size, need);
+    return V(take)(h, g, size, need, "malloc", 0, 1);
 }

@@ -95,11 +95,12 @@ R="core_random 300000" # every step predicted by a model of first fit and slz_he
 W=src/index_walk.h L=src/lines.h
 R0="core_random 300000 1 0" # the same with the baseline (SSE2) line operations
 mutant walk-first-ge-takes-the-last $W 's/    size_t at = (size_t)__builtin_ctz(m) \* sizeof(uint32_t);/    size_t at = (size_t)(31 - __builtin_clz(m)) * sizeof(uint32_t);/' core "$R"
-mutant walk-descend-takes-entry-0 $W 's/     at += (size_t)__builtin_ctz(V(ge_mask)(/     at += 0 * (size_t)__builtin_ctz(V(ge_mask)(/' core "$R"
+mutant walk-descend-takes-entry-0 $W 's/     at += (size_t)__builtin_ctz(V(fit_mask)(/     at += 0 * (size_t)__builtin_ctz(V(fit_mask)(/' core "$R"
 mutant walk-enters-a-level-low $W 's/    case 2: DESCEND(1); \/\* fall through \*\//    case 2: \/\* fall through \*\//' core "$R"
-mutant walk-cell-strictly-greater $W 's/        if (s >= need) {/        if (s > need) {/' core core_firstfit
+mutant walk-cell-strictly-greater $W 's/    while (__builtin_expect(s < need, 0)) {/    while (__builtin_expect(s <= need, 0)) {/' core core_firstfit
 mutant lines-sse2-strictly-greater $L 's/_mm_set1_epi32((int)((need - 1) ^ 0x80000000u))/_mm_set1_epi32((int)(need ^ 0x80000000u))/' core "$R0"
 mutant lines-sse2-max-half-line $L 's/    m = vmax_sse2(m, _mm_shuffle_epi32(m, _MM_SHUFFLE(2, 3, 0, 1)));/    (void)0;/' core "$R0"
+mutant lines-avx2-fit-not-carried $L 's/((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(lb)) << 8) + 1;/((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(lb)) << 8) + 0;/' core "$R"
 mutant lines-avx2-compares-the-need $L 's/__m256i n = _mm256_set1_epi32((int)need);/__m256i n = _mm256_set1_epi32((int)need + 1);/' core "$R"
 mutant lines-avx2-for-any-arena $I 's/ \&\& h->grains_max <= INT32_MAX ? 1 : 0;/ ? 1 : 0;/' core core_firstfit
 mutant lines-avx2-max-half-line $L 's/    x = _mm_max_epu32(x, _mm_shuffle_epi32(x, _MM_SHUFFLE(2, 3, 0, 1)));/    (void)0;/' core "$R"
@@ -119,7 +120,7 @@ mutant index-widen-start-stays $I 's/        h->start++;/        break;/' core "
 mutant index-widen-stop-stays $I 's/        h->lv\[h->start + 1\]\[0\] = SLZ_STOP;/        (void)0;/' core "$R"
 mutant index-raise-no-first-stop $H 's/    h->lv\[1\]\[0\] = SLZ_STOP;   /    (void)0;/' core "$R"
 mutant index-refresh-nothing $I 's/    refreshes\[h->lines \& 1\](h, k);/    (void)0;/' core "$R"
-mutant carve-no-lowering src/malloc_pass.h 's/    if (h->lv\[0\]\[k\] == size) \/\* g was its cell.s largest \*\//    if (0)/' core "$R"
+mutant carve-no-lowering src/malloc_pass.h 's/    if (h->lv\[0\]\[k\] == size) { \/\* g was its cell.s largest \*\//    if (0) {/' core "$R"
 mutant carve-aligned-no-lowering $A '/^static void \*carve(/,/^}/s/    if (h->lv\[0\]\[k\] == n)$/    if (0)/' core core_align
 mutant carve-rest-not-indexed $A 's/        if ((r ^ g) >= SLZ_CELL) {/        if (0) {/' core "$R"
 mutant carve-rest-last-not-noted $A 's/        c->last = pick_nz((sb >> (r % SLZ_CELL)) >> 1, c->last, rest);/        (void)sb;/' core "$R"
@@ -231,7 +232,7 @@ mutant pending-take-first-of-word $F 's/    for (; w; w \&= w - 1) {/    for (; 
 mutant pending-deferred-skips-mark $F 's/    size_t d = pending_mark(h, g, m);/    size_t d = m;/' core core_reports
 mutant pending-taken-no-header-check $F 's/    if (!live_in(c, at, \&n) || !header_ok(h, chunk_at(h, at), (size_t)n \* SLZ_ALIGN, 1))/    if (!live_in(c, at, \&n))/' core core_reports
 mutant pending-run-no-tomb $F 's/            wr(\&c->start, c->start \& ~bit_of(at)); \/\* a tomb/            (void)c; \/* a tomb/' core core_coalesce
-mutant handover-carve-no-look $A 's/        pending_reused(h, g);/        (void)g;/' core core_handover_race
+mutant handover-carve-no-look $A 's/    pending_reused(h, g);/    (void)g;/' core core_handover_race
 mutant handover-no-announce $F 's/    pending_announce(h);/    (void)0;/' core core_handover_race
 mutant handover-check-ignores-drain $F 's/    if (pending_is(h, g) \&\& __atomic_load_n(\&h->drain_epoch, __ATOMIC_SEQ_CST) == epoch)/    if (1)/' core core_handover_race
 mutant pending-never-cached $F 's/        if (h->cache \&\& cache_take(h, at))/        if (0)/' core core_cache_misuse
