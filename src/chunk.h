@@ -685,6 +685,7 @@ void index_pick_lines(slz_heap *h);
 size_t pending_mark(slz_heap *h, const uint32_t *g, size_t n); /* any thread */
 int pending_is(const slz_heap *h, uint32_t g); /* any thread */
 void pending_announce(slz_heap *h); /* any thread */
+int pending_said(const slz_heap *h); /* any thread: the announcement is behind it */
 void pending_fence(slz_heap *h);
 _Noreturn void pending_double(slz_heap *h, uint32_t g);
 void pending_reused(slz_heap *h, uint32_t g);

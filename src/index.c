@@ -273,9 +273,10 @@ static __attribute__((noinline, cold)) void announce(slz_heap *h)
     os_membarrier();
     __atomic_store_n(&h->remote, 2, __ATOMIC_RELEASE);
 }
+int pending_said(const slz_heap *h) { return __atomic_load_n(&h->remote, __ATOMIC_ACQUIRE) == 2; }
 void pending_announce(slz_heap *h)
 {
-    if (__atomic_load_n(&h->remote, __ATOMIC_ACQUIRE) != 2)
+    if (!pending_said(h))
         announce(h); /* (once a heap: out of the way of every later free) */
 }
 
