@@ -632,11 +632,11 @@ HOT void release_in(slz_heap *h, uint32_t g, uint32_t n, const char *op)
 }
 /* (free_op's copy inlined: one frame, not two, for the free of a block) */
 static __attribute__((noinline)) void release_sized(slz_heap *h, uint32_t g, uint32_t n) { release_in(h, g, n, NULL); }
-/* (a block given up passes here or counts a free, count_free: h->dirty or
+/* (a block given up passes here or counts a free, count_free: gave_up or
  * the count says so to carve's check of the pending bits, pending_reused) */
 void release(slz_heap *h, uint32_t g)
 {
-    h->dirty = 1;
+    gave_up(h);
     release_sized(h, g, grains_of(h, g));
 }
 
@@ -675,10 +675,10 @@ inline void slz_free(slz_heap *h, void *p)
  * too, and released), and whenever it makes a chunk a live block (carve,
  * the one place that does) it reads that chunk's bit: set, it is a double
  * free (pending_reused). The block released is then always the one B saw
- * live, never a later life of g. Every block A gives up sets h->dirty
- * (release, heap_collect) or counts a free (free_op); carve's check, finding
- * it set or the count moved since, passes a sequentially consistent fence F
- * and notes both. So between the
+ * live, never a later life of g. Every block A gives up counts a free
+ * (free_op) or sets fence_frees apart from every count (gave_up: release,
+ * heap_collect); carve's check, finding fence_frees no longer the count,
+ * passes a sequentially consistent fence F and notes the count. So between the
  * store R that ended g's last life (its start and used bits no longer both
  * set: a free chunk or a tomb) and carve's load of the bit there is always
  * such a fence, one for every carve until A gives up a block again. The
@@ -848,7 +848,7 @@ static inline __attribute__((always_inline)) void take_pending(slz_heap *h, uint
 void heap_collect(slz_heap *h)
 {
     struct run r = {0, 0, 0};
-    h->dirty = 1; /* (for every block the drain gives up: set once, before) */
+    gave_up(h); /* (for every block the drain gives up: once, before) */
     pending_drain(h, &r);
     run_flush(h, r);
 }
