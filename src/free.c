@@ -640,8 +640,9 @@ void release(slz_heap *h, uint32_t g)
     release_sized(h, g, grains_of(h, g));
 }
 
-/* count_free: a block is given up (slz_free, a deferred free taken back,
- * the old place of a block realloc moved). */
+/* count_free: a block is given up (slz_free, the old place of a block
+ * realloc moved; a drain counts the deferred frees it takes a run at a
+ * time, run_flush). */
 static void count_free(slz_heap *h)
 {
     h->st.frees++;
@@ -796,13 +797,14 @@ void slz_free_deferred(slz_heap *h, void *p)
  * tombs (no one else reads them: the owner's, and freers read only their
  * own block's bits, a later block of the run a double free either way). */
 struct run {
-    uint32_t lo, end, k; /* the run's granules [lo, end), k blocks (0: none) */
+    uint32_t lo, end, k; /* the run's granules [lo, end), k blocks (0: none, end SLZ_NONE) */
 };
 /* (the run passed by value: the drain keeps it in registers) */
 static __attribute__((noinline)) void run_flush(slz_heap *h, struct run r)
 {
     if (r.k == 0)
         return;
+    h->st.frees += r.k; /* (count_free's count, a run at a time) */
     if (r.k > 1) {
         bits_note_chunk(h, r.lo, r.end); /* (as the merges would: one chunk now, */
         chunk_at(h, r.lo)->head = (size_t)(r.end - r.lo) * SLZ_ALIGN | SLZ_INUSE; /* whose size word */
@@ -830,8 +832,7 @@ static inline __attribute__((always_inline)) void take_pending(slz_heap *h, uint
         if (h->cache && cache_take(h, at))
             continue; /* (counted as the owner's own free there) */
         uint32_t n = taken_size(h, c, at);
-        count_free(h);
-        if (r->k != 0 && at == r->end) {
+        if (at == r->end) { /* (never when there is no run: its end is no granule) */
             wr(&c->start, c->start & ~bit_of(at)); /* a tomb (bits_unstart; used already) */
             wipe(chunk_at(h, at));
             r->end = at + n;
@@ -847,7 +848,7 @@ static inline __attribute__((always_inline)) void take_pending(slz_heap *h, uint
 #include "pending.h"
 void heap_collect(slz_heap *h)
 {
-    struct run r = {0, 0, 0};
+    struct run r = {0, SLZ_NONE, 0};
     gave_up(h); /* (for every block the drain gives up: once, before) */
     pending_drain(h, &r);
     run_flush(h, r);
