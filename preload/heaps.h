@@ -95,7 +95,9 @@ static inline int heaps_slot_of(const void *p)
     uintptr_t d = (uintptr_t)p - (uintptr_t)shim_heaps.area;
     if (d >= shim_heaps.span)
         return -1;
-    size_t i = d >> shim_heaps.shift, in = d & (((uintptr_t)1 << shim_heaps.shift) - 1);
+    size_t i = d >> shim_heaps.shift, in = d - (i << shim_heaps.shift);
+    if (i >= SHIM_SLOTS)
+        __builtin_unreachable(); /* (span <= SHIM_SLOTS << shift: a caller's i >= 0 goes) */
     return in < __atomic_load_n(&shim_heaps.mapped[i], __ATOMIC_RELAXED) ? (int)i : -1;
 }
 static inline int heaps_slot(const slz_heap *h) { return heaps_slot_of(h); }

@@ -638,9 +638,11 @@ static inline void free_other(void *p)
     slz_heap *h;
     if (likely(i >= 0) && likely(shim_fast_max != 0) && likely(!watched_now()) &&
         likely((h = __atomic_load_n(&shim_heaps.heap[i], __ATOMIC_ACQUIRE)) != NULL) && likely(h != shim_my_heap) &&
-        likely(heaps_owned(i)))
+        likely(heaps_owned(i))) {
+        if (p == NULL)
+            __builtin_unreachable(); /* (p lies in slot i: slz_free_deferred's test goes) */
         slz_free_deferred(h, p);
-    else
+    } else
         free_long(p);
 }
 

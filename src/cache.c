@@ -46,8 +46,8 @@
  * slz_free_deferred for the order): a push counts in c->pushes, so the
  * owner's first pop after it passes a fence F (reused: pushes moved since
  * the last pop's fence; carve needs none for a push, as a cached block
- * reaches the heap only through a release, which counts a free or sets
- * h->dirty, and so fences carve's own way). A free by another thread of
+ * reaches the heap only through a release, which counts a free or calls
+ * gave_up, and so fences carve's own way). A free by another thread of
  * the block's cached life marked before F is reported, never applied to its
  * next one (the pop's load after F sees the bit, or a drain took it and
  * found K); one marked after F saw the same bits as a free of the new block
@@ -243,7 +243,7 @@ static inline __attribute__((always_inline)) void reused(slz_heap *h, void *p)
     struct slz_cache *c = h->cache;
     if (c->pushes != c->fence_pushes) {
         c->fence_pushes = c->pushes;
-        h->dirty = 1; /* (pending_reused fences) */
+        gave_up(h); /* (pending_reused fences) */
     }
     pending_look(h, grain_of(h, mem2chunk(p)));
 }

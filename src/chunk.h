@@ -195,9 +195,10 @@ struct slz_heap {
      * that frees reads the words above (base, grains, remote, cells, pend),
      * which then stay in its cache while the owner works */
     volatile int busy __attribute__((aligned(64))); /* an operation is under way (for a fork child) */
-    int dirty;           /* a block was given up since the owner's last fence
-                          * (index.c, pending_reused) */
-    size_t fence_frees;  /* st.frees at that fence */
+    size_t fence_frees;  /* st.frees at the owner's last fence (index.c,
+                          * pending_reused); SLZ_GAVE_UP, a count st.frees
+                          * never reaches, once a block not counted there was
+                          * given up since (gave_up) */
     struct slz_heap_stats st; /* (free_bytes and live_blocks: derived by slz_heap_get_stats) */
     /* another thread left pending frees (atomic): written by the threads that
      * free and by the owner's drain, so on a line of its own (the owner reads
@@ -689,13 +690,18 @@ void index_pick_lines(slz_heap *h);
 size_t pending_mark(slz_heap *h, const uint32_t *g, size_t n); /* any thread */
 int pending_is(const slz_heap *h, uint32_t g); /* any thread */
 void pending_announce(slz_heap *h); /* any thread */
+int pending_said(const slz_heap *h); /* any thread: the announcement is behind it */
 void pending_fence(slz_heap *h);
 _Noreturn void pending_double(slz_heap *h, uint32_t g);
 void pending_reused(slz_heap *h, uint32_t g);
+#define SLZ_GAVE_UP SIZE_MAX
+/* gave_up: the owner gives up a block that st.frees does not count (release,
+ * a drain, the cache): carve's next check of the pending bits fences */
+static inline void gave_up(slz_heap *h) { h->fence_frees = SLZ_GAVE_UP; }
 /* pending_look: pending_reused's work, inline (see index.c) */
 static inline void pending_look(slz_heap *h, uint32_t g)
 {
-    if (h->dirty || h->fence_frees != h->st.frees)
+    if (h->fence_frees != h->st.frees)
         pending_fence(h);
     if (__atomic_load_n(&h->pend[0][g / SLZ_CELL], __ATOMIC_RELAXED) & bit_of(g))
         pending_double(h, g);

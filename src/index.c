@@ -273,16 +273,18 @@ static __attribute__((noinline, cold)) void announce(slz_heap *h)
     os_membarrier();
     __atomic_store_n(&h->remote, 2, __ATOMIC_RELEASE);
 }
+int pending_said(const slz_heap *h) { return __atomic_load_n(&h->remote, __ATOMIC_ACQUIRE) == 2; }
 void pending_announce(slz_heap *h)
 {
-    if (__atomic_load_n(&h->remote, __ATOMIC_ACQUIRE) != 2)
+    if (!pending_said(h))
         announce(h); /* (once a heap: out of the way of every later free) */
 }
 
 /* pending_reused: the owner has just made the block at g live again (carve,
  * or the cache's pop), in a heap where another thread has freed: g's bit,
  * read after a full fence when a block was given up since the last one
- * (h->dirty, or st.frees moved: slz_free counts, and need not store more).
+ * (st.frees moved, or fence_frees was set apart from every count, gave_up:
+ * one compare; slz_free counts, and need not store more).
  * Set means another thread freed g after the owner freed it
  * itself (a free of the block's old life): reported, never applied to the
  * new block. What the fence orders is the store that ended g's last life
@@ -295,7 +297,6 @@ __attribute__((noinline, cold)) void pending_reused(slz_heap *h, uint32_t g) { p
 __attribute__((noinline, cold)) void pending_fence(slz_heap *h)
 {
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    h->dirty = 0;
     h->fence_frees = h->st.frees;
 }
 __attribute__((noinline, cold)) _Noreturn void pending_double(slz_heap *h, uint32_t g)

@@ -241,7 +241,8 @@ mutant pending-free-no-collect src/free_pass.h 's/    pend_taken(h, "free");/   
 mutant run-no-size-word $F '/chunk_at(h, r.lo)->head = (size_t)(r.end - r.lo) \* SLZ_ALIGN | SLZ_INUSE;/d' core core_coalesce
 mutant run-no-note $F 's/        bits_note_chunk(h, r.lo, r.end); \/\* (as the merges would: one chunk now, \*\//        \/\* \*\//' core core_coalesce
 mutant run-coalesces-uncounted $F 's/        h->st.coalesces += r.k - 1; /        (void)0; /' core core_coalesce
-mutant run-joins-a-gap $F 's/        if (r->k != 0 \&\& at == r->end) {/        if (r->k != 0 \&\& at >= r->end) {/' core core_coalesce
+mutant run-joins-a-gap $F 's/        if (at == r->end) {/        if (at >= r->end) {/' core core_coalesce
+mutant run-frees-uncounted $F 's/    h->st.frees += r.k; /    (void)0; /' core core_coalesce
 # ---- the secure profile's quarantine (quarantine.c) -----------------------------
 mutant quarantine-no-clear $Q 's/    memset(chunk2mem(ch), 0, size - SLZ_HDR);/    (void)0;/' core "core_quarantine 20000"
 mutant quarantine-not-marked $Q '/^static void hold/,/^}/s/    cache_mark(c, g, 1);/    (void)0;/' core "core_quarantine 20000"
