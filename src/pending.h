@@ -10,6 +10,15 @@
 #ifndef PENDING_TAKE
 #error "define PENDING_TAKE before pending.h"
 #endif
+/* DRAIN_GAP: nothing, but in the core built for tests/c/hook_drain_gap.c
+ * (tests/tests.mk): a call there, where drain_words' window is, so that
+ * the test frees into it deterministically (core_drain meets it by chance) */
+#ifdef SLZ_DRAIN_GAP
+void SLZ_DRAIN_GAP(slz_heap *h);
+#define DRAIN_GAP(h) SLZ_DRAIN_GAP(h)
+#else
+#define DRAIN_GAP(h) ((void)0)
+#endif
 
 /* drain_words: the words of pending bits under summary word i1: those
  * with bits taken (PENDING_TAKE), and the summary bits of those found empty cleared,
@@ -36,6 +45,7 @@ static inline void drain_words(slz_heap *h, size_t i1, void *arg)
             idle |= w1 & -w1;
     if (idle == 0)
         return;
+    DRAIN_GAP(h);
     __atomic_fetch_and(&h->pend[1][i1], ~idle, __ATOMIC_SEQ_CST);
     for (; idle; idle &= idle - 1)
         take_word(h, i1 * 64 + (size_t)__builtin_ctzll(idle), arg);

@@ -50,6 +50,10 @@ core() {
     core core_drain
 }
 
+@test "core: a free landing in a drain's window (the pending word read empty, its summary bit not yet cleared) is taken by that drain (hook_drain_gap: the window met every run)" {
+    core hook_drain_gap
+}
+
 @test "core: every size 0..4096 and every alignment 16..64K is met" {
     core core_align
 }
