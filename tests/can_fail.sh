@@ -206,6 +206,8 @@ mutant trim-nothing $F 's/        n += trim_chunk(h, g, g + grains_of(h, g), dry
 # ---- allocation (alloc.c) ---------------------------------------------------
 mutant alloc-split-needs-more $A 's/    if (n - need >= MIN_GRAINS) {/    if (n - need > MIN_GRAINS) {/' core core_split
 mutant alloc-min-chunk-128 $C 's/#define SLZ_MIN_CHUNK 64/#define SLZ_MIN_CHUNK 128/' core core_split
+mutant realloc-tail-no-size-word $F '/^static void shrink/,/^}/{/    chunk_at(h, g + need)->head = /d}' core core_calloc
+mutant realloc-tail-not-noted $F '/^static void shrink/,/^}/s/    bits_note_chunk(h, g + need, g + n);/    (void)0;/' core core_realloc
 mutant calloc-zero-half $A 's/^        memset(p, 0, n);/        memset(p, 0, n \/ 2);/' core core_calloc
 mutant calloc-zero-no-tail $A 's/    memset((void \*)hi, 0, (uintptr_t)p + n - hi);/    (void)hi;/' core core_calloc
 mutant calloc-zero-no-head $A 's/    memset(p, 0, lo - (uintptr_t)p);/    (void)lo;/' core core_calloc
