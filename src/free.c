@@ -906,13 +906,13 @@ static void shrink(slz_heap *h, uint32_t g, uint32_t n, uint32_t need)
     release_sized(h, g + need, n - need);
 }
 
-void *heap_realloc(slz_heap *h, void *p, uint32_t g, size_t n)
+/* realloc_sized: heap_realloc of block g of size granules. */
+static void *realloc_sized(slz_heap *h, void *p, uint32_t g, uint32_t size, size_t n)
 {
     h->st.reallocs++;
     uint32_t need = grains_for(h, n);
     if (need == 0)
         return heap_fail(h);
-    uint32_t size = grains_of(h, g);
     if (need <= size || grow_into_next(h, g, size, need)) {
         if (need <= size) /* (grown: nothing to give back) */
             shrink(h, g, size, need);
@@ -935,6 +935,7 @@ void *heap_realloc(slz_heap *h, void *p, uint32_t g, size_t n)
     count_free(h);
     return q;
 }
+void *heap_realloc(slz_heap *h, void *p, uint32_t g, size_t n) { return realloc_sized(h, p, g, grains_of(h, g), n); }
 
 void *slz_realloc(slz_heap *h, void *p, size_t n)
 {
@@ -945,7 +946,7 @@ void *slz_realloc(slz_heap *h, void *p, size_t n)
         return NULL;
     }
     op_begin(h, "realloc");
-    uint32_t g = live_block(h, p);
+    uint32_t size, g = live_pass(h, p, h->op, &size);
     void *q;
     if (h->cache) {
         int e = errno;
@@ -953,7 +954,7 @@ void *slz_realloc(slz_heap *h, void *p, size_t n)
         if (q == NULL && cache_refused(h, e))
             q = heap_realloc(h, p, g, n);
     } else {
-        q = heap_realloc(h, p, g, n);
+        q = realloc_sized(h, p, g, size, n);
     }
     op_end(h);
     return q;
