@@ -538,21 +538,21 @@ static inline int watched_now(void)
     return w != 0;
 }
 
-/* malloc_failed: the thread's heap refused n, leaving errno as it was
- * (SLZ_KEEP_ERRNO, heaps.c: the short way saves nothing): as the long way
- * does, remember what it refuses and let glibc serve. */
-static void *__attribute__((noinline)) malloc_failed(size_t n)
+/* malloc_failed: the thread's heap refused n (zero: for calloc), leaving
+ * errno as it was (SLZ_KEEP_ERRNO, heaps.c: the short way saves nothing):
+ * as the long way does, remember what it refuses and let glibc serve. */
+static void *__attribute__((noinline)) malloc_failed(size_t n, int zero)
 {
     slz_heap *h = shim_my_heap;
     int saved = errno;
     void *p = NULL;
     while (p == NULL && heaps_grow(h, n)) /* a heap maps its arena as it fills */
-        p = slz_malloc(h, n);
+        p = zero ? slz_calloc(h, 1, n) : slz_malloc(h, n);
     errno = saved;
     if (p != NULL)
         return p;
     refusal_seen(h);
-    return glibc_fresh(__libc_malloc(n), n, "malloc");
+    return zero ? glibc_took(__libc_calloc(1, n), n, "calloc") : glibc_fresh(__libc_malloc(n), n, "malloc");
 }
 
 /* malloc_other: every malloc but the short way to the core. */
@@ -571,7 +571,7 @@ EXPORT void *malloc(size_t n)
         if (shim_my_heap == NULL)
             __builtin_unreachable(); /* (fast is 0 without a heap: slz_malloc's test goes) */
         void *p = slz_malloc(shim_my_heap, n);
-        return likely(p != NULL) ? p : malloc_failed(n);
+        return likely(p != NULL) ? p : malloc_failed(n, 0);
     }
     return malloc_other(n);
 }
@@ -586,6 +586,10 @@ EXPORT void *calloc(size_t count, size_t size)
     size_t n;
     if (__builtin_mul_overflow(count, size, &n) || n > PTRDIFF_MAX)
         return too_big();
+    if (likely(n < shim_me.fast) && likely(!watched_now())) { /* the short way, as malloc's */
+        void *p = slz_calloc(shim_my_heap, 1, n);
+        return likely(p != NULL) ? p : malloc_failed(n, 1);
+    }
     if (refused(n))
         return glibc_took(__libc_calloc(1, n), n, "calloc");
     return calloc_long(n);
@@ -778,8 +782,26 @@ static void *traced_realloc(void *p, size_t n, enum slz_entry e)
     return q;
 }
 
+/* realloc_failed: the thread's heap could resize its block p to n bytes
+ * neither in place nor by a move within it (the short way, errno left
+ * alone): glibc takes the block, as on the long way (realloc_owned). */
+static void *__attribute__((noinline)) realloc_failed(void *p, size_t n)
+{
+    return move_out(heaps_slot_of(p), p, slz_usable_size(shim_my_heap, p), n);
+}
+
+/* realloc: a block of the thread's own heap, resized to a size it may
+ * serve, with nothing watching, takes the short way to the core (the free
+ * short way's test of p: the heap's room is not known to be short, which
+ * is all that the long way's room_made says). */
 EXPORT void *realloc(void *p, size_t n)
 {
+    if (likely((uintptr_t)p - shim_me.lo < shim_me.len) && likely(n - 1 < shim_me.fast - 1) && likely(!watched_now())) {
+        /* (n from 1 to fast - 1: fast is shim_fast_max, not 0, when len is
+         * not, heaps.h; n not 0, p stays the program's on a failure) */
+        void *q = slz_realloc(shim_my_heap, p, n);
+        return likely(q != NULL) ? q : realloc_failed(p, n);
+    }
     if (n > PTRDIFF_MAX)
         return too_big();
     if (n != 0 && glibc_short(p))

@@ -234,9 +234,13 @@ inline void *slz_malloc(slz_heap *h, size_t n)
  * touch: no page is written, and none that was given back is made resident. */
 static void zero(slz_heap *h, char *p, size_t n)
 {
+    if (n < SLZ_CALLOC_KERNEL) {
+        memset(p, 0, n);
+        return;
+    }
     uintptr_t lo = ((uintptr_t)p + h->page - 1) & ~(uintptr_t)(h->page - 1);
     uintptr_t hi = ((uintptr_t)p + n) & ~(uintptr_t)(h->page - 1);
-    if (n < SLZ_CALLOC_KERNEL || !(h->flags & SLZ_ANON) || hi <= lo) {
+    if (!(h->flags & SLZ_ANON) || hi <= lo) {
         memset(p, 0, n);
         return;
     }
@@ -256,8 +260,8 @@ void *slz_calloc(slz_heap *h, size_t count, size_t size)
     }
     op_begin(h, "calloc");
     char *p = h->cache ? cache_malloc(h, total) : heap_malloc(h, total);
-    if (p)
-        zero(h, p, (size_t)grains_of(h, grain_of(h, mem2chunk(p))) * SLZ_ALIGN - SLZ_HDR);
+    if (p) /* (the block's size from the header its carve just wrote: size | U) */
+        zero(h, p, (mem2chunk(p)->head & ~(uintptr_t)(SLZ_ALIGN - 1)) - SLZ_HDR);
     op_end(h);
     return p;
 }

@@ -867,9 +867,9 @@ void slz_heap_collect(slz_heap *h)
 
 /* grow_into_next: extend chunk g over its free successor when that makes
  * need granules; what is left of the successor stays free. */
-static int grow_into_next(slz_heap *h, uint32_t g, uint32_t need)
+static int grow_into_next(slz_heap *h, uint32_t g, uint32_t n, uint32_t need)
 {
-    uint32_t n = grains_of(h, g), nx = g + n;
+    uint32_t nx = g + n;
     if (nx >= h->grains || is_used(h, nx) || n + grains_of(h, nx) < need)
         return 0;
     uint32_t nn = grains_of(h, nx), take = need - n;
@@ -898,41 +898,45 @@ static int grow_into_next(slz_heap *h, uint32_t g, uint32_t need)
  * in the quarantine, the tail it cuts off is cleared before it is freed. */
 static int secure(const slz_heap *h) { return h->cache != NULL && h->cache->secure; }
 
-/* shrink: give back the tail of chunk g beyond need when it can stand alone:
- * it is released like a block of its own, merging upwards. */
-static void shrink(slz_heap *h, uint32_t g, uint32_t need)
+/* shrink: give back the tail of chunk g (n granules) beyond need when it
+ * can stand alone: it is released like a block of its own, merging
+ * upwards. Of its header release reads only the size word, and only when
+ * the tail ends the arena (it stands in for the chunk above): no check
+ * word is written for it; the merged chunk's header is release's. */
+static void shrink(slz_heap *h, uint32_t g, uint32_t n, uint32_t need)
 {
-    uint32_t n = grains_of(h, g);
     if (n - need < MIN_GRAINS)
         return;
     bits_start(h, g + need);
     mark_used(h, g + need, 1);
+    chunk_at(h, g + need)->head = (size_t)(n - need) * SLZ_ALIGN | SLZ_INUSE;
     bits_note_chunk(h, g, g + need);
     bits_note_chunk(h, g + need, g + n);
     write_header(h, chunk_at(h, g), (size_t)need * SLZ_ALIGN, 1);
-    write_header(h, chunk_at(h, g + need), (size_t)(n - need) * SLZ_ALIGN, 1);
     h->st.splits++;
     if (secure(h))
         memset(chunk2mem(chunk_at(h, g + need)), 0, (size_t)(n - need) * SLZ_ALIGN - SLZ_HDR);
-    release(h, g + need);
+    h->dirty = 1; /* (as release's) */
+    release_sized(h, g + need, n - need);
 }
 
-
-void *heap_realloc(slz_heap *h, void *p, uint32_t g, size_t n)
+/* realloc_sized: heap_realloc of block g of size granules. */
+static void *realloc_sized(slz_heap *h, void *p, uint32_t g, uint32_t size, size_t n)
 {
     h->st.reallocs++;
     uint32_t need = grains_for(h, n);
     if (need == 0)
         return heap_fail(h);
-    if (need <= grains_of(h, g) || grow_into_next(h, g, need)) {
-        shrink(h, g, need);
+    if (need <= size || grow_into_next(h, g, size, need)) {
+        if (need <= size) /* (grown: nothing to give back) */
+            shrink(h, g, size, need);
         h->st.realloc_in_place++;
         return p;
     }
     char *q = heap_malloc(h, n);
     if (q == NULL)
         return NULL;
-    size_t len = (size_t)grains_of(h, g) * SLZ_ALIGN - SLZ_HDR;
+    size_t len = (size_t)size * SLZ_ALIGN - SLZ_HDR;
     if (len >= SLZ_RELEASE_MIN)
         slz_copy_out(h, q, p, len); /* a big block: never both copies resident */
     else
@@ -945,6 +949,7 @@ void *heap_realloc(slz_heap *h, void *p, uint32_t g, size_t n)
     count_free(h);
     return q;
 }
+void *heap_realloc(slz_heap *h, void *p, uint32_t g, size_t n) { return realloc_sized(h, p, g, grains_of(h, g), n); }
 
 void *slz_realloc(slz_heap *h, void *p, size_t n)
 {
@@ -955,11 +960,16 @@ void *slz_realloc(slz_heap *h, void *p, size_t n)
         return NULL;
     }
     op_begin(h, "realloc");
-    int e = errno;
-    uint32_t g = live_block(h, p);
-    void *q = h->cache ? cache_realloc(h, p, g, n) : heap_realloc(h, p, g, n);
-    if (q == NULL && cache_refused(h, e))
-        q = heap_realloc(h, p, g, n);
+    uint32_t size, g = live_pass(h, p, h->op, &size);
+    void *q;
+    if (h->cache) {
+        int e = errno;
+        q = cache_realloc(h, p, g, n);
+        if (q == NULL && cache_refused(h, e))
+            q = heap_realloc(h, p, g, n);
+    } else {
+        q = realloc_sized(h, p, g, size, n);
+    }
     op_end(h);
     return q;
 }

@@ -207,6 +207,8 @@ mutant trim-nothing $F 's/        n += trim_chunk(h, g, g + grains_of(h, g), dry
 # ---- allocation (alloc.c) ---------------------------------------------------
 mutant alloc-split-needs-more $A 's/    if (n - need >= MIN_GRAINS) {/    if (n - need > MIN_GRAINS) {/' core core_split
 mutant alloc-min-chunk-128 $C 's/#define SLZ_MIN_CHUNK 64/#define SLZ_MIN_CHUNK 128/' core core_split
+mutant realloc-tail-no-size-word $F '/^static void shrink/,/^}/{/    chunk_at(h, g + need)->head = /d}' core core_calloc
+mutant realloc-tail-not-noted $F '/^static void shrink/,/^}/s/    bits_note_chunk(h, g + need, g + n);/    (void)0;/' core core_realloc
 mutant calloc-zero-half $A 's/^        memset(p, 0, n);/        memset(p, 0, n \/ 2);/' core core_calloc
 mutant calloc-zero-no-tail $A 's/    memset((void \*)hi, 0, (uintptr_t)p + n - hi);/    (void)hi;/' core core_calloc
 mutant calloc-zero-no-head $A 's/    memset(p, 0, lo - (uintptr_t)p);/    (void)lo;/' core core_calloc
@@ -272,7 +274,9 @@ mutant shim-slot-shift-off $PH 's/    size_t i = d >> shim_heaps.shift,/    size
 mutant shim-fork-keeps-lost-heaps $P 's/            state\[i\] = SLOT_LOST;/            (void)0;/' shim shim_remote SLZ_HEAP_SIZE=1M
 mutant shim-free-clobbers-errno $S '/^EXPORT void free(void \*p)/,/^}/s/        slz_free(shim_my_heap, p);/        slz_free(shim_my_heap, p); errno = 0;/' shim shim_errno
 mutant shim-memptr-on-error $S 's/        return ENOMEM;/        *memptr = NULL; return ENOMEM;/' shim shim_errno
-mutant shim-calloc-not-zeroed $S 's/: zero ? slz_calloc(h, 1, n) : slz_malloc(h, n);/: slz_malloc(h, n);/' shim shim_calloc SLZ_HEAP_SIZE=256M
+mutant shim-calloc-not-zeroed $S 's/        void \*p = slz_calloc(shim_my_heap, 1, n);/        void *p = slz_malloc(shim_my_heap, n);/' shim shim_calloc SLZ_HEAP_SIZE=256M
+mutant shim-calloc-long-not-zeroed $S 's/: zero ? slz_calloc(h, 1, n) : slz_malloc(h, n);/: slz_malloc(h, n);/' shim shim_calloc SLZ_HEAP_SIZE=256M SLZ_CHECK=1
+mutant shim-realloc-failed-lost $S 's/    return move_out(heaps_slot_of(p), p, slz_usable_size(shim_my_heap, p), n);/    return NULL;/' shim shim_routing
 mutant shim-alignment-ignored $S 's/        p = align > 16 ? slz_memalign(h, align, n)/        p = align > 16 ? slz_memalign(h, 16, n)/' shim shim_align SLZ_HEAP_SIZE=256M
 mutant shim-realloc-loses-contents $F 's/        memcpy((char \*)dst + off, (char \*)p + off, k);/        memcpy((char *)dst + off, (char *)p + off, k \/ 2);/' shim shim_routing SLZ_HEAP_SIZE=1M
 
