@@ -916,7 +916,7 @@ static void shrink(slz_heap *h, uint32_t g, uint32_t n, uint32_t need)
     h->st.splits++;
     if (secure(h))
         memset(chunk2mem(chunk_at(h, g + need)), 0, (size_t)(n - need) * SLZ_ALIGN - SLZ_HDR);
-    h->dirty = 1; /* (as release's) */
+    gave_up(h); /* (as release's) */
     release_sized(h, g + need, n - need);
 }
 
