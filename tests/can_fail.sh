@@ -133,7 +133,7 @@ mutant place-upper-cell-near-stale $F 's/        h->lv\[0\]\[lost\] = cell_max(h
 mutant merge-above-cell-not-noted $F 's/            lost = h->lv\[0\]\[nx \/ SLZ_CELL\] == sn ? nx \/ SLZ_CELL : 0;/            lost = 0;/' core "$R"
 mutant merge-above-size-not-noted $F 's/            bits_note_chunk(h, g, end); \/\* (again below if that merges too) \*\//            (void)0;/' core "$R"
 mutant merge-below-size-not-noted $F 's/            bits_note_chunk(h, pv, end);/            (void)0;/' core "$R"
-mutant lower-stops-a-line-early $I 's/(lost ^ k) >= SLZ_FAN; l++/(lost ^ k) >= 2 * SLZ_FAN; l++/' core "$R"
+mutant lower-stops-a-line-early $I 's/int n = (63 - __builtin_clzll(lost ^ k)) \/ 4/int n = (62 - __builtin_clzll(lost ^ k)) \/ 4/' core "$R"
 mutant lower-line-keeps-old-entry $L 's/    __m256i a = _mm256_andnot_si256(_mm256_cmpeq_epi32(lo, n), /    __m256i a = _mm256_andnot_si256(_mm256_cmpeq_epi32(lo, hi), /' core "$R"
 mutant lower-plain-keeps-old-entry $L 's/        m = j != i \&\& line\[j\] > m ? line\[j\] : m;/        m = line[j] > m ? line[j] : m;/' core "$R0"
 # ---- the chunk bits, sizes and leads (index.c, chunk.h) -----------------------
