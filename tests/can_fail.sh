@@ -131,7 +131,7 @@ mutant carve-high-water-not-raised $A 's/        raise_high_water(h, g + (n - ne
 mutant place-upper-cell-stale $F 's/    if (lost > lo \/ SLZ_CELL)/    if (0)/' core "$R"
 mutant place-upper-cell-near-stale $F 's/        h->lv\[0\]\[lost\] = cell_max(h, lost);/        (void)0;/' core "$R"
 mutant merge-above-cell-not-noted $F 's/            lost = h->lv\[0\]\[nx \/ SLZ_CELL\] == sn ? nx \/ SLZ_CELL : 0;/            lost = 0;/' core "$R"
-mutant merge-above-size-not-noted $F 's/            bits_note_chunk(h, g, end); \/\* (again below if that merges too) \*\//            (void)0;/' core "$R"
+mutant merge-above-size-not-noted $F 's/                bits_note_chunk(h, g, end); \/\* (the chunk above merged alone; else from pv, once) \*\//                (void)0;/' core "$R"
 mutant merge-below-size-not-noted $F 's/            bits_note_chunk(h, pv, end);/            (void)0;/' core "$R"
 mutant lower-stops-a-line-early $I 's/int n = (63 - __builtin_clzll(lost ^ k)) \/ 4/int n = (62 - __builtin_clzll(lost ^ k)) \/ 4/' core "$R"
 mutant lower-line-keeps-old-entry $L 's/    __m256i a = _mm256_andnot_si256(_mm256_cmpeq_epi32(lo, n), /    __m256i a = _mm256_andnot_si256(_mm256_cmpeq_epi32(lo, hi), /' core "$R"
@@ -147,7 +147,7 @@ mutant prev-start-cell-before-lowest $I 's/top_bit(c\[-1\].start)) : c\[-1\].lea
 mutant prev-start-lead-ignored $F 's/    return pick_nz(below, /    return pick_nz(1, /' core "$R"
 # ---- coalescing (free.c) ----------------------------------------------------
 mutant merge-above-never $F 's/        if (__builtin_expect(!(used \& nb), 0)) {/        if (0) {/' core core_coalesce
-mutant merge-below-never $F 's/        if (!(__atomic_load_n(\&cells\[pv \/ SLZ_CELL\].used, __ATOMIC_RELAXED) \& bit_of(pv))) {/        if (0) {/' core core_coalesce
+mutant merge-below-never $F 's/    int merge_below = !(__atomic_load_n(\&cells\[pv \/ SLZ_CELL\].used, __ATOMIC_RELAXED) \& bit_of(pv));/    int merge_below = 0;/' core core_coalesce
 mutant merge-below-keeps-header $F '/^HOT void release_in/,/^}/s/            wipe(chunk_at(h, g));/            (void)0;/' core core_reports
 mutant merge-above-keeps-header $F '/^HOT void release_in/,/^}/s/            wipe(up);/            (void)up;/' core core_reports
 mutant merge-above-no-canary $F 's/            if (!CHECKED(up->canary == canary_of(h, up)))/            if (0)/' core core_reports
