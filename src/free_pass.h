@@ -17,7 +17,7 @@ VATTR static __attribute__((noinline)) void V(free_op)(slz_heap *h, void *p)
     busy(h);
     pend_taken(h, "free");
     uint32_t n, g = block_bits(h, p, "free", &n);
-    slz_chunk *c = chunk_at(h, g);
+    slz_chunk *c = mem2chunk(p); /* (chunk_at(h, g): p passed; the header's load waits for p alone) */
     uintptr_t head = (size_t)n * SLZ_ALIGN | SLZ_INUSE, seen = c->head, want = V_CHECK(h, c, seen);
     __asm__("" : "+r"(want)); /* (keyed before the compare, so from seen) */
     if (!CHECKED(seen == head && c->check == want))
