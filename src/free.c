@@ -577,8 +577,7 @@ HOT void release_in(slz_heap *h, uint32_t g, uint32_t n, const char *op)
     const uint32_t grains = h->grains;
     struct slz_heap_stats *st = &h->st;
     uint32_t nx = g + n, end = nx, lo = g;
-    size_t lost = 0; /* a cell whose largest free chunk the merge took (0: none; a
-                      * chunk above in cell 0 has its block there too) */
+    size_t lost = 0; /* a cell whose largest free chunk merged in (0: none; cell 0 holds the block) */
     st->in_use -= (size_t)n * SLZ_ALIGN;
     struct slz_cell *c = &cells[g / SLZ_CELL];
     uint64_t b = bit_of(g);
@@ -594,9 +593,8 @@ HOT void release_in(slz_heap *h, uint32_t g, uint32_t n, const char *op)
         uintptr_t head = (size_t)sn * SLZ_ALIGN | ((used >> (un % SLZ_CELL)) & SLZ_INUSE);
         if (!CHECKED(up->head == head)) /* its size word, as the bits say: the first */
             next_damaged(h, g, nx, op); /* word a write past the end reaches */
-        if (__builtin_expect(!(used & nb), 0)) { /* free: the rest of its header (damaged: a write past
-                                                 * the end), its canary (a write after
-                                                 * free), taken in */
+        if (__builtin_expect(!(used & nb), 0)) { /* free: the rest of its header (damaged: a write
+                                                 * past the end), its canary (a write after free), taken in */
             if (!CHECKED(up->check == free_seal(h, up, head)))
                 next_damaged(h, g, nx, op);
             if (!CHECKED(up->canary == canary_of(h, up)))
