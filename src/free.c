@@ -565,7 +565,8 @@ HOT void lower_lost(slz_heap *h, size_t lost, size_t k)
  * checked) becomes free and merges with both neighbours at once, in one
  * pass over their bits: the chunk above (its header checked here: a write
  * past the end of the block lands there; a free one's canary too, a write
- * after free), then the one below; the merged chunk [lo, end) gets its
+ * after free), then the one below (found first: a chunk free on both sides
+ * is noted once, from below); the merged chunk [lo, end) gets its
  * header, its size in the bits and its index entry, and settles what it
  * gives back (settle). Only the chunks are counted here: a block given up
  * is counted once by the caller that gives one up (count_free), not for
@@ -576,9 +577,12 @@ HOT void release_in(slz_heap *h, uint32_t g, uint32_t n, const char *op)
     const uint32_t grains = h->grains;
     struct slz_heap_stats *st = &h->st;
     uint32_t nx = g + n, end = nx, lo = g;
-    size_t lost = 0; /* a cell whose largest free chunk the merge took (0: none; a
-                      * chunk above in cell 0 has its block there too) */
+    size_t lost = 0; /* a cell whose largest free chunk merged in (0: none; cell 0 holds the block) */
     st->in_use -= (size_t)n * SLZ_ALIGN;
+    struct slz_cell *c = &cells[g / SLZ_CELL];
+    uint64_t b = bit_of(g);
+    uint32_t pv = prev_start(h, c, c->start, g); /* (the chunk below: read first, merged after) */
+    int merge_below = !(__atomic_load_n(&cells[pv / SLZ_CELL].used, __ATOMIC_RELAXED) & bit_of(pv));
     { /* the chunk above; at the arena's end the block itself stands in
        * for it, a used chunk whose size word is right (no branch) */
         uint32_t un = pick_ae(nx, grains, g, nx);
@@ -589,9 +593,8 @@ HOT void release_in(slz_heap *h, uint32_t g, uint32_t n, const char *op)
         uintptr_t head = (size_t)sn * SLZ_ALIGN | ((used >> (un % SLZ_CELL)) & SLZ_INUSE);
         if (!CHECKED(up->head == head)) /* its size word, as the bits say: the first */
             next_damaged(h, g, nx, op); /* word a write past the end reaches */
-        if (__builtin_expect(!(used & nb), 0)) { /* free: the rest of its header (damaged: a write past
-                                                 * the end), its canary (a write after
-                                                 * free), taken in */
+        if (__builtin_expect(!(used & nb), 0)) { /* free: the rest of its header (damaged: a write
+                                                 * past the end), its canary (a write after free), taken in */
             if (!CHECKED(up->check == free_seal(h, up, head)))
                 next_damaged(h, g, nx, op);
             if (!CHECKED(up->canary == canary_of(h, up)))
@@ -601,16 +604,14 @@ HOT void release_in(slz_heap *h, uint32_t g, uint32_t n, const char *op)
             wr(&cn->used, used | nb);
             lost = h->lv[0][nx / SLZ_CELL] == sn ? nx / SLZ_CELL : 0;
             end = nx + sn;
-            bits_note_chunk(h, g, end); /* (again below if that merges too) */
+            if (!merge_below)
+                bits_note_chunk(h, g, end); /* (the chunk above merged alone; else from pv, once) */
             st->coalesces++;
             st->free_chunks--;
         }
     }
-    struct slz_cell *c = &cells[g / SLZ_CELL];
-    uint64_t b = bit_of(g);
     { /* the chunk below (none at 0: prev_start reads the block, in use) */
-        uint32_t pv = prev_start(h, c, c->start, g);
-        if (!(__atomic_load_n(&cells[pv / SLZ_CELL].used, __ATOMIC_RELAXED) & bit_of(pv))) {
+        if (merge_below) {
             free_checked_as(h, pv, g - pv, op); /* free: it takes g in */
             wipe(chunk_at(h, g));
             wr(&c->start, c->start & ~b);

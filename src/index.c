@@ -98,8 +98,11 @@ void index_refresh(slz_heap *h, size_t k)
     attr static void lower_##sfx(slz_heap *h, size_t lost, size_t k)                               \
     {                                                                                              \
         uint32_t v = cell_max(h, lost);                                                            \
-        int l = 0;                                                                                 \
-        for (; l < h->start && (lost ^ k) >= SLZ_FAN; l++, lost /= SLZ_FAN, k /= SLZ_FAN) {        \
+        int n = (63 - __builtin_clzll(lost ^ k)) / 4, l = 0; /* (lost ^ k >= SLZ_FAN = 2^4) */     \
+        n = n < h->start ? n : h->start; /* the levels below the shared line: one test a level */  \
+        _Pragma("GCC unroll 8") for (; l < SLZ_LEVELS; l++, lost /= SLZ_FAN) {                     \
+            if (l == n)                                                                            \
+                break;                                                                             \
             uint32_t *line = h->lv[l] + (lost & ~(size_t)(SLZ_FAN - 1));                           \
             uint32_t m = line_but_##sfx(line, (unsigned)(lost % SLZ_FAN));                         \
             line[lost % SLZ_FAN] = v;                                                              \

@@ -132,9 +132,9 @@ mutant carve-high-water-not-raised $A 's/        raise_high_water(h, g + (n - ne
 mutant place-upper-cell-stale $F 's/    if (lost > lo \/ SLZ_CELL)/    if (0)/' core "$R"
 mutant place-upper-cell-near-stale $F 's/        h->lv\[0\]\[lost\] = cell_max(h, lost);/        (void)0;/' core "$R"
 mutant merge-above-cell-not-noted $F 's/            lost = h->lv\[0\]\[nx \/ SLZ_CELL\] == sn ? nx \/ SLZ_CELL : 0;/            lost = 0;/' core "$R"
-mutant merge-above-size-not-noted $F 's/            bits_note_chunk(h, g, end); \/\* (again below if that merges too) \*\//            (void)0;/' core "$R"
+mutant merge-above-size-not-noted $F 's/                bits_note_chunk(h, g, end); \/\* (the chunk above merged alone; else from pv, once) \*\//                (void)0;/' core "$R"
 mutant merge-below-size-not-noted $F 's/            bits_note_chunk(h, pv, end);/            (void)0;/' core "$R"
-mutant lower-stops-a-line-early $I 's/(lost ^ k) >= SLZ_FAN; l++/(lost ^ k) >= 2 * SLZ_FAN; l++/' core "$R"
+mutant lower-stops-a-line-early $I 's/int n = (63 - __builtin_clzll(lost ^ k)) \/ 4/int n = (62 - __builtin_clzll(lost ^ k)) \/ 4/' core "$R"
 mutant lower-line-keeps-old-entry $L 's/    __m256i a = _mm256_andnot_si256(_mm256_cmpeq_epi32(lo, n), /    __m256i a = _mm256_andnot_si256(_mm256_cmpeq_epi32(lo, hi), /' core "$R"
 mutant lower-plain-keeps-old-entry $L 's/        m = j != i \&\& line\[j\] > m ? line\[j\] : m;/        m = line[j] > m ? line[j] : m;/' core "$R0"
 # ---- the chunk bits, sizes and leads (index.c, chunk.h) -----------------------
@@ -148,7 +148,7 @@ mutant prev-start-cell-before-lowest $I 's/top_bit(c\[-1\].start)) : c\[-1\].lea
 mutant prev-start-lead-ignored $F 's/    return pick_nz(below, /    return pick_nz(1, /' core "$R"
 # ---- coalescing (free.c) ----------------------------------------------------
 mutant merge-above-never $F 's/        if (__builtin_expect(!(used \& nb), 0)) {/        if (0) {/' core core_coalesce
-mutant merge-below-never $F 's/        if (!(__atomic_load_n(\&cells\[pv \/ SLZ_CELL\].used, __ATOMIC_RELAXED) \& bit_of(pv))) {/        if (0) {/' core core_coalesce
+mutant merge-below-never $F 's/    int merge_below = !(__atomic_load_n(\&cells\[pv \/ SLZ_CELL\].used, __ATOMIC_RELAXED) \& bit_of(pv));/    int merge_below = 0;/' core core_coalesce
 mutant merge-below-keeps-header $F '/^HOT void release_in/,/^}/s/            wipe(chunk_at(h, g));/            (void)0;/' core core_reports
 mutant merge-above-keeps-header $F '/^HOT void release_in/,/^}/s/            wipe(up);/            (void)up;/' core core_reports
 mutant merge-above-no-canary $F 's/            if (!CHECKED(up->canary == canary_of(h, up)))/            if (0)/' core core_reports
@@ -172,7 +172,7 @@ mutant tomb-not-read $F 's/(__atomic_load_n(\&c->used, __ATOMIC_RELAXED) \& b) ?
 mutant tomb-kept-on-start $C '/^HOT void bits_start/,/^}/s/    wr_and(\&c->used, ~bit_of(g));/    (void)0;/' core "$R"
 mutant block-no-used-check $F 's/    int live = (st \& __atomic_load_n(\&c->used, __ATOMIC_RELAXED) \& bit_of(g)) != 0;/    int live = (st \& bit_of(g)) != 0;/' core core_reports
 mutant block-no-header-check $F '/^HOT uint32_t block_grain/,/^}/s/    if (!header_ok(h, chunk_at(h, g)/    if (0 \&\& !header_ok(h, chunk_at(h, g)/' core core_reports
-mutant free-pass-no-header-check src/free_pass.h 's/    if (!CHECKED(c->head == head \&\& c->check == V_CHECK(h, c, head)))/    if (0)/' core core_reports
+mutant free-pass-no-header-check src/free_pass.h 's/    if (!CHECKED(seen == head \&\& c->check == want))/    if (0)/' core core_reports
 mutant block-no-next-header-check $F 's/        if (!CHECKED(up->head == head)) \/\* its size word/        if (0) \/* its size word/' core core_reports
 mutant free-checked-no-canary $C 's/    if (!CHECKED(c->canary == canary_of(h, c)) || /    if (/' core core_reports
 mutant free-checked-op-not-named $C 's/^        h->op = op;/        (void)op;/' core core_reports

@@ -85,6 +85,7 @@ int main(void)
     a = slz_malloc(h, 100);
     REPORTS("invalid pointer", slz_free(h, (char *)a + 32));
     REPORTS("invalid pointer", slz_free(h, (char *)a + 8)); /* (off the granules) */
+    REPORTS("invalid pointer", slz_realloc(h, (char *)a + 8, 200)); /* (the same, through block_grain) */
     REPORTS("invalid pointer", slz_free(h, (char *)slz_heap_base(h) + slz_heap_size(h) + 64));
 
     /* misuse a layer above finds (the shim: a pointer no heap owns) goes
