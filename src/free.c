@@ -461,6 +461,20 @@ HOT void records_dropped(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint
         record_carved(h, nx, end); /* (the r word alone first: usually 0) */
 }
 
+/* records_near: whether records_dropped may find a record to drop or move
+ * for the chunk [lo, end), not the top, that took in the block at g: one
+ * that ends at g with r in (lo, g] (the chunk below's), or one in the words
+ * at end with r above g (of a chunk gone, or of the chunk above, carved).
+ * The r words are the spares of cells (g - 1) / SLZ_CELL and (end - 1) /
+ * SLZ_CELL (none in the first two cells: a spare read there may say yes for
+ * nothing, as a words' a may). So a free beside no record in its heap pays
+ * two loads and tests, not records_dropped's. */
+static inline int records_near(const slz_heap *h, uint32_t lo, uint32_t g, uint32_t end)
+{
+    uint32_t r_end = h->cells[(end - 1) / SLZ_CELL].spare;
+    return r_end > g || (lo < g && h->cells[(g - 1) / SLZ_CELL].spare - lo - 1 < g - lo);
+}
+
 /* quiet_note: h->quiet, settle's first test: a chunk, not the top, shorter
  * than it (its keep zone and a step) gives nothing back. Noted again
  * after whatever moves the keep zone (weigh in settle_rest, trim_walk); 0
@@ -470,33 +484,36 @@ static void quiet_note(slz_heap *h)
     h->quiet = keep_grains(h) + SLZ_RELEASE_STEP / SLZ_ALIGN;
 }
 
-/* settle_rest: settle past its first test. The top short of its keep
+/* settle_rest: settle past its first tests. The top short of its keep
  * zone and a step below the high-water mark drops records; any other chunk
- * here may give back (weigh), unless the block joined a free chunk below
- * in the same page (same_page). (A chunk not the top passes here only at
+ * here may give back (weigh). (A chunk not the top passes here only at
  * least quiet long, or before the first weigh or trim notes quiet, when
  * there is no record to drop: weigh's plan then finds nothing due.) */
 static __attribute__((noinline)) void settle_rest(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
 {
     if (end == h->grains && h->st.high_water / SLZ_ALIGN < lo + keep_at(h, end) + SLZ_RELEASE_STEP / SLZ_ALIGN) {
         records_dropped(h, lo, g, nx, end);
-    } else if (!same_page(h, lo, g, end)) {
+    } else {
         weigh(h, lo, g, nx, end);
         quiet_note(h);
     }
 }
 
-/* (settle's first test, the one most frees take: the chunk, not the top,
- * is shorter than h->quiet; then, while no cell holds a record, nothing
- * else to do) */
+/* (settle's first tests, the ones most frees take: the chunk, not the top,
+ * is shorter than h->quiet, and then, while no cell holds a record, there
+ * is nothing else to do; or the block joined a chunk below in the same page
+ * (same_page: a chunk that grows a block at a time, as a,c,b's frees and a
+ * program's frees in address order grow theirs, calls settle_rest once a
+ * cell, not once a free) */
 HOT void settle(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
 {
     if (end != h->grains && end - lo < h->quiet) {
-        if (h->cell_records != 0)
+        if (h->cell_records != 0 && records_near(h, lo, g, end))
             records_dropped(h, lo, g, nx, end);
         return;
     }
-    settle_rest(h, lo, g, nx, end);
+    if (!same_page(h, lo, g, end))
+        settle_rest(h, lo, g, nx, end);
 }
 
 /* trim_chunk: the free chunk [lo, end) gives back every page beyond its

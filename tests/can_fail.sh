@@ -163,7 +163,8 @@ mutant release-peak-before-lost $H 's/    out->peak_in_use = h->peak_before > h-
 mutant release-top-keeps-a-page $F 's/    return end == h->grains \&\& k < top ? top : k;/    return k;/' core core_release
 mutant release-record-not-carved $F 's/        record_carved(h, nx, end); \/\* (the r word alone first: usually 0) \*\//        (void)0;/' core core_release
 mutant release-header-page $F 's/    uintptr_t ax = ((uintptr_t)chunk_at(h, lo) + (size_t)keep \* SLZ_ALIGN + pg) \& ~pg;/    uintptr_t ax = (uintptr_t)chunk_at(h, lo) \& ~pg;/' core core_release
-mutant settle-quiet-keeps-records $F 's/^        if (h->cell_records != 0)$/        if (0)/' core core_release
+mutant settle-quiet-keeps-records $F 's/^        if (h->cell_records != 0 \&\& records_near(h, lo, g, end))$/        if (0)/' core core_release
+mutant settle-near-misses-carved $F 's/    return r_end > g || (lo < g/    return r_end > end || (lo < g/' core core_release
 mutant settle-quiet-top-too $F 's/    if (end != h->grains \&\& end - lo < h->quiet) {/    if (end - lo < h->quiet) {/' core core_release
 mutant settle-quiet-not-noted-after-trim $F '/^static size_t trim_walk/,/^}/s/    quiet_note(h);/    (void)0;/' core core_release
 # ---- tombs and the checks of a block pointer (index.c, free.c, alloc.c) -----
