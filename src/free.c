@@ -293,21 +293,36 @@ static void pages_back(uintptr_t x, uintptr_t y)
         os_release((void *)x, y - x);
 }
 
+/* pages_around: the pages of granules [x, y) but the whole ones inside
+ * lost (given back already: the record a merge dropped, see weigh). */
+static void pages_around(const slz_heap *h, uint32_t x, uint32_t y, struct span lost)
+{
+    uintptr_t pg = h->page - 1, px = (uintptr_t)chunk_at(h, x), py = (uintptr_t)chunk_at(h, y);
+    uintptr_t ox = ((uintptr_t)chunk_at(h, lost.a) + pg) & ~pg, oy = (uintptr_t)chunk_at(h, lost.r) & ~pg;
+    if (lost.a >= lost.r || oy <= ox || oy <= px || ox >= py) {
+        pages_back(px, py);
+        return;
+    }
+    pages_back(px, ox < py ? ox : py);
+    pages_back(oy > px ? oy : px, py);
+}
+
 /* give_back: the kernel takes the pages of granules [x, y) (page-aligned,
  * inside the free chunk that ends at end) that lie outside `was`, what went
- * back before, and the pages of cells that cover only granules of `now`,
+ * back before, and outside `lost`, the shorter record of a merge (weigh),
+ * and the pages of cells that cover only granules of `now`,
  * the whole range given back after, except those that covered only `was`
  * (they went back then; a record's cells are counted out of both, its
  * words may have moved since): each page goes once. Cells hold no start
  * bit there (tombs go: a pointer into them then reads as invalid, not as
  * a double free). They read as zero when touched again. */
-static void give_back(slz_heap *h, uint32_t x, uint32_t y, struct span was, struct span now, uint32_t end)
+static void give_back(slz_heap *h, uint32_t x, uint32_t y, struct span was, struct span lost, struct span now, uint32_t end)
 {
     uint32_t r = was.r > x ? was.r : x;
     if (was.a > x)
-        pages_back((uintptr_t)chunk_at(h, x), (uintptr_t)chunk_at(h, was.a));
+        pages_around(h, x, was.a, lost);
     if (y > r)
-        pages_back((uintptr_t)chunk_at(h, r), (uintptr_t)chunk_at(h, y));
+        pages_around(h, r, y, lost);
     struct pages c = cell_pages(h, now.a, now.r, end), o = {c.x, c.x};
     if (was.a < was.r)
         o = cell_pages(h, was.a, was.r, was.r);
@@ -417,17 +432,21 @@ static inline int same_page(const slz_heap *h, uint32_t lo, uint32_t g, uint32_t
 static __attribute__((noinline)) void weigh(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
 {
     struct words w = record_words(h, end); /* (read once, written once) */
-    struct span at_end = words_get(w), held = {0, 0};
+    struct span at_end = words_get(w), below = {0, 0}, above = {0, 0};
     int same = same_words(h, g, end);
     if (lo < g)
-        held = part_span(h, same ? at_end : record_get(h, g), lo, g);
+        below = part_span(h, same ? at_end : record_get(h, g), lo, g);
     if (nx < end)
-        held = longer(held, part_span(h, at_end, nx, end));
+        above = part_span(h, at_end, nx, end);
+    /* (the longer record is held; the other's pages, lost, are not given
+     * again if pages go back now) */
+    struct span held = longer(below, above), lost = held.r == below.r ? above : below;
     if (lo < g && !same)
         record_drop(h, g, lo); /* old ends, inside the chunk now */
     if (nx < end && !same_words(h, nx, end))
         record_drop(h, nx, g);
     held = clip(held, lo + MIN_GRAINS, end);
+    lost = clip(lost, lo + MIN_GRAINS, end);
     struct plan p = plan_for(h, lo, end, keep_at(h, end), held);
     int due = worth(h, &p);
     if (due) {
@@ -440,7 +459,7 @@ static __attribute__((noinline)) void weigh(slz_heap *h, uint32_t lo, uint32_t g
         return;
     }
     struct span now = {p.in.a < p.x ? p.in.a : p.x, p.in.r > p.y ? p.in.r : p.y};
-    give_back(h, p.x, p.y, p.in, now, end);
+    give_back(h, p.x, p.y, p.in, lost, now, end);
     words_put(h, w, now);
 }
 
@@ -529,7 +548,7 @@ static size_t trim_chunk(slz_heap *h, uint32_t lo, uint32_t end, int dry)
     if (p.below + p.above == 0 || dry)
         return (size_t)(p.below + p.above) * SLZ_ALIGN;
     struct span now = {p.in.a < p.x ? p.in.a : p.x, p.in.r > p.y ? p.in.r : p.y};
-    give_back(h, p.x, p.y, p.in, now, end);
+    give_back(h, p.x, p.y, p.in, (struct span){0, 0}, now, end);
     record_put(h, end, now);
     return (size_t)(p.below + p.above) * SLZ_ALIGN;
 }

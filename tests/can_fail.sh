@@ -164,6 +164,7 @@ mutant release-top-keeps-a-page $F 's/    return end == h->grains \&\& k < top ?
 mutant release-record-not-carved $F 's/        record_carved(h, nx, end); \/\* (the r word alone first: usually 0) \*\//        (void)0;/' core core_release
 mutant release-header-page $F 's/    uintptr_t ax = ((uintptr_t)chunk_at(h, lo) + (size_t)keep \* SLZ_ALIGN + pg) \& ~pg;/    uintptr_t ax = (uintptr_t)chunk_at(h, lo) \& ~pg;/' core core_release
 mutant settle-quiet-keeps-records $F 's/^        if (h->cell_records != 0 \&\& records_near(h, lo, g, end))$/        if (0)/' core core_release
+mutant settle-merge-gives-lost-again $F 's/    if (lost.a >= lost.r || oy <= ox || oy <= px || ox >= py) {/    if (1) {/' core core_release
 mutant settle-near-misses-carved $F 's/    return r_end > g || (lo < g/    return r_end > end || (lo < g/' core core_release
 mutant settle-quiet-top-too $F 's/    if (end != h->grains \&\& end - lo < h->quiet) {/    if (end - lo < h->quiet) {/' core core_release
 mutant settle-quiet-not-noted-after-trim $F '/^static size_t trim_walk/,/^}/s/    quiet_note(h);/    (void)0;/' core core_release

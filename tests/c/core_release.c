@@ -12,7 +12,9 @@
  * freed and allocated again in rounds (rounds); the top keeps 128 KiB
  * (top_keep); a trim brings the
  * keep zone back to its least for the next free (after_trim); a short
- * chunk carved into its given-back pages moves its record (carved_short). */
+ * chunk carved into its given-back pages moves its record (carved_short);
+ * a block freed between two chunks that gave their pages back gives back
+ * its own, not those of the chunk whose record the merge drops (merged). */
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -24,9 +26,11 @@
 /* madvise: counted, then done: defined here, it is the one the core's
  * os_release calls (os.c). */
 static long advised;
+static size_t advised_bytes;
 int madvise(void *addr, size_t len, int advice)
 {
     advised++;
+    advised_bytes += len;
     return (int)syscall(SYS_madvise, addr, len, advice);
 }
 
@@ -363,6 +367,38 @@ static void carved_short(int top)
     slz_heap_destroy(h);
 }
 
+/* merged: blocks a, m, b of 1 MiB (s keeps b from the top); a and b freed
+ * give their pages back; m freed joins them into one chunk that holds one
+ * record (the longer: a's): m's pages go back, and b's, given back
+ * already, not again (weigh's lost). */
+static void merged(void)
+{
+    slz_heap *h = slz_heap_create((size_t)64 << 20);
+    CHECK("merged: a 64 MiB heap", h != NULL);
+    if (!h)
+        return;
+    size_t mb = (size_t)1 << 20;
+    char *a = slz_malloc(h, mb), *m = slz_malloc(h, mb), *b = slz_malloc(h, mb), *s = slz_malloc(h, 48);
+    CHECK("merged: the blocks", a && m && b && s);
+    if (!(a && m && b && s))
+        return;
+    memset(a, 1, mb);
+    memset(m, 2, mb);
+    memset(b, 3, mb);
+    size_t before = advised_bytes;
+    slz_free(h, a);
+    slz_free(h, b);
+    size_t ab = advised_bytes - before;
+    before = advised_bytes;
+    slz_free(h, m);
+    size_t mbytes = advised_bytes - before;
+    printf("merged: %zu KiB given back for a and b, %zu KiB for m between them\n", ab >> 10, mbytes >> 10);
+    CHECK("merged: a's and b's pages went back", ab > mb);
+    CHECK("merged: m's pages go back, b's not again", mbytes > mb / 2 && mbytes < mb + mb / 4);
+    CHECK("merged: the heap is whole", slz_heap_check(h, NULL) == 0);
+    slz_heap_destroy(h);
+}
+
 int main(void)
 {
     slz_heap *h = slz_heap_create((size_t)256 << 20);
@@ -412,5 +448,6 @@ int main(void)
     after_trim();
     carved_short(0);
     carved_short(1);
+    merged();
     return CHECK_DONE();
 }
