@@ -56,7 +56,12 @@ _Noreturn __attribute__((cold, noinline)) void corrupt_free(const slz_heap *h, u
  * to be taken, failed free_intact. It returns nothing, but is not declared
  * _Noreturn (noipa: nor found so): its call is a jump, as every call of
  * slz_malloc's pass is (malloc_pass.h). */
-static __attribute__((cold, noinline, noipa)) void *taken_corrupt(slz_heap *h, uint32_t g, uint32_t n, const char *op)
+#ifdef __clang__
+#define NOIPA /* (GCC's attribute: clang has none) */
+#else
+#define NOIPA __attribute__((noipa))
+#endif
+static __attribute__((cold, noinline)) NOIPA void *taken_corrupt(slz_heap *h, uint32_t g, uint32_t n, const char *op)
 {
     if (op)
         h->op = op;

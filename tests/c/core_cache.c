@@ -54,8 +54,23 @@ static slz_heap *H;
 static char msg[512];
 #define FAIL(...) (snprintf(msg, sizeof msg, __VA_ARGS__), 1)
 
+#ifdef CORE_CACHE_FUZZ
+/* (built as a libFuzzer target, tests/fuzz/fuzz.mk: every draw takes the
+ * next 8 bytes of the input while it lasts, then goes on as splitmix64) */
+static const uint8_t *fz;
+static size_t fzn;
+#endif
 static uint64_t rnd(uint64_t *s)
 {
+#ifdef CORE_CACHE_FUZZ
+    if (fzn) {
+        uint64_t v = 0;
+        size_t k = fzn < 8 ? fzn : 8;
+        memcpy(&v, fz, k);
+        fz += k, fzn -= k;
+        return v;
+    }
+#endif
     uint64_t x = *s += 0x9e3779b97f4a7c15ull; /* splitmix64 */
     x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
     x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
@@ -471,55 +486,85 @@ static const struct {
 } heaps[] = {{4096, 0}, {64 * 1024, 1}, {1 << 20, 0}, {16 << 20, 0}};
 #define NHEAPS (sizeof heaps / sizeof heaps[0])
 
+/* one_round: a heap of heaps[h] made with SLZ_CACHE, steps random steps
+ * checked against the model (from *r), then everything freed and flushed:
+ * the heap one free chunk again. 0 when all agreed; else msg says what. */
+static unsigned long long total_hits, total_misses;
+static int one_round(unsigned h, unsigned long long steps, uint64_t *r, unsigned long long *done)
+{
+    static char mem[64 * 1024 + 4096] __attribute__((aligned(64)));
+    size_t hs = heaps[h].size;
+    H = heaps[h].caller ? slz_heap_create_in(mem, sizeof mem, SLZ_CACHE) : slz_heap_create_flags(hs, SLZ_CACHE);
+    if (H == NULL)
+        return FAIL("cannot make a heap of %zu bytes", hs);
+    size_t sixteenth = slz_heap_size(H) / 16;
+    cbound = sixteenth < CACHE_BYTES ? sixteenth : CACHE_BYTES;
+    /* a stack of 64-byte chunks holds a sixteenth of the bound (that of
+     * the arena in whole 1 KiB cells), 31 to 1023 blocks, 3 modulo 4 */
+    size_t cells64 = (slz_heap_size(H) / 16 + 63) / 64 * 64;
+    cdepth = ((cells64 < CACHE_BYTES ? cells64 : CACHE_BYTES) / 1024) | 3;
+    cdepth = cdepth < 31 ? 31 : cdepth > DEPTH ? DEPTH : cdepth;
+    model_flush();
+    hits = misses = 0;
+    memset(s, 0, sizeof s);
+    for (unsigned long long k = 0; k < steps; k++, ++*done)
+        if (step(r) || agree())
+            return 1;
+    for (unsigned i = 0; i < SLOTS; i++)
+        if (intact(i) || (drop(i), 0))
+            break;
+    slz_heap_flush(H);
+    model_flush();
+    struct slz_heap_stats st;
+    slz_heap_get_stats(H, &st);
+    if (*msg || agree() || st.live_blocks || st.free_chunks != 1) {
+        if (!*msg)
+            (void)FAIL("end of round: heap not one free chunk (%zu live blocks, %zu free chunks)", st.live_blocks,
+                 st.free_chunks);
+        return 1;
+    }
+    total_hits += hits;
+    total_misses += misses;
+    if (getenv("CORE_CACHE_VERBOSE"))
+        printf("heap %zu: %llu hits %llu misses\n", hs, (unsigned long long)hits, (unsigned long long)misses);
+    slz_heap_destroy(H);
+    return 0;
+}
+
+#ifdef CORE_CACHE_FUZZ
+/* the fuzzer's entry: the first byte picks the heap, the rest drives the
+ * steps (8 bytes a draw, a step about four draws) */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+{
+    if (len < 1)
+        return 0;
+    unsigned long long done = 0;
+    uint64_t r = len;
+    fz = data + 1, fzn = len - 1;
+    if (one_round(data[0] % NHEAPS, fzn / 32 + 1, &r, &done)) {
+        fprintf(stderr, "fuzz_cache: step %llu: %s\n", done, msg);
+        abort();
+    }
+    return 0;
+}
+#else
 int main(int argc, char **argv)
 {
     unsigned long long nops = argc > 1 ? strtoull(argv[1], NULL, 0) : 100000;
     unsigned long long seed = argc > 2 ? strtoull(argv[2], NULL, 0) : 1;
     uint64_t r = seed;
-    static char mem[64 * 1024 + 4096] __attribute__((aligned(64)));
-    unsigned long long done = 0, total_hits = 0, total_misses = 0;
+    unsigned long long done = 0;
     for (unsigned round = 0; done < nops; round++) {
-        size_t hs = heaps[round % NHEAPS].size;
-        H = heaps[round % NHEAPS].caller ? slz_heap_create_in(mem, sizeof mem, SLZ_CACHE)
-                                         : slz_heap_create_flags(hs, SLZ_CACHE);
-        if (H == NULL) {
-            printf("core_cache: cannot make a heap of %zu bytes\n", hs);
+        unsigned long long steps = nops - done < ROUND ? nops - done : ROUND;
+        if (one_round(round % NHEAPS, steps, &r, &done)) {
+            printf("core_cache: seed %llu, step %llu (round %u, heap %zu): %s\n", seed, done, round,
+                   heaps[round % NHEAPS].size, msg);
             return 1;
         }
-        size_t sixteenth = slz_heap_size(H) / 16;
-        cbound = sixteenth < CACHE_BYTES ? sixteenth : CACHE_BYTES;
-        /* a stack of 64-byte chunks holds a sixteenth of the bound (that of
-         * the arena in whole 1 KiB cells), 31 to 1023 blocks, 3 modulo 4 */
-        size_t cells64 = (slz_heap_size(H) / 16 + 63) / 64 * 64;
-        cdepth = ((cells64 < CACHE_BYTES ? cells64 : CACHE_BYTES) / 1024) | 3;
-        cdepth = cdepth < 31 ? 31 : cdepth > DEPTH ? DEPTH : cdepth;
-        model_flush();
-        hits = misses = 0;
-        memset(s, 0, sizeof s);
-        for (unsigned long long k = 0; k < ROUND && done < nops; k++, done++)
-            if (step(&r) || agree()) {
-                printf("core_cache: seed %llu, step %llu (round %u, heap %zu): %s\n", seed, done, round, hs, msg);
-                return 1;
-            }
-        for (unsigned i = 0; i < SLOTS; i++)
-            if (intact(i) || (drop(i), 0))
-                break;
-        slz_heap_flush(H);
-        model_flush();
-        struct slz_heap_stats st;
-        slz_heap_get_stats(H, &st);
-        if (*msg || agree() || st.live_blocks || st.free_chunks != 1) {
-            printf("core_cache: seed %llu, end of round %u: %s (%zu live blocks, %zu free chunks)\n", seed, round,
-                   *msg ? msg : "heap not one free chunk", st.live_blocks, st.free_chunks);
-            return 1;
-        }
-        total_hits += hits;
-        if (getenv("CORE_CACHE_VERBOSE"))
-            printf("round %u heap %zu: %llu hits %llu misses\n", round, hs, (unsigned long long)hits, (unsigned long long)misses);
-        total_misses += misses;
-        slz_heap_destroy(H);
     }
     printf("core_cache: seed %llu: %llu operations, %llu cache hits, %llu misses, all predicted, 0 violations\n",
            seed, done, total_hits, total_misses);
     return 0;
 }
+#endif
