@@ -176,3 +176,14 @@ same_output() {
     same_output awk 'BEGIN { for (i = 0; i < 200000; i++) a[i % 5003] = a[i % 5003] "x" i; for (k in a) n += length(a[k]); print n }'
     same_output ls -lR /usr/include
 }
+
+@test "SLZ_CACHE=1 stock: the whole stock battery (tests/stock.bats: ls, sort, grep, tar, python3, perl, gcc, git, make...) gives the same outputs with the mode on" {
+    SLZ_CACHE=1 run bats "$BATS_TEST_DIRNAME/stock.bats"
+    echo "$output" | grep -v '^ok' || true
+    [ "$status" -eq 0 ]
+    local planned ran
+    planned=$(echo "$output" | sed -n 's/^1\.\.\([0-9]*\)$/\1/p')
+    ran=$(echo "$output" | grep -c '^ok ')
+    [ "$planned" -gt 0 ] && [ "$ran" -eq "$planned" ]
+    [[ "$output" != *"not ok"* ]] && [[ "$output" != *"# skip"* ]]
+}
