@@ -537,6 +537,13 @@ static inline int watched_now(void)
     memcpy(&w, (const void *)&slz_watch, sizeof w);
     return w != 0;
 }
+/* short_size: a request of n bytes takes the short way (malloc, calloc);
+ * short_block: a block p of the thread's own slot does (free, realloc) */
+static inline int short_size(size_t n) { return likely(n < shim_me.fast) && likely(!watched_now()); }
+static inline int short_block(const void *p)
+{
+    return likely((uintptr_t)p - shim_me.lo < shim_me.len) && likely(!watched_now());
+}
 
 /* malloc_failed: the thread's heap refused n (zero: for calloc), leaving
  * errno as it was (SLZ_KEEP_ERRNO, heaps.c: the short way saves nothing):
@@ -567,7 +574,7 @@ static void *__attribute__((noinline)) malloc_other(size_t n)
 
 EXPORT void *malloc(size_t n)
 {
-    if (likely(n < shim_me.fast) && likely(!watched_now())) {
+    if (short_size(n)) {
         if (shim_my_heap == NULL)
             __builtin_unreachable(); /* (fast is 0 without a heap: slz_malloc's test goes) */
         void *p = slz_malloc(shim_my_heap, n);
@@ -586,7 +593,7 @@ EXPORT void *calloc(size_t count, size_t size)
     size_t n;
     if (__builtin_mul_overflow(count, size, &n) || n > PTRDIFF_MAX)
         return too_big();
-    if (likely(n < shim_me.fast) && likely(!watched_now())) { /* the short way, as malloc's */
+    if (short_size(n)) {
         void *p = slz_calloc(shim_my_heap, 1, n);
         return likely(p != NULL) ? p : malloc_failed(n, 1);
     }
@@ -652,7 +659,7 @@ static inline void free_other(void *p)
 
 EXPORT void free(void *p)
 {
-    if (likely((uintptr_t)p - shim_me.lo < shim_me.len) && likely(!watched_now())) {
+    if (short_block(p)) {
         /* (refused is not known: else len is 0, heaps.h) */
         if (p == NULL)
             __builtin_unreachable(); /* (p lies in the thread's slot: slz_free's test goes) */
@@ -796,7 +803,7 @@ static void *__attribute__((noinline)) realloc_failed(void *p, size_t n)
  * is all that the long way's room_made says). */
 EXPORT void *realloc(void *p, size_t n)
 {
-    if (likely((uintptr_t)p - shim_me.lo < shim_me.len) && likely(n - 1 < shim_me.fast - 1) && likely(!watched_now())) {
+    if (short_block(p) && likely(n - 1 < shim_me.fast - 1)) {
         /* (n from 1 to fast - 1: fast is shim_fast_max, not 0, when len is
          * not, heaps.h; n not 0, p stays the program's on a failure) */
         void *q = slz_realloc(shim_my_heap, p, n);
