@@ -6,6 +6,9 @@
 # this repository) and run with its own harness, on the prototype (with and
 # without its cache) and on glibc, interleaved; median ns per step of the runs. Issue 16 asks
 # `micro st` for 0.5x glibc's rate: this is what the design itself reaches.
+# Then the same prototype behind malloc and free (tests/bench/ffpre.c, built
+# here as build/bench/ffstudy/ffpre.so; instr.sh counts it too) timed on the
+# one-thread workloads simple-16 and espresso beside glibc and the shim.
 # Prints nothing but a note when the prototype's folder is missing.
 #
 #   tests/bench/floor.sh [--quick] [--runs N]
@@ -28,6 +31,10 @@ for v in p1 p1c; do
     ${CC:-cc} -O2 -std=gnu11 -mavx2 -mbmi -mbmi2 -mlzcnt -w $([ $v = p1c ] && echo -DFF_CACHE) -o "$OUT/$v" \
         "$SRC/harness.c" "$SRC/p1_maxtree.c" || { echo "# floor: the prototype did not build"; exit 1; }
 done
+# ffpre.so: p1 behind malloc and free (tests/bench/ffpre.c), for LD_PRELOAD: the
+# second table here and instr.sh's proto row count it as they count the shim
+${CC:-cc} -O2 -std=gnu11 -mavx2 -mbmi -mbmi2 -mlzcnt -w -fno-builtin -fPIC -shared -I"$SRC" -o "$OUT/ffpre.so" \
+    "$ROOT/tests/bench/ffpre.c" "$SRC/p1_maxtree.c" || { echo "# floor: ffpre.so did not build"; exit 1; }
 # ns: field 5 of the harness's row ("NAME TEST steps N X ns/step ...")
 for ((r = 1; r <= RUNS; r++)); do
     for t in micro rep; do
@@ -53,3 +60,47 @@ END {
         printf "%-6s %10.1f %10.1f %10.1f %7.2fx %7.2fx\n", t, p, c, g, (p > 0 ? g / p : 0), (c > 0 ? g / c : 0)
     }
 }'
+
+# The same prototype preloaded (ffpre.so) on the one-thread workloads of
+# workloads.sh whose rows issue 16 asks at <= 1.5x glibc: what the design
+# itself costs there, beside the shim (SLZ_HEAP_SIZE=1G), interleaved runs,
+# median seconds (the workload's own timer).
+W="$ROOT/build/bench/workloads" LIB="$ROOT/libslzmalloc.so"
+if [ ! -x "$W" ] || [ ! -e "$LIB" ]; then
+    echo "# floor: $W or $LIB missing (make bench-build): no workload rows"
+    exit 0
+fi
+ROWS=("simple-16:simple 1 20000 16" "espresso:espresso 1 4000000")
+[ "$QUICK" = 1 ] && ROWS=("simple-16:simple 1 500 16" "espresso:espresso 1 100000")
+for ((r = 1; r <= RUNS; r++)); do
+    for row in "${ROWS[@]}"; do
+        name=${row%%:*} args=${row#*:}
+        # shellcheck disable=SC2086 # args are the workload's words
+        for c in glibc proto shim1G; do
+            case $c in
+            glibc) pre= ;;
+            proto) pre="$OUT/ffpre.so" ;;
+            shim1G) pre="$LIB" ;;
+            esac
+            echo "$name $c $(env ${pre:+LD_PRELOAD=$pre} SLZ_HEAP_SIZE=1G "$W" $args | awk '$5 == 0 { print $4 }')"
+        done
+    done
+done | awk '
+function median(list,   a, n, i, j, t) {
+    n = split(list, a, " ")
+    for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+{ v[$1, $2] = v[$1, $2] " " $3; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+END {
+    print ""
+    print "# floor behind malloc/free: p1 preloaded (build/bench/ffstudy/ffpre.so, no checks, one thread)"
+    print "#   on the one-thread workloads, beside the shim with SLZ_HEAP_SIZE=1G; median seconds of the"
+    print "#   runs (the workload'"'"'s own timer); x = seconds / glibc'"'"'s"
+    printf "%-10s %10s %10s %10s %8s %8s\n", "workload", "glibc s", "p1 s", "shim1G s", "p1 x", "shim1G x"
+    for (i = 1; i <= n; i++) {
+        t = order[i]; g = median(v[t, "glibc"]); p = median(v[t, "proto"]); s = median(v[t, "shim1G"])
+        printf "%-10s %10.4f %10.4f %10.4f %7.2fx %7.2fx\n", t, g, p, s, (g > 0 ? p / g : 0), (g > 0 ? s / g : 0)
+    }
+}'
+

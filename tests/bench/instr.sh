@@ -52,6 +52,11 @@ if [ -n "$QUICK" ]; then
     CONFIGS=(plain shim1G cache1G secure1G core1G corecache1G)
 else
     each_peer add_peer
+    # proto: the ffstudy prototype p1 behind malloc/free (floor.sh builds it):
+    # the design's floor with no checks, keys, page release or statistics,
+    # counted exactly as the shim is
+    FFPRE="$ROOT/build/bench/ffstudy/ffpre.so"
+    if [ -e "$FFPRE" ]; then add_peer proto "$FFPRE"; else echo "# proto: $FFPRE missing (tests/bench/floor.sh builds it), row skipped"; fi
 fi
 # a library without the cache ignores SLZ_CACHE: its statistics then say
 # nothing of a cache, and the row reads n/a
@@ -120,7 +125,8 @@ echo "#   library has no cache);"
 echo "#   secure1G with SLZ_SECURE=1 (the quarantine). Counts, not times: they do not move with the machine's load"
 echo "#   (but jemalloc purges on a timer: its live row moved from 229 to 10 instructions between two runs)."
 echo "#   core1G/corecache1G: the core alone (build/bench/microcore, flags 0/SLZ_CACHE): the shim's own cost"
-echo "#   per pair is shim1G - core1G, and cache1G - corecache1G."
+echo "#   per pair is shim1G - core1G, and cache1G - corecache1G. proto: the ffstudy prototype p1 preloaded"
+echo "#   (floor.sh's ffpre.so): exact first fit at its floor, without checks, keys, page release or statistics."
 awk '
 function per(i) { return (r[i + 4] - r[i]) / (r[4] - r[0]) }
 { if (!($1 in seen)) { seen[$1] = 1; order[++nt] = $1 } if (!($2 in cseen)) { cseen[$2] = 1; corder[++nc] = $2 } }
