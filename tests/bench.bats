@@ -480,7 +480,7 @@ EOF
     [ "$(grep -c '| not run |' <<<"$output")" -eq 13 ]
 }
 
-@test "bench: floor.sh --quick: the ffstudy prototype timed against glibc, in its harness and preloaded on two workloads (or the note that it is missing)" {
+@test "bench: floor.sh --quick: the ffstudy prototype timed against glibc, in its harness and preloaded on two workloads and micro mt (or the note that it is missing)" {
     run --separate-stderr "$ROOT/tests/bench/floor.sh" --quick
     echo "$output"
     [ "$status" -eq 0 ]
@@ -490,7 +490,7 @@ EOF
     fi
     # micro and rep, each with three positive times and two rates
     [ "$(awk '($1 == "micro" || $1 == "rep") && $2 > 0 && $3 > 0 && $4 > 0 && $5 ~ /x$/ && $6 ~ /x$/' <<<"$output" | wc -l)" -eq 2 ]
-    # the prototype preloaded: simple-16 and espresso, three positive times and two ratios each
-    [ "$(awk '($1 == "simple-16" || $1 == "espresso") && $2 > 0 && $3 > 0 && $4 > 0 && $5 ~ /x$/ && $6 ~ /x$/' <<<"$output" | wc -l)" -eq 2 ]
-    [ -e "$ROOT/build/bench/ffstudy/ffpre.so" ]
+    # the prototype preloaded: simple-16, espresso, mt2 and mt4, three positive times and two ratios each
+    [ "$(awk '$1 ~ /^(simple-16|espresso|mt2|mt4)$/ && $2 > 0 && $3 > 0 && $4 > 0 && $5 ~ /x$/ && $6 ~ /x$/' <<<"$output" | wc -l)" -eq 4 ]
+    [ -e "$ROOT/build/bench/ffstudy/ffpre.so" ] && [ -e "$ROOT/build/bench/ffstudy/ffpre-mt.so" ]
 }

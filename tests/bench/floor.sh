@@ -7,8 +7,9 @@
 # without its cache) and on glibc, interleaved; median ns per step of the runs. Issue 16 asks
 # `micro st` for 0.5x glibc's rate: this is what the design itself reaches.
 # Then the same prototype behind malloc and free (tests/bench/ffpre.c, built
-# here as build/bench/ffstudy/ffpre.so; instr.sh counts it too) timed on the
-# one-thread workloads simple-16 and espresso beside glibc and the shim.
+# here as build/bench/ffstudy/ffpre.so, and ffpre-mt.so with a heap per
+# thread; instr.sh counts ffpre.so too) timed on the one-thread workloads
+# simple-16 and espresso and on micro mt 2 and mt 4, beside glibc and the shim.
 # Prints nothing but a note when the prototype's folder is missing.
 #
 #   tests/bench/floor.sh [--quick] [--runs N]
@@ -33,8 +34,15 @@ for v in p1 p1c; do
 done
 # ffpre.so: p1 behind malloc and free (tests/bench/ffpre.c), for LD_PRELOAD: the
 # second table here and instr.sh's proto row count it as they count the shim
-${CC:-cc} -O2 -std=gnu11 -mavx2 -mbmi -mbmi2 -mlzcnt -w -fno-builtin -fPIC -shared -I"$SRC" -o "$OUT/ffpre.so" \
-    "$ROOT/tests/bench/ffpre.c" "$SRC/p1_maxtree.c" || { echo "# floor: ffpre.so did not build"; exit 1; }
+# ffpre-mt.so: a heap per thread, from a copy of p1_maxtree.c (in build/, not
+# in the repository) whose globals are made thread-local
+sed -E 's/^(static )?((char|cell_t|uint32_t|int|size_t) \*?(base|C|lv|nlv|span|ffa_grains|hiwater)\b)/\1__thread \2/' \
+    "$SRC/p1_maxtree.c" >"$OUT/p1_maxtree_tls.c"
+FFCC=(${CC:-cc} -O2 -std=gnu11 -mavx2 -mbmi -mbmi2 -mlzcnt -w -fno-builtin -fPIC -shared -ftls-model=initial-exec -I"$SRC")
+"${FFCC[@]}" -o "$OUT/ffpre.so" "$ROOT/tests/bench/ffpre.c" "$SRC/p1_maxtree.c" &&
+    [ "$(grep -c '^[a-z ]*__thread' "$OUT/p1_maxtree_tls.c")" -eq 7 ] &&
+    "${FFCC[@]}" -DFF_THREADS -o "$OUT/ffpre-mt.so" "$ROOT/tests/bench/ffpre.c" "$OUT/p1_maxtree_tls.c" ||
+    { echo "# floor: ffpre.so or ffpre-mt.so did not build"; exit 1; }
 # ns: field 5 of the harness's row ("NAME TEST steps N X ns/step ...")
 for ((r = 1; r <= RUNS; r++)); do
     for t in micro rep; do
@@ -61,28 +69,32 @@ END {
     }
 }'
 
-# The same prototype preloaded (ffpre.so) on the one-thread workloads of
-# workloads.sh whose rows issue 16 asks at <= 1.5x glibc: what the design
-# itself costs there, beside the shim (SLZ_HEAP_SIZE=1G), interleaved runs,
-# median seconds (the workload's own timer).
-W="$ROOT/build/bench/workloads" LIB="$ROOT/libslzmalloc.so"
-if [ ! -x "$W" ] || [ ! -e "$LIB" ]; then
-    echo "# floor: $W or $LIB missing (make bench-build): no workload rows"
+# The same prototype preloaded on the one-thread workloads of workloads.sh
+# whose rows issue 16 asks at <= 1.5x glibc (ffpre.so), and on micro mt 2 and
+# mt 4 (ffpre-mt.so: a heap per thread, remote frees handed to the owner),
+# asked at >= 1.0x glibc's rate: what the design itself costs there, beside
+# the shim (SLZ_HEAP_SIZE=1G); interleaved runs, median seconds (each
+# program's own timer: field 4 of its row, its last field the error count).
+W="$ROOT/build/bench/workloads" M="$ROOT/build/bench/micro" LIB="$ROOT/libslzmalloc.so"
+if [ ! -x "$W" ] || [ ! -x "$M" ] || [ ! -e "$LIB" ]; then
+    echo "# floor: $W, $M or $LIB missing (make bench-build): no rows behind malloc/free"
     exit 0
 fi
-ROWS=("simple-16:simple 1 20000 16" "espresso:espresso 1 4000000")
-[ "$QUICK" = 1 ] && ROWS=("simple-16:simple 1 500 16" "espresso:espresso 1 100000")
+ROWS=("simple-16:ffpre:$W simple 1 20000 16" "espresso:ffpre:$W espresso 1 4000000"
+    "mt2:ffpre-mt:$M mt 2 1000000" "mt4:ffpre-mt:$M mt 4 500000")
+[ "$QUICK" = 1 ] && ROWS=("simple-16:ffpre:$W simple 1 500 16" "espresso:ffpre:$W espresso 1 100000"
+    "mt2:ffpre-mt:$M mt 2 50000" "mt4:ffpre-mt:$M mt 4 25000")
 for ((r = 1; r <= RUNS; r++)); do
     for row in "${ROWS[@]}"; do
-        name=${row%%:*} args=${row#*:}
-        # shellcheck disable=SC2086 # args are the workload's words
+        name=${row%%:*} row=${row#*:} so=${row%%:*} cmd=${row#*:}
         for c in glibc proto shim1G; do
             case $c in
             glibc) pre= ;;
-            proto) pre="$OUT/ffpre.so" ;;
+            proto) pre="$OUT/$so.so" ;;
             shim1G) pre="$LIB" ;;
             esac
-            echo "$name $c $(env ${pre:+LD_PRELOAD=$pre} SLZ_HEAP_SIZE=1G "$W" $args | awk '$5 == 0 { print $4 }')"
+            # shellcheck disable=SC2086 # cmd is the program and its words
+            echo "$name $c $(env ${pre:+LD_PRELOAD=$pre} SLZ_HEAP_SIZE=1G $cmd | awk '$NF == 0 { print $4 }')"
         done
     done
 done | awk '
@@ -94,13 +106,13 @@ function median(list,   a, n, i, j, t) {
 { v[$1, $2] = v[$1, $2] " " $3; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
 END {
     print ""
-    print "# floor behind malloc/free: p1 preloaded (build/bench/ffstudy/ffpre.so, no checks, one thread)"
-    print "#   on the one-thread workloads, beside the shim with SLZ_HEAP_SIZE=1G; median seconds of the"
-    print "#   runs (the workload'"'"'s own timer); x = seconds / glibc'"'"'s"
-    printf "%-10s %10s %10s %10s %8s %8s\n", "workload", "glibc s", "p1 s", "shim1G s", "p1 x", "shim1G x"
+    print "# floor behind malloc/free: p1 preloaded (build/bench/ffstudy/ffpre.so; ffpre-mt.so for mt: a heap per"
+    print "#   thread, every free of micro mt handed to its owner), no checks, beside the shim with"
+    print "#   SLZ_HEAP_SIZE=1G; median seconds of the runs (the program'"'"'s own timer); x = seconds / glibc'"'"'s"
+    print "#   (micro.sh gives mt as a rate against glibc'"'"'s: that ratio is 1 / x)"
+    printf "%-10s %10s %10s %10s %8s %8s\n", "row", "glibc s", "p1 s", "shim1G s", "p1 x", "shim1G x"
     for (i = 1; i <= n; i++) {
         t = order[i]; g = median(v[t, "glibc"]); p = median(v[t, "proto"]); s = median(v[t, "shim1G"])
         printf "%-10s %10.4f %10.4f %10.4f %7.2fx %7.2fx\n", t, g, p, s, (g > 0 ? p / g : 0), (g > 0 ? s / g : 0)
     }
 }'
-
