@@ -70,23 +70,36 @@ END {
 }'
 
 # The same prototype preloaded on the one-thread workloads of workloads.sh
-# whose rows issue 16 asks at <= 1.5x glibc (ffpre.so), and on micro mt 2 and
+# whose rows issue 16 asks at <= 1.5x glibc (ffpre.so), on micro mt 2 and
 # mt 4 (ffpre-mt.so: a heap per thread, remote frees handed to the owner),
-# asked at >= 1.0x glibc's rate: what the design itself costs there, beside
-# the shim (SLZ_HEAP_SIZE=1G); interleaved runs, median seconds (each
-# program's own timer: field 4 of its row, its last field the error count).
-W="$ROOT/build/bench/workloads" M="$ROOT/build/bench/micro" LIB="$ROOT/libslzmalloc.so"
-if [ ! -x "$W" ] || [ ! -x "$M" ] || [ ! -e "$LIB" ]; then
-    echo "# floor: $W, $M or $LIB missing (make bench-build): no rows behind malloc/free"
+# asked at >= 1.0x glibc's rate, and on issue 21's a,c,b frees (<= 3x) and
+# python's del of a 1M-entry dict (<= 2x; memload.sh's cases): what the
+# design itself costs there, beside the shim (SLZ_HEAP_SIZE=1G); interleaved
+# runs, median seconds (each program's own timer, the field F of its row
+# whose last field counts errors; the prototype gives no page back).
+W="$ROOT/build/bench/workloads" M="$ROOT/build/bench/micro" ML="$ROOT/build/bench/memload"
+LIB="$ROOT/libslzmalloc.so"
+if [ ! -x "$W" ] || [ ! -x "$M" ] || [ ! -x "$ML" ] || [ ! -e "$LIB" ]; then
+    echo "# floor: $W, $M, $ML or $LIB missing (make bench-build): no rows behind malloc/free"
     exit 0
 fi
-ROWS=("simple-16:ffpre:$W simple 1 20000 16" "espresso:ffpre:$W espresso 1 4000000"
-    "mt2:ffpre-mt:$M mt 2 1000000" "mt4:ffpre-mt:$M mt 4 500000")
-[ "$QUICK" = 1 ] && ROWS=("simple-16:ffpre:$W simple 1 500 16" "espresso:ffpre:$W espresso 1 100000"
-    "mt2:ffpre-mt:$M mt 2 50000" "mt4:ffpre-mt:$M mt 4 25000")
+PY="$OUT/del.py" N=1000000 PYN=10**6
+[ "$QUICK" = 1 ] && N=20000 PYN=10**4
+cat >"$PY" <<PYEOF
+import time
+d = {("k%d" % i): [i, str(i)] for i in range($PYN)}
+t = time.process_time(); del d; print("del %.4f 0" % (time.process_time() - t))
+PYEOF
+# NAME:LIBRARY:F:COMMAND (LIBRARY: ffpre or ffpre-mt)
+ROWS=("simple-16:ffpre:4:$W simple 1 20000 16" "espresso:ffpre:4:$W espresso 1 4000000"
+    "mt2:ffpre-mt:4:$M mt 2 1000000" "mt4:ffpre-mt:4:$M mt 4 500000")
+[ "$QUICK" = 1 ] && ROWS=("simple-16:ffpre:4:$W simple 1 500 16" "espresso:ffpre:4:$W espresso 1 100000"
+    "mt2:ffpre-mt:4:$M mt 2 50000" "mt4:ffpre-mt:4:$M mt 4 25000")
+ROWS+=("acb:ffpre:2:$ML acb $N")
+command -v python3 >/dev/null && ROWS+=("del:ffpre:2:env PYTHONMALLOC=malloc python3 $PY")
 for ((r = 1; r <= RUNS; r++)); do
     for row in "${ROWS[@]}"; do
-        name=${row%%:*} row=${row#*:} so=${row%%:*} cmd=${row#*:}
+        name=${row%%:*} row=${row#*:} so=${row%%:*} row=${row#*:} f=${row%%:*} cmd=${row#*:}
         for c in glibc proto shim1G; do
             case $c in
             glibc) pre= ;;
@@ -94,7 +107,7 @@ for ((r = 1; r <= RUNS; r++)); do
             shim1G) pre="$LIB" ;;
             esac
             # shellcheck disable=SC2086 # cmd is the program and its words
-            echo "$name $c $(env ${pre:+LD_PRELOAD=$pre} SLZ_HEAP_SIZE=1G $cmd | awk '$NF == 0 { print $4 }')"
+            echo "$name $c $(env ${pre:+LD_PRELOAD=$pre} SLZ_HEAP_SIZE=1G $cmd | awk -v f="$f" '$NF == 0 { print $f }')"
         done
     done
 done | awk '
