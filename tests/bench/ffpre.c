@@ -26,6 +26,10 @@
 #include <unistd.h>
 #include "ff.h"
 
+/* the entry points: floor.sh builds with -fvisibility=hidden, so that the
+ * calls into the prototype are direct, as the shim's into the core are */
+#define API __attribute__((visibility("default")))
+
 #define ARENA (1ull << 30) /* p1_maxtree.c's arena */
 
 #ifdef FF_THREADS
@@ -93,12 +97,18 @@ static void up(void)
 #endif
 }
 
-static int ours(const void *p) { return ready && (const char *)p - ffa_base() < (ptrdiff_t)ARENA && (const char *)p > ffa_base(); }
+/* ours: p lies in this thread's arena (before ffa_init the base is null and
+ * the difference is an address, far above ARENA) */
+static int ours(const void *p) { return (uintptr_t)p - (uintptr_t)ffa_base() - 1 < ARENA; }
 
 #define ALIGNED_TAG 0xa11a11a11a11a110ull
 
 /* block: the block an aligned pointer lies in; any other pointer itself */
-static void *block(void *p) { return ((uint64_t *)p)[-2] == ALIGNED_TAG ? ((void **)p)[-1] : p; }
+static int any_aligned; /* set at the first aligned block: until then no tag is read */
+static void *block(void *p)
+{
+    return __builtin_expect(any_aligned, 0) && ((uint64_t *)p)[-2] == ALIGNED_TAG ? ((void **)p)[-1] : p;
+}
 
 static size_t usable(void *p)
 {
@@ -106,7 +116,7 @@ static size_t usable(void *p)
     return (size_t)(((const uint64_t *)b)[-2] >> 4) * 16 - 16 - (size_t)((char *)p - b);
 }
 
-void *malloc(size_t n)
+API void *malloc(size_t n)
 {
     up();
     void *p = ffa_malloc(n);
@@ -115,7 +125,7 @@ void *malloc(size_t n)
     return p;
 }
 
-void free(void *p)
+API void free(void *p)
 {
     if (!p)
         return;
@@ -135,7 +145,7 @@ void free(void *p)
 #endif
 }
 
-void *calloc(size_t a, size_t b)
+API void *calloc(size_t a, size_t b)
 {
     size_t n;
     if (__builtin_mul_overflow(a, b, &n)) {
@@ -146,7 +156,7 @@ void *calloc(size_t a, size_t b)
     return p ? memset(p, 0, n) : NULL;
 }
 
-void *realloc(void *p, size_t n)
+API void *realloc(void *p, size_t n)
 {
     if (!p)
         return malloc(n);
@@ -159,7 +169,7 @@ void *realloc(void *p, size_t n)
     return q;
 }
 
-size_t malloc_usable_size(void *p) { return p ? usable(p) : 0; }
+API size_t malloc_usable_size(void *p) { return p ? usable(p) : 0; }
 
 static void *aligned(size_t a, size_t n)
 {
@@ -169,6 +179,7 @@ static void *aligned(size_t a, size_t n)
     if (!b)
         return NULL;
     char *p = (char *)(((uintptr_t)b + 16 + a - 1) & ~(uintptr_t)(a - 1));
+    __atomic_store_n(&any_aligned, 1, __ATOMIC_RELAXED); /* (a block of this thread, or handed over after) */
     ((uint64_t *)p)[-2] = ALIGNED_TAG;
     ((void **)p)[-1] = b;
     return p;
@@ -176,7 +187,7 @@ static void *aligned(size_t a, size_t n)
 
 static int power_of_two(size_t a) { return a && !(a & (a - 1)); }
 
-int posix_memalign(void **r, size_t a, size_t n)
+API int posix_memalign(void **r, size_t a, size_t n)
 {
     if (!power_of_two(a) || a % sizeof(void *))
         return EINVAL;
@@ -187,7 +198,7 @@ int posix_memalign(void **r, size_t a, size_t n)
     return 0;
 }
 
-void *memalign(size_t a, size_t n)
+API void *memalign(size_t a, size_t n)
 {
     if (!power_of_two(a)) {
         errno = EINVAL;
@@ -196,4 +207,4 @@ void *memalign(size_t a, size_t n)
     return aligned(a, n);
 }
 
-void *aligned_alloc(size_t a, size_t n) { return memalign(a, n); }
+API void *aligned_alloc(size_t a, size_t n) { return memalign(a, n); }

@@ -38,7 +38,7 @@ done
 # in the repository) whose globals are made thread-local
 sed -E 's/^(static )?((char|cell_t|uint32_t|int|size_t) \*?(base|C|lv|nlv|span|ffa_grains|hiwater)\b)/\1__thread \2/' \
     "$SRC/p1_maxtree.c" >"$OUT/p1_maxtree_tls.c"
-FFCC=(${CC:-cc} -O2 -std=gnu11 -mavx2 -mbmi -mbmi2 -mlzcnt -w -fno-builtin -fPIC -shared -ftls-model=initial-exec -I"$SRC")
+FFCC=(${CC:-cc} -O2 -std=gnu11 -mavx2 -mbmi -mbmi2 -mlzcnt -w -fno-builtin -fPIC -shared -fvisibility=hidden -ftls-model=initial-exec -I"$SRC")
 "${FFCC[@]}" -o "$OUT/ffpre.so" "$ROOT/tests/bench/ffpre.c" "$SRC/p1_maxtree.c" &&
     [ "$(grep -c '^[a-z ]*__thread' "$OUT/p1_maxtree_tls.c")" -eq 7 ] &&
     "${FFCC[@]}" -DFF_THREADS -o "$OUT/ffpre-mt.so" "$ROOT/tests/bench/ffpre.c" "$OUT/p1_maxtree_tls.c" ||

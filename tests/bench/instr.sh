@@ -52,6 +52,13 @@ if [ -n "$QUICK" ]; then
     CONFIGS=(plain shim1G cache1G secure1G core1G corecache1G)
 else
     each_peer add_peer
+    # unchecked1G: the shim built without its in-band checks (bench.mk's
+    # variant), 1G heap: shim1G - unchecked1G is what the checks cost a pair
+    UNCHECKED="$ROOT/build/bench/unchecked/libslzmalloc.so"
+    if [ -e "$UNCHECKED" ]; then
+        add_peer unchecked1G "$UNCHECKED"
+        ENV[unchecked1G]="SLZ_HEAP_SIZE=1G"
+    fi
     # proto: the ffstudy prototype p1 behind malloc/free (floor.sh builds it):
     # the design's floor with no checks, keys, page release or statistics,
     # counted exactly as the shim is
@@ -127,6 +134,7 @@ echo "#   (but jemalloc purges on a timer: its live row moved from 229 to 10 ins
 echo "#   core1G/corecache1G: the core alone (build/bench/microcore, flags 0/SLZ_CACHE): the shim's own cost"
 echo "#   per pair is shim1G - core1G, and cache1G - corecache1G. proto: the ffstudy prototype p1 preloaded"
 echo "#   (floor.sh's ffpre.so): exact first fit at its floor, without checks, keys, page release or statistics."
+echo "#   unchecked1G: the shim built without its in-band checks (SLZ_UNCHECKED), SLZ_HEAP_SIZE=1G."
 awk '
 function per(i) { return (r[i + 4] - r[i]) / (r[4] - r[0]) }
 { if (!($1 in seen)) { seen[$1] = 1; order[++nt] = $1 } if (!($2 in cseen)) { cseen[$2] = 1; corder[++nc] = $2 } }
