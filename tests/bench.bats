@@ -441,6 +441,7 @@ st    plain        160.4     1.00    1.23    1.00    0.75     1.00
 st    shim1G       399.0     2.49    2.60    2.11    2.50     3.33
 st    cache1G      141.0     0.88    1.00    0.81    0.50     0.67
 st    jemalloc      90.2     0.56    0.57    0.46    0.30     0.40
+st    proto        391.0     2.44    2.36    1.92    4.69     6.25
 rep   shim1G       371.0     2.48    2.00    2.27    2.00     4.08
 live  shim1G       failed      n/a  failed     n/a  failed      n/a
 
@@ -473,7 +474,7 @@ EOF
     [ "$(verdict 'workloads' cache1G)" = "worst benchmark cfrac 0.95x, geomean 0.92x; worst row 0.95 (cfrac, 1 thread(s)) | missed" ]
     [ "$(verdict 'footprint' 'core, SLZ_CACHE')" = "geomean 1.020x / 1.200x; highest 1.100x (random-bal) / 1.300x (syn-mix) | missed" ]
     # the peers beside the counts, and the run it came from
-    grep -q 'glibc 160.4, jemalloc 90.2 |$' <<<"$output"
+    grep -q 'glibc 160.4, jemalloc 90.2, the prototype p1 391.0 |$' <<<"$output"
     grep -q 'abc1234' <<<"$output"
     # a run without those sections says so
     run -0 "$ROOT/tests/bench/summary.sh" - </dev/null

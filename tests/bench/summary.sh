@@ -50,8 +50,8 @@ function row(issue, fig, cfg, now, target, verdict, ctx) {
 function num(v, f) { return has(v) ? sprintf(f, v) : v }
 function na(v, f) { return has(v) ? sprintf(f, v) : "n/a" }
 function peers(arr, t,   s, p, n, P) {
-    n = split("plain jemalloc mimalloc tcmalloc", P, " "); s = ""
-    for (p = 1; p <= n; p++) if ((t, P[p]) in arr && has(arr[t, P[p]])) s = s (s ? ", " : "") (P[p] == "plain" ? "glibc" : P[p]) " " sprintf("%.1f", arr[t, P[p]])
+    n = split("plain jemalloc mimalloc tcmalloc proto", P, " "); s = ""
+    for (p = 1; p <= n; p++) if ((t, P[p]) in arr && has(arr[t, P[p]])) s = s (s ? ", " : "") (P[p] == "plain" ? "glibc" : P[p] == "proto" ? "the prototype p1" : P[p]) " " sprintf("%.1f", arr[t, P[p]])
     return s
 }
 function mx(a, b) { return !has(a) ? b : !has(b) ? a : (a + 0 > b + 0 ? a : b) }
