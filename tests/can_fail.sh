@@ -202,6 +202,7 @@ done
 # ---- a heap that grows, trimmed (heap.c, free.c) -----------------------------
 mutant grow-last-not-raised $H 's/    index_raise(h, lo \/ SLZ_CELL, g - lo);/    (void)0;/' core core_grow
 mutant grow-block-end-taken $H 's/    if (is_used(h, lo)) {/    if (0) {/' core core_grow
+mutant heap-arena-not-largest $H 's/            a = mid;/            most = mid - step;/' core core_grow
 mutant settle-same-page-across-cells $F 's/ \& (((g - 1) ^ (end - 1)) < SLZ_CELL) \& / \& /' core core_release
 mutant keep-reused-wraps $F 's/        size_t reused = s.a < lo ? lo - s.a : 0;/        size_t reused = lo - s.a;/' core core_release
 mutant keep-not-set-at-creation $H 's/    h->keep = SLZ_KEEP \/ SLZ_ALIGN; /    (void)0; /' core "$R"
