@@ -53,6 +53,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "grow.h"
 #include "heaps.h"
 #include "options.h"
 #include "shim.h"
@@ -109,8 +110,6 @@ static int clear_free(void *chunk, size_t size, int used, void *arg)
 #define MAP_FIXED_NOREPLACE 0x100000
 #endif
 #define AREA_AT ((uintptr_t)1 << 44) /* where the range goes: 16 TiB (47-bit address spaces and up) */
-#define FIRST_ARENA ((size_t)256 << 10) /* the part of its arena a new heap maps at once */
-#define GROW_MIN ((size_t)64 << 10)    /* a heap grows by at least the request and this */
 
 static size_t planned[SHIM_SLOTS]; /* the arena each heap plans */
 
@@ -200,7 +199,7 @@ static slz_heap *make_heap(unsigned i)
     char *slot = shim_heaps.area + ((size_t)i << shim_heaps.shift);
     size_t arena = arena_allowed();
     size_t foot = slz_heap_footprint(arena, SLZ_GUARDED | heap_flags()), meta = foot - arena - page; /* meta, guard */
-    size_t first = arena < FIRST_ARENA ? arena : FIRST_ARENA;
+    size_t first = first_arena(arena);
     if (arena < page || map_at(slot, meta + first + page) != 0)
         return NULL;
     slz_heap *h = mprotect(slot + meta + first, page, PROT_NONE) == 0 /* the guard after the arena */
@@ -232,12 +231,9 @@ int heaps_grow(slz_heap *h, size_t need)
 {
     int i = heaps_slot(h);
     char *base = slz_heap_base(h), *slot = shim_heaps.area + ((size_t)i << shim_heaps.shift);
-    size_t now = slz_heap_size(h), max = planned[i];
-    if (now >= max || need >= max - now)
+    size_t now = slz_heap_size(h), least, want = grow_to(now, need, planned[i], page, &least);
+    if (want == 0)
         return 0;
-    size_t least = up(now + need + GROW_MIN), want = 2 * now;
-    least = least < max ? least : max;
-    want = want < least ? least : want < max ? want : max;
     /* the guard after the arena moves up: the part after it mapped, a new
      * guard at its end, then the old guard opened */
     if (map_at(base + now + page, want - now) != 0) { /* (over a limit, perhaps: just what it needs) */

@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../preload/grow.h" /* (self-contained: nothing of the shim links in) */
 #include "html_core.h"
 #include "slz.h"
 
@@ -15,14 +16,12 @@ static void *region; /* the cache's heap (hc_init's cache): its memory */
 static size_t region_bytes, planned;
 
 /* The shim's heaps with SLZ_CACHE=1, as the shim makes and grows
- * them: their first 256 KiB usable (FIRST_ARENA), then, when a request
- * fails, twice as much, or at least the request and 64 KiB more
- * (GROW_MIN), up to the heap size. Placement does not depend on it without
- * the cache; with it, a request the heap refuses first empties the cache
- * into the heap (src/cache.c, cache_refused), so a replay must refuse where
- * the run did to place what it placed. */
-#define FIRST_ARENA ((size_t)256 << 10)
-#define GROW_MIN ((size_t)64 << 10)
+ * them (preload/grow.h): their first 256 KiB usable (FIRST_ARENA), then,
+ * when a request fails, twice as much, or at least the request and 64 KiB
+ * more, up to the heap size. Placement does not depend on it without the
+ * cache; with it, a request the heap refuses first empties the cache into
+ * the heap (src/cache.c, cache_refused), so a replay must refuse where the
+ * run did to place what it placed. */
 
 static size_t up_page(size_t n)
 {
@@ -42,7 +41,7 @@ static int init_cached(size_t bytes)
         return -1;
     }
     heap = slz_heap_create_in(region, region_bytes, flags);
-    if (heap == NULL || slz_heap_grow(heap, planned < FIRST_ARENA ? planned : FIRST_ARENA) != 0) {
+    if (heap == NULL || slz_heap_grow(heap, first_arena(planned)) != 0) {
         munmap(region, region_bytes);
         region = NULL;
         return -1;
@@ -54,13 +53,8 @@ static int init_cached(size_t bytes)
  * shim's would (its heaps_grow), 0 when it cannot. */
 static int grow(size_t need)
 {
-    size_t now = slz_heap_size(heap);
-    if (region == NULL || now >= planned || need >= planned - now)
-        return 0;
-    size_t least = up_page(now + need + GROW_MIN), want = 2 * now;
-    least = least < planned ? least : planned;
-    want = want < least ? least : want < planned ? want : planned;
-    return slz_heap_grow(heap, want) == 0;
+    size_t least, want = region ? grow_to(slz_heap_size(heap), need, planned, (size_t)sysconf(_SC_PAGESIZE), &least) : 0;
+    return want != 0 && slz_heap_grow(heap, want) == 0;
 }
 
 int hc_init(size_t bytes, int cache) { return cache ? init_cached(bytes) : (heap = slz_heap_create(bytes)) ? 0 : -1; }

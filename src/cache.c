@@ -432,6 +432,20 @@ static inline uint64_t shifted(uint64_t st, uintptr_t g)
 #endif
 }
 
+/* takes: the checks of a block the cache takes (cache_slz_free,
+ * cache_take): chunk ch at g is a live block by the bits (a start with its
+ * used bit) of *b bytes, at most most, and its header says so (size | U: a
+ * cached block's has K and fails). */
+static inline __attribute__((always_inline)) int takes(const slz_heap *h, uintptr_t g, const slz_chunk *ch, uintptr_t most, uintptr_t *b)
+{
+    const struct slz_cell *cell = cell_of(h, (uint32_t)g);
+    uint64_t st = cell->start;
+    if (!((st & cell->used) >> (g % SLZ_CELL) & 1))
+        return 0;
+    *b = size_in_cell(cell, shifted(st, g), 0) * SLZ_ALIGN;
+    return *b <= most && ch->head == *b + SLZ_INUSE;
+}
+
 /* push: chunk ch at g, of b bytes, its cached bit set, goes on top of its
  * stack (row, holding i): K in its head, the canary of a held chunk (C3). */
 HOT void push(slz_heap *h, struct slz_cache *c, uint32_t *row, uint32_t i, uintptr_t g, slz_chunk *ch, uintptr_t b)
@@ -475,13 +489,9 @@ __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
     uint32_t grains = h->grains;
     if (__builtin_expect(g >= grains || __atomic_load_n(&h->pend_any, __ATOMIC_RELAXED), 0))
         return free_to_heap(h, p);
-    const struct slz_cell *cell = cell_of(h, (uint32_t)g);
-    uint64_t st = cell->start;
-    if (!((st & cell->used) >> (g % SLZ_CELL) & 1))
-        return free_to_heap(h, p);
-    uintptr_t b = size_in_cell(cell, shifted(st, g), 0) * SLZ_ALIGN;
     slz_chunk *ch = mem2chunk(p);
-    if (b > CACHE_CLASSES * SLZ_ALIGN || ch->head != b + SLZ_INUSE)
+    uintptr_t b;
+    if (!takes(h, g, ch, CACHE_CLASSES * SLZ_ALIGN, &b))
         return free_to_heap(h, p);
     __asm__("" : "+r"(g), "+r"(b)); /* (what derives from them is derived again: fewer registers saved) */
     struct slz_cache *c = h->cache;
@@ -494,14 +504,14 @@ __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
     op_end(h);
 }
 
-/* take_into: live chunk g of b bytes onto its stack, row, when its header
- * says so and the stack and the byte bound have room (cache_take). */
+/* take_into: live chunk g of b bytes (takes) onto its stack, row, when
+ * the stack and the byte bound have room (cache_take). */
 static inline int take_into(slz_heap *h, uint32_t *row, uint32_t g, uintptr_t b)
 {
     struct slz_cache *c = h->cache;
     slz_chunk *ch = chunk_at(h, g);
     uint32_t i = row[0];
-    if (ch->head != b + SLZ_INUSE || i >= c->depth || b > c->room)
+    if (i >= c->depth || b > c->room)
         return 0;
     if (cache_set_bit(c, g))
         slz_misuse(h->op, "double free", chunk2mem(ch));
@@ -531,11 +541,9 @@ static __attribute__((noinline)) int coarse_take(slz_heap *h, uint32_t g, uintpt
  * its own frees (the chunk above unread, as there). */
 int cache_take(slz_heap *h, uint32_t g)
 {
-    const struct slz_cell *cell = cell_of(h, g);
-    uint64_t st = cell->start;
-    if (!((st & cell->used) >> (g % SLZ_CELL) & 1))
+    uintptr_t b;
+    if (!takes(h, g, chunk_at(h, g), UINTPTR_MAX, &b)) /* (any size: coarse_take's row_of) */
         return 0;
-    uintptr_t b = size_in_cell(cell, shifted(st, g), 0) * SLZ_ALIGN;
     if (b > CACHE_CLASSES * SLZ_ALIGN)
         return coarse_take(h, g, b);
     return take_into(h, cache_row(h->cache, b), g, b);

@@ -10,7 +10,7 @@ A64_CORE  = $(CORE_SRC:src/%.c=$(A64_DIR)/core/%.o)
 A64_PIC   = $(CORE_SRC:src/%.c=$(A64_DIR)/pic/%.o) $(REPORT_SRC:src/%.c=$(A64_DIR)/pic/%.o) \
             $(SHIM_SRC:preload/%.c=$(A64_DIR)/pic/%.o)
 # every core test, and the shim tests that run under tests/aarch64.sh
-A64_TESTS = $(patsubst tests/c/%.c,$(A64_DIR)/tests/%,$(wildcard tests/c/core_*.c)) \
+A64_TESTS = $(patsubst tests/c/%.c,$(A64_DIR)/tests/%,$(wildcard tests/c/core_*.c tests/c/hook_*.c)) \
             $(addprefix $(A64_DIR)/tests/,shim_errno shim_align shim_calloc shim_threads shim_glibc_places)
 A64_COMPILE = $(A64_CC) $(DEPFLAGS) $(SLZ_CFLAGS)
 
@@ -36,6 +36,16 @@ $(A64_DIR)/libslzmalloc.so: $(A64_PIC)
 
 # linked with the core's objects (no archive: the host's ar does not index
 # aarch64 objects)
+A64_LINK  = $(A64_CORE)
 $(A64_DIR)/tests/%: tests/c/%.c $(A64_CORE)
 	@mkdir -p $(@D)
-	$(A64_COMPILE) -Ipreload $(CFLAGS) -o $@ $< $(A64_CORE) -lpthread
+	$(A64_COMPILE) -Ipreload $(CFLAGS) -o $@ $< $(A64_LINK) -lpthread
+
+# hook_drain_gap: linked with the core built with its hook instead (as in
+# tests/tests.mk)
+A64_HOOK  = $(CORE_SRC:src/%.c=$(A64_DIR)/hook/%.o)
+$(A64_DIR)/hook/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(A64_COMPILE) $(CFLAGS) -DSLZ_DRAIN_GAP=drain_gap -c -o $@ $<
+$(A64_DIR)/tests/hook_drain_gap: $(A64_HOOK)
+$(A64_DIR)/tests/hook_drain_gap: A64_LINK = $(A64_HOOK)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # aarch64.sh DIR - run the aarch64 builds of make test-aarch64 (DIR, normally
-# build/aarch64; tests/aarch64.mk) under qemu-user: every core test, then the
-# shim's C tests with the aarch64 shim preloaded (a 256M heap, the default one). Exit status:
+# build/aarch64; tests/aarch64.mk) under qemu-user: every core test (hook_*
+# too), then the shim's C tests with the aarch64 shim preloaded (a 256M heap, the default one). Exit status:
 # the number of programs that failed. Prints one line per run.
 #
 # Under qemu-user the guest's program image and brk heap lie a few MiB below
@@ -38,7 +38,7 @@ one() {
     fi
 }
 
-for prog in "$DIR"/tests/core_*; do
+for prog in "$DIR"/tests/core_* "$DIR"/tests/hook_*; do
     case "$prog" in *.d) continue ;; esac
     t=$(basename "$prog")
     case "$t" in

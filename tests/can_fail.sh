@@ -202,6 +202,7 @@ done
 # ---- a heap that grows, trimmed (heap.c, free.c) -----------------------------
 mutant grow-last-not-raised $H 's/    index_raise(h, lo \/ SLZ_CELL, g - lo);/    (void)0;/' core core_grow
 mutant grow-block-end-taken $H 's/    if (is_used(h, lo)) {/    if (0) {/' core core_grow
+mutant heap-arena-not-largest $H 's/            a = mid;/            most = mid - step;/' core core_grow
 mutant settle-same-page-across-cells $F 's/ \& (((g - 1) ^ (end - 1)) < SLZ_CELL) \& / \& /' core core_release
 mutant keep-reused-wraps $F 's/        size_t reused = s.a < lo ? lo - s.a : 0;/        size_t reused = lo - s.a;/' core core_release
 mutant keep-not-set-at-creation $H 's/    h->keep = SLZ_KEEP \/ SLZ_ALIGN; /    (void)0; /' core "$R"
@@ -259,7 +260,7 @@ mutant cache-bit-unread $CA 's/    if (cache_set_bit(c, g)) \/\* (its header was
 mutant cache-canary-unread $CA 's/    if (!CHECKED(ch->canary == canary_of(h, ch)) || /    if (/' core core_cache_misuse
 mutant cache-pop-pending-unread $CA '/^static __attribute__((noinline)) void \*malloc_reused/,/^}/s/    reused(h, p);/    (void)0;/' core core_cache_misuse
 mutant keep-errno-ignored src/alloc.c 's/    if (!(h->flags \& SLZ_KEEP_ERRNO))/    if (1)/' core core_errno
-mutant cache-take-head-unread $CA '/^static inline int take_into/,/^}/s/    if (ch->head != b + SLZ_INUSE || /    if (/' core core_cache_misuse
+mutant cache-take-head-unread $CA 's/    return \*b <= most \&\& ch->head == \*b + SLZ_INUSE;/    return *b <= most;/' core core_cache_misuse
 mutant cache-depth-ignored $CA 's/    if (i >= c->depth || b > c->room)/    if (b > c->room)/' core core_cache_misuse
 mutant cache-coarse-unbounded $CA 's/ || c->coarse + b > h->st.in_use >> COARSE_SHARE//' core core_cache_misuse
 mutant cache-coarse-not-rounded $CA 's/    void \*p = first_fit(h, b - SLZ_HDR);/    void *p = first_fit(h, n);/' core core_cache

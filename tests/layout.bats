@@ -58,6 +58,11 @@ long_functions() {
         ! grep -qw "$f" <<<"$output"
     done
     grep -qw heapmap_write <<<"$output" # the check sees a function that is there
+    # of preload/, the tools read one header, self-contained (the heaps' grow policy)
+    run -0 grep -ho '[^ ]*preload/[^ :]*' build/replay/scripts/*.d
+    [ "$(sort -u <<<"$output")" = "scripts/../preload/grow.h" ]
+    run grep -n '^#include "' preload/grow.h
+    [ -z "$output" ]
 }
 
 @test "nothing outside tests/ is built from tests/: no object of the core, the report layer, the shim or slz-replay read a file of tests/" {

@@ -73,32 +73,21 @@ static void take_walk(struct walk *w)
         slz_heap_walk(heap, record, w);
 }
 
-/* at: the chunk of w that begins at off, or NULL. */
-static const struct chunk *at(const struct walk *w, size_t off)
+/* find: the chunk of w that begins at offset off (AT), holds it (HOLDING)
+ * or ends at it (ENDING), or NULL; at, holding, ending name the three. */
+enum where { AT, HOLDING, ENDING };
+static const struct chunk *find(const struct walk *w, enum where how, size_t off)
 {
-    for (int i = 0; i < w->n; i++)
-        if (w->c[i].off == off)
+    for (int i = 0; i < w->n; i++) {
+        size_t lo = w->c[i].off, end = lo + w->c[i].size;
+        if (how == AT ? lo == off : how == ENDING ? end == off : lo <= off && off < end)
             return &w->c[i];
+    }
     return NULL;
 }
-
-/* holding: the chunk of w that holds offset off, or NULL. */
-static const struct chunk *holding(const struct walk *w, size_t off)
-{
-    for (int i = 0; i < w->n; i++)
-        if (w->c[i].off <= off && off < w->c[i].off + w->c[i].size)
-            return &w->c[i];
-    return NULL;
-}
-
-/* ending: the chunk of w that ends at off, or NULL. */
-static const struct chunk *ending(const struct walk *w, size_t off)
-{
-    for (int i = 0; i < w->n; i++)
-        if (w->c[i].off + w->c[i].size == off)
-            return &w->c[i];
-    return NULL;
-}
+static const struct chunk *at(const struct walk *w, size_t off) { return find(w, AT, off); }
+static const struct chunk *holding(const struct walk *w, size_t off) { return find(w, HOLDING, off); }
+static const struct chunk *ending(const struct walk *w, size_t off) { return find(w, ENDING, off); }
 
 static size_t offset_of(const void *p) { return (size_t)((const char *)p - (const char *)slz_heap_base(heap)); }
 

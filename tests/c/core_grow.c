@@ -1,7 +1,8 @@
 /* core_grow: a heap made with SLZ_GROWS uses its arena a part at a time:
  * only the first page at first, more after each slz_heap_grow, never more
  * than planned; the top (or a new top, when the arena ended in a block)
- * takes what is added, and the heap checks clean throughout. */
+ * takes what is added, and the heap checks clean throughout. A heap's
+ * arena is the largest whose footprint fits the memory it is given. */
 #include <stdint.h>
 #include <sys/mman.h>
 #include "check.h"
@@ -9,8 +10,43 @@
 
 #define PLANNED (1u << 20)
 
+/* largest_arena: on the footprint of an arena and some bytes more, a heap
+ * plans that arena, or one a step (page, or granule) larger when the bytes
+ * more make room for it, never one whose footprint does not fit. */
+static void largest_arena(void)
+{
+    const unsigned flags[] = {SLZ_GUARDED | SLZ_ANON | SLZ_GROWS, SLZ_GUARDED | SLZ_ANON | SLZ_GROWS | SLZ_CACHE, 0};
+    const size_t arenas[] = {(size_t)1 << 20, (size_t)1 << 30, ((size_t)1 << 30) + 12345 * 4096, (size_t)3 << 26};
+    const size_t more[] = {0, 4096, 7 * 4096};
+    int bad = 0, n = 0;
+    for (int f = 0; f < 3; f++)
+        for (int a = 0; a < 4; a++)
+            for (int m = 0; m < 3; m++) {
+                size_t step = (flags[f] & SLZ_GUARDED) ? 4096 : 16, arena = flags[f] ? arenas[a] : arenas[a] >> 4;
+                size_t bytes = slz_heap_footprint(arena, flags[f]) + more[m] + (step == 16 ? 3 * m : 0);
+                char *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+                slz_heap *h = mem == MAP_FAILED ? NULL : slz_heap_create_in(mem, bytes, flags[f]);
+                struct slz_heap_stats st = {0};
+                if (h)
+                    slz_heap_get_stats(h, &st);
+                n++;
+                if (h == NULL || st.heap_size < arena || slz_heap_footprint(st.heap_size, flags[f]) > bytes ||
+                    slz_heap_footprint(st.heap_size + step, flags[f]) <= bytes) {
+                    if (bad++ == 0)
+                        fprintf(stderr, "largest_arena: flags %u, %zu bytes: arena %zu (planned from %zu)\n", flags[f],
+                                bytes, (size_t)st.heap_size, arena);
+                }
+                if (h)
+                    slz_heap_destroy(h);
+                if (mem != MAP_FAILED)
+                    munmap(mem, bytes);
+            }
+    CHECK("the arena is the largest whose footprint fits", bad == 0 && n == 36);
+}
+
 int main(void)
 {
+    largest_arena();
     size_t foot = slz_heap_footprint(PLANNED, SLZ_GUARDED);
     char *mem = mmap(NULL, foot, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     CHECK("mapped", mem != MAP_FAILED);
