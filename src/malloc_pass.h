@@ -64,8 +64,41 @@ VATTR static __attribute__((noinline)) void *V(malloc_slow)(slz_heap *h, size_t 
     op_end(h);
     return p;
 }
+/* top_fall: before the carve of need granules from the arena's last chunk
+ * g (size granules), the cell's entry falls at once to what the carve
+ * leaves there, when the chunk is the cell's only free one and its largest:
+ * the rest, when it stays in the cell, else nothing. Each line is read
+ * before its entry is stored (line_but, as index_lower): fall reads it
+ * after, and carve_take's raise of the rest's cell stores into it first,
+ * so the load waits for the narrower store (no forwarding) and with it for
+ * every store before, where the stores of a heap another thread frees into
+ * are to lines that thread reads (the malloc of micro mt, where every block
+ * comes from the top: a third of malloc_top's samples on that load). take's
+ * own fall then finds the entry no longer size and does nothing; the raise
+ * after it is as right as before it (fall sets each parent to its line's
+ * largest, the raise then climbs while the rest beats them). */
+VATTR static inline __attribute__((always_inline)) void V(top_fall)(slz_heap *h, uint32_t g, uint32_t size, uint32_t need)
+{
+    size_t k = g / SLZ_CELL;
+    const struct slz_cell *c = &h->cells[k];
+    if (h->lv[0][k] != size || (c->start & ~c->used) != bit_of(g))
+        return;
+    uint32_t v = size - need >= MIN_GRAINS && ((g + need) ^ g) < SLZ_CELL ? size - need : 0; /* (carve_take's rest) */
+    int l = 0;
+#pragma GCC unroll 8
+    for (; l < SLZ_LEVELS; l++, k /= SLZ_FAN) {
+        if (l == h->start)
+            break;
+        uint32_t *line = h->lv[l] + (k & ~(size_t)(SLZ_FAN - 1));
+        uint32_t m = V(line_but)(line, (unsigned)(k % SLZ_FAN));
+        line[k % SLZ_FAN] = v;
+        v = m > v ? m : v;
+    }
+    h->lv[l][k] = v;
+}
 VATTR static __attribute__((noinline)) void *V(malloc_top)(slz_heap *h, uint32_t g, uint32_t size, uint32_t need)
 {
+    V(top_fall)(h, g, size, need);
     return V(take)(h, g, size, need, "malloc", 1, 1);
 }
 /* malloc_op: slz_malloc's, the operation marked around it (op_begin, but

@@ -120,6 +120,12 @@ mutant index-widen-start-stays $I 's/        h->start++;/        break;/' core "
 mutant index-widen-stop-stays $I 's/        h->lv\[h->start + 1\]\[0\] = SLZ_STOP;/        (void)0;/' core "$R"
 mutant index-raise-no-first-stop $H 's/    h->lv\[1\]\[0\] = SLZ_STOP;   /    (void)0;/' core "$R"
 mutant index-refresh-nothing $I 's/    refreshes\[h->lines \& 1\](h, k);/    (void)0;/' core "$R"
+MP=src/malloc_pass.h # top_fall: malloc_top's fall before the carve
+mutant top-fall-rest-next-cell $MP 's/ < SLZ_CELL ? size - need : 0;/ < 2 * SLZ_CELL ? size - need : 0;/' core "$R"
+mutant top-fall-other-chunks-lost $MP 's/    if (h->lv\[0\]\[k\] != size || (c->start \& ~c->used) != bit_of(g))/    if (h->lv[0][k] != size)/' core "$R"
+mutant top-fall-short-of-the-top $MP 's/        if (l == h->start)/        if (l + 1 >= h->start)/' core "$R"
+mutant top-fall-lane-kept $MP 's/        uint32_t m = V(line_but)(line, (unsigned)(k % SLZ_FAN));/        uint32_t m = V(line_but)(line, 16);/' core "$R"
+mutant top-fall-lane-kept-sse2 $MP 's/        uint32_t m = V(line_but)(line, (unsigned)(k % SLZ_FAN));/        uint32_t m = V(line_but)(line, 16);/' core "$R0"
 mutant carve-no-lowering src/malloc_pass.h 's/    if (h->lv\[0\]\[k\] == size) { \/\* g was its cell.s largest \*\//    if (0) {/' core "$R"
 mutant carve-aligned-no-lowering $A '/^static void \*carve(/,/^}/s/    if (h->lv\[0\]\[k\] == n)$/    if (0)/' core core_align
 mutant carve-rest-not-indexed $A 's/        if ((r ^ g) >= SLZ_CELL) {/        if (0) {/' core "$R"
