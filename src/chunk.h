@@ -294,14 +294,15 @@ static inline uint32_t grains_of(const slz_heap *h, uint32_t g)
  * records its size when it is the cell's last chunk (it reaches the next
  * cell, or the arena's end), the cell of its last granule its start when
  * that is another cell. */
-static inline void bits_note_chunk(slz_heap *h, uint32_t a, uint32_t e)
+static inline void bits_note_at(slz_heap *h, struct slz_cell *c, uint32_t a, uint32_t e)
 {
-    struct slz_cell *c = cell_of(h, a), *ce = cell_of(h, e - 1);
+    struct slz_cell *ce = cell_of(h, e - 1);
     uint32_t lim = (a | (SLZ_CELL - 1)) + 1;
     lim = lim < h->grains ? lim : h->grains; /* it is the cell's last chunk when it ends here or beyond */
     c->last = pick_ae(e, lim, e - a, c->last);
     ce->lead = pick_ae((e - 1) ^ a, SLZ_CELL, a, ce->lead); /* (its last granule in another cell) */
 }
+static inline void bits_note_chunk(slz_heap *h, uint32_t a, uint32_t e) { bits_note_at(h, cell_of(h, a), a, e); }
 
 /* The check word and the canary: a keyed function of an address and a
  * value that gives up nothing of its key, however many outputs are read

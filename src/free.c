@@ -104,15 +104,27 @@ static inline void wipe(slz_chunk *c) { memset(c, 0, sizeof *c); }
 /* prev_start: where the chunk just below granule g begins (a start in
  * cell c whose start bits are st): the start bit below g in its cell, else
  * the lead of its cell (the chunk began in an earlier cell and ends in this
- * one), chosen by a mask; for g at a cell's first granule, from the cell
- * before (bits_prev_start); for g = 0, g itself (no chunk below: the
- * caller's block, read as in use). */
+ * one), chosen without a branch; for g at a cell's first granule, from the
+ * cell before (bits_prev_start); for g = 0, g itself (no chunk below: the
+ * caller's block, read as in use). On x86-64 as size_in_cell (chunk.h):
+ * bsr finds the start below and says by its zero flag that there is none,
+ * lea adds the cell's first granule and leaves the flags, a conditional
+ * move takes the lead then (three instructions where the portable form,
+ * a count of leading zeros turned into a bit number, took seven). */
 HOT uint32_t prev_start(const slz_heap *h, const struct slz_cell *c, uint64_t st, uint32_t g)
 {
-    if (__builtin_expect(g % SLZ_CELL == 0, 0))
+    uint64_t b = bit_of(g); /* (g % SLZ_CELL == 0 as b == 1: b is at hand, g % SLZ_CELL not) */
+    __asm__("" : "+r"(b));
+    if (__builtin_expect(b == 1, 0))
         return g ? bits_prev_start(h, g) : g;
-    uint64_t below = st & (bit_of(g) - 1);
-    return pick_nz(below, (g & ~(uint32_t)(SLZ_CELL - 1)) | (63u ^ (uint32_t)__builtin_clzll(below | 1)), c->lead);
+    uint64_t below = st & (b - 1), first = g & ~(uint32_t)(SLZ_CELL - 1);
+#if defined(__x86_64__)
+    uint64_t s;
+    __asm__("bsr %1, %0\n\tlea (%0,%2), %0\n\tcmovz %3, %k0" : "=&r"(s) : "r"(below), "r"(first), "rm"(c->lead) : "cc");
+    return (uint32_t)s;
+#else
+    return pick_nz(below, (uint32_t)first | (63u ^ (uint32_t)__builtin_clzll(below | 1)), c->lead);
+#endif
 }
 
 
@@ -613,7 +625,6 @@ HOT void release_in(slz_heap *h, uint32_t g, uint32_t n, const char *op)
     const uint32_t grains = h->grains;
     struct slz_heap_stats *st = &h->st;
     uint32_t nx = g + n, end = nx, lo = g;
-    size_t lost = 0; /* a cell whose largest free chunk merged in (0: none; cell 0 holds the block) */
     st->in_use -= (size_t)n * SLZ_ALIGN;
     struct slz_cell *c = &cells[g / SLZ_CELL];
     uint64_t b = bit_of(g);
@@ -638,10 +649,17 @@ HOT void release_in(slz_heap *h, uint32_t g, uint32_t n, const char *op)
             wipe(up);
             wr(&cn->start, cn->start & ~nb); /* a tomb (bits_unstart) */
             wr(&cn->used, used | nb);
+            /* (lost: a cell whose largest free chunk merged in, 0: none, as cell
+             * 0 holds the block; it falls now, before the bits below change:
+             * it is not the cell where the merged chunk begins, and the block
+             * there, g, still reads in use) */
+            size_t lost, k = (merge_below ? pv : g) / SLZ_CELL;
             lost = h->lv[0][nx / SLZ_CELL] == sn ? nx / SLZ_CELL : 0;
+            if (lost > k) /* (lost is never below lo's cell; 0 is none) */
+                lower_lost(h, lost, k);
             end = nx + sn;
             if (!merge_below)
-                bits_note_chunk(h, g, end); /* (the chunk above merged alone; else from pv, once) */
+                bits_note_at(h, c, g, end); /* (the chunk above merged alone; else from pv, once) */
             st->coalesces++;
             st->free_chunks--;
         }
@@ -660,8 +678,6 @@ HOT void release_in(slz_heap *h, uint32_t g, uint32_t n, const char *op)
     wr(&c->used, (c->used & ~b) | (lo != g ? b : 0)); /* free, or a tomb */
     st->free_chunks++; /* (a chunk the bits already note, unless it merged) */
     make_free(h, lo, end - lo);
-    if (lost > lo / SLZ_CELL) /* (lost is never below lo's cell; 0 is none) */
-        lower_lost(h, lost, lo / SLZ_CELL);
     index_raise_unrolled(h, lo / SLZ_CELL, end - lo); /* anything it swallowed in its cell was smaller */
     if (lo < h->align_low)
         h->align_low = lo; /* (the aligned search's marks come down to it) */

@@ -129,10 +129,10 @@ mutant carve-rest-start-lost $A 's/        wr(\&c->start, sb | b);/        (void
 mutant carve-taken-last-not-noted $A 's/            cell_of(h, g)->last = need; /            (void)0; /' core "$R"
 mutant carve-taken-lead-not-noted $A 's/            cl->lead = pick_ae((r - 1) ^ g, SLZ_CELL, g, cl->lead);/            (void)cl;/' core "$R"
 mutant carve-high-water-not-raised $A 's/        raise_high_water(h, g + (n - need >= MIN_GRAINS ? need : n));/        (void)0;/' core core_stats
-mutant place-upper-cell-stale $F 's/    if (lost > lo \/ SLZ_CELL)/    if (0)/' core "$R"
+mutant place-upper-cell-stale $F 's/            if (lost > k) \/\* (lost is never below lo.s cell; 0 is none) \*\//            if (0)/' core "$R"
 mutant place-upper-cell-near-stale $F 's/        h->lv\[0\]\[lost\] = cell_max(h, lost);/        (void)0;/' core "$R"
 mutant merge-above-cell-not-noted $F 's/            lost = h->lv\[0\]\[nx \/ SLZ_CELL\] == sn ? nx \/ SLZ_CELL : 0;/            lost = 0;/' core "$R"
-mutant merge-above-size-not-noted $F 's/                bits_note_chunk(h, g, end); \/\* (the chunk above merged alone; else from pv, once) \*\//                (void)0;/' core "$R"
+mutant merge-above-size-not-noted $F 's/                bits_note_at(h, c, g, end); \/\* (the chunk above merged alone; else from pv, once) \*\//                (void)0;/' core "$R"
 mutant merge-below-size-not-noted $F 's/            bits_note_chunk(h, pv, end);/            (void)0;/' core "$R"
 mutant lower-stops-a-line-early $I 's/int n = (63 - __builtin_clzll(lost ^ k)) \/ 4/int n = (62 - __builtin_clzll(lost ^ k)) \/ 4/' core "$R"
 mutant lower-line-keeps-old-entry $L 's/    __m256i a = _mm256_andnot_si256(_mm256_cmpeq_epi32(lo, n), /    __m256i a = _mm256_andnot_si256(_mm256_cmpeq_epi32(lo, hi), /' core "$R"
@@ -142,10 +142,10 @@ mutant bits-start-lost $C 's/    wr_or(\&c->start, bit_of(g));/    (void)c;/' co
 mutant size-ignores-last $C 's/ : "r"(after), "rm"(c->last) : "cc");/ : "r"(after), "rm"((uint32_t)SLZ_CELL) : "cc");/' core "$R"
 mutant note-last-not-at-arena-end $C 's/    lim = lim < h->grains ? lim : h->grains;/    (void)0;/' core core_coalesce
 mutant note-lead-never $C 's/    ce->lead = pick_ae(/    (void)pick_ae(/' core "$R"
-mutant prev-start-same-cell-lowest $F 's/ | (63u ^ (uint32_t)__builtin_clzll(below | 1)), c->lead);/ | (uint32_t)__builtin_ctzll(below | 1), c->lead);/' core "$R"
+mutant prev-start-same-cell-lowest $F 's/    __asm__("bsr %1, %0/    __asm__("bsf %1, %0/' core "$R"
 mutant block-pointer-not-rotated $C 's/    return off >> 4 | off << (8 \* sizeof off - 4);/    return off >> 4;/' core core_reports
 mutant prev-start-cell-before-lowest $I 's/top_bit(c\[-1\].start)) : c\[-1\].lead;/(unsigned)__builtin_ctzll(c[-1].start)) : c[-1].lead;/' core "$R"
-mutant prev-start-lead-ignored $F 's/    return pick_nz(below, /    return pick_nz(1, /' core "$R"
+mutant prev-start-lead-ignored $F 's/ : "r"(below), "r"(first), "rm"(c->lead) : "cc");/ : "r"(below), "r"(first), "rm"(g) : "cc");/' core "$R"
 # ---- coalescing (free.c) ----------------------------------------------------
 mutant merge-above-never $F 's/        if (__builtin_expect(!(used \& nb), 0)) {/        if (0) {/' core core_coalesce
 mutant merge-below-never $F 's/    int merge_below = !(__atomic_load_n(\&cells\[pv \/ SLZ_CELL\].used, __ATOMIC_RELAXED) \& bit_of(pv));/    int merge_below = 0;/' core core_coalesce
