@@ -569,22 +569,32 @@ HOT void index_raise(slz_heap *h, size_t k, uint32_t s)
 }
 /* index_raise_unrolled: the same, each level's test apart, its line read
  * at a fixed offset in h: an instruction less a level (free's pass; in
- * malloc's, the fall's tests that follow mispredict more after it) */
+ * malloc's, the fall's tests that follow mispredict more after it).
+ * SLZ_RISE(e, s, out): entry e rises to s, else goto out; on x86-64 one
+ * asm whose compare and store address the entry directly (gcc, left to
+ * itself, puts the address in a register first: an instruction a level). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_THREAD__)
+#define SLZ_RISE(e, s, out) __asm__ goto("cmpl %1, %0\n\tjae %l[" #out "]\n\tmovl %1, %0" : "+m"(e) : "r"(s) : "cc" : out)
+#else
+#define SLZ_RISE(e, s, out) do { if ((e) >= (s)) goto out; (e) = (s); } while (0)
+#endif
 HOT void index_raise_unrolled(slz_heap *h, size_t k, uint32_t s)
 {
-    if (!raise_cell(h, k, s))
-        return;
+    SLZ_RISE(h->lv[0][k], s, done); /* (raise_cell's) */
+    if (k >= h->span)
+        widen(h, k);
 #pragma GCC unroll 8
     for (int l = 1; l <= SLZ_LEVELS; l++) {
         uint32_t *line = h->lv[l];
         k /= SLZ_FAN;
         __asm__("" : "+r"(k)); /* (k shifted once a level, not each time from the first) */
-        if (line[k] >= s)
-            return;
-        line[k] = s;
+        SLZ_RISE(line[k], s, done);
     }
     __builtin_unreachable(); /* (the stop: at most lv[SLZ_LEVELS]) */
+done:
+    return;
 }
+#undef SLZ_RISE
 
 /* cell_max: the largest free chunk that begins in cell k. */
 static inline uint32_t cell_max(const slz_heap *h, size_t k)

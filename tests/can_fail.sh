@@ -113,7 +113,7 @@ mutant cell-max-keeps-the-last $C 's/        m = s > m ? s : m;/        m = s ? 
 mutant index-set-short-of-the-top $W '/^VATTR static inline __attribute__((always_inline)) void V(fall)/,/^}/s/        if (l > top)/        if (l >= top)/' core "$R"
 mutant index-set-wrong-line $W 's/        const uint32_t \*line = h->lv\[l - 1\] + (k \& ~(size_t)(SLZ_FAN - 1));/        const uint32_t *line = h->lv[l - 1] + (k \& ~(size_t)(2 * SLZ_FAN - 1));/' core "$R"
 mutant index-raise-no-parents $C 's/        \*par = s;/        (void)par;/' core "$R"
-mutant index-raise-unrolled-no-parents $C 's/        line\[k\] = s;/        (void)line;/' core "$R"
+mutant index-raise-unrolled-no-parents $C 's/        SLZ_RISE(line\[k\], s, done);/        (void)line;/' core "$R"
 mutant index-raise-one-short $C 's/    if (s <= h->lv\[0\]\[k\])$/    if (s <= h->lv[0][k] + 1)/' core "$R"
 mutant index-raise-span-one-short $C 's/    if (k >= h->span)$/    if (k > h->span)/' core "$R"
 mutant index-widen-start-stays $I 's/        h->start++;/        break;/' core "$R"
