@@ -609,6 +609,37 @@ HOT void lower_lost(slz_heap *h, size_t lost, size_t k)
         index_lower(h, lost, k);
 }
 
+/* take_above: the free chunk up above the block at g (at nx, its head as
+ * the bits say, in cell cn) merges into the chunk that begins at lo (the
+ * block's, or the free chunk's below it): the rest of its header checked
+ * (damaged: a write past the end) and its canary (a write after free), it
+ * leaves a tomb, and the index entry of its cell, lost, falls if it was
+ * the cell's largest and lo begins in another cell (lower_lost, now,
+ * before the bits below change: the block at g still reads in use there).
+ * The merged chunk's end. Its size comes from head, lo's cell from lo,
+ * both hidden by an empty asm: else gcc keeps them, and nx's bit, on the
+ * stack through every free for this one. */
+HOT uint32_t take_above(slz_heap *h, struct slz_cell *cn, slz_chunk *up, uintptr_t head, uint32_t g, uint32_t nx,
+                        uint32_t lo, const char *op)
+{
+    __asm__("" : "+r"(head), "+r"(lo));
+    uint32_t sn = (uint32_t)(head / SLZ_ALIGN);
+    uint64_t nb = bit_of(nx);
+    if (!CHECKED(up->check == free_seal(h, up, head)))
+        next_damaged(h, g, nx, op);
+    if (!CHECKED(up->canary == canary_of(h, up)))
+        corrupt_free_as(h, nx, sn, op);
+    wipe(up);
+    wr(&cn->start, cn->start & ~nb); /* a tomb (bits_unstart) */
+    wr_or(&cn->used, nb);
+    size_t lost = h->lv[0][nx / SLZ_CELL] == sn ? nx / SLZ_CELL : 0, k = lo / SLZ_CELL;
+    if (lost > k) /* (lost is never below lo's cell; 0 is none) */
+        lower_lost(h, lost, k);
+    h->st.coalesces++;
+    h->st.free_chunks--;
+    return nx + sn;
+}
+
 /* release_sized: the allocated chunk at g of n granules (its own header
  * checked) becomes free and merges with both neighbours at once, in one
  * pass over their bits: the chunk above (its header checked here: a write
@@ -634,34 +665,16 @@ HOT void release_in(slz_heap *h, uint32_t g, uint32_t n, const char *op)
        * for it, a used chunk whose size word is right (no branch) */
         uint32_t un = pick_ae(nx, grains, g, nx);
         struct slz_cell *cn = &cells[un / SLZ_CELL];
-        uint64_t nb = bit_of(un), used = __atomic_load_n(&cn->used, __ATOMIC_RELAXED);
+        uint64_t used = __atomic_load_n(&cn->used, __ATOMIC_RELAXED);
         uint32_t sn = size_in_cell(cn, cn->start, un % SLZ_CELL);
         slz_chunk *up = ahead(chunk_at(h, un));
         uintptr_t head = (size_t)sn * SLZ_ALIGN | ((used >> (un % SLZ_CELL)) & SLZ_INUSE);
         if (!CHECKED(up->head == head)) /* its size word, as the bits say: the first */
             next_damaged(h, g, nx, op); /* word a write past the end reaches */
-        if (__builtin_expect(!(used & nb), 0)) { /* free: the rest of its header (damaged: a write
-                                                 * past the end), its canary (a write after free), taken in */
-            if (!CHECKED(up->check == free_seal(h, up, head)))
-                next_damaged(h, g, nx, op);
-            if (!CHECKED(up->canary == canary_of(h, up)))
-                corrupt_free_as(h, nx, sn, op);
-            wipe(up);
-            wr(&cn->start, cn->start & ~nb); /* a tomb (bits_unstart) */
-            wr(&cn->used, used | nb);
-            /* (lost: a cell whose largest free chunk merged in, 0: none, as cell
-             * 0 holds the block; it falls now, before the bits below change:
-             * it is not the cell where the merged chunk begins, and the block
-             * there, g, still reads in use) */
-            size_t lost, k = (merge_below ? pv : g) / SLZ_CELL;
-            lost = h->lv[0][nx / SLZ_CELL] == sn ? nx / SLZ_CELL : 0;
-            if (lost > k) /* (lost is never below lo's cell; 0 is none) */
-                lower_lost(h, lost, k);
-            end = nx + sn;
+        if (__builtin_expect(!(head & SLZ_INUSE), 0)) { /* free: taken in */
+            end = take_above(h, cn, up, head, g, nx, merge_below ? pv : g, op);
             if (!merge_below)
                 bits_note_at(h, c, g, end); /* (the chunk above merged alone; else from pv, once) */
-            st->coalesces++;
-            st->free_chunks--;
         }
     }
     { /* the chunk below (none at 0: prev_start reads the block, in use) */
@@ -669,8 +682,9 @@ HOT void release_in(slz_heap *h, uint32_t g, uint32_t n, const char *op)
             free_checked_as(h, pv, g - pv, op); /* free: it takes g in */
             wipe(chunk_at(h, g));
             wr(&c->start, c->start & ~b);
-            bits_note_chunk(h, pv, end);
             lo = pv;
+            __asm__("" : "+r"(lo)); /* (its cell found again here, not kept from merge_below's load) */
+            bits_note_chunk(h, lo, end);
             st->coalesces++;
             st->free_chunks--;
         }
