@@ -294,14 +294,15 @@ static inline uint32_t grains_of(const slz_heap *h, uint32_t g)
  * records its size when it is the cell's last chunk (it reaches the next
  * cell, or the arena's end), the cell of its last granule its start when
  * that is another cell. */
-static inline void bits_note_chunk(slz_heap *h, uint32_t a, uint32_t e)
+static inline void bits_note_at(slz_heap *h, struct slz_cell *c, uint32_t a, uint32_t e)
 {
-    struct slz_cell *c = cell_of(h, a), *ce = cell_of(h, e - 1);
+    struct slz_cell *ce = cell_of(h, e - 1);
     uint32_t lim = (a | (SLZ_CELL - 1)) + 1;
     lim = lim < h->grains ? lim : h->grains; /* it is the cell's last chunk when it ends here or beyond */
     c->last = pick_ae(e, lim, e - a, c->last);
     ce->lead = pick_ae((e - 1) ^ a, SLZ_CELL, a, ce->lead); /* (its last granule in another cell) */
 }
+static inline void bits_note_chunk(slz_heap *h, uint32_t a, uint32_t e) { bits_note_at(h, cell_of(h, a), a, e); }
 
 /* The check word and the canary: a keyed function of an address and a
  * value that gives up nothing of its key, however many outputs are read
@@ -568,22 +569,32 @@ HOT void index_raise(slz_heap *h, size_t k, uint32_t s)
 }
 /* index_raise_unrolled: the same, each level's test apart, its line read
  * at a fixed offset in h: an instruction less a level (free's pass; in
- * malloc's, the fall's tests that follow mispredict more after it) */
+ * malloc's, the fall's tests that follow mispredict more after it).
+ * SLZ_RISE(e, s, out): entry e rises to s, else goto out; on x86-64 one
+ * asm whose compare and store address the entry directly (gcc, left to
+ * itself, puts the address in a register first: an instruction a level). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_THREAD__)
+#define SLZ_RISE(e, s, out) __asm__ goto("cmpl %1, %0\n\tjae %l[" #out "]\n\tmovl %1, %0" : "+m"(e) : "r"(s) : "cc" : out)
+#else
+#define SLZ_RISE(e, s, out) do { if ((e) >= (s)) goto out; (e) = (s); } while (0)
+#endif
 HOT void index_raise_unrolled(slz_heap *h, size_t k, uint32_t s)
 {
-    if (!raise_cell(h, k, s))
-        return;
+    SLZ_RISE(h->lv[0][k], s, done); /* (raise_cell's) */
+    if (k >= h->span)
+        widen(h, k);
 #pragma GCC unroll 8
     for (int l = 1; l <= SLZ_LEVELS; l++) {
         uint32_t *line = h->lv[l];
         k /= SLZ_FAN;
         __asm__("" : "+r"(k)); /* (k shifted once a level, not each time from the first) */
-        if (line[k] >= s)
-            return;
-        line[k] = s;
+        SLZ_RISE(line[k], s, done);
     }
     __builtin_unreachable(); /* (the stop: at most lv[SLZ_LEVELS]) */
+done:
+    return;
 }
+#undef SLZ_RISE
 
 /* cell_max: the largest free chunk that begins in cell k. */
 static inline uint32_t cell_max(const slz_heap *h, size_t k)

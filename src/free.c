@@ -104,15 +104,27 @@ static inline void wipe(slz_chunk *c) { memset(c, 0, sizeof *c); }
 /* prev_start: where the chunk just below granule g begins (a start in
  * cell c whose start bits are st): the start bit below g in its cell, else
  * the lead of its cell (the chunk began in an earlier cell and ends in this
- * one), chosen by a mask; for g at a cell's first granule, from the cell
- * before (bits_prev_start); for g = 0, g itself (no chunk below: the
- * caller's block, read as in use). */
+ * one), chosen without a branch; for g at a cell's first granule, from the
+ * cell before (bits_prev_start); for g = 0, g itself (no chunk below: the
+ * caller's block, read as in use). On x86-64 as size_in_cell (chunk.h):
+ * bsr finds the start below and says by its zero flag that there is none,
+ * lea adds the cell's first granule and leaves the flags, a conditional
+ * move takes the lead then (three instructions where the portable form,
+ * a count of leading zeros turned into a bit number, took seven). */
 HOT uint32_t prev_start(const slz_heap *h, const struct slz_cell *c, uint64_t st, uint32_t g)
 {
-    if (__builtin_expect(g % SLZ_CELL == 0, 0))
+    uint64_t b = bit_of(g); /* (g % SLZ_CELL == 0 as b == 1: b is at hand, g % SLZ_CELL not) */
+    __asm__("" : "+r"(b));
+    if (__builtin_expect(b == 1, 0))
         return g ? bits_prev_start(h, g) : g;
-    uint64_t below = st & (bit_of(g) - 1);
-    return pick_nz(below, (g & ~(uint32_t)(SLZ_CELL - 1)) | (63u ^ (uint32_t)__builtin_clzll(below | 1)), c->lead);
+    uint64_t below = st & (b - 1), first = g & ~(uint32_t)(SLZ_CELL - 1);
+#if defined(__x86_64__)
+    uint64_t s;
+    __asm__("bsr %1, %0\n\tlea (%0,%2), %0\n\tcmovz %3, %k0" : "=&r"(s) : "r"(below), "r"(first), "rm"(c->lead) : "cc");
+    return (uint32_t)s;
+#else
+    return pick_nz(below, (uint32_t)first | (63u ^ (uint32_t)__builtin_clzll(below | 1)), c->lead);
+#endif
 }
 
 
@@ -597,6 +609,37 @@ HOT void lower_lost(slz_heap *h, size_t lost, size_t k)
         index_lower(h, lost, k);
 }
 
+/* take_above: the free chunk up above the block at g (at nx, its head as
+ * the bits say, in cell cn) merges into the chunk that begins at lo (the
+ * block's, or the free chunk's below it): the rest of its header checked
+ * (damaged: a write past the end) and its canary (a write after free), it
+ * leaves a tomb, and the index entry of its cell, lost, falls if it was
+ * the cell's largest and lo begins in another cell (lower_lost, now,
+ * before the bits below change: the block at g still reads in use there).
+ * The merged chunk's end. Its size comes from head, lo's cell from lo,
+ * both hidden by an empty asm: else gcc keeps them, and nx's bit, on the
+ * stack through every free for this one. */
+HOT uint32_t take_above(slz_heap *h, struct slz_cell *cn, slz_chunk *up, uintptr_t head, uint32_t g, uint32_t nx,
+                        uint32_t lo, const char *op)
+{
+    __asm__("" : "+r"(head), "+r"(lo));
+    uint32_t sn = (uint32_t)(head / SLZ_ALIGN);
+    uint64_t nb = bit_of(nx);
+    if (!CHECKED(up->check == free_seal(h, up, head)))
+        next_damaged(h, g, nx, op);
+    if (!CHECKED(up->canary == canary_of(h, up)))
+        corrupt_free_as(h, nx, sn, op);
+    wipe(up);
+    wr(&cn->start, cn->start & ~nb); /* a tomb (bits_unstart) */
+    wr_or(&cn->used, nb);
+    size_t lost = h->lv[0][nx / SLZ_CELL] == sn ? nx / SLZ_CELL : 0, k = lo / SLZ_CELL;
+    if (lost > k) /* (lost is never below lo's cell; 0 is none) */
+        lower_lost(h, lost, k);
+    h->st.coalesces++;
+    h->st.free_chunks--;
+    return nx + sn;
+}
+
 /* release_sized: the allocated chunk at g of n granules (its own header
  * checked) becomes free and merges with both neighbours at once, in one
  * pass over their bits: the chunk above (its header checked here: a write
@@ -613,7 +656,6 @@ HOT void release_in(slz_heap *h, uint32_t g, uint32_t n, const char *op)
     const uint32_t grains = h->grains;
     struct slz_heap_stats *st = &h->st;
     uint32_t nx = g + n, end = nx, lo = g;
-    size_t lost = 0; /* a cell whose largest free chunk merged in (0: none; cell 0 holds the block) */
     st->in_use -= (size_t)n * SLZ_ALIGN;
     struct slz_cell *c = &cells[g / SLZ_CELL];
     uint64_t b = bit_of(g);
@@ -623,27 +665,16 @@ HOT void release_in(slz_heap *h, uint32_t g, uint32_t n, const char *op)
        * for it, a used chunk whose size word is right (no branch) */
         uint32_t un = pick_ae(nx, grains, g, nx);
         struct slz_cell *cn = &cells[un / SLZ_CELL];
-        uint64_t nb = bit_of(un), used = __atomic_load_n(&cn->used, __ATOMIC_RELAXED);
+        uint64_t used = __atomic_load_n(&cn->used, __ATOMIC_RELAXED);
         uint32_t sn = size_in_cell(cn, cn->start, un % SLZ_CELL);
         slz_chunk *up = ahead(chunk_at(h, un));
         uintptr_t head = (size_t)sn * SLZ_ALIGN | ((used >> (un % SLZ_CELL)) & SLZ_INUSE);
         if (!CHECKED(up->head == head)) /* its size word, as the bits say: the first */
             next_damaged(h, g, nx, op); /* word a write past the end reaches */
-        if (__builtin_expect(!(used & nb), 0)) { /* free: the rest of its header (damaged: a write
-                                                 * past the end), its canary (a write after free), taken in */
-            if (!CHECKED(up->check == free_seal(h, up, head)))
-                next_damaged(h, g, nx, op);
-            if (!CHECKED(up->canary == canary_of(h, up)))
-                corrupt_free_as(h, nx, sn, op);
-            wipe(up);
-            wr(&cn->start, cn->start & ~nb); /* a tomb (bits_unstart) */
-            wr(&cn->used, used | nb);
-            lost = h->lv[0][nx / SLZ_CELL] == sn ? nx / SLZ_CELL : 0;
-            end = nx + sn;
+        if (__builtin_expect(!(head & SLZ_INUSE), 0)) { /* free: taken in */
+            end = take_above(h, cn, up, head, g, nx, merge_below ? pv : g, op);
             if (!merge_below)
-                bits_note_chunk(h, g, end); /* (the chunk above merged alone; else from pv, once) */
-            st->coalesces++;
-            st->free_chunks--;
+                bits_note_at(h, c, g, end); /* (the chunk above merged alone; else from pv, once) */
         }
     }
     { /* the chunk below (none at 0: prev_start reads the block, in use) */
@@ -651,8 +682,9 @@ HOT void release_in(slz_heap *h, uint32_t g, uint32_t n, const char *op)
             free_checked_as(h, pv, g - pv, op); /* free: it takes g in */
             wipe(chunk_at(h, g));
             wr(&c->start, c->start & ~b);
-            bits_note_chunk(h, pv, end);
             lo = pv;
+            __asm__("" : "+r"(lo)); /* (its cell found again here, not kept from merge_below's load) */
+            bits_note_chunk(h, lo, end);
             st->coalesces++;
             st->free_chunks--;
         }
@@ -660,8 +692,6 @@ HOT void release_in(slz_heap *h, uint32_t g, uint32_t n, const char *op)
     wr(&c->used, (c->used & ~b) | (lo != g ? b : 0)); /* free, or a tomb */
     st->free_chunks++; /* (a chunk the bits already note, unless it merged) */
     make_free(h, lo, end - lo);
-    if (lost > lo / SLZ_CELL) /* (lost is never below lo's cell; 0 is none) */
-        lower_lost(h, lost, lo / SLZ_CELL);
     index_raise_unrolled(h, lo / SLZ_CELL, end - lo); /* anything it swallowed in its cell was smaller */
     if (lo < h->align_low)
         h->align_low = lo; /* (the aligned search's marks come down to it) */

@@ -113,7 +113,8 @@ mutant cell-max-keeps-the-last $C 's/        m = s > m ? s : m;/        m = s ? 
 mutant index-set-short-of-the-top $W '/^VATTR static inline __attribute__((always_inline)) void V(fall)/,/^}/s/        if (l > top)/        if (l >= top)/' core "$R"
 mutant index-set-wrong-line $W 's/        const uint32_t \*line = h->lv\[l - 1\] + (k \& ~(size_t)(SLZ_FAN - 1));/        const uint32_t *line = h->lv[l - 1] + (k \& ~(size_t)(2 * SLZ_FAN - 1));/' core "$R"
 mutant index-raise-no-parents $C 's/        \*par = s;/        (void)par;/' core "$R"
-mutant index-raise-unrolled-no-parents $C 's/        line\[k\] = s;/        (void)line;/' core "$R"
+mutant index-raise-unrolled-cell-short $C 's/    SLZ_RISE(h->lv\[0\]\[k\], s, done); \/\* (raise_cell.s) \*\//    SLZ_RISE(h->lv[0][k], s - 1, done);/' core "$R"
+mutant index-raise-unrolled-no-parents $C 's/        SLZ_RISE(line\[k\], s, done);/        (void)line;/' core "$R"
 mutant index-raise-one-short $C 's/    if (s <= h->lv\[0\]\[k\])$/    if (s <= h->lv[0][k] + 1)/' core "$R"
 mutant index-raise-span-one-short $C 's/    if (k >= h->span)$/    if (k > h->span)/' core "$R"
 mutant index-widen-start-stays $I 's/        h->start++;/        break;/' core "$R"
@@ -135,11 +136,11 @@ mutant carve-rest-start-lost $A 's/        wr(\&c->start, sb | b);/        (void
 mutant carve-taken-last-not-noted $A 's/            cell_of(h, g)->last = need; /            (void)0; /' core "$R"
 mutant carve-taken-lead-not-noted $A 's/            cl->lead = pick_ae((r - 1) ^ g, SLZ_CELL, g, cl->lead);/            (void)cl;/' core "$R"
 mutant carve-high-water-not-raised $A 's/        raise_high_water(h, g + (n - need >= MIN_GRAINS ? need : n));/        (void)0;/' core core_stats
-mutant place-upper-cell-stale $F 's/    if (lost > lo \/ SLZ_CELL)/    if (0)/' core "$R"
+mutant place-upper-cell-stale $F 's/    if (lost > k) \/\* (lost is never below lo.s cell; 0 is none) \*\//    if (0)/' core "$R"
 mutant place-upper-cell-near-stale $F 's/        h->lv\[0\]\[lost\] = cell_max(h, lost);/        (void)0;/' core "$R"
-mutant merge-above-cell-not-noted $F 's/            lost = h->lv\[0\]\[nx \/ SLZ_CELL\] == sn ? nx \/ SLZ_CELL : 0;/            lost = 0;/' core "$R"
-mutant merge-above-size-not-noted $F 's/                bits_note_chunk(h, g, end); \/\* (the chunk above merged alone; else from pv, once) \*\//                (void)0;/' core "$R"
-mutant merge-below-size-not-noted $F 's/            bits_note_chunk(h, pv, end);/            (void)0;/' core "$R"
+mutant merge-above-cell-not-noted $F 's/    size_t lost = h->lv\[0\]\[nx \/ SLZ_CELL\] == sn ? nx \/ SLZ_CELL : 0,/    size_t lost = 0,/' core "$R"
+mutant merge-above-size-not-noted $F 's/                bits_note_at(h, c, g, end); \/\* (the chunk above merged alone; else from pv, once) \*\//                (void)0;/' core "$R"
+mutant merge-below-size-not-noted $F 's/            bits_note_chunk(h, lo, end);/            (void)0;/' core "$R"
 mutant lower-stops-a-line-early $I 's/int n = (63 - __builtin_clzll(lost ^ k)) \/ 4/int n = (62 - __builtin_clzll(lost ^ k)) \/ 4/' core "$R"
 mutant lower-line-keeps-old-entry $L 's/    __m256i a = _mm256_andnot_si256(_mm256_cmpeq_epi32(lo, n), /    __m256i a = _mm256_andnot_si256(_mm256_cmpeq_epi32(lo, hi), /' core "$R"
 mutant lower-plain-keeps-old-entry $L 's/        m = j != i \&\& line\[j\] > m ? line\[j\] : m;/        m = line[j] > m ? line[j] : m;/' core "$R0"
@@ -148,17 +149,17 @@ mutant bits-start-lost $C 's/    wr_or(\&c->start, bit_of(g));/    (void)c;/' co
 mutant size-ignores-last $C 's/ : "r"(after), "rm"(c->last) : "cc");/ : "r"(after), "rm"((uint32_t)SLZ_CELL) : "cc");/' core "$R"
 mutant note-last-not-at-arena-end $C 's/    lim = lim < h->grains ? lim : h->grains;/    (void)0;/' core core_coalesce
 mutant note-lead-never $C 's/    ce->lead = pick_ae(/    (void)pick_ae(/' core "$R"
-mutant prev-start-same-cell-lowest $F 's/ | (63u ^ (uint32_t)__builtin_clzll(below | 1)), c->lead);/ | (uint32_t)__builtin_ctzll(below | 1), c->lead);/' core "$R"
+mutant prev-start-same-cell-lowest $F 's/    __asm__("bsr %1, %0/    __asm__("bsf %1, %0/' core "$R"
 mutant block-pointer-not-rotated $C 's/    return off >> 4 | off << (8 \* sizeof off - 4);/    return off >> 4;/' core core_reports
 mutant prev-start-cell-before-lowest $I 's/top_bit(c\[-1\].start)) : c\[-1\].lead;/(unsigned)__builtin_ctzll(c[-1].start)) : c[-1].lead;/' core "$R"
-mutant prev-start-lead-ignored $F 's/    return pick_nz(below, /    return pick_nz(1, /' core "$R"
+mutant prev-start-lead-ignored $F 's/ : "r"(below), "r"(first), "rm"(c->lead) : "cc");/ : "r"(below), "r"(first), "rm"(g) : "cc");/' core "$R"
 # ---- coalescing (free.c) ----------------------------------------------------
-mutant merge-above-never $F 's/        if (__builtin_expect(!(used \& nb), 0)) {/        if (0) {/' core core_coalesce
+mutant merge-above-never $F 's/        if (__builtin_expect(!(head \& SLZ_INUSE), 0)) {/        if (0) {/' core core_coalesce
 mutant merge-below-never $F 's/    int merge_below = !(__atomic_load_n(\&cells\[pv \/ SLZ_CELL\].used, __ATOMIC_RELAXED) \& bit_of(pv));/    int merge_below = 0;/' core core_coalesce
 mutant merge-below-keeps-header $F '/^HOT void release_in/,/^}/s/            wipe(chunk_at(h, g));/            (void)0;/' core core_reports
-mutant merge-above-keeps-header $F '/^HOT void release_in/,/^}/s/            wipe(up);/            (void)up;/' core core_reports
-mutant merge-above-no-canary $F 's/            if (!CHECKED(up->canary == canary_of(h, up)))/            if (0)/' core core_reports
-mutant merge-above-no-seal $F 's/            if (!CHECKED(up->check == free_seal(h, up, head)))/            if (0)/' core core_reports
+mutant merge-above-keeps-header $F '/^HOT uint32_t take_above/,/^}/s/    wipe(up);/    (void)up;/' core core_reports
+mutant merge-above-no-canary $F 's/    if (!CHECKED(up->canary == canary_of(h, up)))/    if (0)/' core core_reports
+mutant merge-above-no-seal $F 's/    if (!CHECKED(up->check == free_seal(h, up, head)))/    if (0)/' core core_reports
 mutant merge-above-used-bit-not-read $F 's/ | ((used >> (un % SLZ_CELL)) \& SLZ_INUSE);/ | SLZ_INUSE;/' core core_coalesce
 mutant release-keeps-pages $F 's/        os_release((void \*)x, y - x);/        (void)0;/' core core_release
 mutant release-never $F 's/    return (h->flags \& SLZ_ANON) \&\& (size_t)(p->below + p->above) \* SLZ_ALIGN >= step;/    return 0;/' core core_release
@@ -175,7 +176,7 @@ mutant settle-near-misses-carved $F 's/    return r_end > g || (lo < g/    retur
 mutant settle-quiet-top-too $F 's/    if (end != h->grains \&\& end - lo < h->quiet) {/    if (end - lo < h->quiet) {/' core core_release
 mutant settle-quiet-not-noted-after-trim $F '/^static size_t trim_walk/,/^}/s/    quiet_note(h);/    (void)0;/' core core_release
 # ---- tombs and the checks of a block pointer (index.c, free.c, alloc.c) -----
-mutant tomb-not-left $F 's/    wr(\&c->used, (c->used \& ~b) | (lo != g ? b : 0));/    wr(\&c->used, c->used \& ~b);/;s/            wr(\&cn->used, used | nb);/            wr(\&cn->used, used \& ~nb);/' core core_reports
+mutant tomb-not-left $F 's/    wr(\&c->used, (c->used \& ~b) | (lo != g ? b : 0));/    wr(\&c->used, c->used \& ~b);/;s/    wr_or(\&cn->used, nb);/    wr_and(\&cn->used, ~nb);/' core core_reports
 mutant tomb-not-read $F 's/(__atomic_load_n(\&c->used, __ATOMIC_RELAXED) \& b) ? "double free" : "invalid pointer"/"invalid pointer"/' core core_reports
 mutant tomb-kept-on-start $C '/^HOT void bits_start/,/^}/s/    wr_and(\&c->used, ~bit_of(g));/    (void)0;/' core "$R"
 mutant block-no-used-check $F 's/    int live = (st \& __atomic_load_n(\&c->used, __ATOMIC_RELAXED) \& bit_of(g)) != 0;/    int live = (st \& bit_of(g)) != 0;/' core core_reports
