@@ -18,19 +18,20 @@
  * only of a function that saves no register.)
  */
 #include "index_walk.h"
-/* take: the first fit, the free chunk g of size granules, carved for need
- * granules (top, end: as carve_take's, carve_hand's; op: the entry point,
- * set as h->op before a report; NULL: set already) */
-VATTR static inline __attribute__((always_inline)) void *V(take)(slz_heap *h, uint32_t g, uint32_t size, uint32_t need,
-                                                                  const char *op, int top, int end)
+/* take: the first fit, the free chunk g of size granules in cell c, whose
+ * level-0 entry is at ent (walk's), carved for need granules (top, end: as
+ * carve_take's, carve_hand's; op: the entry point, set as h->op before a
+ * report; NULL: set already) */
+VATTR static inline __attribute__((always_inline)) void *V(take)(slz_heap *h, struct slz_cell *c, uint32_t *ent, uint32_t g,
+                                                                  uint32_t size, uint32_t need, const char *op, int top,
+                                                                  int end)
 {
     if (!free_intact(h, chunk_at(h, g), size))
         return taken_corrupt(h, g, size, op);
     size_t k = g / SLZ_CELL;
-    need = carve_take(h, g, size, need, top);
-    if (h->lv[0][k] == size) { /* g was its cell's largest */
-        const struct slz_cell *c = &h->cells[k]; /* (mostly its only free chunk: no loop, laid apart) */
-        V(fall)(h, k, __builtin_expect((c->start & ~c->used) != 0, 0) ? cell_max(h, k) : 0);
+    need = carve_take(h, c, g, size, need, top);
+    if (*ent == size) { /* g was its cell's largest (mostly its only free chunk: no loop, laid apart) */
+        V(fall_at)(h, ent, k, __builtin_expect((c->start & ~c->used) != 0, 0) ? cell_max(h, k) : 0);
     }
     return carve_hand(h, g, need, V_CHECK(h, chunk_at(h, g), hand_head(need)), op, end);
 }
@@ -49,8 +50,10 @@ VATTR static inline __attribute__((always_inline)) void *V(malloc_pass)(slz_heap
         h->st.bytes_requested -= n;
         return heap_fail(h);
     }
-    uint32_t g = V(walk)(h, need, m, &size);
-    return V(take)(h, g, size, need, op, 1, 0);
+    struct slz_cell *c;
+    uint32_t *ent;
+    uint32_t g = V(walk)(h, need, m, &size, &c, &ent);
+    return V(take)(h, c, ent, g, size, need, op, 1, 0);
 }
 
 /* malloc_bare: the pass alone (heap_malloc: for the cache's misses, calloc,
@@ -66,7 +69,7 @@ VATTR static __attribute__((noinline)) void *V(malloc_slow)(slz_heap *h, size_t 
 }
 VATTR static __attribute__((noinline)) void *V(malloc_top)(slz_heap *h, uint32_t g, uint32_t size, uint32_t need)
 {
-    return V(take)(h, g, size, need, "malloc", 1, 1);
+    return V(take)(h, cell_of(h, g), &h->lv[0][g / SLZ_CELL], g, size, need, "malloc", 1, 1);
 }
 /* malloc_op: slz_malloc's, the operation marked around it (op_begin, but
  * h->op: set only on the ways to a report, which alone read it) */
@@ -80,8 +83,10 @@ VATTR static __attribute__((noinline)) void *V(malloc_op)(slz_heap *h, size_t n)
     if ((m & 0xffffu) == 0)
         return V(malloc_slow)(h, n);
     h->st.bytes_requested += n;
-    uint32_t g = V(walk)(h, need, m, &size);
+    struct slz_cell *c;
+    uint32_t *ent;
+    uint32_t g = V(walk)(h, need, m, &size, &c, &ent);
     if (__builtin_expect(g + size == h->grains, 0))
         return V(malloc_top)(h, g, size, need);
-    return V(take)(h, g, size, need, "malloc", 0, 1);
+    return V(take)(h, c, ent, g, size, need, "malloc", 0, 1);
 }
