@@ -11,7 +11,7 @@
  * free chunk has need granules. */
 VATTR static inline __attribute__((always_inline)) unsigned V(root)(const slz_heap *h, uint32_t need)
 {
-    return V(fit_mask)(h->lv[h->start], need);
+    return V(fit_mask)(h->lv[(unsigned)h->start], need); /* (unsigned: as walk's switch, one load of start) */
 }
 
 /* walk: the first fit for need granules, m the root's (a bit below 16): the first
@@ -59,7 +59,7 @@ VATTR static inline __attribute__((always_inline)) uint32_t V(walk)(const slz_he
     }
     *size = s;
     *cell = c;
-    return (uint32_t)(idx * SLZ_CELL + b);
+    return (uint32_t)(at * (SLZ_CELL / sizeof(uint32_t)) + b); /* (idx * SLZ_CELL: at, a multiple of 4, shifted once) */
 }
 
 /* fall_at: level-0 entry k, at ent (&lv[0][k]: its line is the 64-byte

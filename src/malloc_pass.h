@@ -2,7 +2,7 @@
  * malloc_pass.h - malloc's one pass, compiled by alloc.c once per line
  * version (as index_walk.h, whose walk and refresh it inlines): the frees
  * other threads left, the size, the walk to the first fit, the carve, and
- * the cell's index entry lowered when the chunk carved was its largest. No
+ * the cell's index entry set to its largest free chunk left. No
  * include guard: it is meant to be read more than once (versions.h).
  *
  * slz_malloc's own pass (malloc_op) calls nothing but as the last thing
@@ -30,9 +30,12 @@ VATTR static inline __attribute__((always_inline)) void *V(take)(slz_heap *h, st
         return taken_corrupt(h, g, size, op);
     size_t k = g / SLZ_CELL;
     need = carve_take(h, c, g, size, need, top);
-    if (*ent == size) { /* g was its cell's largest (mostly its only free chunk: no loop, laid apart) */
-        V(fall_at)(h, ent, k, __builtin_expect((c->start & ~c->used) != 0, 0) ? cell_max(h, k) : 0);
-    }
+    /* The cell's entry falls to its largest free chunk left, and its
+     * parents with it: g was its largest, and mostly its only free chunk
+     * (the loop laid apart). When g was not its largest (about one malloc
+     * in a hundred), the fall rewrites the entry and parents they had: no
+     * test of the entry, a branch that mispredicted more than it saved. */
+    V(fall_at)(h, ent, k, __builtin_expect((c->start & ~c->used) != 0, 0) ? cell_max(h, k) : 0);
     return carve_hand(h, g, need, V_CHECK(h, chunk_at(h, g), hand_head(need)), op, end);
 }
 
