@@ -223,7 +223,7 @@ mutant align-from-not-lowered $A 's/        m->from = m->from < low ? m->from : 
 mutant align-spotless-of-larger-alignments $A 's/        if (i <= c \&\& m->spotless > spot)/        if (m->spotless > spot)/' core "$R"
 mutant align-low-not-kept $F 's/        h->align_low = lo; /        (void)lo; /' core "$R"
 # ---- the counters, each counted once (free.c, heap.c) --------------------------------
-mutant count-use-no-peak $A 's/^        st->peak_in_use = in_use;  /        (void)0;  /' core core_stats
+mutant count-use-no-peak $A 's/^    st->peak_in_use = in_use > st->peak_in_use ? in_use : st->peak_in_use;/    (void)0;/' core core_stats
 mutant count-free-no-frees $F 's/^    h->st.frees++;$/    (void)0;/' core core_stats
 mutant stats-live-not-derived $H 's/    out->live_blocks = h->st.mallocs - h->st.frees;/    out->live_blocks = h->st.mallocs;/' core core_stats
 # ---- pending (cross-thread) frees (index.c, free.c, alloc.c) ----------------
