@@ -11,14 +11,18 @@
  * free chunk has need granules. */
 VATTR static inline __attribute__((always_inline)) unsigned V(root)(const slz_heap *h, uint32_t need)
 {
-    return V(fit_mask)(h->lv[h->start], need);
+    return V(fit_mask)(h->lv[(unsigned)h->start], need); /* (unsigned: as walk's switch, one load of start) */
 }
 
 /* walk: the first fit for need granules, m the root's (a bit below 16): the first
  * entry >= need of each line down from the walk's first line, then the
- * first free chunk of the cell that is big enough (the index promises one). */
+ * first free chunk of the cell that is big enough (the index promises one).
+ * *size gets its size, *cell its cell and *ent the cell's level-0 entry, as
+ * the walk found them (malloc's pass marks the chunk and lowers the entry
+ * there, not from its granule again). */
 VATTR static inline __attribute__((always_inline)) uint32_t V(walk)(const slz_heap *h, uint32_t need, unsigned m,
-                                                                     uint32_t *size)
+                                                                     uint32_t *size, struct slz_cell **cell,
+                                                                     uint32_t **ent)
 {
     /* at: the entry's offset in bytes in its level; its line in the level
      * below lies SLZ_FAN times as far in: an address the compares add.
@@ -43,7 +47,8 @@ VATTR static inline __attribute__((always_inline)) uint32_t V(walk)(const slz_he
     }
 #undef DESCEND
     size_t idx = at / sizeof(uint32_t);
-    const struct slz_cell *c = &h->cells[idx];
+    *ent = (uint32_t *)((char *)h->lv[0] + at);
+    struct slz_cell *c = &h->cells[idx];
     uint64_t st = c->start, f = st & ~c->used;
     unsigned b = (unsigned)__builtin_ctzll(f);
     uint32_t s = size_in_cell(c, st, b);
@@ -53,25 +58,34 @@ VATTR static inline __attribute__((always_inline)) uint32_t V(walk)(const slz_he
         s = size_in_cell(c, st, b);
     }
     *size = s;
-    return (uint32_t)(idx * SLZ_CELL + b);
+    *cell = c;
+    return (uint32_t)(at * (SLZ_CELL / sizeof(uint32_t)) + b); /* (idx * SLZ_CELL: at, a multiple of 4, shifted once) */
 }
 
-/* fall: level-0 entry k falls to v (or stays: v is at most the entry),
- * and every parent on the way up to the walk's first line is rewritten
- * with the maximum of its line: no early exit, whose branch on data would
- * mispredict about every other time. (malloc's pass calls it directly: the
- * chunk it carved was the cell's largest.) */
-VATTR static inline __attribute__((always_inline)) void V(fall)(slz_heap *h, size_t k, uint32_t v)
+/* fall_at: level-0 entry k, at ent (&lv[0][k]: its line is the 64-byte
+ * line that holds it), falls to v (or stays: v is at most the entry), and
+ * every parent on the way up to the walk's first line is rewritten with the
+ * maximum of its line: no early exit, whose branch on data would mispredict
+ * about every other time. (malloc's pass calls it directly, with the walk's
+ * entry: the chunk it carved was the cell's largest.) fall: the same for
+ * entry k. */
+VATTR static inline __attribute__((always_inline)) void V(fall_at)(slz_heap *h, uint32_t *ent, size_t k, uint32_t v)
 {
-    h->lv[0][k] = v;
+    *ent = v;
+    const uint32_t *line = (const uint32_t *)((uintptr_t)ent & ~(uintptr_t)(SLZ_FAN * sizeof(uint32_t) - 1));
     int top = h->start;
 #pragma GCC unroll 8
     for (int l = 1; l < SLZ_LEVELS; l++) { /* (unrolled: each exit test always goes one way) */
         if (l > top)
             break;
-        const uint32_t *line = h->lv[l - 1] + (k & ~(size_t)(SLZ_FAN - 1));
+        if (l > 1)
+            line = h->lv[l - 1] + (k & ~(size_t)(SLZ_FAN - 1));
         h->lv[l][k /= SLZ_FAN] = V(line_max)(line);
     }
+}
+VATTR static inline __attribute__((always_inline)) void V(fall)(slz_heap *h, size_t k, uint32_t v)
+{
+    V(fall_at)(h, &h->lv[0][k], k, v);
 }
 
 /* set: level-0 entry k becomes v. A rise climbs while it beats the

@@ -2,7 +2,7 @@
  * malloc_pass.h - malloc's one pass, compiled by alloc.c once per line
  * version (as index_walk.h, whose walk and refresh it inlines): the frees
  * other threads left, the size, the walk to the first fit, the carve, and
- * the cell's index entry lowered when the chunk carved was its largest. No
+ * the cell's index entry set to its largest free chunk left. No
  * include guard: it is meant to be read more than once (versions.h).
  *
  * slz_malloc's own pass (malloc_op) calls nothing but as the last thing
@@ -18,20 +18,25 @@
  * only of a function that saves no register.)
  */
 #include "index_walk.h"
-/* take: the first fit, the free chunk g of size granules, carved for need
- * granules (top, end: as carve_take's, carve_hand's; op: the entry point,
- * set as h->op before a report; NULL: set already) */
-VATTR static inline __attribute__((always_inline)) void *V(take)(slz_heap *h, uint32_t g, uint32_t size, uint32_t need,
-                                                                  const char *op, int top, int end)
+/* take: the first fit, the free chunk g of size granules in cell c, whose
+ * level-0 entry is at ent (walk's), carved for need granules (top, end: as
+ * carve_take's, carve_hand's; op: the entry point, set as h->op before a
+ * report; NULL: set already; fell: the index fell already, top_fall) */
+VATTR static inline __attribute__((always_inline)) void *V(take)(slz_heap *h, struct slz_cell *c, uint32_t *ent, uint32_t g,
+                                                                  uint32_t size, uint32_t need, const char *op, int top,
+                                                                  int end, int fell)
 {
     if (!free_intact(h, chunk_at(h, g), size))
         return taken_corrupt(h, g, size, op);
     size_t k = g / SLZ_CELL;
-    need = carve_take(h, g, size, need, top);
-    if (h->lv[0][k] == size) { /* g was its cell's largest */
-        const struct slz_cell *c = &h->cells[k]; /* (mostly its only free chunk: no loop, laid apart) */
-        V(fall)(h, k, __builtin_expect((c->start & ~c->used) != 0, 0) ? cell_max(h, k) : 0);
-    }
+    need = carve_take(h, c, g, size, need, top);
+    /* The cell's entry falls to its largest free chunk left, and its
+     * parents with it: g was its largest, and mostly its only free chunk
+     * (the loop laid apart). When g was not its largest (about one malloc
+     * in a hundred), the fall rewrites the entry and parents they had: no
+     * test of the entry, a branch that mispredicted more than it saved. */
+    if (!fell)
+        V(fall_at)(h, ent, k, __builtin_expect((c->start & ~c->used) != 0, 0) ? cell_max(h, k) : 0);
     return carve_hand(h, g, need, V_CHECK(h, chunk_at(h, g), hand_head(need)), op, end);
 }
 
@@ -49,8 +54,10 @@ VATTR static inline __attribute__((always_inline)) void *V(malloc_pass)(slz_heap
         h->st.bytes_requested -= n;
         return heap_fail(h);
     }
-    uint32_t g = V(walk)(h, need, m, &size);
-    return V(take)(h, g, size, need, op, 1, 0);
+    struct slz_cell *c;
+    uint32_t *ent;
+    uint32_t g = V(walk)(h, need, m, &size, &c, &ent);
+    return V(take)(h, c, ent, g, size, need, op, 1, 0, 0);
 }
 
 /* malloc_bare: the pass alone (heap_malloc: for the cache's misses, calloc,
@@ -73,16 +80,16 @@ VATTR static __attribute__((noinline)) void *V(malloc_slow)(slz_heap *h, size_t 
  * so the load waits for the narrower store (no forwarding) and with it for
  * every store before, where the stores of a heap another thread frees into
  * are to lines that thread reads (the malloc of micro mt, where every block
- * comes from the top: a third of malloc_top's samples on that load). take's
- * own fall then finds the entry no longer size and does nothing; the raise
- * after it is as right as before it (fall sets each parent to its line's
- * largest, the raise then climbs while the rest beats them). */
-VATTR static inline __attribute__((always_inline)) void V(top_fall)(slz_heap *h, uint32_t g, uint32_t size, uint32_t need)
+ * comes from the top: a third of malloc_top's samples on that load). take
+ * then leaves out its own fall (fell), which would set what this did; the
+ * raise after it is as right as before it (fall sets each parent to its
+ * line's largest, the raise then climbs while the rest beats them). */
+VATTR static inline __attribute__((always_inline)) int V(top_fall)(slz_heap *h, uint32_t g, uint32_t size, uint32_t need)
 {
     size_t k = g / SLZ_CELL;
     const struct slz_cell *c = &h->cells[k];
     if (h->lv[0][k] != size || (c->start & ~c->used) != bit_of(g))
-        return;
+        return 0;
     uint32_t v = size - need >= MIN_GRAINS && ((g + need) ^ g) < SLZ_CELL ? size - need : 0; /* (carve_take's rest) */
     int l = 0;
 #pragma GCC unroll 8
@@ -95,11 +102,12 @@ VATTR static inline __attribute__((always_inline)) void V(top_fall)(slz_heap *h,
         v = m > v ? m : v;
     }
     h->lv[l][k] = v;
+    return 1;
 }
 VATTR static __attribute__((noinline)) void *V(malloc_top)(slz_heap *h, uint32_t g, uint32_t size, uint32_t need)
 {
-    V(top_fall)(h, g, size, need);
-    return V(take)(h, g, size, need, "malloc", 1, 1);
+    int fell = V(top_fall)(h, g, size, need);
+    return V(take)(h, cell_of(h, g), &h->lv[0][g / SLZ_CELL], g, size, need, "malloc", 1, 1, fell);
 }
 /* malloc_op: slz_malloc's, the operation marked around it (op_begin, but
  * h->op: set only on the ways to a report, which alone read it) */
@@ -113,8 +121,10 @@ VATTR static __attribute__((noinline)) void *V(malloc_op)(slz_heap *h, size_t n)
     if ((m & 0xffffu) == 0)
         return V(malloc_slow)(h, n);
     h->st.bytes_requested += n;
-    uint32_t g = V(walk)(h, need, m, &size);
+    struct slz_cell *c;
+    uint32_t *ent;
+    uint32_t g = V(walk)(h, need, m, &size, &c, &ent);
     if (__builtin_expect(g + size == h->grains, 0))
         return V(malloc_top)(h, g, size, need);
-    return V(take)(h, g, size, need, "malloc", 0, 1);
+    return V(take)(h, c, ent, g, size, need, "malloc", 0, 1, 0);
 }

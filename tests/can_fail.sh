@@ -110,8 +110,9 @@ mutant find-right-skips-a-neighbour $I 's/(0xfffeu << (idx % SLZ_FAN))/(0xfffcu 
 mutant find-from-skips-own-cell $I 's/    if (h->lv\[0\]\[idx\] >= need) {/    if (h->lv[0][idx] > need) {/' core "$R"
 # ---- the index updates (index_walk.h, index.c, alloc.c, free.c) --------------
 mutant cell-max-keeps-the-last $C 's/        m = s > m ? s : m;/        m = s ? s : m;/' core "$R"
-mutant index-set-short-of-the-top $W '/^VATTR static inline __attribute__((always_inline)) void V(fall)/,/^}/s/        if (l > top)/        if (l >= top)/' core "$R"
-mutant index-set-wrong-line $W 's/        const uint32_t \*line = h->lv\[l - 1\] + (k \& ~(size_t)(SLZ_FAN - 1));/        const uint32_t *line = h->lv[l - 1] + (k \& ~(size_t)(2 * SLZ_FAN - 1));/' core "$R"
+mutant index-set-short-of-the-top $W '/^VATTR static inline __attribute__((always_inline)) void V(fall_at)/,/^}/s/        if (l > top)/        if (l >= top)/' core "$R"
+mutant index-set-wrong-line $W 's/            line = h->lv\[l - 1\] + (k \& ~(size_t)(SLZ_FAN - 1));/            line = h->lv[l - 1] + (k \& ~(size_t)(2 * SLZ_FAN - 1));/' core "$R"
+mutant index-fall-wrong-first-line $W 's/\& ~(uintptr_t)(SLZ_FAN \* sizeof(uint32_t) - 1));/\& ~(uintptr_t)(2 * SLZ_FAN * sizeof(uint32_t) - 1));/' core "$R"
 mutant index-raise-no-parents $C 's/        \*par = s;/        (void)par;/' core "$R"
 mutant index-raise-unrolled-cell-short $C 's/    SLZ_RISE(h->lv\[0\]\[k\], s, done); \/\* (raise_cell.s) \*\//    SLZ_RISE(h->lv[0][k], s - 1, done);/' core "$R"
 mutant index-raise-unrolled-no-parents $C 's/        SLZ_RISE(line\[k\], s, done);/        (void)line;/' core "$R"
@@ -127,13 +128,15 @@ mutant top-fall-other-chunks-lost $MP 's/    if (h->lv\[0\]\[k\] != size || (c->
 mutant top-fall-short-of-the-top $MP 's/        if (l == h->start)/        if (l + 1 >= h->start)/' core "$R"
 mutant top-fall-lane-kept $MP 's/        uint32_t m = V(line_but)(line, (unsigned)(k % SLZ_FAN));/        uint32_t m = V(line_but)(line, 16);/' core "$R"
 mutant top-fall-lane-kept-sse2 $MP 's/        uint32_t m = V(line_but)(line, (unsigned)(k % SLZ_FAN));/        uint32_t m = V(line_but)(line, 16);/' core "$R0"
-mutant carve-no-lowering src/malloc_pass.h 's/    if (h->lv\[0\]\[k\] == size) { \/\* g was its cell.s largest \*\//    if (0) {/' core "$R"
+mutant top-fall-claimed-when-not $MP 's/    int fell = V(top_fall)(h, g, size, need);/    int fell = (V(top_fall)(h, g, size, need), 1);/' core "$R"
+mutant carve-no-lowering src/malloc_pass.h 's/^        V(fall_at)(h, ent, k, /        if (0) V(fall_at)(h, ent, k, /' core "$R"
+mutant carve-lowers-past-the-cell src/malloc_pass.h 's/? cell_max(h, k) : 0);/? 0 : 0);/' core "$R"
 mutant carve-aligned-no-lowering $A '/^static void \*carve(/,/^}/s/    if (h->lv\[0\]\[k\] == n)$/    if (0)/' core core_align
 mutant carve-rest-not-indexed $A 's/        if ((r ^ g) >= SLZ_CELL) {/        if (0) {/' core "$R"
 mutant carve-rest-last-not-noted $A 's/        c->last = pick_nz((sb >> (r % SLZ_CELL)) >> 1, c->last, rest);/        (void)sb;/' core "$R"
 mutant carve-rest-lead-not-noted $A 's/        ce->lead = pick_ae(e ^ r, SLZ_CELL, r, ce->lead);/        (void)ce;/' core "$R"
 mutant carve-rest-start-lost $A 's/        wr(\&c->start, sb | b);/        (void)sb;/' core "$R"
-mutant carve-taken-last-not-noted $A 's/            cell_of(h, g)->last = need; /            (void)0; /' core "$R"
+mutant carve-taken-last-not-noted $A 's/            cg->last = need; /            (void)0; /' core "$R"
 mutant carve-taken-lead-not-noted $A 's/            cl->lead = pick_ae((r - 1) ^ g, SLZ_CELL, g, cl->lead);/            (void)cl;/' core "$R"
 mutant carve-high-water-not-raised $A 's/        raise_high_water(h, g + (n - need >= MIN_GRAINS ? need : n));/        (void)0;/' core core_stats
 mutant place-upper-cell-stale $F 's/    if (lost > k) \/\* (lost is never below lo.s cell; 0 is none) \*\//    if (0)/' core "$R"
@@ -229,7 +232,7 @@ mutant align-from-not-lowered $A 's/        m->from = m->from < low ? m->from : 
 mutant align-spotless-of-larger-alignments $A 's/        if (i <= c \&\& m->spotless > spot)/        if (m->spotless > spot)/' core "$R"
 mutant align-low-not-kept $F 's/        h->align_low = lo; /        (void)lo; /' core "$R"
 # ---- the counters, each counted once (free.c, heap.c) --------------------------------
-mutant count-use-no-peak $A 's/^        st->peak_in_use = in_use;  /        (void)0;  /' core core_stats
+mutant count-use-no-peak $A 's/^    st->peak_in_use = in_use > st->peak_in_use ? in_use : st->peak_in_use;/    (void)0;/' core core_stats
 mutant count-free-no-frees $F 's/^    h->st.frees++;$/    (void)0;/' core core_stats
 mutant stats-live-not-derived $H 's/    out->live_blocks = h->st.mallocs - h->st.frees;/    out->live_blocks = h->st.mallocs;/' core core_stats
 # ---- pending (cross-thread) frees (index.c, free.c, alloc.c) ----------------
