@@ -420,8 +420,10 @@ static inline int same_words(const slz_heap *h, uint32_t e, uint32_t end)
  * the next free that adds a page.) */
 static inline int same_page(const slz_heap *h, uint32_t lo, uint32_t g, uint32_t end)
 {
-    uintptr_t ag = (uintptr_t)chunk_at(h, g), ae = (uintptr_t)chunk_at(h, end);
-    return end != h->grains && ((lo < g) & (((g - 1) ^ (end - 1)) < SLZ_CELL) & ((ag ^ ae) < h->page));
+    /* (g and end in one page: their offsets in the arena, whose base is a
+     * page boundary where pages go back, SLZ_ANON: guarded, heap.c) */
+    size_t ge = (size_t)(g ^ end) * SLZ_ALIGN;
+    return end != h->grains && ((lo < g) & (((g - 1) ^ (end - 1)) < SLZ_CELL) & (ge < h->page));
 }
 
 /* settle: release() made [lo, end) one free chunk of the block [g, nx) and
