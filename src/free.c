@@ -432,8 +432,10 @@ static inline int same_words(const slz_heap *h, uint32_t e, uint32_t end)
  * the next free that adds a page.) */
 static inline int same_page(const slz_heap *h, uint32_t lo, uint32_t g, uint32_t end)
 {
-    uintptr_t ag = (uintptr_t)chunk_at(h, g), ae = (uintptr_t)chunk_at(h, end);
-    return end != h->grains && ((lo < g) & (((g - 1) ^ (end - 1)) < SLZ_CELL) & ((ag ^ ae) < h->page));
+    /* (g and end in one page: their offsets in the arena, whose base is a
+     * page boundary where pages go back, SLZ_ANON: guarded, heap.c) */
+    size_t ge = (size_t)(g ^ end) * SLZ_ALIGN;
+    return end != h->grains && ((lo < g) & (((g - 1) ^ (end - 1)) < SLZ_CELL) & (ge < h->page));
 }
 
 /* settle: release() made [lo, end) one free chunk of the block [g, nx) and
@@ -515,6 +517,44 @@ static void quiet_note(slz_heap *h)
     h->quiet = keep_grains(h) + SLZ_RELEASE_STEP / SLZ_ALIGN;
 }
 
+/* moved_up: weigh's way, cheaper, for the blocks that frees in address
+ * order add (a,c,b's, a program's that frees what it built): the block
+ * joined a chunk [lo, g) below it, in a cell past the one where that chunk
+ * ended (not the top), whose record lies whole above its header (not
+ * carved into), and what was free above it holds no record for itself.
+ * Then weigh would hold that record and drop the old words; if the plan is
+ * not due either, the record just moves to the words at end (1 when done:
+ * else weigh). */
+static inline int moved_up(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
+{
+    if (lo >= g || end == h->grains || g <= 2 * SLZ_CELL || same_words(h, g, end))
+        return 0;
+    struct words old = record_words(h, g);
+    struct span rec = words_get(old), up = record_get(h, end);
+    if (rec.a >= rec.r || rec.a < lo + MIN_GRAINS || rec.r > g)
+        return 0;
+    if (nx < end && up.a < up.r && up.r <= end && up.r > nx + MIN_GRAINS)
+        return 0; /* (part_span would find a record above) */
+    struct plan p = plan_for(h, lo, end, keep_grains(h), rec);
+    if (worth(h, &p))
+        return 0;
+    words_put(h, old, (struct span){0, 0});
+    if (nx < end && !same_words(h, nx, end))
+        record_drop(h, nx, g);
+    record_put(h, end, rec);
+    return 1;
+}
+
+/* settle_far: settle_rest's way for a chunk that may give back (moved_up,
+ * else weigh); a frame of its own, so the top's way, which most calls of
+ * settle_rest take, saves no register. */
+static __attribute__((noinline)) void settle_far(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
+{
+    if (!moved_up(h, lo, g, nx, end)) {
+        weigh(h, lo, g, nx, end);
+        quiet_note(h);
+    }
+}
 /* settle_rest: settle past its first tests. The top short of its keep
  * zone and a step below the high-water mark drops records; any other chunk
  * here may give back (weigh). (A chunk not the top passes here only at
@@ -522,12 +562,10 @@ static void quiet_note(slz_heap *h)
  * there is no record to drop: weigh's plan then finds nothing due.) */
 static __attribute__((noinline)) void settle_rest(slz_heap *h, uint32_t lo, uint32_t g, uint32_t nx, uint32_t end)
 {
-    if (end == h->grains && h->st.high_water / SLZ_ALIGN < lo + keep_at(h, end) + SLZ_RELEASE_STEP / SLZ_ALIGN) {
+    if (end == h->grains && h->st.high_water / SLZ_ALIGN < lo + keep_at(h, end) + SLZ_RELEASE_STEP / SLZ_ALIGN)
         records_dropped(h, lo, g, nx, end);
-    } else {
-        weigh(h, lo, g, nx, end);
-        quiet_note(h);
-    }
+    else
+        settle_far(h, lo, g, nx, end);
 }
 
 /* (settle's first tests, the ones most frees take: the chunk, not the top,

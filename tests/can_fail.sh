@@ -176,6 +176,9 @@ mutant release-header-page $F 's/    uintptr_t ax = ((uintptr_t)chunk_at(h, lo) 
 mutant settle-quiet-keeps-records $F 's/^        if (h->cell_records != 0 \&\& records_near(h, lo, g, end))$/        if (0)/' core core_release
 mutant settle-merge-gives-lost-again $F 's/    if (lost.a >= lost.r || oy <= ox || oy <= px || ox >= py) {/    if (1) {/' core core_release
 mutant settle-near-misses-carved $F 's/    return r_end > g || (lo < g/    return r_end > end || (lo < g/' core core_release
+mutant settle-near-misses-below $F 's/    return r_end > g || (lo < g \&\& h->cells/    return r_end > g || (0 \&\& h->cells/' core core_release
+mutant settle-moved-up-never-due $F 's/^    if (worth(h, \&p))$/    if (0)/' core core_release
+mutant settle-moved-up-carved-into $F 's/    if (rec.a >= rec.r || rec.a < lo + MIN_GRAINS || rec.r > g)/    if (rec.a >= rec.r || rec.r > g)/' core core_release
 mutant settle-quiet-top-too $F 's/    if (end != h->grains \&\& end - lo < h->quiet) {/    if (end - lo < h->quiet) {/' core core_release
 mutant settle-quiet-not-noted-after-trim $F '/^static size_t trim_walk/,/^}/s/    quiet_note(h);/    (void)0;/' core core_release
 # ---- tombs and the checks of a block pointer (index.c, free.c, alloc.c) -----

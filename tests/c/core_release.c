@@ -14,7 +14,10 @@
  * keep zone back to its least for the next free (after_trim); a short
  * chunk carved into its given-back pages moves its record (carved_short);
  * a block freed between two chunks that gave their pages back gives back
- * its own, not those of the chunk whose record the merge drops (merged). */
+ * its own, not those of the chunk whose record the merge drops (merged); a
+ * short chunk drops the record of the chunk below it took in (stale_below);
+ * a chunk carved into its given-back pages raises the keep zone when a
+ * block above joins it (carved_then_joined). */
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -367,6 +370,93 @@ static void carved_short(int top)
     slz_heap_destroy(h);
 }
 
+/* stale_below: a free chunk of 4 MiB (not the top, 2 KiB above a page
+ * boundary: a pad below it) gives its pages back, its record kept in the
+ * cell where it ends, where the 4,000-byte block b begins; it is carved
+ * from its low end up to 12 KiB short of b, and b freed: the chunk this
+ * makes is too short to give a page back, and the record of the chunk it
+ * took in must go (records_near's test of the chunk below). The 12 KiB
+ * carved again (e1, then e2 of 2 KiB just below b's place, then e3 in it),
+ * written, e1 and e2 freed: a chunk that ends in b's cell once more, with
+ * e2 above the record's end (so no test of settle's short way meets it); a
+ * stale record there claims e1's written pages as given back, and
+ * slz_heap_trimmable (then a trim) leaves them resident. */
+static void stale_below(void)
+{
+    slz_heap *h = slz_heap_create((size_t)64 << 20);
+    CHECK("stale_below: a 64 MiB heap", h != NULL);
+    if (!h)
+        return;
+    size_t big = (size_t)4 << 20, rest = 12288, n1 = big - rest, n2 = 2048;
+    char *p = slz_malloc(h, n2 - 16), *a = slz_malloc(h, big), *b = slz_malloc(h, 4000), *s = slz_malloc(h, 48);
+    CHECK("stale_below: the blocks", p && a && b && s);
+    if (!(p && a && b && s))
+        return;
+    memset(a, 1, big);
+    memset(b, 2, 4000);
+    slz_free(h, a);
+    char *c1 = slz_malloc(h, n1);
+    memset(c1, 3, n1);
+    slz_free(h, b);
+    char *e1 = slz_malloc(h, rest - n2 - 16), *e2 = slz_malloc(h, n2 - 16), *e3 = slz_malloc(h, 4000);
+    CHECK("stale_below: the chunk carved, then carved again", c1 == a && e1 == a + n1 + 16 && e2 == b - n2 && e3 == b);
+    if (!(c1 == a && e1 == a + n1 + 16 && e2 == b - n2 && e3 == b))
+        return;
+    memset(e1, 4, rest - n2 - 16);
+    memset(e2, 5, n2 - 16);
+    size_t t0 = slz_heap_trimmable(h);
+    slz_free(h, e1);
+    slz_free(h, e2);
+    size_t t1 = slz_heap_trimmable(h);
+    printf("stale below: trimmable %zu bytes before the frees of e1 and e2, %zu after\n", t0, t1);
+    CHECK("stale_below: e1's pages beyond the keep zone are trimmable", t1 >= t0 + 4096);
+    CHECK("stale_below: the heap is whole", slz_heap_check(h, NULL) == 0);
+    slz_heap_destroy(h);
+}
+
+/* carved_then_joined: a free chunk of 8 MiB gives its pages back and is
+ * carved 1 MiB into them (c) once 1 MiB of small blocks below were freed
+ * (so the peak in use does not rise: adapt raises nothing later), then
+ * the 4,000-byte block above it is freed and joins it across cells (settle
+ * moves the record, moved_up, only for a chunk not carved into): the carve
+ * raises the keep zone (to about 2 MiB, part_span), so an isolated 1 MiB
+ * block freed next keeps its pages. */
+enum { CJ = 16384 };
+static char *cj[2 * CJ];
+static void carved_then_joined(void)
+{
+    slz_heap *h = slz_heap_create((size_t)64 << 20);
+    CHECK("carved_then_joined: a 64 MiB heap", h != NULL);
+    if (!h)
+        return;
+    size_t big = (size_t)8 << 20, mb = (size_t)1 << 20;
+    int got = 1;
+    for (int i = 0; i < 2 * CJ; i++)
+        got &= (cj[i] = slz_malloc(h, 48)) != NULL;
+    char *a = slz_malloc(h, big), *b = slz_malloc(h, 4000), *g2 = slz_malloc(h, 48);
+    char *x = slz_malloc(h, mb), *s = slz_malloc(h, 48);
+    CHECK("carved_then_joined: the blocks", got && a && b && g2 && x && s);
+    if (!(got && a && b && g2 && x && s))
+        return;
+    memset(a, 1, big);
+    memset(b, 2, 4000);
+    memset(x, 3, mb);
+    slz_free(h, a);
+    for (int i = 0; i < 2 * CJ; i += 2)
+        slz_free(h, cj[i]);
+    char *c = slz_malloc(h, mb);
+    CHECK("carved_then_joined: the carve takes the freed block's place", c == a);
+    if (c)
+        memset(c, 4, mb);
+    slz_free(h, b);
+    size_t before = advised_bytes;
+    slz_free(h, x);
+    printf("carved then joined: %zu KiB given back for the free of a 1 MiB block\n", (advised_bytes - before) >> 10);
+    CHECK("carved_then_joined: the keep zone rose: the 1 MiB block's pages stay", advised_bytes == before);
+    CHECK("carved_then_joined: the heap is whole", slz_heap_check(h, NULL) == 0);
+    slz_heap_destroy(h);
+}
+
 /* merged: blocks a, m, b of 1 MiB (s keeps b from the top); a and b freed
  * give their pages back; m freed joins them into one chunk that holds one
  * record (the longer: a's): m's pages go back, and b's, given back
@@ -449,5 +539,7 @@ int main(void)
     carved_short(0);
     carved_short(1);
     merged();
+    stale_below();
+    carved_then_joined();
     return CHECK_DONE();
 }
