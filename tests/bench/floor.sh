@@ -43,6 +43,16 @@ FFCC=(${CC:-cc} -O2 -std=gnu11 -mavx2 -mbmi -mbmi2 -mlzcnt -w -fno-builtin -fPIC
     [ "$(grep -c '^[a-z ]*__thread' "$OUT/p1_maxtree_tls.c")" -eq 7 ] &&
     "${FFCC[@]}" -DFF_THREADS -o "$OUT/ffpre-mt.so" "$ROOT/tests/bench/ffpre.c" "$OUT/p1_maxtree_tls.c" ||
     { echo "# floor: ffpre.so or ffpre-mt.so did not build"; exit 1; }
+# GATHER: the awk both tables are read with: lines "ROW CONFIG VALUE" into
+# v[ROW, CONFIG] (a list), rows in order of appearance, median(list)
+GATHER='
+function median(list,   a, n, i, j, t) {
+    n = split(list, a, " ")
+    for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+{ v[$1, $2] = v[$1, $2] " " $3; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+'
 # ns: field 5 of the harness's row ("NAME TEST steps N X ns/step ...")
 for ((r = 1; r <= RUNS; r++)); do
     for t in micro rep; do
@@ -51,13 +61,7 @@ for ((r = 1; r <= RUNS; r++)); do
         done
         echo "$t glibc $("$OUT/p1" $t "$STEPS" glibc | awk '{ print $5 }')"
     done
-done | awk '
-function median(list,   a, n, i, j, t) {
-    n = split(list, a, " ")
-    for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
-    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
-{ v[$1, $2] = v[$1, $2] " " $3; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+done | awk "$GATHER"'
 END {
     print "# floor: the ffstudy prototype in its own harness, AVX2, no checks: p1 exact first fit, p1c with"
     print "#   its cache in front; ns per step (a free and a malloc, the harness included), median of the"
@@ -110,13 +114,7 @@ for ((r = 1; r <= RUNS; r++)); do
             echo "$name $c $(env ${pre:+LD_PRELOAD=$pre} SLZ_HEAP_SIZE=1G $cmd | awk -v f="$f" '$NF == 0 { print $f }')"
         done
     done
-done | awk '
-function median(list,   a, n, i, j, t) {
-    n = split(list, a, " ")
-    for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
-    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
-{ v[$1, $2] = v[$1, $2] " " $3; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+done | awk "$GATHER"'
 END {
     print ""
     print "# floor behind malloc/free: p1 preloaded (build/bench/ffstudy/ffpre.so; ffpre-mt.so for mt: a heap per"
