@@ -90,30 +90,12 @@ void index_refresh(slz_heap *h, size_t k)
  * (index_raise, which climbs to the walk's first line). lost's entry falls,
  * and each parent with it while lost's line is not k's: from the line they
  * share up, the rise covers it (a parent there was at least what lost lost,
- * and becomes at least the bigger chunk). Each line is read before its entry
- * is stored (line_but): read after, a line's load waited for the narrower
- * store into it, at every level (no forwarding; a third of the a, c, b
- * pattern's free time, perf). */
-#define LOWER(sfx, attr)                                                                           \
-    attr static void lower_##sfx(slz_heap *h, size_t lost, size_t k)                               \
-    {                                                                                              \
-        uint32_t v = cell_max(h, lost);                                                            \
-        int n = (63 - __builtin_clzll(lost ^ k)) / 4, l = 0; /* (lost ^ k >= SLZ_FAN = 2^4) */     \
-        n = n < h->start ? n : h->start; /* the levels below the shared line: one test a level */  \
-        _Pragma("GCC unroll 8") for (; l < SLZ_LEVELS; l++, lost /= SLZ_FAN) {                     \
-            if (l == n)                                                                            \
-                break;                                                                             \
-            uint32_t *line = h->lv[l] + (lost & ~(size_t)(SLZ_FAN - 1));                           \
-            uint32_t m = line_but_##sfx(line, (unsigned)(lost % SLZ_FAN));                         \
-            line[lost % SLZ_FAN] = v;                                                              \
-            v = m > v ? m : v;                                                                     \
-        }                                                                                          \
-        h->lv[l][lost] = v;                                                                        \
-    }
-LOWER(plain, )
+ * and becomes at least the bigger chunk). Each line is read before its
+ * entry is stored (index_walk.h's lower and fall_read: read after, a line's
+ * load waited at every level; a third of the a, c, b pattern's free time,
+ * perf). */
 #ifdef SLZ_LINES_X86
-LOWER(avx2, SLZ_AVX2)
-static void (*const lowers[2])(slz_heap *, size_t, size_t) = {lower_plain, lower_avx2};
+static void (*const lowers[2])(slz_heap *, size_t, size_t) = {lower_sse2, lower_avx2};
 #else
 static void (*const lowers[2])(slz_heap *, size_t, size_t) = {lower_plain, lower_plain};
 #endif

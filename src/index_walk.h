@@ -88,6 +88,37 @@ VATTR static inline __attribute__((always_inline)) void V(fall)(slz_heap *h, siz
     V(fall_at)(h, &h->lv[0][k], k, v);
 }
 
+/* fall_read: level-0 entry k falls to v, and each parent below level n
+ * with it, each line read before its entry is stored (line_but): read
+ * after, a line's load waits for the narrower store into it (no store
+ * forwarding), and with it for every store before; level n's entry becomes
+ * the largest of v and the rest of the line below it. (lower's, up to the
+ * line the fallen cell shares with the rising one; malloc_top's top_fall,
+ * up to the walk's first line.) */
+VATTR static inline __attribute__((always_inline)) void V(fall_read)(slz_heap *h, size_t k, uint32_t v, int n)
+{
+    int l = 0;
+#pragma GCC unroll 8
+    for (; l < SLZ_LEVELS; l++, k /= SLZ_FAN) {
+        if (l == n)
+            break;
+        uint32_t *line = h->lv[l] + (k & ~(size_t)(SLZ_FAN - 1));
+        uint32_t m = V(line_but)(line, (unsigned)(k % SLZ_FAN));
+        line[k % SLZ_FAN] = v;
+        v = m > v ? m : v;
+    }
+    h->lv[l][k] = v;
+}
+
+/* lower: index_lower's (index.c): cell lost's entry falls to its largest
+ * free chunk, and each parent with it below the line lost shares with k
+ * (the levels below it: one test a level) */
+VATTR static inline void V(lower)(slz_heap *h, size_t lost, size_t k)
+{
+    int n = (63 - __builtin_clzll(lost ^ k)) / 4; /* (lost ^ k >= SLZ_FAN = 2^4) */
+    V(fall_read)(h, lost, cell_max(h, lost), n < h->start ? n : h->start);
+}
+
 /* set: level-0 entry k becomes v. A rise climbs while it beats the
  * parent (index_raise); a fall rewrites every parent (fall). */
 VATTR static inline __attribute__((always_inline)) void V(set)(slz_heap *h, size_t k, uint32_t v)

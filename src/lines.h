@@ -41,7 +41,7 @@ static inline unsigned ge_mask_plain(const uint32_t *line, uint32_t need)
     return m;
 }
 /* line_but: the line's largest entry but entry i (read before i is
- * stored: index.c, index_lower); line_max: the largest of all (i 16). */
+ * stored: index_walk.h, fall_read); line_max: the largest of all (i 16). */
 static inline uint32_t line_but_plain(const uint32_t *line, unsigned i)
 {
     uint32_t m = 0;
@@ -71,7 +71,7 @@ static inline __m128i vmax_sse2(__m128i a, __m128i b) /* signed lanes */
     __m128i gt = _mm_cmpgt_epi32(a, b);
     return _mm_or_si128(_mm_and_si128(gt, a), _mm_andnot_si128(gt, b));
 }
-static inline uint32_t line_but_sse2(const uint32_t *line, unsigned i) { return line_but_plain(line, i); } /* (malloc_top's, rare) */
+static inline uint32_t line_but_sse2(const uint32_t *line, unsigned i) { return line_but_plain(line, i); }
 static inline uint32_t line_max_sse2(const uint32_t *line)
 {
     const __m128i flip = _mm_set1_epi32((int)0x80000000u);

@@ -75,7 +75,7 @@ VATTR static __attribute__((noinline)) void *V(malloc_slow)(slz_heap *h, size_t 
  * g (size granules), the cell's entry falls at once to what the carve
  * leaves there, when the chunk is the cell's only free one and its largest:
  * the rest, when it stays in the cell, else nothing. Each line is read
- * before its entry is stored (line_but, as index_lower): fall reads it
+ * before its entry is stored (fall_read, as index_lower): fall reads it
  * after, and carve_take's raise of the rest's cell stores into it first,
  * so the load waits for the narrower store (no forwarding) and with it for
  * every store before, where the stores of a heap another thread frees into
@@ -91,17 +91,7 @@ VATTR static inline __attribute__((always_inline)) int V(top_fall)(slz_heap *h, 
     if (h->lv[0][k] != size || (c->start & ~c->used) != bit_of(g))
         return 0;
     uint32_t v = size - need >= MIN_GRAINS && ((g + need) ^ g) < SLZ_CELL ? size - need : 0; /* (carve_take's rest) */
-    int l = 0;
-#pragma GCC unroll 8
-    for (; l < SLZ_LEVELS; l++, k /= SLZ_FAN) {
-        if (l == h->start)
-            break;
-        uint32_t *line = h->lv[l] + (k & ~(size_t)(SLZ_FAN - 1));
-        uint32_t m = V(line_but)(line, (unsigned)(k % SLZ_FAN));
-        line[k % SLZ_FAN] = v;
-        v = m > v ? m : v;
-    }
-    h->lv[l][k] = v;
+    V(fall_read)(h, k, v, h->start);
     return 1;
 }
 VATTR static __attribute__((noinline)) void *V(malloc_top)(slz_heap *h, uint32_t g, uint32_t size, uint32_t need)

@@ -125,9 +125,9 @@ mutant index-refresh-nothing $I 's/    refreshes\[h->lines \& 1\](h, k);/    (vo
 MP=src/malloc_pass.h # top_fall: malloc_top's fall before the carve
 mutant top-fall-rest-next-cell $MP 's/ < SLZ_CELL ? size - need : 0;/ < 2 * SLZ_CELL ? size - need : 0;/' core "$R"
 mutant top-fall-other-chunks-lost $MP 's/    if (h->lv\[0\]\[k\] != size || (c->start \& ~c->used) != bit_of(g))/    if (h->lv[0][k] != size)/' core "$R"
-mutant top-fall-short-of-the-top $MP 's/        if (l == h->start)/        if (l + 1 >= h->start)/' core "$R"
-mutant top-fall-lane-kept $MP 's/        uint32_t m = V(line_but)(line, (unsigned)(k % SLZ_FAN));/        uint32_t m = V(line_but)(line, 16);/' core "$R"
-mutant top-fall-lane-kept-sse2 $MP 's/        uint32_t m = V(line_but)(line, (unsigned)(k % SLZ_FAN));/        uint32_t m = V(line_but)(line, 16);/' core "$R0"
+mutant top-fall-short-of-the-top $MP 's/    V(fall_read)(h, k, v, h->start);/    V(fall_read)(h, k, v, h->start - 1);/' core "$R"
+mutant fall-read-lane-kept $W 's/        uint32_t m = V(line_but)(line, (unsigned)(k % SLZ_FAN));/        uint32_t m = V(line_but)(line, 16);/' core "$R"
+mutant fall-read-lane-kept-sse2 $W 's/        uint32_t m = V(line_but)(line, (unsigned)(k % SLZ_FAN));/        uint32_t m = V(line_but)(line, 16);/' core "$R0"
 mutant top-fall-claimed-when-not $MP 's/    int fell = V(top_fall)(h, g, size, need);/    int fell = (V(top_fall)(h, g, size, need), 1);/' core "$R"
 mutant carve-no-lowering src/malloc_pass.h 's/^        V(fall_at)(h, ent, k, /        if (0) V(fall_at)(h, ent, k, /' core "$R"
 mutant carve-lowers-past-the-cell src/malloc_pass.h 's/? cell_max(h, k) : 0);/? 0 : 0);/' core "$R"
@@ -144,7 +144,7 @@ mutant place-upper-cell-near-stale $F 's/        h->lv\[0\]\[lost\] = cell_max(h
 mutant merge-above-cell-not-noted $F 's/    size_t lost = h->lv\[0\]\[nx \/ SLZ_CELL\] == sn ? nx \/ SLZ_CELL : 0,/    size_t lost = 0,/' core "$R"
 mutant merge-above-size-not-noted $F 's/                bits_note_at(h, c, g, end); \/\* (the chunk above merged alone; else from pv, once) \*\//                (void)0;/' core "$R"
 mutant merge-below-size-not-noted $F 's/            bits_note_chunk(h, lo, end);/            (void)0;/' core "$R"
-mutant lower-stops-a-line-early $I 's/int n = (63 - __builtin_clzll(lost ^ k)) \/ 4/int n = (62 - __builtin_clzll(lost ^ k)) \/ 4/' core "$R"
+mutant lower-stops-a-line-early $W 's/int n = (63 - __builtin_clzll(lost ^ k)) \/ 4/int n = (62 - __builtin_clzll(lost ^ k)) \/ 4/' core "$R"
 mutant lower-line-keeps-old-entry $L 's/    __m256i a = _mm256_andnot_si256(_mm256_cmpeq_epi32(lo, n), /    __m256i a = _mm256_andnot_si256(_mm256_cmpeq_epi32(lo, hi), /' core "$R"
 mutant lower-plain-keeps-old-entry $L 's/        m = j != i \&\& line\[j\] > m ? line\[j\] : m;/        m = line[j] > m ? line[j] : m;/' core "$R0"
 # ---- the chunk bits, sizes and leads (index.c, chunk.h) -----------------------
