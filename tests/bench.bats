@@ -84,13 +84,16 @@ columns_match() {
     [[ "$output" == "fail slz="[1-9]* ]]
 }
 
-@test "bench: replay finds content errors when an allocator's realloc does not copy" {
+# bad_lib: builds $BATS_TEST_TMPDIR/bad.so, an allocator whose realloc forgets
+# the old contents and whose calloc leaves junk: what the benchmarks' content
+# checks must find
+bad_lib() {
     cat >"$BATS_TEST_TMPDIR/bad.c" <<'EOF'
 #include <stddef.h>
 #include <string.h>
 void *__libc_malloc(size_t);
 void __libc_free(void *);
-/* realloc that forgets the old contents */
+/* realloc that forgets the old contents, calloc that leaves junk */
 void *realloc(void *p, size_t n)
 {
     void *q = __libc_malloc(n ? n : 1);
@@ -99,8 +102,19 @@ void *realloc(void *p, size_t n)
     __libc_free(p);
     return q;
 }
+void *calloc(size_t k, size_t n)
+{
+    void *q = __libc_malloc(k * n ? k * n : 1);
+    if (q && k * n)
+        memset(q, 0x5a, k * n);
+    return q;
+}
 EOF
     cc -shared -fPIC -o "$BATS_TEST_TMPDIR/bad.so" "$BATS_TEST_TMPDIR/bad.c"
+}
+
+@test "bench: replay finds content errors when an allocator's realloc does not copy" {
+    bad_lib
     gen_trace classic mix 2000 6 "$BATS_TEST_TMPDIR/genrealloc-bal.rep"
     run --separate-stderr "$BB/replay" --quick --only bad --with "bad=$BATS_TEST_TMPDIR/bad.so" "$BATS_TEST_TMPDIR/genrealloc-bal.rep"
     echo "$output"
@@ -292,29 +306,7 @@ EOF
 }
 
 @test "bench: workloads and memcases find wrong contents from a realloc that does not copy and a calloc that does not zero" {
-    cat >"$BATS_TEST_TMPDIR/bad.c" <<'EOF'
-#include <stddef.h>
-#include <string.h>
-void *__libc_malloc(size_t);
-void __libc_free(void *);
-/* realloc that forgets the old contents, calloc that leaves junk */
-void *realloc(void *p, size_t n)
-{
-    void *q = __libc_malloc(n ? n : 1);
-    if (q && n)
-        memset(q, 0x5a, n);
-    __libc_free(p);
-    return q;
-}
-void *calloc(size_t k, size_t n)
-{
-    void *q = __libc_malloc(k * n ? k * n : 1);
-    if (q && k * n)
-        memset(q, 0x5a, k * n);
-    return q;
-}
-EOF
-    cc -shared -fPIC -o "$BATS_TEST_TMPDIR/bad.so" "$BATS_TEST_TMPDIR/bad.c"
+    bad_lib
     run env LD_PRELOAD="$BATS_TEST_TMPDIR/bad.so" "$BB/workloads" cfrac 1 2000
     echo "$output"
     [ "$status" -eq 1 ]
