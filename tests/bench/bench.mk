@@ -13,7 +13,7 @@ BENCH_SRC  = tests/bench
 BENCH_BIN  = $(BENCH_DIR)/replay $(BENCH_DIR)/scaling $(BENCH_DIR)/micro $(BENCH_DIR)/runstat \
              $(BENCH_DIR)/workloads $(BENCH_DIR)/memcases $(BENCH_DIR)/gen-traces $(BENCH_DIR)/memload
 BENCH_BIN += $(BENCH_DIR)/microcore
-BENCH_BIN += $(BENCH_DIR)/unchecked/libslzmalloc.so
+BENCH_BIN += $(BENCH_DIR)/unchecked/libslzmalloc.so $(BENCH_DIR)/norelease/libslzmalloc.so
 BENCH_FLAGS ?=
 TEST_PROGS += $(BENCH_BIN)
 # built for make bench only (memload.sh), not for make test
@@ -72,10 +72,14 @@ $(BENCH_DIR)/runstat: $(BENCH_SRC)/runstat.c
 # and canary checks compiled out (SLZ_UNCHECKED, src/chunk.h: micro.sh's
 # unchecked1G row shows what they cost); min32, with a 32-byte minimum chunk
 # instead of the design's 64 (memload.sh's min32 column: what the minimum costs
-# in peak RSS). Each linked from objects as libslzmalloc.so is (one compile a
-# source: make runs them side by side, each writes its .d)
+# in peak RSS); norelease, with a release step of 2 GiB, more than any chunk
+# of a 1G heap (no page goes back but by a trim: floor.sh's third table, what
+# giving pages back costs issue 21's rows). Each linked from objects as
+# libslzmalloc.so is (one compile a source: make runs them side by side, each
+# writes its .d)
 unchecked_FLAGS = -DSLZ_UNCHECKED
 min32_FLAGS = -DSLZ_MIN_CHUNK=32
+norelease_FLAGS = -DSLZ_RELEASE_STEP='(1u << 31)' -DSLZ_RELEASE_STEP_MAX='(1u << 31)'
 define variant_rules
 $(BENCH_DIR)/$(1)/obj/%.o: src/%.c
 	@mkdir -p $$(@D)
@@ -88,4 +92,4 @@ $(BENCH_DIR)/$(1)/obj/%.o: preload/%.c
 $(BENCH_DIR)/$(1)/libslzmalloc.so: $$(PIC_OBJ:$$(BUILD)/pic/%=$(BENCH_DIR)/$(1)/obj/%)
 	$$(CC) -shared $$(LTO) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$^ -lpthread -ldl
 endef
-$(foreach v,unchecked min32,$(eval $(call variant_rules,$(v))))
+$(foreach v,unchecked min32 norelease,$(eval $(call variant_rules,$(v))))

@@ -10,6 +10,9 @@
 # here as build/bench/ffstudy/ffpre.so, and ffpre-mt.so with a heap per
 # thread; instr.sh counts ffpre.so too) timed on the one-thread workloads
 # simple-16 and espresso and on micro mt 2 and mt 4, beside glibc and the shim.
+# Last, the give-back's floor on issue 21's a,c,b and del rows: the shim
+# beside the same library built to give no page back (build/bench/norelease/)
+# and the time a page given back costs.
 # Prints nothing but a note when the prototype's folder is missing.
 #
 #   tests/bench/floor.sh [--quick] [--runs N]
@@ -125,5 +128,60 @@ END {
     for (i = 1; i <= n; i++) {
         t = order[i]; g = median(v[t, "glibc"]); p = median(v[t, "proto"]); s = median(v[t, "shim1G"])
         printf "%-10s %10.4f %10.4f %10.4f %7.2fx %7.2fx\n", t, g, p, s, (g > 0 ? p / g : 0), (g > 0 ? s / g : 0)
+    }
+}'
+
+# The give-back's floor (issue 21's a,c,b and del rows): the shim beside the
+# same library built to give no page back but by a trim (norelease, bench.mk:
+# a release step of 2 GiB), interleaved with glibc: the time the pages given
+# back during the frees cost, and what that is a page. pages: the resident
+# set after the frees under norelease less the shim's (the pages the shim gave
+# back); ns/page = (shim1G s - norel s) / pages. The memcases pin test
+# (bench.bats) asks for those pages back by the end of the frees: a row's
+# x with them cannot fall below norel x + pages * ns/page / glibc s.
+NOREL="$ROOT/build/bench/norelease/libslzmalloc.so"
+if [ ! -e "$NOREL" ]; then
+    echo "# floor: $NOREL missing (make bench-build): no give-back rows"
+    exit 0
+fi
+PYB="$OUT/delback.py"
+cat >"$PYB" <<PYEOF
+import time
+d = {("k%d" % i): [i, str(i)] for i in range($PYN)}
+t = time.process_time(); del d; t = time.process_time() - t
+kb = [int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmRSS:")][0]
+print("del %.4f 0 %d 0" % (t, kb))
+PYEOF
+# NAME:COMMAND, whose row is "NAME SECONDS PEAK_KB AFTER_KB ERRORS"
+BROWS=("acb-back:$ML acb $N")
+command -v python3 >/dev/null && BROWS+=("del-back:env PYTHONMALLOC=malloc python3 $PYB")
+PAGE_KB=$(($(getconf PAGESIZE) / 1024))
+for ((r = 1; r <= RUNS; r++)); do
+    for row in "${BROWS[@]}"; do
+        name=${row%%:*} cmd=${row#*:}
+        for c in glibc shim1G norel; do
+            case $c in
+            glibc) pre= ;;
+            shim1G) pre="$LIB" ;;
+            norel) pre="$NOREL" ;;
+            esac
+            # shellcheck disable=SC2086,SC2046 # cmd is the program and its words; two fields
+            set -- $(env ${pre:+LD_PRELOAD=$pre} SLZ_HEAP_SIZE=1G $cmd | awk '$NF == 0 { print $2, $4 }')
+            echo "$name $c ${1:-0}"
+            echo "$name $c-kb ${2:-0}"
+        done
+    done
+done | awk -v pk="$PAGE_KB" "$GATHER"'
+END {
+    print ""
+    print "# the give-back'"'"'s floor: the shim beside the same library built to give no page back but by a"
+    print "#   trim (build/bench/norelease/), median seconds of the runs (a,c,b: its frees; del: python'"'"'s del);"
+    print "#   pages: the resident set after the frees, norel'"'"'s less the shim'"'"'s; ns/page = (shim1G s - norel s)"
+    print "#   / pages; x = seconds / glibc'"'"'s"
+    printf "%-10s %10s %10s %10s %8s %8s %8s %8s\n", "row", "glibc s", "shim1G s", "norel s", "shim1G x", "norel x", "pages", "ns/page"
+    for (i = 1; i <= n; i++) {
+        t = order[i]; g = median(v[t, "glibc"]); s = median(v[t, "shim1G"]); o = median(v[t, "norel"])
+        p = (median(v[t, "norel-kb"]) - median(v[t, "shim1G-kb"])) / pk
+        printf "%-10s %10.4f %10.4f %10.4f %7.2fx %7.2fx %8d %8.0f\n", t, g, s, o, (g > 0 ? s / g : 0), (g > 0 ? o / g : 0), p, (p > 0 ? (s - o) * 1e9 / p : 0)
     }
 }'
