@@ -194,9 +194,9 @@ size_t index_check(const slz_heap *h, size_t cells, const char **first)
  * summary bits above the word are read first and written only when not set
  * yet, after it (a run of frees into one heap writes each once), and
  * pend_any once, after all. Every access is sequentially consistent: a
- * summary bit read as set comes before the owner's exchange (pend[2]) or
- * AND (pend[1], which stays set while its word gets frees: drain_words)
- * that clears it, and the owner reads the word below after either, so it
+ * summary bit read as set comes before the owner's AND that clears it (at
+ * either level: a bit stays set while the words below it get frees,
+ * pending.h), and the owner reads the words below again after it, so it
  * sees this OR; pend_any
  * read as set comes before the owner's store that clears it, and its drain
  * after that store sees every OR. Returns the index of a granule pending
