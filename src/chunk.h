@@ -704,17 +704,21 @@ void pending_announce(slz_heap *h); /* any thread */
 int pending_said(const slz_heap *h); /* any thread: the announcement is behind it */
 void pending_fence(slz_heap *h);
 _Noreturn void pending_double(slz_heap *h, uint32_t g);
-void pending_reused(slz_heap *h, uint32_t g);
 #define SLZ_GAVE_UP SIZE_MAX
 /* gave_up: the owner gives up a block that st.frees does not count (release,
  * a drain, the cache): carve's next check of the pending bits fences */
 static inline void gave_up(slz_heap *h) { h->fence_frees = SLZ_GAVE_UP; }
-/* pending_look: pending_reused's work, inline (see index.c) */
+/* pending_look: the owner's check of a block made live again, inline in its
+ * callers (pending_reused, index.c, argues it) */
+static inline __attribute__((always_inline)) int pending_set(const slz_heap *h, uint32_t g)
+{
+    return (__atomic_load_n(&h->pend[0][g / SLZ_CELL], __ATOMIC_RELAXED) & bit_of(g)) != 0;
+}
 static inline void pending_look(slz_heap *h, uint32_t g)
 {
     if (h->fence_frees != h->st.frees)
         pending_fence(h);
-    if (__atomic_load_n(&h->pend[0][g / SLZ_CELL], __ATOMIC_RELAXED) & bit_of(g))
+    if (pending_set(h, g))
         pending_double(h, g);
 }
 /* pending_drain: pending.h */

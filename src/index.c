@@ -194,9 +194,9 @@ size_t index_check(const slz_heap *h, size_t cells, const char **first)
  * summary bits above the word are read first and written only when not set
  * yet, after it (a run of frees into one heap writes each once), and
  * pend_any once, after all. Every access is sequentially consistent: a
- * summary bit read as set comes before the owner's exchange (pend[2]) or
- * AND (pend[1], which stays set while its word gets frees: drain_words)
- * that clears it, and the owner reads the word below after either, so it
+ * summary bit read as set comes before the owner's AND that clears it (at
+ * either level: a bit stays set while the words below it get frees,
+ * pending.h), and the owner reads the words below again after it, so it
  * sees this OR; pend_any
  * read as set comes before the owner's store that clears it, and its drain
  * after that store sees every OR. Returns the index of a granule pending
@@ -265,8 +265,9 @@ void pending_announce(slz_heap *h)
         announce(h); /* (once a heap: out of the way of every later free) */
 }
 
-/* pending_reused: the owner has just made the block at g live again (carve,
- * or the cache's pop), in a heap where another thread has freed: g's bit,
+/* pending_reused (the check, pending_look in chunk.h): the owner has just
+ * made the block at g live again (carve, or the cache's pop), in a heap
+ * where another thread has freed: g's bit,
  * read after a full fence when a block was given up since the last one
  * (st.frees moved, or fence_frees was set apart from every count, gave_up:
  * one compare; slz_free counts, and need not store more).
@@ -275,10 +276,11 @@ void pending_announce(slz_heap *h)
  * new block. What the fence orders is the store that ended g's last life
  * (or its push into the cache), not this one (free.c, before
  * slz_free_deferred, argues why): so the owner's mallocs between two of its
- * frees pay one fence. Out of line (cold): the fast paths keep nothing
- * alive for it; the cache's pop, out of line itself, has its work inline
- * (pending_look, chunk.h), with the fence and the report out of line. */
-__attribute__((noinline, cold)) void pending_reused(slz_heap *h, uint32_t g) { pending_look(h, g); }
+ * frees pay one fence. Out of the fast paths (they keep nothing alive for
+ * it): inline in carve's way out when another thread ever freed (alloc.c's
+ * reused, cold, where a call here cost a malloc 6.6 instructions more) and
+ * in the cache's pop, both out of line themselves; the fence and the report
+ * out of line. */
 __attribute__((noinline, cold)) void pending_fence(slz_heap *h)
 {
     __atomic_thread_fence(__ATOMIC_SEQ_CST);

@@ -245,12 +245,14 @@ mutant pending-no-level-1 $I 's/    mark_once(\&h->pend\[1\]/    (void)(\&h->pen
 mutant pending-no-level-2 $I 's/    mark_once(\&h->pend\[2\]/    (void)(\&h->pend[2]/' core core_reports
 mutant pending-no-flag $I 's/        __atomic_store_n(\&h->pend_any, 1, __ATOMIC_SEQ_CST);/        (void)0;/' core core_reports
 mutant pending-drain-first-cell-only src/pending.h 's/    for (; w1; w1 \&= w1 - 1)$/    for (; w1; w1 = 0)/' core core_reports
-mutant pending-cleared-not-read-again src/pending.h 's/    __atomic_fetch_and(\&h->pend\[1\]\[i1\], ~idle, __ATOMIC_SEQ_CST);/    __atomic_fetch_and(\&h->pend[1][i1], ~idle, __ATOMIC_SEQ_CST); idle = 0;/' core hook_drain_gap
+mutant pending-cleared-not-read-again src/pending.h 's/    uint64_t left = __atomic_fetch_and(\&h->pend\[1\]\[i1\], ~idle, __ATOMIC_SEQ_CST) \& ~idle;/&  idle = 0;/' core hook_drain_gap
+mutant pending-summary-cleared-not-read-again src/pending.h 's/        __atomic_fetch_and(\&h->pend\[2\]\[i2\], ~idle, __ATOMIC_SEQ_CST);/&  idle = 0;/' core hook_drain_gap
 mutant pending-take-first-of-word $F 's/    for (; w; w \&= w - 1) {/    for (; w; w = 0) {/' core core_reports
 mutant pending-deferred-skips-mark $F 's/    size_t d = pending_mark(h, g, m);/    size_t d = m;/' core core_reports
 mutant pending-taken-no-header-check $F 's/    if (!live_in(c, at, \&n) || !header_ok(h, chunk_at(h, at), (size_t)n \* SLZ_ALIGN, 1))/    if (!live_in(c, at, \&n))/' core core_reports
 mutant pending-run-no-tomb $F 's/            wr(\&c->start, c->start \& ~bit_of(at)); \/\* a tomb/            (void)c; \/* a tomb/' core core_coalesce
-mutant handover-carve-no-look $A 's/    pending_reused(h, g);/    (void)g;/' core core_handover_race
+mutant handover-carve-no-look $A 's/    pending_look(h, g);/    (void)g;/' core core_handover_race
+mutant handover-carve-unfenced-no-look $A 's/    if (pending_set(h, g))/    if (0)/' core core_handover_race
 mutant handover-no-announce $F 's/    pending_announce(h);/    (void)0;/' core core_handover_race
 mutant handover-check-ignores-drain $F 's/    if (pending_is(h, g) \&\& __atomic_load_n(\&h->drain_epoch, __ATOMIC_SEQ_CST) == epoch)/    if (1)/' core core_handover_race
 mutant pending-never-cached $F 's/        if (h->cache \&\& cache_take(h, at))/        if (0)/' core core_cache_misuse

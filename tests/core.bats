@@ -50,7 +50,7 @@ core() {
     core core_drain
 }
 
-@test "core: a free landing in a drain's window (the pending word read empty, its summary bit not yet cleared) is taken by that drain (hook_drain_gap: the window met every run)" {
+@test "core: a free landing in a drain's window (a pending word, or a summary word, read empty, its summary bit not yet cleared) is taken by that drain (hook_drain_gap: both windows met every run)" {
     core hook_drain_gap
 }
 

@@ -25,6 +25,9 @@
  *  E. B's free is legitimate and the owner takes it (its next call) between
  *     B's mark and check: B finds the block free but its bit taken, and
  *     says nothing.
+ *  F. As A, but the owner allocates a block elsewhere first (it passes the
+ *     fence that a block given up calls for), then at p: that carve, with
+ *     no fence of its own (none is due), still sees B's bit and reports.
  *  D. The same stale free without the pages: the owner frees p, allocates
  *     at p, then B frees p: as C. And the owner frees p, then B frees p: B
  *     reports the double free itself. */
@@ -104,8 +107,10 @@ struct outcome {
 
 /* act: the owner frees p (unless it did before B began) and, if again,
  * allocates a block of the same size (at p, first fit); again == TAKE: the
- * owner only takes the frees other threads left (as its next call would). */
+ * owner only takes the frees other threads left (as its next call would);
+ * again == ELSEWHERE: a block too big for p's place first. */
 #define TAKE 2
+#define ELSEWHERE 3
 static void act(slz_heap *h, void *p, int freed_before, int again, struct outcome *o)
 {
     if (again == TAKE) {
@@ -115,6 +120,8 @@ static void act(slz_heap *h, void *p, int freed_before, int again, struct outcom
     }
     if (!freed_before)
         slz_free(h, p);
+    if (again == ELSEWHERE)
+        CHECK("F: the bigger block is not at p", slz_malloc(h, 300) != p);
     if (again)
         o->same_place = slz_malloc(h, 100) == p;
 }
@@ -187,6 +194,12 @@ int main(void)
     printf("A: owner frees and reallocates between B's mark and check: %s (%s); released: %d\n",
            o.report ? o.report : "no report", o.by_b ? "thread B" : "owner", o.released);
     CHECK("A: the owner's free after B's mark is a double free", is(o.report, "double free") && !o.by_b);
+
+    o = run(2, 0, ELSEWHERE);
+    printf("F: as A, a block elsewhere first, then at p: %s (%s)\n", o.report ? o.report : "no report",
+           o.by_b ? "thread B" : "owner");
+    CHECK("F: the owner's carve at p, with no fence due, sees B's bit and reports",
+          is(o.report, "double free") && !o.by_b);
 
     o = run(2, 1, 1);
     printf("B: p freed before, owner reallocates between B's mark and check: %s (%s)\n",
