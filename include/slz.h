@@ -106,6 +106,16 @@ SLZ_EXPORT void *slz_realloc(slz_heap *h, void *p, size_t n);
  * serve. Still first fit: the lowest-addressed place an aligned block fits. */
 SLZ_EXPORT void *slz_memalign(slz_heap *h, size_t align, size_t n);
 
+/* The functions slz_malloc and slz_free call for h, fixed when h is made
+ * (its mode and the CPU's index code): a caller that makes many calls on one
+ * heap may keep them and call them for slz_malloc and slz_free, with h not
+ * NULL and, for the free, p not NULL; one indirect call each, where
+ * slz_malloc and slz_free read h's mode first. */
+typedef void *(*slz_malloc_fn)(slz_heap *h, size_t n);
+typedef void (*slz_free_fn)(slz_heap *h, void *p);
+SLZ_EXPORT slz_malloc_fn slz_heap_malloc_fn(const slz_heap *h);
+SLZ_EXPORT slz_free_fn slz_heap_free_fn(const slz_heap *h);
+
 /* Bytes usable at p (a live block; misuse aborts). 0 for NULL. */
 SLZ_EXPORT size_t slz_usable_size(slz_heap *h, const void *p);
 

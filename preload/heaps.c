@@ -255,6 +255,8 @@ static void take_heap(slz_heap *h)
 {
     int i = heaps_slot(h);
     shim_my_heap = h;
+    shim_me.malloc = slz_heap_malloc_fn(h);
+    shim_me.free = slz_heap_free_fn(h);
     shim_me.lo = (uintptr_t)shim_heaps.area + ((uintptr_t)i << shim_heaps.shift);
     short_free(i);
     heaps_refused(SIZE_MAX);

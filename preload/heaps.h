@@ -29,6 +29,10 @@ extern struct shim_heaps shim_heaps;
  * thread-pointer offset (one GOT load) for every short way.
  *
  * heap: the thread's heap (shim_my_heap), NULL while it has none.
+ * malloc, free: the core's functions for heap (slz_heap_malloc_fn,
+ * slz_heap_free_fn), called by the short ways (set with heap; read only
+ * when fast or len is not 0): one indirect call, where slz_malloc and
+ * slz_free read the heap's mode first (three instructions a call).
  *
  * fast: a malloc of fewer bytes goes to heap at once (shim.c, "The short
  * way to the core"): the least of refused and shim_fast_max; 0 while the
@@ -54,6 +58,8 @@ extern struct shim_heaps shim_heaps;
  * before it is (shim.c, "What glibc holds"). */
 struct shim_thread {
     slz_heap *heap;
+    slz_malloc_fn malloc;
+    slz_free_fn free;
     size_t fast;
     uintptr_t lo, len, slot_len;
     unsigned skips;

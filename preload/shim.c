@@ -529,7 +529,9 @@ static inline int refused(size_t n)
  * exit (counting, SLZ_CHECK, SLZ_SITES) closes the short way at set-up
  * (shim_fast_max 0: see struct shim_thread); those that come and go (the
  * trace, a heap map SIGUSR1 asked for) are read at each call, slz_watch's
- * two flags in one load. */
+ * two flags in one load. The core is called through the functions the
+ * thread keeps for its heap (shim_me.malloc, shim_me.free: heaps.h), not
+ * slz_malloc and slz_free, which read the heap's mode first. */
 static inline int watched_now(void)
 {
     uint64_t w;
@@ -575,9 +577,7 @@ static void *__attribute__((noinline)) malloc_other(size_t n)
 EXPORT void *malloc(size_t n)
 {
     if (short_size(n)) {
-        if (shim_my_heap == NULL)
-            __builtin_unreachable(); /* (fast is 0 without a heap: slz_malloc's test goes) */
-        void *p = slz_malloc(shim_my_heap, n);
+        void *p = shim_me.malloc(shim_my_heap, n); /* (fast is 0 without a heap) */
         return likely(p != NULL) ? p : malloc_failed(n, 0);
     }
     return malloc_other(n);
@@ -660,10 +660,9 @@ static inline void free_other(void *p)
 EXPORT void free(void *p)
 {
     if (short_block(p)) {
-        /* (refused is not known: else len is 0, heaps.h) */
-        if (p == NULL)
-            __builtin_unreachable(); /* (p lies in the thread's slot: slz_free's test goes) */
-        slz_free(shim_my_heap, p);
+        /* (refused is not known: else len is 0, heaps.h; p lies in the
+         * thread's slot: not NULL) */
+        shim_me.free(shim_my_heap, p);
     } else if (glibc_short(p)) {
         glibc_free(p);
     } else {

@@ -247,6 +247,7 @@ inline void *slz_malloc(slz_heap *h, size_t n)
         return no_heap();
     return malloc_entries[h->lines & 3](h, n);
 }
+slz_malloc_fn slz_heap_malloc_fn(const slz_heap *h) { return malloc_entries[h->lines & 3]; }
 
 /* ---- calloc ------------------------------------------------------------ */
 

@@ -771,6 +771,7 @@ inline void slz_free(slz_heap *h, void *p)
         return;
     free_ops[h->lines & 3](h, p);
 }
+slz_free_fn slz_heap_free_fn(const slz_heap *h) { return free_ops[h->lines & 3]; }
 
 /* ---- Frees from another thread -----------------------------------------
  *

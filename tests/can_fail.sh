@@ -234,6 +234,8 @@ mutant align-spotless-not-lowered $A 's/        m->spotless = m->spotless < low 
 mutant align-from-not-lowered $A 's/        m->from = m->from < low ? m->from : low;/        (void)0;/' core "$R"
 mutant align-spotless-of-larger-alignments $A 's/        if (i <= c \&\& m->spotless > spot)/        if (m->spotless > spot)/' core "$R"
 mutant align-low-not-kept $F 's/        h->align_low = lo; /        (void)lo; /' core "$R"
+mutant malloc-fn-not-the-mode $A 's/^slz_malloc_fn slz_heap_malloc_fn(const slz_heap \*h) { return malloc_entries\[h->lines \& 3\]; }/slz_malloc_fn slz_heap_malloc_fn(const slz_heap *h) { return malloc_entries[h->lines \& 1]; }/' core core_entry_fns
+mutant free-fn-not-the-mode $F 's/^slz_free_fn slz_heap_free_fn(const slz_heap \*h) { return free_ops\[h->lines \& 3\]; }/slz_free_fn slz_heap_free_fn(const slz_heap *h) { return free_ops[h->lines \& 1]; }/' core core_entry_fns
 # ---- the counters, each counted once (free.c, heap.c) --------------------------------
 mutant count-use-no-peak $A 's/^    st->peak_in_use = in_use > st->peak_in_use ? in_use : st->peak_in_use;/    (void)0;/' core core_stats
 mutant count-free-no-frees $F 's/^    h->st.frees++;$/    (void)0;/' core core_stats
@@ -290,7 +292,7 @@ mutant shim-realloc-remote-size-0 $S 's/        old = slz_block_size(h, p, "real
 mutant shim-slot-first-only $PH 's/    if (d >= shim_heaps.span)/    if (d >= shim_heaps.footprint)/' shim shim_remote SLZ_HEAP_SIZE=1M
 mutant shim-slot-shift-off $PH 's/    size_t i = d >> shim_heaps.shift,/    size_t i = d >> (shim_heaps.shift + 1),/' shim shim_remote SLZ_HEAP_SIZE=1M
 mutant shim-fork-keeps-lost-heaps $P 's/            state\[i\] = SLOT_LOST;/            (void)0;/' shim shim_remote SLZ_HEAP_SIZE=1M
-mutant shim-free-clobbers-errno $S '/^EXPORT void free(void \*p)/,/^}/s/        slz_free(shim_my_heap, p);/        slz_free(shim_my_heap, p); errno = 0;/' shim shim_errno
+mutant shim-free-clobbers-errno $S '/^EXPORT void free(void \*p)/,/^}/s/        shim_me.free(shim_my_heap, p);/        shim_me.free(shim_my_heap, p); errno = 0;/' shim shim_errno
 mutant shim-memptr-on-error $S 's/        return ENOMEM;/        *memptr = NULL; return ENOMEM;/' shim shim_errno
 mutant shim-calloc-not-zeroed $S 's/        void \*p = slz_calloc(shim_my_heap, 1, n);/        void *p = slz_malloc(shim_my_heap, n);/' shim shim_calloc SLZ_HEAP_SIZE=256M
 mutant shim-calloc-long-not-zeroed $S 's/: zero ? slz_calloc(h, 1, n) : slz_malloc(h, n);/: slz_malloc(h, n);/' shim shim_calloc SLZ_HEAP_SIZE=256M SLZ_CHECK=1

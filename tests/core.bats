@@ -78,6 +78,10 @@ core() {
     core core_reports
 }
 
+@test "core: slz_heap_malloc_fn and slz_heap_free_fn are the heap's own mode's (plain, cache, quarantine); a double free through them is reported" {
+    core core_entry_fns
+}
+
 @test "core: first fit, split and coalesce on caller memory" {
     run "$BIN/core_basic"
     [ "$status" -eq 0 ]
