@@ -367,24 +367,37 @@ static inline void aes_keys(uint64_t rk[6], uint64_t k0, uint64_t k1)
         rk[2 + i] = rk[i % 2] ^ slz_aes_pi[i];
 }
 /* keyed_aes_rk: the function, with the keys made (16-byte aligned rk): the
- * rounds read their keys from memory, nothing is set up per call.
- * keyed_aes_vex: the same in VEX encoding (V "v", D ", %0": the destination
- * is the first source too), for code built for AVX (malloc's AVX2 pass,
- * versions.h), which runs only where the CPU has AES-NI: after 256-bit code
- * no legacy SSE instruction runs, so the upper halves need no vzeroupper
- * before the rounds (the compiler puts one before the return). */
+ * rounds read their keys from memory, nothing is set up per call. The
+ * block is (b, a): b, the head, in its low half, where a header holds it
+ * before its check word. keyed_aes_rk_pair: the header (b, and the check
+ * word of a and b) as one 128-bit value, for one 16-byte store or compare.
+ * keyed_aes_vex(_pair): the same in VEX encoding (V "v", D ", %0": the
+ * destination is the first source too), for code built for AVX (malloc's
+ * and free's AVX2 passes, versions.h), which runs only where the CPU has
+ * AES-NI: after 256-bit code no legacy SSE instruction runs, so the upper
+ * halves need no vzeroupper before the rounds (the compiler puts one
+ * before the return). */
 #define SLZ_AES_FN(name, V, D)                                                                                         \
-    static inline uint64_t name(const uint64_t *rk, uint64_t a, uint64_t b)                                            \
+    static inline __m128i name##_block(const uint64_t *rk, __m128i in)                                                 \
     {                                                                                                                  \
         const __m128i *k = (const __m128i *)rk;                                                                        \
-        __m128i x = _mm_xor_si128(_mm_set_epi64x((long long)b, (long long)a), _mm_load_si128(k));                      \
+        __m128i x = _mm_xor_si128(in, _mm_load_si128(k));                                                              \
         for (int i = 0; i < 4; i++) {                                                                                  \
             __asm__(V "aesenc %1, %0" D : "+x"(x) : "m"(k[1]));                                                        \
             __asm__(V "aesenc %1, %0" D : "+x"(x) : "m"(k[2]));                                                        \
         }                                                                                                              \
         __asm__(V "aesenc %1, %0" D : "+x"(x) : "m"(k[1]));                                                            \
         __asm__(V "aesenclast %1, %0" D : "+x"(x) : "m"(k[2]));                                                        \
-        return (uint64_t)_mm_cvtsi128_si64(x);                                                                         \
+        return x;                                                                                                      \
+    }                                                                                                                  \
+    static inline uint64_t name(const uint64_t *rk, uint64_t a, uint64_t b)                                            \
+    {                                                                                                                  \
+        return (uint64_t)_mm_cvtsi128_si64(name##_block(rk, _mm_set_epi64x((long long)a, (long long)b)));             \
+    }                                                                                                                  \
+    static inline __m128i name##_pair(const uint64_t *rk, uint64_t a, uint64_t b)                                      \
+    {                                                                                                                  \
+        __m128i in = _mm_set_epi64x((long long)a, (long long)b);                                                       \
+        return _mm_unpacklo_epi64(in, name##_block(rk, in));                                                           \
     }
 SLZ_AES_FN(keyed_aes_rk, "", "")
 SLZ_AES_FN(keyed_aes_vex, "v", ", %0")
