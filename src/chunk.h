@@ -444,14 +444,18 @@ static inline uintptr_t head_check(const slz_heap *h, const slz_chunk *c, uintpt
 {
     return keyed(h, (uintptr_t)c, head);
 }
-/* canary_of: the canary of free chunk c, the complement of its check word:
- * a write over the first payload word changes one and not the other, and
- * the seal is computed once per free chunk written or read, not twice. */
+/* canary_of: the canary of free chunk c, the negation of its check word:
+ * a write over the first payload word changes one and not the other (and
+ * no word is its own negation but 0 and 1 << 63), and the seal is computed
+ * once per free chunk written or read, not twice. canary_off: 0 when c's
+ * canary is its canary: the check word and the canary add up to 0 (one
+ * add, where a compare with canary_of would take a neg and an xor). */
 static inline uintptr_t canary_of(const slz_heap *h, const slz_chunk *c)
 {
     (void)h;
-    return ~c->check;
+    return -c->check;
 }
+static inline uintptr_t canary_off(const slz_chunk *c) { return c->check + c->canary; }
 /* SLZ_UNCHECKED: only for `make bench`, which builds a second library
  * with it to measure what the in-band checks cost: headers and canaries are
  * written but never read back. Never for use. */
@@ -461,22 +465,24 @@ static inline uintptr_t canary_of(const slz_heap *h, const slz_chunk *c)
 #define CHECKED(ok) (ok)
 #endif
 
-/* free_seal: the check word of a free chunk: not keyed() but its address,
- * its head and the heap's own seal, xored. A free chunk's truth is the bits,
- * which the header must match (its size, no U); the seal only makes a write
- * after free over the header or canary show, and a header copied from
- * elsewhere (another address) fail. So a free chunk costs no keyed call,
- * written or read, and a seal read from freed memory tells nothing of the
- * keys of allocated chunks' check words. (A multiply of the address, as
- * before, added nothing to that: its constant is no secret, so one free
- * header read gives the seal either way; it cost two instructions a seal.) */
-static inline uintptr_t free_seal(const slz_heap *h, const slz_chunk *c, uintptr_t head)
+/* free_seal: the check word of a free chunk: not keyed() but its address
+ * and the heap's own seal, xored. A free chunk's truth is the bits, which
+ * the header must match (its size, no U: compared in full, so the head in
+ * the seal, as before, added nothing but an instruction to every seal
+ * written or read); the seal only makes a write after free over the header
+ * or canary show, and a header copied from elsewhere (another address)
+ * fail. So a free chunk costs no keyed call, written or read, and a seal
+ * read from freed memory tells nothing of the keys of allocated chunks'
+ * check words. (A multiply of the address, as before, added nothing to
+ * that: its constant is no secret, so one free header read gives the seal
+ * either way; it cost two instructions a seal.) */
+static inline uintptr_t free_seal(const slz_heap *h, const slz_chunk *c)
 {
-    return (uintptr_t)c ^ head ^ h->seal;
+    return (uintptr_t)c ^ h->seal;
 }
 static inline uintptr_t check_of(const slz_heap *h, const slz_chunk *c, uintptr_t head)
 {
-    return (head & SLZ_INUSE) ? head_check(h, c, head) : free_seal(h, c, head);
+    return (head & SLZ_INUSE) ? head_check(h, c, head) : free_seal(h, c);
 }
 
 /* header_ok: c's header says size bytes and used, with its check. */
@@ -628,11 +634,11 @@ static inline uint32_t cell_max(const slz_heap *h, size_t k)
 HOT int free_intact(const slz_heap *h, const slz_chunk *c, uint32_t n)
 {
     uintptr_t head = (size_t)n * SLZ_ALIGN;
-    return CHECKED(((c->head ^ head) | (c->check ^ free_seal(h, c, head)) | (c->canary ^ canary_of(h, c))) == 0);
+    return CHECKED(((c->head ^ head) | (c->check ^ free_seal(h, c)) | canary_off(c)) == 0);
 }
 
 /* free_checked: the free chunk at g of n granules, intact (else reported:
- * free_intact's test, written out, as free's path is two instructions
+ * free_intact's test, written out, as free's path is an instruction
  * shorter so). free_checked_as names op in the report (NULL: h->op is set
  * already; free's pass sets it only on its ways to a report, free.c). */
 _Noreturn void corrupt_free(const slz_heap *h, uint32_t g, uint32_t n); /* alloc.c: reports */
@@ -645,7 +651,7 @@ static inline _Noreturn void corrupt_free_as(slz_heap *h, uint32_t g, uint32_t n
 HOT slz_chunk *free_checked_as(slz_heap *h, uint32_t g, uint32_t n, const char *op)
 {
     slz_chunk *c = chunk_at(h, g);
-    if (!CHECKED(c->canary == canary_of(h, c)) || !header_ok(h, c, (size_t)n * SLZ_ALIGN, 0))
+    if (!CHECKED(canary_off(c) == 0) || !header_ok(h, c, (size_t)n * SLZ_ALIGN, 0))
         corrupt_free_as(h, g, n, op);
     return c;
 }
