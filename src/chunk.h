@@ -444,18 +444,19 @@ static inline uintptr_t head_check(const slz_heap *h, const slz_chunk *c, uintpt
 {
     return keyed(h, (uintptr_t)c, head);
 }
-/* canary_of: the canary of free chunk c, the negation of its check word:
- * a write over the first payload word changes one and not the other (and
- * no word is its own negation but 0 and 1 << 63), and the seal is computed
- * once per free chunk written or read, not twice. canary_off: 0 when c's
- * canary is its canary: the check word and the canary add up to 0 (one
- * add, where a compare with canary_of would take a neg and an xor). */
+/* canary_of: the canary of free chunk c, its check word again: a write
+ * over the first payload word changes one and not the other, and the seal
+ * is computed once per free chunk written or read, not twice. (It was the
+ * complement: an instruction more a canary written, and nothing more
+ * hidden: whoever reads the canary or the check word has the other, either
+ * way, and a write must match the seal either way.) canary_off: 0 when
+ * c's canary is its canary. */
 static inline uintptr_t canary_of(const slz_heap *h, const slz_chunk *c)
 {
     (void)h;
-    return -c->check;
+    return c->check;
 }
-static inline uintptr_t canary_off(const slz_chunk *c) { return c->check + c->canary; }
+static inline uintptr_t canary_off(const slz_chunk *c) { return c->check ^ c->canary; }
 /* SLZ_UNCHECKED: only for `make bench`, which builds a second library
  * with it to measure what the in-band checks cost: headers and canaries are
  * written but never read back. Never for use. */
