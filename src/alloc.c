@@ -147,7 +147,7 @@ HOT uint32_t carve_take(slz_heap *h, struct slz_cell *cg, uint32_t g, uint32_t n
 }
 
 /* hand_head: the head of a chunk of need granules handed out. */
-HOT uintptr_t hand_head(uint32_t need) { return (size_t)need * SLZ_ALIGN | SLZ_INUSE; }
+HOT uintptr_t hand_head(uint32_t need) { return (size_t)need * SLZ_ALIGN + SLZ_INUSE; } /* (+: one lea) */
 
 /* reused: pending_reused's check (pending_look's, inline) for the block at g
  * (op: as taken_corrupt's), then the block, the operation ended (op_end) if
@@ -176,17 +176,16 @@ static __attribute__((cold, noinline)) void *reused(slz_heap *h, uint32_t g, con
     return chunk2mem(chunk_at(h, g));
 }
 
-/* carve_hand: the chunk at g, need granules taken (carve_take), handed
- * out: its header (check: its check word, head_check's of hand_head(need),
- * from the caller: malloc's pass has its own, V_CHECK), the counts (but the
- * bytes requested: the caller's), and the pending free of its old life
- * looked for; the operation ended (op_end) if end. op: as taken_corrupt's. */
-HOT void *carve_hand(slz_heap *h, uint32_t g, uint32_t need, uintptr_t check, const char *op, int end)
+/* carve_hand: the chunk at g, need granules taken (carve_take), its header
+ * written by the caller (head hand_head(need) and its check word: malloc's
+ * pass has its own, V_WRITE_USED), handed out: the canary's word cleared,
+ * the counts (but the bytes requested: the caller's), and the pending free
+ * of its old life looked for; the operation ended (op_end) if end. op: as
+ * taken_corrupt's. */
+HOT void *carve_hand(slz_heap *h, uint32_t g, uint32_t need, const char *op, int end)
 {
     slz_chunk *c = chunk_at(h, g);
     struct slz_heap_stats *st = &h->st;
-    c->head = hand_head(need);
-    c->check = check;
     c->canary = 0; /* nothing of the allocator's stays in a block */
     count_use(h, need);
     st->bytes_allocated += (size_t)need * SLZ_ALIGN;
@@ -209,7 +208,8 @@ static void *carve(slz_heap *h, uint32_t g, uint32_t n, uint32_t need, size_t re
     if (h->lv[0][k] == n)
         index_refresh(h, k);
     h->st.bytes_requested += request;
-    return carve_hand(h, g, need, head_check(h, chunk_at(h, g), hand_head(need)), NULL, 0);
+    write_header(h, chunk_at(h, g), (size_t)need * SLZ_ALIGN, 1);
+    return carve_hand(h, g, need, NULL, 0);
 }
 
 /* malloc's pass, first fit in one walk of the index, is compiled once per

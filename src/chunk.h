@@ -367,24 +367,37 @@ static inline void aes_keys(uint64_t rk[6], uint64_t k0, uint64_t k1)
         rk[2 + i] = rk[i % 2] ^ slz_aes_pi[i];
 }
 /* keyed_aes_rk: the function, with the keys made (16-byte aligned rk): the
- * rounds read their keys from memory, nothing is set up per call.
- * keyed_aes_vex: the same in VEX encoding (V "v", D ", %0": the destination
- * is the first source too), for code built for AVX (malloc's AVX2 pass,
- * versions.h), which runs only where the CPU has AES-NI: after 256-bit code
- * no legacy SSE instruction runs, so the upper halves need no vzeroupper
- * before the rounds (the compiler puts one before the return). */
+ * rounds read their keys from memory, nothing is set up per call. The
+ * block is (b, a): b, the head, in its low half, where a header holds it
+ * before its check word. keyed_aes_rk_pair: the header (b, and the check
+ * word of a and b) as one 128-bit value, for one 16-byte store or compare.
+ * keyed_aes_vex(_pair): the same in VEX encoding (V "v", D ", %0": the
+ * destination is the first source too), for code built for AVX (malloc's
+ * and free's AVX2 passes, versions.h), which runs only where the CPU has
+ * AES-NI: after 256-bit code no legacy SSE instruction runs, so the upper
+ * halves need no vzeroupper before the rounds (the compiler puts one
+ * before the return). */
 #define SLZ_AES_FN(name, V, D)                                                                                         \
-    static inline uint64_t name(const uint64_t *rk, uint64_t a, uint64_t b)                                            \
+    static inline __m128i name##_block(const uint64_t *rk, __m128i in)                                                 \
     {                                                                                                                  \
         const __m128i *k = (const __m128i *)rk;                                                                        \
-        __m128i x = _mm_xor_si128(_mm_set_epi64x((long long)b, (long long)a), _mm_load_si128(k));                      \
+        __m128i x = _mm_xor_si128(in, _mm_load_si128(k));                                                              \
         for (int i = 0; i < 4; i++) {                                                                                  \
             __asm__(V "aesenc %1, %0" D : "+x"(x) : "m"(k[1]));                                                        \
             __asm__(V "aesenc %1, %0" D : "+x"(x) : "m"(k[2]));                                                        \
         }                                                                                                              \
         __asm__(V "aesenc %1, %0" D : "+x"(x) : "m"(k[1]));                                                            \
         __asm__(V "aesenclast %1, %0" D : "+x"(x) : "m"(k[2]));                                                        \
-        return (uint64_t)_mm_cvtsi128_si64(x);                                                                         \
+        return x;                                                                                                      \
+    }                                                                                                                  \
+    static inline uint64_t name(const uint64_t *rk, uint64_t a, uint64_t b)                                            \
+    {                                                                                                                  \
+        return (uint64_t)_mm_cvtsi128_si64(name##_block(rk, _mm_set_epi64x((long long)a, (long long)b)));             \
+    }                                                                                                                  \
+    static inline __m128i name##_pair(const uint64_t *rk, uint64_t a, uint64_t b)                                      \
+    {                                                                                                                  \
+        __m128i in = _mm_set_epi64x((long long)a, (long long)b);                                                       \
+        return _mm_unpacklo_epi64(in, name##_block(rk, in));                                                           \
     }
 SLZ_AES_FN(keyed_aes_rk, "", "")
 SLZ_AES_FN(keyed_aes_vex, "v", ", %0")
@@ -431,14 +444,19 @@ static inline uintptr_t head_check(const slz_heap *h, const slz_chunk *c, uintpt
 {
     return keyed(h, (uintptr_t)c, head);
 }
-/* canary_of: the canary of free chunk c, the complement of its check word:
- * a write over the first payload word changes one and not the other, and
- * the seal is computed once per free chunk written or read, not twice. */
+/* canary_of: the canary of free chunk c, its check word again: a write
+ * over the first payload word changes one and not the other, and the seal
+ * is computed once per free chunk written or read, not twice. (It was the
+ * complement: an instruction more a canary written, and nothing more
+ * hidden: whoever reads the canary or the check word has the other, either
+ * way, and a write must match the seal either way.) canary_off: 0 when
+ * c's canary is its canary. */
 static inline uintptr_t canary_of(const slz_heap *h, const slz_chunk *c)
 {
     (void)h;
-    return ~c->check;
+    return c->check;
 }
+static inline uintptr_t canary_off(const slz_chunk *c) { return c->check ^ c->canary; }
 /* SLZ_UNCHECKED: only for `make bench`, which builds a second library
  * with it to measure what the in-band checks cost: headers and canaries are
  * written but never read back. Never for use. */
@@ -448,22 +466,24 @@ static inline uintptr_t canary_of(const slz_heap *h, const slz_chunk *c)
 #define CHECKED(ok) (ok)
 #endif
 
-/* free_seal: the check word of a free chunk: not keyed() but its address,
- * its head and the heap's own seal, xored. A free chunk's truth is the bits,
- * which the header must match (its size, no U); the seal only makes a write
- * after free over the header or canary show, and a header copied from
- * elsewhere (another address) fail. So a free chunk costs no keyed call,
- * written or read, and a seal read from freed memory tells nothing of the
- * keys of allocated chunks' check words. (A multiply of the address, as
- * before, added nothing to that: its constant is no secret, so one free
- * header read gives the seal either way; it cost two instructions a seal.) */
-static inline uintptr_t free_seal(const slz_heap *h, const slz_chunk *c, uintptr_t head)
+/* free_seal: the check word of a free chunk: not keyed() but its address
+ * and the heap's own seal, xored. A free chunk's truth is the bits, which
+ * the header must match (its size, no U: compared in full, so the head in
+ * the seal, as before, added nothing but an instruction to every seal
+ * written or read); the seal only makes a write after free over the header
+ * or canary show, and a header copied from elsewhere (another address)
+ * fail. So a free chunk costs no keyed call, written or read, and a seal
+ * read from freed memory tells nothing of the keys of allocated chunks'
+ * check words. (A multiply of the address, as before, added nothing to
+ * that: its constant is no secret, so one free header read gives the seal
+ * either way; it cost two instructions a seal.) */
+static inline uintptr_t free_seal(const slz_heap *h, const slz_chunk *c)
 {
-    return (uintptr_t)c ^ head ^ h->seal;
+    return (uintptr_t)c ^ h->seal;
 }
 static inline uintptr_t check_of(const slz_heap *h, const slz_chunk *c, uintptr_t head)
 {
-    return (head & SLZ_INUSE) ? head_check(h, c, head) : free_seal(h, c, head);
+    return (head & SLZ_INUSE) ? head_check(h, c, head) : free_seal(h, c);
 }
 
 /* header_ok: c's header says size bytes and used, with its check. */
@@ -615,11 +635,11 @@ static inline uint32_t cell_max(const slz_heap *h, size_t k)
 HOT int free_intact(const slz_heap *h, const slz_chunk *c, uint32_t n)
 {
     uintptr_t head = (size_t)n * SLZ_ALIGN;
-    return CHECKED(((c->head ^ head) | (c->check ^ free_seal(h, c, head)) | (c->canary ^ canary_of(h, c))) == 0);
+    return CHECKED(((c->head ^ head) | (c->check ^ free_seal(h, c)) | canary_off(c)) == 0);
 }
 
 /* free_checked: the free chunk at g of n granules, intact (else reported:
- * free_intact's test, written out, as free's path is two instructions
+ * free_intact's test, written out, as free's path is an instruction
  * shorter so). free_checked_as names op in the report (NULL: h->op is set
  * already; free's pass sets it only on its ways to a report, free.c). */
 _Noreturn void corrupt_free(const slz_heap *h, uint32_t g, uint32_t n); /* alloc.c: reports */
@@ -632,7 +652,7 @@ static inline _Noreturn void corrupt_free_as(slz_heap *h, uint32_t g, uint32_t n
 HOT slz_chunk *free_checked_as(slz_heap *h, uint32_t g, uint32_t n, const char *op)
 {
     slz_chunk *c = chunk_at(h, g);
-    if (!CHECKED(c->canary == canary_of(h, c)) || !header_ok(h, c, (size_t)n * SLZ_ALIGN, 0))
+    if (!CHECKED(canary_off(c) == 0) || !header_ok(h, c, (size_t)n * SLZ_ALIGN, 0))
         corrupt_free_as(h, g, n, op);
     return c;
 }

@@ -72,6 +72,18 @@ static __attribute__((cold, noinline)) void next_damaged(slz_heap *h, uint32_t g
         slz_misuse(h->op, "corrupted next chunk (write past the end of a block?)", chunk2mem(chunk_at(h, g)));
 }
 
+/* above_damaged: the free chunk up above block g (at nx, of sn granules)
+ * failed its seal (reported as next_damaged's) or its canary (a write after
+ * free) */
+static __attribute__((cold, noinline)) void above_damaged(slz_heap *h, const slz_chunk *up, uint32_t g, uint32_t nx,
+                                                          uint32_t sn, const char *op)
+{
+    if (!CHECKED(up->check == free_seal(h, up)))
+        next_damaged(h, g, nx, op);
+    if (!CHECKED(up->canary == canary_of(h, up)))
+        corrupt_free_as(h, nx, sn, op);
+}
+
 /* live_block: the chunk of block p, checked, once the frees other threads
  * left are taken (one of them may be p: then this is a double free). The
  * chunk above is checked when the block is released (release_sized). */
@@ -663,10 +675,8 @@ HOT uint32_t take_above(slz_heap *h, struct slz_cell *cn, slz_chunk *up, uintptr
     __asm__("" : "+r"(head), "+r"(lo));
     uint32_t sn = (uint32_t)(head / SLZ_ALIGN);
     uint64_t nb = bit_of(nx);
-    if (!CHECKED(up->check == free_seal(h, up, head)))
-        next_damaged(h, g, nx, op);
-    if (!CHECKED(up->canary == canary_of(h, up)))
-        corrupt_free_as(h, nx, sn, op);
+    if (!CHECKED(((up->check ^ free_seal(h, up)) | canary_off(up)) == 0))
+        above_damaged(h, up, g, nx, sn, op);
     wipe(up);
     wr(&cn->start, cn->start & ~nb); /* a tomb (bits_unstart) */
     wr_or(&cn->used, nb);

@@ -37,7 +37,8 @@ VATTR static inline __attribute__((always_inline)) void *V(take)(slz_heap *h, st
      * test of the entry, a branch that mispredicted more than it saved. */
     if (!fell)
         V(fall_at)(h, ent, k, __builtin_expect((c->start & ~c->used) != 0, 0) ? cell_max(h, k) : 0);
-    return carve_hand(h, g, need, V_CHECK(h, chunk_at(h, g), hand_head(need)), op, end);
+    V_WRITE_USED(h, chunk_at(h, g), hand_head(need));
+    return carve_hand(h, g, need, op, end);
 }
 
 /* malloc_pass: the whole pass (op: as take's) */

@@ -9,15 +9,43 @@
  * halves of the vector registers cleared (vzeroupper) before legacy SSE
  * code runs: the AES rounds of the check word (chunk.h) are legacy SSE, and
  * after 256-bit code with dirty upper halves each costs a state transition
- * (measured: two thirds of malloc's time, perf). V_CHECK(h, c, head): the
- * check word of chunk c in use with head (head_check's); the AVX2 version
- * runs only where the CPU has AES-NI too (index_pick_lines): it keys with
- * the AES function without asking the CPU, in VEX encoding (keyed_aes_vex,
- * chunk.h: no legacy SSE after 256-bit code, no V_CLEAN_UPPER before it).
+ * (measured: two thirds of malloc's time, perf). V_WRITE_USED(h, c, head):
+ * chunk c's header written, in use with head, and its check word
+ * (write_header's); V_USED_OK(h, c, head): it reads so (header_ok's). The
+ * AVX2 version runs only where the CPU has AES-NI too (index_pick_lines): it
+ * keys with the AES function without asking the CPU, in VEX encoding
+ * (keyed_aes_vex, chunk.h: no legacy SSE after 256-bit code, no
+ * V_CLEAN_UPPER before it), and stores or compares the two words at once.
  */
 #ifndef SLZ_VERSIONS_H
 #define SLZ_VERSIONS_H
 #include "lines.h"
+
+#ifdef SLZ_LINES_X86
+/* write_used_avx2: the header (head, check word) in one 16-byte store.
+ * used_ok_avx2: the header the bits give, with its check word, against the
+ * header read: one 16-byte compare, one branch. (The rounds wait for head,
+ * from the bits, not for the header's load: the same check, and as soon.) */
+SLZ_AVX2 static inline void write_used_avx2(const slz_heap *h, slz_chunk *c, uintptr_t head)
+{
+    _mm_store_si128((__m128i *)c, keyed_aes_vex_pair(h->rk, (uintptr_t)c, head));
+}
+SLZ_AVX2 static inline int used_ok_avx2(const slz_heap *h, const slz_chunk *c, uintptr_t head)
+{
+    __m128i d = _mm_xor_si128(keyed_aes_vex_pair(h->rk, (uintptr_t)c, head), _mm_load_si128((const __m128i *)c));
+    return _mm_testz_si128(d, d);
+}
+#endif
+/* write_used, used_ok: the same in any version (the check word by keyed()) */
+static inline void write_used(const slz_heap *h, slz_chunk *c, uintptr_t head)
+{
+    c->head = head;
+    c->check = head_check(h, c, head);
+}
+static inline int used_ok(const slz_heap *h, const slz_chunk *c, uintptr_t head)
+{
+    return c->head == head && c->check == head_check(h, c, head);
+}
 
 #define CAT2(a, b) a##b
 #define CAT(a, b) CAT2(a, b)
@@ -26,16 +54,19 @@
 #define SFX _avx2
 #define VATTR SLZ_AVX2
 #define V_CLEAN_UPPER() _mm256_zeroupper()
-#define V_CHECK(h, c, head) ((uintptr_t)keyed_aes_vex((h)->rk, (uintptr_t)(c), (head)))
+#define V_WRITE_USED(h, c, head) write_used_avx2(h, c, head)
+#define V_USED_OK(h, c, head) used_ok_avx2(h, c, head)
 #include SLZ_VERSIONED
 #undef SFX
 #undef VATTR
 #undef V_CLEAN_UPPER
-#undef V_CHECK
+#undef V_WRITE_USED
+#undef V_USED_OK
 #define SFX _sse2
 #define VATTR
 #define V_CLEAN_UPPER() ((void)0)
-#define V_CHECK(h, c, head) head_check(h, c, head)
+#define V_WRITE_USED(h, c, head) write_used(h, c, head)
+#define V_USED_OK(h, c, head) used_ok(h, c, head)
 #include SLZ_VERSIONED
 #define line_max_default line_max_sse2
 #define ge_mask_default ge_mask_sse2
@@ -43,7 +74,8 @@
 #define SFX _plain
 #define VATTR
 #define V_CLEAN_UPPER() ((void)0)
-#define V_CHECK(h, c, head) head_check(h, c, head)
+#define V_WRITE_USED(h, c, head) write_used(h, c, head)
+#define V_USED_OK(h, c, head) used_ok(h, c, head)
 #include SLZ_VERSIONED
 #define line_max_default line_max_plain
 #define ge_mask_default ge_mask_plain

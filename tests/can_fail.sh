@@ -161,8 +161,10 @@ mutant merge-above-never $F 's/        if (__builtin_expect(!(head \& SLZ_INUSE)
 mutant merge-below-never $F 's/    int merge_below = !(__atomic_load_n(\&cells\[pv \/ SLZ_CELL\].used, __ATOMIC_RELAXED) \& bit_of(pv));/    int merge_below = 0;/' core core_coalesce
 mutant merge-below-keeps-header $F '/^HOT void release_in/,/^}/s/            wipe(chunk_at(h, g));/            (void)0;/' core core_reports
 mutant merge-above-keeps-header $F '/^HOT uint32_t take_above/,/^}/s/    wipe(up);/    (void)up;/' core core_reports
-mutant merge-above-no-canary $F 's/    if (!CHECKED(up->canary == canary_of(h, up)))/    if (0)/' core core_reports
-mutant merge-above-no-seal $F 's/    if (!CHECKED(up->check == free_seal(h, up, head)))/    if (0)/' core core_reports
+mutant merge-above-no-canary $F 's/    if (!CHECKED(((up->check ^ free_seal(h, up)) | canary_off(up)) == 0))/    if (!CHECKED((up->check ^ free_seal(h, up)) == 0))/' core core_reports
+mutant merge-above-no-seal $F 's/    if (!CHECKED(((up->check ^ free_seal(h, up)) | canary_off(up)) == 0))/    if (!CHECKED(canary_off(up) == 0))/' core core_reports
+mutant merge-above-seal-named-as-canary $F '/void above_damaged/,/^}/s/    if (!CHECKED(up->check == free_seal(h, up)))/    if (0)/' core core_reports
+mutant free-seal-not-bound-to-address $C 's/    return (uintptr_t)c ^ h->seal;/    return h->seal;/' core core_reports
 mutant merge-above-used-bit-not-read $F 's/ | ((used >> (un % SLZ_CELL)) \& SLZ_INUSE);/ | SLZ_INUSE;/' core core_coalesce
 mutant release-keeps-pages $F 's/        os_release((void \*)x, y - x);/        (void)0;/' core core_release
 mutant release-never $F 's/    return (h->flags \& SLZ_ANON) \&\& (size_t)(p->below + p->above) \* SLZ_ALIGN >= step;/    return 0;/' core core_release
@@ -187,13 +189,15 @@ mutant tomb-not-read $F 's/(__atomic_load_n(\&c->used, __ATOMIC_RELAXED) \& b) ?
 mutant tomb-kept-on-start $C '/^HOT void bits_start/,/^}/s/    wr_and(\&c->used, ~bit_of(g));/    (void)0;/' core "$R"
 mutant block-no-used-check $F 's/    int live = (st \& __atomic_load_n(\&c->used, __ATOMIC_RELAXED) \& bit_of(g)) != 0;/    int live = (st \& bit_of(g)) != 0;/' core core_reports
 mutant block-no-header-check $F '/^HOT uint32_t block_grain/,/^}/s/    if (!header_ok(h, chunk_at(h, g)/    if (0 \&\& !header_ok(h, chunk_at(h, g)/' core core_reports
-mutant free-pass-no-header-check src/free_pass.h 's/    if (!CHECKED(seen == head \&\& c->check == want))/    if (0)/' core core_reports
+mutant free-pass-no-header-check src/free_pass.h 's/    if (!CHECKED(V_USED_OK(h, c, (size_t)n \* SLZ_ALIGN + SLZ_INUSE)))/    if (0)/' core core_reports
+mutant free-pass-check-word-not-compared src/versions.h 's/    return _mm_testz_si128(d, d);/    return _mm_testz_si128(d, _mm_set_epi64x(0, -1));/' core core_reports
 mutant block-no-next-header-check $F 's/        if (!CHECKED(up->head == head)) \/\* its size word/        if (0) \/* its size word/' core core_reports
-mutant free-checked-no-canary $C 's/    if (!CHECKED(c->canary == canary_of(h, c)) || /    if (/' core core_reports
+mutant free-checked-no-canary $C 's/    if (!CHECKED(canary_off(c) == 0) || /    if (/' core core_reports
 mutant free-checked-op-not-named $C 's/^        h->op = op;/        (void)op;/' core core_reports
 mutant next-damaged-op-not-named $F '/void next_damaged/,/^}/s/        h->op = op;/        (void)op;/' core core_reports
 mutant carve-takes-no-head-check $C 's/    return CHECKED(((c->head ^ head) | /    return CHECKED(((0) | /' core core_reports
-mutant carve-takes-no-canary-check $C 's/ | (c->canary ^ canary_of(h, c))) == 0);/) == 0);/' core core_reports
+mutant carve-takes-no-canary-check $C 's/ | canary_off(c)) == 0);/) == 0);/' core core_reports
+mutant carve-takes-no-seal-check $C 's/ | (c->check ^ free_seal(h, c)) | / | /' core core_reports
 mutant malloc-check-word-vex-differs $C 's/^SLZ_AES_FN(keyed_aes_vex, "v", ", %0")/SLZ_AES_FN(keyed_aes_vex, "v", ", %0\\n\\tvaesenc %1, %0, %0")/' core "$R"
 mutant free-checked-names-top-wrongly $A 's/g + n == h->grains ? "corrupted top chunk"/g + n != h->grains ? "corrupted top chunk"/' core core_reports
 # ---- the checker (check.c slz_heap_check, index.c index_check) --------------

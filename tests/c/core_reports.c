@@ -6,7 +6,8 @@
  * of its own (the one that saw the misuse is left as it is). A double free
  * is reported as one whether or not the chunk was merged since (the tombs),
  * in both directions; a write after free, into a block's own header or
- * past its end into the next header is reported as damage.
+ * past its end into the next header is reported as damage, and so is a
+ * free chunk's header copied from another one.
  *
  * Pending frees (slz_free_deferred, what the shim calls for a block of
  * another thread's heap): a second thread frees blocks spread over more
@@ -154,6 +155,28 @@ int main(void)
     slz_free(h, b);
     ((uintptr_t *)b)[-1] ^= 1;
     REPORTS("corrupted next chunk (write past the end of a block?)", slz_free(h, a));
+
+    /* a free chunk's header and canary copied from another free chunk of
+     * its size: size word right, check word and canary agreeing (what a
+     * write over both alone would not give): the seal, bound to the
+     * address, tells. Found when malloc takes it (after a, the original)... */
+    h = fresh();
+    a = slz_malloc(h, 100), b = slz_malloc(h, 100), c = slz_malloc(h, 100);
+    void *d = slz_malloc(h, 100);
+    slz_free(h, a);
+    slz_free(h, c);
+    memcpy((char *)c - 16, (char *)a - 16, 24);
+    CHECK("the copy is a's header", slz_malloc(h, 100) == a);
+    REPORTS("corrupted free chunk (write after free?)", slz_malloc(h, 100));
+    /* ... and when the block below it is freed and takes it in */
+    h = fresh();
+    a = slz_malloc(h, 100), b = slz_malloc(h, 100), c = slz_malloc(h, 100), d = slz_malloc(h, 100);
+    void *e = slz_malloc(h, 100);
+    slz_free(h, a);
+    slz_free(h, d);
+    memcpy((char *)d - 16, (char *)a - 16, 24);
+    REPORTS("corrupted next chunk (write past the end of a block?)", slz_free(h, c));
+    (void)e;
 
     /* pending frees: 200 blocks of 1 KiB (200 cells), freed by another
      * thread, taken back by the owner's next malloc */
