@@ -97,6 +97,17 @@ import time
 d = {("k%d" % i): [i, str(i)] for i in range($PYN)}
 t = time.process_time(); del d; print("del %.4f 0" % (time.process_time() - t))
 PYEOF
+# preload_of CONFIG [PROTO]: the library a configuration of the tables below
+# preloads (none for glibc; PROTO: ffpre or ffpre-mt, for proto)
+NOREL="$ROOT/build/bench/norelease/libslzmalloc.so"
+preload_of() {
+    case $1 in
+    glibc) echo "" ;;
+    proto) echo "$OUT/$2.so" ;;
+    shim1G) echo "$LIB" ;;
+    norel) echo "$NOREL" ;;
+    esac
+}
 # NAME:LIBRARY:F:COMMAND (LIBRARY: ffpre or ffpre-mt)
 ROWS=("simple-16:ffpre:4:$W simple 1 20000 16" "espresso:ffpre:4:$W espresso 1 4000000"
     "mt2:ffpre-mt:4:$M mt 2 1000000" "mt4:ffpre-mt:4:$M mt 4 500000")
@@ -108,11 +119,7 @@ for ((r = 1; r <= RUNS; r++)); do
     for row in "${ROWS[@]}"; do
         name=${row%%:*} row=${row#*:} so=${row%%:*} row=${row#*:} f=${row%%:*} cmd=${row#*:}
         for c in glibc proto shim1G; do
-            case $c in
-            glibc) pre= ;;
-            proto) pre="$OUT/$so.so" ;;
-            shim1G) pre="$LIB" ;;
-            esac
+            pre=$(preload_of "$c" "$so")
             # shellcheck disable=SC2086 # cmd is the program and its words
             echo "$name $c $(env ${pre:+LD_PRELOAD=$pre} SLZ_HEAP_SIZE=1G $cmd | awk -v f="$f" '$NF == 0 { print $f }')"
         done
@@ -139,7 +146,6 @@ END {
 # back); ns/page = (shim1G s - norel s) / pages. The memcases pin test
 # (bench.bats) asks for those pages back by the end of the frees: a row's
 # x with them cannot fall below norel x + pages * ns/page / glibc s.
-NOREL="$ROOT/build/bench/norelease/libslzmalloc.so"
 if [ ! -e "$NOREL" ]; then
     echo "# floor: $NOREL missing (make bench-build): no give-back rows"
     exit 0
@@ -160,11 +166,7 @@ for ((r = 1; r <= RUNS; r++)); do
     for row in "${BROWS[@]}"; do
         name=${row%%:*} cmd=${row#*:}
         for c in glibc shim1G norel; do
-            case $c in
-            glibc) pre= ;;
-            shim1G) pre="$LIB" ;;
-            norel) pre="$NOREL" ;;
-            esac
+            pre=$(preload_of "$c")
             # shellcheck disable=SC2086,SC2046 # cmd is the program and its words; two fields
             set -- $(env ${pre:+LD_PRELOAD=$pre} SLZ_HEAP_SIZE=1G $cmd | awk '$NF == 0 { print $2, $4 }')
             echo "$name $c ${1:-0}"
