@@ -146,8 +146,6 @@ HOT uint32_t carve_take(slz_heap *h, struct slz_cell *cg, uint32_t g, uint32_t n
     return need;
 }
 
-/* hand_head: the head of a chunk of need granules handed out. */
-HOT uintptr_t hand_head(uint32_t need) { return (size_t)need * SLZ_ALIGN + SLZ_INUSE; } /* (+: one lea) */
 
 /* reused: pending_reused's check (pending_look's, inline) for the block at g
  * (op: as taken_corrupt's), then the block, the operation ended (op_end) if
@@ -177,7 +175,7 @@ static __attribute__((cold, noinline)) void *reused(slz_heap *h, uint32_t g, con
 }
 
 /* carve_hand: the chunk at g, need granules taken (carve_take), its header
- * written by the caller (head hand_head(need) and its check word: malloc's
+ * written by the caller (need granules, used, and its check word: malloc's
  * pass has its own, V_WRITE_USED), handed out: the canary's word cleared,
  * the counts (but the bytes requested: the caller's), and the pending free
  * of its old life looked for; the operation ended (op_end) if end. op: as

@@ -20,7 +20,7 @@ VATTR static __attribute__((noinline)) void V(free_op)(slz_heap *h, void *p)
     pend_taken(h, "free");
     uint32_t n, g = block_bits(h, p, "free", &n);
     slz_chunk *c = mem2chunk(p); /* (chunk_at(h, g): p passed; the header's load waits for p alone) */
-    if (!CHECKED(V_USED_OK(h, c, (size_t)n * SLZ_ALIGN + SLZ_INUSE))) /* (+: one lea) */
+    if (!CHECKED(V_USED_OK(h, c, (size_t)n * SLZ_ALIGN)))
         bad_block(h, p, "free", g);
     release_in(h, g, n, "free");
     count_free(h);

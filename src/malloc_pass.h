@@ -37,7 +37,7 @@ VATTR static inline __attribute__((always_inline)) void *V(take)(slz_heap *h, st
      * test of the entry, a branch that mispredicted more than it saved. */
     if (!fell)
         V(fall_at)(h, ent, k, __builtin_expect((c->start & ~c->used) != 0, 0) ? cell_max(h, k) : 0);
-    V_WRITE_USED(h, chunk_at(h, g), hand_head(need));
+    V_WRITE_USED(h, chunk_at(h, g), (size_t)need * SLZ_ALIGN);
     return carve_hand(h, g, need, op, end);
 }
 
