@@ -165,10 +165,9 @@ static __attribute__((cold, noinline)) void *reused(slz_heap *h, uint32_t g, con
 {
     if (op)
         h->op = op;
-    if (h->fence_frees != h->st.frees)
+    if (pending_fence_due(h))
         return reused_fenced(h, g, end);
-    if (pending_set(h, g))
-        pending_double(h, g);
+    pending_bit_look(h, g);
     if (end)
         op_end(h);
     return chunk2mem(chunk_at(h, g));

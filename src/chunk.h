@@ -729,17 +729,23 @@ _Noreturn void pending_double(slz_heap *h, uint32_t g);
  * a drain, the cache): carve's next check of the pending bits fences */
 static inline void gave_up(slz_heap *h) { h->fence_frees = SLZ_GAVE_UP; }
 /* pending_look: the owner's check of a block made live again, inline in its
- * callers (pending_reused, index.c, argues it) */
-static inline __attribute__((always_inline)) int pending_set(const slz_heap *h, uint32_t g)
+ * callers (pending_reused, index.c, argues it): the fence when one is due
+ * (pending_fence_due), then g's bit (pending_bit_look). alloc.c's reused
+ * calls the two halves apart. */
+static inline __attribute__((always_inline)) int pending_fence_due(const slz_heap *h)
 {
-    return (__atomic_load_n(&h->pend[0][g / SLZ_CELL], __ATOMIC_RELAXED) & bit_of(g)) != 0;
+    return h->fence_frees != h->st.frees;
+}
+static inline __attribute__((always_inline)) void pending_bit_look(slz_heap *h, uint32_t g)
+{
+    if (__atomic_load_n(&h->pend[0][g / SLZ_CELL], __ATOMIC_RELAXED) & bit_of(g))
+        pending_double(h, g);
 }
 static inline void pending_look(slz_heap *h, uint32_t g)
 {
-    if (h->fence_frees != h->st.frees)
+    if (pending_fence_due(h))
         pending_fence(h);
-    if (pending_set(h, g))
-        pending_double(h, g);
+    pending_bit_look(h, g);
 }
 /* pending_drain: pending.h */
 

@@ -258,7 +258,7 @@ mutant pending-deferred-skips-mark $F 's/    size_t d = pending_mark(h, g, m);/ 
 mutant pending-taken-no-header-check $F 's/    if (!live_in(c, at, \&n) || !header_ok(h, chunk_at(h, at), (size_t)n \* SLZ_ALIGN, 1))/    if (!live_in(c, at, \&n))/' core core_reports
 mutant pending-run-no-tomb $F 's/            wr(\&c->start, c->start \& ~bit_of(at)); \/\* a tomb/            (void)c; \/* a tomb/' core core_coalesce
 mutant handover-carve-no-look $A 's/    pending_look(h, g);/    (void)g;/' core core_handover_race
-mutant handover-carve-unfenced-no-look $A 's/    if (pending_set(h, g))/    if (0)/' core core_handover_race
+mutant handover-carve-unfenced-no-look $A 's/    pending_bit_look(h, g);/    (void)g;/' core core_handover_race
 mutant handover-no-announce $F 's/    pending_announce(h);/    (void)0;/' core core_handover_race
 mutant handover-check-ignores-drain $F 's/    if (pending_is(h, g) \&\& __atomic_load_n(\&h->drain_epoch, __ATOMIC_SEQ_CST) == epoch)/    if (1)/' core core_handover_race
 mutant pending-never-cached $F 's/        if (h->cache \&\& cache_take(h, at))/        if (0)/' core core_cache_misuse
