@@ -65,7 +65,7 @@
 static size_t up64(size_t n) { return (n + 63) & ~(size_t)63; }
 
 /* cache_depth: the blocks a stack takes in a heap of ncells cells (its
- * arena planned): a row of the smallest chunks holds at most a sixteenth of
+ * arena planned): a row of the smallest chunks holds at most an eighth of
  * the byte bound (SLZ_CACHE_BYTES, or a sixteenth of the arena), between
  * CACHE_DEPTH_MIN and CACHE_DEPTH (3 modulo 4: rows of whole granules), so
  * that a small heap's metadata stays small. */
@@ -73,12 +73,12 @@ static uint32_t cache_depth(size_t ncells)
 {
     size_t sixteenth = ncells * SLZ_CELL * SLZ_ALIGN / 16;
     size_t bound = sixteenth < SLZ_CACHE_BYTES ? sixteenth : SLZ_CACHE_BYTES;
-    size_t d = (bound / 16 / SLZ_MIN_CHUNK) | 3;
+    size_t d = (bound / 8 / SLZ_MIN_CHUNK) | 3;
     return d < CACHE_DEPTH_MIN ? CACHE_DEPTH_MIN : d > CACHE_DEPTH ? CACHE_DEPTH : (uint32_t)d;
 }
 
 /* bits_bytes: the struct and its bits, before the rows. */
-static size_t bits_bytes(size_t ncells) { return up64(sizeof(struct slz_cache) + ncells * sizeof(uint64_t)); }
+static size_t bits_bytes(size_t ncells) { return up64(sizeof(struct slz_cache) + mark_words(ncells) * sizeof(uint64_t)); }
 
 /* cache_meta_bytes: the metadata of the cache for a heap of ncells cells. */
 size_t cache_meta_bytes(size_t ncells)
@@ -671,7 +671,7 @@ size_t cache_check(const slz_heap *h, size_t cells, const char **first)
             }
         }
     }
-    for (size_t w = 0; w < cells; w++)
+    for (size_t w = 0; w < mark_words(cells); w++)
         set += (size_t)__builtin_popcountll(c->bits[w]);
     if ((bytes != cache_bytes(c) || coarse != c->coarse || c->room > c->bound || blocks > c->pushes - c->flushed) && bad++ == 0)
         *first = "the cache's totals disagree with its stacks";

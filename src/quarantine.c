@@ -164,7 +164,7 @@ size_t quarantine_check(const slz_heap *h, size_t cells, const char **first)
         if ((chunk_at(h, g)->canary != canary_of(h, chunk_at(h, g)) || !payload_zero(h, g)) && bad++ == 0)
             *first = "a quarantined block's canary or zeros are damaged";
     }
-    for (size_t w = 0; w < cells; w++)
+    for (size_t w = 0; w < mark_words(cells); w++)
         set += (size_t)__builtin_popcountll(c->bits[w]);
     if ((bytes != cache_bytes(c) || c->room > c->bound || c->qlen > QUARANTINE_BLOCKS) && bad++ == 0)
         *first = "the quarantine's totals disagree with its ring";

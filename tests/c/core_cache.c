@@ -44,7 +44,7 @@
 #define HDR 16
 #define MIN_CHUNK 64
 #define CLASSES 127 /* cached chunk sizes: up to this many granules */
-#define DEPTH 1023 /* CACHE_DEPTH: the most; a heap's is cdepth (cache.c, cache_depth) */
+#define DEPTH 2047 /* CACHE_DEPTH: the most; a heap's is cdepth (cache.c, cache_depth) */
 #define COARSE_MAX 65536 /* the coarse classes' largest chunk */
 #define ROWS (CLASSES + 1 + 8 * 5 + 1) /* exact sizes, then 2 KiB and 8 per doubling to 64 KiB */
 #define CACHE_BYTES (1 << 20)
@@ -499,10 +499,10 @@ static int one_round(unsigned h, unsigned long long steps, uint64_t *r, unsigned
         return FAIL("cannot make a heap of %zu bytes", hs);
     size_t sixteenth = slz_heap_size(H) / 16;
     cbound = sixteenth < CACHE_BYTES ? sixteenth : CACHE_BYTES;
-    /* a stack of 64-byte chunks holds a sixteenth of the bound (that of
-     * the arena in whole 1 KiB cells), 31 to 1023 blocks, 3 modulo 4 */
+    /* a stack of 64-byte chunks holds an eighth of the bound (that of
+     * the arena in whole 1 KiB cells), 31 to 2047 blocks, 3 modulo 4 */
     size_t cells64 = (slz_heap_size(H) / 16 + 63) / 64 * 64;
-    cdepth = ((cells64 < CACHE_BYTES ? cells64 : CACHE_BYTES) / 1024) | 3;
+    cdepth = ((cells64 < CACHE_BYTES ? cells64 : CACHE_BYTES) / 512) | 3;
     cdepth = cdepth < 31 ? 31 : cdepth > DEPTH ? DEPTH : cdepth;
     model_flush();
     hits = misses = 0;

@@ -187,18 +187,18 @@ int main(void)
     ((unsigned long *)b)[0] ^= 1;
     REPORTS("corrupted free chunk (write after free?)", slz_malloc(h, 100));
 
-    /* not misuse, the bound a misuse would find: a stack holds 1023 blocks
+    /* not misuse, the bound a misuse would find: a stack holds 2047 blocks
      * (CACHE_DEPTH) in a heap of 16 MiB or more (cache.c, cache_depth); the
-     * 1024th free of a size is a real one */
+     * 2048th free of a size is a real one */
     h = slz_heap_create_flags(64 << 20, SLZ_CACHE);
-    static void *many[1040];
-    for (int i = 0; i < 1040; i++)
+    static void *many[2060];
+    for (int i = 0; i < 2060; i++)
         many[i] = slz_malloc(h, 40);
-    for (int i = 0; i < 1040; i++)
+    for (int i = 0; i < 2060; i++)
         slz_free(h, many[i]);
     struct slz_heap_stats full;
     slz_heap_get_stats(h, &full);
-    CHECK("a stack holds 1023 blocks", full.cached_blocks == 1023);
+    CHECK("a stack holds 2047 blocks", full.cached_blocks == 2047);
     CHECK("heap check with a full stack", slz_heap_check(h, NULL) == 0);
     /* and the coarse classes (2 KiB .. 64 KiB) hold at most an eighth of
      * the bytes in use: with 8 blocks of 4000 bytes (chunks of 4096) and one
