@@ -97,8 +97,9 @@ void cache_attach(slz_heap *h, void *meta, size_t ncells)
     c->room = c->bound;
     c->secure = (h->flags & SLZ_SECURE) == SLZ_SECURE; /* the quarantine (quarantine.c) */
     c->depth = c->secure ? 0 : depth;
-    c->scale = (depth + 17) * sizeof(uint32_t) / SLZ_ALIGN;
-    c->stack = (uint32_t *)((char *)meta + bits_bytes(ncells));
+    uint32_t *rows = (uint32_t *)((char *)meta + bits_bytes(ncells));
+    for (uint32_t k = 0; k < CACHE_ROWS; k++)
+        c->head[k].row = rows + (size_t)k * (depth + 17);
     h->cache = c;
 }
 
@@ -115,10 +116,7 @@ static uint32_t coarse_granules(uint32_t g, uint32_t *j)
     *j = (uint32_t)(8 * e - 64) + q;
     return q << (e - 3);
 }
-static uint32_t *coarse_row(const struct slz_cache *c, uint32_t j)
-{
-    return cache_row(c, (uintptr_t)(CACHE_CLASSES + 1 + j) * SLZ_ALIGN);
-}
+static struct slz_stack *coarse_stack(const struct slz_cache *c, uint32_t j) { return stack_of(c, (uintptr_t)(CACHE_CLASSES + 1 + j) * SLZ_ALIGN); }
 /* row_bytes: the chunk size of row r's class (0 and 1..3: no chunk size). */
 static uintptr_t row_bytes(uint32_t r)
 {
@@ -128,13 +126,13 @@ static uintptr_t row_bytes(uint32_t r)
     return (uintptr_t)(j + 64 - 8 * e) << (e - 3) << 4;
 }
 _Static_assert(SLZ_ALIGN == 16, "row_bytes: granules of 16 bytes");
-/* row_of: the stack of chunks of b bytes, NULL when b is no class's size. */
-static uint32_t *row_of(const struct slz_cache *c, uintptr_t b)
+/* row_of: the row of chunks of b bytes, 0 when b is no class's size. */
+static uint32_t row_of(uintptr_t b)
 {
     uint32_t g = (uint32_t)(b / SLZ_ALIGN), j;
     if (g <= CACHE_CLASSES)
-        return cache_row(c, b);
-    return g <= 4096 && coarse_granules(g, &j) == g ? coarse_row(c, j) : NULL;
+        return g;
+    return g <= 4096 && coarse_granules(g, &j) == g ? CACHE_CLASSES + 1 + j : 0;
 }
 
 /* ---- In and out (the hot paths are in cache.h) ------------------------- */
@@ -148,28 +146,28 @@ static _Noreturn __attribute__((noinline, cold)) void damaged(const char *op, sl
     slz_misuse(op, "corrupted free chunk (write after free?)", chunk2mem(ch));
 }
 
-/* count_add: a stack's count (row[0], which the caller read as i) moved
- * by d, in the word itself: the compiler, left to itself, computes i + d
- * in a register of its own and stores it (two instructions more). */
-static inline void count_add(uint32_t *row, int d)
+/* count_add: a stack's count (which the caller read as i) moved by d, in
+ * the word itself: the compiler, left to itself, computes i + d in a
+ * register of its own and stores it (two instructions more). */
+static inline void count_add(uint32_t *count, int d)
 {
 #if defined(__x86_64__)
-    __asm__("addl %1, %0" : "+m"(row[0]) : "ri"(d) : "cc");
+    __asm__("addl %1, %0" : "+m"(*count) : "ri"(d) : "cc");
 #else
-    row[0] += d;
+    *count += d;
 #endif
 }
 
-/* pop: the chunk of b bytes the cache took last (its stack, row, holds
+/* pop: the chunk of b bytes the cache took last (its stack, s, holds
  * i > 0), out of the cache: its cached bit and K off, its header (a cached
  * chunk's, C3: the check of the chunk above that the push leaves to here,
  * cache_slz_free) and canary checked (op names the entry point in a report),
  * the canary cleared. One pass: each word read once. */
-HOT slz_chunk *pop(slz_heap *h, struct slz_cache *c, uint32_t *row, uintptr_t b, uint32_t i, const char *op)
+HOT slz_chunk *pop(slz_heap *h, struct slz_cache *c, struct slz_stack *s, uintptr_t b, uint32_t i, const char *op)
 {
-    uint32_t g = row[i];
+    uint32_t g = s->row[(uintptr_t)i - 1]; /* (i widened: the - 1 an offset of the load) */
     slz_chunk *ch = chunk_at(h, g);
-    count_add(row, -1);
+    count_add(&s->count, -1);
     c->room += b;
     cache_clear_bit(c, g);
     if (!CHECKED(ch->canary == canary_of(h, ch)) || !CHECKED(ch->head == b + SLZ_INUSE + SLZ_CACHED))
@@ -189,8 +187,8 @@ void cache_flush(slz_heap *h)
         return;
     }
     for (uint32_t r = MIN_GRAINS; r < CACHE_ROWS && cache_bytes(c); r++)
-        for (uint32_t *row = cache_row(c, r * SLZ_ALIGN); row[0];) {
-            slz_chunk *ch = pop(h, c, row, row_bytes(r), row[0], h->op);
+        for (struct slz_stack *s = stack_of(c, r * SLZ_ALIGN); s->count;) {
+            slz_chunk *ch = pop(h, c, s, row_bytes(r), s->count, h->op);
             c->coarse -= r > CACHE_CLASSES ? row_bytes(r) : 0;
             release(h, live_block(h, chunk2mem(ch)));
             h->st.frees++; /* (a free into the heap for the core; not one for the program: cache_stats) */
@@ -221,14 +219,14 @@ static inline uintptr_t class_bytes(size_t n)
     return b < SLZ_MIN_CHUNK ? SLZ_MIN_CHUNK : b;
 }
 
-/* serve: the hit: the block of b bytes freed last (its stack, row, holds
+/* serve: the hit: the block of b bytes freed last (its stack, s, holds
  * i > 0), live again for a request of n bytes. (The hits are not counted:
  * cache_stats derives them.) A pop is where a block becomes live again, so
  * the block's pending bit is read after it, as carve does (see the head of
  * this file); the caller calls reused when h->remote says so. */
-HOT void *serve(slz_heap *h, struct slz_cache *c, uint32_t *row, uintptr_t b, uint32_t i, size_t n, const char *op)
+HOT void *serve(slz_heap *h, struct slz_cache *c, struct slz_stack *s, uintptr_t b, uint32_t i, size_t n, const char *op)
 {
-    slz_chunk *ch = pop(h, c, row, b, i, op);
+    slz_chunk *ch = pop(h, c, s, b, i, op);
     h->st.bytes_allocated += b;
     __atomic_signal_fence(__ATOMIC_SEQ_CST); /* (as carve: see slz_free_deferred) */
     h->st.bytes_requested += n; /* (apart: two adds, not one vector add of four instructions more) */
@@ -261,11 +259,11 @@ static inline __attribute__((always_inline)) void *first_fit(slz_heap *h, size_t
     return p;
 }
 
-/* served: the top of row (b bytes a chunk; it holds i > 0) live again for
- * a request of n bytes, off the hit path (coarse_malloc, cache_realloc). */
-static void *served(slz_heap *h, struct slz_cache *c, uint32_t *row, uintptr_t b, uint32_t i, size_t n)
+/* served: the top of stack s (b bytes a chunk; it holds i > 0) live again
+ * for a request of n bytes, off the hit path (coarse_malloc, cache_realloc). */
+static void *served(slz_heap *h, struct slz_cache *c, struct slz_stack *s, uintptr_t b, uint32_t i, size_t n)
 {
-    void *p = serve(h, c, row, b, i, n, h->op);
+    void *p = serve(h, c, s, b, i, n, h->op);
     c->coarse -= b > CACHE_CLASSES * SLZ_ALIGN ? b : 0;
     if (__atomic_load_n(&h->remote, __ATOMIC_RELAXED))
         reused(h, p);
@@ -306,9 +304,10 @@ static void *coarse_malloc(slz_heap *h, size_t n)
     struct slz_cache *c = h->cache;
     uint32_t j, k = coarse_granules((uint32_t)((n + SLZ_HDR + SLZ_ALIGN - 1) / SLZ_ALIGN), &j);
     uintptr_t b = (uintptr_t)k * SLZ_ALIGN;
-    uint32_t *row = coarse_row(c, j), i = row[0];
+    struct slz_stack *s = coarse_stack(c, j);
+    uint32_t i = s->count;
     if (i)
-        return served(h, c, row, b, i, n);
+        return served(h, c, s, b, i, n);
     return class_fit(h, b, n);
 }
 
@@ -347,10 +346,11 @@ void *cache_malloc(slz_heap *h, size_t n)
 {
     struct slz_cache *c = h->cache;
     uintptr_t b = class_bytes(n);
-    uint32_t *row = cache_row(c, b), i;
-    if (n > CACHE_MAX_REQUEST || (i = row[0]) == 0)
+    struct slz_stack *s = stack_of(c, b);
+    uint32_t i;
+    if (n > CACHE_MAX_REQUEST || (i = s->count) == 0)
         return miss(h, n);
-    void *p = serve(h, c, row, b, i, n, h->op);
+    void *p = serve(h, c, s, b, i, n, h->op);
     if (__atomic_load_n(&h->remote, __ATOMIC_RELAXED))
         reused(h, p);
     return p;
@@ -381,11 +381,12 @@ __attribute__((noinline)) void *cache_slz_malloc(slz_heap *h, size_t n)
 {
     struct slz_cache *c = h->cache;
     uintptr_t b = class_bytes(n);
-    uint32_t *row = cache_row(c, b), i;
+    struct slz_stack *s = stack_of(c, b);
+    uint32_t i;
     busy(h);
-    if (__builtin_expect(n > CACHE_MAX_REQUEST || (i = row[0]) == 0, 0))
+    if (__builtin_expect(n > CACHE_MAX_REQUEST || (i = s->count) == 0, 0))
         return malloc_miss(h, n);
-    void *p = serve(h, c, row, b, i, n, "malloc");
+    void *p = serve(h, c, s, b, i, n, "malloc");
     if (__atomic_load_n(&h->remote, __ATOMIC_RELAXED))
         return malloc_reused(h, p);
     op_end(h);
@@ -447,11 +448,11 @@ static inline __attribute__((always_inline)) int takes(const slz_heap *h, uintpt
 }
 
 /* push: chunk ch at g, of b bytes, its cached bit set, goes on top of its
- * stack (row, holding i): K in its head, the canary of a held chunk (C3). */
-HOT void push(slz_heap *h, struct slz_cache *c, uint32_t *row, uint32_t i, uintptr_t g, slz_chunk *ch, uintptr_t b)
+ * stack (s, holding i): K in its head, the canary of a held chunk (C3). */
+HOT void push(slz_heap *h, struct slz_cache *c, struct slz_stack *s, uint32_t i, uintptr_t g, slz_chunk *ch, uintptr_t b)
 {
-    row[(uintptr_t)i + 1] = (uint32_t)g; /* (i widened: the + 1 an offset of the store) */
-    count_add(row, 1);
+    s->row[(uintptr_t)i] = (uint32_t)g; /* (i widened: no extension of its own) */
+    count_add(&s->count, 1);
     c->room -= b;
     ch->head |= SLZ_CACHED;
     ch->canary = canary_of(h, ch);
@@ -495,27 +496,30 @@ __attribute__((noinline)) void cache_slz_free(slz_heap *h, void *p)
         return free_to_heap(h, p);
     __asm__("" : "+r"(g), "+r"(b)); /* (what derives from them is derived again: fewer registers saved) */
     struct slz_cache *c = h->cache;
-    uint32_t *row = cache_row(c, b), i = row[0];
+    struct slz_stack *s = stack_of(c, b);
+    uint32_t i = s->count;
     if (i >= c->depth || b > c->room)
         return free_to_heap(h, p);
     if (cache_set_bit(c, g)) /* (its header was damaged too: said here) */
         slz_misuse("free", "double free", p);
-    push(h, c, row, i, g, ch, b);
+    __asm__("" : "+r"(c), "+r"(b)); /* (the stack derived again after the bit: fewer registers saved) */
+    push(h, c, stack_of(c, b), i, g, ch, b);
     op_end(h);
 }
 
-/* take_into: live chunk g of b bytes (takes) onto its stack, row, when
+/* take_into: live chunk g of b bytes (takes) onto its stack, row r, when
  * the stack and the byte bound have room (cache_take). */
-static inline int take_into(slz_heap *h, uint32_t *row, uint32_t g, uintptr_t b)
+static inline int take_into(slz_heap *h, uint32_t r, uint32_t g, uintptr_t b)
 {
     struct slz_cache *c = h->cache;
     slz_chunk *ch = chunk_at(h, g);
-    uint32_t i = row[0];
+    struct slz_stack *s = stack_of(c, (uintptr_t)r * SLZ_ALIGN);
+    uint32_t i = s->count;
     if (i >= c->depth || b > c->room)
         return 0;
     if (cache_set_bit(c, g))
         slz_misuse(h->op, "double free", chunk2mem(ch));
-    push(h, c, row, i, g, ch, b);
+    push(h, c, s, i, g, ch, b);
     return 1;
 }
 /* coarse_take: take_into for a chunk above the exact sizes: its class's
@@ -523,8 +527,8 @@ static inline int take_into(slz_heap *h, uint32_t *row, uint32_t g, uintptr_t b)
 static __attribute__((noinline)) int coarse_take(slz_heap *h, uint32_t g, uintptr_t b)
 {
     struct slz_cache *c = h->cache;
-    uint32_t *row = row_of(c, b);
-    if (row == NULL || c->coarse + b > h->st.in_use >> COARSE_SHARE || !take_into(h, row, g, b))
+    uint32_t r = row_of(b);
+    if (r == 0 || c->coarse + b > h->st.in_use >> COARSE_SHARE || !take_into(h, r, g, b))
         return 0;
     c->coarse += b;
     return 1;
@@ -546,7 +550,7 @@ int cache_take(slz_heap *h, uint32_t g)
         return 0;
     if (b > CACHE_CLASSES * SLZ_ALIGN)
         return coarse_take(h, g, b);
-    return take_into(h, cache_row(h->cache, b), g, b);
+    return take_into(h, (uint32_t)(b / SLZ_ALIGN), g, b);
 }
 
 /* ---- realloc ----------------------------------------------------------- */
@@ -565,11 +569,11 @@ void *cache_realloc(slz_heap *h, void *p, uint32_t g, size_t n)
     if (c->secure || n > COARSE_MAX_REQUEST || __atomic_load_n(&h->pend_any, __ATOMIC_RELAXED))
         return heap_realloc(h, p, g, n);
     uintptr_t b = class_of(n), old = (uintptr_t)grains_of(h, g) * SLZ_ALIGN;
-    uint32_t *row = row_of(c, b), i;
-    if (b == old || row == NULL || (i = row[0]) == 0)
+    uint32_t r = row_of(b), i;
+    if (b == old || r == 0 || (i = c->head[r].count) == 0)
         return heap_realloc(h, p, g, n);
     h->st.reallocs++;
-    void *q = served(h, c, row, b, i, n);
+    void *q = served(h, c, stack_of(c, (uintptr_t)r * SLZ_ALIGN), b, i, n);
     memcpy(q, p, n < old - SLZ_HDR ? n : old - SLZ_HDR);
     if (!cache_take(h, g)) {
         release(h, g);
@@ -601,7 +605,7 @@ static size_t held_blocks(const struct slz_cache *c)
 {
     size_t blocks = c->qlen; /* (the quarantine's, SLZ_SECURE) */
     for (uint32_t r = MIN_GRAINS; r < CACHE_ROWS; r++)
-        blocks += cache_row(c, r * SLZ_ALIGN)[0];
+        blocks += c->head[r].count;
     return blocks;
 }
 
@@ -648,14 +652,14 @@ size_t cache_check(const slz_heap *h, size_t cells, const char **first)
     if (c->secure)
         return quarantine_check(h, cells, first);
     for (uint32_t r = 0; r < CACHE_ROWS; r++) {
-        const uint32_t *row = cache_row(c, r * SLZ_ALIGN);
-        uint32_t held = row[0], k = (uint32_t)(row_bytes(r) / SLZ_ALIGN);
+        const uint32_t *row = c->head[r].row;
+        uint32_t held = c->head[r].count, k = (uint32_t)(row_bytes(r) / SLZ_ALIGN);
         if (held > c->depth || (held && k < MIN_GRAINS)) {
             if (bad++ == 0)
                 *first = "a cache stack is over its depth or of no chunk size";
             continue;
         }
-        for (unsigned i = 1; i <= held; i++) {
+        for (unsigned i = 0; i < held; i++) {
             uint32_t g = row[i];
             blocks++;
             bytes += (size_t)k * SLZ_ALIGN;

@@ -8,11 +8,16 @@
  *
  * stack:  for each chunk size of CACHE_CLASSES granules or fewer, one row
  *         (then one for each coarse class, COARSE_CLASSES, after them)
- *         of depth + 17 words (cache_depth: deeper in a bigger heap): row[0]
- *         the blocks it holds (i), then their granules, row[1..i], the last
- *         freed on top, then 64 bytes unused (rows a power of two apart put
- *         every count in one set of the L1): a free and a hit touch one row,
- *         addressed by the chunk's size in bytes times c->scale.
+ *         of depth + 17 words (cache_depth: deeper in a bigger heap): the
+ *         granules of the blocks it holds, row[0..i-1], the last freed on
+ *         top, then 68 bytes unused (rows a power of two apart would put
+ *         every row's bottom in one set of the L1).
+ * head:   in the struct, for each row its count, i, and its address, 16
+ *         bytes (struct slz_stack), found by the chunk's size in bytes
+ *         (stack_of): a free and a hit read one head and touch one row. The
+ *         heads of a program's sizes share a few lines, which every call
+ *         keeps in the L1 (a count at the head of its own row missed 0.2
+ *         times a call in micro st, a line each).
  * bits:   one bit per slot of MIN_GRAINS granules (mark_slot): the chunk
  *         that begins in the slot is in the cache. Two chunks never begin in
  *         one slot (a chunk is MIN_GRAINS granules at least), and a bit per
@@ -69,7 +74,7 @@ _Static_assert(QUARANTINE_BLOCKS <= (CACHE_CLASSES + 1) * CACHE_DEPTH_MIN, "the 
 
 /* With SLZ_SECURE (slz.h; quarantine.c) the same hold is a quarantine: the
  * stacks' block words are one FIFO ring of QUARANTINE_BLOCKS granules
- * (RING: column by column, so that every count stays 0), the oldest at
+ * (RING: column by column; every count stays 0), the oldest at
  * qhead, and nothing is served from it. Its invariants:
  *  Q1. Every granule in the ring is the start of a used chunk with its
  *      cached bit set; no other cached bit is set; count is 0 everywhere.
@@ -87,8 +92,12 @@ struct slz_cache {
     int secure;          /* SLZ_SECURE: the stacks' block words are the quarantine's ring */
     uint32_t depth;      /* blocks a stack takes: cache_depth; 0 in the secure profile */
     uint32_t qhead, qlen; /* SLZ_SECURE: the oldest slot; slots held */
-    uintptr_t scale;     /* a row's bytes / SLZ_ALIGN: row k at stack + k * SLZ_ALIGN * scale */
-    uint32_t *stack;     /* the rows (above), after the bits */
+    struct slz_stack {   /* a stack's head (above) */
+        uint32_t count;  /* the blocks it holds */
+        uint32_t unused;
+        uint32_t *row;   /* its blocks, row[0..count - 1], after the bits */
+    } head[CACHE_ROWS];  /* head[k]: row k's, the chunks of k granules (a coarse
+                          * class's: k = CACHE_CLASSES + 1 + its index) */
     uint64_t bits[] __attribute__((aligned(64))); /* cached: one bit per slot (in the
                           * struct: its address is c's, no pointer loaded) */
 };
@@ -102,14 +111,16 @@ static inline size_t mark_words(size_t ncells) { return (ncells * SLZ_CELL / MIN
 /* cache_bytes: the bytes c holds (a free checks room against a block, one
  * compare, and takes it from room). */
 static inline size_t cache_bytes(const struct slz_cache *c) { return c->bound - c->room; }
-/* cache_row: the stack of chunks of b bytes (b a multiple of SLZ_ALIGN, at
- * most CACHE_CLASSES granules): one multiply. */
-static inline uint32_t *cache_row(const struct slz_cache *c, uintptr_t b)
+_Static_assert(sizeof(struct slz_stack) == SLZ_ALIGN, "stack_of: a head per granule of chunk size");
+/* stack_of: the stack of chunks of b bytes (b a multiple of SLZ_ALIGN, at
+ * most CACHE_CLASSES granules; a coarse class's: its row number times
+ * SLZ_ALIGN): its head at b bytes into the heads, no shift nor multiply. */
+static inline struct slz_stack *stack_of(const struct slz_cache *c, uintptr_t b)
 {
-    return (uint32_t *)((char *)c->stack + b * c->scale);
+    return (struct slz_stack *)((char *)c->head + b);
 }
 /* RING: slot r of the quarantine's ring (SLZ_SECURE). */
-#define RING(c, r) (cache_row((c), (r) % (CACHE_CLASSES + 1) * SLZ_ALIGN)[1 + (r) / (CACHE_CLASSES + 1)])
+#define RING(c, r) (stack_of((c), (r) % (CACHE_CLASSES + 1) * SLZ_ALIGN)->row[(r) / (CACHE_CLASSES + 1)])
 
 /* cache_holds: the chunk at g is in h's cache. Another thread may ask
  * (slz_free_deferred's check of a block, when it fails): one relaxed load. */

@@ -69,10 +69,14 @@ size_t slz_heap_footprint(size_t arena, unsigned flags)
 }
 
 /* arena_for: the largest arena (a multiple of step) whose footprint fits
- * bytes. The metadata of all of bytes is more than the arena's: bytes less
- * it is an arena that fits, and the largest lies between it and bytes,
- * found by halving that interval (a footprint grows with the arena): ~20
- * plans, where a step at a time was ~500 for a guarded heap of 1 GiB. */
+ * bytes, 0 if none does. The metadata of all of bytes is more than the
+ * arena's: bytes less it is an arena that fits (or none is: 0, whose
+ * footprint the loop never reads), and the largest lies between it and
+ * bytes, found by halving that interval (a footprint grows with the
+ * arena): ~20 plans, where a step at a time was ~500 for a guarded heap of
+ * 1 GiB. (The first can be none while an arena fits: bytes of a guarded
+ * heap hold its metadata rounded up to a page, and the metadata of all of
+ * bytes, a little more, may cross that page: a cache's heap of 4 KiB.) */
 static size_t arena_for(size_t bytes, unsigned flags)
 {
     size_t step = (flags & SLZ_GUARDED) ? os_page_size() : SLZ_ALIGN;
@@ -80,9 +84,7 @@ static size_t arena_for(size_t bytes, unsigned flags)
     size_t g = (bytes > SLZ_MAX_HEAP ? SLZ_MAX_HEAP : bytes) / SLZ_ALIGN;
     plan(&L, g, flags);
     size_t fixed = L.bytes + ((flags & SLZ_GUARDED) ? 3 * step : 64);
-    if (bytes <= fixed)
-        return 0;
-    size_t a = (bytes - fixed) & ~(step - 1), most = (bytes < SLZ_MAX_HEAP ? bytes : SLZ_MAX_HEAP) & ~(step - 1);
+    size_t a = bytes > fixed ? (bytes - fixed) & ~(step - 1) : 0, most = (bytes < SLZ_MAX_HEAP ? bytes : SLZ_MAX_HEAP) & ~(step - 1);
     while (a < most) { /* a fits; the largest is at most most */
         size_t mid = a + ((most - a) / step + 1) / 2 * step;
         if (slz_heap_footprint(mid, flags) <= bytes)
