@@ -38,9 +38,10 @@
  * (cache_take's header check fails, then block_grain's, and bad_block reads
  * the cached bit): a double free. The
  * owner takes pending frees before it pushes a block (cache_slz_free leaves
- * the free to the core when pend_any is set: a double free of a block
- * another thread freed first is reported at the call that makes it, as
- * without the cache) and at every miss (heap_malloc). A pop is where a
+ * the free to free_to_heap when pend_any is set, which takes them, then
+ * pushes: slow_take; a double free of a block another thread freed first is
+ * reported at the call that makes it, as without the cache) and at every
+ * miss (heap_malloc). A pop is where a
  * block becomes live again, so it reads the block's pending bit after it,
  * as carve does (pending_reused, in a heap that ever had a remote free; see
  * slz_free_deferred for the order): a push counts in c->pushes, so the
@@ -395,18 +396,28 @@ __attribute__((noinline)) void *cache_slz_malloc(slz_heap *h, size_t n)
 
 /* ---- free -------------------------------------------------------------- */
 
-/* coarse_free: free of p into its coarse class's stack (1), with the
- * checks of cache_slz_free (cache_take's; the header's size read first only
- * to pass over the small sizes, whose way ended in free_to_heap). */
-static int coarse_free(slz_heap *h, void *p)
+/* slow_take: free of p into the cache off cache_slz_free's way (1), with
+ * its checks (cache_take's). When frees of other threads wait, they are
+ * taken first, as that way leaves them to here (one may be p: its header
+ * then says cached or free, cache_take refuses it and live_block reports
+ * the double free), and p goes where that way would have put it: a thread
+ * that others free to (mstress) keeps its own frees in the cache. Else only
+ * a coarse class's block (the header's size read first only to pass over
+ * the small sizes: their stack or the bound was full). */
+static int slow_take(slz_heap *h, void *p)
 {
     uintptr_t g = rot_grain(h, p);
-    return g < h->grains && mem2chunk(p)->head > CACHE_CLASSES * SLZ_ALIGN + SLZ_INUSE + SLZ_CACHED &&
-           !__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED) && cache_take(h, (uint32_t)g);
+    if (g >= h->grains)
+        return 0;
+    if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED)) {
+        heap_collect(h);
+        return cache_take(h, (uint32_t)g);
+    }
+    return mem2chunk(p)->head > CACHE_CLASSES * SLZ_ALIGN + SLZ_INUSE + SLZ_CACHED && cache_take(h, (uint32_t)g);
 }
 
-/* free_to_heap: a free the cache's exact stacks do not take: a coarse
- * class's, else as slz_free frees (out of line: the way into the cache
+/* free_to_heap: a free the cache's exact stacks do not take on their way:
+ * slow_take's, else as slz_free frees (out of line: the way into the cache
  * saves no register); the secure profile's way into its quarantine. The
  * operation ends here. */
 static __attribute__((noinline)) void free_to_heap(slz_heap *h, void *p)
@@ -414,7 +425,7 @@ static __attribute__((noinline)) void free_to_heap(slz_heap *h, void *p)
     h->op = "free";
     if (h->cache->secure) {
         quarantine_free(h, p);
-    } else if (!coarse_free(h, p)) {
+    } else if (!slow_take(h, p)) {
         release(h, live_block(h, p));
         h->st.frees++; /* as slz_free counts a block given up */
     }
@@ -535,7 +546,7 @@ static __attribute__((noinline)) int coarse_take(slz_heap *h, uint32_t g, uintpt
 }
 
 /* cache_take: the block at g, which another thread freed and the owner
- * has taken (take_pending), or the owner freed (coarse_free), goes into the
+ * has taken (take_pending), or the owner freed (slow_take), goes into the
  * cache as the owner's own free would put it there, with that free's checks
  * (cache_slz_free: the bits say a live block of a cached size, its header
  * says so; a cached block's has K and fails; its cached bit set: a double

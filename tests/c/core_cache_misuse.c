@@ -213,5 +213,16 @@ int main(void)
     slz_heap_get_stats(h, &full);
     CHECK("the coarse classes hold an eighth of the bytes in use", big && full.cached_blocks == 4 && full.cached_bytes == 4 * 4096);
     CHECK("heap check with coarse blocks held", slz_heap_check(h, NULL) == 0);
+    /* and a free while another thread's free waits: that one is taken
+     * first, then both blocks are in the cache (cache.c, slow_take), where
+     * a free that left the waiting ones to the heap's way put its own block
+     * in the heap */
+    h = slz_heap_create_flags(64 << 20, SLZ_CACHE);
+    void *mine = slz_malloc(h, 100), *theirs = slz_malloc(h, 100);
+    slz_free_deferred(h, theirs); /* (as another thread's: it waits for h's next call) */
+    slz_free(h, mine);
+    slz_heap_get_stats(h, &full);
+    CHECK("a free while others wait: both blocks cached", mine && theirs && full.cached_blocks == 2);
+    CHECK("heap check after it", slz_heap_check(h, NULL) == 0);
     return CHECK_DONE();
 }
