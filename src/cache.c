@@ -179,7 +179,17 @@ HOT slz_chunk *pop(slz_heap *h, struct slz_cache *c, struct slz_stack *s, uintpt
 }
 
 /* cache_flush: every cached block freed into the heap, with the checks of
- * a free (in the order of sizes, each stack from its top). */
+ * a free (in the order of sizes, each stack from its top). The frees other
+ * threads left are taken first (one may be a cached block: its report), then
+ * each block is released by its granule, as the quarantine's leave does: its
+ * pop checked its header and canary, and the stack, out of band, says it is
+ * a chunk of that size (C1), which is what live_block would check again; a
+ * free by another thread of a block meanwhile is taken by a later drain,
+ * which finds it free (a double free) or, carved again, fences as carve does
+ * after a counted free. The next block's header and cell are fetched while
+ * one is released: a thread's exit flushes up to the byte bound of blocks
+ * its cache no longer reads (mstress: the flush at exit was 15% of its
+ * time, live_block's checks a third of it). */
 void cache_flush(slz_heap *h)
 {
     struct slz_cache *c = h->cache;
@@ -187,11 +197,17 @@ void cache_flush(slz_heap *h)
         quarantine_flush(h);
         return;
     }
+    pend_taken(h, NULL);
     for (uint32_t r = MIN_GRAINS; r < CACHE_ROWS && cache_bytes(c); r++)
         for (struct slz_stack *s = stack_of(c, r * SLZ_ALIGN); s->count;) {
+            if (s->count > 1) {
+                uint32_t next = s->row[s->count - 2];
+                __builtin_prefetch(chunk_at(h, next));
+                __builtin_prefetch(cell_of(h, next));
+            }
             slz_chunk *ch = pop(h, c, s, row_bytes(r), s->count, h->op);
             c->coarse -= r > CACHE_CLASSES ? row_bytes(r) : 0;
-            release(h, live_block(h, chunk2mem(ch)));
+            release(h, grain_of(h, ch));
             h->st.frees++; /* (a free into the heap for the core; not one for the program: cache_stats) */
             c->flushed++;
         }
