@@ -668,16 +668,34 @@ void cache_stats(const slz_heap *h, struct slz_heap_stats *out)
     out->live_blocks -= cached; /* mallocs - frees: the heap's view was mallocs - frees of the core's */
 }
 
+/* rows_bad: 1, and *first set, when a head's row is not where
+ * cache_attach put it (rows depth + 17 words apart after the bits): the
+ * heads are out of band, and the checker reads all of the cache's state. */
+static size_t rows_bad(const slz_heap *h, const char **first)
+{
+    const struct slz_cache *c = h->cache;
+    const uint32_t *rows = (const uint32_t *)((const char *)c + bits_bytes(h->ncells));
+    size_t stride = (size_t)cache_depth(h->ncells) + 17;
+    for (uint32_t r = 0; r < CACHE_ROWS; r++)
+        if (c->head[r].row != rows + r * stride) {
+            *first = "a cache stack's row is not where its layout puts it";
+            return 1;
+        }
+    return 0;
+}
+
 /* cache_check: invariants C1-C3 (cache.h) over the cells up to the
- * high-water mark. The number of violations; *first names the first. */
+ * high-water mark, and the rows' places. The number of violations; *first
+ * names the first. */
 size_t cache_check(const slz_heap *h, size_t cells, const char **first)
 {
     const struct slz_cache *c = h->cache;
-    size_t bad = 0, blocks = 0, bytes = 0, coarse = 0, set = 0;
     if (c == NULL)
         return 0;
+    size_t bad = rows_bad(h, first), blocks = 0, bytes = 0, coarse = 0, set = 0;
+    const char *later;
     if (c->secure)
-        return quarantine_check(h, cells, first);
+        return bad + quarantine_check(h, cells, bad ? &later : first);
     for (uint32_t r = 0; r < CACHE_ROWS; r++) {
         const uint32_t *row = c->head[r].row;
         uint32_t held = c->head[r].count, k = (uint32_t)(row_bytes(r) / SLZ_ALIGN);
