@@ -117,7 +117,6 @@ static uint32_t coarse_granules(uint32_t g, uint32_t *j)
     *j = (uint32_t)(8 * e - 64) + q;
     return q << (e - 3);
 }
-static struct slz_stack *coarse_stack(const struct slz_cache *c, uint32_t j) { return stack_of(c, (uintptr_t)(CACHE_CLASSES + 1 + j) * SLZ_ALIGN); }
 /* row_bytes: the chunk size of row r's class (0 and 1..3: no chunk size). */
 static uintptr_t row_bytes(uint32_t r)
 {
@@ -199,7 +198,7 @@ void cache_flush(slz_heap *h)
     }
     pend_taken(h, NULL);
     for (uint32_t r = MIN_GRAINS; r < CACHE_ROWS && cache_bytes(c); r++)
-        for (struct slz_stack *s = stack_of(c, r * SLZ_ALIGN); s->count;) {
+        for (struct slz_stack *s = &c->head[r]; s->count;) {
             if (s->count > 1) {
                 uint32_t next = s->row[s->count - 2];
                 __builtin_prefetch(chunk_at(h, next));
@@ -321,7 +320,7 @@ static void *coarse_malloc(slz_heap *h, size_t n)
     struct slz_cache *c = h->cache;
     uint32_t j, k = coarse_granules((uint32_t)((n + SLZ_HDR + SLZ_ALIGN - 1) / SLZ_ALIGN), &j);
     uintptr_t b = (uintptr_t)k * SLZ_ALIGN;
-    struct slz_stack *s = coarse_stack(c, j);
+    struct slz_stack *s = &c->head[CACHE_CLASSES + 1 + j];
     uint32_t i = s->count;
     if (i)
         return served(h, c, s, b, i, n);
@@ -540,7 +539,7 @@ static inline int take_into(slz_heap *h, uint32_t r, uint32_t g, uintptr_t b)
 {
     struct slz_cache *c = h->cache;
     slz_chunk *ch = chunk_at(h, g);
-    struct slz_stack *s = stack_of(c, (uintptr_t)r * SLZ_ALIGN);
+    struct slz_stack *s = &c->head[r];
     uint32_t i = s->count;
     if (i >= c->depth || b > c->room)
         return 0;
@@ -600,7 +599,7 @@ void *cache_realloc(slz_heap *h, void *p, uint32_t g, size_t n)
     if (b == old || r == 0 || (i = c->head[r].count) == 0)
         return heap_realloc(h, p, g, n);
     h->st.reallocs++;
-    void *q = served(h, c, stack_of(c, (uintptr_t)r * SLZ_ALIGN), b, i, n);
+    void *q = served(h, c, &c->head[r], b, i, n);
     memcpy(q, p, n < old - SLZ_HDR ? n : old - SLZ_HDR);
     if (!cache_take(h, g)) {
         release(h, g);

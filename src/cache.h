@@ -114,14 +114,14 @@ static inline size_t mark_words(size_t ncells) { return (ncells * SLZ_CELL / MIN
 static inline size_t cache_bytes(const struct slz_cache *c) { return c->bound - c->room; }
 _Static_assert(sizeof(struct slz_stack) == SLZ_ALIGN, "stack_of: a head per granule of chunk size");
 /* stack_of: the stack of chunks of b bytes (b a multiple of SLZ_ALIGN, at
- * most CACHE_CLASSES granules; a coarse class's: its row number times
- * SLZ_ALIGN): its head at b bytes into the heads, no shift nor multiply. */
-static inline struct slz_stack *stack_of(const struct slz_cache *c, uintptr_t b)
+ * most CACHE_CLASSES granules), head[b / SLZ_ALIGN]: at b bytes into the
+ * heads, no shift nor multiply (where a row's number is at hand, head[r]). */
+static inline struct slz_stack *stack_of(struct slz_cache *c, uintptr_t b)
 {
     return (struct slz_stack *)((char *)c->head + b);
 }
 /* RING: slot r of the quarantine's ring (SLZ_SECURE). */
-#define RING(c, r) (stack_of((c), (r) % (CACHE_CLASSES + 1) * SLZ_ALIGN)->row[(r) / (CACHE_CLASSES + 1)])
+#define RING(c, r) ((c)->head[(r) % (CACHE_CLASSES + 1)].row[(r) / (CACHE_CLASSES + 1)])
 
 /* cache_holds: the chunk at g is in h's cache. Another thread may ask
  * (slz_free_deferred's check of a block, when it fails): one relaxed load. */
