@@ -170,7 +170,7 @@ HOT slz_chunk *pop(slz_heap *h, struct slz_cache *c, struct slz_stack *s, uintpt
     count_add(&s->count, -1);
     c->room += b;
     cache_clear_bit(c, g);
-    if (!CHECKED(ch->canary == canary_of(h, ch)) || !CHECKED(ch->head == b + SLZ_INUSE + SLZ_CACHED))
+    if (!CHECKED(canary_off(ch) == 0) || !CHECKED(ch->head == b + SLZ_INUSE + SLZ_CACHED))
         damaged(op, ch, b);
     ch->head = b + SLZ_INUSE; /* K off (b a multiple of 16: one lea) */
     ch->canary = 0; /* nothing of the allocator's stays in a block */
@@ -714,7 +714,7 @@ size_t cache_check(const slz_heap *h, size_t cells, const char **first)
             } else if (!cache_header_ok(h, g)) {
                 if (bad++ == 0)
                     *first = "a cached block's header is not size | U | K with its check";
-            } else if (chunk_at(h, g)->canary != canary_of(h, chunk_at(h, g)) && bad++ == 0) {
+            } else if (canary_off(chunk_at(h, g)) != 0 && bad++ == 0) {
                 *first = "a cached block's canary is damaged";
             }
         }

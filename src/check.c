@@ -28,7 +28,7 @@ static void check_chunk(const slz_heap *h, struct tally *t, uint32_t g, uint32_t
         violation(t, "chunk smaller than the minimum");
     if (!header_ok(h, c, (size_t)n * SLZ_ALIGN, used) && !cache_header_ok(h, g))
         violation(t, "chunk header differs from the heap's bits");
-    if (!used && c->canary != canary_of(h, c))
+    if (!used && canary_off(c) != 0)
         violation(t, "free chunk canary is damaged");
     if (!used && prev_free)
         violation(t, "two free chunks are adjacent");

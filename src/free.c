@@ -80,7 +80,7 @@ static __attribute__((cold, noinline)) void above_damaged(slz_heap *h, const slz
 {
     if (!CHECKED(up->check == free_seal(h, up)))
         next_damaged(h, g, nx, op);
-    if (!CHECKED(up->canary == canary_of(h, up)))
+    if (!CHECKED(canary_off(up) == 0))
         corrupt_free_as(h, nx, sn, op);
 }
 

@@ -66,7 +66,7 @@ static void leave(slz_heap *h, struct slz_cache *c)
     uint32_t k = grains_of(h, g), nx = g + k;
     cache_mark(c, g, 0);
     ch->head &= ~SLZ_CACHED; /* (held: K in its header, as a cached block's) */
-    if (!CHECKED(ch->canary == canary_of(h, ch) && payload_zero(h, g)))
+    if (!CHECKED(canary_off(ch) == 0 && payload_zero(h, g)))
         damaged(h, ch, "freed block written in the quarantine (write after free?)");
     if (!header_ok(h, ch, (size_t)k * SLZ_ALIGN, 1)) /* the checks of free.c's checked_block */
         damaged(h, ch, "corrupted chunk header (write past the end of the block below?)");
@@ -161,7 +161,7 @@ size_t quarantine_check(const slz_heap *h, size_t cells, const char **first)
             continue;
         }
         bytes += (size_t)grains_of(h, g) * SLZ_ALIGN;
-        if ((chunk_at(h, g)->canary != canary_of(h, chunk_at(h, g)) || !payload_zero(h, g)) && bad++ == 0)
+        if ((canary_off(chunk_at(h, g)) != 0 || !payload_zero(h, g)) && bad++ == 0)
             *first = "a quarantined block's canary or zeros are damaged";
     }
     for (size_t w = 0; w < mark_words(cells); w++)
