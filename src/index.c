@@ -265,6 +265,24 @@ void pending_announce(slz_heap *h)
         announce(h); /* (once a heap: out of the way of every later free) */
 }
 
+/* full_fence: a sequentially consistent fence. On x86-64 a locked
+ * read-modify-write of a stack word below the return address (the value
+ * left as it was), as Linux's smp_mb: every locked instruction orders all
+ * loads and stores before it with all after it (Intel SDM vol. 3, 9.2.2),
+ * which is all a fence between ordinary accesses to write-back memory
+ * needs; mfence also orders non-temporal stores, none here, and cost 20 ns
+ * against 2.3 for this between a store and a load on the Zen 3 machine of
+ * session 33 (tests/bench/RESULTS.md). Elsewhere, and under
+ * ThreadSanitizer (which sees no asm), the C11 fence. */
+static inline void full_fence(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_THREAD__)
+    __asm__ __volatile__("lock orq $0, -8(%%rsp)" : : : "memory", "cc");
+#else
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+#endif
+}
+
 /* pending_reused (the check, pending_look in chunk.h): the owner has just
  * made the block at g live again (carve, or the cache's pop), in a heap
  * where another thread has freed: g's bit,
@@ -283,7 +301,7 @@ void pending_announce(slz_heap *h)
  * out of line. */
 __attribute__((noinline, cold)) void pending_fence(slz_heap *h)
 {
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    full_fence();
     h->fence_frees = h->st.frees;
 }
 __attribute__((noinline, cold)) _Noreturn void pending_double(slz_heap *h, uint32_t g)
