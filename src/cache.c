@@ -344,11 +344,21 @@ static uintptr_t big_class(size_t n)
 
 /* miss: malloc of what the cache's exact stacks do not serve: a coarse
  * class's, first fit for a class above them (big_class), else first fit.
- * In the secure profile, the quarantine's. */
+ * When frees of other threads wait, they are taken first (first fit would
+ * take them), into the cache when it has room: one of them may be of the
+ * request's size, a hit after all (mstress: hits 52.6% -> 55.0%). In the
+ * secure profile, the quarantine's. */
 static __attribute__((noinline)) void *miss(slz_heap *h, size_t n)
 {
-    if (h->cache->secure)
+    struct slz_cache *c = h->cache;
+    if (c->secure)
         return quarantine_malloc(h, n);
+    if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED)) {
+        heap_collect(h);
+        struct slz_stack *s = n <= CACHE_MAX_REQUEST ? stack_of(c, class_bytes(n)) : NULL;
+        if (s && s->count)
+            return served(h, c, s, class_bytes(n), s->count, n);
+    }
     if (n > CACHE_MAX_REQUEST && n <= COARSE_MAX_REQUEST)
         return coarse_malloc(h, n);
     if (n > COARSE_MAX_REQUEST && n < SLZ_MAX_HEAP)
