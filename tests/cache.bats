@@ -33,7 +33,7 @@ setup() {
     [[ "$output" == *"; 0 damaged, 0 violations, 0 live blocks, 1 free chunks at the end" ]]
 }
 
-@test "core_cache_misuse: a cached block passed to free, realloc, usable_size, block_size or another thread's free is a double free; its header is no damage to the block below; the way into the cache reports a damaged next header, a cached bit under a live header, a damaged canary, a damaged header freed by another thread; a stack holds 2047 blocks; the coarse classes hold an eighth of the bytes in use" {
+@test "core_cache_misuse: a cached block passed to free, realloc, usable_size, block_size or another thread's free is a double free; its header is no damage to the block below; the way into the cache reports a damaged next header, a cached bit under a live header, a damaged canary, a damaged header freed by another thread; a stack holds 2047 blocks; the coarse classes hold an eighth of the bytes in use; a miss takes a waiting free of its size from another thread first and is served by it" {
     run -0 "$BIN/core_cache_misuse"
     echo "# $output"
     [[ "$output" == *"checks, 0 failed" ]]

@@ -224,5 +224,17 @@ int main(void)
     slz_heap_get_stats(h, &full);
     CHECK("a free while others wait: both blocks cached", mine && theirs && full.cached_blocks == 2);
     CHECK("heap check after it", slz_heap_check(h, NULL) == 0);
+    /* and a malloc whose stack is empty while another thread's free of its
+     * size waits: that free is taken first and its block serves the malloc
+     * (cache.c, miss), where first fit, which takes it too, gave the free
+     * place below it */
+    h = slz_heap_create_flags(64 << 20, SLZ_CACHE);
+    void *low = slz_malloc(h, 1000), *away = slz_malloc(h, 100), *above = slz_malloc(h, 100);
+    slz_free(h, low);
+    slz_heap_flush(h); /* (low's place free in the heap, below away) */
+    slz_free_deferred(h, away);
+    void *got = slz_malloc(h, 100);
+    CHECK("a miss while another thread's free of its size waits: that block", low && above && got == away);
+    CHECK("heap check after it", slz_heap_check(h, NULL) == 0);
     return CHECK_DONE();
 }
