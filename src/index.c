@@ -267,13 +267,15 @@ void pending_announce(slz_heap *h)
 
 /* full_fence: a sequentially consistent fence. On x86-64 a locked
  * read-modify-write of a stack word below the return address (the value
- * left as it was), as Linux's smp_mb: every locked instruction orders all
- * loads and stores before it with all after it (Intel SDM vol. 3, 9.2.2),
- * which is all a fence between ordinary accesses to write-back memory
- * needs; mfence also orders non-temporal stores, none here, and cost 20 ns
- * against 2.3 for this between a store and a load on the Zen 3 machine of
- * session 33 (tests/bench/RESULTS.md). Elsewhere, and under
- * ThreadSanitizer (which sees no asm), the C11 fence. */
+ * left as it was), as Linux's smp_mb: reads and writes are not reordered
+ * with locked instructions (Intel SDM vol. 3A, "Memory Ordering in P6 and
+ * More Recent Processor Families"), which is all a fence between ordinary
+ * stores and loads of write-back memory needs (the stores it orders are
+ * the core's own, to its bits and headers). mfence orders non-temporal
+ * and write-combining accesses too, and cost 20 ns against 2.3 for this
+ * between a store and a load on the Zen 3 machine of session 33
+ * (tests/bench/RESULTS.md). Elsewhere, and under ThreadSanitizer (which
+ * sees no asm), the C11 fence. */
 static inline void full_fence(void)
 {
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_THREAD__)
