@@ -353,11 +353,12 @@ static __attribute__((noinline)) void *miss(slz_heap *h, size_t n)
     struct slz_cache *c = h->cache;
     if (c->secure)
         return quarantine_malloc(h, n);
-    if (__atomic_load_n(&h->pend_any, __ATOMIC_RELAXED)) {
-        heap_collect(h);
-        struct slz_stack *s = n <= CACHE_MAX_REQUEST ? stack_of(c, class_bytes(n)) : NULL;
-        if (s && s->count)
-            return served(h, c, s, class_bytes(n), s->count, n);
+    pend_taken(h, NULL);
+    if (n <= CACHE_MAX_REQUEST) {
+        uintptr_t b = class_bytes(n);
+        struct slz_stack *s = stack_of(c, b);
+        if (s->count)
+            return served(h, c, s, b, s->count, n);
     }
     if (n > CACHE_MAX_REQUEST && n <= COARSE_MAX_REQUEST)
         return coarse_malloc(h, n);

@@ -284,7 +284,7 @@ mutant keep-errno-ignored src/alloc.c 's/    if (!(h->flags \& SLZ_KEEP_ERRNO))/
 mutant cache-take-head-unread $CA 's/    return \*b <= most \&\& ch->head == \*b + SLZ_INUSE;/    return *b <= most;/' core core_cache_misuse
 mutant cache-slot-shared src/cache.h 's/static inline uintptr_t mark_slot(uintptr_t g) { return g \/ MIN_GRAINS; }/static inline uintptr_t mark_slot(uintptr_t g) { return g \/ MIN_GRAINS \/ 2; }/' core core_cache
 mutant cache-waiting-free-to-heap $CA 's/        return cache_take(h, (uint32_t)g);/        return 0;/' core core_cache_misuse
-mutant cache-miss-not-retaken $CA 's/        if (s \&\& s->count)/        if (0)/' core core_cache_misuse
+mutant cache-miss-not-retaken $CA 's/        if (s->count)$/        if (0)/' core core_cache_misuse
 mutant cache-rows-overlap $CA 's/        c->head\[k\].row = rows + (size_t)k \* (depth + 17);/        c->head[k].row = rows + (size_t)k * (depth + 16);/' core core_cache
 mutant cache-depth-ignored $CA 's/    if (i >= c->depth || b > c->room)/    if (b > c->room)/' core core_cache_misuse
 mutant cache-coarse-unbounded $CA 's/ || c->coarse + b > h->st.in_use >> COARSE_SHARE//' core core_cache_misuse
